@@ -1,0 +1,34 @@
+import type { Estimate } from './types.js';
+
+const UNIT_MINUTES: Record<string, number> = { s: 1 / 60, m: 1, h: 60, d: 8 * 60, w: 5 * 8 * 60 };
+const DURATION = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/;
+
+/**
+ * Parses `90m`, `2h`, `1.5d` into minutes. A day is a working day (8 h), a week 5 days, as in
+ * estimates; `null` when the text is not a duration.
+ */
+export function parseDuration(text: string): number | null {
+  const match = DURATION.exec(text.trim().toLowerCase());
+  if (!match) return null;
+  return Number(match[1]) * UNIT_MINUTES[match[2]!]!;
+}
+
+/** Renders minutes back as the shortest exact unit (`90m`, `2h`, `1d`). */
+export function formatDuration(minutes: number): string {
+  for (const unit of ['w', 'd', 'h'] as const) {
+    const size = UNIT_MINUTES[unit]!;
+    if (minutes >= size && Number.isInteger(minutes / size)) return `${minutes / size}${unit}`;
+  }
+  if (minutes < 1) return `${Math.round(minutes * 60)}s`;
+  return `${Math.round(minutes * 100) / 100}m`;
+}
+
+/** Three-point PERT expectation: (optimistic + 4 x likely + pessimistic) / 6. */
+export function pert(estimate: Estimate): number {
+  return (estimate.optimistic + 4 * estimate.likely + estimate.pessimistic) / 6;
+}
+
+/** PERT standard deviation: (pessimistic - optimistic) / 6. */
+export function pertStdDev(estimate: Estimate): number {
+  return (estimate.pessimistic - estimate.optimistic) / 6;
+}

@@ -1,0 +1,49 @@
+import type { MilestoneStatus, Mode, Phase, Plan, TaskStatus } from './types.js';
+
+/** A review decision on a phase gate (the original commands' vocabulary). */
+export type ReviewDecision = 'approved' | 'rejected' | 'changes_requested';
+
+/** Token and cost figures of one agent run; `null` where the agent did not report them. */
+export interface Usage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  costUsd: number | null;
+}
+
+/**
+ * Everything that can happen to a milestone, as an append-only log. The projection
+ * (`projection.ts`) folds these into the state commands read. Event types are never renamed:
+ * old stores must still fold.
+ */
+export type MilestoneEvent =
+  | { type: 'milestone_planned'; plan: Plan; base: string; branch: string }
+  | { type: 'milestone_status'; status: MilestoneStatus; reason?: string }
+  | { type: 'mode_selected'; mode: Mode; reason: string; adoption?: string }
+  | {
+      type: 'task_status';
+      taskId: string;
+      status: TaskStatus;
+      attempt?: number;
+      agent?: string;
+      reason?: string;
+    }
+  | { type: 'task_merged'; taskId: string; commit: string }
+  | { type: 'task_usage'; taskId: string; attempt: number; usage: Usage }
+  | { type: 'phase_committed'; phase: Phase; commit: string }
+  | { type: 'branch_moved'; head: string }
+  | { type: 'review'; phase: Phase; decision: ReviewDecision; comment?: string }
+  | { type: 'state_imported'; format: 'command' | 'agent'; changes: number }
+  /** Durability: a step about to happen (`intent`) and what came of it (`outcome`). */
+  | { type: 'intent'; step: string; taskId?: string; detail?: Record<string, unknown> }
+  | { type: 'outcome'; step: string; taskId?: string; ok: boolean; detail?: Record<string, unknown> };
+
+export type MilestoneEventType = MilestoneEvent['type'];
+
+/** An event as stored: its place in the milestone's log and when it was written. */
+export type StoredEvent = MilestoneEvent & {
+  /** Position in this milestone's log, 1-based, gap-free; also the milestone's version. */
+  seq: number;
+  milestoneId: string;
+  /** ISO-8601 time the store wrote it. */
+  at: string;
+};

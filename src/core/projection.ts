@@ -1,0 +1,166 @@
+import type { ReviewDecision, StoredEvent, Usage } from './events.js';
+import type { MilestoneStatus, Mode, Phase, Plan, TaskStatus } from './types.js';
+
+/** A task's state, folded from the log. */
+export interface TaskState {
+  id: string;
+  status: TaskStatus;
+  /** Attempts started so far. */
+  attempts: number;
+  agent: string;
+  /** True once the task's commit is on the milestone branch. */
+  merged: boolean;
+  /** The merge commit that landed it. */
+  commit: string | null;
+  /** Why it failed, was skipped or conflicted. */
+  reason: string | null;
+  /** Summed over attempts; a figure stays `null` until some attempt reports it. */
+  usage: Usage;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** One review decision, kept as history. */
+export interface ReviewRecord {
+  phase: Phase;
+  decision: ReviewDecision;
+  comment: string | null;
+  at: string;
+}
+
+/** The state of one milestone, as commands read it. */
+export interface MilestoneState {
+  id: string;
+  title: string;
+  created: string;
+  updated: string;
+  status: MilestoneStatus;
+  mode: Mode | null;
+  modeReason: string | null;
+  plan: Plan;
+  base: string;
+  branch: string;
+  /** Milestone branch head as last recorded; `null` before execution. */
+  head: string | null;
+  tasks: Record<string, TaskState>;
+  /** Commits that landed on the milestone branch, oldest first. */
+  commits: string[];
+  phaseCommits: Partial<Record<Phase, string>>;
+  reviews: ReviewRecord[];
+  /** Seq of the last folded event. */
+  version: number;
+}
+
+function addUsage(a: Usage, b: Usage): Usage {
+  const sum = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : x + y);
+  return {
+    inputTokens: sum(a.inputTokens, b.inputTokens),
+    outputTokens: sum(a.outputTokens, b.outputTokens),
+    costUsd: sum(a.costUsd, b.costUsd),
+  };
+}
+
+function initialTask(id: string, agent: string): TaskState {
+  return {
+    id,
+    status: 'pending',
+    attempts: 0,
+    agent,
+    merged: false,
+    commit: null,
+    reason: null,
+    usage: { inputTokens: null, outputTokens: null, costUsd: null },
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
+/** Folds one event into the state. Pure; unknown event types leave the state as it was. */
+export function applyEvent(state: MilestoneState | undefined, event: StoredEvent): MilestoneState | undefined {
+  if (event.type === 'milestone_planned') {
+    const { plan } = event;
+    const tasks: Record<string, TaskState> = {};
+    for (const task of plan.tasks) tasks[task.id] = initialTask(task.id, task.agent ?? plan.defaults.agent);
+    return {
+      id: plan.id,
+      title: plan.title,
+      created: state?.created ?? event.at,
+      updated: event.at,
+      status: 'planned',
+      mode: null,
+      modeReason: null,
+      plan,
+      base: event.base,
+      branch: event.branch,
+      head: null,
+      tasks,
+      commits: [],
+      phaseCommits: {},
+      reviews: [],
+      version: event.seq,
+    };
+  }
+  if (!state) return undefined;
+  const next: MilestoneState = { ...state, updated: event.at, version: event.seq };
+  const withTask = (taskId: string, change: (task: TaskState) => TaskState) => {
+    const task = next.tasks[taskId];
+    if (task) next.tasks = { ...next.tasks, [taskId]: change(task) };
+  };
+  switch (event.type) {
+    case 'milestone_status':
+      next.status = event.status;
+      break;
+    case 'mode_selected':
+      next.mode = event.mode;
+      next.modeReason = event.reason;
+      break;
+    case 'task_status':
+      withTask(event.taskId, (task) => {
+        const running = event.status === 'running';
+        const terminal = !running && event.status !== 'pending' && event.status !== 'ready';
+        return {
+          ...task,
+          status: event.status,
+          attempts: Math.max(task.attempts, event.attempt ?? task.attempts),
+          agent: event.agent ?? task.agent,
+          reason: event.reason ?? (running ? null : task.reason),
+          startedAt: running ? event.at : task.startedAt,
+          finishedAt: terminal ? event.at : running ? null : task.finishedAt,
+          merged: event.status === 'pending' ? false : task.merged,
+        };
+      });
+      break;
+    case 'task_merged':
+      withTask(event.taskId, (task) => ({ ...task, merged: true, commit: event.commit }));
+      next.head = event.commit;
+      next.commits = [...next.commits, event.commit];
+      break;
+    case 'task_usage':
+      withTask(event.taskId, (task) => ({ ...task, usage: addUsage(task.usage, event.usage) }));
+      break;
+    case 'phase_committed':
+      next.phaseCommits = { ...next.phaseCommits, [event.phase]: event.commit };
+      next.head = event.commit;
+      next.commits = [...next.commits, event.commit];
+      break;
+    case 'branch_moved':
+      next.head = event.head;
+      break;
+    case 'review':
+      next.reviews = [
+        ...next.reviews,
+        { phase: event.phase, decision: event.decision, comment: event.comment ?? null, at: event.at },
+      ];
+      break;
+    default:
+      break;
+  }
+  return next;
+}
+
+/** Folds a whole log (oldest first) into the state; `undefined` if it was never planned. */
+export function project(events: Iterable<StoredEvent>): MilestoneState | undefined {
+  let state: MilestoneState | undefined;
+  for (const event of events) state = applyEvent(state, event);
+  return state;
+}

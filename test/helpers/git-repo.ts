@@ -1,0 +1,75 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
+
+/** Identity for commits made in test repositories, independent of the machine's git config. */
+export const GIT_ENV = {
+  GIT_AUTHOR_NAME: 'Test Author',
+  GIT_AUTHOR_EMAIL: 'test@example.invalid',
+  GIT_COMMITTER_NAME: 'Test Author',
+  GIT_COMMITTER_EMAIL: 'test@example.invalid',
+};
+
+const cleanups: string[] = [];
+afterEach(() => {
+  for (const dir of cleanups.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh private temporary directory, removed after the test. */
+export function tempDir(prefix = 'milestone-test-'): string {
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  cleanups.push(dir);
+  return dir;
+}
+
+/** Writes files (relative path -> content) under `root`, creating folders. */
+export function writeFiles(root: string, files: Record<string, string>): void {
+  for (const [path, content] of Object.entries(files)) {
+    const full = join(root, path);
+    mkdirSync(dirname(full), { recursive: true });
+    writeFileSync(full, content);
+  }
+}
+
+/** Runs git in `cwd` and returns its trimmed stdout; throws with stderr on failure. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+}
+
+/**
+ * A real git repository in a temporary directory with one commit of `files` on `main`.
+ * Returns its absolute path.
+ */
+export function gitRepo(options: { files?: Record<string, string>; branch?: string } = {}): string {
+  const root = tempDir('milestone-repo-');
+  git(root, 'init', '-q', '-b', options.branch ?? 'main');
+  git(root, 'config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME);
+  git(root, 'config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL);
+  writeFiles(root, { 'README.md': '# test repo\n', ...options.files });
+  git(root, 'add', '-A');
+  git(root, 'commit', '-q', '-m', 'initial');
+  return root;
+}
+
+/** Absolute path of the built CLI (tests run after `npm run build`). */
+export const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
+
+/** Result of one CLI run. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built `milestone` CLI as a real subprocess in `cwd`. */
+export function milestone(cwd: string, args: string[], env: Record<string, string> = {}): CliResult {
+  const result = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
