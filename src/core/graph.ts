@@ -1,7 +1,52 @@
-import type { TaskSpec } from './types.js';
+import { InternalError } from '../errors.js';
+import { pert } from './duration.js';
+import { intersectingPairs } from './glob-overlap.js';
+import { type Estimate, PHASES, type Phase, type TaskSpec } from './types.js';
+
+/**
+ * The task graph of a plan. Phases run in order as barriers (every task of a phase starts
+ * after every task of the earlier phases finished), so inside a phase only same-phase `needs`
+ * matter: an edge to an earlier phase is implied by the barrier, an edge to a later phase is
+ * rejected by validation and ignored here, as are unknown ids. Everything is iterative and
+ * O(V + E): a 10,000-task chain must not overflow the stack.
+ */
 
 /** The part of a task the graph functions need. */
 export type GraphTask = Pick<TaskSpec, 'id' | 'needs'>;
+
+/**
+ * A task as the phase-aware graph functions see it. `work` (minutes), when present, is used as
+ * is, as the scheduler's tasks carry it; otherwise it comes from `estimate` (see {@link taskWork}).
+ */
+export interface PhasedTask {
+  id: string;
+  phase: Phase;
+  needs: readonly string[];
+  estimate?: Estimate | undefined;
+  work?: number | undefined;
+}
+
+/** A task that also declares the paths it touches. */
+export interface FileTask extends PhasedTask {
+  files: readonly string[];
+}
+
+/** The longest chain of work through the plan, phase by phase. */
+export interface CriticalPath {
+  /** Task ids in execution order; spans the phases in order. */
+  path: string[];
+  /** Summed work of the path, in minutes. */
+  length: number;
+}
+
+/** Two tasks of one phase that may touch the same paths and may run at the same time. */
+export interface FileOverlap {
+  /** The task that comes first in the plan. */
+  a: string;
+  b: string;
+  /** The globs that may intersect, as `[glob of a, glob of b]`. */
+  files: Array<[string, string]>;
+}
 
 /**
  * A cycle among `needs`, as the path that closes it (`['a', 'b', 'a']`), or `null`.
@@ -38,4 +83,332 @@ export function findCycle(tasks: readonly GraphTask[]): string[] | null {
     }
   }
   return null;
+}
+
+/**
+ * Work of one task in minutes: the PERT expectation of its estimate, else `phaseMean`, the mean
+ * of the estimated tasks of its phase (see {@link phaseMeanWork}), which is 1 when none is
+ * estimated, so an unestimated plan weighs every task equally.
+ */
+export function taskWork(task: { estimate?: Estimate | undefined }, phaseMean: number): number {
+  return task.estimate ? pert(task.estimate) : phaseMean;
+}
+
+/** Per phase, the mean PERT work of its estimated tasks; 1 for a phase with none. */
+export function phaseMeanWork(tasks: readonly PhasedTask[]): Record<Phase, number> {
+  const sum = { design: 0, spec: 0, task: 0, execute: 0 };
+  const count = { design: 0, spec: 0, task: 0, execute: 0 };
+  for (const task of tasks) {
+    const work = task.work ?? (task.estimate ? pert(task.estimate) : undefined);
+    if (work === undefined) continue;
+    sum[task.phase] += work;
+    count[task.phase] += 1;
+  }
+  const mean = (phase: Phase) => (count[phase] > 0 ? sum[phase] / count[phase] : 1);
+  return { design: mean('design'), spec: mean('spec'), task: mean('task'), execute: mean('execute') };
+}
+
+/** Work of every task, in plan order. */
+export function workOf(tasks: readonly PhasedTask[]): number[] {
+  const means = phaseMeanWork(tasks);
+  return tasks.map((task) => task.work ?? taskWork(task, means[task.phase]));
+}
+
+/** Summed work of all tasks, in minutes. */
+export function totalWork(tasks: readonly PhasedTask[]): number {
+  return workOf(tasks).reduce((sum, work) => sum + work, 0);
+}
+
+/**
+ * Task ids in an order that runs every task after its dependencies: phase by phase, and inside
+ * a phase the plan order, except that a task's dependencies are pulled in front of it. A plan
+ * already written in order comes back unchanged.
+ */
+export function topologicalOrder(tasks: readonly PhasedTask[]): string[] {
+  const graph = indexGraph(tasks);
+  return graph.order.map((i) => graph.ids[i]!);
+}
+
+/**
+ * Depth levels, phase by phase: wave k of a phase holds the tasks whose longest same-phase
+ * chain of dependencies has k links, in plan order; a phase's waves follow the earlier phase's.
+ */
+export function waves(tasks: readonly PhasedTask[]): string[][] {
+  const graph = indexGraph(tasks);
+  const depth = new Int32Array(tasks.length);
+  for (const i of graph.order) {
+    for (const dep of graph.deps[i]!) depth[i] = Math.max(depth[i]!, depth[dep]! + 1);
+  }
+  const result: string[][] = [];
+  for (const members of graph.byPhase) {
+    const levels: string[][] = [];
+    for (const i of members) {
+      const level = levels[depth[i]!];
+      if (level) level.push(graph.ids[i]!);
+      else levels[depth[i]!] = [graph.ids[i]!];
+    }
+    result.push(...levels);
+  }
+  return result;
+}
+
+/**
+ * The longest chain of work, phase-aware: inside each phase the heaviest same-phase chain,
+ * concatenated in phase order, since phases never overlap. Ties go to the task first in the
+ * plan, and between dependencies to the one listed first in `needs`.
+ */
+export function criticalPath(tasks: readonly PhasedTask[]): CriticalPath {
+  const graph = indexGraph(tasks);
+  const work = workOf(tasks);
+  const finish = new Float64Array(tasks.length);
+  const previous = new Int32Array(tasks.length).fill(-1);
+  for (const i of graph.order) {
+    let start = 0;
+    for (const dep of graph.deps[i]!) {
+      if (previous[i] === -1 || finish[dep]! > start) {
+        start = finish[dep]!;
+        previous[i] = dep;
+      }
+    }
+    finish[i] = start + work[i]!;
+  }
+  const path: string[] = [];
+  let length = 0;
+  for (const members of graph.byPhase) {
+    let end = -1;
+    for (const i of members) if (end === -1 || finish[i]! > finish[end]!) end = i;
+    if (end === -1) continue;
+    length += finish[end]!;
+    const chain: string[] = [];
+    for (let i = end; i !== -1; i = previous[i]!) chain.push(graph.ids[i]!);
+    path.push(...chain.reverse());
+  }
+  return { path, length };
+}
+
+/**
+ * `1 - criticalPath / totalWork`: 0 for a chain (nothing can run side by side), close to 1 for
+ * many independent tasks of equal work; 0 for an empty plan or one without work.
+ */
+export function parallelScore(tasks: readonly PhasedTask[]): number {
+  return parallelScoreFrom(criticalPath(tasks).length, totalWork(tasks));
+}
+
+/** {@link parallelScore} from figures already computed. */
+export function parallelScoreFrom(criticalPathLength: number, total: number): number {
+  return total > 0 ? Math.max(0, 1 - criticalPathLength / total) : 0;
+}
+
+/**
+ * For every task, the longest work from its start to the end of the milestone: itself, its
+ * heaviest chain of same-phase dependents, and the critical paths of all later phases. The
+ * first task of the critical path gets the critical path's length. The scheduler's priority.
+ */
+export function remainingCriticalPath(tasks: readonly PhasedTask[]): Map<string, number> {
+  const graph = indexGraph(tasks);
+  const work = workOf(tasks);
+  const tail = new Float64Array(tasks.length);
+  for (let k = graph.order.length - 1; k >= 0; k--) {
+    const i = graph.order[k]!;
+    let after = 0;
+    for (const next of graph.dependents[i]!) after = Math.max(after, tail[next]!);
+    tail[i] = work[i]! + after;
+  }
+  const phaseLength = graph.byPhase.map((members) => members.reduce((max, i) => Math.max(max, tail[i]!), 0));
+  const result = new Map<string, number>();
+  for (let p = 0; p < PHASES.length; p++) {
+    const later = phaseLength.slice(p + 1).reduce((sum, length) => sum + length, 0);
+    for (const i of graph.byPhase[p]!) result.set(graph.ids[i]!, tail[i]! + later);
+  }
+  return result;
+}
+
+/**
+ * For each pair of task ids, whether one must finish before the other starts: one reaches the
+ * other through `needs`, or they are in different phases (the barrier orders them).
+ */
+export function areOrdered(
+  tasks: readonly PhasedTask[],
+  pairs: readonly (readonly [string, string])[],
+): boolean[] {
+  const graph = indexGraph(tasks);
+  const indexOf = (id: string) => {
+    const i = graph.index.get(id);
+    if (i === undefined) throw new InternalError(`unknown task ${id}`);
+    return i;
+  };
+  const ordered = orderedPairs(
+    graph,
+    Int32Array.from(pairs, ([a]) => indexOf(a)),
+    Int32Array.from(pairs, ([, b]) => indexOf(b)),
+  );
+  return Array.from(ordered, (flag) => flag === 1);
+}
+
+/**
+ * Pairs of tasks of the same phase whose `files` globs may intersect while neither reaches the
+ * other through `needs`, so they could run at the same time and collide. Ordered by phase, then
+ * plan order. Candidates come from {@link intersectingPairs} (bucketed, not all pairs);
+ * reachability is checked only for them.
+ */
+export function fileOverlaps(tasks: readonly FileTask[]): FileOverlap[] {
+  const graph = indexGraph(tasks);
+  const result: FileOverlap[] = [];
+  for (const members of graph.byPhase) {
+    const unordered = (a: Int32Array, b: Int32Array) => {
+      const toTask = (local: Int32Array) => local.map((i) => members[i]!);
+      return Array.from(orderedPairs(graph, toTask(a), toTask(b)), (flag) => flag === 0);
+    };
+    for (const pair of intersectingPairs(
+      members.map((i) => tasks[i]!.files),
+      unordered,
+    )) {
+      result.push({ a: graph.ids[members[pair.a]!]!, b: graph.ids[members[pair.b]!]!, files: pair.files });
+    }
+  }
+  return result;
+}
+
+/** The graph in index form: same-phase edges only, tasks grouped by phase in plan order. */
+interface IndexedGraph {
+  ids: string[];
+  index: Map<string, number>;
+  phase: Int8Array;
+  /** Same-phase dependencies of each task. */
+  deps: number[][];
+  /** Same-phase dependents of each task. */
+  dependents: number[][];
+  /** Per phase (in {@link PHASES} order), its tasks in plan order. */
+  byPhase: number[][];
+  /** Topological order, see {@link topologicalOrder}. */
+  order: number[];
+  /** Position of each task in `order`. */
+  position: Int32Array;
+}
+
+const PHASE_INDEX = new Map<Phase, number>(PHASES.map((phase, i) => [phase, i]));
+
+function indexGraph(tasks: readonly PhasedTask[]): IndexedGraph {
+  const ids = tasks.map((task) => task.id);
+  const index = new Map<string, number>();
+  const phase = new Int8Array(tasks.length);
+  const byPhase: number[][] = PHASES.map(() => []);
+  tasks.forEach((task, i) => {
+    if (index.has(task.id)) throw new InternalError(`duplicate task id ${task.id}`);
+    index.set(task.id, i);
+    const p = PHASE_INDEX.get(task.phase);
+    if (p === undefined) throw new InternalError(`task ${task.id} has unknown phase ${task.phase}`);
+    phase[i] = p;
+    byPhase[p]!.push(i);
+  });
+  const deps: number[][] = tasks.map(() => []);
+  const dependents: number[][] = tasks.map(() => []);
+  tasks.forEach((task, i) => {
+    for (const need of task.needs) {
+      const dep = index.get(need);
+      if (dep === undefined || phase[dep] !== phase[i] || deps[i]!.includes(dep)) continue;
+      deps[i]!.push(dep);
+      dependents[dep]!.push(i);
+    }
+  });
+  const order = dependencyOrder(ids, deps, byPhase);
+  const position = new Int32Array(tasks.length);
+  order.forEach((i, k) => {
+    position[i] = k;
+  });
+  return { ids, index, phase, deps, dependents, byPhase, order, position };
+}
+
+/** Iterative post-order DFS from each task in plan order: dependencies first, then the task. */
+function dependencyOrder(ids: readonly string[], deps: readonly number[][], byPhase: number[][]): number[] {
+  const state = new Uint8Array(ids.length); // 0 new, 1 on the stack, 2 emitted
+  const order: number[] = [];
+  const stack: Array<{ node: number; next: number }> = [];
+  for (const members of byPhase) {
+    for (const root of members) {
+      if (state[root] !== 0) continue;
+      state[root] = 1;
+      stack.push({ node: root, next: 0 });
+      while (stack.length > 0) {
+        const frame = stack[stack.length - 1]!;
+        const nodeDeps = deps[frame.node]!;
+        if (frame.next < nodeDeps.length) {
+          const dep = nodeDeps[frame.next++]!;
+          if (state[dep] === 1) throw new InternalError(`dependency cycle through ${ids[dep]}`);
+          if (state[dep] === 0) {
+            state[dep] = 1;
+            stack.push({ node: dep, next: 0 });
+          }
+          continue;
+        }
+        state[frame.node] = 2;
+        order.push(frame.node);
+        stack.pop();
+      }
+    }
+  }
+  return order;
+}
+
+/** Column budget of one reachability pass, in 32-bit words over all tasks of a phase. */
+const REACH_WORDS = 1 << 22;
+
+/**
+ * For each index pair (`a[k]`, `b[k]`), 1 when it is ordered (different phases, or one reaches
+ * the other), else 0. One bit column per distinct "earlier" task of a same-phase pair; bitsets
+ * are filled in topological order (a task reaches what its dependencies reach, plus them), in
+ * chunks of columns so memory stays bounded (16 MiB) however many pairs there are.
+ */
+function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8Array {
+  const result = new Uint8Array(a.length);
+  // Per phase: only the later task (in topological order) can reach the earlier one.
+  const queries = PHASES.map(() => ({ k: [] as number[], from: [] as number[], to: [] as number[] }));
+  for (let k = 0; k < a.length; k++) {
+    const x = a[k]!;
+    const y = b[k]!;
+    if (x === y || graph.phase[x] !== graph.phase[y]) {
+      result[k] = 1;
+      continue;
+    }
+    const later = graph.position[x]! > graph.position[y]!;
+    const query = queries[graph.phase[x]!]!;
+    query.k.push(k);
+    query.from.push(later ? x : y);
+    query.to.push(later ? y : x);
+  }
+  const column = new Int32Array(graph.ids.length).fill(-1);
+  const row = new Int32Array(graph.ids.length);
+  queries.forEach((query, p) => {
+    if (query.k.length === 0) return;
+    const members = graph.byPhase[p]!.slice().sort((x, y) => graph.position[x]! - graph.position[y]!);
+    members.forEach((node, r) => {
+      row[node] = r;
+    });
+    let columns = 0;
+    for (const target of query.to) if (column[target] === -1) column[target] = columns++;
+    const chunkWords = Math.max(
+      1,
+      Math.min(Math.ceil(columns / 32), Math.floor(REACH_WORDS / members.length)),
+    );
+    const chunkColumns = chunkWords * 32;
+    for (let first = 0; first < columns; first += chunkColumns) {
+      const bits = new Uint32Array(members.length * chunkWords);
+      for (const node of members) {
+        const base = row[node]! * chunkWords;
+        for (const dep of graph.deps[node]!) {
+          const depBase = row[dep]! * chunkWords;
+          for (let w = 0; w < chunkWords; w++) bits[base + w]! |= bits[depBase + w]!;
+          const c = column[dep]! - first;
+          if (column[dep]! >= 0 && c >= 0 && c < chunkColumns) bits[base + (c >>> 5)]! |= 1 << (c & 31);
+        }
+      }
+      query.k.forEach((k, q) => {
+        const c = column[query.to[q]!]! - first;
+        if (c < 0 || c >= chunkColumns) return;
+        if (bits[row[query.from[q]!]! * chunkWords + (c >>> 5)]! & (1 << (c & 31))) result[k] = 1;
+      });
+    }
+    for (const target of query.to) column[target] = -1;
+  });
+  return result;
 }

@@ -76,7 +76,10 @@ function initialTask(id: string, agent: string): TaskState {
 }
 
 /** Folds one event into the state. Pure; unknown event types leave the state as it was. */
-export function applyEvent(state: MilestoneState | undefined, event: StoredEvent): MilestoneState | undefined {
+export function applyEvent(
+  state: MilestoneState | undefined,
+  event: StoredEvent,
+): MilestoneState | undefined {
   if (event.type === 'milestone_planned') {
     const { plan } = event;
     const tasks: Record<string, TaskState> = {};

@@ -27,7 +27,14 @@ export const TASK_STATUSES = [
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** One vocabulary for a milestone's state. */
-export const MILESTONE_STATUSES = ['planned', 'executing', 'paused', 'completed', 'failed', 'cancelled'] as const;
+export const MILESTONE_STATUSES = [
+  'planned',
+  'executing',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+] as const;
 export type MilestoneStatus = (typeof MILESTONE_STATUSES)[number];
 
 /** How a run executes: one agent in order, many in parallel, or per phase. */

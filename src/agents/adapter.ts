@@ -1,0 +1,99 @@
+import type { Usage } from '../core/events.js';
+import type { Phase } from '../core/types.js';
+
+/** One attempt of one task, as handed to an agent. */
+export interface AgentRequest {
+  /** The milestone's id. */
+  milestoneId: string;
+  /** The task to do. */
+  task: {
+    /** The task's id, unique within the milestone. */
+    id: string;
+    /** One-line title. */
+    title: string;
+    /** The lifecycle phase the task belongs to. */
+    phase: Phase;
+    /** Instructions for a coding agent. */
+    prompt?: string;
+    /** Command line for the `shell` agent. */
+    run?: string;
+    /** Globs of paths the task expects to touch. */
+    files: string[];
+    /** Command that must exit 0 afterwards; run by the engine, told to the agent for context. */
+    verify?: string;
+  };
+  /** The task's own worktree; the agent runs there and changes nothing outside it. */
+  worktree: string;
+  /** 1 for the first attempt, 2 for the first retry, ... */
+  attempt: number;
+  /** Everything the agent prints goes here (one file per attempt). */
+  logFile: string;
+  /** The attempt's time limit; the agent's whole process tree is stopped after it. */
+  timeoutMs: number;
+  /** Time between SIGTERM and SIGKILL when stopping; the process module's default if absent. */
+  graceMs?: number;
+  /** Extra environment variables for the agent's process. */
+  env?: Record<string, string>;
+}
+
+/**
+ * What an agent run reports while it runs. The `result` event is always last and comes exactly
+ * once, whatever happened (failure, timeout, cancellation, a program that could not start).
+ */
+export type AgentEvent =
+  /** The agent's process is running; `pid` is also its process group id. */
+  | { type: 'started'; pid: number | null }
+  /** Something the agent said or did, for humans; never a measure of progress. */
+  | { type: 'progress'; message: string }
+  /** The run's usage so far (cumulative: a consumer keeps the last one). */
+  | { type: 'usage'; usage: Usage }
+  /** The agent's own session id, for resuming or looking the run up. */
+  | { type: 'session'; sessionId: string }
+  /** How the run ended. */
+  | { type: 'result'; result: AgentResult };
+
+/** How an agent run ended: the same shape for success, failure, timeout and cancellation. */
+export interface AgentResult {
+  /** The agent finished and says it succeeded (exit code and agent report agree). */
+  ok: boolean;
+  /** The process's exit code; `null` when killed by a signal or never started. */
+  exitCode: number | null;
+  /** The time limit stopped it. */
+  timedOut: boolean;
+  /** The abort signal stopped it. */
+  canceled: boolean;
+  /** One or a few lines saying what was done, for status views and commit bodies. */
+  summary: string;
+  /** Wall time of the run. */
+  durationMs: number;
+  /** Tokens and cost; fields are `null` where the agent does not report them. */
+  usage: Usage;
+  /** The agent's session id, if it has one. */
+  sessionId?: string;
+  /** Why it failed, one line. */
+  error?: string;
+  /** Whether a retry may help (rate limit, overload, crash); false when it cannot (canceled, missing program). */
+  retryable: boolean;
+}
+
+/** Whether an agent can run on this machine. */
+export interface ProbeResult {
+  available: boolean;
+  /** The agent program's version, when it tells. */
+  version?: string;
+  /** Why it is not available, one line (e.g. "claude not found on PATH"). */
+  reason?: string;
+}
+
+/** An agent adapter: probe() and run() are required; everything else optional. */
+export interface AgentAdapter {
+  /** The name plans and config use (`agent: shell`). */
+  readonly name: string;
+  /** Checks that the agent can run here, without doing any work. */
+  probe(): Promise<ProbeResult>;
+  /**
+   * Runs one attempt in `request.worktree`. Never throws for a failed run: it ends with a
+   * `result` event. Aborting `signal` stops the agent's whole process tree.
+   */
+  run(request: AgentRequest, signal: AbortSignal): AsyncIterable<AgentEvent>;
+}

@@ -1,0 +1,138 @@
+import type { Usage } from '../core/events.js';
+import { appendLogLine } from '../process/log-file.js';
+import { ProcessStartError } from '../process/process-error.js';
+import type { ProcessResult, RunProcessOptions } from '../process/run-process.js';
+import { runProcess } from '../process/run-process.js';
+import type { AgentRequest, AgentResult } from './adapter.js';
+
+/** Usage of an agent that reports none. */
+export const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
+
+/** What {@link streamProcess} yields: the start, each stdout line, and last how it ended. */
+export type StreamItem =
+  | { kind: 'started'; pid: number }
+  | { kind: 'line'; line: string }
+  | { kind: 'exit'; result: ProcessResult };
+
+/**
+ * Runs an agent's program and yields its start and each stdout line as they happen, then its
+ * {@link ProcessResult}. If the consumer stops early, the process tree is stopped too.
+ * Throws {@link ProcessStartError} when the program cannot start.
+ */
+export async function* streamProcess(
+  options: Omit<RunProcessOptions, 'onStdoutLine' | 'onStart' | 'signal'>,
+  signal: AbortSignal,
+): AsyncGenerator<StreamItem> {
+  const controller = new AbortController();
+  const forward = (): void => controller.abort();
+  signal.addEventListener('abort', forward, { once: true });
+  if (signal.aborted) controller.abort();
+
+  const queue: StreamItem[] = [];
+  let wake: (() => void) | undefined;
+  let done = false;
+  const notify = (): void => {
+    wake?.();
+    wake = undefined;
+  };
+  const running = runProcess({
+    ...options,
+    signal: controller.signal,
+    onStart: (pid) => {
+      queue.push({ kind: 'started', pid });
+      notify();
+    },
+    onStdoutLine: (line) => {
+      queue.push({ kind: 'line', line });
+      notify();
+    },
+  }).finally(() => {
+    done = true;
+    notify();
+  });
+  // Observed below; this only keeps an early rejection from counting as unhandled.
+  running.catch(() => {});
+  try {
+    for (;;) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (done) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    yield { kind: 'exit', result: await running };
+  } finally {
+    signal.removeEventListener('abort', forward);
+    if (!done) {
+      controller.abort();
+      await running.catch(() => {});
+    }
+  }
+}
+
+/** The `MILESTONE_*` variables every agent process gets, plus the request's own. */
+export function agentEnv(request: AgentRequest): Record<string, string> {
+  return {
+    MILESTONE_ID: request.milestoneId,
+    MILESTONE_TASK_ID: request.task.id,
+    MILESTONE_PHASE: request.task.phase,
+    MILESTONE_ATTEMPT: String(request.attempt),
+    MILESTONE_WORKTREE: request.worktree,
+    ...request.env,
+  };
+}
+
+/** Why a process run failed for reasons outside the agent's own report, or `undefined`. */
+export function stopReason(result: ProcessResult, timeoutMs: number): string | undefined {
+  if (result.canceled) return 'canceled';
+  if (result.timedOut) return `timed out after ${formatSeconds(timeoutMs)}`;
+  if (result.signal) return `killed by ${result.signal}`;
+  return undefined;
+}
+
+/** The result of a run whose program could not start (or of a task the adapter cannot run). */
+export function failedBeforeStart(error: string, retryable = false): AgentResult {
+  return {
+    ok: false,
+    exitCode: null,
+    timedOut: false,
+    canceled: false,
+    summary: error,
+    durationMs: 0,
+    usage: UNKNOWN_USAGE,
+    error,
+    retryable,
+  };
+}
+
+/** Maps a start failure to a result; anything else is a bug and is re-thrown. */
+export function startFailure(error: unknown): AgentResult {
+  if (error instanceof ProcessStartError) return failedBeforeStart(error.message);
+  throw error;
+}
+
+/** The last non-empty line of `text`, shortened to `max` characters. */
+export function lastLine(text: string, max = 200): string {
+  const lines = text.split('\n').map((line) => line.trim());
+  const line = lines.filter((l) => l !== '').pop() ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** `text` on one line (whitespace collapsed), shortened to `max` characters. */
+export function oneLine(text: string, max = 500): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Marks where one attempt starts and ends in its log, for a human reading it later. */
+export function logMarker(logFile: string, text: string): void {
+  try {
+    appendLogLine(logFile, `--- milestone: ${text} ---`);
+  } catch {
+    // Cosmetic only: an unwritable log surfaces as the run's start failure right after.
+  }
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${(ms / 1000).toFixed(1)}s`;
+}

@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import type { Problem } from '../errors.js';
+import type { AgentAdapter } from './adapter.js';
+import { createExecAdapter } from './exec.js';
+import { createShellAdapter } from './shell.js';
+
+const envSchema = z.record(z.string(), z.string(), { error: 'must map names to strings' });
+
+/** Config of an `exec` agent: any program speaking the exec protocol. */
+const execEntrySchema = z.strictObject({
+  type: z.literal('exec'),
+  /** Program and arguments; a relative program path is taken from the repository root. */
+  command: z
+    .array(z.string().min(1, 'must not be empty'), {
+      error: 'must be a list of strings, e.g. ["node", "agent.mjs"]',
+    })
+    .min(1, 'must name a program'),
+  /** Extra environment variables for the program. */
+  env: envSchema.optional(),
+});
+
+/** Config of another `shell` agent (the built-in one needs none). */
+const shellEntrySchema = z.strictObject({ type: z.literal('shell') });
+
+/** A configured agent, as the `agents:` map of `.milestones/config.yaml` holds it. */
+export type AgentConfigEntry = z.infer<typeof execEntrySchema> | z.infer<typeof shellEntrySchema>;
+
+/** What turning config into adapters needs to know about where the config came from. */
+export interface ResolveAgentsOptions {
+  /** The config file, named in problems. */
+  file?: string;
+  /** The repository root: relative program paths resolve against it. */
+  baseDir?: string;
+}
+
+/** Checks one config entry of a given `type` and makes its adapter, or says what is wrong. */
+type AgentFactory = (
+  name: string,
+  entry: unknown,
+  options: ResolveAgentsOptions,
+) => { adapter: AgentAdapter } | { issues: z.ZodError['issues'] };
+
+function agentFactory<T>(
+  schema: z.ZodType<T>,
+  create: (name: string, entry: T, options: ResolveAgentsOptions) => AgentAdapter,
+): AgentFactory {
+  return (name, entry, options) => {
+    const parsed = schema.safeParse(entry);
+    return parsed.success ? { adapter: create(name, parsed.data, options) } : { issues: parsed.error.issues };
+  };
+}
+
+/**
+ * Config entry types and their adapters. The coding-agent adapters (`claude`, `codex`,
+ * `gemini`) register here with their own option schemas, and in {@link builtinAdapters}.
+ */
+const FACTORIES: Record<string, AgentFactory> = {
+  exec: agentFactory(execEntrySchema, (name, entry, options) =>
+    createExecAdapter({
+      name,
+      command: entry.command,
+      ...(entry.env === undefined ? {} : { env: entry.env }),
+      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+    }),
+  ),
+  shell: agentFactory(shellEntrySchema, (name) => createShellAdapter(name)),
+};
+
+/** Agent names: safe in file names, log lines and plan files. */
+const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/** The agents available without any config: `shell` now; `claude`, `codex`, `gemini` later. */
+export function builtinAdapters(): Map<string, AgentAdapter> {
+  return new Map([['shell', createShellAdapter()]]);
+}
+
+/**
+ * The built-in agents plus those defined in config (a configured name replaces a built-in one).
+ * Each bad entry becomes a problem naming its field; the good ones still resolve.
+ */
+export function resolveAgents(
+  config: Readonly<Record<string, unknown>> | undefined,
+  options: ResolveAgentsOptions = {},
+): { adapters: Map<string, AgentAdapter>; problems: Problem[] } {
+  const adapters = builtinAdapters();
+  const problems: Problem[] = [];
+  const problem = (field: string, message: string): void => {
+    problems.push({
+      code: 'MILESTONE_CONFIG_AGENT',
+      message,
+      location: { ...(options.file === undefined ? {} : { file: options.file }), field },
+    });
+  };
+  const known = Object.keys(FACTORIES).join(', ');
+  for (const [name, entry] of Object.entries(config ?? {})) {
+    const field = `agents.${name}`;
+    if (!AGENT_NAME.test(name)) {
+      problem(field, `agent name ${JSON.stringify(name)} may use letters, digits, ".", "_" and "-" only`);
+      continue;
+    }
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+      problem(field, `must be an object with a type (one of: ${known})`);
+      continue;
+    }
+    const type: unknown = (entry as { type?: unknown }).type;
+    const factory = typeof type === 'string' && Object.hasOwn(FACTORIES, type) ? FACTORIES[type] : undefined;
+    if (!factory) {
+      problem(`${field}.type`, `unknown agent type ${JSON.stringify(type ?? null)} (one of: ${known})`);
+      continue;
+    }
+    const made = factory(name, entry, options);
+    if ('adapter' in made) {
+      adapters.set(name, made.adapter);
+      continue;
+    }
+    for (const issue of made.issues) {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+      for (const key of keys) {
+        const path = [field, ...issue.path.map(String), ...(key === undefined ? [] : [key])].join('.');
+        problem(path, key === undefined ? issue.message : 'unknown field');
+      }
+    }
+  }
+  return { adapters, problems };
+}

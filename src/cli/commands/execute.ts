@@ -1,0 +1,290 @@
+import { cpus, freemem, homedir, hostname } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { resolveAgents } from '../../agents/registry.js';
+import { analyzeGraph } from '../../core/analysis.js';
+import { formatDuration } from '../../core/duration.js';
+import type { MilestoneState } from '../../core/projection.js';
+import type { Mode, Phase } from '../../core/types.js';
+import { MODES, PHASES } from '../../core/types.js';
+import type { ConcurrencyChoice } from '../../decision/resources.js';
+import { chooseConcurrency } from '../../decision/resources.js';
+import type { EngineResult } from '../../engine/coordinator.js';
+import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
+import { EXIT, ExitError, UsageError } from '../../errors.js';
+import type { Reporter } from '../../report/reporter.js';
+import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
+import { isPidAlive } from '../../store/pid-alive.js';
+import { resolveMilestone } from '../../workspace/resolve.js';
+import type { Workspace } from '../../workspace/workspace.js';
+import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import type { Io } from '../io.js';
+import { printJson } from '../io.js';
+
+export interface ExecuteOptions {
+  cwd: string;
+  io: Io;
+  id?: string | undefined;
+  phase?: Phase | undefined;
+  mode?: string | undefined;
+  concurrency?: number | undefined;
+  agent?: string | undefined;
+  dryRun: boolean;
+  json: boolean;
+  verbose?: boolean;
+  /** Stops the run like SIGINT does (tests, embedding). The CLI wires SIGINT/SIGTERM to it. */
+  signal?: AbortSignal;
+  /** Extra reporter (tests, embedding). */
+  reporter?: Reporter;
+  /** Environment for locating the state directory; defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** Test knobs: shorter retry backoff and kill grace. */
+  retryBaseMs?: number;
+  graceMs?: number;
+}
+
+/** Where task worktrees go: config `worktrees.dir`, else `$XDG_STATE_HOME/milestone/worktrees`. */
+export function worktreeRoot(workspace: Workspace, env: Record<string, string | undefined>): string {
+  const configured = workspace.config.worktrees.dir;
+  if (configured) return isAbsolute(configured) ? configured : resolve(workspace.root, configured);
+  const state =
+    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
+      ? env.XDG_STATE_HOME
+      : join(homedir(), '.local', 'state');
+  return join(state, 'milestone', 'worktrees');
+}
+
+/** The mode a run uses and one line saying why. */
+export interface ModeChoice {
+  mode: Mode;
+  reason: string;
+}
+
+function chooseMode(requested: string | undefined, state: MilestoneState): ModeChoice {
+  if (requested && requested !== 'auto') {
+    if (!(MODES as readonly string[]).includes(requested)) {
+      throw new UsageError(
+        'MILESTONE_BAD_MODE',
+        `--mode must be one of auto, ${MODES.join(', ')} (got "${requested}")`,
+      );
+    }
+    return { mode: requested as Mode, reason: 'requested with --mode' };
+  }
+  if (state.mode && state.modeReason === 'requested with plan --mode')
+    return { mode: state.mode, reason: 'requested with plan --mode' };
+  const analysis = analyzeGraph(state.plan);
+  const score = analysis.parallelScore.toFixed(2);
+  if (state.plan.tasks.length > 1 && analysis.parallelScore > 0.6) {
+    return {
+      mode: 'agents',
+      reason: `parallel score ${score} > 0.6 across ${state.plan.tasks.length} tasks`,
+    };
+  }
+  return { mode: 'direct', reason: `parallel score ${score} <= 0.6: parallel agents would mostly wait` };
+}
+
+function checkPhase(state: MilestoneState, phase: Phase | undefined): void {
+  if (!phase) return;
+  const earlier = PHASES.slice(0, PHASES.indexOf(phase));
+  const open = state.plan.tasks.filter((t) => earlier.includes(t.phase) && !state.tasks[t.id]!.merged);
+  if (open.length > 0) {
+    throw new UsageError(
+      'MILESTONE_PHASE_BLOCKED',
+      `phase ${phase} cannot start: ${open.length} task(s) of earlier phases have not landed (${open
+        .slice(0, 5)
+        .map((t) => t.id)
+        .join(', ')}); run \`milestone execute ${state.id}\` or \`--phase ${open[0]!.phase}\` first`,
+    );
+  }
+}
+
+function dryRun(
+  io: Io,
+  state: MilestoneState,
+  mode: ModeChoice,
+  concurrency: ConcurrencyChoice,
+  phases: Phase[],
+  json: boolean,
+): void {
+  const plan = {
+    ...state.plan,
+    tasks: state.plan.tasks.filter((t) => phases.includes(t.phase) && !state.tasks[t.id]!.merged),
+  };
+  const analysis = analyzeGraph(plan);
+  if (json) {
+    printJson(io, {
+      id: state.id,
+      mode: mode.mode,
+      modeReason: mode.reason,
+      concurrency: concurrency.concurrency,
+      phases,
+      waves: analysis.waves,
+      criticalPath: analysis.criticalPath,
+      parallelScore: analysis.parallelScore,
+      overlaps: analysis.overlaps,
+    });
+    return;
+  }
+  io.out(`dry run of ${state.id}: nothing will be changed`);
+  io.out(`mode ${mode.mode}: ${mode.reason}`);
+  io.out(`concurrency ${concurrency.explanation}`);
+  io.out(
+    `critical path ${formatDuration(analysis.criticalPath.length)}: ${analysis.criticalPath.path.join(' -> ') || '(nothing to run)'}`,
+  );
+  const byId = new Map(plan.tasks.map((t) => [t.id, t]));
+  analysis.waves.forEach((wave, index) => {
+    const phase = byId.get(wave[0]!)?.phase;
+    const parallel = mode.mode === 'agents' || (mode.mode === 'hybrid' && phase === 'execute');
+    io.out(
+      `wave ${index + 1} [${phase}${parallel ? `, up to ${Math.min(concurrency.concurrency, wave.length)} at once` : ', one at a time'}]: ${wave.join(', ')}`,
+    );
+  });
+  for (const overlap of analysis.overlaps)
+    io.out(`serialized (files overlap): ${overlap.a} and ${overlap.b}`);
+}
+
+/** The report printed when a run stops on failures or conflicts. */
+export function failureReport(id: string, branch: string, result: EngineResult): string {
+  const lines: string[] = [];
+  for (const failed of result.failed)
+    lines.push(`failed: ${failed.taskId}: ${failed.reason}\n  log: ${failed.log}`);
+  for (const conflict of result.conflicted) {
+    lines.push(
+      `conflict: task ${conflict.taskId} does not merge cleanly into ${branch}; conflicting files: ${conflict.files.join(', ')}`,
+      '  to resolve it by hand:',
+      `    cd ${conflict.worktree}`,
+      `    git merge ${branch}          # then edit the conflicting files`,
+      '    git add -A && git commit --no-edit',
+      `    milestone execute ${id}      # lands the resolved task and continues`,
+    );
+  }
+  if (result.skipped.length)
+    lines.push(`skipped (a task they need did not land): ${result.skipped.join(', ')}`);
+  lines.push(`run \`milestone execute ${id}\` again to retry what did not land.`);
+  return lines.join('\n');
+}
+
+/**
+ * Runs (or resumes) a planned milestone. Exit 0 when the requested phases landed, 1 when a task
+ * failed or conflicted, 3 when another coordinator holds it, 130 when interrupted.
+ */
+export async function execute(options: ExecuteOptions): Promise<EngineResult | null> {
+  const workspace = await openWorkspace(options.cwd);
+  const env = options.env ?? process.env;
+  return withExistingStore(workspace, async (store) => {
+    const state = resolveMilestone(store, options.id);
+    if (state.status === 'cancelled') {
+      throw new UsageError(
+        'MILESTONE_CANCELLED',
+        `milestone ${state.id} was cancelled; plan it again under a new id to run it`,
+      );
+    }
+    if (options.phase && !(PHASES as readonly string[]).includes(options.phase)) {
+      throw new UsageError('MILESTONE_BAD_PHASE', `--phase must be one of ${PHASES.join(', ')}`);
+    }
+    if (workspace.config.protectedBranches.includes(state.branch)) {
+      throw new UsageError(
+        'MILESTONE_PROTECTED',
+        `refusing to execute onto protected branch ${state.branch}`,
+      );
+    }
+    checkPhase(state, options.phase);
+    const mode = chooseMode(options.mode, state);
+    const concurrency = chooseConcurrency(options.concurrency, workspace.config.concurrency, {
+      cpus: cpus().length,
+      freeMemoryBytes: freemem(),
+    });
+    const phases = phasesToRun(options.phase);
+    if (options.dryRun) {
+      dryRun(options.io, state, mode, concurrency, phases, options.json);
+      return null;
+    }
+    const { adapters, problems } = resolveAgents(workspace.config.agents);
+    if (problems.length)
+      throw new UsageError('MILESTONE_CONFIG', `invalid agents in ${workspace.configFile}`, problems);
+    const needed = new Set(
+      state.plan.tasks
+        .filter((t) => phases.includes(t.phase))
+        .map((t) => t.agent ?? options.agent ?? state.plan.defaults.agent),
+    );
+    for (const name of needed) {
+      if (!adapters.has(name)) {
+        throw new UsageError(
+          'MILESTONE_AGENT_UNKNOWN',
+          `agent "${name}" is not configured (known: ${[...adapters.keys()].join(', ')})`,
+        );
+      }
+      const probe = await adapters.get(name)!.probe();
+      if (!probe.available)
+        throw new UsageError(
+          'MILESTONE_AGENT_UNAVAILABLE',
+          `agent "${name}" is not available: ${probe.reason ?? 'unknown reason'}`,
+        );
+    }
+
+    const write = options.json
+      ? (line: string) => options.io.out(line)
+      : (line: string) => options.io.out(line);
+    const reporters: Reporter[] = [
+      options.json ? ndjsonReporter(write) : textReporter(write, { verbose: options.verbose ?? false }),
+    ];
+    if (options.reporter) reporters.push(options.reporter);
+    const reporter = compositeReporter(reporters);
+    const stop = new AbortController();
+    const onSignal = () => stop.abort();
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    store.append(state.id, [{ type: 'mode_selected', mode: mode.mode, reason: mode.reason }]);
+    if (!options.json) {
+      options.io.err(`executing ${state.id} (${state.title}) on ${state.branch}`);
+      options.io.err(`mode ${mode.mode}: ${mode.reason}; concurrency ${concurrency.explanation}`);
+    }
+    let result: EngineResult;
+    try {
+      result = await runMilestone({
+        repoRoot: workspace.root,
+        storeDir: workspace.storeDir,
+        store,
+        config: workspace.config,
+        milestoneId: state.id,
+        mode: mode.mode,
+        phases,
+        concurrency: concurrency.concurrency,
+        adapters,
+        agentOverride: options.agent,
+        reporter,
+        worktreeRoot: worktreeRoot(workspace, env),
+        signal,
+        me: { pid: process.pid, host: hostname() },
+        isAlive: isPidAlive,
+        ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
+        ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
+      });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    const final = store.state(state.id)!;
+    const head = final.head ? ` (head ${final.head.slice(0, 10)})` : '';
+    if (result.interrupted) {
+      throw new ExitError(
+        'MILESTONE_INTERRUPTED',
+        `interrupted: state saved; run \`milestone execute ${state.id}\` to resume`,
+        EXIT.interrupted,
+      );
+    }
+    if (result.status === 'failed') {
+      throw new ExitError(
+        'MILESTONE_TASKS_FAILED',
+        `milestone ${state.id} stopped\n${failureReport(state.id, final.branch, result)}`,
+      );
+    }
+    const summary =
+      result.status === 'completed'
+        ? `completed: every task landed on ${final.branch}${head}`
+        : `paused after ${phases.join(', ')}${head}`;
+    if (!options.json)
+      options.io.err(`${summary}\nnext: milestone status ${state.id}   |   milestone finish ${state.id}`);
+    return result;
+  });
+}

@@ -1,0 +1,49 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { claudeFiles } from '../../claude/templates.js';
+import { CONFIG_TEMPLATE } from '../../config/config.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
+import { MILESTONES_GITIGNORE, openWorkspace } from '../../workspace/workspace.js';
+import type { Io } from '../io.js';
+
+export interface InitOptions {
+  cwd: string;
+  io: Io;
+  /** Also install Claude Code slash commands and subagents. */
+  claude: boolean;
+  /** Overwrite existing files. */
+  force: boolean;
+}
+
+/** What `init` did to each file. */
+export interface InitResult {
+  written: string[];
+  kept: string[];
+}
+
+/** Creates `.milestones/config.yaml`, `.milestones/.gitignore` and, with `claude`, `.claude/` files. */
+export async function init(options: InitOptions): Promise<InitResult> {
+  const workspace = await openWorkspace(options.cwd);
+  const files: Record<string, string> = {
+    [workspace.configFile]: CONFIG_TEMPLATE,
+    [join(workspace.milestonesDir, '.gitignore')]: MILESTONES_GITIGNORE,
+  };
+  if (options.claude) {
+    for (const [path, content] of Object.entries(claudeFiles())) files[join(workspace.root, path)] = content;
+  }
+  const result: InitResult = { written: [], kept: [] };
+  for (const [path, content] of Object.entries(files)) {
+    const shown = relative(options.cwd, path) || path;
+    if (existsSync(path) && !options.force) {
+      result.kept.push(shown);
+      continue;
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, content);
+    result.written.push(shown);
+  }
+  for (const file of result.written) options.io.out(`created ${file}`);
+  for (const file of result.kept) options.io.out(`kept ${file} (exists; --force overwrites)`);
+  options.io.out('next: milestone plan --from <plan.yaml>   (see `milestone plan --help`)');
+  return result;
+}

@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { GraphAnalysis } from '../../core/analysis.js';
+import { analyzeGraph } from '../../core/analysis.js';
+import type { Mode, Plan } from '../../core/types.js';
+import { UsageError } from '../../errors.js';
+import { currentBranch, revParse } from '../../git/git.js';
+import { loadPlanFile } from '../../plan/load.js';
+import { planToYaml } from '../../plan/serialize.js';
+import { formatAnalysis } from '../../report/analysis-text.js';
+import { writeFileAtomic } from '../../store/atomic-file.js';
+import type { Workspace } from '../../workspace/workspace.js';
+import { milestoneDir, openWorkspace, withStore } from '../../workspace/workspace.js';
+import type { Io } from '../io.js';
+import { printJson } from '../io.js';
+
+export interface PlanOptions {
+  cwd: string;
+  io: Io;
+  title?: string | undefined;
+  from?: string | undefined;
+  id?: string | undefined;
+  mode?: string | undefined;
+  agent?: string | undefined;
+  json: boolean;
+}
+
+/** What `plan` stored. */
+export interface PlanResult {
+  plan: Plan;
+  analysis: GraphAnalysis;
+  dir: string;
+}
+
+/**
+ * Imports and validates a plan, then records it: a `milestone_planned` event in the store and
+ * `.milestones/<id>/plan.json` + `milestone.yaml`. Nothing is written when any check fails.
+ */
+export async function plan(options: PlanOptions): Promise<PlanResult> {
+  const workspace = await openWorkspace(options.cwd);
+  if (!options.from) {
+    throw new UsageError(
+      'MILESTONE_PLAN_NO_SOURCE',
+      'plan needs --from FILE (a milestone YAML/JSON plan, a Kiro or spec-kit tasks.md, or a Task Master tasks.json); see docs/plan-formats.md',
+    );
+  }
+  const from = resolve(options.cwd, options.from);
+  const parsed = await loadPlanFile(from, {
+    ...(options.title !== undefined && { title: options.title }),
+    ...(options.id !== undefined && { id: options.id }),
+  });
+  if (!parsed.plan || parsed.problems.length > 0) {
+    throw new UsageError('MILESTONE_PLAN_INVALID', `invalid plan ${options.from}`, parsed.problems);
+  }
+  let planned: Plan = parsed.plan;
+  if (options.agent) planned = { ...planned, defaults: { ...planned.defaults, agent: options.agent } };
+  const base = await resolveBase(workspace, planned.base);
+  planned = { ...planned, base };
+  const analysis = analyzeGraph(planned);
+  const dir = milestoneDir(workspace, planned.id);
+
+  await withStore(workspace, (store) => {
+    const existing = store.state(planned.id);
+    if (existing) {
+      throw new UsageError(
+        'MILESTONE_EXISTS',
+        `milestone "${planned.id}" already exists (status ${existing.status}); choose another id with --id`,
+      );
+    }
+    store.append(planned.id, [
+      { type: 'milestone_planned', plan: planned, base, branch: `milestone/${planned.id}` },
+      ...(options.mode && options.mode !== 'auto'
+        ? [
+            {
+              type: 'mode_selected' as const,
+              mode: options.mode as Mode,
+              reason: 'requested with plan --mode',
+            },
+          ]
+        : []),
+    ]);
+  });
+  mkdirSync(dir, { recursive: true });
+  writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
+  writeFileAtomic(join(dir, 'milestone.yaml'), planToYaml(planned));
+
+  if (options.json) printJson(options.io, { plan: planned, analysis, dir });
+  else {
+    options.io.out(
+      `planned ${planned.id}: ${planned.title} (${planned.tasks.length} tasks, from ${parsed.format})`,
+    );
+    options.io.out(formatAnalysis(planned, analysis));
+    options.io.out(
+      `record: ${dir}\nnext:   milestone show ${planned.id}   |   milestone visualize ${planned.id}`,
+    );
+  }
+  return { plan: planned, analysis, dir };
+}
+
+async function resolveBase(workspace: Workspace, requested: string | undefined): Promise<string> {
+  const base = requested ?? (await currentBranch(workspace.root));
+  if (!base) {
+    throw new UsageError(
+      'MILESTONE_NO_BASE',
+      'HEAD is detached: give the plan a `base:` branch or check out a branch',
+    );
+  }
+  if (!(await revParse(workspace.root, `refs/heads/${base}`))) {
+    throw new UsageError('MILESTONE_BAD_BASE', `base branch "${base}" does not exist in ${workspace.root}`, [
+      {
+        code: 'MILESTONE_BAD_BASE',
+        message: `base branch "${base}" does not exist`,
+        location: { field: 'base' },
+      },
+    ]);
+  }
+  return base;
+}

@@ -1,0 +1,57 @@
+import { analyzeGraph } from '../../core/analysis.js';
+import { PHASES } from '../../core/types.js';
+import { formatAnalysis } from '../../report/analysis-text.js';
+import { formatStatus, statusView } from '../../report/status-view.js';
+import { resolveMilestone } from '../../workspace/resolve.js';
+import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import type { Io } from '../io.js';
+import { printJson } from '../io.js';
+
+export interface ShowOptions {
+  cwd: string;
+  io: Io;
+  id: string;
+  json: boolean;
+}
+
+/** Shows one milestone: status, plan analysis, tasks by phase, review history, commits. */
+export async function show(options: ShowOptions): Promise<void> {
+  const workspace = await openWorkspace(options.cwd);
+  const state = await withExistingStore(workspace, (store) => resolveMilestone(store, options.id));
+  const analysis = analyzeGraph(state.plan);
+  const view = statusView(state);
+  if (options.json) {
+    printJson(options.io, {
+      ...view,
+      plan: state.plan,
+      analysis,
+      reviews: state.reviews,
+      commits: state.commits,
+      phaseCommits: state.phaseCommits,
+    });
+    return;
+  }
+  const io = options.io;
+  io.out(formatStatus(view));
+  if (state.plan.description) io.out(`\n${state.plan.description}`);
+  io.out(`\n${formatAnalysis(state.plan, analysis)}`);
+  for (const phase of PHASES) {
+    const tasks = view.tasks.filter((t) => t.phase === phase);
+    if (tasks.length === 0) continue;
+    io.out(`\n${phase}:`);
+    for (const task of tasks) {
+      const needs = task.needs.length ? `  (needs ${task.needs.join(', ')})` : '';
+      io.out(`  ${task.status.padEnd(10)} ${task.id.padEnd(24)} ${task.title}${needs}`);
+    }
+  }
+  if (state.reviews.length > 0) {
+    io.out('\nreviews:');
+    for (const review of state.reviews) {
+      io.out(
+        `  ${review.at}  ${review.phase.padEnd(8)} ${review.decision}${review.comment ? `: ${review.comment}` : ''}`,
+      );
+    }
+  }
+  if (state.commits.length > 0)
+    io.out(`\ncommits on ${state.branch}: ${state.commits.length}, head ${state.head}`);
+}

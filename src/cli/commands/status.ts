@@ -1,0 +1,48 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { StatusView } from '../../report/status-view.js';
+import { formatStatus, statusView } from '../../report/status-view.js';
+import { resolveMilestone } from '../../workspace/resolve.js';
+import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import type { Io } from '../io.js';
+import { printJson } from '../io.js';
+
+export interface StatusOptions {
+  cwd: string;
+  io: Io;
+  id?: string | undefined;
+  watch: boolean;
+  json: boolean;
+  /** Poll interval for `--watch`. */
+  intervalMs?: number;
+  /** Ends `--watch` early (tests, embedding). */
+  signal?: AbortSignal;
+}
+
+const SETTLED = new Set(['completed', 'failed', 'cancelled', 'paused']);
+
+/**
+ * Prints the milestone's status. With `watch`, prints again each time the state changes (NDJSON
+ * with `json`) until the milestone settles (completed, failed, cancelled or paused).
+ */
+export async function status(options: StatusOptions): Promise<StatusView> {
+  const workspace = await openWorkspace(options.cwd);
+  return withExistingStore(workspace, async (store) => {
+    const print = (view: StatusView) => {
+      if (options.json && options.watch) options.io.out(JSON.stringify(view));
+      else if (options.json) printJson(options.io, view);
+      else options.io.out(formatStatus(view));
+    };
+    let view = statusView(resolveMilestone(store, options.id));
+    print(view);
+    if (!options.watch) return view;
+    const id = view.id;
+    while (!SETTLED.has(view.status) && !options.signal?.aborted) {
+      await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
+      if (store.version(id) === view.version) continue;
+      view = statusView(resolveMilestone(store, id));
+      if (!options.json) options.io.out('');
+      print(view);
+    }
+    return view;
+  });
+}

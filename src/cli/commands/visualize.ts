@@ -1,0 +1,21 @@
+import type { GraphFormat } from '../../report/graph-render.js';
+import { renderGraph } from '../../report/graph-render.js';
+import { resolveMilestone } from '../../workspace/resolve.js';
+import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import type { Io } from '../io.js';
+
+export interface VisualizeOptions {
+  cwd: string;
+  io: Io;
+  id: string;
+  format: GraphFormat;
+}
+
+/** Prints the task graph grouped by phase as Mermaid, Graphviz dot or plain text. */
+export async function visualize(options: VisualizeOptions): Promise<string> {
+  const workspace = await openWorkspace(options.cwd);
+  const state = await withExistingStore(workspace, (store) => resolveMilestone(store, options.id));
+  const text = renderGraph(state.plan, options.format, state.tasks);
+  options.io.out(text);
+  return text;
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import {
+  EXIT,
+  ExitError,
+  exitCodeOf,
+  formatProblem,
+  InternalError,
+  LockedError,
+  UsageError,
+} from '../errors.js';
+import type { Io } from './io.js';
+import { processIo } from './io.js';
+import { registerCommands } from './register.js';
+
+/** Builds the program; `io` and `cwd` are parameters so tests can run it in-process. */
+export function buildProgram(io: Io, cwd: string): Command {
+  const program = new Command('milestone')
+    .description(
+      'Take a software milestone from plan to merged code with coding agents working in parallel.\n' +
+        'Phases: design -> spec -> task -> execute. Every task runs in its own git worktree and lands\n' +
+        'on the branch milestone/<id> through a serialized merge queue.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+  registerCommands(program, io, cwd);
+  return program;
+}
+
+/** Prints an error the way users should see it and returns the exit code. */
+export function reportError(io: Io, error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander already printed its message; --help and --version end here with 0.
+    return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    if (error.problems.length === 0) io.err(`milestone: ${error.message}`);
+    else if (error.problems.length === 1) io.err(`milestone: ${formatProblem(error.problems[0]!)}`);
+    else {
+      io.err(`milestone: ${error.message} (${error.problems.length} problems)`);
+      for (const problem of error.problems) io.err(`  ${formatProblem(problem)}`);
+    }
+  } else if (error instanceof LockedError || error instanceof ExitError) {
+    io.err(`milestone: ${error.message}`);
+  } else {
+    const bug = error instanceof InternalError ? error : new InternalError(String(error), { cause: error });
+    io.err(`milestone: internal error: ${bug.message}`);
+    const stack = error instanceof Error ? error.stack : undefined;
+    if (stack && process.env.MILESTONE_DEBUG) io.err(stack);
+    else io.err('(set MILESTONE_DEBUG=1 for the stack trace; please report it)');
+  }
+  return exitCodeOf(error);
+}
+
+/** The CLI entry: the only place that sets the process exit code. */
+export async function main(argv: string[], io: Io = processIo, cwd = process.cwd()): Promise<number> {
+  try {
+    await buildProgram(io, cwd).parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    return reportError(io, error);
+  }
+}
+
+// Re-exported for commands that add shared options.
+export { Option };
+
+const invokedDirectly = (() => {
+  try {
+    return realpathSync(process.argv[1] ?? '') === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+})();
+
+if (invokedDirectly) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

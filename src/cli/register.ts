@@ -1,0 +1,215 @@
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { MODES, PHASES } from '../core/types.js';
+import type { Io } from './io.js';
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
+/**
+ * Registers every command. Implementations load lazily so `--help` stays fast and each command
+ * module can be called directly by tests and the library API.
+ */
+export function registerCommands(program: Command, io: Io, cwd: string): void {
+  program
+    .command('init')
+    .description('create .milestones/config.yaml and its git-ignore rules in this repository')
+    .option('--claude', 'also install Claude Code slash commands and agents under .claude/')
+    .option('--force', 'overwrite files that already exist')
+    .action(async (opts: { claude?: boolean; force?: boolean }) => {
+      const { init } = await import('./commands/init.js');
+      await init({ cwd, io, claude: opts.claude ?? false, force: opts.force ?? false });
+    });
+
+  program
+    .command('plan')
+    .description(
+      'plan a milestone from a plan file (YAML/JSON, Kiro or spec-kit tasks.md, Task Master tasks.json)',
+    )
+    .argument('[title]', 'milestone title (required unless the plan file gives one)')
+    .option('--from <file>', 'plan file to import')
+    .option('--id <id>', 'milestone id (default: the plan id, else a slug of the title)')
+    .addOption(new Option('--mode <mode>', 'preferred execution mode').choices(['auto', ...MODES]))
+    .option('--agent <name>', 'default agent for tasks that name none')
+    .option('--json', 'print the stored plan and its analysis as JSON')
+    .action(
+      async (
+        title: string | undefined,
+        opts: { from?: string; id?: string; mode?: string; agent?: string; json?: boolean },
+      ) => {
+        const { plan } = await import('./commands/plan.js');
+        await plan({
+          cwd,
+          io,
+          title,
+          from: opts.from,
+          id: opts.id,
+          mode: opts.mode,
+          agent: opts.agent,
+          json: opts.json ?? false,
+        });
+      },
+    );
+
+  program
+    .command('validate')
+    .description('check a plan file and report every problem found (exit 2 if any)')
+    .argument('<file>', 'plan file')
+    .option('--json', 'print { valid, problems, summary } as JSON')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      const { validate } = await import('./commands/validate.js');
+      await validate({ cwd, io, file, json: opts.json ?? false });
+    });
+
+  program
+    .command('list')
+    .description('list the milestones of this repository')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { list } = await import('./commands/list.js');
+      await list({ cwd, io, json: opts.json ?? false });
+    });
+
+  program
+    .command('show')
+    .description('show a milestone: plan, analysis (critical path, waves, overlaps), tasks, reviews')
+    .argument('<id>', 'milestone id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const { show } = await import('./commands/show.js');
+      await show({ cwd, io, id, json: opts.json ?? false });
+    });
+
+  program
+    .command('status')
+    .description('progress of a milestone, computed from merged work (never from agent claims)')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
+    .option('--watch', 'keep printing as the state changes, until the milestone stops')
+    .option('--json', 'print JSON (NDJSON with --watch)')
+    .action(async (id: string | undefined, opts: { watch?: boolean; json?: boolean }) => {
+      const { status } = await import('./commands/status.js');
+      await status({ cwd, io, id, watch: opts.watch ?? false, json: opts.json ?? false });
+    });
+
+  const state = program
+    .command('state')
+    .description('exchange milestone state with the command and agent layers');
+  state
+    .command('export')
+    .description('print the state as JSON in the command-layer or agent-layer shape')
+    .argument('<id>', 'milestone id')
+    .addOption(new Option('--format <format>', 'shape').choices(['command', 'agent']).default('command'))
+    .action(async (id: string, opts: { format: 'command' | 'agent' }) => {
+      const { stateExport } = await import('./commands/state.js');
+      await stateExport({ cwd, io, id, format: opts.format });
+    });
+  state
+    .command('import')
+    .description('apply an exported state (either shape, detected) as events; stale versions are refused')
+    .argument('<file>', 'JSON file, or - for stdin')
+    .action(async (file: string) => {
+      const { stateImport } = await import('./commands/state.js');
+      await stateImport({ cwd, io, file });
+    });
+
+  program
+    .command('visualize')
+    .description('draw the task graph grouped by phase')
+    .argument('<id>', 'milestone id')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'ascii']).default('ascii'),
+    )
+    .action(async (id: string, opts: { format: 'mermaid' | 'dot' | 'ascii' }) => {
+      const { visualize } = await import('./commands/visualize.js');
+      await visualize({ cwd, io, id, format: opts.format });
+    });
+
+  program
+    .command('execute')
+    .description(
+      'run (or resume) a planned milestone: each task in its own worktree, landed on milestone/<id>\n' +
+        'through a serialized merge queue, one phase commit per phase. Ctrl-C saves state; run again to resume.',
+    )
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
+    .addOption(
+      new Option('--phase <phase>', 'run only this phase (earlier phases must have landed)').choices([
+        ...PHASES,
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--mode <mode>',
+        'auto decides from the plan; direct = one at a time; hybrid = parallel execute phase',
+      )
+        .choices(['auto', ...MODES])
+        .default('auto'),
+    )
+    .option(
+      '--concurrency <n>',
+      'agents at once (default: config, else from CPUs and free memory)',
+      positiveInt,
+    )
+    .option('--agent <name>', 'agent for tasks that name none')
+    .option('--dry-run', 'print the schedule (waves, critical path, concurrency) and change nothing')
+    .option('--json', 'NDJSON events on stdout')
+    .option('--verbose', 'also print agent progress lines')
+    .action(
+      async (
+        id: string | undefined,
+        opts: {
+          phase?: string;
+          mode: string;
+          concurrency?: number;
+          agent?: string;
+          dryRun?: boolean;
+          json?: boolean;
+          verbose?: boolean;
+        },
+      ) => {
+        const { execute } = await import('./commands/execute.js');
+        await execute({
+          cwd,
+          io,
+          id,
+          phase: opts.phase as (typeof PHASES)[number] | undefined,
+          mode: opts.mode,
+          concurrency: opts.concurrency,
+          agent: opts.agent,
+          dryRun: opts.dryRun ?? false,
+          json: opts.json ?? false,
+          verbose: opts.verbose ?? false,
+        });
+      },
+    );
+
+  program
+    .command('cancel')
+    .description('stop a running milestone (its coordinator, agents and worktrees) and mark it cancelled')
+    .argument('[id]', 'milestone id')
+    .action(async (id: string | undefined) => {
+      const { cancel } = await import('./commands/cancel.js');
+      await cancel({ cwd, io, id });
+    });
+
+  program
+    .command('finish')
+    .description('merge a completed milestone branch into its base (or --into), or open a pull request')
+    .argument('[id]', 'milestone id')
+    .option('--into <branch>', 'target branch (default: the milestone base)')
+    .option('--pr', 'push the branch and open a pull request with gh instead of merging')
+    .action(async (id: string | undefined, opts: { into?: string; pr?: boolean }) => {
+      const { finish } = await import('./commands/finish.js');
+      await finish({ cwd, io, id, into: opts.into, pr: opts.pr ?? false });
+    });
+
+  program
+    .command('clean')
+    .description('remove worktrees and task branches no running milestone needs (orphans of crashes)')
+    .option('--dry-run', 'list what would be removed')
+    .action(async (opts: { dryRun?: boolean }) => {
+      const { clean } = await import('./commands/clean.js');
+      await clean({ cwd, io, dryRun: opts.dryRun ?? false });
+    });
+}

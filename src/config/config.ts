@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { Phase, PhaseWeights } from '../core/types.js';
+import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
+import type { Problem } from '../errors.js';
+
+/** Adoption levels: the reference document's migration path, in order. */
+export const ADOPTION_LEVELS = ['observe', 'opt-in', 'default-complex', 'auto'] as const;
+export type AdoptionLevel = (typeof ADOPTION_LEVELS)[number];
+
+/** How task work lands on the milestone branch. */
+export type CommitStrategy = 'task' | 'phase';
+
+/** Project settings, `.milestones/config.yaml`. Every field has a default. */
+export interface Config {
+  version: 1;
+  /** Branches `execute` never commits to. */
+  protectedBranches: string[];
+  weights: PhaseWeights;
+  /** Maximum agents at once; `null` = from CPU and memory. */
+  concurrency: number | null;
+  adoption: AdoptionLevel;
+  worktrees: {
+    /** Where task worktrees live; `null` = the user's state directory. */
+    dir: string | null;
+    /** Command run in a fresh worktree before the task (e.g. `npm ci`). */
+    setup: string | null;
+    /** Files copied from the main working tree into each worktree (e.g. `.env`). */
+    copy: string[];
+  };
+  commit: {
+    strategy: CommitStrategy;
+    /** Phase commit templates; `{title}` and `{id}` are replaced. */
+    messages: Record<Phase, string>;
+  };
+  phases: Record<Phase, { approval: 'required' | 'none' }>;
+  /** Agent definitions by name, checked by the agent registry. */
+  agents: Record<string, unknown>;
+  complexity: { high: { tasks: number; files: number }; medium: { tasks: number; files: number } };
+}
+
+export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
+  design: 'feat(design): complete design phase for {title}',
+  spec: 'feat(spec): complete specification phase for {title}',
+  task: 'feat(task): complete task planning for {title}',
+  execute: 'feat(execute): implement {title} functionality',
+};
+
+const phaseGate = z.strictObject({ approval: z.enum(['required', 'none']).default('none') });
+
+const configSchema = z.strictObject({
+  version: z.literal(1).default(1),
+  protectedBranches: z.array(z.string().min(1)).default(['main', 'master']),
+  weights: z
+    .strictObject({
+      design: z.number().min(0),
+      spec: z.number().min(0),
+      task: z.number().min(0),
+      execute: z.number().min(0),
+    })
+    .refine((w) => Math.abs(w.design + w.spec + w.task + w.execute - 1) < 1e-6, 'weights must sum to 1')
+    .default(DEFAULT_WEIGHTS),
+  concurrency: z.number().int().min(1).max(256).nullable().default(null),
+  adoption: z.enum(ADOPTION_LEVELS).default('default-complex'),
+  worktrees: z
+    .strictObject({
+      dir: z.string().min(1).nullable().default(null),
+      setup: z.string().min(1).nullable().default(null),
+      copy: z.array(z.string().min(1)).default([]),
+    })
+    .default({ dir: null, setup: null, copy: [] }),
+  commit: z
+    .strictObject({
+      strategy: z.enum(['task', 'phase']).default('task'),
+      messages: z
+        .strictObject({
+          design: z.string().min(1).optional(),
+          spec: z.string().min(1).optional(),
+          task: z.string().min(1).optional(),
+          execute: z.string().min(1).optional(),
+        })
+        .default({}),
+    })
+    .default({ strategy: 'task', messages: {} }),
+  phases: z
+    .strictObject({
+      design: phaseGate.optional(),
+      spec: phaseGate.optional(),
+      task: phaseGate.optional(),
+      execute: phaseGate.optional(),
+    })
+    .default({}),
+  agents: z.record(z.string(), z.unknown()).default({}),
+  complexity: z
+    .strictObject({
+      high: z.strictObject({ tasks: z.number().int().min(0), files: z.number().int().min(0) }),
+      medium: z.strictObject({ tasks: z.number().int().min(0), files: z.number().int().min(0) }),
+    })
+    .default({ high: { tasks: 20, files: 50 }, medium: { tasks: 10, files: 20 } }),
+});
+
+/** The configuration used when `.milestones/config.yaml` does not exist. */
+export const DEFAULT_CONFIG: Config = normalise(configSchema.parse({}));
+
+function normalise(raw: z.infer<typeof configSchema>): Config {
+  const messages = { ...DEFAULT_PHASE_MESSAGES };
+  const phases = {} as Record<Phase, { approval: 'required' | 'none' }>;
+  for (const phase of PHASES) {
+    messages[phase] = raw.commit.messages[phase] ?? DEFAULT_PHASE_MESSAGES[phase];
+    phases[phase] = { approval: raw.phases[phase]?.approval ?? 'none' };
+  }
+  return {
+    ...raw,
+    version: 1,
+    commit: { strategy: raw.commit.strategy, messages },
+    phases,
+  };
+}
+
+/** Checks parsed YAML against the schema; problems name the file and the field. */
+export function parseConfig(value: unknown, file: string): { config: Config; problems: Problem[] } {
+  const result = configSchema.safeParse(value ?? {});
+  if (result.success) return { config: normalise(result.data), problems: [] };
+  const problems = result.error.issues.map((issue) => ({
+    code: 'MILESTONE_CONFIG',
+    message: issue.message,
+    location: { file, field: issue.path.map(String).join('.') || '(root)' },
+  }));
+  return { config: DEFAULT_CONFIG, problems };
+}
+
+/** The text `milestone init` writes: every setting shown with its default. */
+export const CONFIG_TEMPLATE = `# milestone project settings. Every key is optional; values shown are the defaults.
+version: 1
+# Branches that \`milestone execute\` never commits to.
+protectedBranches: [main, master]
+# Share of the milestone per phase (must sum to 1).
+weights: { design: 0.15, spec: 0.25, task: 0.20, execute: 0.40 }
+# Agents at once; null = chosen from CPU count and free memory.
+concurrency: null
+# observe | opt-in | default-complex | auto
+adoption: default-complex
+worktrees:
+  dir: null        # null = the user's state directory (outside the working tree)
+  setup: null      # e.g. "npm ci", run in each fresh worktree
+  copy: []         # e.g. [".env"], copied into each worktree
+commit:
+  strategy: task   # task: one commit per task; phase: one squashed commit per phase
+  messages: {}     # e.g. { execute: "feat: {title}" }
+phases: {}         # e.g. { design: { approval: required } }
+agents: {}         # e.g. { mybot: { type: exec, command: ["node", "bot.js"] } }
+complexity:
+  high: { tasks: 20, files: 50 }
+  medium: { tasks: 10, files: 20 }
+`;

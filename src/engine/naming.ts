@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import { basename, join } from 'node:path';
+import { ID_PATTERN } from '../core/types.js';
+import { InternalError } from '../errors.js';
+
+function checked(id: string): string {
+  // Ids are validated at the edges; this is the last line before a path or a ref.
+  if (!ID_PATTERN.test(id)) throw new InternalError(`unsafe id reached the engine: ${JSON.stringify(id)}`);
+  return id;
+}
+
+export { milestoneBranch, taskBranch } from '../git/git.js';
+
+/** Folder holding one repository's worktrees under the worktree root. */
+export function repoWorktreeDir(worktreeRoot: string, repoRoot: string, milestoneId: string): string {
+  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
+  return join(worktreeRoot, `${basename(repoRoot)}-${hash}`, checked(milestoneId));
+}
+
+/** A task's worktree path. `_direct` (not a valid task id) is the direct mode's shared worktree. */
+export function taskWorktreePath(
+  worktreeRoot: string,
+  repoRoot: string,
+  milestoneId: string,
+  taskId: string | '_direct',
+): string {
+  return join(
+    repoWorktreeDir(worktreeRoot, repoRoot, milestoneId),
+    taskId === '_direct' ? taskId : checked(taskId),
+  );
+}
+
+/** Per-attempt log file under the runtime store. */
+export function attemptLogPath(
+  storeDir: string,
+  milestoneId: string,
+  taskId: string,
+  attempt: number,
+): string {
+  return join(storeDir, 'logs', checked(milestoneId), checked(taskId), `attempt-${attempt}.log`);
+}
+
+/** Trailer keys on milestone commits: they make landing idempotent across crashes. */
+export const TRAILER = { milestone: 'Milestone-Id', task: 'Task-Id', phase: 'Milestone-Phase' } as const;

@@ -1,0 +1,93 @@
+import type { MilestoneEvent, StoredEvent } from '../core/events.js';
+import type { MilestoneState } from '../core/projection.js';
+import { groupAlive, stopGroup } from '../process/process-group.js';
+import { landedOnBranch } from './landing.js';
+import { taskWorktreePath } from './naming.js';
+import { removeOrphanWorktrees } from './worktrees.js';
+
+/** What recovery found and what it changes. */
+export interface Recovery {
+  events: MilestoneEvent[];
+  notes: string[];
+}
+
+/** The process group of each task's last started agent, from the `intent` events. */
+export function lastAgentGroups(events: readonly StoredEvent[]): Map<string, number> {
+  const groups = new Map<string, number>();
+  for (const event of events) {
+    if (
+      event.type === 'intent' &&
+      event.step === 'agent' &&
+      event.taskId &&
+      typeof event.detail?.pid === 'number'
+    ) {
+      groups.set(event.taskId, event.detail.pid);
+    }
+  }
+  return groups;
+}
+
+/**
+ * Makes the store agree with git before a run: tasks whose trailer is on the milestone branch
+ * landed (whatever the store says), interrupted tasks go back to pending after their orphaned
+ * agents are stopped, failed and skipped tasks are queued again, leftover worktrees go.
+ * Conflicted tasks keep their branch and worktree: a person may be resolving them.
+ */
+export async function recoverMilestone(input: {
+  repoRoot: string;
+  worktreeRoot: string;
+  state: MilestoneState;
+  events: readonly StoredEvent[];
+  graceMs: number;
+}): Promise<Recovery> {
+  const { repoRoot, state } = input;
+  const events: MilestoneEvent[] = [];
+  const notes: string[] = [];
+  const landed = await landedOnBranch(repoRoot, state.branch, state.base, state.id);
+  const groups = lastAgentGroups(input.events);
+  const keep = new Set<string>();
+  for (const spec of state.plan.tasks) {
+    const task = state.tasks[spec.id]!;
+    const sha = landed.tasks.get(spec.id);
+    if (sha) {
+      if (!task.merged || task.status !== 'succeeded') {
+        events.push(
+          { type: 'task_merged', taskId: spec.id, commit: sha },
+          {
+            type: 'task_status',
+            taskId: spec.id,
+            status: 'succeeded',
+            reason: 'found on the milestone branch',
+          },
+        );
+        notes.push(`recovered: ${spec.id} had landed as ${sha.slice(0, 10)} before the interruption`);
+      }
+      continue;
+    }
+    if (task.status === 'conflicted') {
+      keep.add(taskWorktreePath(input.worktreeRoot, repoRoot, state.id, spec.id));
+      continue;
+    }
+    const pgid = groups.get(spec.id);
+    if ((task.status === 'running' || task.status === 'ready') && pgid !== undefined && groupAlive(pgid)) {
+      // The dead coordinator's agent is still running: stop it before its work is redone.
+      await stopGroup(pgid, input.graceMs);
+      notes.push(`stopped the orphaned agent of ${spec.id} (process group ${pgid})`);
+    }
+    if (task.status !== 'pending' || task.merged) {
+      const why =
+        task.status === 'running' || task.status === 'ready'
+          ? 'interrupted; re-running from a fresh worktree'
+          : `was ${task.status}; queued again`;
+      events.push({ type: 'task_status', taskId: spec.id, status: 'pending', reason: why });
+      if (task.status === 'running' || task.status === 'ready')
+        notes.push(`${spec.id} was interrupted; it will re-run from a fresh worktree`);
+    }
+  }
+  for (const [phase, sha] of landed.phases) {
+    if (!state.phaseCommits[phase]) events.push({ type: 'phase_committed', phase, commit: sha });
+  }
+  const removed = await removeOrphanWorktrees(repoRoot, input.worktreeRoot, state.id, keep);
+  if (removed.length) notes.push(`removed ${removed.length} leftover worktree(s)`);
+  return { events, notes };
+}

@@ -1,0 +1,126 @@
+import { spawn } from 'node:child_process';
+import { GitError } from './git-error.js';
+
+/** Options of one git invocation. */
+export interface GitExecOptions {
+  /** Written to git's stdin. */
+  input?: string;
+  /** Merged over the sanitized environment; `undefined` removes a variable. */
+  env?: Record<string, string | undefined>;
+  /** Exit codes besides 0 that are answers, not failures (e.g. 1 for "no" or "conflict"). */
+  allowExitCodes?: readonly number[];
+  /** Kill git (SIGTERM) after this long; for commands that may touch the network. */
+  timeoutMs?: number;
+  /** Aborting kills git; the call then throws a {@link GitError} with the abort as cause. */
+  signal?: AbortSignal;
+}
+
+/** The outcome of a git invocation whose exit code was expected. */
+export interface GitExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/**
+ * Variables that point git at another repository, index or config (set inside hooks and
+ * nested git calls); `cwd` alone must decide which repository a command sees.
+ */
+const REPO_LOCAL_ENV = [
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_COMMON_DIR',
+  'GIT_CONFIG',
+  'GIT_CONFIG_COUNT',
+  'GIT_CONFIG_PARAMETERS',
+  'GIT_DIR',
+  'GIT_GRAFT_FILE',
+  'GIT_IMPLICIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_NO_REPLACE_OBJECTS',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_PREFIX',
+  'GIT_REPLACE_REF_BASE',
+  'GIT_SHALLOW_FILE',
+  'GIT_WORK_TREE',
+];
+
+/** The environment git runs with: no repository overrides, no prompts, English messages. */
+export function gitEnv(overrides?: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const key of REPO_LOCAL_ENV) delete env[key];
+  // Headless: a credential or editor prompt would hang; C locale keeps stderr matchable.
+  Object.assign(env, { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', LC_ALL: 'C' });
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * Runs `git <args>` in `cwd` and collects its output. Throws a {@link GitError} naming the
+ * command and git's stderr when git cannot start or exits with a code not allowed.
+ */
+export function gitExec(
+  cwd: string,
+  args: readonly string[],
+  options: GitExecOptions = {},
+): Promise<GitExecResult> {
+  const allowed = options.allowExitCodes ?? [];
+  return new Promise((resolve, reject) => {
+    const child = spawn('git', args, {
+      cwd,
+      env: gitEnv(options.env),
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    if (child.stdin && options.input !== undefined) {
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
+    let failed = false;
+    child.once('error', (error) => {
+      failed = true;
+      reject(
+        new GitError(
+          `${formatCommand(args)} could not run in ${cwd}: ${error.message}`,
+          args,
+          cwd,
+          null,
+          '',
+          {
+            cause: error,
+          },
+        ),
+      );
+    });
+    child.once('close', (code, signal) => {
+      if (failed) return;
+      const stdout = Buffer.concat(out).toString('utf8');
+      const stderr = Buffer.concat(err).toString('utf8').trim();
+      if (code === 0 || (code !== null && allowed.includes(code))) {
+        resolve({ stdout, stderr, exitCode: code });
+        return;
+      }
+      const how = code === null ? `was killed by ${signal}` : `failed (exit ${code})`;
+      reject(
+        new GitError(
+          `${formatCommand(args)} ${how} in ${cwd}${stderr ? `: ${stderr}` : ''}`,
+          args,
+          cwd,
+          code,
+          stderr,
+        ),
+      );
+    });
+  });
+}
+
+function formatCommand(args: readonly string[]): string {
+  return `git ${args.map((a) => (/^[\w./:=@^{}~+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')}`;
+}

@@ -1,0 +1,24 @@
+/**
+ * The one git module: every git operation milestone performs, with the repository chosen by an
+ * explicit `cwd`, branch names and revisions checked before git runs, and failures thrown as
+ * {@link GitError}. Split by concern into the files re-exported here.
+ */
+export { commitAll, commitTree, trailerValues } from './commit.js';
+export { GitError } from './git-error.js';
+export type { GitExecOptions, GitExecResult } from './git-exec.js';
+export { gitEnv, gitExec } from './git-exec.js';
+export { FALLBACK_IDENTITY, identityArgs } from './identity.js';
+export type { MergeIntoResult, MergeTreeResult } from './merge.js';
+export { mergeInto, mergeTree } from './merge.js';
+export {
+  assertBranchName,
+  assertPathSegment,
+  assertRevision,
+  branchNameProblem,
+  milestoneBranch,
+  taskBranch,
+} from './ref-names.js';
+export { branchExists, createBranch, deleteBranch, revParse, updateRefCas } from './refs.js';
+export { currentBranch, gitCommonDir, isDirty, lsFiles, repoRoot } from './repo.js';
+export type { WorktreeInfo } from './worktree.js';
+export { addWorktree, listWorktrees, pruneWorktrees, removeWorktree } from './worktree.js';

@@ -1,0 +1,40 @@
+import { resolve } from 'node:path';
+import { gitExec } from './git-exec.js';
+
+/** The top-level directory of the working tree around `cwd`. */
+export async function repoRoot(cwd: string): Promise<string> {
+  return (await gitExec(cwd, ['rev-parse', '--show-toplevel'])).stdout.trim();
+}
+
+/** The repository's shared `.git` directory (the same for every worktree), absolute. */
+export async function gitCommonDir(cwd: string): Promise<string> {
+  const out = (await gitExec(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).stdout.trim();
+  return resolve(cwd, out);
+}
+
+/** The checked-out branch's short name, or `null` when HEAD is detached. */
+export async function currentBranch(cwd: string): Promise<string | null> {
+  const { stdout, exitCode } = await gitExec(cwd, ['symbolic-ref', '--quiet', 'HEAD'], {
+    allowExitCodes: [1],
+  });
+  if (exitCode !== 0) return null;
+  const ref = stdout.trim();
+  return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+}
+
+/** Whether the working tree has staged, unstaged or untracked (not ignored) changes. */
+export async function isDirty(cwd: string): Promise<boolean> {
+  const { stdout } = await gitExec(cwd, ['status', '--porcelain', '-z', '--untracked-files=normal']);
+  return stdout.length > 0;
+}
+
+/**
+ * Tracked files, relative to `cwd`; with `others`, untracked files that are not ignored too.
+ * NUL-separated output: no quoting of unusual names, and fast for large trees.
+ */
+export async function lsFiles(cwd: string, options: { others?: boolean } = {}): Promise<string[]> {
+  const args = ['ls-files', '-z', '--cached'];
+  if (options.others) args.push('--others', '--exclude-standard');
+  const { stdout } = await gitExec(cwd, args);
+  return stdout.split('\0').filter((name) => name !== '');
+}

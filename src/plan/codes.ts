@@ -1,0 +1,39 @@
+/**
+ * Stable codes of the problems plan loading reports. Scripts and tests match on these; the
+ * messages may change, the codes do not.
+ */
+export const PLAN_CODES = {
+  /** The plan file is missing or unreadable. */
+  file: 'MILESTONE_PLAN_FILE',
+  /** The file's kind (milestone YAML/JSON, Kiro, spec-kit, Task Master) cannot be told. */
+  format: 'MILESTONE_PLAN_FORMAT',
+  /** Malformed YAML. */
+  yaml: 'MILESTONE_PLAN_YAML',
+  /** Malformed JSON. */
+  json: 'MILESTONE_PLAN_JSON',
+  /** A Kiro, spec-kit or Task Master file that cannot be mapped to a plan. */
+  import: 'MILESTONE_PLAN_IMPORT',
+  /** Wrong type, missing required field, unknown key, wrong version. */
+  schema: 'MILESTONE_PLAN_SCHEMA',
+  /** A milestone or task id that does not match `ID_PATTERN`. */
+  badId: 'MILESTONE_PLAN_BAD_ID',
+  /** Two tasks with the same id. */
+  duplicateId: 'MILESTONE_PLAN_DUPLICATE_ID',
+  /** A `needs` entry naming no task of the plan. */
+  unknownDep: 'MILESTONE_PLAN_UNKNOWN_DEP',
+  /** A dependency cycle, including a task that needs itself. */
+  cycle: 'MILESTONE_PLAN_CYCLE',
+  /** A phase other than design, spec, task, execute. */
+  badPhase: 'MILESTONE_PLAN_BAD_PHASE',
+  /** A task that needs a task of a later phase: phases are barriers, so it could never start. */
+  phaseOrder: 'MILESTONE_PLAN_PHASE_ORDER',
+  /** Phase weights that are partial, negative, unknown or do not sum to 1. */
+  weights: 'MILESTONE_PLAN_WEIGHTS',
+  /** A task with neither `prompt` nor `run`. */
+  noAction: 'MILESTONE_PLAN_NO_ACTION',
+  /** An estimate or timeout that is not a duration. */
+  duration: 'MILESTONE_PLAN_DURATION',
+} as const;
+
+/** One of {@link PLAN_CODES}. */
+export type PlanProblemCode = (typeof PLAN_CODES)[keyof typeof PLAN_CODES];

@@ -1,0 +1,60 @@
+import { LineCounter, parseDocument } from 'yaml';
+import type { Problem } from '../errors.js';
+import { PLAN_CODES } from './codes.js';
+import { findJsonError, jsonPositions } from './json-scan.js';
+import { documentPositions, lazyPositions, lineIndex, type PositionOf } from './source-map.js';
+
+/** A text read as data, with a way back from field paths to positions, or why it could not be. */
+export type SyntaxResult =
+  | { ok: true; value: unknown; positionOf: PositionOf }
+  | { ok: false; problems: Problem[] };
+
+/**
+ * Reads YAML; a syntax error becomes a problem with its line and column. Only the first is
+ * reported: the parser's later errors are mostly echoes of it.
+ */
+export function readYaml(text: string, file: string): SyntaxResult {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const problems = doc.errors.slice(0, 1).map((error): Problem => {
+      const { line, col } = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
+      return {
+        code: PLAN_CODES.yaml,
+        message: `malformed YAML: ${firstLine(error.message)}`,
+        location: { file, line, column: col },
+      };
+    });
+    return { ok: false, problems };
+  }
+  return {
+    ok: true,
+    value: doc.toJS({ maxAliasCount: 100 }),
+    positionOf: documentPositions(doc, lineCounter),
+  };
+}
+
+/** Reads JSON with `JSON.parse`; a syntax error names its line and column. */
+export function readJson(text: string, file: string): SyntaxResult {
+  try {
+    return { ok: true, value: JSON.parse(text), positionOf: lazyPositions(text, jsonPositions) };
+  } catch (error) {
+    const found = findJsonError(text);
+    const pos = found ? lineIndex(text)(found.offset) : undefined;
+    const detail = found?.message ?? (error instanceof Error ? error.message : String(error));
+    return {
+      ok: false,
+      problems: [
+        {
+          code: PLAN_CODES.json,
+          message: `malformed JSON: ${detail}`,
+          location: pos ? { file, line: pos.line, column: pos.column } : { file },
+        },
+      ],
+    };
+  }
+}
+
+function firstLine(message: string): string {
+  return message.split('\n', 1)[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}

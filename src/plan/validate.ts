@@ -1,0 +1,223 @@
+import {
+  DEFAULT_DEFAULTS,
+  ID_PATTERN,
+  PHASES,
+  type Phase,
+  type Plan,
+  type PlanDefaults,
+  type TaskSpec,
+} from '../core/types.js';
+import type { Problem } from '../errors.js';
+import { PLAN_CODES } from './codes.js';
+import { checkDuration, checkEstimate } from './durations.js';
+import { describeValue, isRecord } from './field-path.js';
+import { checkGraph } from './graph-checks.js';
+import { type Locate, type ProblemSink, problemSink, sortProblems } from './problems.js';
+import { checkSchema } from './schema.js';
+import { slugify } from './slug.js';
+import { checkWeights } from './weights.js';
+
+/** What validation needs besides the raw data. */
+export interface ValidateContext {
+  /** Maps a field path of the raw plan to a place in its source file. */
+  locate: Locate;
+  /** Overrides the plan's title (`milestone plan <title>`). */
+  title?: string | undefined;
+  /** Overrides the plan's id (`--id`). */
+  id?: string | undefined;
+}
+
+/** The outcome of validation: a plan only when there is no problem at all. */
+export interface ValidateResult {
+  plan: Plan | null;
+  problems: Problem[];
+}
+
+const MS_PER_MINUTE = 60_000;
+
+/**
+ * Validates a raw plan object (parsed milestone YAML/JSON, or an importer's output) and
+ * normalises it. Every problem is collected, not only the first: structure first, then each
+ * field, then the dependency graph over whatever tasks could be read.
+ */
+export function validatePlan(raw: unknown, context: ValidateContext): ValidateResult {
+  const sink = problemSink(context.locate);
+  if (!isRecord(raw)) {
+    const what =
+      raw === null || raw === undefined ? 'the plan is empty' : `the plan is ${describeValue(raw)}`;
+    sink.add(PLAN_CODES.schema, `${what}; expected a mapping with version: 1, milestone and tasks`);
+    return { plan: null, problems: sink.problems };
+  }
+  checkSchema(raw, sink);
+
+  const title = context.title ?? (typeof raw.milestone === 'string' ? raw.milestone : undefined);
+  if (title === undefined && raw.milestone === undefined) {
+    sink.add(
+      PLAN_CODES.schema,
+      'the milestone title is required: set `milestone:` in the plan or give a title',
+      ['milestone'],
+    );
+  }
+  const id = checkMilestoneId(raw.id, title, context, sink);
+  const weights = checkWeights(raw.weights, sink);
+  const defaults = checkDefaults(raw.defaults, sink);
+  const tasks = Array.isArray(raw.tasks) ? raw.tasks.map((task, index) => readTask(task, index, sink)) : [];
+  checkGraph(tasks, sink);
+
+  if (sink.problems.length > 0 || title === undefined || id === undefined) {
+    return { plan: null, problems: sortProblems(sink.problems) };
+  }
+  const plan: Plan = { version: 1, id, title, weights, defaults, tasks: tasks.map((task) => task.spec) };
+  if (typeof raw.description === 'string') plan.description = raw.description;
+  if (typeof raw.base === 'string') plan.base = raw.base;
+  return { plan: reorder(plan), problems: [] };
+}
+
+/** A task as far as it could be read: graph checks run on every task, valid or not. */
+export interface TaskDraft {
+  index: number;
+  /** The id when it is a string (valid or not). */
+  id: string | undefined;
+  /** The phase when it is one of PHASES. */
+  phase: Phase | undefined;
+  /** String entries of `needs`, with their index in the list. */
+  needs: Array<{ id: string; index: number }>;
+  spec: TaskSpec;
+}
+
+function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
+  const at = ['tasks', index] as const;
+  const task = isRecord(value) ? value : {};
+  const id = typeof task.id === 'string' ? task.id : undefined;
+  const label = id === undefined ? `tasks[${index}]` : `task "${id}"`;
+  if (id !== undefined) checkId(id, `task id`, [...at, 'id'], sink);
+
+  let phase: Phase | undefined = 'execute';
+  if (task.phase !== undefined) {
+    phase = (PHASES as readonly unknown[]).includes(task.phase) ? (task.phase as Phase) : undefined;
+    if (phase === undefined) {
+      const shown = typeof task.phase === 'string' ? `"${task.phase}"` : describeValue(task.phase);
+      const hint =
+        typeof task.phase === 'string' && PHASES.includes(task.phase.toLowerCase() as Phase)
+          ? ' (lowercase)'
+          : '';
+      sink.add(PLAN_CODES.badPhase, `phase ${shown} is not one of ${PHASES.join(', ')}${hint}`, [
+        ...at,
+        'phase',
+      ]);
+    }
+  }
+  const prompt = typeof task.prompt === 'string' ? task.prompt : undefined;
+  const run = typeof task.run === 'string' ? task.run : undefined;
+  // A prompt or run of the wrong type is already a schema problem; do not report it twice.
+  const typed =
+    (task.prompt === undefined || prompt !== undefined) && (task.run === undefined || run !== undefined);
+  if (isRecord(value) && typed && !prompt?.trim() && !run?.trim()) {
+    sink.add(
+      PLAN_CODES.noAction,
+      `${label} has neither \`prompt\` (for a coding agent) nor \`run\` (a command for the shell agent)`,
+      at,
+    );
+  }
+  const needs: TaskDraft['needs'] = [];
+  if (Array.isArray(task.needs)) {
+    task.needs.forEach((need, needIndex) => {
+      if (typeof need === 'string') needs.push({ id: need, index: needIndex });
+    });
+  }
+
+  const spec: TaskSpec = {
+    id: id ?? '',
+    title: typeof task.title === 'string' ? task.title : '',
+    phase: phase ?? 'execute',
+    ...(prompt === undefined ? {} : { prompt }),
+    ...(run === undefined ? {} : { run }),
+    needs: [...new Set(needs.map((need) => need.id))],
+    files: Array.isArray(task.files)
+      ? task.files.filter((file): file is string => typeof file === 'string')
+      : [],
+  };
+  if (task.estimate !== undefined) {
+    const estimate = checkEstimate(task.estimate, [...at, 'estimate'], sink);
+    if (estimate) spec.estimate = estimate;
+  }
+  if (typeof task.agent === 'string') spec.agent = task.agent;
+  if (typeof task.verify === 'string') spec.verify = task.verify;
+  if (task.timeout !== undefined) {
+    const minutes = checkDuration(task.timeout, [...at, 'timeout'], sink, { positive: true });
+    if (minutes !== undefined) spec.timeoutMs = Math.round(minutes * MS_PER_MINUTE);
+  }
+  if (typeof task.retries === 'number') spec.retries = task.retries;
+  return { index, id, phase, needs, spec };
+}
+
+function checkMilestoneId(
+  value: unknown,
+  title: string | undefined,
+  context: ValidateContext,
+  sink: ProblemSink,
+): string | undefined {
+  if (context.id !== undefined) {
+    return checkId(context.id, 'milestone id (given as an option)', [], sink) ? context.id : undefined;
+  }
+  if (typeof value === 'string') return checkId(value, 'milestone id', ['id'], sink) ? value : undefined;
+  return title === undefined ? undefined : slugify(title);
+}
+
+/** Reports an id that cannot be a path segment or part of a git ref, saying why. */
+export function checkId(
+  id: string,
+  what: string,
+  path: readonly (string | number)[],
+  sink: ProblemSink,
+): boolean {
+  if (ID_PATTERN.test(id)) return true;
+  const reason =
+    id === ''
+      ? 'is empty'
+      : id.includes('..')
+        ? 'contains `..`'
+        : /[/\\]/.test(id)
+          ? 'contains a slash'
+          : /[A-Z]/.test(id)
+            ? 'contains uppercase letters'
+            : id.length > 63
+              ? `is ${id.length} characters long (at most 63)`
+              : id.startsWith('-')
+                ? 'starts with `-`'
+                : 'contains characters other than a-z, 0-9 and `-`';
+  sink.add(
+    PLAN_CODES.badId,
+    `${what} "${id}" ${reason}: ids are lowercase letters, digits and \`-\`, starting with a letter or digit, at most 63 characters (${ID_PATTERN.source})`,
+    path,
+  );
+  return false;
+}
+
+function checkDefaults(value: unknown, sink: ProblemSink): PlanDefaults {
+  const defaults: PlanDefaults = { ...DEFAULT_DEFAULTS };
+  if (!isRecord(value)) return defaults;
+  if (typeof value.agent === 'string') defaults.agent = value.agent;
+  if (typeof value.verify === 'string') defaults.verify = value.verify;
+  if (typeof value.retries === 'number') defaults.retries = value.retries;
+  if (value.timeout !== undefined) {
+    const minutes = checkDuration(value.timeout, ['defaults', 'timeout'], sink, { positive: true });
+    if (minutes !== undefined) defaults.timeoutMs = Math.round(minutes * MS_PER_MINUTE);
+  }
+  return defaults;
+}
+
+/** Plain key order for the stored plan: readable `plan.json`, stable diffs. */
+function reorder(plan: Plan): Plan {
+  const { version, id, title, description, base, weights, defaults, tasks } = plan;
+  return {
+    version,
+    id,
+    title,
+    ...(description === undefined ? {} : { description }),
+    ...(base === undefined ? {} : { base }),
+    weights,
+    defaults,
+    tasks,
+  };
+}

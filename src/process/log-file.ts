@@ -1,0 +1,21 @@
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Opens `path` for appending, creating its folder (0700) and the file (0600) when missing:
+ * agent logs can hold prompts, code and tokens printed by tools.
+ */
+export function openLogFile(path: string): number {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  return openSync(path, 'a', 0o600);
+}
+
+/** Appends one line (a `\n` is added) to a log file, creating it as {@link openLogFile} does. */
+export function appendLogLine(path: string, line: string): void {
+  const fd = openLogFile(path);
+  try {
+    writeSync(fd, `${line}\n`);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,249 @@
+import { spawn } from 'node:child_process';
+import { closeSync, statSync, writeSync } from 'node:fs';
+import { createLineSplitter } from './line-splitter.js';
+import { openLogFile } from './log-file.js';
+import { ProcessStartError } from './process-error.js';
+import { stopGroup } from './process-group.js';
+
+/** What to run and how. */
+export interface RunProcessOptions {
+  /** The program; with `shell`, a command line for `/bin/sh -c`. */
+  file: string;
+  /** Arguments; with `shell`, they become `$1`, `$2`, ... of the command line. */
+  args: string[];
+  /** Working directory; always explicit, never inherited. */
+  cwd: string;
+  /** Merged over `process.env`; a key set to `undefined` is removed (e.g. `CLAUDECODE`). */
+  env?: Record<string, string | undefined>;
+  /** Written to stdin, which is then closed. Without it stdin is `/dev/null`. */
+  input?: string;
+  /** Stop the process group after this many milliseconds. */
+  timeoutMs?: number;
+  /** Time between SIGTERM and SIGKILL; default 5000 ms. */
+  graceMs?: number;
+  /** Aborting stops the process group like a timeout does. */
+  signal?: AbortSignal;
+  /** Every stdout and stderr line is appended here as is (file created with mode 0600). */
+  logFile?: string;
+  /** Called with each stdout line (without the line break or a trailing `\r`); must not throw. */
+  onStdoutLine?: (line: string) => void;
+  /** Called once the process is running, with its pid (also its process group id). */
+  onStart?: (pid: number) => void;
+  /** Run `file` as a shell command line via `/bin/sh -c`. */
+  shell?: boolean;
+}
+
+/** How a process ended. A non-zero exit is a value, not an error. */
+export interface ProcessResult {
+  /** `null` when the process ended by a signal or never started (aborted before). */
+  exitCode: number | null;
+  /** The signal that ended it, e.g. `SIGTERM`. */
+  signal: string | null;
+  /** The time limit was reached and the group was stopped. */
+  timedOut: boolean;
+  /** The abort signal fired and the group was stopped. */
+  canceled: boolean;
+  durationMs: number;
+  /** The last ~4 KB of stdout. */
+  stdoutTail: string;
+  /** The last ~4 KB of stderr. */
+  stderrTail: string;
+}
+
+const DEFAULT_GRACE_MS = 5000;
+/** After the group is gone, how long a pipe held by an escaped (setsid) descendant may stay open. */
+const PIPE_DRAIN_MS = 500;
+
+/**
+ * Runs a program in its own process group and waits for it. On timeout or abort the whole
+ * group gets SIGTERM, then SIGKILL after `graceMs`; descendants left running after the program
+ * exits are stopped the same way, so nothing of a run outlives it. Rejects only with a
+ * {@link ProcessStartError} when the program cannot be started.
+ */
+export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
+  const startedAt = performance.now();
+  if (options.signal?.aborted) {
+    return { ...emptyResult(), canceled: true };
+  }
+  checkCwd(options);
+  const logFd = options.logFile === undefined ? undefined : openLog(options.file, options.logFile);
+  let logBroken = false;
+  const writeLog = (line: string): void => {
+    if (logFd === undefined || logBroken) return;
+    try {
+      writeSync(logFd, `${line}\n`);
+    } catch {
+      // A full disk must not crash the caller mid-run; the run's outcome still counts.
+      logBroken = true;
+    }
+  };
+  const [command, args] = options.shell
+    ? ['/bin/sh', ['-c', options.file, 'sh', ...options.args]]
+    : [options.file, options.args];
+
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: mergeEnv(options.env),
+    // Own process group (pgid = pid): one signal to -pid reaches every descendant.
+    detached: true,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+
+  return new Promise<ProcessResult>((resolve, reject) => {
+    const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    let timedOut = false;
+    let canceled = false;
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let stopping: Promise<void> | undefined;
+    let settled = false;
+    const timers: NodeJS.Timeout[] = [];
+
+    const stdout = createLineSplitter((line) => {
+      writeLog(line);
+      options.onStdoutLine?.(line.endsWith('\r') ? line.slice(0, -1) : line);
+    });
+    const stderr = createLineSplitter(writeLog);
+
+    const stop = (): Promise<void> => {
+      const pid = child.pid;
+      if (pid === undefined) return Promise.resolve();
+      stopping ??= stopGroup(pid, graceMs).then(() => {
+        // A descendant that left the group (setsid) may hold our pipes open forever.
+        timers.push(
+          setTimeout(() => {
+            child.stdout?.destroy();
+            child.stderr?.destroy();
+          }, PIPE_DRAIN_MS),
+        );
+      });
+      return stopping;
+    };
+    const onAbort = (): void => {
+      if (exit) return;
+      canceled = true;
+      void stop();
+    };
+    const cleanup = (): void => {
+      for (const timer of timers) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      if (logFd !== undefined) closeSync(logFd);
+    };
+
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid !== undefined || settled) return;
+      settled = true;
+      cleanup();
+      const code = error.code ?? 'UNKNOWN';
+      const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : error.message;
+      reject(
+        new ProcessStartError(options.file, code, `cannot start "${options.file}": ${why} (${code})`, {
+          cause: error,
+        }),
+      );
+    });
+    child.once('spawn', () => {
+      if (child.pid !== undefined) options.onStart?.(child.pid);
+    });
+    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    if (child.stdin && options.input !== undefined) {
+      // EPIPE when the program exits without reading its input: not our failure.
+      child.stdin.on('error', () => {});
+      child.stdin.end(options.input);
+    }
+    if (options.timeoutMs !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          if (exit) return;
+          timedOut = true;
+          void stop();
+        }, options.timeoutMs),
+      );
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      // Background children left behind would hold the pipes open and keep the worktree busy.
+      void stop();
+    });
+    child.once('close', () => {
+      void (stopping ?? Promise.resolve()).then(() => {
+        if (settled) return;
+        settled = true;
+        stdout.end();
+        stderr.end();
+        cleanup();
+        resolve({
+          exitCode: exit?.code ?? null,
+          signal: exit?.signal ?? null,
+          timedOut,
+          canceled,
+          durationMs: Math.round(performance.now() - startedAt),
+          stdoutTail: stdout.tail(),
+          stderrTail: stderr.tail(),
+        });
+      });
+    });
+  });
+}
+
+function emptyResult(): ProcessResult {
+  return {
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    canceled: false,
+    durationMs: 0,
+    stdoutTail: '',
+    stderrTail: '',
+  };
+}
+
+/** A missing cwd makes spawn report ENOENT for the program itself; say what is really missing. */
+function checkCwd(options: RunProcessOptions): void {
+  let isDir = false;
+  try {
+    isDir = statSync(options.cwd).isDirectory();
+  } catch (error) {
+    throw new ProcessStartError(
+      options.file,
+      'ENOENT',
+      `cannot start "${options.file}": working directory ${options.cwd} does not exist`,
+      { cause: error },
+    );
+  }
+  if (!isDir) {
+    throw new ProcessStartError(
+      options.file,
+      'ENOTDIR',
+      `cannot start "${options.file}": ${options.cwd} is not a directory`,
+    );
+  }
+}
+
+function openLog(file: string, logFile: string): number {
+  try {
+    return openLogFile(logFile);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'UNKNOWN';
+    throw new ProcessStartError(
+      file,
+      code,
+      `cannot start "${file}": cannot open log file ${logFile} (${code})`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+/** `process.env` with the overrides applied; `undefined` removes a variable. */
+export function mergeEnv(overrides: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const [key, value] of Object.entries(overrides ?? {})) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}

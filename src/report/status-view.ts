@@ -1,0 +1,99 @@
+import type { Usage } from '../core/events.js';
+import { computeProgress } from '../core/progress.js';
+import type { MilestoneState } from '../core/projection.js';
+import type { MilestoneStatus, Mode, Phase, TaskStatus } from '../core/types.js';
+
+/** One task in `status --json`. */
+export interface TaskView {
+  id: string;
+  title: string;
+  phase: Phase;
+  status: TaskStatus;
+  attempts: number;
+  agent: string;
+  needs: string[];
+  merged: boolean;
+  commit: string | null;
+  reason: string | null;
+  usage: Usage;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** The document `status --json` prints (CONTRACT.md, with additions). */
+export interface StatusView {
+  id: string;
+  title: string;
+  status: MilestoneStatus;
+  mode: Mode | null;
+  modeReason: string | null;
+  progress: { overall: number; phases: Record<Phase, number> };
+  tasks: TaskView[];
+  git: { base: string; branch: string; head: string | null };
+  version: number;
+  created: string;
+  updated: string;
+}
+
+/** Builds the status document from the projection. Pure. */
+export function statusView(state: MilestoneState): StatusView {
+  const progress = computeProgress(state.plan, state.tasks, { completed: state.status === 'completed' });
+  return {
+    id: state.id,
+    title: state.title,
+    status: state.status,
+    mode: state.mode,
+    modeReason: state.modeReason,
+    progress,
+    tasks: state.plan.tasks.map((spec) => {
+      const task = state.tasks[spec.id]!;
+      return {
+        id: spec.id,
+        title: spec.title,
+        phase: spec.phase,
+        status: task.status,
+        attempts: task.attempts,
+        agent: task.agent,
+        needs: spec.needs,
+        merged: task.merged,
+        commit: task.commit,
+        reason: task.reason,
+        usage: task.usage,
+        startedAt: task.startedAt,
+        finishedAt: task.finishedAt,
+      };
+    }),
+    git: { base: state.base, branch: state.branch, head: state.head },
+    version: state.version,
+    created: state.created,
+    updated: state.updated,
+  };
+}
+
+const BAR_WIDTH = 20;
+
+/** A text progress bar: `[#####...............]  25%`. */
+export function progressBar(percent: number): string {
+  const filled = Math.round((percent / 100) * BAR_WIDTH);
+  return `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(percent).padStart(3)}%`;
+}
+
+/** Human rendering of the status document. */
+export function formatStatus(view: StatusView): string {
+  const lines = [
+    `${view.id}  ${view.title}`,
+    `status ${view.status}${view.mode ? `, mode ${view.mode}` : ''}   branch ${view.git.branch} (from ${view.git.base})`,
+    `overall  ${progressBar(view.progress.overall)}`,
+  ];
+  for (const [phase, value] of Object.entries(view.progress.phases)) {
+    const tasks = view.tasks.filter((t) => t.phase === phase);
+    if (tasks.length === 0) continue;
+    const done = tasks.filter((t) => t.status === 'succeeded' && t.merged).length;
+    lines.push(`${phase.padEnd(8)} ${progressBar(value)}  ${done}/${tasks.length} tasks`);
+  }
+  const notable = view.tasks.filter((t) => t.status !== 'pending' && !(t.status === 'succeeded' && t.merged));
+  for (const task of notable) {
+    lines.push(`  ${task.status.padEnd(10)} ${task.id}${task.reason ? `: ${task.reason}` : ''}`);
+  }
+  return lines.join('\n');
+}

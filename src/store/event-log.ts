@@ -1,0 +1,188 @@
+import type { Database } from 'better-sqlite3';
+import type { MilestoneEvent, StoredEvent } from '../core/events.js';
+import { applyEvent, type MilestoneState, project } from '../core/projection.js';
+import { InternalError } from '../errors.js';
+import { StaleVersionError } from './stale-version-error.js';
+
+/**
+ * Bump when `applyEvent` changes the shape or meaning of `MilestoneState`: cached projections
+ * written under another value are folded again from the events (events are the truth).
+ */
+export const PROJECTION_VERSION = 1;
+
+/** Options of `append`. */
+export interface AppendOptions {
+  /** Refuse with {@link StaleVersionError} unless the milestone is at exactly this version. */
+  expectVersion?: number;
+}
+
+/** Filters of `events`. */
+export interface EventQuery {
+  /** Only events with a larger seq (0, the default, means all). */
+  afterSeq?: number;
+  /** Only events of these types. */
+  types?: readonly string[];
+}
+
+/** The event log and its cached projections over one open database. */
+export interface EventLog {
+  append(milestoneId: string, events: readonly MilestoneEvent[], options?: AppendOptions): StoredEvent[];
+  events(milestoneId: string, query?: EventQuery): StoredEvent[];
+  version(milestoneId: string): number;
+  state(milestoneId: string): MilestoneState | undefined;
+  list(): MilestoneState[];
+  rebuildProjections(which?: 'all' | 'outdated'): number;
+}
+
+interface EventRow {
+  seq: number;
+  at: string;
+  data: string;
+}
+
+interface ProjectionRow {
+  milestone_id: string;
+  version: number;
+  projection_version: number;
+  state: string | null;
+}
+
+/** Builds the log's statements on `db` (already migrated); `clock` stamps appended events. */
+export function createEventLog(db: Database, clock: () => Date): EventLog {
+  const lastSeq = db
+    .prepare<[string], number>('SELECT COALESCE(MAX(seq), 0) FROM events WHERE milestone_id = ?')
+    .pluck();
+  const insertEvent = db.prepare<[string, number, string, string, string]>(
+    'INSERT INTO events (milestone_id, seq, type, at, data) VALUES (?, ?, ?, ?, ?)',
+  );
+  const selectEvents = db.prepare<[string, number], EventRow>(
+    'SELECT seq, at, data FROM events WHERE milestone_id = ? AND seq > ? ORDER BY seq',
+  );
+  const selectEventsOfTypes = db.prepare<[string, number, string], EventRow>(
+    `SELECT seq, at, data FROM events
+     WHERE milestone_id = ? AND seq > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+  );
+  const selectProjection = db.prepare<[string], ProjectionRow>(
+    'SELECT milestone_id, version, projection_version, state FROM projections WHERE milestone_id = ?',
+  );
+  const selectProjections = db.prepare<[], ProjectionRow>(
+    'SELECT milestone_id, version, projection_version, state FROM projections WHERE state IS NOT NULL',
+  );
+  const upsertProjection = db.prepare<[string, number, number, string | null]>(
+    `INSERT INTO projections (milestone_id, version, projection_version, state) VALUES (?, ?, ?, ?)
+     ON CONFLICT (milestone_id) DO UPDATE
+     SET version = excluded.version, projection_version = excluded.projection_version, state = excluded.state`,
+  );
+  const selectMilestoneIds = db.prepare<[], string>('SELECT DISTINCT milestone_id FROM events').pluck();
+  const selectOutdatedIds = db
+    .prepare<[number], string>('SELECT milestone_id FROM projections WHERE projection_version <> ?')
+    .pluck();
+
+  const readEvents = (milestoneId: string, query: EventQuery = {}): StoredEvent[] => {
+    const after = query.afterSeq ?? 0;
+    const rows = query.types
+      ? selectEventsOfTypes.all(milestoneId, after, JSON.stringify(query.types))
+      : selectEvents.all(milestoneId, after);
+    return rows.map((row) => ({
+      ...(JSON.parse(row.data) as MilestoneEvent),
+      seq: row.seq,
+      milestoneId,
+      at: row.at,
+    }));
+  };
+
+  const saveProjection = (milestoneId: string, version: number, state: MilestoneState | undefined) =>
+    upsertProjection.run(milestoneId, version, PROJECTION_VERSION, state ? JSON.stringify(state) : null);
+
+  const readState = (row: ProjectionRow): MilestoneState | undefined => {
+    // A cache written by other projection code is not trusted: fold the events instead.
+    if (row.projection_version !== PROJECTION_VERSION) return project(readEvents(row.milestone_id));
+    return row.state === null ? undefined : (JSON.parse(row.state) as MilestoneState);
+  };
+
+  /** The projection at `version`; folded from the events if the cache is missing, behind or foreign. */
+  const stateAt = (milestoneId: string, version: number): MilestoneState | undefined => {
+    const row = selectProjection.get(milestoneId);
+    if (row && row.version === version) return readState(row);
+    return project(readEvents(milestoneId));
+  };
+
+  const appendInTransaction = db.transaction(
+    (milestoneId: string, events: readonly MilestoneEvent[], expectVersion: number | undefined) => {
+      const current = lastSeq.get(milestoneId) ?? 0;
+      if (expectVersion !== undefined && expectVersion !== current) {
+        throw new StaleVersionError(milestoneId, expectVersion, current);
+      }
+      if (events.length === 0) return [];
+      const at = clock().toISOString();
+      let state = stateAt(milestoneId, current);
+      const stored = events.map((event, index): StoredEvent => {
+        const payload = eventPayload(event);
+        const storedEvent = { ...payload, seq: current + index + 1, milestoneId, at } as StoredEvent;
+        insertEvent.run(milestoneId, storedEvent.seq, event.type, at, JSON.stringify(payload));
+        state = applyEvent(state, storedEvent);
+        return storedEvent;
+      });
+      saveProjection(milestoneId, current + events.length, state);
+      return stored;
+    },
+  );
+
+  const rebuildInTransaction = db.transaction((ids: readonly string[]) => {
+    for (const id of ids) {
+      const events = readEvents(id);
+      saveProjection(id, events.at(-1)?.seq ?? 0, project(events));
+    }
+    return ids.length;
+  });
+
+  return {
+    append(milestoneId, events, options = {}) {
+      checkAppend(milestoneId, events);
+      // IMMEDIATE takes the write lock before reading the last seq, so no other writer can slip in between.
+      return appendInTransaction.immediate(milestoneId, events, options.expectVersion);
+    },
+    events: readEvents,
+    version: (milestoneId) => lastSeq.get(milestoneId) ?? 0,
+    state(milestoneId) {
+      const row = selectProjection.get(milestoneId);
+      return row ? readState(row) : undefined;
+    },
+    list() {
+      const states = selectProjections.all().flatMap((row) => readState(row) ?? []);
+      return states.sort((a, b) => compare(a.created, b.created) || compare(a.id, b.id));
+    },
+    rebuildProjections(which = 'all') {
+      const ids = which === 'all' ? selectMilestoneIds.all() : selectOutdatedIds.all(PROJECTION_VERSION);
+      return ids.length === 0 ? 0 : rebuildInTransaction.immediate(ids);
+    },
+  };
+}
+
+/** The event without store fields: a caller re-appending a stored event must not smuggle in its own seq. */
+function eventPayload(event: MilestoneEvent): MilestoneEvent {
+  const { seq: _seq, milestoneId: _milestoneId, at: _at, ...payload } = event as Partial<StoredEvent>;
+  return payload as MilestoneEvent;
+}
+
+function checkAppend(milestoneId: string, events: readonly MilestoneEvent[]): void {
+  if (typeof milestoneId !== 'string' || milestoneId === '') {
+    throw new InternalError(
+      `append: milestone id must be a non-empty string, got ${JSON.stringify(milestoneId)}`,
+    );
+  }
+  for (const event of events) {
+    // Callers may hand over parsed JSON (state import): check at runtime what the type claims.
+    const type: unknown = (event as { type?: unknown } | null)?.type;
+    if (typeof type !== 'string' || type === '') {
+      throw new InternalError(`append to ${milestoneId}: event without a type: ${JSON.stringify(event)}`);
+    }
+    if (event.type === 'milestone_planned' && event.plan.id !== milestoneId) {
+      throw new InternalError(`append to ${milestoneId}: milestone_planned carries plan id ${event.plan.id}`);
+    }
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

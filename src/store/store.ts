@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { MilestoneEvent, StoredEvent } from '../core/events.js';
+import type { MilestoneState } from '../core/projection.js';
+import { EXIT, ExitError } from '../errors.js';
+import { writeFileAtomic } from './atomic-file.js';
+import { type AppendOptions, createEventLog, type EventQuery } from './event-log.js';
+import type { LeaseCheck, LeaseClaimant, LeaseHolder, LeaseResult } from './lease.js';
+import { createLeaseTable } from './lease-table.js';
+import { assertNotNewer, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from './private-dir.js';
+
+/** File name of the database inside the store directory. */
+export const STORE_FILE = 'store.db';
+
+/** How long a writer waits for another process's write transaction before giving up. */
+export const BUSY_TIMEOUT_MS = 10_000;
+
+/** Options of {@link openStore}. */
+export interface StoreOptions {
+  /** Open for reading only: nothing is created, migrated or written. Any number of readers may run. */
+  readonly?: boolean;
+  /** Stamps appended events; the default is the wall clock. Keeps the core free of clocks. */
+  clock?: () => Date;
+}
+
+/**
+ * The durable runtime store of one repository: the per-milestone event log, its cached
+ * projection, and the coordinator leases. One per process; any number of processes at once.
+ */
+export interface Store {
+  /** The database file. */
+  readonly path: string;
+  /**
+   * Appends events atomically (one BEGIN IMMEDIATE transaction), assigns gap-free per-milestone
+   * seq and updates the cached projection in the same transaction. With `expectVersion`, throws
+   * a `StaleVersionError` if the milestone's current version differs.
+   */
+  append(milestoneId: string, events: readonly MilestoneEvent[], options?: AppendOptions): StoredEvent[];
+  /** The milestone's events, oldest first. */
+  events(milestoneId: string, query?: EventQuery): StoredEvent[];
+  /** Seq of the milestone's last event; 0 if it has none. */
+  version(milestoneId: string): number;
+  /** The cached projection (the fold of all events); `undefined` if never planned. */
+  state(milestoneId: string): MilestoneState | undefined;
+  /** Every planned milestone, oldest `created` first. */
+  list(): MilestoneState[];
+  /**
+   * Folds the cached projections again from the events: `all`, or only those written under
+   * another `PROJECTION_VERSION` (done at every writable open). Returns how many were rebuilt.
+   */
+  rebuildProjections(which?: 'all' | 'outdated'): number;
+  /**
+   * Takes the milestone's coordinator lease when it is free, already ours (same pid and host,
+   * heartbeat renewed) or stale (see `isLeaseStale`); otherwise returns who holds it.
+   */
+  acquireLease(milestoneId: string, me: LeaseClaimant, check: LeaseCheck): LeaseResult;
+  /** Renews our heartbeat; `false` if the lease is no longer ours (taken over or released). */
+  heartbeat(milestoneId: string, me: LeaseClaimant, now: Date): boolean;
+  /** Gives the lease up if we hold it; otherwise does nothing. */
+  releaseLease(milestoneId: string, me: LeaseClaimant): void;
+  /** The current holder, if any (stale or not). */
+  lease(milestoneId: string): LeaseHolder | undefined;
+  /** Closes the connection; calling it again does nothing. */
+  close(): void;
+}
+
+/**
+ * Opens (creating and migrating unless `readonly`) the store in `dir`, normally
+ * `<repo>/.milestones/.local/`. The directory gets mode 0700, the database 0600. An unreadable
+ * or corrupt database throws an `ExitError` (`MILESTONE_STORE_UNREADABLE`) naming the file,
+ * with the SQLite error as `cause`.
+ */
+export function openStore(dir: string, options: StoreOptions = {}): Store {
+  const file = join(dir, STORE_FILE);
+  let db: Database.Database | undefined;
+  try {
+    db = options.readonly ? openReader(file) : openWriter(dir, file);
+    const log = createEventLog(db, options.clock ?? (() => new Date()));
+    if (!options.readonly) log.rebuildProjections('outdated');
+    const leases = createLeaseTable(db);
+    const connection = db;
+    return {
+      path: file,
+      ...log,
+      ...leases,
+      close: () => {
+        if (connection.open) connection.close();
+      },
+    };
+  } catch (error) {
+    if (db?.open) db.close();
+    throw storeError(file, error);
+  }
+}
+
+function openWriter(dir: string, file: string): Database.Database {
+  ensurePrivateDir(dir);
+  ensureGitIgnored(dir);
+  ensurePrivateFile(file);
+  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  try {
+    // WAL: readers never block the writer nor each other, and a commit survives kill -9.
+    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    if (mode !== 'wal') throw new Error(`SQLite refused WAL mode (journal_mode is ${String(mode)})`);
+    // NORMAL is safe with WAL: a commit survives kill -9 and the file never corrupts; only an OS
+    // crash or power cut may drop the last commits, which resume reconciles from git (Task-Id
+    // trailers). FULL would fsync every commit, halving write throughput under contention.
+    db.pragma('synchronous = NORMAL');
+    migrate(db, file);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+function openReader(file: string): Database.Database {
+  if (!existsSync(file)) {
+    throw new ExitError(
+      'MILESTONE_STORE_MISSING',
+      `no milestone store at ${file}: nothing was planned here yet`,
+    );
+  }
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  try {
+    assertNotNewer(db, file);
+    // A reader cannot migrate; an older schema needs one writable open first.
+    if (schemaVersion(db) < SCHEMA_VERSION) {
+      throw new ExitError(
+        'MILESTONE_STORE_OUTDATED',
+        `${file} has schema version ${schemaVersion(db)}, older than ${SCHEMA_VERSION}; open it for writing once to upgrade it`,
+      );
+    }
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Runtime state never belongs in a commit, whatever the repository's own .gitignore says. */
+function ensureGitIgnored(dir: string): void {
+  const ignore = join(dir, '.gitignore');
+  if (!existsSync(ignore)) writeFileAtomic(ignore, '*\n', PRIVATE_FILE_MODE);
+}
+
+function storeError(file: string, error: unknown): Error {
+  if (error instanceof ExitError) return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  const message = `cannot open the milestone store ${file}: ${reason}`;
+  return new ExitError('MILESTONE_STORE_UNREADABLE', message, EXIT.failed, { cause: error });
+}

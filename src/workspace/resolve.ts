@@ -1,0 +1,41 @@
+import type { MilestoneState } from '../core/projection.js';
+import { UsageError } from '../errors.js';
+import type { Store } from '../store/store.js';
+import { checkMilestoneId } from './workspace.js';
+
+const ACTIVE = new Set(['planned', 'executing', 'paused']);
+
+/**
+ * The milestone a command is about: the one named, else the only active one (or the only one). Refuses with the
+ * list of candidates when that is ambiguous.
+ */
+export function resolveMilestone(store: Store, id: string | undefined): MilestoneState {
+  if (id !== undefined) {
+    checkMilestoneId(id);
+    const state = store.state(id);
+    if (!state) {
+      const known = store.list().map((m) => m.id);
+      throw new UsageError(
+        'MILESTONE_UNKNOWN',
+        `no milestone "${id}"${known.length ? ` (known: ${known.join(', ')})` : ' (none planned yet: milestone plan --from FILE)'}`,
+      );
+    }
+    return state;
+  }
+  const all = store.list();
+  const active = all.filter((m) => ACTIVE.has(m.status));
+  if (active.length === 1) return active[0]!;
+  if (active.length === 0 && all.length === 1) return all[0]!;
+  if (active.length === 0) {
+    throw new UsageError(
+      'MILESTONE_NONE_ACTIVE',
+      all.length
+        ? `no active milestone; name one of: ${all.map((m) => m.id).join(', ')}`
+        : 'no milestone planned yet (milestone plan --from FILE)',
+    );
+  }
+  throw new UsageError(
+    'MILESTONE_AMBIGUOUS',
+    `several milestones are active; name one of: ${active.map((m) => m.id).join(', ')}`,
+  );
+}

@@ -1,0 +1,256 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { git } from '../helpers/git-repo.js';
+import { intervals, maxOverlap, milestoneRepo } from '../helpers/milestone-repo.js';
+
+function independentTasks(count: number, seconds: number) {
+  return Array.from({ length: count }, (_, i) => ({
+    id: `t${i + 1}`,
+    title: `write file ${i + 1}`,
+    run: `sleep ${seconds} && echo "task ${i + 1}" > out-${i + 1}.txt`,
+  }));
+}
+
+describe('execute: agents in parallel worktrees', () => {
+  it('runs 8 independent tasks 4 at a time, lands all 8 files, leaves the base alone', () => {
+    const repo = milestoneRepo();
+    const baseBefore = git(repo.root, 'rev-parse', 'main');
+    expect(
+      repo.plan({ version: 1, milestone: 'Eight files', id: 'eight', tasks: independentTasks(8, 1) }).code,
+    ).toBe(0);
+
+    const run = repo.run(['execute', 'eight', '--mode', 'agents', '--concurrency', '4']);
+    expect(run.code, run.stderr).toBe(0);
+
+    const status = repo.status('eight');
+    expect(status.status).toBe('completed');
+    expect(status.progress.overall).toBe(100);
+    expect(status.tasks.every((t) => t.status === 'succeeded' && t.merged)).toBe(true);
+    // Overlap from the event log, not wall time: four ran at once, never more.
+    expect(maxOverlap(intervals(status))).toBe(4);
+
+    const files = git(repo.root, 'ls-tree', '--name-only', 'milestone/eight').split('\n');
+    for (let i = 1; i <= 8; i++) expect(files).toContain(`out-${i}.txt`);
+    expect(git(repo.root, 'rev-parse', 'main')).toBe(baseBefore);
+    expect(git(repo.root, 'status', '--porcelain')).not.toContain('out-');
+    expect(git(repo.root, 'log', '--format=%s', 'milestone/eight')).toContain(
+      'feat(execute): implement Eight files functionality',
+    );
+    expect(repo.leftoverWorktrees()).toEqual([]);
+  });
+
+  it('direct mode runs the same tasks one at a time', () => {
+    const repo = milestoneRepo();
+    repo.plan({ version: 1, milestone: 'Direct', id: 'direct', tasks: independentTasks(4, 0.2) });
+    const run = repo.run(['execute', 'direct', '--mode', 'direct']);
+    expect(run.code, run.stderr).toBe(0);
+    const status = repo.status('direct');
+    expect(status.mode).toBe('direct');
+    expect(maxOverlap(intervals(status))).toBe(1);
+    const log = git(repo.root, 'log', '--format=%(trailers:key=Task-Id,valueonly)', 'milestone/direct')
+      .split('\n')
+      .filter(Boolean);
+    expect(log.sort()).toEqual(['t1', 't2', 't3', 't4']);
+  });
+
+  it('records each phase commit with the reference messages and the milestone record', () => {
+    const repo = milestoneRepo();
+    repo.plan({
+      version: 1,
+      milestone: 'Login',
+      id: 'login',
+      tasks: [
+        {
+          id: 'design-doc',
+          title: 'Design',
+          phase: 'design',
+          run: 'mkdir -p docs && echo design > docs/design.md',
+        },
+        { id: 'spec-doc', title: 'Spec', phase: 'spec', run: 'echo spec > docs/spec.md' },
+        { id: 'code', title: 'Code', run: 'echo code > login.js' },
+      ],
+    });
+    const run = repo.run(['execute', 'login', '--mode', 'hybrid']);
+    expect(run.code, run.stderr).toBe(0);
+    const subjects = git(repo.root, 'log', '--format=%s', 'milestone/login');
+    expect(subjects).toContain('feat(design): complete design phase for Login');
+    expect(subjects).toContain('feat(spec): complete specification phase for Login');
+    expect(subjects).toContain('feat(execute): implement Login functionality');
+    const record = JSON.parse(git(repo.root, 'show', 'milestone/login:.milestones/login/phases/design.json'));
+    expect(record.deliverables).toEqual(['docs/design.md']);
+    expect(git(repo.root, 'show', 'milestone/login:.milestones/login/plan.json')).toContain('"id": "login"');
+  });
+});
+
+describe('execute: failures', () => {
+  it('a failing verify fails the task and skips its dependents while independent work lands', () => {
+    const repo = milestoneRepo();
+    repo.plan({
+      version: 1,
+      milestone: 'Verify',
+      id: 'verify',
+      defaults: { retries: 0 },
+      tasks: [
+        { id: 'bad', title: 'Bad', run: 'echo bad > bad.txt', verify: 'test "$(cat bad.txt)" = good' },
+        { id: 'after-bad', title: 'After bad', run: 'echo x > x.txt', needs: ['bad'] },
+        { id: 'free', title: 'Independent', run: 'echo free > free.txt' },
+      ],
+    });
+    const run = repo.run(['execute', 'verify', '--mode', 'agents']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('failed: bad: verify');
+    const status = repo.status('verify');
+    const byId = Object.fromEntries(status.tasks.map((t) => [t.id, t]));
+    expect(byId.bad?.status).toBe('failed');
+    expect(byId['after-bad']?.status).toBe('skipped');
+    expect(byId.free?.status).toBe('succeeded');
+    expect(status.status).toBe('failed');
+    expect(status.progress.phases.execute).toBe(33);
+  });
+
+  it('a timeout stops the whole process tree', async () => {
+    const repo = milestoneRepo();
+    const pids = join(repo.stateHome, 'pids.txt');
+    repo.plan({
+      version: 1,
+      milestone: 'Timeout',
+      id: 'timeout',
+      tasks: [
+        {
+          id: 'slow',
+          title: 'Slow',
+          run: `sleep 300 & echo $! >> ${pids}; sleep 301 & echo $! >> ${pids}; wait`,
+          timeout: '2s',
+          retries: 0,
+        },
+      ],
+    });
+    const run = repo.run(['execute', 'timeout']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('timed out');
+    await sleep(200);
+    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) {
+      expect(() => process.kill(pid, 0), `pid ${pid} still alive`).toThrow();
+    }
+  });
+
+  it('two unordered tasks editing the same line conflict; declaring files serializes them', () => {
+    const lines = { 'config.txt': 'color=red\nsize=1\n' };
+    const tasks = (files: boolean) => [
+      {
+        id: 'blue',
+        title: 'Blue',
+        run: 'sleep 0.3 && sed -i s/red/blue/ config.txt',
+        ...(files && { files: ['config.txt'] }),
+      },
+      {
+        id: 'green',
+        title: 'Green',
+        run: 'sleep 0.3 && sed -i s/red/green/ config.txt',
+        ...(files && { files: ['config.txt'] }),
+      },
+      { id: 'other', title: 'Other', run: 'echo other > other.txt' },
+    ];
+
+    const conflicted = milestoneRepo(lines);
+    conflicted.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(false) });
+    const first = conflicted.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/conflict: task (blue|green) .*config\.txt/);
+    const status = conflicted.status('colors');
+    expect(status.tasks.filter((t) => t.status === 'conflicted')).toHaveLength(1);
+    expect(status.tasks.find((t) => t.id === 'other')?.status).toBe('succeeded');
+
+    const serialized = milestoneRepo(lines);
+    serialized.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(true) });
+    const second = serialized.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
+    expect(second.code, second.stderr).toBe(0);
+    const spans = intervals(serialized.status('colors')).filter((s) => s.id !== 'other');
+    expect(maxOverlap(spans)).toBe(1);
+  });
+
+  it('a person resolves a conflict in the kept worktree and execute lands it', () => {
+    const repo = milestoneRepo({ 'config.txt': 'color=red\n' });
+    repo.plan({
+      version: 1,
+      milestone: 'Colors',
+      id: 'colors',
+      tasks: [
+        { id: 'blue', title: 'Blue', run: 'sed -i s/red/blue/ config.txt' },
+        { id: 'green', title: 'Green', run: 'sed -i s/red/green/ config.txt' },
+      ],
+    });
+    const first = repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
+    expect(first.code).toBe(1);
+    const worktree = /cd (\S+)/.exec(first.stderr)?.[1];
+    expect(worktree).toBeTruthy();
+    expect(() => git(worktree!, 'merge', 'milestone/colors', '--no-edit')).toThrow();
+    writeFileSync(join(worktree!, 'config.txt'), 'color=teal\n');
+    git(worktree!, 'add', '-A');
+    git(worktree!, 'commit', '-q', '--no-edit');
+
+    const second = repo.run(['execute', 'colors']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(git(repo.root, 'show', 'milestone/colors:config.txt')).toBe('color=teal');
+    expect(repo.status('colors').tasks.every((t) => t.status === 'succeeded' && t.merged)).toBe(true);
+    expect(repo.leftoverWorktrees()).toEqual([]);
+  });
+});
+
+describe('execute: one coordinator, crash and resume', () => {
+  it('a second execute exits 3 naming the holder', async () => {
+    const repo = milestoneRepo();
+    repo.plan({
+      version: 1,
+      milestone: 'Lock',
+      id: 'lock',
+      tasks: [{ id: 'wait', title: 'Wait', run: 'sleep 4' }],
+    });
+    const first = repo.spawn(['execute', 'lock']);
+    for (let i = 0; i < 100 && repo.status('lock').status !== 'executing'; i++) await sleep(100);
+    const second = repo.run(['execute', 'lock']);
+    expect(second.code).toBe(3);
+    expect(second.stderr).toContain(`pid ${first.pid}`);
+    const code = await new Promise((resolve) => first.on('exit', resolve));
+    expect(code).toBe(0);
+  });
+
+  it('after kill -9 of the coordinator, execute resumes and every effect lands exactly once', async () => {
+    const repo = milestoneRepo({ 'shared.log': '' });
+    const tasks = Array.from({ length: 6 }, (_, i) => ({
+      id: `step-${i + 1}`,
+      title: `Step ${i + 1}`,
+      run: `sleep 0.6 && echo "step-${i + 1}" >> shared.log`,
+      files: ['shared.log'],
+    }));
+    repo.plan({ version: 1, milestone: 'Crash', id: 'crash', tasks });
+    const child = repo.spawn(['execute', 'crash', '--mode', 'agents', '--concurrency', '3']);
+    for (let i = 0; i < 200; i++) {
+      const merged = repo.status('crash').tasks.filter((t) => t.merged).length;
+      if (merged >= 2) break;
+      await sleep(50);
+    }
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(repo.status('crash').status).toBe('executing');
+
+    const resumed = repo.run(['execute', 'crash']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const lines = git(repo.root, 'show', 'milestone/crash:shared.log').split('\n').filter(Boolean);
+    expect(lines.sort()).toEqual(tasks.map((t) => t.id).sort());
+    const trailers = git(
+      repo.root,
+      'log',
+      '--first-parent',
+      '--format=%(trailers:key=Task-Id,valueonly)',
+      'milestone/crash',
+    )
+      .split('\n')
+      .filter(Boolean);
+    expect(trailers.sort()).toEqual(tasks.map((t) => t.id).sort());
+    expect(repo.leftoverWorktrees()).toEqual([]);
+    expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,111 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { CliResult } from './git-repo.js';
+import { CLI, GIT_ENV, gitRepo, milestone, tempDir, writeFiles } from './git-repo.js';
+
+/** A repository with a private state dir (worktrees) and helpers to plan and run milestones. */
+export interface MilestoneRepo {
+  root: string;
+  stateHome: string;
+  env: Record<string, string>;
+  run(args: string[]): CliResult;
+  /** Starts the CLI without waiting (for kill -9 and lock tests). */
+  spawn(args: string[]): ChildProcess & { output: () => { stdout: string; stderr: string } };
+  /** Writes `plan.yaml` from an object and runs `milestone plan --from plan.yaml`. */
+  plan(document: Record<string, unknown>): CliResult;
+  /** `status --json` parsed. */
+  status(id: string): StatusJson;
+  /** Worktree folders left under the state dir. */
+  leftoverWorktrees(): string[];
+}
+
+export interface StatusJson {
+  id: string;
+  status: string;
+  mode: string | null;
+  progress: { overall: number; phases: Record<string, number> };
+  tasks: Array<{
+    id: string;
+    status: string;
+    attempts: number;
+    merged: boolean;
+    reason: string | null;
+    startedAt: string | null;
+    finishedAt: string | null;
+    usage: Record<string, number | null>;
+  }>;
+  git: { base: string; branch: string; head: string | null };
+}
+
+export function milestoneRepo(files: Record<string, string> = {}): MilestoneRepo {
+  const root = gitRepo({ files });
+  const stateHome = tempDir('milestone-state-');
+  const env = { XDG_STATE_HOME: stateHome };
+  const repo: MilestoneRepo = {
+    root,
+    stateHome,
+    env,
+    run: (args) => milestone(root, args, env),
+    spawn: (args) => {
+      const child = spawn(process.execPath, [CLI, ...args], {
+        cwd: root,
+        env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout?.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr?.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      return Object.assign(child, { output: () => ({ stdout, stderr }) });
+    },
+    plan: (document) => {
+      writeFiles(root, { 'plan.yaml': stringify(document) });
+      return repo.run(['plan', '--from', 'plan.yaml']);
+    },
+    status: (id) => {
+      const result = repo.run(['status', id, '--json']);
+      if (result.code !== 0) throw new Error(`status failed: ${result.stderr}`);
+      return JSON.parse(result.stdout) as StatusJson;
+    },
+    leftoverWorktrees: () => {
+      const base = join(stateHome, 'milestone', 'worktrees');
+      if (!existsSync(base)) return [];
+      return readdirSync(base).flatMap((repoDir) =>
+        readdirSync(join(base, repoDir)).flatMap((m) =>
+          readdirSync(join(base, repoDir, m)).map((t) => join(repoDir, m, t)),
+        ),
+      );
+    },
+  };
+  return repo;
+}
+
+/** Start and end of each task's successful final attempt, from the status document. */
+export function intervals(status: StatusJson): Array<{ id: string; start: number; end: number }> {
+  return status.tasks
+    .filter((t) => t.startedAt && t.finishedAt)
+    .map((t) => ({ id: t.id, start: Date.parse(t.startedAt!), end: Date.parse(t.finishedAt!) }));
+}
+
+/** The largest number of intervals open at one instant. */
+export function maxOverlap(spans: Array<{ start: number; end: number }>): number {
+  const points = spans.flatMap((s) => [
+    { t: s.start, d: 1 },
+    { t: s.end, d: -1 },
+  ]);
+  points.sort((a, b) => a.t - b.t || a.d - b.d);
+  let open = 0;
+  let max = 0;
+  for (const p of points) {
+    open += p.d;
+    max = Math.max(max, open);
+  }
+  return max;
+}

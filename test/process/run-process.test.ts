@@ -1,0 +1,190 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ProcessStartError } from '../../src/process/process-error.js';
+import { runProcess } from '../../src/process/run-process.js';
+import { tempDir } from '../helpers/git-repo.js';
+import { liveMembers } from './live-members.js';
+
+describe('runProcess', () => {
+  it('runs a program and reports its exit code and output tails', async () => {
+    const cwd = tempDir();
+    const result = await runProcess({
+      file: process.execPath,
+      args: ['-e', 'console.log("out"); console.error("err"); process.exit(3)'],
+      cwd,
+    });
+    expect(result).toMatchObject({ exitCode: 3, signal: null, timedOut: false, canceled: false });
+    expect(result.stdoutTail).toBe('out\n');
+    expect(result.stderrTail).toBe('err\n');
+  });
+
+  it('delivers stdin and streams stdout lines', async () => {
+    const lines: string[] = [];
+    const result = await runProcess({
+      file: 'cat',
+      args: [],
+      cwd: tempDir(),
+      input: 'one\ntwo\r\nthree',
+      onStdoutLine: (line) => lines.push(line),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(lines).toEqual(['one', 'two', 'three']);
+  });
+
+  it('runs in the given cwd with env overrides, removing variables set to undefined', async () => {
+    const cwd = tempDir();
+    process.env.MILESTONE_TEST_REMOVE_ME = 'present';
+    try {
+      const lines: string[] = [];
+      await runProcess({
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+        file: 'echo "$PWD|$FOO|${MILESTONE_TEST_REMOVE_ME-unset}|$1"',
+        args: ['first'],
+        shell: true,
+        cwd,
+        env: { FOO: 'bar', MILESTONE_TEST_REMOVE_ME: undefined },
+        onStdoutLine: (line) => lines.push(line),
+      });
+      expect(lines).toEqual([`${cwd}|bar|unset|first`]);
+    } finally {
+      delete process.env.MILESTONE_TEST_REMOVE_ME;
+    }
+  });
+
+  it('appends stdout and stderr lines to a private log file', async () => {
+    const dir = tempDir();
+    const logFile = join(dir, 'logs', 'run.log');
+    await runProcess({
+      file: 'echo first; echo second >&2; printf last',
+      args: [],
+      shell: true,
+      cwd: dir,
+      logFile,
+    });
+    await runProcess({ file: 'echo again', args: [], shell: true, cwd: dir, logFile });
+    expect(readFileSync(logFile, 'utf8')).toBe('first\nsecond\nlast\nagain\n');
+    expect(statSync(logFile).mode & 0o777).toBe(0o600);
+  });
+
+  it('kills the whole process tree on timeout', async () => {
+    let pgid = 0;
+    const result = await runProcess({
+      file: 'sleep 100 & sleep 100 & wait',
+      args: [],
+      shell: true,
+      cwd: tempDir(),
+      timeoutMs: 300,
+      graceMs: 2000,
+      onStart: (pid) => {
+        pgid = pid;
+      },
+    });
+    expect(result.timedOut).toBe(true);
+    expect(result.canceled).toBe(false);
+    expect(result.exitCode).toBeNull();
+    expect(result.signal).toBe('SIGTERM');
+    expect(result.durationMs).toBeLessThan(5000);
+    expect(pgid).toBeGreaterThan(0);
+    expect(liveMembers(pgid)).toEqual([]);
+  });
+
+  it('uses SIGKILL when the group ignores SIGTERM past the grace period', async () => {
+    let pgid = 0;
+    const result = await runProcess({
+      file: "trap '' TERM; sleep 100 & wait; sleep 100",
+      args: [],
+      shell: true,
+      cwd: tempDir(),
+      timeoutMs: 200,
+      graceMs: 300,
+      onStart: (pid) => {
+        pgid = pid;
+      },
+    });
+    expect(result.timedOut).toBe(true);
+    expect(result.signal).toBe('SIGKILL');
+    expect(liveMembers(pgid)).toEqual([]);
+  });
+
+  it('stops descendants left running after the program exits', async () => {
+    let pgid = 0;
+    const result = await runProcess({
+      file: 'sleep 100 >/dev/null 2>&1 & echo started',
+      args: [],
+      shell: true,
+      cwd: tempDir(),
+      onStart: (pid) => {
+        pgid = pid;
+      },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(liveMembers(pgid)).toEqual([]);
+  });
+
+  it('reports cancellation through an AbortSignal', async () => {
+    const controller = new AbortController();
+    let pgid = 0;
+    const running = runProcess({
+      file: 'sleep 100',
+      args: [],
+      shell: true,
+      cwd: tempDir(),
+      signal: controller.signal,
+      onStart: (pid) => {
+        pgid = pid;
+      },
+    });
+    setTimeout(() => controller.abort(), 200);
+    const result = await running;
+    expect(result).toMatchObject({ canceled: true, timedOut: false, exitCode: null });
+    expect(liveMembers(pgid)).toEqual([]);
+  });
+
+  it('does not start when the signal is already aborted', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    let started = false;
+    const result = await runProcess({
+      file: 'true',
+      args: [],
+      cwd: tempDir(),
+      signal: controller.signal,
+      onStart: () => {
+        started = true;
+      },
+    });
+    expect(result.canceled).toBe(true);
+    expect(started).toBe(false);
+  });
+
+  it('rejects with the file name when the program does not exist', async () => {
+    const error = await runProcess({ file: 'no-such-program-milestone', args: [], cwd: tempDir() }).catch(
+      (e) => e,
+    );
+    expect(error).toBeInstanceOf(ProcessStartError);
+    expect(error).toMatchObject({
+      code: 'MILESTONE_PROCESS_START',
+      systemCode: 'ENOENT',
+      file: 'no-such-program-milestone',
+    });
+    expect(error.message).toContain('no-such-program-milestone');
+  });
+
+  it('rejects naming the directory when cwd does not exist', async () => {
+    const missing = join(tempDir(), 'missing');
+    const error = await runProcess({ file: 'true', args: [], cwd: missing }).catch((e) => e);
+    expect(error).toBeInstanceOf(ProcessStartError);
+    expect(error.message).toContain(missing);
+  });
+
+  it('keeps only the last ~4 KB of output', async () => {
+    const result = await runProcess({
+      file: process.execPath,
+      args: ['-e', 'for (let i = 0; i < 5000; i++) console.log("line " + i)'],
+      cwd: tempDir(),
+    });
+    expect(result.stdoutTail.length).toBeLessThanOrEqual(4096);
+    expect(result.stdoutTail.endsWith('line 4999\n')).toBe(true);
+  });
+});

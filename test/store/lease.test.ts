@@ -1,0 +1,162 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it, vi } from 'vitest';
+import { isLeaseStale, type LeaseHolder } from '../../src/store/lease.js';
+import { isPidAlive } from '../../src/store/pid-alive.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/git-repo.js';
+
+const T0 = Date.parse('2025-01-01T00:00:00Z');
+const at = (seconds: number) => new Date(T0 + seconds * 1000);
+const STALE_AFTER_MS = 30_000;
+
+/** The pid of a process that has run and exited: certainly not alive (pid reuse aside). */
+function deadPid(): number {
+  const { pid } = spawnSync(process.execPath, ['-e', '']);
+  if (!pid) throw new Error('could not spawn node');
+  return pid;
+}
+
+function holder(overrides: Partial<LeaseHolder> = {}): LeaseHolder {
+  return {
+    pid: 100,
+    host: 'here',
+    startedAt: at(0).toISOString(),
+    heartbeatAt: at(0).toISOString(),
+    ...overrides,
+  };
+}
+
+describe('isLeaseStale', () => {
+  const me = { pid: 200, host: 'here' };
+  const check = (seconds: number, alive: boolean) => ({
+    now: at(seconds),
+    staleAfterMs: STALE_AFTER_MS,
+    isAlive: () => alive,
+  });
+
+  it('is fresh while the heartbeat is recent, even if the pid is gone', () => {
+    expect(isLeaseStale(holder(), me, check(10, false))).toBe(false);
+    expect(isLeaseStale(holder(), me, check(30, false))).toBe(false);
+  });
+
+  it('on this host, is stale only when the heartbeat is old and the pid is dead', () => {
+    expect(isLeaseStale(holder(), me, check(31, true))).toBe(false);
+    expect(isLeaseStale(holder(), me, check(31, false))).toBe(true);
+  });
+
+  it('on another host, goes by age alone without asking about the pid', () => {
+    const isAlive = vi.fn(() => true);
+    const remote = holder({ host: 'elsewhere' });
+    expect(isLeaseStale(remote, me, { now: at(31), staleAfterMs: STALE_AFTER_MS, isAlive })).toBe(true);
+    expect(isLeaseStale(remote, me, { now: at(29), staleAfterMs: STALE_AFTER_MS, isAlive })).toBe(false);
+    expect(isAlive).not.toHaveBeenCalled();
+  });
+
+  it('takes an unreadable heartbeat as old', () => {
+    expect(isLeaseStale(holder({ heartbeatAt: 'garbage' }), me, check(0, false))).toBe(true);
+    expect(isLeaseStale(holder({ heartbeatAt: 'garbage' }), me, check(0, true))).toBe(false);
+  });
+});
+
+describe('isPidAlive', () => {
+  it('sees this process alive and an exited one dead', () => {
+    expect(isPidAlive(process.pid)).toBe(true);
+    expect(isPidAlive(deadPid())).toBe(false);
+    expect(isPidAlive(0)).toBe(false);
+    expect(isPidAlive(-1)).toBe(false);
+  });
+});
+
+describe('store leases', () => {
+  const host = 'here';
+  const options = (seconds: number) => ({
+    now: at(seconds),
+    staleAfterMs: STALE_AFTER_MS,
+    isAlive: isPidAlive,
+  });
+
+  function withStore(use: (store: Store) => void): void {
+    const store = openStore(tempDir());
+    try {
+      use(store);
+    } finally {
+      store.close();
+    }
+  }
+
+  it('gives the lease to the first claimant and tells the second who holds it', () => {
+    withStore((store) => {
+      const first = { pid: process.pid, host };
+      expect(store.acquireLease('m', first, options(0))).toEqual({ acquired: true });
+      const refused = store.acquireLease('m', { pid: deadPid(), host }, options(1));
+      expect(refused).toEqual({
+        acquired: false,
+        holder: expect.objectContaining({ pid: process.pid, host }),
+      });
+      expect(store.acquireLease('other', { pid: 7, host }, options(1))).toEqual({ acquired: true });
+    });
+  });
+
+  it('lets the holder acquire again, keeping its start and renewing its heartbeat', () => {
+    withStore((store) => {
+      const me = { pid: process.pid, host };
+      store.acquireLease('m', me, options(0));
+      expect(store.acquireLease('m', me, options(100))).toEqual({ acquired: true });
+      expect(store.lease('m')).toEqual({
+        pid: process.pid,
+        host,
+        startedAt: at(0).toISOString(),
+        heartbeatAt: at(100).toISOString(),
+      });
+    });
+  });
+
+  it('takes over a stale lease whose pid is dead, and the old holder learns it lost it', () => {
+    withStore((store) => {
+      const crashed = { pid: deadPid(), host };
+      store.acquireLease('m', crashed, options(0));
+      const me = { pid: process.pid, host };
+      expect(store.acquireLease('m', me, options(10))).toMatchObject({ acquired: false });
+      const taken = store.acquireLease('m', me, options(31));
+      expect(taken).toEqual({
+        acquired: true,
+        tookOverFrom: expect.objectContaining({ pid: crashed.pid, host }),
+      });
+      expect(store.lease('m')).toMatchObject({ pid: process.pid, startedAt: at(31).toISOString() });
+      expect(store.heartbeat('m', crashed, at(32))).toBe(false);
+    });
+  });
+
+  it('does not take over an old lease whose pid is still alive on this host', () => {
+    withStore((store) => {
+      store.acquireLease('m', { pid: process.pid, host }, options(0));
+      const result = store.acquireLease('m', { pid: deadPid(), host }, options(3600));
+      expect(result).toEqual({ acquired: false, holder: expect.objectContaining({ pid: process.pid }) });
+    });
+  });
+
+  it('stays fresh while the holder heartbeats', () => {
+    withStore((store) => {
+      // The holder's pid is dead to us, so only its heartbeat keeps the lease.
+      const holderProcess = { pid: deadPid(), host };
+      store.acquireLease('m', holderProcess, options(0));
+      for (const seconds of [20, 40, 60]) expect(store.heartbeat('m', holderProcess, at(seconds))).toBe(true);
+      const me = { pid: process.pid, host };
+      expect(store.acquireLease('m', me, options(85))).toMatchObject({ acquired: false });
+      expect(store.acquireLease('m', me, options(91))).toMatchObject({ acquired: true });
+    });
+  });
+
+  it('releases only for its holder', () => {
+    withStore((store) => {
+      const me = { pid: process.pid, host };
+      store.acquireLease('m', me, options(0));
+      store.releaseLease('m', { pid: 1, host });
+      expect(store.lease('m')).toMatchObject({ pid: process.pid });
+      store.releaseLease('m', me);
+      expect(store.lease('m')).toBeUndefined();
+      expect(store.heartbeat('m', me, at(1))).toBe(false);
+      expect(store.acquireLease('m', { pid: 7, host }, options(1))).toEqual({ acquired: true });
+    });
+  });
+});
