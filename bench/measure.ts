@@ -7,6 +7,11 @@ export interface Measurement {
   minMs: number;
   /** First run (cold JIT), in milliseconds. */
   firstMs: number;
+  /**
+   * Median CPU time (user + system, all threads of the process) over the runs: steadier than
+   * wall time on a shared machine, though it counts the GC's helper threads too.
+   */
+  cpuMs: number;
   /** What the step produced, for the reader to sanity-check. */
   result: string;
 }
@@ -19,30 +24,36 @@ export function measure<T>(
   describe: (value: T) => string,
 ): Measurement {
   const times: number[] = [];
+  const cpu: number[] = [];
   let value: T | undefined;
   for (let run = 0; run < runs; run++) {
+    const cpuStart = process.cpuUsage();
     const started = performance.now();
     value = work();
     times.push(performance.now() - started);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
   }
-  const sorted = [...times].sort((a, b) => a - b);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   return {
     step,
-    medianMs: sorted[Math.floor(sorted.length / 2)]!,
-    minMs: sorted[0]!,
+    medianMs: median(times),
+    minMs: Math.min(...times),
     firstMs: times[0]!,
+    cpuMs: median(cpu),
     result: describe(value as T),
   };
 }
 
 /** A plain-text table of measurements, aligned for a terminal or a Markdown code block. */
 export function formatTable(rows: readonly Measurement[]): string {
-  const header = ['step', 'median ms', 'min ms', 'first ms', 'result'];
+  const header = ['step', 'median ms', 'min ms', 'first ms', 'cpu ms', 'result'];
   const cells = rows.map((row) => [
     row.step,
     row.medianMs.toFixed(1),
     row.minMs.toFixed(1),
     row.firstMs.toFixed(1),
+    row.cpuMs.toFixed(1),
     row.result,
   ]);
   const widths = header.map((title, column) =>
@@ -51,7 +62,7 @@ export function formatTable(rows: readonly Measurement[]): string {
   const line = (cell: string[]) =>
     cell
       .map((text, column) =>
-        column >= 1 && column <= 3 ? text.padStart(widths[column]!) : text.padEnd(widths[column]!),
+        column >= 1 && column <= 4 ? text.padStart(widths[column]!) : text.padEnd(widths[column]!),
       )
       .join('  ')
       .trimEnd();

@@ -212,15 +212,13 @@ type Segment =
   | { kind: 'literal'; text: string }
   | { kind: 'magic'; text: string; prefix: string; suffix: string };
 
-/** One brace-free alternative of a glob, split into path segments. */
-interface Shape {
-  /** The normalised alternative, for whole-path matching. */
-  path: string;
-  literal: boolean;
-  segments: Segment[];
-  /** The literal segments before the first wildcard: where the shape sits in the trie. */
-  prefix: string[];
-}
+/**
+ * One brace-free alternative of a glob: a literal path, or a pattern split into segments.
+ * Literal paths (most of a plan's `files`) skip the segment objects.
+ */
+type Shape =
+  | { literal: true; path: string; prefix: string[] }
+  | { literal: false; path: string; prefix: string[]; segments: Segment[] };
 
 const MAX_ALTERNATIVES = 256;
 // Large enough for the distinct globs of a 10,000-task plan, so repeated analyses hit.
@@ -256,9 +254,12 @@ function toShape(alternative: string): Shape | null {
   if (path === '') return null;
   if (path === '.') path = '**';
   if (path.endsWith('/')) path += '**';
+  const parts = path.split('/').filter((part) => part !== '.');
+  if (firstMagic(path) < 0) {
+    return { literal: true, path: parts.join('/'), prefix: parts };
+  }
   const segments: Segment[] = [];
-  for (const text of path.split('/')) {
-    if (text === '.') continue;
+  for (const text of parts) {
     if (text === '**') {
       // `a/**/**/b` means the same as `a/**/b`.
       if (segments.at(-1)?.kind !== 'globstar') segments.push({ kind: 'globstar' });
@@ -268,13 +269,12 @@ function toShape(alternative: string): Shape | null {
     if (first < 0) segments.push({ kind: 'literal', text });
     else segments.push({ kind: 'magic', text, prefix: text.slice(0, first), suffix: fixedSuffix(text) });
   }
-  const literal = segments.every((segment) => segment.kind === 'literal');
   const prefix: string[] = [];
   for (const segment of segments) {
     if (segment.kind !== 'literal') break;
     prefix.push(segment.text);
   }
-  return { path: segments.map(segmentText).join('/'), literal, segments, prefix };
+  return { literal: false, path: segments.map(segmentText).join('/'), prefix, segments };
 }
 
 function segmentText(segment: Segment): string {

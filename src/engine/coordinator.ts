@@ -314,16 +314,27 @@ class Run {
     };
   }
 
+  /**
+   * A task that conflicted last time keeps its branch; a person resolves the conflict there, so
+   * this run only merges it again (and reports the conflict again if it is still there).
+   */
+  private async resolvedConflict(task: TaskSpec): Promise<Promise<TaskResult> | null> {
+    const { repoRoot, worktreeRoot } = this.options;
+    const branch = taskBranch(this.id, task.id);
+    if (this.state().tasks[task.id]!.status !== 'conflicted' || !(await branchExists(repoRoot, branch)))
+      return null;
+    const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, task.id);
+    return this.mergeTask(task, path, branch, this.state().tasks[task.id]!.attempts);
+  }
+
   /** One task in its own worktree: attempts with backoff, then the merge queue. */
   private async runParallelTask(task: TaskSpec): Promise<TaskResult> {
     const { repoRoot, worktreeRoot } = this.options;
     const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, task.id);
     const branch = taskBranch(this.id, task.id);
     const previous = this.state().tasks[task.id]!;
-    if (previous.status === 'conflicted' && (await branchExists(repoRoot, branch))) {
-      // A person resolved (or is resolving) the conflict on the task branch: only merge again.
-      return this.mergeTask(task, path, branch, previous.attempts);
-    }
+    const resolved = await this.resolvedConflict(task);
+    if (resolved) return resolved;
     const { name, adapter } = this.agentFor(task);
     const limits = this.limits(task);
     for (let attempt = previous.attempts + 1; ; attempt++) {
@@ -500,9 +511,11 @@ class Run {
 
   private async runDirectTask(task: TaskSpec, path: string): Promise<TaskOutcome> {
     const { repoRoot } = this.options;
+    const previous = this.state().tasks[task.id]!;
+    const resolved = await this.resolvedConflict(task);
+    if (resolved) return (await resolved).outcome;
     const { name, adapter } = this.agentFor(task);
     const limits = this.limits(task);
-    const previous = this.state().tasks[task.id]!;
     for (let attempt = previous.attempts + 1; ; attempt++) {
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
       const head = (await revParse(repoRoot, `refs/heads/${this.branch}`))!;

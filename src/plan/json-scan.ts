@@ -44,7 +44,10 @@ export function jsonPositions(text: string): PositionOf {
   };
 }
 
-function scanJson(text: string, record: ((path: FieldPath, offsets: NodeOffsets) => void) | undefined): JsonError | null {
+function scanJson(
+  text: string,
+  record: ((path: FieldPath, offsets: NodeOffsets) => void) | undefined,
+): JsonError | null {
   let i = 0;
   const path: Array<string | number> = [];
   const fail = (message: string): never => {
@@ -86,9 +89,11 @@ function scanJson(text: string, record: ((path: FieldPath, offsets: NodeOffsets)
         value(start);
         path.pop();
         space();
-        if (text[i] === ',') i++;
-        else return expect('}', '`,` or `}`');
+        if (text[i] !== ',') break;
+        i++;
       }
+      expect('}', '`,` or `}`');
+      return;
     }
     if (char === '[') {
       i++;
@@ -102,9 +107,11 @@ function scanJson(text: string, record: ((path: FieldPath, offsets: NodeOffsets)
         value(undefined);
         path.pop();
         space();
-        if (text[i] === ',') i++;
-        else return expect(']', '`,` or `]`');
+        if (text[i] !== ',') break;
+        i++;
       }
+      expect(']', '`,` or `]`');
+      return;
     }
     if (char === '"') {
       if (!match(STRING)) fail('unterminated or invalid string');

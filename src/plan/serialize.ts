@@ -49,7 +49,11 @@ function taskEntry(task: TaskSpec): Record<string, unknown> {
 function estimateValue(estimate: Estimate): unknown {
   const { optimistic, likely, pessimistic } = estimate;
   if (optimistic === likely && likely === pessimistic) return minutesValue(likely);
-  return { optimistic: minutesValue(optimistic), likely: minutesValue(likely), pessimistic: minutesValue(pessimistic) };
+  return {
+    optimistic: minutesValue(optimistic),
+    likely: minutesValue(likely),
+    pessimistic: minutesValue(pessimistic),
+  };
 }
 
 /** `2h` when that reads back exactly, else the number of minutes. */
@@ -62,4 +66,3 @@ function timeoutText(ms: number): string | number {
   if (ms % 60_000 === 0) return minutesValue(ms / 60_000);
   return `${ms / 1000}s`;
 }
-

@@ -51,6 +51,9 @@ export function validatePlan(raw: unknown, context: ValidateContext): ValidateRe
   checkSchema(raw, sink);
 
   const title = context.title ?? (typeof raw.milestone === 'string' ? raw.milestone : undefined);
+  if (context.title !== undefined && !context.title.trim()) {
+    sink.add(PLAN_CODES.schema, 'the title given as an option is empty');
+  }
   if (title === undefined && raw.milestone === undefined) {
     sink.add(
       PLAN_CODES.schema,
@@ -99,7 +102,7 @@ function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
       const shown = typeof task.phase === 'string' ? `"${task.phase}"` : describeValue(task.phase);
       const hint =
         typeof task.phase === 'string' && PHASES.includes(task.phase.toLowerCase() as Phase)
-          ? ' (lowercase)'
+          ? '; phases are lowercase'
           : '';
       sink.add(PLAN_CODES.badPhase, `phase ${shown} is not one of ${PHASES.join(', ')}${hint}`, [
         ...at,

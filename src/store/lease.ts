@@ -38,14 +38,20 @@ export function isSameHolder(holder: LeaseClaimant, me: LeaseClaimant): boolean 
   return holder.pid === me.pid && holder.host === me.host;
 }
 
+/** On our own host a live holder is trusted this many stale periods before a pid reuse is assumed. */
+export const LIVE_HOLDER_PATIENCE = 10;
+
 /**
- * A lease is stale when its heartbeat is older than `staleAfterMs` and, on our own host, its
- * pid is no longer alive. On another host we cannot see its processes, so only age counts.
- * An unreadable heartbeat counts as infinitely old rather than locking the milestone forever.
+ * Whether a lease may be taken over. On our own host the pid decides: a dead holder (a
+ * coordinator killed with `kill -9`) is stale at once, so resuming never waits; a live one is
+ * trusted until its heartbeat is {@link LIVE_HOLDER_PATIENCE} stale periods old (by then the pid
+ * was reused, e.g. after a reboot). On another host we cannot see its processes, so only the
+ * heartbeat's age counts. An unreadable heartbeat counts as infinitely old.
  */
 export function isLeaseStale(holder: LeaseHolder, me: LeaseClaimant, check: LeaseCheck): boolean {
   const beat = Date.parse(holder.heartbeatAt);
   const age = Number.isFinite(beat) ? check.now.getTime() - beat : Number.POSITIVE_INFINITY;
-  if (age <= check.staleAfterMs) return false;
-  return holder.host === me.host ? !check.isAlive(holder.pid) : true;
+  if (holder.host !== me.host) return age > check.staleAfterMs;
+  if (!check.isAlive(holder.pid)) return true;
+  return age > check.staleAfterMs * LIVE_HOLDER_PATIENCE;
 }

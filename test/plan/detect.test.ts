@@ -35,7 +35,9 @@ describe('slugify', () => {
   });
 
   it('cuts long titles at a word boundary within 63 characters', () => {
-    const slug = slugify('Refactor the whole persistence layer to use a write-ahead log with snapshots and compaction');
+    const slug = slugify(
+      'Refactor the whole persistence layer to use a write-ahead log with snapshots and compaction',
+    );
     expect(slug).toBe('refactor-the-whole-persistence-layer-to-use-a-write-ahead-log');
     expect(slug.length).toBeLessThanOrEqual(63);
     expect(slugify('x'.repeat(100))).toBe('x'.repeat(63));

@@ -73,7 +73,10 @@ describe('Kiro tasks.md', () => {
   it('a duplicate number is located at its line', async () => {
     const result = await loadText('# Dup\n\n- [ ] 1. One\n- [ ] 2. Two\n- [ ] 2. Two again\n', 'tasks.md');
     const problem = onlyProblem(result);
-    expect(problem).toMatchObject({ code: 'MILESTONE_PLAN_DUPLICATE_ID', location: { file: result.file, line: 5 } });
+    expect(problem).toMatchObject({
+      code: 'MILESTONE_PLAN_DUPLICATE_ID',
+      location: { file: result.file, line: 5 },
+    });
   });
 });
 
@@ -104,7 +107,9 @@ describe('spec-kit tasks.md', () => {
   it('maps setup and foundational sections to the task phase, the rest to execute', async () => {
     const plan = (await loadPlanFile(fixture('spec-kit-tasks.md'))).plan!;
     const phases = Object.fromEntries(plan.tasks.map((task) => [task.id, task.phase]));
-    expect(['t001', 't002', 't003', 't004', 't005', 't006'].map((id) => phases[id])).toEqual(Array(6).fill('task'));
+    expect(['t001', 't002', 't003', 't004', 't005', 't006'].map((id) => phases[id])).toEqual(
+      Array(6).fill('task'),
+    );
     expect(['t007', 't010', 't013'].map((id) => phases[id])).toEqual(Array(3).fill('execute'));
   });
 
@@ -125,7 +130,8 @@ describe('spec-kit tasks.md', () => {
   });
 
   it('an unknown "depends on" is reported at the task line', async () => {
-    const text = '# Tasks: X\n\n## Phase 1: Build\n\n- [ ] T001 Do a thing\n- [ ] T002 Do another (depends on T009)\n';
+    const text =
+      '# Tasks: X\n\n## Phase 1: Build\n\n- [ ] T001 Do a thing\n- [ ] T002 Do another (depends on T009)\n';
     const result = await loadText(text, 'tasks.md');
     const problem = onlyProblem(result);
     expect(problem).toMatchObject({
@@ -177,7 +183,11 @@ describe('Task Master tasks.json', () => {
   });
 
   it('an unknown dependency is located at the task in the JSON', async () => {
-    const text = JSON.stringify({ tasks: [{ id: 1, title: 'One', description: 'x', dependencies: [9] }] }, null, 2);
+    const text = JSON.stringify(
+      { tasks: [{ id: 1, title: 'One', description: 'x', dependencies: [9] }] },
+      null,
+      2,
+    );
     const result = await loadText(text, 'tasks.json');
     const problem = onlyProblem(result);
     expect(problem).toMatchObject({
@@ -188,7 +198,11 @@ describe('Task Master tasks.json', () => {
   });
 
   it('a task without a numeric id is reported, the others still checked', async () => {
-    const text = JSON.stringify({ tasks: [{ title: 'No id' }, { id: 2, title: 'Two', dependencies: [1] }] }, null, 2);
+    const text = JSON.stringify(
+      { tasks: [{ title: 'No id' }, { id: 2, title: 'Two', dependencies: [1] }] },
+      null,
+      2,
+    );
     const result = await loadText(text, 'tasks.json');
     expect(result.format).toBe('taskmaster');
     expect(result.plan).toBeNull();

@@ -5,15 +5,18 @@ import { planToYaml } from '../../src/plan/serialize.js';
 import { fixture } from './plan-file.js';
 
 describe('planToYaml', () => {
-  it.each(['add-login.yaml', 'add-login.json', 'kiro-tasks.md', 'spec-kit-tasks.md', 'taskmaster-tasks.json'])(
-    '%s reads back as the same plan',
-    async (name) => {
-      const { plan } = await loadPlanFile(fixture(name));
-      const back = parsePlan(planToYaml(plan!), { file: 'milestone.yaml' });
-      expect(back.problems).toEqual([]);
-      expect(back.plan).toEqual(plan);
-    },
-  );
+  it.each([
+    'add-login.yaml',
+    'add-login.json',
+    'kiro-tasks.md',
+    'spec-kit-tasks.md',
+    'taskmaster-tasks.json',
+  ])('%s reads back as the same plan', async (name) => {
+    const { plan } = await loadPlanFile(fixture(name));
+    const back = parsePlan(planToYaml(plan!), { file: 'milestone.yaml' });
+    expect(back.problems).toEqual([]);
+    expect(back.plan).toEqual(plan);
+  });
 
   it('writes durations as people write them and leaves defaults out of tasks', async () => {
     const { plan } = await loadPlanFile(fixture('add-login.yaml'));

@@ -34,14 +34,15 @@ describe('isLeaseStale', () => {
     isAlive: () => alive,
   });
 
-  it('is fresh while the heartbeat is recent, even if the pid is gone', () => {
-    expect(isLeaseStale(holder(), me, check(10, false))).toBe(false);
-    expect(isLeaseStale(holder(), me, check(30, false))).toBe(false);
+  it('on this host, a dead holder is stale at once: resuming after kill -9 never waits', () => {
+    expect(isLeaseStale(holder(), me, check(1, false))).toBe(true);
+    expect(isLeaseStale(holder(), me, check(31, false))).toBe(true);
   });
 
-  it('on this host, is stale only when the heartbeat is old and the pid is dead', () => {
+  it('on this host, a live holder keeps its lease until its heartbeat is ten periods old (pid reuse)', () => {
     expect(isLeaseStale(holder(), me, check(31, true))).toBe(false);
-    expect(isLeaseStale(holder(), me, check(31, false))).toBe(true);
+    expect(isLeaseStale(holder(), me, check(299, true))).toBe(false);
+    expect(isLeaseStale(holder(), me, check(301, true))).toBe(true);
   });
 
   it('on another host, goes by age alone without asking about the pid', () => {
@@ -54,7 +55,9 @@ describe('isLeaseStale', () => {
 
   it('takes an unreadable heartbeat as old', () => {
     expect(isLeaseStale(holder({ heartbeatAt: 'garbage' }), me, check(0, false))).toBe(true);
-    expect(isLeaseStale(holder({ heartbeatAt: 'garbage' }), me, check(0, true))).toBe(false);
+    expect(isLeaseStale(holder({ heartbeatAt: 'garbage', host: 'elsewhere' }), me, check(0, true))).toBe(
+      true,
+    );
   });
 });
 
@@ -111,34 +114,36 @@ describe('store leases', () => {
     });
   });
 
-  it('takes over a stale lease whose pid is dead, and the old holder learns it lost it', () => {
+  it('takes over at once a lease whose pid is dead on this host, and the old holder learns it lost it', () => {
     withStore((store) => {
       const crashed = { pid: deadPid(), host };
       store.acquireLease('m', crashed, options(0));
       const me = { pid: process.pid, host };
-      expect(store.acquireLease('m', me, options(10))).toMatchObject({ acquired: false });
-      const taken = store.acquireLease('m', me, options(31));
+      const taken = store.acquireLease('m', me, options(1));
       expect(taken).toEqual({
         acquired: true,
         tookOverFrom: expect.objectContaining({ pid: crashed.pid, host }),
       });
-      expect(store.lease('m')).toMatchObject({ pid: process.pid, startedAt: at(31).toISOString() });
+      expect(store.lease('m')).toMatchObject({ pid: process.pid, startedAt: at(1).toISOString() });
       expect(store.heartbeat('m', crashed, at(32))).toBe(false);
     });
   });
 
-  it('does not take over an old lease whose pid is still alive on this host', () => {
+  it('does not take over a lease whose pid is still alive on this host, until a pid reuse is likely', () => {
     withStore((store) => {
       store.acquireLease('m', { pid: process.pid, host }, options(0));
-      const result = store.acquireLease('m', { pid: deadPid(), host }, options(3600));
+      const result = store.acquireLease('m', { pid: deadPid(), host }, options(200));
       expect(result).toEqual({ acquired: false, holder: expect.objectContaining({ pid: process.pid }) });
+      expect(store.acquireLease('m', { pid: deadPid(), host }, options(3600))).toMatchObject({
+        acquired: true,
+      });
     });
   });
 
   it('stays fresh while the holder heartbeats', () => {
     withStore((store) => {
-      // The holder's pid is dead to us, so only its heartbeat keeps the lease.
-      const holderProcess = { pid: deadPid(), host };
+      // A holder on another host: only its heartbeat keeps the lease.
+      const holderProcess = { pid: deadPid(), host: 'elsewhere' };
       store.acquireLease('m', holderProcess, options(0));
       for (const seconds of [20, 40, 60]) expect(store.heartbeat('m', holderProcess, at(seconds))).toBe(true);
       const me = { pid: process.pid, host };

@@ -71,6 +71,10 @@ function chooseMode(requested: string | undefined, state: MilestoneState): ModeC
   }
   if (state.mode && state.modeReason === 'requested with plan --mode')
     return { mode: state.mode, reason: 'requested with plan --mode' };
+  if (state.mode && state.status !== 'planned') {
+    // A resumed run keeps its mode: switching from agents to direct halfway would strand kept branches.
+    return { mode: state.mode, reason: `resuming in ${state.mode} mode, as the previous run` };
+  }
   const analysis = analyzeGraph(state.plan);
   const score = analysis.parallelScore.toFixed(2);
   if (state.plan.tasks.length > 1 && analysis.parallelScore > 0.6) {
