@@ -1,13 +1,4 @@
-import {
-  type CriticalPath,
-  criticalPath,
-  type FileOverlap,
-  fileOverlaps,
-  parallelScoreFrom,
-  topologicalOrder,
-  totalWork,
-  waves,
-} from './graph.js';
+import { type CriticalPath, type FileOverlap, graphFigures, parallelScoreFrom } from './graph.js';
 import type { Plan } from './types.js';
 
 /** What `milestone show`, `visualize` and `execute --dry-run` print about a plan's graph. */
@@ -29,16 +20,10 @@ export interface GraphAnalysis {
 
 /** Analyses a validated plan's task graph. Pure. */
 export function analyzeGraph(plan: Plan): GraphAnalysis {
-  const levels = waves(plan.tasks);
-  const path = criticalPath(plan.tasks);
-  const total = totalWork(plan.tasks);
+  const figures = graphFigures(plan.tasks);
   return {
-    order: topologicalOrder(plan.tasks),
-    waves: levels,
-    criticalPath: path,
-    totalWork: total,
-    parallelScore: parallelScoreFrom(path.length, total),
-    overlaps: fileOverlaps(plan.tasks),
-    maxWaveWidth: levels.reduce((max, wave) => Math.max(max, wave.length), 0),
+    ...figures,
+    parallelScore: parallelScoreFrom(figures.criticalPath.length, figures.totalWork),
+    maxWaveWidth: figures.waves.reduce((max, wave) => Math.max(max, wave.length), 0),
   };
 }

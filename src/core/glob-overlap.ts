@@ -248,7 +248,7 @@ function parseGlob(glob: string): Shape[] | 'any' {
 }
 
 function toShape(alternative: string): Shape | null {
-  let path = alternative.replace(/\/{2,}/g, '/');
+  let path = alternative.includes('//') ? alternative.replace(/\/{2,}/g, '/') : alternative;
   while (path.startsWith('./')) path = path.slice(2);
   if (path.startsWith('/')) path = path.slice(1);
   if (path === '') return null;
@@ -300,6 +300,7 @@ function fixedSuffix(text: string): string {
  * stay as they are (they never contain `/`). `null` when there would be too many alternatives.
  */
 function expandBraces(text: string): string[] | null {
+  if (!text.includes('{')) return [text];
   const done: string[] = [];
   const todo = [text];
   while (todo.length > 0) {

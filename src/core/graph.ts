@@ -125,7 +125,10 @@ export function totalWork(tasks: readonly PhasedTask[]): number {
  * already written in order comes back unchanged.
  */
 export function topologicalOrder(tasks: readonly PhasedTask[]): string[] {
-  const graph = indexGraph(tasks);
+  return orderOf(indexGraph(tasks));
+}
+
+function orderOf(graph: IndexedGraph): string[] {
   return graph.order.map((i) => graph.ids[i]!);
 }
 
@@ -134,8 +137,11 @@ export function topologicalOrder(tasks: readonly PhasedTask[]): string[] {
  * chain of dependencies has k links, in plan order; a phase's waves follow the earlier phase's.
  */
 export function waves(tasks: readonly PhasedTask[]): string[][] {
-  const graph = indexGraph(tasks);
-  const depth = new Int32Array(tasks.length);
+  return wavesOf(indexGraph(tasks));
+}
+
+function wavesOf(graph: IndexedGraph): string[][] {
+  const depth = new Int32Array(graph.ids.length);
   for (const i of graph.order) {
     for (const dep of graph.deps[i]!) depth[i] = Math.max(depth[i]!, depth[dep]! + 1);
   }
@@ -158,10 +164,12 @@ export function waves(tasks: readonly PhasedTask[]): string[][] {
  * plan, and between dependencies to the one listed first in `needs`.
  */
 export function criticalPath(tasks: readonly PhasedTask[]): CriticalPath {
-  const graph = indexGraph(tasks);
-  const work = workOf(tasks);
-  const finish = new Float64Array(tasks.length);
-  const previous = new Int32Array(tasks.length).fill(-1);
+  return criticalPathOf(indexGraph(tasks), workOf(tasks));
+}
+
+function criticalPathOf(graph: IndexedGraph, work: readonly number[]): CriticalPath {
+  const finish = new Float64Array(graph.ids.length);
+  const previous = new Int32Array(graph.ids.length).fill(-1);
   for (const i of graph.order) {
     let start = 0;
     for (const dep of graph.deps[i]!) {
@@ -252,7 +260,32 @@ export function areOrdered(
  * reachability is checked only for them.
  */
 export function fileOverlaps(tasks: readonly FileTask[]): FileOverlap[] {
+  return overlapsOf(indexGraph(tasks), tasks);
+}
+
+/** What `analyzeGraph` reports, computed over one shared index of the graph. */
+export interface GraphFigures {
+  order: string[];
+  waves: string[][];
+  criticalPath: CriticalPath;
+  totalWork: number;
+  overlaps: FileOverlap[];
+}
+
+/** {@link topologicalOrder}, {@link waves}, {@link criticalPath}, total work and {@link fileOverlaps} at once. */
+export function graphFigures(tasks: readonly FileTask[]): GraphFigures {
   const graph = indexGraph(tasks);
+  const work = workOf(tasks);
+  return {
+    order: orderOf(graph),
+    waves: wavesOf(graph),
+    criticalPath: criticalPathOf(graph, work),
+    totalWork: work.reduce((sum, value) => sum + value, 0),
+    overlaps: overlapsOf(graph, tasks),
+  };
+}
+
+function overlapsOf(graph: IndexedGraph, tasks: readonly FileTask[]): FileOverlap[] {
   const result: FileOverlap[] = [];
   for (const members of graph.byPhase) {
     const unordered = (a: Int32Array, b: Int32Array) => {
