@@ -1,5 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { engine } from './engine.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
 import type { BenchSection } from './section.js';
@@ -10,7 +11,7 @@ import type { BenchSection } from './section.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis];
+const SECTIONS: BenchSection[] = [planAnalysis, engine];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -96,4 +96,9 @@ export interface AgentAdapter {
    * `result` event. Aborting `signal` stops the agent's whole process tree.
    */
   run(request: AgentRequest, signal: AbortSignal): AsyncIterable<AgentEvent>;
+  /**
+   * The agent program's arguments that continue session `sessionId` (from a `session` event),
+   * e.g. `["--resume=<id>"]` for Claude Code; absent when the agent cannot resume.
+   */
+  resumeArgs?(sessionId: string): string[];
 }

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import type { Problem } from '../errors.js';
 import type { AgentAdapter } from './adapter.js';
+import { claudeConfigSchema, createClaudeAdapter } from './claude.js';
+import { codexConfigSchema, createCodexAdapter } from './codex.js';
+import { definedFields, envSchema } from './config-fields.js';
 import { createExecAdapter } from './exec.js';
+import { createGeminiAdapter, geminiConfigSchema } from './gemini.js';
 import { createShellAdapter } from './shell.js';
-
-const envSchema = z.record(z.string(), z.string(), { error: 'must map names to strings' });
 
 /** Config of an `exec` agent: any program speaking the exec protocol. */
 const execEntrySchema = z.strictObject({
@@ -23,7 +25,12 @@ const execEntrySchema = z.strictObject({
 const shellEntrySchema = z.strictObject({ type: z.literal('shell') });
 
 /** A configured agent, as the `agents:` map of `.milestones/config.yaml` holds it. */
-export type AgentConfigEntry = z.infer<typeof execEntrySchema> | z.infer<typeof shellEntrySchema>;
+export type AgentConfigEntry =
+  | z.infer<typeof execEntrySchema>
+  | z.infer<typeof shellEntrySchema>
+  | z.infer<typeof claudeConfigSchema>
+  | z.infer<typeof codexConfigSchema>
+  | z.infer<typeof geminiConfigSchema>;
 
 /** What turning config into adapters needs to know about where the config came from. */
 export interface ResolveAgentsOptions {
@@ -50,10 +57,7 @@ function agentFactory<T>(
   };
 }
 
-/**
- * Config entry types and their adapters. The coding-agent adapters (`claude`, `codex`,
- * `gemini`) register here with their own option schemas, and in {@link builtinAdapters}.
- */
+/** Config entry types and their adapters, each with its own option schema. */
 const FACTORIES: Record<string, AgentFactory> = {
   exec: agentFactory(execEntrySchema, (name, entry, options) =>
     createExecAdapter({
@@ -64,14 +68,31 @@ const FACTORIES: Record<string, AgentFactory> = {
     }),
   ),
   shell: agentFactory(shellEntrySchema, (name) => createShellAdapter(name)),
+  claude: agentFactory(claudeConfigSchema, (name, { type: _, ...entry }, options) =>
+    createClaudeAdapter(name, definedFields({ ...entry, baseDir: options.baseDir })),
+  ),
+  codex: agentFactory(codexConfigSchema, (name, { type: _, ...entry }, options) =>
+    createCodexAdapter(name, definedFields({ ...entry, baseDir: options.baseDir })),
+  ),
+  gemini: agentFactory(geminiConfigSchema, (name, { type: _, ...entry }, options) =>
+    createGeminiAdapter(name, definedFields({ ...entry, baseDir: options.baseDir })),
+  ),
 };
 
 /** Agent names: safe in file names, log lines and plan files. */
 const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
-/** The agents available without any config: `shell` now; `claude`, `codex`, `gemini` later. */
+/**
+ * The agents available without any config: `shell`, and `claude`, `codex`, `gemini` with
+ * their defaults (whether their program is installed is for `probe()` to say).
+ */
 export function builtinAdapters(): Map<string, AgentAdapter> {
-  return new Map([['shell', createShellAdapter()]]);
+  return new Map([
+    ['shell', createShellAdapter()],
+    ['claude', createClaudeAdapter()],
+    ['codex', createCodexAdapter()],
+    ['gemini', createGeminiAdapter()],
+  ]);
 }
 
 /**

@@ -39,6 +39,56 @@ export type PairFilter = (a: Int32Array, b: Int32Array) => ArrayLike<boolean>;
  * plans stay far from O(n²).
  */
 export function intersectingPairs(entries: readonly (readonly string[])[], keep?: PairFilter): GlobPair[] {
+  const hits = collectHits(entries);
+  const kept = keep?.(hits.pairA, hits.pairB);
+  const { width, keys, starts } = hits;
+  const pairs: GlobPair[] = [];
+  hits.pairA.forEach((a, p) => {
+    if (kept && !kept[p]) return;
+    const b = hits.pairB[p]!;
+    const first = hits.pairStart[p]!;
+    const files: Array<[string, string]> = [];
+    for (let k = first; k < starts[a + 1]! && secondOf(keys[k]!, width) === b; k++) {
+      if (k > first && keys[k] === keys[k - 1]) continue;
+      const key = keys[k]!;
+      files.push([entries[a]![Math.floor(key / width) % width]!, entries[b]![key % width]!]);
+    }
+    pairs.push({ a, b, files });
+  });
+  return pairs;
+}
+
+/**
+ * The pairs of {@link intersectingPairs} as two columns, without listing the globs: what the
+ * scheduler's conflict sets need, cheaply for thousands of pairs.
+ */
+export function intersectingEntryPairs(entries: readonly (readonly string[])[]): {
+  a: Int32Array;
+  b: Int32Array;
+} {
+  const { pairA, pairB } = collectHits(entries);
+  return { a: pairA, b: pairB };
+}
+
+/**
+ * Glob pairs that may intersect, packed as numbers `(second entry, slot in first, slot in
+ * second)` in base `width`, grouped by first entry (`keys[starts[a]..starts[a + 1]]`, sorted),
+ * and the distinct entry pairs with where each one's keys start.
+ */
+interface Hits {
+  width: number;
+  starts: Int32Array;
+  keys: Float64Array;
+  pairA: Int32Array;
+  pairB: Int32Array;
+  pairStart: Int32Array;
+}
+
+function secondOf(key: number, width: number): number {
+  return Math.floor(key / width / width);
+}
+
+function collectHits(entries: readonly (readonly string[])[]): Hits {
   // Items are globs in entries, as parallel arrays of numbers: this runs for every pair of
   // candidates, so it allocates nothing per pair but two array slots.
   const itemEntry: number[] = [];
@@ -103,7 +153,7 @@ export function intersectingPairs(entries: readonly (readonly string[])[], keep?
     if (node.children)
       for (const child of node.children.values()) stack.push({ node: child, depth: depth + 1 });
   }
-  return groupHits(entries, width, hitEntry, hitKey, keep);
+  return groupHits(entries.length, width, hitEntry, hitKey);
 }
 
 /** `globsMayIntersect` by interned glob id, each distinct pair computed once. */
@@ -131,55 +181,49 @@ function verdictCache(globs: readonly string[]): (x: number, y: number) => boole
 }
 
 /**
- * Turns hits into pairs in input order (the trie's order is arbitrary): a counting sort by the
- * first entry, then per entry a numeric sort of the packed keys; repeats (from brace
- * alternatives) fold into one. Globs are listed only for the pairs `keep` keeps.
+ * Sorts hits into input order (the trie's order is arbitrary): a counting sort by the first
+ * entry, then per entry a numeric sort of the packed keys; repeats (from brace alternatives)
+ * fold into one pair.
  */
 function groupHits(
-  entries: readonly (readonly string[])[],
+  entryCount: number,
   width: number,
   hitEntry: readonly number[],
   hitKey: readonly number[],
-  keep: PairFilter | undefined,
-): GlobPair[] {
-  const starts = new Int32Array(entries.length + 1);
+): Hits {
+  const starts = new Int32Array(entryCount + 1);
   for (const entry of hitEntry) starts[entry + 1]!++;
-  for (let e = 0; e < entries.length; e++) starts[e + 1]! += starts[e]!;
-  const fill = starts.slice(0, entries.length);
+  for (let e = 0; e < entryCount; e++) starts[e + 1]! += starts[e]!;
+  const fill = starts.slice(0, entryCount);
   const keys = new Float64Array(hitKey.length);
   hitEntry.forEach((entry, hit) => {
     keys[fill[entry]!++] = hitKey[hit]!;
   });
-  const secondOf = (key: number) => Math.floor(key / width / width);
-  // Distinct pairs, and where each one's keys start.
   const pairA: number[] = [];
   const pairB: number[] = [];
   const pairStart: number[] = [];
-  for (let a = 0; a < entries.length; a++) {
-    const bucket = keys.subarray(starts[a]!, starts[a + 1]!).sort();
+  for (let a = 0; a < entryCount; a++) {
+    const bucket = keys.subarray(starts[a]!, starts[a + 1]!);
+    // Hits mostly arrive in order already; a check is much cheaper than a typed-array sort.
+    let sorted = true;
+    for (let k = 1; sorted && k < bucket.length; k++) sorted = bucket[k - 1]! <= bucket[k]!;
+    if (!sorted) bucket.sort();
     for (let k = 0; k < bucket.length; k++) {
-      const b = secondOf(bucket[k]!);
-      if (k > 0 && b === secondOf(bucket[k - 1]!)) continue;
+      const b = secondOf(bucket[k]!, width);
+      if (k > 0 && b === secondOf(bucket[k - 1]!, width)) continue;
       pairA.push(a);
       pairB.push(b);
       pairStart.push(starts[a]! + k);
     }
   }
-  const kept = keep?.(Int32Array.from(pairA), Int32Array.from(pairB));
-  const pairs: GlobPair[] = [];
-  pairA.forEach((a, p) => {
-    if (kept && !kept[p]) return;
-    const b = pairB[p]!;
-    const files: Array<[string, string]> = [];
-    const end = starts[a + 1]!;
-    for (let k = pairStart[p]!; k < end && secondOf(keys[k]!) === b; k++) {
-      if (k > pairStart[p]! && keys[k] === keys[k - 1]) continue;
-      const key = keys[k]!;
-      files.push([entries[a]![Math.floor(key / width) % width]!, entries[b]![key % width]!]);
-    }
-    pairs.push({ a, b, files });
-  });
-  return pairs;
+  return {
+    width,
+    starts,
+    keys,
+    pairA: Int32Array.from(pairA),
+    pairB: Int32Array.from(pairB),
+    pairStart: Int32Array.from(pairStart),
+  };
 }
 
 interface TrieNode {

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { Config } from '../config/config.js';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
-import { remainingCriticalPath } from '../core/graph.js';
+import { workOf } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Mode, Phase, TaskSpec } from '../core/types.js';
 import { PHASES } from '../core/types.js';
@@ -27,7 +27,7 @@ import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
-import { freshDetachedWorktree, freshTaskWorktree, prepareWorktree } from './worktrees.js';
+import { WorktreePool } from './worktree-pool.js';
 
 /** Everything a run needs; the CLI builds it, tests may too. */
 export interface EngineOptions {
@@ -120,6 +120,7 @@ class Run {
   private readonly id: string;
   private readonly branch: string;
   private readonly queue = serialQueue();
+  private readonly pool: WorktreePool;
   private readonly result: EngineResult = {
     status: 'executing',
     interrupted: false,
@@ -135,6 +136,12 @@ class Run {
   ) {
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
+    this.pool = new WorktreePool(
+      options.repoRoot,
+      options.worktreeRoot,
+      options.milestoneId,
+      options.config.worktrees,
+    );
   }
 
   private state(): MilestoneState {
@@ -191,6 +198,7 @@ class Run {
       await this.queue.run(() => this.phaseCommit(phase));
     }
     await this.queue.drain();
+    await this.pool.removeAll();
     return this.finish();
   }
 
@@ -254,14 +262,16 @@ class Run {
   }
 
   private scheduleFor(tasks: TaskSpec[], concurrency: number) {
-    const work = remainingCriticalPath(tasks);
+    const ids = new Set(tasks.map((t) => t.id));
+    const work = workOf(tasks);
+    // Needs on tasks outside this phase are met by the phase barrier, so they are dropped here.
     return createScheduler(
-      tasks.map((t) => ({
+      tasks.map((t, i) => ({
         id: t.id,
         phase: t.phase,
-        needs: t.needs.filter((n) => tasks.some((o) => o.id === n)),
+        needs: t.needs.filter((n) => ids.has(n)),
         files: t.files,
-        work: work.get(t.id) ?? 1,
+        work: work[i]!,
       })),
       { concurrency },
     );
@@ -324,7 +334,7 @@ class Run {
     if (this.state().tasks[task.id]!.status !== 'conflicted' || !(await branchExists(repoRoot, branch)))
       return null;
     const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, task.id);
-    return this.mergeTask(task, path, branch, this.state().tasks[task.id]!.attempts);
+    return this.mergeTask(task, { slot: null, keepAt: path }, branch, this.state().tasks[task.id]!.attempts);
   }
 
   /** One task in its own worktree: attempts with backoff, then the merge queue. */
@@ -341,27 +351,18 @@ class Run {
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
       const head = (await revParse(repoRoot, `refs/heads/${this.branch}`))!;
       this.record({ type: 'task_status', taskId: task.id, status: 'running', attempt, agent: name });
-      this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { path, branch, head } });
-      await freshTaskWorktree(repoRoot, path, branch, head);
-      const setupError = await prepareWorktree(repoRoot, path, this.options.config.worktrees, {
+      this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
+      const slot = await this.pool.acquire(branch, head, {
         logFile: log,
         signal: this.signal,
         timeoutMs: limits.timeoutMs,
       });
-      const outcome: AttemptOutcome = setupError
-        ? {
-            ok: false,
-            reason: setupError,
-            retryable: true,
-            timedOut: false,
-            canceled: this.signal.aborted,
-            usage: { inputTokens: null, outputTokens: null, costUsd: null },
-            commit: null,
-            durationMs: 0,
-          }
-        : await this.attempt(task, adapter, attempt, path, log, limits);
-      if (outcome.ok) return this.mergeTask(task, path, branch, attempt);
-      await removeWorktree(repoRoot, path);
+      const outcome: AttemptOutcome = slot.setupError
+        ? setupFailure(slot.setupError, this.signal.aborted)
+        : await this.attempt(task, adapter, attempt, slot.path, log, limits);
+      if (outcome.ok) return this.mergeTask(task, { slot: slot.path, keepAt: path }, branch, attempt);
+      await this.pool.release(slot.path);
+      await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       if (outcome.canceled || this.signal.aborted) {
         this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: 'interrupted' });
         return { outcome: 'canceled' };
@@ -381,7 +382,6 @@ class Run {
         }
         continue;
       }
-      await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       const reason = outcome.reason ?? 'failed';
       this.record({
         type: 'task_status',
@@ -450,7 +450,12 @@ class Run {
   }
 
   /** Lands a task's branch on the milestone branch through the serialized queue. */
-  private mergeTask(task: TaskSpec, worktree: string, branch: string, attempt: number): Promise<TaskResult> {
+  private mergeTask(
+    task: TaskSpec,
+    worktree: { slot: string | null; keepAt: string },
+    branch: string,
+    attempt: number,
+  ): Promise<TaskResult> {
     return this.queue.run(async () => {
       const { repoRoot } = this.options;
       this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
@@ -461,7 +466,14 @@ class Run {
         message,
       });
       if (!merged.merged) {
-        const conflict: ConflictReport = { taskId: task.id, files: merged.conflicts, branch, worktree };
+        // The worktree stays, on the task's branch, where the report tells a person to resolve it.
+        if (worktree.slot) await this.pool.retire(worktree.slot, worktree.keepAt);
+        const conflict: ConflictReport = {
+          taskId: task.id,
+          files: merged.conflicts,
+          branch,
+          worktree: worktree.keepAt,
+        };
         this.record(
           {
             type: 'outcome',
@@ -485,7 +497,8 @@ class Run {
         { type: 'task_status', taskId: task.id, status: 'succeeded', attempt },
         { type: 'outcome', step: 'merge', taskId: task.id, ok: true },
       );
-      await removeWorktree(repoRoot, worktree);
+      if (worktree.slot) await this.pool.release(worktree.slot);
+      else await removeWorktree(repoRoot, worktree.keepAt);
       await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       return { outcome: 'succeeded' };
     });
@@ -493,23 +506,17 @@ class Run {
 
   /** Direct style: tasks one at a time in dependency order, in one detached worktree. */
   private async runDirect(tasks: TaskSpec[]): Promise<void> {
-    const { repoRoot, worktreeRoot } = this.options;
-    const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, '_direct');
     const scheduler = this.scheduleFor(tasks, 1);
     const byId = new Map(tasks.map((t) => [t.id, t]));
-    try {
-      while (scheduler.hasTasks() && !this.signal.aborted) {
-        const [id] = scheduler.next();
-        if (!id) break;
-        const outcome = await this.runDirectTask(byId.get(id)!, path);
-        this.recordSkipped(scheduler.complete(id, outcome).skipped, id);
-      }
-    } finally {
-      await removeWorktree(repoRoot, path);
+    while (scheduler.hasTasks() && !this.signal.aborted) {
+      const [id] = scheduler.next();
+      if (!id) break;
+      const outcome = await this.runDirectTask(byId.get(id)!);
+      this.recordSkipped(scheduler.complete(id, outcome).skipped, id);
     }
   }
 
-  private async runDirectTask(task: TaskSpec, path: string): Promise<TaskOutcome> {
+  private async runDirectTask(task: TaskSpec): Promise<TaskOutcome> {
     const { repoRoot } = this.options;
     const previous = this.state().tasks[task.id]!;
     const resolved = await this.resolvedConflict(task);
@@ -520,25 +527,17 @@ class Run {
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
       const head = (await revParse(repoRoot, `refs/heads/${this.branch}`))!;
       this.record({ type: 'task_status', taskId: task.id, status: 'running', attempt, agent: name });
-      this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { path, head } });
-      await freshDetachedWorktree(repoRoot, path, head);
-      const setupError = await prepareWorktree(repoRoot, path, this.options.config.worktrees, {
+      this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { head } });
+      // Released at once: direct mode holds one slot, reused by every task in turn.
+      const slot = await this.pool.acquire(null, head, {
         logFile: log,
         signal: this.signal,
         timeoutMs: limits.timeoutMs,
       });
-      const outcome: AttemptOutcome = setupError
-        ? {
-            ok: false,
-            reason: setupError,
-            retryable: true,
-            timedOut: false,
-            canceled: this.signal.aborted,
-            usage: { inputTokens: null, outputTokens: null, costUsd: null },
-            commit: null,
-            durationMs: 0,
-          }
-        : await this.attempt(task, adapter, attempt, path, log, limits);
+      await this.pool.release(slot.path);
+      const outcome: AttemptOutcome = slot.setupError
+        ? setupFailure(slot.setupError, this.signal.aborted)
+        : await this.attempt(task, adapter, attempt, slot.path, log, limits);
       if (outcome.ok && outcome.commit) {
         // The commit's parent is the branch head: landing is a fast-forward, guarded by CAS.
         this.record({
@@ -607,6 +606,20 @@ class Run {
     const commit = await commitFilesOnto(this.options.repoRoot, this.branch, files, message);
     this.record({ type: 'phase_committed', phase, commit });
   }
+}
+
+function setupFailure(reason: string, canceled: boolean): AttemptOutcome {
+  const usage = { inputTokens: null, outputTokens: null, costUsd: null };
+  return {
+    ok: false,
+    reason,
+    retryable: true,
+    timedOut: false,
+    canceled,
+    usage,
+    commit: null,
+    durationMs: 0,
+  };
 }
 
 /** Phases in order, or just the one asked for. */

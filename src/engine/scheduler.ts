@@ -1,4 +1,4 @@
-import { intersectingPairs } from '../core/glob-overlap.js';
+import { intersectingEntryPairs } from '../core/glob-overlap.js';
 import { findCycle, remainingCriticalPath } from '../core/graph.js';
 import { PHASES, type Phase } from '../core/types.js';
 import { InternalError } from '../errors.js';
@@ -272,10 +272,13 @@ function buildGraph(tasks: readonly ScheduleTask[]): ScheduleGraph {
   if (cycle) throw new InternalError(`dependency cycle: ${cycle.join(' -> ')}`);
   const conflicts: number[][] = tasks.map(() => []);
   for (const members of byPhase) {
-    for (const { a, b } of intersectingPairs(members.map((i) => tasks[i]!.files))) {
-      conflicts[members[a]!]!.push(members[b]!);
-      conflicts[members[b]!]!.push(members[a]!);
-    }
+    const pairs = intersectingEntryPairs(members.map((i) => tasks[i]!.files));
+    pairs.a.forEach((a, k) => {
+      const x = members[a]!;
+      const y = members[pairs.b[k]!]!;
+      conflicts[x]!.push(y);
+      conflicts[y]!.push(x);
+    });
   }
   return { ids, index, phase, deps, dependents, byPhase, conflicts };
 }

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { addWorktree, gitExec, listWorktrees, pruneWorktrees, removeWorktree } from '../git/git.js';
+import { listWorktrees, pruneWorktrees, removeWorktree } from '../git/git.js';
 import { runProcess } from '../process/run-process.js';
 import { repoWorktreeDir } from './naming.js';
 
@@ -38,31 +38,6 @@ export async function prepareWorktree(
   return result.exitCode === 0
     ? null
     : `worktree setup \`${setup.setup}\` exited with ${result.exitCode ?? result.signal}`;
-}
-
-/** A fresh worktree on `branch`, reset to `startPoint`; whatever was at `path` before is removed. */
-export async function freshTaskWorktree(
-  repoRoot: string,
-  path: string,
-  branch: string,
-  startPoint: string,
-): Promise<void> {
-  await removeWorktree(repoRoot, path);
-  rmSync(path, { recursive: true, force: true });
-  mkdirSync(dirname(path), { recursive: true });
-  await addWorktree(repoRoot, path, branch, startPoint, { reset: true });
-}
-
-/** A fresh detached worktree at `startPoint` (direct mode: tasks commit on it in turn). */
-export async function freshDetachedWorktree(
-  repoRoot: string,
-  path: string,
-  startPoint: string,
-): Promise<void> {
-  await removeWorktree(repoRoot, path);
-  rmSync(path, { recursive: true, force: true });
-  mkdirSync(dirname(path), { recursive: true });
-  await gitExec(repoRoot, ['worktree', 'add', '--detach', '-q', path, startPoint]);
 }
 
 /**

@@ -2,11 +2,54 @@ import { describe, expect, it } from 'vitest';
 import { builtinAdapters, resolveAgents } from '../../src/agents/registry.js';
 
 describe('agent registry', () => {
-  it('has the shell agent built in', () => {
-    expect([...builtinAdapters().keys()]).toEqual(['shell']);
+  it('has shell, claude, codex and gemini built in', () => {
+    expect([...builtinAdapters().keys()]).toEqual(['shell', 'claude', 'codex', 'gemini']);
     const { adapters, problems } = resolveAgents(undefined);
     expect(problems).toEqual([]);
     expect(adapters.get('shell')?.name).toBe('shell');
+    expect(adapters.get('claude')?.resumeArgs?.('s1')).toEqual(['--resume=s1']);
+  });
+
+  it('adds coding agents from config, checking their options', async () => {
+    const { adapters, problems } = resolveAgents({
+      claude: {
+        type: 'claude',
+        model: 'sonnet',
+        permissionMode: 'plan',
+        maxTurns: 20,
+        allowedTools: ['Bash(make)'],
+      },
+      fastcodex: { type: 'codex', sandbox: 'read-only', binary: 'milestone-no-such-codex' },
+      gem: { type: 'gemini', approvalMode: 'default', trustWorkspace: false },
+    });
+    expect(problems).toEqual([]);
+    expect([...adapters.keys()].sort()).toEqual(['claude', 'codex', 'fastcodex', 'gem', 'gemini', 'shell']);
+    expect(adapters.get('gem')?.name).toBe('gem');
+    expect(await adapters.get('fastcodex')?.probe()).toEqual({
+      available: false,
+      reason: 'binary `milestone-no-such-codex` not found on PATH',
+    });
+  });
+
+  it('names the field of each bad coding-agent option', () => {
+    const { problems } = resolveAgents({
+      c1: { type: 'claude', permissionMode: 'yolo', maxTurns: 0, allowedTools: 'Read' },
+      c2: { type: 'codex', sandbox: 'none', skipGitRepoCheck: 'yes' },
+      g1: { type: 'gemini', approvalMode: 'auto', extraArgs: [1], modle: 'x' },
+    });
+    expect(problems.map((p) => p.location?.field).sort()).toEqual([
+      'agents.c1.allowedTools',
+      'agents.c1.maxTurns',
+      'agents.c1.permissionMode',
+      'agents.c2.sandbox',
+      'agents.c2.skipGitRepoCheck',
+      'agents.g1.approvalMode',
+      'agents.g1.extraArgs.0',
+      'agents.g1.modle',
+    ]);
+    const byField = Object.fromEntries(problems.map((p) => [p.location?.field, p.message]));
+    expect(byField['agents.c1.permissionMode']).toContain('acceptEdits');
+    expect(byField['agents.g1.modle']).toBe('unknown field');
   });
 
   it('adds exec agents from config', async () => {
@@ -15,7 +58,7 @@ describe('agent registry', () => {
       sh2: { type: 'shell' },
     });
     expect(problems).toEqual([]);
-    expect([...adapters.keys()].sort()).toEqual(['mybot', 'sh2', 'shell']);
+    expect([...adapters.keys()].sort()).toEqual(['claude', 'codex', 'gemini', 'mybot', 'sh2', 'shell']);
     expect(adapters.get('mybot')?.name).toBe('mybot');
     expect(await adapters.get('mybot')?.probe()).toEqual({ available: true });
   });
@@ -35,7 +78,7 @@ describe('agent registry', () => {
       },
       { file: '.milestones/config.yaml' },
     );
-    expect([...adapters.keys()].sort()).toEqual(['good', 'shell']);
+    expect([...adapters.keys()].sort()).toEqual(['claude', 'codex', 'gemini', 'good', 'shell']);
     const byField = Object.fromEntries(problems.map((p) => [p.location?.field, p.message]));
     expect(Object.keys(byField).sort()).toEqual([
       'agents.bad name',
@@ -50,7 +93,9 @@ describe('agent registry', () => {
     expect(byField['agents.emptyCommand.command']).toBe('must name a program');
     expect(byField['agents.stringCommand.command']).toContain('must be a list of strings');
     expect(byField['agents.extra.comand']).toBe('unknown field');
-    expect(byField['agents.unknownType.type']).toBe('unknown agent type "robot" (one of: exec, shell)');
+    expect(byField['agents.unknownType.type']).toBe(
+      'unknown agent type "robot" (one of: exec, shell, claude, codex, gemini)',
+    );
     expect(
       problems.every(
         (p) => p.code === 'MILESTONE_CONFIG_AGENT' && p.location?.file === '.milestones/config.yaml',

@@ -1,0 +1,155 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { execute } from '../src/cli/commands/execute.js';
+import { plan } from '../src/cli/commands/plan.js';
+import { recordingIo } from '../src/cli/io.js';
+import { criticalPath } from '../src/core/graph.js';
+import type { TaskSpec } from '../src/core/types.js';
+import type { Measurement } from './measure.js';
+import type { BenchSection } from './section.js';
+
+const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
+
+function repository(files: number): { root: string; repo: string } {
+  const root = mkdtempSync(join(tmpdir(), 'milestone-bench-'));
+  const repo = join(root, 'repo');
+  for (let i = 0; i < files; i++) {
+    const dir = join(repo, 'src', `module-${Math.floor(i / 50)}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `file-${i}.ts`), `export const value${i} = ${i};\n`);
+  }
+  git(repo, 'init', '-q', '-b', 'main');
+  git(repo, 'config', 'user.name', 'bench');
+  git(repo, 'config', 'user.email', 'bench@milestone.invalid');
+  git(repo, 'add', '-A');
+  git(repo, 'commit', '-q', '-m', 'bench repository');
+  return { root, repo };
+}
+
+async function runMilestone(
+  repo: string,
+  stateHome: string,
+  id: string,
+  tasks: object[],
+  mode: 'direct' | 'agents',
+  concurrency: number,
+) {
+  writeFileSync(
+    join(repo, `${id}.yaml`),
+    stringify({ version: 1, milestone: id, id, defaults: { retries: 0 }, tasks }),
+  );
+  await plan({ cwd: repo, io: recordingIo(), from: `${id}.yaml`, json: false });
+  const started = performance.now();
+  const result = await execute({
+    cwd: repo,
+    io: recordingIo(),
+    id,
+    mode,
+    concurrency,
+    dryRun: false,
+    json: false,
+    env: { XDG_STATE_HOME: stateHome },
+  });
+  const ms = performance.now() - started;
+  if (result?.status !== 'completed')
+    throw new Error(`bench milestone ${id} did not complete: ${result?.status}`);
+  return ms;
+}
+
+function row(step: string, ms: number, result: string): Measurement {
+  return { step, medianMs: ms, minMs: ms, firstMs: ms, cpuMs: 0, result };
+}
+
+/** A seeded generator, so every bench run simulates the same milestone. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+/**
+ * Orchestration overhead per task (worktree, agent start, commit, merge, store) on a
+ * 2,000-file repository with no-op tasks, and the speedup of `agents` over `direct` on a
+ * 40-task milestone with simulated durations, against the bound
+ * total / max(critical path, total / concurrency).
+ */
+export const engine: BenchSection = {
+  name: 'engine',
+  title: 'execution engine (real git, real processes, 2,000-file repository)',
+  async run() {
+    const rows: Measurement[] = [];
+    const { root, repo } = repository(2000);
+    const stateHome = join(root, 'state');
+    try {
+      const noops = 20;
+      const noopTasks = Array.from({ length: noops }, (_, i) => ({
+        id: `noop-${i}`,
+        title: `no-op ${i}`,
+        run: 'true',
+      }));
+      const sequential = await runMilestone(repo, stateHome, 'overhead', noopTasks, 'agents', 1);
+      rows.push(
+        row(
+          `overhead: ${noops} no-op tasks, one at a time, own worktrees`,
+          sequential,
+          `${(sequential / noops).toFixed(0)} ms per task`,
+        ),
+      );
+      const direct = await runMilestone(repo, stateHome, 'overhead-direct', noopTasks, 'direct', 1);
+      rows.push(
+        row(
+          `overhead: ${noops} no-op tasks, direct mode`,
+          direct,
+          `${(direct / noops).toFixed(0)} ms per task`,
+        ),
+      );
+
+      const next = random(42);
+      const concurrency = 4;
+      const tasks: TaskSpec[] = Array.from({ length: 40 }, (_, i) => {
+        const seconds = Math.round((0.3 + next() * 0.9) * 10) / 10;
+        const needs = i >= 8 && next() < 0.5 ? [`t${Math.floor(next() * (i - 1))}`] : [];
+        return {
+          id: `t${i}`,
+          title: `task ${i}`,
+          phase: 'execute',
+          run: `sleep ${seconds}`,
+          needs,
+          files: [],
+          estimate: { optimistic: seconds, likely: seconds, pessimistic: seconds },
+        };
+      });
+      const work = tasks.reduce((sum, t) => sum + t.estimate!.likely, 0);
+      const path = criticalPath(tasks).length;
+      const boundSpeedup = work / Math.max(path, work / concurrency);
+      const directMs = await runMilestone(repo, stateHome, 'speed-direct', tasks, 'direct', 1);
+      const agentsMs = await runMilestone(repo, stateHome, 'speed-agents', tasks, 'agents', concurrency);
+      const speedup = directMs / agentsMs;
+      rows.push(
+        row(
+          '40 tasks, simulated work, direct',
+          directMs,
+          `${work.toFixed(1)} s of work, critical path ${path.toFixed(1)} s`,
+        ),
+      );
+      rows.push(
+        row(`40 tasks, simulated work, agents x${concurrency}`, agentsMs, `speedup ${speedup.toFixed(2)}x`),
+      );
+      rows.push(
+        row(
+          'speedup vs bound total/max(cp, total/N)',
+          0,
+          `${speedup.toFixed(2)} / ${boundSpeedup.toFixed(2)} = ${((100 * speedup) / boundSpeedup).toFixed(0)}% of the bound`,
+        ),
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+    return rows;
+  },
+};

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import type { AgentAdapter, AgentRequest } from './adapter.js';
+import { agentEnv } from './agent-process.js';
+import { createCodexStreamReader } from './codex-stream.js';
+import type { CodingAgentCommand } from './coding-agent.js';
+import { probeCodingAgent, runCodingAgent } from './coding-agent.js';
+import { binarySchema, envSchema, extraArgsSchema } from './config-fields.js';
+import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
+import { buildTaskPrompt } from './task-prompt.js';
+
+/** Codex's `--sandbox` policies, least permission first. */
+export const CODEX_SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+/** One of {@link CODEX_SANDBOXES}. */
+export type CodexSandbox = (typeof CODEX_SANDBOXES)[number];
+
+/** How to run the Codex CLI (config: `agents.<name>` with `type: codex`). */
+export interface CodexOptions {
+  /** The program; default `codex`, looked up on PATH. */
+  binary?: string;
+  /** `-m`, e.g. `gpt-5-codex`; Codex's own default when absent. */
+  model?: string;
+  /** `--sandbox`; default `workspace-write`: writes inside the worktree only, no network. */
+  sandbox?: CodexSandbox;
+  /** `--skip-git-repo-check`: run outside a git repository (task worktrees are repositories; off by default). */
+  skipGitRepoCheck?: boolean;
+  /** Arguments appended before the prompt (skip-permission flags among them are logged as warnings). */
+  extraArgs?: string[];
+  /** Extra environment variables for the process (values of KEY/TOKEN/SECRET/PASSWORD names never reach the log). */
+  env?: Record<string, string>;
+  /** Where a relative `binary` path is taken from (the repository root); the current directory if absent. */
+  baseDir?: string;
+}
+
+/** The config entry of a `codex` agent, checked when config loads. */
+export const codexConfigSchema = z.strictObject({
+  type: z.literal('codex'),
+  binary: binarySchema.optional(),
+  model: z.string().min(1).optional(),
+  sandbox: z.enum(CODEX_SANDBOXES).optional(),
+  skipGitRepoCheck: z.boolean().optional(),
+  extraArgs: extraArgsSchema.optional(),
+  env: envSchema.optional(),
+});
+
+/** The arguments that continue Codex thread `sessionId` (its `thread_id`), in place of `exec`. */
+export function codexResumeArgs(sessionId: string): string[] {
+  return ['exec', 'resume', sessionId];
+}
+
+/** The arguments of one attempt: `exec --json -C <worktree> --sandbox <policy> [...] <prompt>`. */
+export function codexArgs(
+  name: string,
+  request: AgentRequest,
+  options: CodexOptions,
+  prompt: string,
+): { args: string[]; warnings: string[] } {
+  const sandbox = options.sandbox ?? 'workspace-write';
+  const args = ['exec', '--json', '-C', request.worktree, '--sandbox', sandbox];
+  const warnings: string[] = [];
+  if (sandbox === 'danger-full-access') {
+    warnings.push(skipPermissionWarning(name, `--sandbox danger-full-access (agents.${name}.sandbox)`));
+  }
+  if (options.skipGitRepoCheck) args.push('--skip-git-repo-check');
+  if (options.model) args.push('-m', options.model);
+  const extra = options.extraArgs ?? [];
+  args.push(...extra, prompt);
+  warnings.push(...extraArgsWarnings(name, extra));
+  return { args, warnings };
+}
+
+/** The `codex` agent: `codex exec --json`, reading its JSONL events. */
+export function createCodexAdapter(name = 'codex', options: CodexOptions = {}): AgentAdapter {
+  const binary = options.binary ?? 'codex';
+  return {
+    name,
+    probe: () => probeCodingAgent(binary, options.baseDir),
+    run: (request, signal) => {
+      const prompt = buildTaskPrompt(request);
+      const { args, warnings } = codexArgs(name, request, options, prompt);
+      const command: CodingAgentCommand = {
+        name,
+        kind: 'codex',
+        binary,
+        args,
+        prompt,
+        env: { ...options.env, ...agentEnv(request) },
+        warnings,
+        reader: createCodexStreamReader(),
+        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+      };
+      return runCodingAgent(command, request, signal);
+    },
+    resumeArgs: codexResumeArgs,
+  };
+}

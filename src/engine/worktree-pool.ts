@@ -1,0 +1,95 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { gitExec, removeWorktree } from '../git/git.js';
+import { repoWorktreeDir } from './naming.js';
+import type { WorktreeSetup } from './worktrees.js';
+import { prepareWorktree } from './worktrees.js';
+
+/**
+ * Worktrees reused across tasks, one per running task at a time. A fresh `git worktree add`
+ * checks out every file (about a second on a 2,000-file repository); switching a used one to
+ * the next task's start with `checkout --force` + `clean` rewrites only what differs. Slots are
+ * named `_slot-N`: the underscore cannot start a task id, so they never meet a task's path.
+ */
+export class WorktreePool {
+  private readonly free: string[] = [];
+  private readonly all = new Set<string>();
+  private readonly dir: string;
+
+  constructor(
+    private readonly repoRoot: string,
+    worktreeRoot: string,
+    milestoneId: string,
+    private readonly setup: WorktreeSetup,
+  ) {
+    this.dir = repoWorktreeDir(worktreeRoot, repoRoot, milestoneId);
+  }
+
+  /**
+   * A worktree checked out at `startPoint`, on `branch` (created or reset there) or detached
+   * when `branch` is null, with untracked files removed. Setup runs once per new slot; files to
+   * copy are copied on every checkout. Returns why preparing failed, if it did.
+   */
+  async acquire(
+    branch: string | null,
+    startPoint: string,
+    options: { logFile: string; signal: AbortSignal; timeoutMs: number },
+  ): Promise<{ path: string; setupError: string | null }> {
+    let path = this.free.pop();
+    const fresh = path === undefined;
+    if (path === undefined) {
+      path = this.nextSlot();
+      // Reserved before any await: concurrent acquires must never pick the same slot.
+      this.all.add(path);
+      mkdirSync(dirname(path), { recursive: true });
+      await removeWorktree(this.repoRoot, path);
+      rmSync(path, { recursive: true, force: true });
+      await gitExec(this.repoRoot, ['worktree', 'add', '--detach', '--quiet', path, startPoint]);
+    }
+    const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
+    await gitExec(path, ['checkout', '--quiet', '--force', ...target]);
+    // -ff: also nested repositories; ignored files (dependencies from setup) are kept.
+    await gitExec(path, ['clean', '-ffdq']);
+    const setupError = await prepareWorktree(
+      this.repoRoot,
+      path,
+      { copy: this.setup.copy, setup: fresh ? this.setup.setup : null },
+      options,
+    );
+    return { path, setupError };
+  }
+
+  /** Gives a slot back; detaches it so the task's branch can be deleted. */
+  async release(path: string): Promise<void> {
+    await gitExec(path, ['checkout', '--quiet', '--detach'], { allowExitCodes: [1, 128] });
+    this.free.push(path);
+  }
+
+  /**
+   * Takes a slot out of the pool and moves it to `to` (a conflicted task's worktree, kept for
+   * the person who resolves it).
+   */
+  async retire(path: string, to: string): Promise<void> {
+    this.all.delete(path);
+    await removeWorktree(this.repoRoot, to);
+    rmSync(to, { recursive: true, force: true });
+    await gitExec(this.repoRoot, ['worktree', 'move', path, to]);
+  }
+
+  /** Removes every slot (end of a run, or an abandoned one). */
+  async removeAll(): Promise<void> {
+    for (const path of this.all) {
+      await removeWorktree(this.repoRoot, path);
+      rmSync(path, { recursive: true, force: true });
+    }
+    this.all.clear();
+    this.free.length = 0;
+  }
+
+  private nextSlot(): string {
+    for (let n = 1; ; n++) {
+      const path = join(this.dir, `_slot-${n}`);
+      if (!this.all.has(path)) return path;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+import { analyzeGraph, type GraphAnalysis } from '../core/analysis.js';
+import { pertStdDev } from '../core/duration.js';
+import { workOf } from '../core/graph.js';
+import { PHASES, type Phase, type Plan } from '../core/types.js';
+import { makespanCurve } from './makespan.js';
+
+/** One task's expected duration. */
+export interface TaskEstimate {
+  id: string;
+  phase: Phase;
+  /** PERT expectation in minutes; for an unestimated task, the mean of its phase's estimated tasks (1 if none). */
+  expected: number;
+  /** PERT standard deviation in minutes; for an unestimated task, {@link UNESTIMATED_RELATIVE_STDDEV} x expected. */
+  stdDev: number;
+  /** Whether the plan gives the estimate (else it is the phase mean). */
+  estimated: boolean;
+}
+
+/** Summed expectation of a group of tasks; deviations add as variances (tasks independent). */
+export interface EstimateTotal {
+  expected: number;
+  stdDev: number;
+}
+
+/** One phase's totals. */
+export interface PhaseEstimate extends EstimateTotal {
+  phase: Phase;
+  tasks: number;
+  estimatedTasks: number;
+}
+
+/** Expected wall time with a number of agents. */
+export interface MakespanPoint {
+  agents: number;
+  /** Minutes, by the list-scheduling simulation of {@link makespanCurve}. */
+  minutes: number;
+  /** `minutes with 1 agent / minutes`: higher is better (the seed's ratio was inverted). */
+  speedup: number;
+}
+
+/** What the estimation analysis found. */
+export interface EstimatesArtifact {
+  tasks: TaskEstimate[];
+  /** All four phases, in order, empty ones included. */
+  phases: PhaseEstimate[];
+  total: EstimateTotal;
+  /** The longest chain of work (core/graph.ts), with the deviation along it. */
+  criticalPath: { path: string[]; length: number; stdDev: number };
+  /** `1 - criticalPath / total work`, as in core/graph.ts. */
+  parallelScore: number;
+  /** For 1..maxAgents agents. */
+  makespan: MakespanPoint[];
+  /** Share of tasks with an explicit estimate, 0..1 (0 for an empty plan). */
+  confidence: number;
+}
+
+/** Spread assumed for a task without an estimate: a guess, so a wide one. */
+export const UNESTIMATED_RELATIVE_STDDEV = 0.5;
+/** Agent counts the makespan table covers by default. */
+export const DEFAULT_MAX_AGENTS = 16;
+
+/**
+ * PERT per task and phase, the critical path, makespan for 1..`maxAgents` agents and the share
+ * of estimated tasks. Pure; pass `graph` when it is already computed for the plan.
+ */
+export function analyzeEstimates(
+  plan: Plan,
+  options: { maxAgents?: number; graph?: GraphAnalysis } = {},
+): EstimatesArtifact {
+  const graph = options.graph ?? analyzeGraph(plan);
+  const work = workOf(plan.tasks);
+  const tasks = plan.tasks.map((task, i): TaskEstimate => {
+    const expected = work[i]!;
+    const stdDev = task.estimate ? pertStdDev(task.estimate) : expected * UNESTIMATED_RELATIVE_STDDEV;
+    return { id: task.id, phase: task.phase, expected, stdDev, estimated: task.estimate !== undefined };
+  });
+  const byId = new Map(tasks.map((task) => [task.id, task] as const));
+  const phases = PHASES.map((phase): PhaseEstimate => {
+    const members = tasks.filter((task) => task.phase === phase);
+    return {
+      phase,
+      tasks: members.length,
+      estimatedTasks: members.filter((task) => task.estimated).length,
+      ...sumOf(members),
+    };
+  });
+  const curve = makespanCurve(plan.tasks, Math.max(1, options.maxAgents ?? DEFAULT_MAX_AGENTS));
+  const single = curve[0]!;
+  return {
+    tasks,
+    phases,
+    total: sumOf(tasks),
+    criticalPath: {
+      path: graph.criticalPath.path,
+      length: graph.criticalPath.length,
+      stdDev: sumOf(graph.criticalPath.path.map((id) => byId.get(id)!)).stdDev,
+    },
+    parallelScore: graph.parallelScore,
+    makespan: curve.map((minutes, k) => ({
+      agents: k + 1,
+      minutes,
+      speedup: minutes > 0 ? single / minutes : 1,
+    })),
+    confidence: tasks.length > 0 ? tasks.filter((task) => task.estimated).length / tasks.length : 0,
+  };
+}
+
+function sumOf(tasks: readonly TaskEstimate[]): EstimateTotal {
+  let expected = 0;
+  let variance = 0;
+  for (const task of tasks) {
+    expected += task.expected;
+    variance += task.stdDev * task.stdDev;
+  }
+  return { expected, stdDev: Math.sqrt(variance) };
+}

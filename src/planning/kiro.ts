@@ -1,0 +1,121 @@
+import { PHASES, type PhaseWeights, type TaskSpec } from '../core/types.js';
+import type { TaskScope } from './scope.js';
+
+/** The KIRO strategy lens: what a task does to the codebase. */
+export const KIRO_CLASSES = ['keep', 'improve', 'remove', 'originate'] as const;
+export type KiroClass = (typeof KIRO_CLASSES)[number];
+
+/** One task's class and what decided it. */
+export interface KiroVerdict {
+  id: string;
+  kiro: KiroClass;
+  /** `keyword`: a verb of its text; `files`: whether its files exist; `default`: neither said anything. */
+  basis: 'keyword' | 'files' | 'default';
+  /** The verb that decided, when `basis` is `keyword`. */
+  keyword?: string;
+}
+
+const KEYWORDS: Record<KiroClass, string> = {
+  remove:
+    'remove removes removed removing removal delete deletes deleted deleting deletion deprecate deprecates ' +
+    'deprecated deprecating deprecation drop drops dropped dropping retire retired retiring eliminate ' +
+    'purge decommission prune strip uninstall',
+  originate:
+    'add adds added adding create creates created creating new implement implements implementing introduce ' +
+    'introduces introducing build scaffold bootstrap generate',
+  improve:
+    'refactor refactors refactoring improve improves improving improvement optimize optimise optimizes ' +
+    'optimising optimizing optimization fix fixes fixed fixing update updates updating upgrade rewrite ' +
+    'rename migrate replace simplify extract split move harden enhance extend clean cleanup tune speed',
+  keep:
+    'document documents documenting documentation docs keep keeps preserve preserves retain maintain verify ' +
+    'verifies verification validate audit review check confirm',
+};
+
+const KEYWORD_CLASS = new Map<string, KiroClass>(
+  KIRO_CLASSES.flatMap((kiro) => KEYWORDS[kiro].split(' ').map((word) => [word, kiro] as const)),
+);
+
+/**
+ * Classifies a task: the first KIRO verb of its title, else of its prompt, decides; an
+ * originate verb on files that all exist already means improving them. Without a verb, file
+ * existence decides: all declared files exist -> improve, none -> originate; otherwise improve.
+ */
+export function classifyTask(task: Pick<TaskSpec, 'id' | 'title' | 'prompt'>, scope: TaskScope): KiroVerdict {
+  const allExist = scope.files.length > 0 && scope.newPaths.length === 0;
+  const noneExist = scope.files.length === 0 && scope.newPaths.length > 0;
+  const found = firstKeyword(task.title) ?? firstKeyword(task.prompt ?? '');
+  if (found) {
+    const [keyword, kiro] = found;
+    if (kiro === 'originate' && allExist) return { id: task.id, kiro: 'improve', basis: 'files' };
+    return { id: task.id, kiro, basis: 'keyword', keyword };
+  }
+  if (allExist) return { id: task.id, kiro: 'improve', basis: 'files' };
+  if (noneExist) return { id: task.id, kiro: 'originate', basis: 'files' };
+  return { id: task.id, kiro: 'improve', basis: 'default' };
+}
+
+function firstKeyword(text: string): [string, KiroClass] | undefined {
+  for (const word of text.toLowerCase().split(/[^a-z]+/)) {
+    const kiro = KEYWORD_CLASS.get(word);
+    if (kiro) return [word, kiro];
+  }
+  return undefined;
+}
+
+/** Share of the work (by `work`, index-aligned with `verdicts`) in each class; all 0 without work. */
+export function kiroShares(
+  verdicts: readonly KiroVerdict[],
+  work: readonly number[],
+): Record<KiroClass, number> {
+  const sums: Record<KiroClass, number> = { keep: 0, improve: 0, remove: 0, originate: 0 };
+  verdicts.forEach((verdict, i) => {
+    sums[verdict.kiro] += work[i]!;
+  });
+  const total = KIRO_CLASSES.reduce((sum, kiro) => sum + sums[kiro], 0);
+  for (const kiro of KIRO_CLASSES) sums[kiro] = total > 0 ? sums[kiro] / total : 0;
+  return sums;
+}
+
+/** Above this share of removal work, execution grows and design shrinks. */
+export const REMOVE_SHARE_THRESHOLD = 0.3;
+/** Above this share of new work, design and spec grow and execution shrinks. */
+export const ORIGINATE_SHARE_THRESHOLD = 0.4;
+
+/** Adjusted weights and the rules that applied, one sentence each. */
+export interface WeightAdjustment {
+  weights: PhaseWeights;
+  applied: string[];
+}
+
+/**
+ * The KIRO weight adjustments, in points of 100 from the plan's weights: remove > 30% of the
+ * work: execute +5, design -5; originate > 40%: design +5, spec +5, execute -10. Both may
+ * apply. No phase goes below 0; the result is renormalised to sum 1.
+ */
+export function adjustWeights(weights: PhaseWeights, shares: Record<KiroClass, number>): WeightAdjustment {
+  // Points rounded to 1e-6 so 0.15 * 100 + 5 gives 20, not 20.000000000000004.
+  const points = Object.fromEntries(
+    PHASES.map((phase) => [phase, Math.round(weights[phase] * 100 * 1e6) / 1e6]),
+  ) as PhaseWeights;
+  const applied: string[] = [];
+  const percent = (share: number) => `${Math.round(share * 100)}%`;
+  if (shares.remove > REMOVE_SHARE_THRESHOLD) {
+    points.execute += 5;
+    points.design -= 5;
+    applied.push(`remove ${percent(shares.remove)} of work (> 30%): execute +5, design -5`);
+  }
+  if (shares.originate > ORIGINATE_SHARE_THRESHOLD) {
+    points.design += 5;
+    points.spec += 5;
+    points.execute -= 10;
+    applied.push(`originate ${percent(shares.originate)} of work (> 40%): design +5, spec +5, execute -10`);
+  }
+  if (applied.length === 0) return { weights: { ...weights }, applied };
+  for (const phase of PHASES) points[phase] = Math.max(0, points[phase]);
+  const sum = PHASES.reduce((total, phase) => total + points[phase], 0);
+  const adjusted = Object.fromEntries(
+    PHASES.map((phase) => [phase, sum > 0 ? points[phase] / sum : weights[phase]]),
+  ) as PhaseWeights;
+  return { weights: adjusted, applied };
+}

@@ -1,0 +1,87 @@
+import { type PhasedTask, remainingCriticalPath, workOf } from '../core/graph.js';
+import { PHASES } from '../core/types.js';
+import { indexHeap } from './index-heap.js';
+
+/**
+ * Expected wall time of a plan with 1..`maxAgents` agents, by list scheduling: phase after
+ * phase (phases are barriers), whenever an agent is free it takes the ready task with the
+ * longest remaining critical path (ties: plan order); a task is ready when its same-phase
+ * `needs` have finished. Work is the PERT expectation (unestimated tasks: their phase's mean,
+ * as everywhere in core/graph.ts). One agent gives the total work; enough agents give the
+ * critical path. Each agent count is one event simulation with two heaps: O(n log n + E).
+ * Returns minutes, index k for k + 1 agents.
+ */
+export function makespanCurve(tasks: readonly PhasedTask[], maxAgents: number): number[] {
+  const work = workOf(tasks);
+  const remaining = remainingCriticalPath(tasks);
+  const priority = tasks.map((task) => remaining.get(task.id) ?? 0);
+  const index = new Map(tasks.map((task, i) => [task.id, i] as const));
+  const indegree = new Int32Array(tasks.length);
+  const dependents: number[][] = tasks.map(() => []);
+  tasks.forEach((task, i) => {
+    for (const need of new Set(task.needs)) {
+      const dep = index.get(need);
+      // Only same-phase needs order tasks inside a phase; earlier phases are behind the barrier.
+      if (dep === undefined || tasks[dep]!.phase !== task.phase) continue;
+      indegree[i]!++;
+      dependents[dep]!.push(i);
+    }
+  });
+  const byPhase = PHASES.map((phase) => tasks.flatMap((task, i) => (task.phase === phase ? [i] : [])));
+  const sim: Simulation = {
+    work,
+    priority,
+    indegree,
+    dependents,
+    waiting: new Int32Array(tasks.length),
+    finish: new Float64Array(tasks.length),
+  };
+  const curve: number[] = [];
+  for (let agents = 1; agents <= maxAgents; agents++) {
+    curve.push(byPhase.reduce((total, members) => total + phaseMakespan(members, agents, sim), 0));
+  }
+  return curve;
+}
+
+/** The state of one simulation, shared across phases and agent counts (each run resets what it uses). */
+interface Simulation {
+  work: readonly number[];
+  priority: readonly number[];
+  indegree: Int32Array;
+  dependents: readonly number[][];
+  waiting: Int32Array;
+  finish: Float64Array;
+}
+
+function phaseMakespan(members: readonly number[], agents: number, sim: Simulation): number {
+  const { work, priority, indegree, dependents, waiting, finish } = sim;
+  const ready = indexHeap((a, b) => priority[a]! > priority[b]! || (priority[a] === priority[b] && a < b));
+  const running = indexHeap((a, b) => finish[a]! < finish[b]! || (finish[a] === finish[b] && a < b));
+  for (const i of members) {
+    waiting[i] = indegree[i]!;
+    if (indegree[i] === 0) ready.push(i);
+  }
+  const release = (i: number) => {
+    for (const next of dependents[i]!) if (--waiting[next]! === 0) ready.push(next);
+  };
+  let now = 0;
+  let free = agents;
+  while (ready.size() > 0 || running.size() > 0) {
+    while (free > 0 && ready.size() > 0) {
+      const i = ready.pop();
+      finish[i] = now + work[i]!;
+      running.push(i);
+      free--;
+    }
+    const done = running.pop();
+    now = finish[done]!;
+    free++;
+    release(done);
+    // Everything ending at the same instant frees its agent before the next pick.
+    while (running.size() > 0 && finish[running.peek()] === now) {
+      free++;
+      release(running.pop());
+    }
+  }
+  return now;
+}

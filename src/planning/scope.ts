@@ -1,0 +1,161 @@
+import type { Plan } from '../core/types.js';
+import { type FileIndex, indexFiles, matchGlob } from './file-index.js';
+import { indexPathWords, textWords } from './path-words.js';
+import type { RepoFacts } from './repo-facts.js';
+
+/** Which files one task touches. */
+export interface TaskScope {
+  id: string;
+  /** Existing files matched by the task's `files` globs (minus its `!` globs), sorted. */
+  files: string[];
+  /** Existing files whose path holds words of the task's title or prompt; a guess, capped. */
+  wordFiles: string[];
+  /** The task's globs that match no existing file: paths it will presumably create. */
+  newPaths: string[];
+}
+
+/** A top folder of the repository and how much of the milestone falls into it. */
+export interface ComponentScope {
+  /** See {@link componentOf}. */
+  name: string;
+  /** Touched files in it. */
+  files: number;
+  /** Tasks touching it. */
+  tasks: number;
+}
+
+/** What the scope analysis found: the repository files the milestone touches. */
+export interface ScopeArtifact {
+  /** Existing files touched: glob matches and word matches of tasks and of the plan's title. */
+  fileCount: number;
+  /**
+   * `fileCount`, plus one per distinct new path, plus {@link UNSPECIFIED_TASK_FILES} per task
+   * that declares no `files` and whose words match nothing.
+   */
+  estimatedFileCount: number;
+  /** Share of tasks whose scope resolved to an existing file or a declared new path (0 when no tasks). */
+  matchRate: number;
+  /** By touched files, most first. */
+  components: ComponentScope[];
+  /** Globs matching no existing file, with the tasks declaring them. */
+  newPaths: Array<{ glob: string; tasks: string[] }>;
+  /** All touched files, sorted. */
+  files: string[];
+  /** Files matched by words of the plan's title and description. */
+  planWordFiles: string[];
+  tasks: TaskScope[];
+}
+
+/** Files guessed for a task that names none and whose words find none. */
+export const UNSPECIFIED_TASK_FILES = 2;
+/** A word matching more files than this is too generic to say where the work is. */
+export const MAX_FILES_PER_WORD = 100;
+/** Word matches kept per task (rarest words first): a guess must not swamp declared files. */
+export const MAX_WORD_FILES_PER_TASK = 20;
+
+/** Folders that hold components rather than being one: `src/auth/x.ts` is in `src/auth`. */
+const CONTAINERS = new Set(['src', 'lib', 'packages', 'apps', 'app', 'internal', 'pkg', 'cmd', 'crates']);
+
+/** The component of a path: its top folder, two levels under a container folder, `.` at the root. */
+export function componentOf(path: string): string {
+  const segments = path.split('/');
+  if (segments.length === 1) return '.';
+  if (segments.length > 2 && CONTAINERS.has(segments[0]!)) return `${segments[0]}/${segments[1]}`;
+  return segments[0]!;
+}
+
+/** Resolves every task's `files` and words against the repository. Pure. */
+export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
+  const index = indexFiles(facts.files);
+  const matchWords = wordMatcher(index);
+  const touched = new Uint8Array(index.files.length);
+  const stamp = new Int32Array(index.files.length).fill(-1);
+  const newPaths = new Map<string, string[]>();
+  let unspecified = 0;
+  let resolved = 0;
+  const tasks = plan.tasks.map((task, t): TaskScope => {
+    const positive = task.files.filter((glob) => !glob.trim().startsWith('!'));
+    const excluded = new Set<number>();
+    for (const glob of task.files) {
+      if (glob.trim().startsWith('!'))
+        for (const i of matchGlob(index, glob.trim().slice(1))) excluded.add(i);
+    }
+    const matched: number[] = [];
+    const unmatched: string[] = [];
+    for (const glob of positive) {
+      const hits = matchGlob(index, glob);
+      if (hits.length === 0) unmatched.push(glob);
+      for (const i of hits) {
+        if (stamp[i] === t || excluded.has(i)) continue;
+        stamp[i] = t;
+        matched.push(i);
+      }
+    }
+    matched.sort((a, b) => a - b);
+    const words = matchWords(`${task.title}\n${task.prompt ?? ''}`).filter((i) => stamp[i] !== t);
+    for (const i of matched) touched[i] = 1;
+    for (const i of words) touched[i] = 1;
+    for (const glob of unmatched) {
+      const declaring = newPaths.get(glob);
+      if (declaring) declaring.push(task.id);
+      else newPaths.set(glob, [task.id]);
+    }
+    if (positive.length === 0 && words.length === 0) unspecified++;
+    if (matched.length + words.length + unmatched.length > 0) resolved++;
+    const paths = (list: readonly number[]) => list.map((i) => index.files[i]!);
+    return { id: task.id, files: paths(matched), wordFiles: paths(words), newPaths: unmatched };
+  });
+  const planWords = matchWords(`${plan.title}\n${plan.description ?? ''}`);
+  for (const i of planWords) touched[i] = 1;
+  const files = index.files.filter((_, i) => touched[i] === 1);
+  return {
+    fileCount: files.length,
+    estimatedFileCount: files.length + newPaths.size + UNSPECIFIED_TASK_FILES * unspecified,
+    matchRate: tasks.length > 0 ? resolved / tasks.length : 0,
+    components: componentsOf(files, tasks),
+    newPaths: [...newPaths].map(([glob, ids]) => ({ glob, tasks: ids })),
+    files,
+    planWordFiles: planWords.map((i) => index.files[i]!),
+    tasks,
+  };
+}
+
+/** Text -> indices of files matched by its words, rarest words first, capped, ascending. */
+function wordMatcher(index: FileIndex): (text: string) => number[] {
+  let words: Map<string, number[]> | undefined; // built on first use: many plans have no prose
+  return (text) => {
+    const lists: number[][] = [];
+    for (const word of textWords(text)) {
+      words ??= indexPathWords(index.files);
+      const hits = words.get(word);
+      if (hits && hits.length <= MAX_FILES_PER_WORD) lists.push(hits);
+    }
+    lists.sort((a, b) => a.length - b.length);
+    const chosen = new Set<number>();
+    for (const list of lists) {
+      for (const i of list) {
+        if (chosen.size >= MAX_WORD_FILES_PER_TASK) break;
+        chosen.add(i);
+      }
+    }
+    return [...chosen].sort((a, b) => a - b);
+  };
+}
+
+function componentsOf(files: readonly string[], tasks: readonly TaskScope[]): ComponentScope[] {
+  const fileCounts = new Map<string, number>();
+  for (const file of files) {
+    const name = componentOf(file);
+    fileCounts.set(name, (fileCounts.get(name) ?? 0) + 1);
+  }
+  const taskCounts = new Map<string, number>();
+  for (const task of tasks) {
+    const names = new Set<string>();
+    for (const file of task.files) names.add(componentOf(file));
+    for (const file of task.wordFiles) names.add(componentOf(file));
+    for (const name of names) taskCounts.set(name, (taskCounts.get(name) ?? 0) + 1);
+  }
+  return [...fileCounts]
+    .map(([name, count]) => ({ name, files: count, tasks: taskCounts.get(name) ?? 0 }))
+    .sort((a, b) => b.files - a.files || (a.name < b.name ? -1 : 1));
+}
