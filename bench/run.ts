@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { engine } from './engine.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
+import { planning } from './planning.js';
 import type { BenchSection } from './section.js';
 
 /**
@@ -11,7 +12,7 @@ import type { BenchSection } from './section.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis, engine];
+const SECTIONS: BenchSection[] = [planAnalysis, engine, planning];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -102,9 +102,10 @@ export function builtinAdapters(): Map<string, AgentAdapter> {
 export function resolveAgents(
   config: Readonly<Record<string, unknown>> | undefined,
   options: ResolveAgentsOptions = {},
-): { adapters: Map<string, AgentAdapter>; problems: Problem[] } {
+): { adapters: Map<string, AgentAdapter>; problems: Problem[]; disabled: Set<string> } {
   const adapters = builtinAdapters();
   const problems: Problem[] = [];
+  const disabled = new Set<string>();
   const problem = (field: string, message: string): void => {
     problems.push({
       code: 'MILESTONE_CONFIG_AGENT',
@@ -121,6 +122,12 @@ export function resolveAgents(
     }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
       problem(field, `must be an object with a type (one of: ${known})`);
+      continue;
+    }
+    if ((entry as { disabled?: unknown }).disabled === true) {
+      // `{ disabled: true }` switches a built-in (or any agent) off: `milestone agents` says so.
+      adapters.delete(name);
+      disabled.add(name);
       continue;
     }
     const type: unknown = (entry as { type?: unknown }).type;
@@ -142,5 +149,5 @@ export function resolveAgents(
       }
     }
   }
-  return { adapters, problems };
+  return { adapters, problems, disabled };
 }

@@ -205,6 +205,51 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     });
 
   program
+    .command('review')
+    .description(
+      'approve, reject or request changes on a completed phase (review gates: config phases.<p>.approval)',
+    )
+    .argument('<id>', 'milestone id')
+    .addOption(new Option('--phase <phase>', 'the phase reviewed').choices([...PHASES]).makeOptionMandatory())
+    .option('--approve', 'open the gate: the next execute continues')
+    .option('--reject', 'keep the next phase blocked')
+    .option('--request-changes', 'keep the next phase blocked until approved')
+    .option('--comment <text>', 'why (required with --reject and --request-changes)')
+    .action(
+      async (
+        id: string,
+        opts: {
+          phase: string;
+          approve?: boolean;
+          reject?: boolean;
+          requestChanges?: boolean;
+          comment?: string;
+        },
+      ) => {
+        const { review } = await import('./commands/review.js');
+        await review({
+          cwd,
+          io,
+          id,
+          phase: opts.phase,
+          approve: opts.approve ?? false,
+          reject: opts.reject ?? false,
+          requestChanges: opts.requestChanges ?? false,
+          comment: opts.comment,
+        });
+      },
+    );
+
+  program
+    .command('agents')
+    .description('list agent adapters with whether each can run here, and the concurrency the machine allows')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const { agents } = await import('./commands/agents.js');
+      await agents({ cwd, io, json: opts.json ?? false });
+    });
+
+  program
     .command('clean')
     .description('remove worktrees and task branches no running milestone needs (orphans of crashes)')
     .option('--dry-run', 'list what would be removed')

@@ -18,7 +18,9 @@ export interface Usage {
 export type MilestoneEvent =
   | { type: 'milestone_planned'; plan: Plan; base: string; branch: string }
   | { type: 'milestone_status'; status: MilestoneStatus; reason?: string }
-  | { type: 'mode_selected'; mode: Mode; reason: string; adoption?: string }
+  | { type: 'mode_selected'; mode: Mode; reason: string; adoption?: string; wouldHave?: Mode }
+  /** Planning was complete and valid; execution state was initialised (the seed's bridge). */
+  | { type: 'mode_transition'; from: 'planning'; to: 'execution'; mode: Mode; concurrency: number }
   | {
       type: 'task_status';
       taskId: string;

@@ -37,6 +37,11 @@ export interface MilestoneState {
   status: MilestoneStatus;
   mode: Mode | null;
   modeReason: string | null;
+  /** Adoption level of the last decision, and what `auto` would have chosen. */
+  adoption: string | null;
+  wouldHave: Mode | null;
+  /** When planning turned into execution (the `mode_transition` event). */
+  transitionedAt: string | null;
   plan: Plan;
   base: string;
   branch: string;
@@ -92,6 +97,9 @@ export function applyEvent(
       status: 'planned',
       mode: null,
       modeReason: null,
+      adoption: null,
+      wouldHave: null,
+      transitionedAt: null,
       plan,
       base: event.base,
       branch: event.branch,
@@ -116,6 +124,11 @@ export function applyEvent(
     case 'mode_selected':
       next.mode = event.mode;
       next.modeReason = event.reason;
+      next.adoption = event.adoption ?? next.adoption;
+      next.wouldHave = event.wouldHave ?? next.wouldHave;
+      break;
+    case 'mode_transition':
+      next.transitionedAt = next.transitionedAt ?? event.at;
       break;
     case 'task_status':
       withTask(event.taskId, (task) => {

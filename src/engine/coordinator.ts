@@ -6,11 +6,13 @@ import { workOf } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Mode, Phase, TaskSpec } from '../core/types.js';
 import { PHASES } from '../core/types.js';
+import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
 import { ExitError, LockedError } from '../errors.js';
 import {
   branchExists,
   createBranch,
   deleteBranch,
+  gitExec,
   mergeInto,
   removeWorktree,
   revParse,
@@ -180,9 +182,15 @@ class Run {
     this.record({ type: 'milestone_status', status: 'executing' });
 
     state = this.state();
+    const { config } = this.options;
     for (const phase of this.options.phases) {
       const tasks = state.plan.tasks.filter((t) => t.phase === phase);
       if (tasks.length === 0) continue;
+      const blocked = blockingGate(this.state(), config);
+      if (blocked && PHASES.indexOf(blocked) < PHASES.indexOf(phase)) {
+        this.result.pausedAt = blocked;
+        break;
+      }
       const parallel =
         this.options.mode === 'agents' || (this.options.mode === 'hybrid' && phase === 'execute');
       const open = tasks.filter((t) => !this.state().tasks[t.id]!.merged);
@@ -196,10 +204,32 @@ class Run {
         break;
       }
       await this.queue.run(() => this.phaseCommit(phase));
+      if (gateState(this.state(), config, phase) === 'in_review') {
+        this.result.pausedAt = phase;
+        break;
+      }
     }
+    if (!this.result.pausedAt && !this.signal.aborted)
+      this.result.pausedAt = blockingGate(this.state(), config);
     await this.queue.drain();
     await this.pool.removeAll();
+    await this.deleteLandedBranches();
     return this.finish();
+  }
+
+  /** Task branches whose work is on the milestone branch, deleted in one git call. */
+  private async deleteLandedBranches(): Promise<void> {
+    const prefix = `${this.branch}.tasks/`;
+    const { stdout } = await gitExec(this.options.repoRoot, [
+      'for-each-ref',
+      '--format=%(refname:short)',
+      `refs/heads/${prefix}`,
+    ]);
+    const tasks = this.state().tasks;
+    const landed = stdout.split('\n').filter((b) => b && tasks[b.slice(prefix.length)]?.merged);
+    for (let i = 0; i < landed.length; i += 100) {
+      await gitExec(this.options.repoRoot, ['branch', '-D', '-q', ...landed.slice(i, i + 100)]);
+    }
   }
 
   /** A phase that did not complete keeps its barrier closed: later phases' tasks are skipped. */
@@ -239,6 +269,13 @@ class Run {
         this.result.conflicted.length ? `${this.result.conflicted.length} conflicted` : '',
       ].filter(Boolean);
       this.record({ type: 'milestone_status', status: 'failed', reason: parts.join(', ') });
+    } else if (this.result.pausedAt) {
+      this.result.status = 'paused';
+      this.record({
+        type: 'milestone_status',
+        status: 'paused',
+        reason: gateMessage(state, this.options.config, this.result.pausedAt),
+      });
     } else if (all) {
       this.result.status = 'completed';
       this.record({ type: 'milestone_status', status: 'completed' });
@@ -361,7 +398,7 @@ class Run {
         ? setupFailure(slot.setupError, this.signal.aborted)
         : await this.attempt(task, adapter, attempt, slot.path, log, limits);
       if (outcome.ok) return this.mergeTask(task, { slot: slot.path, keepAt: path }, branch, attempt);
-      await this.pool.release(slot.path);
+      await this.pool.release(slot.path, { detach: true });
       await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       if (outcome.canceled || this.signal.aborted) {
         this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: 'interrupted' });
@@ -498,8 +535,10 @@ class Run {
         { type: 'outcome', step: 'merge', taskId: task.id, ok: true },
       );
       if (worktree.slot) await this.pool.release(worktree.slot);
-      else await removeWorktree(repoRoot, worktree.keepAt);
-      await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+      else {
+        await removeWorktree(repoRoot, worktree.keepAt);
+        await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+      }
       return { outcome: 'succeeded' };
     });
   }

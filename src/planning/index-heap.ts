@@ -1,7 +1,8 @@
 /**
- * A binary heap of integer ids ordered by `before(a, b)` (true when `a` must come out first).
- * Plain closures over an array: the schedule simulation pushes and pops every task once per
- * agent count, so this stays allocation-free per operation.
+ * A binary min-heap of integer ids keyed by `keys[id]`, ties broken by the smaller id, in
+ * preallocated typed arrays: the schedule simulation pushes and pops every task once per agent
+ * count, so nothing is allocated per operation. A key may change only while its id is outside
+ * the heap.
  */
 export interface IndexHeap {
   push(id: number): void;
@@ -10,48 +11,47 @@ export interface IndexHeap {
   /** The first id, kept; -1 when empty. */
   peek(): number;
   size(): number;
+  clear(): void;
 }
 
-/** An empty heap ordered by `before`. */
-export function indexHeap(before: (a: number, b: number) => boolean): IndexHeap {
-  const items: number[] = [];
-  const swap = (i: number, j: number) => {
-    const t = items[i]!;
-    items[i] = items[j]!;
-    items[j] = t;
-  };
+/** An empty heap for ids below `capacity`, ordered by `keys` (read at every comparison). */
+export function indexHeap(keys: Float64Array, capacity: number): IndexHeap {
+  const items = new Int32Array(Math.max(1, capacity));
+  let length = 0;
+  const before = (a: number, b: number) => keys[a]! < keys[b]! || (keys[a] === keys[b] && a < b);
   return {
     push(id) {
-      items.push(id);
-      let i = items.length - 1;
+      let i = length++;
       while (i > 0) {
         const parent = (i - 1) >> 1;
-        if (!before(items[i]!, items[parent]!)) break;
-        swap(i, parent);
+        const above = items[parent]!;
+        if (!before(id, above)) break;
+        items[i] = above;
         i = parent;
       }
+      items[i] = id;
     },
     pop() {
-      if (items.length === 0) return -1;
+      if (length === 0) return -1;
       const top = items[0]!;
-      const last = items.pop()!;
-      if (items.length > 0) {
-        items[0] = last;
-        let i = 0;
-        for (;;) {
-          const left = 2 * i + 1;
-          const right = left + 1;
-          let first = i;
-          if (left < items.length && before(items[left]!, items[first]!)) first = left;
-          if (right < items.length && before(items[right]!, items[first]!)) first = right;
-          if (first === i) break;
-          swap(i, first);
-          i = first;
-        }
+      const last = items[--length]!;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        if (left >= length) break;
+        const right = left + 1;
+        const child = right < length && before(items[right]!, items[left]!) ? right : left;
+        if (!before(items[child]!, last)) break;
+        items[i] = items[child]!;
+        i = child;
       }
+      if (length > 0) items[i] = last;
       return top;
     },
-    peek: () => (items.length > 0 ? items[0]! : -1),
-    size: () => items.length,
+    peek: () => (length > 0 ? items[0]! : -1),
+    size: () => length,
+    clear() {
+      length = 0;
+    },
   };
 }

@@ -43,6 +43,7 @@ export {
   hotChurnThreshold,
   LONG_TASK_MINUTES,
   LOW_PARALLEL_SCORE,
+  LOW_PARALLELISM_MIN_TASKS,
   MAX_FINDINGS_PER_RULE,
   MIN_HOT_CHURN_COMMITS,
   RISK_RULES,
@@ -50,9 +51,24 @@ export {
   VERY_LONG_TASK_MINUTES,
 } from './risks.js';
 export type { ComponentScope, ScopeArtifact, TaskScope } from './scope.js';
-export { analyzeScope, componentOf, UNSPECIFIED_TASK_FILES } from './scope.js';
+export {
+  analyzeScope,
+  componentOf,
+  MAX_FILES_PER_WORD,
+  MAX_WORD_FILES_PER_TASK,
+  UNSPECIFIED_TASK_FILES,
+} from './scope.js';
 export type { ExecutionChoice, ExecutionStrategy, StrategyArtifact } from './strategy.js';
-export { analyzeStrategy, chooseExecution, EXECUTION_STRATEGIES } from './strategy.js';
+export {
+  analyzeStrategy,
+  chooseExecution,
+  EXECUTION_STRATEGIES,
+  FEW_EDGES_PER_TASK,
+  PARALLEL_ABOVE,
+  PIPELINE_MIN_BRANCHING,
+  PIPELINE_MIN_DEPTH,
+  SEQUENTIAL_BELOW,
+} from './strategy.js';
 export { formatPlanningSummary } from './summary.js';
 export type {
   PlanningMetrics,

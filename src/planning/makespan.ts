@@ -1,6 +1,6 @@
 import { type PhasedTask, remainingCriticalPath, workOf } from '../core/graph.js';
 import { PHASES } from '../core/types.js';
-import { indexHeap } from './index-heap.js';
+import { type IndexHeap, indexHeap } from './index-heap.js';
 
 /**
  * Expected wall time of a plan with 1..`maxAgents` agents, by list scheduling: phase after
@@ -14,7 +14,8 @@ import { indexHeap } from './index-heap.js';
 export function makespanCurve(tasks: readonly PhasedTask[], maxAgents: number): number[] {
   const work = workOf(tasks);
   const remaining = remainingCriticalPath(tasks);
-  const priority = tasks.map((task) => remaining.get(task.id) ?? 0);
+  // Negated: the ready heap is a min-heap, and the longest remaining chain goes first.
+  const negativePriority = Float64Array.from(tasks, (task) => -(remaining.get(task.id) ?? 0));
   const index = new Map(tasks.map((task, i) => [task.id, i] as const));
   const indegree = new Int32Array(tasks.length);
   const dependents: number[][] = tasks.map(() => []);
@@ -28,17 +29,23 @@ export function makespanCurve(tasks: readonly PhasedTask[], maxAgents: number): 
     }
   });
   const byPhase = PHASES.map((phase) => tasks.flatMap((task, i) => (task.phase === phase ? [i] : [])));
+  const finish = new Float64Array(tasks.length);
   const sim: Simulation = {
     work,
-    priority,
     indegree,
     dependents,
     waiting: new Int32Array(tasks.length),
-    finish: new Float64Array(tasks.length),
+    finish,
+    ready: indexHeap(negativePriority, tasks.length),
+    running: indexHeap(finish, tasks.length),
+    waited: false,
   };
   const curve: number[] = [];
-  for (let agents = 1; agents <= maxAgents; agents++) {
+  for (let agents = 1; curve.length < maxAgents; agents++) {
+    sim.waited = false;
     curve.push(byPhase.reduce((total, members) => total + phaseMakespan(members, agents, sim), 0));
+    // No ready task ever waited for an agent: more agents cannot change the schedule.
+    if (!sim.waited) while (curve.length < maxAgents) curve.push(curve[agents - 1]!);
   }
   return curve;
 }
@@ -46,17 +53,22 @@ export function makespanCurve(tasks: readonly PhasedTask[], maxAgents: number): 
 /** The state of one simulation, shared across phases and agent counts (each run resets what it uses). */
 interface Simulation {
   work: readonly number[];
-  priority: readonly number[];
   indegree: Int32Array;
   dependents: readonly number[][];
   waiting: Int32Array;
   finish: Float64Array;
+  /** Ready tasks, longest remaining critical path first. */
+  ready: IndexHeap;
+  /** Running tasks, earliest finish first. */
+  running: IndexHeap;
+  /** Whether a ready task had to wait for a free agent in this run. */
+  waited: boolean;
 }
 
 function phaseMakespan(members: readonly number[], agents: number, sim: Simulation): number {
-  const { work, priority, indegree, dependents, waiting, finish } = sim;
-  const ready = indexHeap((a, b) => priority[a]! > priority[b]! || (priority[a] === priority[b] && a < b));
-  const running = indexHeap((a, b) => finish[a]! < finish[b]! || (finish[a] === finish[b] && a < b));
+  const { work, indegree, dependents, waiting, finish, ready, running } = sim;
+  ready.clear();
+  running.clear();
   for (const i of members) {
     waiting[i] = indegree[i]!;
     if (indegree[i] === 0) ready.push(i);
@@ -73,6 +85,7 @@ function phaseMakespan(members: readonly number[], agents: number, sim: Simulati
       running.push(i);
       free--;
     }
+    if (ready.size() > 0) sim.waited = true;
     const done = running.pop();
     now = finish[done]!;
     free++;

@@ -24,7 +24,8 @@ export interface RepoFactsOptions {
 export const DEFAULT_CHURN_COMMITS = 200;
 
 /**
- * Reads the facts with two git processes, run side by side: `ls-files -z` and one
+ * Reads the facts of the working tree whose top level is `repoRoot` (paths are relative to the
+ * directory git runs in, and plan globs to the top level) with two git processes, run side by side: `ls-files -z` and one
  * `git log -z --name-only --format=` (every path of every commit, NUL-separated, no quoting).
  * A repository without commits has no churn.
  */

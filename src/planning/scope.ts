@@ -71,6 +71,7 @@ export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
   const touched = new Uint8Array(index.files.length);
   const stamp = new Int32Array(index.files.length).fill(-1);
   const newPaths = new Map<string, string[]>();
+  const perTask: number[][] = [];
   let unspecified = 0;
   let resolved = 0;
   const tasks = plan.tasks.map((task, t): TaskScope => {
@@ -95,6 +96,7 @@ export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
     const words = matchWords(`${task.title}\n${task.prompt ?? ''}`).filter((i) => stamp[i] !== t);
     for (const i of matched) touched[i] = 1;
     for (const i of words) touched[i] = 1;
+    perTask.push(matched.concat(words));
     for (const glob of unmatched) {
       const declaring = newPaths.get(glob);
       if (declaring) declaring.push(task.id);
@@ -112,7 +114,7 @@ export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
     fileCount: files.length,
     estimatedFileCount: files.length + newPaths.size + UNSPECIFIED_TASK_FILES * unspecified,
     matchRate: tasks.length > 0 ? resolved / tasks.length : 0,
-    components: componentsOf(files, tasks),
+    components: componentsOf(index, touched, perTask),
     newPaths: [...newPaths].map(([glob, ids]) => ({ glob, tasks: ids })),
     files,
     planWordFiles: planWords.map((i) => index.files[i]!),
@@ -142,20 +144,39 @@ function wordMatcher(index: FileIndex): (text: string) => number[] {
   };
 }
 
-function componentsOf(files: readonly string[], tasks: readonly TaskScope[]): ComponentScope[] {
-  const fileCounts = new Map<string, number>();
-  for (const file of files) {
-    const name = componentOf(file);
-    fileCounts.set(name, (fileCounts.get(name) ?? 0) + 1);
-  }
-  const taskCounts = new Map<string, number>();
-  for (const task of tasks) {
-    const names = new Set<string>();
-    for (const file of task.files) names.add(componentOf(file));
-    for (const file of task.wordFiles) names.add(componentOf(file));
-    for (const name of names) taskCounts.set(name, (taskCounts.get(name) ?? 0) + 1);
-  }
-  return [...fileCounts]
-    .map(([name, count]) => ({ name, files: count, tasks: taskCounts.get(name) ?? 0 }))
+/** Components of the touched files, with file and task counts; by file index, each path cut once. */
+function componentsOf(
+  index: FileIndex,
+  touched: Uint8Array,
+  perTask: readonly (readonly number[])[],
+): ComponentScope[] {
+  const ids = new Map<string, number>();
+  const names: string[] = [];
+  const files: number[] = [];
+  const component = new Int32Array(index.files.length).fill(-1);
+  touched.forEach((flag, i) => {
+    if (flag === 0) return;
+    const name = componentOf(index.files[i]!);
+    let id = ids.get(name);
+    if (id === undefined) {
+      id = names.push(name) - 1;
+      ids.set(name, id);
+      files.push(0);
+    }
+    component[i] = id;
+    files[id]!++;
+  });
+  const tasks = new Int32Array(names.length);
+  const stamp = new Int32Array(names.length).fill(-1);
+  perTask.forEach((list, t) => {
+    for (const i of list) {
+      const c = component[i]!;
+      if (stamp[c] === t) continue;
+      stamp[c] = t;
+      tasks[c]!++;
+    }
+  });
+  return names
+    .map((name, c) => ({ name, files: files[c]!, tasks: tasks[c]! }))
     .sort((a, b) => b.files - a.files || (a.name < b.name ? -1 : 1));
 }

@@ -49,7 +49,11 @@ export const PIPELINE_MIN_DEPTH = 3;
 /** ...and parallel branches in at least this share of the waves. */
 export const PIPELINE_MIN_BRANCHING = 0.5;
 
-/** KIRO classes, shares and weight adjustments, and the execution strategy. Pure. */
+/**
+ * KIRO classes, shares and weight adjustments, and the execution strategy. Pure. File existence
+ * comes through `scope` (resolved against `facts`); `facts` itself is taken for the signature
+ * every analyser shares, so a later role can read the repository.
+ */
 export function analyzeStrategy(
   plan: Plan,
   _facts: RepoFacts,

@@ -1,7 +1,11 @@
+import type { Config } from '../config/config.js';
+import { DEFAULT_CONFIG } from '../config/config.js';
 import type { Usage } from '../core/events.js';
 import { computeProgress } from '../core/progress.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Mode, Phase, TaskStatus } from '../core/types.js';
+import type { GateState } from '../decision/gates.js';
+import { gates } from '../decision/gates.js';
 
 /** One task in `status --json`. */
 export interface TaskView {
@@ -27,6 +31,13 @@ export interface StatusView {
   status: MilestoneStatus;
   mode: Mode | null;
   modeReason: string | null;
+  /** The adoption level of the decision, and what `auto` would have chosen (observe / opt-in). */
+  adoption: string | null;
+  wouldHave: Mode | null;
+  /** When planning turned into execution; null while only planned. */
+  transitionedAt: string | null;
+  /** Review gate of each phase (`none` where no approval is required). */
+  gates: Record<Phase, GateState>;
   progress: { overall: number; phases: Record<Phase, number> };
   tasks: TaskView[];
   git: { base: string; branch: string; head: string | null };
@@ -36,7 +47,7 @@ export interface StatusView {
 }
 
 /** Builds the status document from the projection. Pure. */
-export function statusView(state: MilestoneState): StatusView {
+export function statusView(state: MilestoneState, config: Config = DEFAULT_CONFIG): StatusView {
   const progress = computeProgress(state.plan, state.tasks, { completed: state.status === 'completed' });
   return {
     id: state.id,
@@ -44,6 +55,10 @@ export function statusView(state: MilestoneState): StatusView {
     status: state.status,
     mode: state.mode,
     modeReason: state.modeReason,
+    adoption: state.adoption,
+    wouldHave: state.wouldHave,
+    transitionedAt: state.transitionedAt,
+    gates: gates(state, config),
     progress,
     tasks: state.plan.tasks.map((spec) => {
       const task = state.tasks[spec.id]!;
@@ -85,11 +100,16 @@ export function formatStatus(view: StatusView): string {
     `status ${view.status}${view.mode ? `, mode ${view.mode}` : ''}   branch ${view.git.branch} (from ${view.git.base})`,
     `overall  ${progressBar(view.progress.overall)}`,
   ];
+  if (view.modeReason)
+    lines.splice(2, 0, `decision ${view.modeReason}${view.adoption ? ` [adoption ${view.adoption}]` : ''}`);
   for (const [phase, value] of Object.entries(view.progress.phases)) {
     const tasks = view.tasks.filter((t) => t.phase === phase);
     if (tasks.length === 0) continue;
     const done = tasks.filter((t) => t.status === 'succeeded' && t.merged).length;
-    lines.push(`${phase.padEnd(8)} ${progressBar(value)}  ${done}/${tasks.length} tasks`);
+    const gate = view.gates[phase as Phase];
+    lines.push(
+      `${phase.padEnd(8)} ${progressBar(value)}  ${done}/${tasks.length} tasks${gate !== 'none' ? `  (review: ${gate})` : ''}`,
+    );
   }
   const notable = view.tasks.filter((t) => t.status !== 'pending' && !(t.status === 'succeeded' && t.merged));
   for (const task of notable) {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { indexFiles, matchGlob } from '../../src/planning/file-index.js';
+import { textWords } from '../../src/planning/path-words.js';
 import { gatherRepoFacts } from '../../src/planning/repo-facts.js';
 import { analyzeScope, componentOf } from '../../src/planning/scope.js';
 import { gitRepo } from '../helpers/git-repo.js';
@@ -77,5 +79,28 @@ describe('analyzeScope', () => {
     });
     expect(scope.tasks[0]!.wordFiles).toEqual([]);
     expect(scope.estimatedFileCount).toBe(2);
+  });
+
+  it('matches globs with picomatch semantics over the index', () => {
+    const index = indexFiles(Object.keys(FILES));
+    const names = (glob: string) => matchGlob(index, glob).map((i) => index.files[i]);
+    expect(names('src/{auth,api}/*.ts')).toEqual([
+      'src/api/routes.ts',
+      'src/auth/login.ts',
+      'src/auth/session.ts',
+    ]);
+    expect(names('**/session*.ts')).toEqual(['src/auth/session.ts', 'test/auth/session.test.ts']);
+    expect(names('src/')).toHaveLength(3);
+    expect(names('.')).toHaveLength(6);
+    expect(names('src/auth/log')).toEqual([]);
+  });
+
+  it('takes words of 4+ letters, splits camelCase and folds plurals', () => {
+    expect(textWords('Refactor the SessionStore and its policies; fix 2024 issues')).toEqual([
+      'session',
+      'store',
+      'policy',
+      'issue',
+    ]);
   });
 });

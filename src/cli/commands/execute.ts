@@ -1,16 +1,24 @@
 import { cpus, freemem, homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { resolveAgents } from '../../agents/registry.js';
+import type { Config } from '../../config/config.js';
 import { analyzeGraph } from '../../core/analysis.js';
 import { formatDuration } from '../../core/duration.js';
 import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Phase } from '../../core/types.js';
 import { MODES, PHASES } from '../../core/types.js';
+import { assessComplexity, complexityFactors } from '../../decision/complexity.js';
+import { blockingGate, gateMessage, gateState } from '../../decision/gates.js';
+import { measuredHistory } from '../../decision/history.js';
+import type { Decision, History } from '../../decision/mode.js';
+import { decideMode } from '../../decision/mode.js';
 import type { ConcurrencyChoice } from '../../decision/resources.js';
 import { chooseConcurrency } from '../../decision/resources.js';
 import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
-import { EXIT, ExitError, UsageError } from '../../errors.js';
+import { checkTransition } from '../../engine/transition.js';
+import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
+import { readPlanningArtifacts } from '../../planning/index.js';
 import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import { isPidAlive } from '../../store/pid-alive.js';
@@ -59,31 +67,59 @@ export interface ModeChoice {
   reason: string;
 }
 
-function chooseMode(requested: string | undefined, state: MilestoneState): ModeChoice {
-  if (requested && requested !== 'auto') {
-    if (!(MODES as readonly string[]).includes(requested)) {
-      throw new UsageError(
-        'MILESTONE_BAD_MODE',
-        `--mode must be one of auto, ${MODES.join(', ')} (got "${requested}")`,
-      );
-    }
-    return { mode: requested as Mode, reason: 'requested with --mode' };
+/**
+ * The mode of this run: a resumed run keeps its mode (switching from agents to direct halfway
+ * would strand kept branches); otherwise the decision layer decides from complexity, parallel
+ * score, agent availability, the adoption level and measured history.
+ */
+function chooseMode(
+  requested: string | undefined,
+  state: MilestoneState,
+  context: {
+    config: Config;
+    history: History | null;
+    fileCount: number;
+    agentsNeeded: number;
+    agentsAvailable: number;
+    concurrency: number;
+  },
+): ModeChoice & { decision: Decision | null } {
+  if (requested && requested !== 'auto' && !(MODES as readonly string[]).includes(requested)) {
+    throw new UsageError(
+      'MILESTONE_BAD_MODE',
+      `--mode must be one of auto, ${MODES.join(', ')} (got "${requested}")`,
+    );
   }
-  if (state.mode && state.modeReason === 'requested with plan --mode')
-    return { mode: state.mode, reason: 'requested with plan --mode' };
-  if (state.mode && state.status !== 'planned') {
-    // A resumed run keeps its mode: switching from agents to direct halfway would strand kept branches.
-    return { mode: state.mode, reason: `resuming in ${state.mode} mode, as the previous run` };
-  }
-  const analysis = analyzeGraph(state.plan);
-  const score = analysis.parallelScore.toFixed(2);
-  if (state.plan.tasks.length > 1 && analysis.parallelScore > 0.6) {
+  const wanted = (requested ?? 'auto') as 'auto' | Mode;
+  if (wanted === 'auto' && state.mode && state.status !== 'planned') {
     return {
-      mode: 'agents',
-      reason: `parallel score ${score} > 0.6 across ${state.plan.tasks.length} tasks`,
+      mode: state.mode,
+      reason: `resuming in ${state.mode} mode, as the previous run`,
+      decision: null,
     };
   }
-  return { mode: 'direct', reason: `parallel score ${score} <= 0.6: parallel agents would mostly wait` };
+  const fromPlan =
+    wanted === 'auto' && state.mode && state.modeReason === 'requested with plan --mode'
+      ? state.mode
+      : wanted;
+  const decision = decideMode({
+    requested: fromPlan,
+    adoption: context.config.adoption,
+    complexity: assessComplexity(complexityFactors(state.plan, context.fileCount), context.config.complexity),
+    parallelScore: analyzeGraph(state.plan).parallelScore,
+    agentsAvailable: context.agentsAvailable,
+    agentsNeeded: context.agentsNeeded,
+    concurrency: context.concurrency,
+    history: context.history,
+  });
+  return { mode: decision.mode, reason: decision.reason, decision };
+}
+
+/** Files the milestone touches, from the scope artifact; the distinct `files` globs without one. */
+function scopeFileCount(milestonesDir: string, state: MilestoneState): number {
+  const scope = readPlanningArtifacts(join(milestonesDir, state.id, 'planning')).artifacts.scope;
+  if (scope) return scope.estimatedFileCount;
+  return new Set(state.plan.tasks.flatMap((t) => t.files)).size;
 }
 
 function checkPhase(state: MilestoneState, phase: Phase | undefined): void {
@@ -192,37 +228,50 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       );
     }
     checkPhase(state, options.phase);
-    const mode = chooseMode(options.mode, state);
     const concurrency = chooseConcurrency(options.concurrency, workspace.config.concurrency, {
       cpus: cpus().length,
       freeMemoryBytes: freemem(),
     });
     const phases = phasesToRun(options.phase);
-    if (options.dryRun) {
-      dryRun(options.io, state, mode, concurrency, phases, options.json);
-      return null;
-    }
-    const { adapters, problems } = resolveAgents(workspace.config.agents);
+    const { adapters, problems, disabled } = resolveAgents(workspace.config.agents, {
+      file: workspace.configFile,
+      baseDir: workspace.root,
+    });
     if (problems.length)
       throw new UsageError('MILESTONE_CONFIG', `invalid agents in ${workspace.configFile}`, problems);
-    const needed = new Set(
-      state.plan.tasks
-        .filter((t) => phases.includes(t.phase))
-        .map((t) => t.agent ?? options.agent ?? state.plan.defaults.agent),
-    );
-    for (const name of needed) {
-      if (!adapters.has(name)) {
-        throw new UsageError(
-          'MILESTONE_AGENT_UNKNOWN',
-          `agent "${name}" is not configured (known: ${[...adapters.keys()].join(', ')})`,
-        );
-      }
-      const probe = await adapters.get(name)!.probe();
-      if (!probe.available)
-        throw new UsageError(
-          'MILESTONE_AGENT_UNAVAILABLE',
-          `agent "${name}" is not available: ${probe.reason ?? 'unknown reason'}`,
-        );
+    const transition = await checkTransition({
+      state,
+      milestonesDir: workspace.milestonesDir,
+      adapters,
+      disabled,
+      phases,
+      agentOverride: options.agent,
+    });
+    const available = [...transition.probes.values()].filter((p) => p.available).length;
+    const mode = chooseMode(options.mode, state, {
+      config: workspace.config,
+      history: measuredHistory(store.list().filter((m) => m.id !== state.id)),
+      fileCount: scopeFileCount(workspace.milestonesDir, state),
+      agentsNeeded: transition.probes.size,
+      agentsAvailable: available,
+      concurrency: concurrency.concurrency,
+    });
+    if (options.dryRun) {
+      dryRun(options.io, state, mode, concurrency, phases, options.json);
+      for (const problem of transition.problems) options.io.err(`would refuse: ${formatProblem(problem)}`);
+      return null;
+    }
+    if (transition.problems.length > 0) {
+      throw new UsageError(
+        'MILESTONE_PLANNING_INCOMPLETE',
+        `planning of ${state.id} is not complete, so execution cannot start (re-run the analyses with \`milestone plan --id ${state.id}\`)`,
+        transition.problems,
+      );
+    }
+    const blocked = blockingGate(state, workspace.config);
+    const gate = blocked ? gateState(state, workspace.config, blocked) : null;
+    if (blocked && (gate === 'rejected' || gate === 'changes_requested')) {
+      throw new ExitError('MILESTONE_GATE_BLOCKED', gateMessage(state, workspace.config, blocked));
     }
 
     const write = options.json
@@ -238,7 +287,25 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    store.append(state.id, [{ type: 'mode_selected', mode: mode.mode, reason: mode.reason }]);
+    store.append(state.id, [
+      {
+        type: 'mode_selected',
+        mode: mode.mode,
+        reason: mode.reason,
+        ...(mode.decision && { adoption: mode.decision.adoption, wouldHave: mode.decision.wouldHave }),
+      },
+      ...(state.status === 'planned'
+        ? [
+            {
+              type: 'mode_transition' as const,
+              from: 'planning' as const,
+              to: 'execution' as const,
+              mode: mode.mode,
+              concurrency: concurrency.concurrency,
+            },
+          ]
+        : []),
+    ]);
     if (!options.json) {
       options.io.err(`executing ${state.id} (${state.title}) on ${state.branch}`);
       options.io.err(`mode ${mode.mode}: ${mode.reason}; concurrency ${concurrency.explanation}`);
@@ -286,7 +353,9 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     const summary =
       result.status === 'completed'
         ? `completed: every task landed on ${final.branch}${head}`
-        : `paused after ${phases.join(', ')}${head}`;
+        : result.pausedAt
+          ? `paused${head}: ${gateMessage(final, workspace.config, result.pausedAt)}`
+          : `paused after ${phases.join(', ')}${head}`;
     if (!options.json)
       options.io.err(`${summary}\nnext: milestone status ${state.id}   |   milestone finish ${state.id}`);
     return result;

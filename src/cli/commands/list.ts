@@ -16,7 +16,7 @@ export interface ListOptions {
 export async function list(options: ListOptions): Promise<StatusView[]> {
   const workspace = await openWorkspace(options.cwd);
   const views = existsSync(join(workspace.storeDir, 'store.db'))
-    ? await withStore(workspace, (store) => store.list().map(statusView))
+    ? await withStore(workspace, (store) => store.list().map((m) => statusView(m, workspace.config)))
     : [];
   if (options.json) {
     printJson(

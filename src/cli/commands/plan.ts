@@ -7,8 +7,15 @@ import { UsageError } from '../../errors.js';
 import { currentBranch, revParse } from '../../git/git.js';
 import { loadPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
+import {
+  formatPlanningSummary,
+  gatherRepoFacts,
+  runPlanningAnalyses,
+  writePlanningArtifacts,
+} from '../../planning/index.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { resolveMilestone } from '../../workspace/resolve.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { milestoneDir, openWorkspace, withStore } from '../../workspace/workspace.js';
 import type { Io } from '../io.js';
@@ -38,10 +45,11 @@ export interface PlanResult {
  */
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   const workspace = await openWorkspace(options.cwd);
+  if (!options.from && options.id) return reanalyze(workspace, options.id, options);
   if (!options.from) {
     throw new UsageError(
       'MILESTONE_PLAN_NO_SOURCE',
-      'plan needs --from FILE (a milestone YAML/JSON plan, a Kiro or spec-kit tasks.md, or a Task Master tasks.json); see docs/plan-formats.md',
+      'plan needs --from FILE (a milestone YAML/JSON plan, a Kiro or spec-kit tasks.md, or a Task Master tasks.json; see docs/plan-formats.md), or --id ID to re-run the planning analyses of a stored plan',
     );
   }
   const from = resolve(options.cwd, options.from);
@@ -83,15 +91,20 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
   writeFileAtomic(join(dir, 'milestone.yaml'), planToYaml(planned));
+  // The four analyses are independent of each other and offline; their artifacts are what
+  // `execute` checks before it starts (the planning-to-execution transition).
+  const planning = await runPlanningAnalyses(planned, await gatherRepoFacts(workspace.root));
+  writePlanningArtifacts(join(dir, 'planning'), planning);
 
-  if (options.json) printJson(options.io, { plan: planned, analysis, dir });
+  if (options.json) printJson(options.io, { plan: planned, analysis, planning: planning.unified, dir });
   else {
     options.io.out(
       `planned ${planned.id}: ${planned.title} (${planned.tasks.length} tasks, from ${parsed.format})`,
     );
     options.io.out(formatAnalysis(planned, analysis));
+    options.io.out(formatPlanningSummary(planning));
     options.io.out(
-      `record: ${dir}\nnext:   milestone show ${planned.id}   |   milestone visualize ${planned.id}`,
+      `record: ${dir}\nnext:   milestone show ${planned.id}   |   milestone execute ${planned.id} --dry-run`,
     );
   }
   return { plan: planned, analysis, dir };
@@ -115,4 +128,19 @@ async function resolveBase(workspace: Workspace, requested: string | undefined):
     ]);
   }
   return base;
+}
+
+/** `plan --id ID` without `--from`: the planning analyses again, for the stored plan. */
+async function reanalyze(workspace: Workspace, id: string, options: PlanOptions): Promise<PlanResult> {
+  const state = await withStore(workspace, (store) => resolveMilestone(store, id));
+  const dir = milestoneDir(workspace, state.id);
+  const planning = await runPlanningAnalyses(state.plan, await gatherRepoFacts(workspace.root));
+  writePlanningArtifacts(join(dir, 'planning'), planning);
+  const analysis = analyzeGraph(state.plan);
+  if (options.json) printJson(options.io, { plan: state.plan, analysis, planning: planning.unified, dir });
+  else {
+    options.io.out(`re-analysed ${state.id}: ${state.title}`);
+    options.io.out(formatPlanningSummary(planning));
+  }
+  return { plan: state.plan, analysis, dir };
 }

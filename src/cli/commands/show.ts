@@ -19,7 +19,7 @@ export async function show(options: ShowOptions): Promise<void> {
   const workspace = await openWorkspace(options.cwd);
   const state = await withExistingStore(workspace, (store) => resolveMilestone(store, options.id));
   const analysis = analyzeGraph(state.plan);
-  const view = statusView(state);
+  const view = statusView(state, workspace.config);
   if (options.json) {
     printJson(options.io, {
       ...view,

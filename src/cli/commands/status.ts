@@ -32,14 +32,14 @@ export async function status(options: StatusOptions): Promise<StatusView> {
       else if (options.json) printJson(options.io, view);
       else options.io.out(formatStatus(view));
     };
-    let view = statusView(resolveMilestone(store, options.id));
+    let view = statusView(resolveMilestone(store, options.id), workspace.config);
     print(view);
     if (!options.watch) return view;
     const id = view.id;
     while (!SETTLED.has(view.status) && !options.signal?.aborted) {
       await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
       if (store.version(id) === view.version) continue;
-      view = statusView(resolveMilestone(store, id));
+      view = statusView(resolveMilestone(store, id), workspace.config);
       if (!options.json) options.io.out('');
       print(view);
     }

@@ -1,0 +1,80 @@
+import { join } from 'node:path';
+import type { AgentAdapter, ProbeResult } from '../agents/adapter.js';
+import { findCycle } from '../core/graph.js';
+import type { MilestoneState } from '../core/projection.js';
+import type { Phase } from '../core/types.js';
+import type { Problem } from '../errors.js';
+import { planHash, readPlanningArtifacts } from '../planning/index.js';
+
+/** What the transition found: problems (empty = ready) and each needed agent's probe. */
+export interface TransitionCheck {
+  problems: Problem[];
+  probes: Map<string, ProbeResult>;
+}
+
+/**
+ * The reference design's `PlanningExecutionBridge` check: planning is complete when every
+ * artifact exists and was computed from this plan, the graph is valid, and every task to run
+ * has an available agent that can run it (the shell agent needs `run`, coding agents `prompt`).
+ */
+export async function checkTransition(input: {
+  state: MilestoneState;
+  milestonesDir: string;
+  adapters: Map<string, AgentAdapter>;
+  disabled: Set<string>;
+  phases: Phase[];
+  agentOverride: string | undefined;
+}): Promise<TransitionCheck> {
+  const { state } = input;
+  const dir = join(input.milestonesDir, state.id, 'planning');
+  const problems: Problem[] = readPlanningArtifacts(dir, { planHash: planHash(state.plan) }).problems.map(
+    (p) => ({
+      code: p.code,
+      message: p.message,
+      ...(p.location && { location: p.location }),
+    }),
+  );
+  const cycle = findCycle(state.plan.tasks);
+  if (cycle)
+    problems.push({
+      code: 'MILESTONE_PLAN_CYCLE',
+      message: `the task graph has a cycle: ${cycle.join(' -> ')}`,
+    });
+  const probes = new Map<string, ProbeResult>();
+  for (const task of state.plan.tasks) {
+    if (!input.phases.includes(task.phase) || state.tasks[task.id]?.merged) continue;
+    const name = task.agent ?? input.agentOverride ?? state.plan.defaults.agent;
+    const field = { field: `tasks[${task.id}].agent` };
+    const adapter = input.adapters.get(name);
+    if (!adapter) {
+      const why = input.disabled.has(name)
+        ? 'is disabled in config'
+        : `is not configured (known: ${[...input.adapters.keys()].join(', ')})`;
+      problems.push({
+        code: 'MILESTONE_AGENT_UNKNOWN',
+        message: `task ${task.id}: agent "${name}" ${why}`,
+        location: field,
+      });
+      continue;
+    }
+    let probe = probes.get(name);
+    if (!probe) {
+      probe = await adapter.probe();
+      probes.set(name, probe);
+    }
+    if (!probe.available) {
+      problems.push({
+        code: 'MILESTONE_AGENT_UNAVAILABLE',
+        message: `task ${task.id}: agent "${name}" is not available: ${probe.reason ?? 'unknown reason'}`,
+        location: field,
+      });
+    } else if (name === 'shell' && !task.run) {
+      problems.push({
+        code: 'MILESTONE_TASK_NOT_EXECUTABLE',
+        message: `task ${task.id} has no \`run\` command for the shell agent (give it one, or an agent that reads \`prompt\`)`,
+        location: field,
+      });
+    }
+  }
+  return { problems, probes };
+}
