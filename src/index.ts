@@ -6,6 +6,7 @@
 export { toAgentFormat, toCommandFormat } from './bridge/state-bridge.js';
 export { init } from './cli/commands/init.js';
 export { list } from './cli/commands/list.js';
+export { metrics } from './cli/commands/metrics.js';
 export { plan } from './cli/commands/plan.js';
 export { show } from './cli/commands/show.js';
 export { stateExport, stateImport } from './cli/commands/state.js';
@@ -29,6 +30,11 @@ export { EXIT, ExitError, InternalError, LockedError, UsageError } from './error
 export { loadPlanFile } from './plan/load.js';
 export { parsePlan } from './plan/parse.js';
 export { planToYaml } from './plan/serialize.js';
+export type { Coverage, MetricsTotals, MilestoneMetrics, RunMetrics, TaskMetrics } from './report/metrics.js';
+export { milestoneMetrics } from './report/metrics.js';
+export type { AttemptEnd, AttemptRecord } from './report/metrics-attempts.js';
+export type { PerformanceComparison, Recommendation, SideMetrics } from './report/metrics-compare.js';
+export { comparePerformance } from './report/metrics-compare.js';
 export type { StatusView } from './report/status-view.js';
 export { statusView } from './report/status-view.js';
 export type { Store } from './store/store.js';

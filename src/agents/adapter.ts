@@ -34,6 +34,20 @@ export interface AgentRequest {
   graceMs?: number;
   /** Extra environment variables for the agent's process. */
   env?: Record<string, string>;
+  /**
+   * The whole prompt, sent as is in place of the task prompt that `buildTaskPrompt` makes from
+   * `task`: for roles other than doing a task (the planner). An `exec` agent gets it as `prompt`.
+   */
+  fullPrompt?: string;
+  /**
+   * The agent may read the worktree but must change nothing (planning): Claude Code runs with
+   * `--permission-mode plan`, Codex with `--sandbox read-only`, Gemini CLI with
+   * `--approval-mode default` (headless, it denies every tool that needs approval); an `exec`
+   * agent gets `readOnly: true` in its request. Overrides the agent's configured permissions.
+   */
+  readOnly?: boolean;
+  /** What the task may still spend, in USD; agents with their own cap (Claude) get it passed. */
+  maxBudgetUsd?: number;
 }
 
 /**
@@ -72,6 +86,12 @@ export interface AgentResult {
   sessionId?: string;
   /** Why it failed, one line. */
   error?: string;
+  /**
+   * The agent's final answer in full, for roles that read it (the planner): Claude Code's
+   * `result` text, Codex's last `agent_message`, Gemini CLI's last assistant message, an `exec`
+   * agent's `output` (else its `summary`). Absent when the agent gave none.
+   */
+  output?: string;
   /** Whether a retry may help (rate limit, overload, crash); false when it cannot (canceled, missing program). */
   retryable: boolean;
 }

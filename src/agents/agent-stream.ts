@@ -15,6 +15,8 @@ export interface StreamReport {
   sessionId?: string;
   /** The agent's last message, on one line. */
   summary?: string;
+  /** The agent's last message in full (its final answer). */
+  output?: string;
   /** The agent's error messages, the most telling first. */
   errors: string[];
   /** HTTP statuses reported on the way (429, 529, 401, ...). */

@@ -110,6 +110,7 @@ export function createClaudeStreamReader(): AgentStreamReader {
         if (subtype !== 'success') report.errors.push(subtype);
       }
       if (text) report.summary = oneLine(text, 300);
+      if (text !== undefined) report.output = text;
       for (const denial of arrayAt(line.permission_denials)) {
         const name = describeDenial(objectAt(denial));
         report.denials.push(name);

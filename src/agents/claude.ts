@@ -6,7 +6,7 @@ import type { CodingAgentCommand } from './coding-agent.js';
 import { probeCodingAgent, runCodingAgent } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema, ruleListSchema } from './config-fields.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
-import { buildTaskPrompt } from './task-prompt.js';
+import { agentPrompt } from './task-prompt.js';
 
 /** Claude Code's `--permission-mode` values. */
 export const CLAUDE_PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
@@ -15,6 +15,11 @@ export type ClaudePermissionMode = (typeof CLAUDE_PERMISSION_MODES)[number];
 
 /** Tools every task needs: read and edit files in the worktree, search it. */
 export const CLAUDE_DEFAULT_TOOLS = ['Read', 'Edit', 'Write', 'Glob', 'Grep'] as const;
+
+/** Tools of a read-only run (`request.readOnly`): look, never touch. */
+export const CLAUDE_READ_ONLY_TOOLS = ['Read', 'Glob', 'Grep'] as const;
+/** Tools a read-only run refuses outright, whatever the permission mode would allow. */
+export const CLAUDE_READ_ONLY_DENIED = ['Edit', 'Write', 'NotebookEdit', 'Bash', 'ExitPlanMode'] as const;
 
 /** How to run Claude Code (config: `agents.<name>` with `type: claude`). */
 export interface ClaudeOptions {
@@ -78,7 +83,15 @@ export function claudeArgs(
 ): { args: string[]; warnings: string[] } {
   const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose'];
   const warnings: string[] = [];
-  if (options.dangerouslySkipPermissions) {
+  if (request.readOnly) {
+    // Plan mode reads and writes nothing; ExitPlanMode is off because headless nobody can
+    // approve it, and the answer must come as the final message instead.
+    args.push('--permission-mode', 'plan', '--allowedTools', CLAUDE_READ_ONLY_TOOLS.join(','));
+    args.push(
+      '--disallowedTools',
+      [...CLAUDE_READ_ONLY_DENIED, ...(options.disallowedTools ?? [])].join(','),
+    );
+  } else if (options.dangerouslySkipPermissions) {
     args.push('--dangerously-skip-permissions');
     warnings.push(
       skipPermissionWarning(
@@ -95,11 +108,14 @@ export function claudeArgs(
       );
     }
   }
-  args.push('--allowedTools', claudeAllowedTools(request, options).join(','));
-  if (options.disallowedTools?.length) args.push('--disallowedTools', options.disallowedTools.join(','));
+  if (!request.readOnly) {
+    args.push('--allowedTools', claudeAllowedTools(request, options).join(','));
+    if (options.disallowedTools?.length) args.push('--disallowedTools', options.disallowedTools.join(','));
+  }
   if (options.model) args.push('--model', options.model);
   if (options.maxTurns !== undefined) args.push('--max-turns', String(options.maxTurns));
-  if (options.maxBudgetUsd !== undefined) args.push('--max-budget-usd', String(options.maxBudgetUsd));
+  const budget = [options.maxBudgetUsd, request.maxBudgetUsd].filter((b): b is number => b !== undefined);
+  if (budget.length) args.push('--max-budget-usd', String(Math.min(...budget)));
   const extra = options.extraArgs ?? [];
   args.push(...extra);
   warnings.push(...extraArgsWarnings(name, extra));
@@ -126,7 +142,7 @@ export function createClaudeAdapter(name = 'claude', options: ClaudeOptions = {}
     name,
     probe: () => probeCodingAgent(binary, options.baseDir),
     run: (request, signal) => {
-      const prompt = buildTaskPrompt(request);
+      const prompt = agentPrompt(request);
       const { args, warnings } = claudeArgs(name, request, options, prompt);
       const command: CodingAgentCommand = {
         name,

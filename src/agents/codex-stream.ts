@@ -65,6 +65,7 @@ export function createCodexStreamReader(): AgentStreamReader {
       case 'agent_message': {
         const text = stringAt(item.text) ?? '';
         report.summary = oneLine(text, 300);
+        report.output = text;
         const first = firstLine(text);
         if (first) events.push({ type: 'progress', message: first });
         break;

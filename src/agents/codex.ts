@@ -6,7 +6,7 @@ import type { CodingAgentCommand } from './coding-agent.js';
 import { probeCodingAgent, runCodingAgent } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema } from './config-fields.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
-import { buildTaskPrompt } from './task-prompt.js';
+import { agentPrompt } from './task-prompt.js';
 
 /** Codex's `--sandbox` policies, least permission first. */
 export const CODEX_SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -54,7 +54,7 @@ export function codexArgs(
   options: CodexOptions,
   prompt: string,
 ): { args: string[]; warnings: string[] } {
-  const sandbox = options.sandbox ?? 'workspace-write';
+  const sandbox = request.readOnly ? 'read-only' : (options.sandbox ?? 'workspace-write');
   const args = ['exec', '--json', '-C', request.worktree, '--sandbox', sandbox];
   const warnings: string[] = [];
   if (sandbox === 'danger-full-access') {
@@ -75,7 +75,7 @@ export function createCodexAdapter(name = 'codex', options: CodexOptions = {}): 
     name,
     probe: () => probeCodingAgent(binary, options.baseDir),
     run: (request, signal) => {
-      const prompt = buildTaskPrompt(request);
+      const prompt = agentPrompt(request);
       const { args, warnings } = codexArgs(name, request, options, prompt);
       const command: CodingAgentCommand = {
         name,

@@ -142,6 +142,7 @@ export function codingAgentResult(
     usage: report.usage,
     ...(report.sessionId === undefined ? {} : { sessionId: report.sessionId }),
     ...(error === undefined ? {} : { error }),
+    ...(report.output === undefined ? {} : { output: report.output }),
     // A timeout may go better next time; a cancellation was a person's decision.
     retryable: stopped ? !run.canceled : verdict !== undefined && !verdict.ok && verdict.retryable,
   };

@@ -5,7 +5,8 @@ import type { AgentRequest } from './adapter.js';
 
 /**
  * The request document an `exec` agent reads on stdin (CONTRACT.md, "The exec agent protocol").
- * `title` and `verify` are additions; absent optional fields are `null`, never missing.
+ * `title` and `verify` are additions; absent optional fields are `null`, never missing, except
+ * `readOnly`, sent only when true (planner runs). A `fullPrompt` request sends it as `prompt`.
  */
 export interface ExecAgentInput {
   milestone: string;
@@ -18,6 +19,8 @@ export interface ExecAgentInput {
   verify: string | null;
   worktree: string;
   attempt: number;
+  /** Present (true) only when the agent must change nothing (the planner); see `AgentRequest.readOnly`. */
+  readOnly?: true;
 }
 
 /** Builds the stdin document for one attempt. */
@@ -28,12 +31,13 @@ export function execAgentInput(request: AgentRequest): ExecAgentInput {
     task: task.id,
     title: task.title,
     phase: task.phase,
-    prompt: task.prompt ?? null,
+    prompt: request.fullPrompt ?? task.prompt ?? null,
     run: task.run ?? null,
     files: task.files,
     verify: task.verify ?? null,
     worktree: request.worktree,
     attempt: request.attempt,
+    ...(request.readOnly ? { readOnly: true as const } : {}),
   };
 }
 
@@ -48,6 +52,8 @@ const eventSchemas = {
     type: z.literal('result'),
     ok: z.boolean(),
     summary: z.string().optional(),
+    /** The agent's final answer in full (the planner reads its JSON here). */
+    output: z.string().optional(),
     error: z.string().optional(),
     retryable: z.boolean().optional(),
   }),

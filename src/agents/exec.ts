@@ -163,6 +163,11 @@ function execResult(name: string, run: ProcessResult, state: ExecRunState, timeo
     usage: state.usage,
     ...(state.sessionId === undefined ? {} : { sessionId: state.sessionId }),
     ...(error === undefined ? {} : { error: oneLine(error) }),
+    ...(reported?.output !== undefined
+      ? { output: reported.output }
+      : reported?.summary !== undefined
+        ? { output: reported.summary }
+        : {}),
     // The agent knows best (auth error vs. overload); otherwise only a cancellation is final.
     retryable: !ok && !run.canceled && (reported?.retryable ?? true),
   };

@@ -18,6 +18,7 @@ export function createGeminiStreamReader(): AgentStreamReader {
   const flush = (events: AgentEvent[]): void => {
     if (text.trim() === '') return;
     report.summary = oneLine(text, 300);
+    report.output = text;
     const first = firstLine(text);
     if (first) events.push({ type: 'progress', message: first });
     text = '';
@@ -96,6 +97,7 @@ export function createGeminiStreamReader(): AgentStreamReader {
       const copy = structuredClone(report);
       // A crash mid-message still leaves the text seen so far as the summary.
       if (copy.summary === undefined && text.trim() !== '') copy.summary = oneLine(text, 300);
+      if (copy.output === undefined && text.trim() !== '') copy.output = text;
       copy.errors.push(...notices);
       return copy;
     },

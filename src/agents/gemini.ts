@@ -6,7 +6,7 @@ import { probeCodingAgent, runCodingAgent } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema, ruleListSchema } from './config-fields.js';
 import { createGeminiStreamReader } from './gemini-stream.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
-import { buildTaskPrompt } from './task-prompt.js';
+import { agentPrompt } from './task-prompt.js';
 
 /** Gemini CLI's `--approval-mode` values. */
 export const GEMINI_APPROVAL_MODES = ['default', 'auto_edit', 'yolo', 'plan'] as const;
@@ -56,13 +56,19 @@ export function geminiResumeArgs(sessionId: string): string[] {
   return ['--resume', sessionId];
 }
 
-/** The arguments of one attempt: `-p <prompt> --output-format stream-json --approval-mode <mode> [...]`. */
+/**
+ * The arguments of one attempt: `-p <prompt> --output-format stream-json --approval-mode <mode> [...]`.
+ * A read-only run gets `default` and no allow rules: headless, Gemini CLI then denies every tool
+ * that needs approval (edits, shell). Not `plan`: it is gated behind a setting in some versions
+ * and, headless, may switch itself to yolo when it leaves plan mode.
+ */
 export function geminiArgs(
   name: string,
   options: GeminiOptions,
   prompt: string,
+  readOnly = false,
 ): { args: string[]; warnings: string[] } {
-  const mode = options.approvalMode ?? 'auto_edit';
+  const mode = readOnly ? 'default' : (options.approvalMode ?? 'auto_edit');
   const args = ['-p', prompt, '--output-format', 'stream-json', '--approval-mode', mode];
   const warnings: string[] = [];
   if (mode === 'yolo') {
@@ -70,7 +76,7 @@ export function geminiArgs(
   }
   if (options.model) args.push('-m', options.model);
   // One flag per rule: yargs arrays would swallow a following positional.
-  for (const rule of options.allowedTools ?? []) args.push('--allowed-tools', rule);
+  for (const rule of readOnly ? [] : (options.allowedTools ?? [])) args.push('--allowed-tools', rule);
   const extra = options.extraArgs ?? [];
   args.push(...extra);
   warnings.push(...extraArgsWarnings(name, extra));
@@ -84,8 +90,8 @@ export function createGeminiAdapter(name = 'gemini', options: GeminiOptions = {}
     name,
     probe: () => probeCodingAgent(binary, options.baseDir),
     run: (request, signal) => {
-      const prompt = buildTaskPrompt(request);
-      const { args, warnings } = geminiArgs(name, options, prompt);
+      const prompt = agentPrompt(request);
+      const { args, warnings } = geminiArgs(name, options, prompt, request.readOnly ?? false);
       const command: CodingAgentCommand = {
         name,
         kind: 'gemini',

@@ -34,3 +34,8 @@ export function buildTaskPrompt(request: AgentRequest): string {
   }
   return lines.join('\n');
 }
+
+/** The prompt an agent gets for `request`: its `fullPrompt` when set, else the task prompt. */
+export function agentPrompt(request: AgentRequest): string {
+  return request.fullPrompt ?? buildTaskPrompt(request);
+}

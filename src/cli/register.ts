@@ -2,6 +2,12 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MODES, PHASES } from '../core/types.js';
 import type { Io } from './io.js';
 
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -93,6 +99,20 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       await status({ cwd, io, id, watch: opts.watch ?? false, json: opts.json ?? false });
     });
 
+  program
+    .command('metrics')
+    .description(
+      'per-task and total tokens, cost (unknown kept apart from zero), wall time and attempts;\n' +
+        '--compare: direct versus agents runs over all milestones (speedup = direct / agents time per unit of work)',
+    )
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
+    .option('--compare', 'compare direct with agents/hybrid runs across milestones, with a recommendation')
+    .option('--json', 'print JSON')
+    .action(async (id: string | undefined, opts: { compare?: boolean; json?: boolean }) => {
+      const { metrics } = await import('./commands/metrics.js');
+      await metrics({ cwd, io, id, compare: opts.compare ?? false, json: opts.json ?? false });
+    });
+
   const state = program
     .command('state')
     .description('exchange milestone state with the command and agent layers');
@@ -155,6 +175,18 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .option('--dry-run', 'print the schedule (waves, critical path, concurrency) and change nothing')
     .option('--json', 'NDJSON events on stdout')
     .option('--verbose', 'also print agent progress lines')
+    .option(
+      '--max-cost <usd>',
+      'milestone budget in USD: no new task starts once it is spent',
+      positiveNumber,
+    )
+    .option('--max-tokens <n>', 'milestone budget in tokens (input + output)', positiveInt)
+    .option(
+      '--task-max-cost <usd>',
+      'per-task budget in USD (passed to Claude as --max-budget-usd)',
+      positiveNumber,
+    )
+    .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
     .action(
       async (
         id: string | undefined,
@@ -166,6 +198,10 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           dryRun?: boolean;
           json?: boolean;
           verbose?: boolean;
+          maxCost?: number;
+          maxTokens?: number;
+          taskMaxCost?: number;
+          taskMaxTokens?: number;
         },
       ) => {
         const { execute } = await import('./commands/execute.js');
@@ -180,6 +216,10 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           dryRun: opts.dryRun ?? false,
           json: opts.json ?? false,
           verbose: opts.verbose ?? false,
+          maxCostUsd: opts.maxCost,
+          maxTokens: opts.maxTokens,
+          taskMaxCostUsd: opts.taskMaxCost,
+          taskMaxTokens: opts.taskMaxTokens,
         });
       },
     );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../core/duration.js';
 import type { Phase, PhaseWeights } from '../core/types.js';
 import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
 import type { Problem } from '../errors.js';
@@ -36,6 +37,26 @@ export interface Config {
   /** Agent definitions by name, checked by the agent registry. */
   agents: Record<string, unknown>;
   complexity: { high: { tasks: number; files: number }; medium: { tasks: number; files: number } };
+  /** Spending limits; `null` = no limit. Unknown cost (agents that do not report it) never counts as zero. */
+  budget: {
+    task: { costUsd: number | null; tokens: number | null };
+    milestone: { costUsd: number | null; tokens: number | null };
+    /** When the milestone budget runs out: let running tasks finish, or stop them too. */
+    onExceed: 'finish-running' | 'stop-running';
+  };
+  /** The git-operator role: an agent that resolves merge conflicts; `null` = a person does. */
+  resolver: { agent: string | null };
+  /** Per agent, the agents to try in order when it is unavailable or fails in a way retries cannot fix. */
+  fallback: Record<string, string[]>;
+  /** The planner role: the agent that writes a plan when `plan` has no `--from` (docs/agents.md). */
+  planner: {
+    /** Agent name; `null` = the first available of claude, codex, gemini. */
+    agent: string | null;
+    /** Attempts before giving up; each retry is told the previous answer's problems. */
+    maxAttempts: number;
+    /** Time limit of one attempt, e.g. `20m`. */
+    timeout: string;
+  };
 }
 
 export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
@@ -96,6 +117,39 @@ const configSchema = z.strictObject({
       medium: z.strictObject({ tasks: z.number().int().min(0), files: z.number().int().min(0) }),
     })
     .default({ high: { tasks: 20, files: 50 }, medium: { tasks: 10, files: 20 } }),
+  budget: z
+    .strictObject({
+      task: z
+        .strictObject({
+          costUsd: z.number().positive().nullable().default(null),
+          tokens: z.number().int().positive().nullable().default(null),
+        })
+        .default({ costUsd: null, tokens: null }),
+      milestone: z
+        .strictObject({
+          costUsd: z.number().positive().nullable().default(null),
+          tokens: z.number().int().positive().nullable().default(null),
+        })
+        .default({ costUsd: null, tokens: null }),
+      onExceed: z.enum(['finish-running', 'stop-running']).default('finish-running'),
+    })
+    .default({
+      task: { costUsd: null, tokens: null },
+      milestone: { costUsd: null, tokens: null },
+      onExceed: 'finish-running',
+    }),
+  resolver: z.strictObject({ agent: z.string().min(1).nullable().default(null) }).default({ agent: null }),
+  fallback: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  planner: z
+    .strictObject({
+      agent: z.string().min(1).nullable().default(null),
+      maxAttempts: z.number().int().min(1).max(10).default(3),
+      timeout: z
+        .string()
+        .refine((t) => (parseDuration(t) ?? 0) > 0, 'must be a duration such as 20m or 1h')
+        .default('20m'),
+    })
+    .default({ agent: null, maxAttempts: 3, timeout: '20m' }),
 });
 
 /** The configuration used when `.milestones/config.yaml` does not exist. */
@@ -151,4 +205,15 @@ agents: {}         # e.g. { mybot: { type: exec, command: ["node", "bot.js"] } }
 complexity:
   high: { tasks: 20, files: 50 }
   medium: { tasks: 10, files: 20 }
+budget:            # null = no limit; agents that report no cost count as unknown, never as $0
+  task: { costUsd: null, tokens: null }
+  milestone: { costUsd: null, tokens: null }
+  onExceed: finish-running   # or stop-running
+resolver:
+  agent: null      # e.g. claude: an agent resolves merge conflicts before a person is asked
+fallback: {}       # e.g. { claude: [codex, shell] }: tried when an agent is unavailable or fails for good
+planner:           # \`milestone plan "<title>"\` without --from: an agent writes the plan
+  agent: null      # null = the first available of claude, codex, gemini
+  maxAttempts: 3   # invalid answers are retried with their problems, then plan exits 1
+  timeout: 20m     # per attempt
 `;

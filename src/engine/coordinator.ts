@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentAdapter } from '../agents/adapter.js';
 import type { Config } from '../config/config.js';
-import type { MilestoneEvent, StoredEvent } from '../core/events.js';
+import type { MilestoneEvent, StoredEvent, Usage } from '../core/events.js';
 import { workOf } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Mode, Phase, TaskSpec } from '../core/types.js';
@@ -20,6 +20,9 @@ import {
 } from '../git/git.js';
 import type { Reporter } from '../report/reporter.js';
 import type { Store } from '../store/store.js';
+import type { Limit } from './budget.js';
+import { overLimit, sumUsage } from './budget.js';
+import { resolveConflict } from './conflict-resolver.js';
 import { commitFilesOnto, landedOnBranch, trailerBlock } from './landing.js';
 import { serialQueue } from './merge-queue.js';
 import { attemptLogPath, milestoneBranch, TRAILER, taskBranch, taskWorktreePath } from './naming.js';
@@ -56,6 +59,10 @@ export interface EngineOptions {
   heartbeatMs?: number;
   leaseStaleMs?: number;
   isAlive: (pid: number) => boolean;
+  /** Agents whose probe succeeded; absent = every configured adapter counts as available. */
+  available?: Set<string>;
+  /** Spending limits (config `budget`, overridden by flags). */
+  budget: { task: Limit; milestone: Limit; onExceed: 'finish-running' | 'stop-running' };
 }
 
 /** A task that stopped on a merge conflict, with what a person needs to resolve it. */
@@ -75,6 +82,8 @@ export interface EngineResult {
   skipped: string[];
   /** Set when a phase stopped at a review gate. */
   pausedAt: Phase | null;
+  /** Why no new task was started (budget spent, authentication failed), if that happened. */
+  halted: { code: string; message: string } | null;
 }
 
 type TaskResult = { outcome: TaskOutcome; conflict?: ConflictReport; reason?: string; log?: string };
@@ -123,6 +132,13 @@ class Run {
   private readonly branch: string;
   private readonly queue = serialQueue();
   private readonly pool: WorktreePool;
+  /** Set when no new task may start: the budget is spent or an agent cannot authenticate. */
+  private halt: { code: string; message: string } | null = null;
+  /** Aborted when the budget runs out and config says to stop running tasks too. */
+  private readonly stopRunning = new AbortController();
+  /** Usage reported so far by attempts still running (running totals per task). */
+  private readonly live = new Map<string, Usage>();
+  private readonly costWarned = new Set<string>();
   private readonly result: EngineResult = {
     status: 'executing',
     interrupted: false,
@@ -130,6 +146,7 @@ class Run {
     conflicted: [],
     skipped: [],
     pausedAt: null,
+    halted: null,
   };
 
   constructor(
@@ -180,6 +197,7 @@ class Run {
     for (const note of repairs.notes)
       this.options.reporter.onLive?.({ type: 'note', level: 'info', message: note });
     this.record({ type: 'milestone_status', status: 'executing' });
+    this.checkMilestoneBudget();
 
     state = this.state();
     const { config } = this.options;
@@ -262,6 +280,10 @@ class Run {
         status: 'paused',
         reason: 'interrupted; run execute again to resume',
       });
+    } else if (this.halt) {
+      this.result.status = 'failed';
+      this.result.halted = this.halt;
+      this.record({ type: 'milestone_status', status: 'failed', reason: this.halt.message });
     } else if (this.result.failed.length > 0 || this.result.conflicted.length > 0) {
       this.result.status = 'failed';
       const parts = [
@@ -290,12 +312,24 @@ class Run {
     return this.result;
   }
 
-  private agentFor(task: TaskSpec): { name: string; adapter: AgentAdapter } {
-    const name = task.agent ?? this.options.agentOverride ?? this.state().plan.defaults.agent;
-    const adapter = this.options.adapters.get(name);
-    if (!adapter)
-      throw new ExitError('MILESTONE_AGENT_UNKNOWN', `task ${task.id}: agent "${name}" is not configured`);
-    return { name, adapter };
+  /**
+   * The agents a task may use, in order: its own (or the override, or the plan default), then
+   * the configured fallbacks, keeping only those that are available.
+   */
+  private agentChain(task: TaskSpec): Array<{ name: string; adapter: AgentAdapter }> {
+    const primary = task.agent ?? this.options.agentOverride ?? this.state().plan.defaults.agent;
+    const names = [primary, ...(this.options.config.fallback[primary] ?? [])];
+    const chain = names
+      .filter((name, i) => names.indexOf(name) === i)
+      .filter((name) => this.options.adapters.has(name) && (this.options.available?.has(name) ?? true))
+      .map((name) => ({ name, adapter: this.options.adapters.get(name)! }));
+    if (chain.length === 0) {
+      throw new ExitError(
+        'MILESTONE_AGENT_UNAVAILABLE',
+        `task ${task.id}: no available agent among ${names.join(', ')}`,
+      );
+    }
+    return chain;
   }
 
   private scheduleFor(tasks: TaskSpec[], concurrency: number) {
@@ -327,29 +361,45 @@ class Run {
     );
   }
 
+  /** No new task starts once the run is interrupted or halted (budget spent, authentication failed). */
+  private dispatching(): boolean {
+    return !this.signal.aborted && this.halt === null;
+  }
+
   private async runParallel(tasks: TaskSpec[]): Promise<void> {
     const scheduler = this.scheduleFor(tasks, this.options.concurrency);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const running = new Map<string, Promise<{ id: string; result: TaskResult }>>();
     while (scheduler.hasTasks()) {
-      if (!this.signal.aborted) {
+      if (this.dispatching()) {
         for (const id of scheduler.next()) {
           running.set(
             id,
-            this.runParallelTask(byId.get(id)!).then((result) => ({ id, result })),
+            this.runTask(byId.get(id)!, 'parallel').then((result) => ({ id, result })),
           );
         }
       }
       if (running.size === 0) break;
       const { id, result } = await Promise.race(running.values());
       running.delete(id);
-      const { skipped } = scheduler.complete(id, result.outcome);
-      this.recordSkipped(skipped, id);
+      this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
     }
   }
 
-  private retryDelay(attempt: number): number {
-    return Math.min(30_000, (this.options.retryBaseMs ?? 1000) * 2 ** Math.max(0, attempt - 1));
+  /** Direct style: tasks one at a time in dependency order, in one worktree. */
+  private async runDirect(tasks: TaskSpec[]): Promise<void> {
+    const scheduler = this.scheduleFor(tasks, 1);
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    while (scheduler.hasTasks() && this.dispatching()) {
+      const [id] = scheduler.next();
+      if (!id) break;
+      const result = await this.runTask(byId.get(id)!, 'direct');
+      this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
+    }
+  }
+
+  private retryDelay(retry: number): number {
+    return Math.min(30_000, (this.options.retryBaseMs ?? 1000) * 2 ** Math.max(0, retry - 1));
   }
 
   private limits(task: TaskSpec) {
@@ -365,29 +415,46 @@ class Run {
    * A task that conflicted last time keeps its branch; a person resolves the conflict there, so
    * this run only merges it again (and reports the conflict again if it is still there).
    */
-  private async resolvedConflict(task: TaskSpec): Promise<Promise<TaskResult> | null> {
+  private async resolvedConflict(task: TaskSpec): Promise<TaskResult | null> {
     const { repoRoot, worktreeRoot } = this.options;
     const branch = taskBranch(this.id, task.id);
-    if (this.state().tasks[task.id]!.status !== 'conflicted' || !(await branchExists(repoRoot, branch)))
-      return null;
+    const known = this.state().tasks[task.id]!;
+    if (known.status !== 'conflicted' || !(await branchExists(repoRoot, branch))) return null;
     const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, task.id);
-    return this.mergeTask(task, { slot: null, keepAt: path }, branch, this.state().tasks[task.id]!.attempts);
+    const merged = await this.queue.run(() => this.mergeBranch(task, branch, known.attempts));
+    if ('conflicts' in merged) return this.markConflicted(task, branch, path, merged.conflicts);
+    this.recordLanded(task, merged.commit, known.attempts);
+    await removeWorktree(repoRoot, path);
+    await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+    return { outcome: 'succeeded' };
   }
 
-  /** One task in its own worktree: attempts with backoff, then the merge queue. */
-  private async runParallelTask(task: TaskSpec): Promise<TaskResult> {
-    const { repoRoot, worktreeRoot } = this.options;
-    const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, task.id);
-    const branch = taskBranch(this.id, task.id);
-    const previous = this.state().tasks[task.id]!;
+  /**
+   * One task: attempts with backoff, falling back to the next agent when one fails in a way
+   * retries cannot fix, then landing (merge queue in parallel style, fast-forward in direct).
+   */
+  private async runTask(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskResult> {
+    const { repoRoot } = this.options;
     const resolved = await this.resolvedConflict(task);
     if (resolved) return resolved;
-    const { name, adapter } = this.agentFor(task);
+    const chain = this.agentChain(task);
     const limits = this.limits(task);
-    for (let attempt = previous.attempts + 1; ; attempt++) {
+    const branch = style === 'parallel' ? taskBranch(this.id, task.id) : null;
+    let agent = 0;
+    let retries = 0;
+    let note: string | undefined;
+    for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
+      const { name, adapter } = chain[agent]!;
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
       const head = (await revParse(repoRoot, `refs/heads/${this.branch}`))!;
-      this.record({ type: 'task_status', taskId: task.id, status: 'running', attempt, agent: name });
+      this.record({
+        type: 'task_status',
+        taskId: task.id,
+        status: 'running',
+        attempt,
+        agent: name,
+        ...(note && { reason: note }),
+      });
       this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
       const slot = await this.pool.acquire(branch, head, {
         logFile: log,
@@ -397,20 +464,37 @@ class Run {
       const outcome: AttemptOutcome = slot.setupError
         ? setupFailure(slot.setupError, this.signal.aborted)
         : await this.attempt(task, adapter, attempt, slot.path, log, limits);
-      if (outcome.ok) return this.mergeTask(task, { slot: slot.path, keepAt: path }, branch, attempt);
+      if (outcome.ok && branch) return this.landParallel(task, slot.path, branch, attempt, limits);
+      if (outcome.ok && outcome.commit) {
+        await this.pool.release(slot.path);
+        return this.landDirect(task, outcome.commit, head, attempt);
+      }
       await this.pool.release(slot.path, { detach: true });
-      await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+      if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       if (outcome.canceled || this.signal.aborted) {
-        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: 'interrupted' });
+        const why = this.halt && !this.signal.aborted ? `stopped: ${this.halt.message}` : 'interrupted';
+        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: why });
         return { outcome: 'canceled' };
       }
-      if (outcome.retryable && attempt <= limits.retries) {
-        const delay = this.retryDelay(attempt);
+      const reason = outcome.reason ?? 'failed';
+      if (!outcome.retryable && outcome.stop !== 'budget' && agent + 1 < chain.length) {
+        agent += 1;
+        note = `fallback from ${name} (${reason}) to ${chain[agent]!.name}`;
+        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${note}` });
+        continue;
+      }
+      // An agent that cannot log in will fail every task: stop starting new ones.
+      if (outcome.stop === 'auth')
+        this.haltFor('MILESTONE_AUTH', `${name}: ${reason}; fix the login, then run execute again`);
+      if (outcome.retryable && retries < limits.retries && this.halt === null) {
+        retries += 1;
+        const delay = this.retryDelay(retries);
+        note = `retry ${retries} of ${limits.retries} after: ${reason}`;
         this.record({
           type: 'task_status',
           taskId: task.id,
           status: 'ready',
-          reason: `attempt ${attempt} failed (${outcome.reason}); retrying in ${Math.round(delay / 100) / 10}s`,
+          reason: `attempt ${attempt} failed (${reason}); retrying in ${Math.round(delay / 100) / 10}s`,
         });
         await sleep(delay, undefined, { signal: this.signal }).catch(() => undefined);
         if (this.signal.aborted) {
@@ -419,7 +503,6 @@ class Run {
         }
         continue;
       }
-      const reason = outcome.reason ?? 'failed';
       this.record({
         type: 'task_status',
         taskId: task.id,
@@ -431,6 +514,26 @@ class Run {
     }
   }
 
+  /** Stops new dispatches for a reason that retrying cannot fix; the run ends failed with it. */
+  private haltFor(code: string, message: string): void {
+    if (this.halt) return;
+    this.halt = { code, message };
+    this.options.reporter.onLive?.({
+      type: 'note',
+      level: 'warn',
+      message: `no new tasks will start: ${message}`,
+    });
+    if (code === 'MILESTONE_BUDGET' && this.options.budget.onExceed === 'stop-running')
+      this.stopRunning.abort();
+  }
+
+  /** Milestone spending so far, running attempts included. */
+  private checkMilestoneBudget(): void {
+    const spent = sumUsage([...Object.values(this.state().tasks).map((t) => t.usage), ...this.live.values()]);
+    const over = overLimit(spent, this.options.budget.milestone, 'milestone');
+    if (over) this.haltFor('MILESTONE_BUDGET', over);
+  }
+
   private async attempt(
     task: TaskSpec,
     adapter: AgentAdapter,
@@ -439,6 +542,12 @@ class Run {
     logFile: string,
     limits: { timeoutMs: number; verify: string | undefined },
   ): Promise<AttemptOutcome> {
+    const own = new AbortController();
+    const before = this.state().tasks[task.id]!.usage;
+    const taskLimit = this.options.budget.task;
+    const remaining =
+      taskLimit.costUsd === null ? undefined : Math.max(0.01, taskLimit.costUsd - (before.costUsd ?? 0));
+    let overBudget: string | null = null;
     const outcome = await runAttempt({
       milestoneId: this.id,
       task,
@@ -449,7 +558,8 @@ class Run {
       worktree,
       logFile,
       adapter,
-      signal: this.signal,
+      signal: AbortSignal.any([this.signal, this.stopRunning.signal, own.signal]),
+      ...(remaining !== undefined && { maxBudgetUsd: remaining }),
       onAgentEvent: (event) => {
         if (event.type === 'started' && event.pid !== null) {
           // The process group id, so a later run can stop it if this coordinator dies.
@@ -469,9 +579,18 @@ class Run {
             ok: true,
             detail: { sessionId: event.sessionId, attempt },
           });
+        } else if (event.type === 'usage') {
+          this.live.set(task.id, event.usage);
+          const over = overLimit(sumUsage([before, event.usage]), taskLimit, `task ${task.id}`);
+          if (over && !overBudget) {
+            overBudget = over;
+            own.abort();
+          }
+          this.checkMilestoneBudget();
         }
       },
     });
+    this.live.delete(task.id);
     this.record({
       type: 'outcome',
       step: 'agent',
@@ -483,146 +602,176 @@ class Run {
     if (usage.inputTokens !== null || usage.outputTokens !== null || usage.costUsd !== null) {
       this.record({ type: 'task_usage', taskId: task.id, attempt, usage });
     }
+    if (
+      usage.costUsd === null &&
+      (taskLimit.costUsd !== null || this.options.budget.milestone.costUsd !== null) &&
+      !this.costWarned.has(adapter.name)
+    ) {
+      this.costWarned.add(adapter.name);
+      this.options.reporter.onLive?.({
+        type: 'note',
+        level: 'warn',
+        message: `agent ${adapter.name} reports no cost: cost limits cannot hold it, token limits still do`,
+      });
+    }
+    const after = overLimit(sumUsage([before, usage]), taskLimit, `task ${task.id}`);
+    this.checkMilestoneBudget();
+    if (overBudget || (after && !outcome.ok)) {
+      return {
+        ...outcome,
+        ok: false,
+        canceled: false,
+        retryable: false,
+        stop: 'budget',
+        reason: overBudget ?? after,
+      };
+    }
+    if (!outcome.ok && outcome.reason?.startsWith('authentication:')) return { ...outcome, stop: 'auth' };
     return outcome;
   }
 
-  /** Lands a task's branch on the milestone branch through the serialized queue. */
-  private mergeTask(
+  /** Merges a task branch into the milestone branch (run inside the queue). */
+  private async mergeBranch(
     task: TaskSpec,
-    worktree: { slot: string | null; keepAt: string },
     branch: string,
     attempt: number,
-  ): Promise<TaskResult> {
-    return this.queue.run(async () => {
-      const { repoRoot } = this.options;
-      this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
-      const message = `Merge task ${task.id}: ${task.title}\n\n${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.task]: task.id })}\n`;
-      const merged = await mergeInto(repoRoot, {
-        target: this.branch,
-        source: `refs/heads/${branch}`,
-        message,
-      });
-      if (!merged.merged) {
-        // The worktree stays, on the task's branch, where the report tells a person to resolve it.
-        if (worktree.slot) await this.pool.retire(worktree.slot, worktree.keepAt);
-        const conflict: ConflictReport = {
-          taskId: task.id,
-          files: merged.conflicts,
-          branch,
-          worktree: worktree.keepAt,
-        };
-        this.record(
-          {
-            type: 'outcome',
-            step: 'merge',
-            taskId: task.id,
-            ok: false,
-            detail: { conflicts: merged.conflicts },
-          },
-          {
-            type: 'task_status',
-            taskId: task.id,
-            status: 'conflicted',
-            reason: `merge conflict in ${merged.conflicts.join(', ')}`,
-          },
-        );
-        this.result.conflicted.push(conflict);
-        return { outcome: 'conflicted', conflict };
-      }
-      this.record(
-        { type: 'task_merged', taskId: task.id, commit: merged.commit },
-        { type: 'task_status', taskId: task.id, status: 'succeeded', attempt },
-        { type: 'outcome', step: 'merge', taskId: task.id, ok: true },
-      );
-      if (worktree.slot) await this.pool.release(worktree.slot);
-      else {
-        await removeWorktree(repoRoot, worktree.keepAt);
-        await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
-      }
-      return { outcome: 'succeeded' };
+  ): Promise<{ commit: string } | { conflicts: string[] }> {
+    this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
+    const message = `Merge task ${task.id}: ${task.title}\n\n${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.task]: task.id })}\n`;
+    const merged = await mergeInto(this.options.repoRoot, {
+      target: this.branch,
+      source: `refs/heads/${branch}`,
+      message,
     });
+    if (merged.merged) return { commit: merged.commit };
+    this.record({
+      type: 'outcome',
+      step: 'merge',
+      taskId: task.id,
+      ok: false,
+      detail: { conflicts: merged.conflicts },
+    });
+    return { conflicts: merged.conflicts };
   }
 
-  /** Direct style: tasks one at a time in dependency order, in one detached worktree. */
-  private async runDirect(tasks: TaskSpec[]): Promise<void> {
-    const scheduler = this.scheduleFor(tasks, 1);
-    const byId = new Map(tasks.map((t) => [t.id, t]));
-    while (scheduler.hasTasks() && !this.signal.aborted) {
-      const [id] = scheduler.next();
-      if (!id) break;
-      const outcome = await this.runDirectTask(byId.get(id)!);
-      this.recordSkipped(scheduler.complete(id, outcome).skipped, id);
-    }
+  private recordLanded(task: TaskSpec, commit: string, attempt: number): void {
+    this.record(
+      { type: 'task_merged', taskId: task.id, commit },
+      { type: 'task_status', taskId: task.id, status: 'succeeded', attempt },
+      { type: 'outcome', step: 'merge', taskId: task.id, ok: true },
+    );
   }
 
-  private async runDirectTask(task: TaskSpec): Promise<TaskOutcome> {
-    const { repoRoot } = this.options;
-    const previous = this.state().tasks[task.id]!;
-    const resolved = await this.resolvedConflict(task);
-    if (resolved) return (await resolved).outcome;
-    const { name, adapter } = this.agentFor(task);
-    const limits = this.limits(task);
-    for (let attempt = previous.attempts + 1; ; attempt++) {
-      const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
-      const head = (await revParse(repoRoot, `refs/heads/${this.branch}`))!;
-      this.record({ type: 'task_status', taskId: task.id, status: 'running', attempt, agent: name });
-      this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { head } });
-      // Released at once: direct mode holds one slot, reused by every task in turn.
-      const slot = await this.pool.acquire(null, head, {
-        logFile: log,
-        signal: this.signal,
-        timeoutMs: limits.timeoutMs,
-      });
-      await this.pool.release(slot.path);
-      const outcome: AttemptOutcome = slot.setupError
-        ? setupFailure(slot.setupError, this.signal.aborted)
-        : await this.attempt(task, adapter, attempt, slot.path, log, limits);
-      if (outcome.ok && outcome.commit) {
-        // The commit's parent is the branch head: landing is a fast-forward, guarded by CAS.
+  private markConflicted(task: TaskSpec, branch: string, worktree: string, files: string[]): TaskResult {
+    this.record({
+      type: 'task_status',
+      taskId: task.id,
+      status: 'conflicted',
+      reason: `merge conflict in ${files.join(', ')}`,
+    });
+    const conflict: ConflictReport = { taskId: task.id, files, branch, worktree };
+    this.result.conflicted.push(conflict);
+    return { outcome: 'conflicted', conflict };
+  }
+
+  /**
+   * Parallel landing: the merge queue; on a conflict the resolver agent (when configured) gets
+   * one try in the task's worktree; if the conflict stands, the worktree is kept for a person.
+   */
+  private async landParallel(
+    task: TaskSpec,
+    slot: string,
+    branch: string,
+    attempt: number,
+    limits: { timeoutMs: number; verify: string | undefined },
+  ): Promise<TaskResult> {
+    let merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt));
+    const resolver = this.options.config.resolver.agent;
+    if ('conflicts' in merged && resolver && this.dispatching()) {
+      const adapter = this.options.adapters.get(resolver);
+      if (adapter && (this.options.available?.has(resolver) ?? true)) {
+        const conflicts = merged.conflicts;
         this.record({
           type: 'intent',
-          step: 'merge',
+          step: 'resolve',
           taskId: task.id,
-          detail: { commit: outcome.commit, attempt },
+          detail: { agent: resolver, files: conflicts },
         });
-        if (!(await updateRefCas(repoRoot, this.branch, outcome.commit, head))) {
-          throw new ExitError(
-            'MILESTONE_BRANCH_MOVED',
-            `${this.branch} moved during the run; another writer is active`,
-          );
+        const resolution = await resolveConflict({
+          worktree: slot,
+          milestoneId: this.id,
+          milestoneBranch: this.branch,
+          task,
+          files: conflicts,
+          verify: limits.verify,
+          adapter,
+          attempt,
+          logFile: attemptLogPath(this.options.storeDir, this.id, task.id, attempt).replace(
+            /\.log$/,
+            '-resolve.log',
+          ),
+          timeoutMs: limits.timeoutMs,
+          graceMs: this.options.graceMs ?? 5000,
+          signal: AbortSignal.any([this.signal, this.stopRunning.signal]),
+          onAgentEvent: (event) => {
+            if (event.type === 'progress')
+              this.options.reporter.onLive?.({
+                type: 'agent_progress',
+                taskId: task.id,
+                message: `resolver: ${event.message}`,
+              });
+          },
+        });
+        if (
+          resolution.usage.inputTokens !== null ||
+          resolution.usage.costUsd !== null ||
+          resolution.usage.outputTokens !== null
+        ) {
+          this.record({ type: 'task_usage', taskId: task.id, attempt, usage: resolution.usage });
         }
-        this.record(
-          { type: 'task_merged', taskId: task.id, commit: outcome.commit },
-          { type: 'task_status', taskId: task.id, status: 'succeeded', attempt },
-          { type: 'outcome', step: 'merge', taskId: task.id, ok: true },
-        );
-        return 'succeeded';
-      }
-      if (outcome.canceled || this.signal.aborted) {
-        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: 'interrupted' });
-        return 'canceled';
-      }
-      if (outcome.retryable && attempt <= limits.retries) {
-        const delay = this.retryDelay(attempt);
         this.record({
-          type: 'task_status',
+          type: 'outcome',
+          step: 'resolve',
           taskId: task.id,
-          status: 'ready',
-          reason: `attempt ${attempt} failed (${outcome.reason}); retrying in ${Math.round(delay / 100) / 10}s`,
+          ok: resolution.ok,
+          detail: { agent: resolver, files: conflicts, reason: resolution.reason },
         });
-        await sleep(delay, undefined, { signal: this.signal }).catch(() => undefined);
-        continue;
+        if (resolution.ok) merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt));
+        else
+          this.options.reporter.onLive?.({
+            type: 'note',
+            level: 'warn',
+            message: `${task.id}: the resolver could not resolve the conflict: ${resolution.reason}`,
+          });
       }
-      const reason = outcome.reason ?? 'failed';
-      this.record({
-        type: 'task_status',
-        taskId: task.id,
-        status: 'failed',
-        reason: `${reason} (log: ${log})`,
-      });
-      this.result.failed.push({ taskId: task.id, reason, log });
-      return 'failed';
     }
+    if ('conflicts' in merged) {
+      // The worktree stays, on the task's branch, where the report tells a person to resolve it.
+      const keepAt = taskWorktreePath(this.options.worktreeRoot, this.options.repoRoot, this.id, task.id);
+      await this.pool.retire(slot, keepAt);
+      return this.markConflicted(task, branch, keepAt, merged.conflicts);
+    }
+    this.recordLanded(task, merged.commit, attempt);
+    await this.pool.release(slot);
+    return { outcome: 'succeeded' };
+  }
+
+  /** Direct landing: the task's commit sits on the branch head, so it is a fast-forward (CAS). */
+  private async landDirect(
+    task: TaskSpec,
+    commit: string,
+    head: string,
+    attempt: number,
+  ): Promise<TaskResult> {
+    this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { commit, attempt } });
+    if (!(await updateRefCas(this.options.repoRoot, this.branch, commit, head))) {
+      throw new ExitError(
+        'MILESTONE_BRANCH_MOVED',
+        `${this.branch} moved during the run; another writer is active`,
+      );
+    }
+    this.recordLanded(task, commit, attempt);
+    return { outcome: 'succeeded' };
   }
 
   /** The phase commit: the phase's record under `.milestones/<id>/`, with a phase trailer. */

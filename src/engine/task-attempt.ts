@@ -19,6 +19,8 @@ export interface AttemptRequest {
   logFile: string;
   adapter: AgentAdapter;
   signal: AbortSignal;
+  /** Passed to agents that enforce a spending cap themselves (Claude `--max-budget-usd`). */
+  maxBudgetUsd?: number;
   /** Agent events as they arrive (progress, usage, the process id). */
   onAgentEvent: (event: AgentEvent) => void;
 }
@@ -35,6 +37,8 @@ export interface AttemptOutcome {
   usage: Usage;
   /** The task's commit in its worktree (always made on success, empty if nothing changed). */
   commit: string | null;
+  /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
+  stop?: 'budget' | 'auth';
   durationMs: number;
 }
 
@@ -66,6 +70,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       logFile: request.logFile,
       timeoutMs: request.timeoutMs,
       graceMs: request.graceMs,
+      ...(request.maxBudgetUsd !== undefined && { maxBudgetUsd: request.maxBudgetUsd }),
     },
     request.signal,
   )) {

@@ -24,6 +24,8 @@ export async function checkTransition(input: {
   disabled: Set<string>;
   phases: Phase[];
   agentOverride: string | undefined;
+  /** Config `fallback`: an unavailable agent is fine when one of its fallbacks is available. */
+  fallback?: Record<string, string[]>;
 }): Promise<TransitionCheck> {
   const { state } = input;
   const dir = join(input.milestonesDir, state.id, 'planning');
@@ -57,18 +59,31 @@ export async function checkTransition(input: {
       });
       continue;
     }
-    let probe = probes.get(name);
-    if (!probe) {
-      probe = await adapter.probe();
-      probes.set(name, probe);
-    }
+    const probeOf = async (agent: string) => {
+      let probe = probes.get(agent);
+      if (!probe) {
+        probe = (await input.adapters.get(agent)?.probe()) ?? { available: false, reason: 'not configured' };
+        probes.set(agent, probe);
+      }
+      return probe;
+    };
+    const probe = await probeOf(name);
+    let fallback: string | undefined;
     if (!probe.available) {
+      for (const other of input.fallback?.[name] ?? []) {
+        if (input.adapters.has(other) && (await probeOf(other)).available) {
+          fallback = other;
+          break;
+        }
+      }
+    }
+    if (!probe.available && !fallback) {
       problems.push({
         code: 'MILESTONE_AGENT_UNAVAILABLE',
         message: `task ${task.id}: agent "${name}" is not available: ${probe.reason ?? 'unknown reason'}`,
         location: field,
       });
-    } else if (name === 'shell' && !task.run) {
+    } else if ((fallback ?? name) === 'shell' && !task.run) {
       problems.push({
         code: 'MILESTONE_TASK_NOT_EXECUTABLE',
         message: `task ${task.id} has no \`run\` command for the shell agent (give it one, or an agent that reads \`prompt\`)`,

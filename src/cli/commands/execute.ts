@@ -1,5 +1,6 @@
 import { cpus, freemem, homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import type { AgentAdapter, ProbeResult } from '../../agents/adapter.js';
 import { resolveAgents } from '../../agents/registry.js';
 import type { Config } from '../../config/config.js';
 import { analyzeGraph } from '../../core/analysis.js';
@@ -14,6 +15,7 @@ import type { Decision, History } from '../../decision/mode.js';
 import { decideMode } from '../../decision/mode.js';
 import type { ConcurrencyChoice } from '../../decision/resources.js';
 import { chooseConcurrency } from '../../decision/resources.js';
+import { formatSpend, sumUsage } from '../../engine/budget.js';
 import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
 import { checkTransition } from '../../engine/transition.js';
@@ -45,6 +47,12 @@ export interface ExecuteOptions {
   reporter?: Reporter;
   /** Environment for locating the state directory; defaults to `process.env`. */
   env?: Record<string, string | undefined>;
+  /** Milestone budget (overrides config `budget.milestone`). */
+  maxCostUsd?: number | undefined;
+  maxTokens?: number | undefined;
+  /** Per-task budget (overrides config `budget.task`). */
+  taskMaxCostUsd?: number | undefined;
+  taskMaxTokens?: number | undefined;
   /** Test knobs: shorter retry backoff and kill grace. */
   retryBaseMs?: number;
   graceMs?: number;
@@ -246,6 +254,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       disabled,
       phases,
       agentOverride: options.agent,
+      fallback: workspace.config.fallback,
     });
     const available = [...transition.probes.values()].filter((p) => p.available).length;
     const mode = chooseMode(options.mode, state, {
@@ -328,6 +337,18 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         signal,
         me: { pid: process.pid, host: hostname() },
         isAlive: isPidAlive,
+        available: await availableAgents(adapters, transition.probes, workspace.config),
+        budget: {
+          task: {
+            costUsd: options.taskMaxCostUsd ?? workspace.config.budget.task.costUsd,
+            tokens: options.taskMaxTokens ?? workspace.config.budget.task.tokens,
+          },
+          milestone: {
+            costUsd: options.maxCostUsd ?? workspace.config.budget.milestone.costUsd,
+            tokens: options.maxTokens ?? workspace.config.budget.milestone.tokens,
+          },
+          onExceed: workspace.config.budget.onExceed,
+        },
         ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
       });
@@ -342,6 +363,13 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         'MILESTONE_INTERRUPTED',
         `interrupted: state saved; run \`milestone execute ${state.id}\` to resume`,
         EXIT.interrupted,
+      );
+    }
+    if (result.halted) {
+      const spent = sumUsage(Object.values(final.tasks).map((t) => t.usage));
+      throw new ExitError(
+        result.halted.code,
+        `milestone ${state.id} stopped: ${result.halted.message}\nspent so far: ${formatSpend(spent)}\n${failureReport(state.id, final.branch, result)}`,
       );
     }
     if (result.status === 'failed') {
@@ -360,4 +388,23 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       options.io.err(`${summary}\nnext: milestone status ${state.id}   |   milestone finish ${state.id}`);
     return result;
   });
+}
+
+/** Agents that can run here: the transition's probes, plus fallbacks and the resolver. */
+async function availableAgents(
+  adapters: Map<string, AgentAdapter>,
+  probes: Map<string, ProbeResult>,
+  config: Config,
+): Promise<Set<string>> {
+  const names = new Set([
+    ...probes.keys(),
+    ...Object.values(config.fallback).flat(),
+    ...(config.resolver.agent ? [config.resolver.agent] : []),
+  ]);
+  const available = new Set<string>();
+  for (const name of names) {
+    const probe = probes.get(name) ?? (await adapters.get(name)?.probe());
+    if (probe?.available) available.add(name);
+  }
+  return available;
 }
