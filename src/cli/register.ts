@@ -32,18 +32,35 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('plan')
     .description(
-      'plan a milestone from a plan file (YAML/JSON, Kiro or spec-kit tasks.md, Task Master tasks.json)',
+      'plan a milestone from a plan file (YAML/JSON, Kiro or spec-kit tasks.md, Task Master tasks.json),\n' +
+        'or, given only a title, have a planner agent (claude, codex, gemini; read-only) write the plan',
     )
     .argument('[title]', 'milestone title (required unless the plan file gives one)')
     .option('--from <file>', 'plan file to import')
     .option('--id <id>', 'milestone id (default: the plan id, else a slug of the title)')
     .addOption(new Option('--mode <mode>', 'preferred execution mode').choices(['auto', ...MODES]))
     .option('--agent <name>', 'default agent for tasks that name none')
+    .option('--planner <name>', 'without --from: the planner agent (default: config, else first available)')
+    .option(
+      '--max-attempts <n>',
+      'without --from: planner attempts before giving up (default 3)',
+      positiveInt,
+    )
+    .option('--description <text>', 'without --from: what the milestone is about, for the planner')
     .option('--json', 'print the stored plan and its analysis as JSON')
     .action(
       async (
         title: string | undefined,
-        opts: { from?: string; id?: string; mode?: string; agent?: string; json?: boolean },
+        opts: {
+          from?: string;
+          id?: string;
+          mode?: string;
+          agent?: string;
+          planner?: string;
+          maxAttempts?: number;
+          description?: string;
+          json?: boolean;
+        },
       ) => {
         const { plan } = await import('./commands/plan.js');
         await plan({
@@ -54,6 +71,9 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           id: opts.id,
           mode: opts.mode,
           agent: opts.agent,
+          planner: opts.planner,
+          maxAttempts: opts.maxAttempts,
+          description: opts.description,
           json: opts.json ?? false,
         });
       },

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { MilestoneState } from '../core/projection.js';
 import type { Phase } from '../core/types.js';
 import { PHASES } from '../core/types.js';
@@ -38,7 +40,17 @@ export async function phaseRecordFiles(
       };
     });
   const record = { milestone: state.id, title: state.title, phase, tasks, deliverables };
+  // The planning artifacts travel with the record, as CONTRACT.md says phase commits carry them.
+  const planningDir = join(repoRoot, dir, 'planning');
+  const planning = existsSync(planningDir)
+    ? Object.fromEntries(
+        readdirSync(planningDir)
+          .filter((name) => name.endsWith('.json'))
+          .map((name) => [`${dir}/planning/${name}`, readFileSync(join(planningDir, name), 'utf8')]),
+      )
+    : {};
   return {
+    ...planning,
     [`${dir}/plan.json`]: `${JSON.stringify(state.plan, null, 2)}\n`,
     [`${dir}/milestone.yaml`]: planToYaml(state.plan),
     [`${dir}/phases/${phase}.json`]: `${JSON.stringify(record, null, 2)}\n`,

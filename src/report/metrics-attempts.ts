@@ -112,7 +112,8 @@ export function readAttempts(events: readonly StoredEvent[]): AttemptLog {
           usage: UNKNOWN,
         };
         attempts.push(record);
-        byTask.set(event.taskId, [...(byTask.get(event.taskId) ?? []), record]);
+        if (byTask.has(event.taskId)) byTask.get(event.taskId)!.push(record);
+        else byTask.set(event.taskId, [record]);
         open.set(event.taskId, record);
       } else if (current) {
         if (event.status === 'pending') close(current, 'interrupted', null);

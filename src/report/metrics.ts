@@ -149,16 +149,21 @@ function taskMetrics(state: MilestoneState, spec: TaskSpec, log: AttemptRecord[]
 }
 
 function runMetrics(mode: Mode | null, attempts: AttemptRecord[]): RunMetrics {
-  const starts = attempts.map((a) => Date.parse(a.startedAt));
-  const ends = attempts.filter((a) => a.endedAt !== null).map((a) => Date.parse(a.endedAt!));
-  const busyMs = attempts.reduce((sum, a) => sum + (a.durationMs ?? 0), 0);
-  const start = Math.min(...starts);
-  const wallMs = ends.length ? Math.max(0, Math.max(...ends) - start) : null;
+  // Loops, not Math.min(...spread): a large plan's attempts would overflow the argument limit.
+  let start = Number.POSITIVE_INFINITY;
+  let end: number | null = null;
+  let busyMs = 0;
+  for (const a of attempts) {
+    start = Math.min(start, Date.parse(a.startedAt));
+    if (a.endedAt !== null) end = Math.max(end ?? 0, Date.parse(a.endedAt));
+    busyMs += a.durationMs ?? 0;
+  }
+  const wallMs = end === null ? null : Math.max(0, end - start);
   return {
     mode,
     attempts: attempts.length,
     startedAt: new Date(start).toISOString(),
-    endedAt: ends.length ? new Date(Math.max(...ends)).toISOString() : null,
+    endedAt: end === null ? null : new Date(end).toISOString(),
     wallMs,
     busyMs,
     parallelism: ratio(busyMs, wallMs),
@@ -173,7 +178,11 @@ function runMetrics(mode: Mode | null, attempts: AttemptRecord[]): RunMetrics {
 export function milestoneMetrics(state: MilestoneState, events: readonly StoredEvent[]): MilestoneMetrics {
   const { attempts, sessions } = readAttempts(events);
   const byTask = new Map<string, AttemptRecord[]>();
-  for (const a of attempts) byTask.set(a.taskId, [...(byTask.get(a.taskId) ?? []), a]);
+  for (const a of attempts) {
+    const list = byTask.get(a.taskId);
+    if (list) list.push(a);
+    else byTask.set(a.taskId, [a]);
+  }
   const tasks = state.plan.tasks.map((spec) => taskMetrics(state, spec, byTask.get(spec.id) ?? []));
   const runs = sessions
     .map((session, index) => ({ session, attempts: attempts.filter((a) => a.session === index) }))

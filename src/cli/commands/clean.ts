@@ -56,8 +56,8 @@ export async function clean(options: CleanOptions): Promise<{ worktrees: string[
       for (const branch of stdout.split('\n').filter(Boolean)) {
         const taskId = branch.slice(`${state.branch}.tasks/`.length);
         const task = state.tasks[taskId];
+        // A conflicted task's branch holds work a person is resolving; any other is disposable.
         if (task && !task.merged && task.status === 'conflicted') continue;
-        if (task && !task.merged && holder) continue;
         removed.branches.push(branch);
         if (!options.dryRun) await gitExec(workspace.root, ['branch', '-D', '-q', branch]);
       }

@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ExitError, UsageError } from '../../errors.js';
 import {
@@ -66,7 +68,8 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
     const target = assertBranchName(options.into ?? state.base, '--into');
     if (!(await revParse(root, `refs/heads/${target}`)))
       throw new UsageError('MILESTONE_BAD_TARGET', `branch "${target}" does not exist`);
-    if (await isDirty(root)) {
+    const tracked = await gitExec(root, ['status', '--porcelain', '--untracked-files=no']);
+    if (tracked.stdout.trim()) {
       throw new UsageError(
         'MILESTONE_DIRTY',
         `the working tree of ${root} has uncommitted changes; commit or stash them before finishing`,
@@ -106,6 +109,7 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
     }
     let commit: string;
     if ((await currentBranch(root)) === target) {
+      await dropRecordCopies(root, state.id, state.branch);
       // The target is checked out: merge through the working tree so it stays in step.
       const merged = await gitExec(
         root,
@@ -142,4 +146,30 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
     options.io.out(`merged ${state.branch} into ${target} as ${commit.slice(0, 10)}`);
     return { target, commit, pullRequest: null };
   });
+}
+
+/**
+ * `plan` left `.milestones/<id>/` untracked in the working tree; the milestone branch carries the
+ * same files, and git refuses a merge that would overwrite untracked files. Copies identical to
+ * the branch's are removed (git brings them back); a copy that differs stops the finish.
+ */
+async function dropRecordCopies(root: string, id: string, branch: string): Promise<void> {
+  const dir = `.milestones/${id}`;
+  const { stdout } = await gitExec(root, ['ls-files', '-z', '--others', '--exclude-standard', '--', dir]);
+  const untracked = stdout.split('\0').filter(Boolean);
+  const onBranch = new Set(
+    (await gitExec(root, ['ls-tree', '-r', '-z', '--name-only', `refs/heads/${branch}`, '--', dir])).stdout
+      .split('\0')
+      .filter(Boolean),
+  );
+  for (const path of untracked.filter((p) => onBranch.has(p))) {
+    const theirs = (await gitExec(root, ['show', `refs/heads/${branch}:${path}`])).stdout;
+    if (readFileSync(join(root, path), 'utf8') !== theirs) {
+      throw new UsageError(
+        'MILESTONE_DIRTY',
+        `${path} differs from its copy on ${branch}; commit, move or delete it before finishing`,
+      );
+    }
+    rmSync(join(root, path));
+  }
 }

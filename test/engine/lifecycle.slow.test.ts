@@ -1,0 +1,152 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { git } from '../helpers/git-repo.js';
+import type { MilestoneRepo } from '../helpers/milestone-repo.js';
+import { milestoneRepo } from '../helpers/milestone-repo.js';
+
+async function waitFor(
+  repo: MilestoneRepo,
+  id: string,
+  check: (s: ReturnType<MilestoneRepo['status']>) => boolean,
+) {
+  for (let i = 0; i < 200; i++) {
+    if (check(repo.status(id))) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting on ${id}`);
+}
+
+const slowTasks = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    id: `s${i}`,
+    title: `Slow ${i}`,
+    run: `sleep 30 && echo ${i} > s${i}.txt`,
+  }));
+
+describe('interrupting and cancelling', () => {
+  it('SIGINT stops the agents, saves state, exits 130; execute resumes', async () => {
+    const repo = milestoneRepo();
+    repo.plan({
+      version: 1,
+      milestone: 'Interrupt',
+      id: 'interrupt',
+      tasks: [
+        { id: 'quick', title: 'Quick', run: 'echo q > q.txt' },
+        { id: 'slow', title: 'Slow', run: 'sleep 2 && echo s > s.txt', needs: ['quick'] },
+      ],
+    });
+    const child = repo.spawn(['execute', 'interrupt', '--mode', 'agents']);
+    await waitFor(repo, 'interrupt', (s) => s.tasks.find((t) => t.id === 'slow')?.status === 'running');
+    child.kill('SIGINT');
+    const code = await new Promise((resolve) => child.on('exit', resolve));
+    expect(code).toBe(130);
+    expect(child.output().stderr).toContain('interrupted: state saved');
+    const paused = repo.status('interrupt');
+    expect(paused.status).toBe('paused');
+    expect(paused.tasks.map((t) => [t.id, t.status])).toEqual([
+      ['quick', 'succeeded'],
+      ['slow', 'canceled'],
+    ]);
+    const resumed = repo.run(['execute', 'interrupt']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(repo.status('interrupt').status).toBe('completed');
+    expect(repo.leftoverWorktrees()).toEqual([]);
+  });
+
+  it('cancel stops a running milestone, its agents and worktrees', async () => {
+    const repo = milestoneRepo();
+    repo.plan({ version: 1, milestone: 'Cancel', id: 'cancel', tasks: slowTasks(2) });
+    const child = repo.spawn(['execute', 'cancel', '--mode', 'agents', '--concurrency', '2']);
+    await waitFor(repo, 'cancel', (s) => s.tasks.every((t) => t.status === 'running'));
+    const cancelled = repo.run(['cancel', 'cancel']);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    await new Promise((resolve) => child.on('exit', resolve));
+    const status = repo.status('cancel');
+    expect(status.status).toBe('cancelled');
+    expect(status.tasks.every((t) => t.status === 'canceled')).toBe(true);
+    expect(repo.leftoverWorktrees()).toEqual([]);
+    const again = repo.run(['execute', 'cancel']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('was cancelled');
+  });
+});
+
+describe('finish', () => {
+  function completed() {
+    const repo = milestoneRepo();
+    repo.plan({
+      version: 1,
+      milestone: 'Ship',
+      id: 'ship',
+      tasks: [{ id: 'a', title: 'A', run: 'echo a > a.txt' }],
+    });
+    expect(repo.run(['execute', 'ship']).code).toBe(0);
+    return repo;
+  }
+
+  it('refuses an unfinished milestone and a dirty working tree, changing nothing', () => {
+    const repo = milestoneRepo();
+    repo.plan({ version: 1, milestone: 'Early', id: 'early', tasks: [{ id: 'a', title: 'A', run: 'true' }] });
+    expect(repo.run(['finish', 'early']).code).toBe(2);
+
+    const done = completed();
+    const before = git(done.root, 'rev-parse', 'main');
+    writeFileSync(join(done.root, 'README.md'), 'local edit\n');
+    const dirty = done.run(['finish', 'ship']);
+    expect(dirty.code).toBe(2);
+    expect(dirty.stderr).toContain('uncommitted changes');
+    expect(git(done.root, 'rev-parse', 'main')).toBe(before);
+  });
+
+  it('merges the milestone branch into the checked-out base', () => {
+    const repo = completed();
+    const result = repo.run(['finish', 'ship']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(git(repo.root, 'log', '-1', '--format=%s', 'main')).toBe('Merge milestone ship: Ship');
+    expect(existsSync(join(repo.root, 'a.txt'))).toBe(true);
+  });
+
+  it('merges into another branch without checking it out', () => {
+    const repo = completed();
+    git(repo.root, 'branch', 'release');
+    const result = repo.run(['finish', 'ship', '--into', 'release']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(git(repo.root, 'show', 'release:a.txt')).toBe('a');
+    expect(git(repo.root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(existsSync(join(repo.root, 'a.txt'))).toBe(false);
+  });
+
+  it('--pr without the GitHub CLI says so', () => {
+    const repo = completed();
+    const result = repo.run(['finish', 'ship', '--pr']);
+    if (result.code === 0) return; // a machine with gh logged in opened a real PR: nothing to assert here
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/gh|GitHub CLI/);
+  });
+});
+
+describe('clean', () => {
+  it('removes the worktrees and task branches a killed run left behind', async () => {
+    const repo = milestoneRepo();
+    repo.plan({ version: 1, milestone: 'Orphans', id: 'orphans', tasks: slowTasks(2) });
+    const child = repo.spawn(['execute', 'orphans', '--mode', 'agents', '--concurrency', '2']);
+    await waitFor(repo, 'orphans', (s) => s.tasks.every((t) => t.status === 'running'));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    expect(repo.leftoverWorktrees()).toHaveLength(2);
+    expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(3);
+
+    const dry = repo.run(['clean', '--dry-run']);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toContain('would remove worktree');
+    expect(repo.leftoverWorktrees()).toHaveLength(2);
+
+    const cleaned = repo.run(['clean']);
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(repo.leftoverWorktrees()).toEqual([]);
+    expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(1);
+    expect(git(repo.root, 'branch', '--list', 'milestone/orphans.tasks/*')).toBe('');
+  });
+});
