@@ -87,28 +87,18 @@ export const engine: BenchSection = {
     const stateHome = join(root, 'state');
     const cleanup = [root];
     try {
-      const noops = 20;
-      const noopTasks = Array.from({ length: noops }, (_, i) => ({
-        id: `noop-${i}`,
-        title: `no-op ${i}`,
-        run: 'true',
-      }));
-      const sequential = await runMilestone(repo, stateHome, 'overhead', noopTasks, 'agents', 1);
-      rows.push(
-        row(
-          `overhead: ${noops} no-op tasks, one at a time, own worktrees`,
-          sequential,
-          `${(sequential / noops).toFixed(0)} ms per task`,
-        ),
-      );
-      const direct = await runMilestone(repo, stateHome, 'overhead-direct', noopTasks, 'direct', 1);
-      rows.push(
-        row(
-          `overhead: ${noops} no-op tasks, direct mode`,
-          direct,
-          `${(direct / noops).toFixed(0)} ms per task`,
-        ),
-      );
+      // Two sizes: the difference is the steady per-task cost, without the one-off checkout of
+      // the first worktree slot (2,000 files).
+      const noop = (n: number, prefix: string) =>
+        Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, title: `no-op ${i}`, run: 'true' }));
+      const small = await runMilestone(repo, stateHome, 'overhead-10', noop(10, 'a'), 'agents', 1);
+      const large = await runMilestone(repo, stateHome, 'overhead-30', noop(30, 'b'), 'agents', 1);
+      const marginal = (large - small) / 20;
+      rows.push(row('overhead: 10 no-op tasks, own worktree branch each', small, `${(small / 10).toFixed(0)} ms per task`));
+      rows.push(row('overhead: 30 no-op tasks, own worktree branch each', large, `${(large / 30).toFixed(0)} ms per task`));
+      rows.push(row('overhead per task, steady (30 - 10) / 20', marginal, `first slot checkout ~${(small - 10 * marginal).toFixed(0)} ms once`));
+      const direct = await runMilestone(repo, stateHome, 'overhead-direct', noop(30, 'c'), 'direct', 1);
+      rows.push(row('overhead: 30 no-op tasks, direct mode', direct, `${(direct / 30).toFixed(0)} ms per task`));
 
       const next = random(42);
       const concurrency = 4;
@@ -129,11 +119,11 @@ export const engine: BenchSection = {
       const path = criticalPath(tasks).length;
       const boundSpeedup = work / Math.max(path, work / concurrency);
       // A small repository: this step measures scheduling, not checkout speed (measured above).
-      const small = repository(20);
-      cleanup.push(small.root);
-      const directMs = await runMilestone(small.repo, stateHome, 'speed-direct', tasks, 'direct', 1);
+      const tiny = repository(20);
+      cleanup.push(tiny.root);
+      const directMs = await runMilestone(tiny.repo, stateHome, 'speed-direct', tasks, 'direct', 1);
       const agentsMs = await runMilestone(
-        small.repo,
+        tiny.repo,
         stateHome,
         'speed-agents',
         tasks,

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { GraphAnalysis } from '../../core/analysis.js';
 import { analyzeGraph } from '../../core/analysis.js';
 import type { Usage } from '../../core/events.js';
@@ -139,7 +139,7 @@ async function storePlan(
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
   writeFileAtomic(join(dir, 'milestone.yaml'), planToYaml(planned));
-  const planner = generated ? recordPlanner(dir, generated) : undefined;
+  const planner = generated ? recordPlanner(workspace, dir, generated) : undefined;
   // The four analyses are independent of each other and offline; their artifacts are what
   // `execute` checks before it starts (the planning-to-execution transition).
   const planning = await runPlanningAnalyses(planned, await gatherRepoFacts(workspace.root));
@@ -198,24 +198,32 @@ async function planByAgent(workspace: Workspace, options: PlanOptions): Promise<
     signal: options.signal,
   });
   const tries = `${generated.attempts} attempt${generated.attempts === 1 ? '' : 's'}`;
+  const { inputTokens, outputTokens, costUsd } = generated.usage;
+  const tokens =
+    inputTokens === null && outputTokens === null ? null : (inputTokens ?? 0) + (outputTokens ?? 0);
+  const spent = [
+    tokens === null ? 'tokens unknown' : `${tokens} tokens`,
+    costUsd === null ? 'cost unknown' : `$${costUsd.toFixed(2)}`,
+  ].join(', ');
   return storePlan(
     workspace,
     generated.plan,
     options,
-    `planned by ${generated.agent} in ${tries}`,
+    `by ${generated.agent} in ${tries}, ${spent}`,
     generated,
   );
 }
 
 /** Writes a planner's deliverables and `planner.json` into the milestone's folder. */
-function recordPlanner(dir: string, generated: AgentPlanResult): PlannerRecord {
+function recordPlanner(workspace: Workspace, dir: string, generated: AgentPlanResult): PlannerRecord {
   writeDeliverables(dir, generated.deliverables);
   const record: PlannerRecord = {
     agent: generated.agent,
     attempts: generated.attempts,
     usage: generated.usage,
     deliverables: generated.deliverables.map((d) => d.path),
-    logs: generated.logFiles,
+    // planner.json is committed: paths relative to the repository, not to this machine.
+    logs: generated.logFiles.map((file) => relative(workspace.root, file)),
   };
   writeFileAtomic(join(dir, 'planner.json'), `${JSON.stringify(record, null, 2)}\n`);
   return record;
