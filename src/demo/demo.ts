@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { main } from '../cli/main.js';
 import { demoPlan, demoProject } from './demo-plan.js';
@@ -47,12 +48,13 @@ async function demo(): Promise<number> {
     '4',
   ]);
   await step('true progress, from merged work', ['status', 'stats']);
+  const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   process.stdout.write(
     `\nWhere to look:\n` +
       `  cd ${repo}\n` +
       `  git log --graph --oneline milestone/stats     # task merges and phase commits\n` +
       `  git show milestone/stats:src/stats/index.js     # the code the tasks wrote\n` +
-      `  npx milestone show stats                        # plan, critical path, tasks\n` +
+      `  node ${cli} show stats   # plan, critical path, tasks\n` +
       `  ls ${join(repo, '.milestones', '.local', 'logs', 'stats')}   # one log per task attempt\n` +
       `Your main branch is untouched; \`milestone finish stats\` would merge the milestone into it.\n`,
   );
