@@ -94,11 +94,31 @@ export const engine: BenchSection = {
       const small = await runMilestone(repo, stateHome, 'overhead-10', noop(10, 'a'), 'agents', 1);
       const large = await runMilestone(repo, stateHome, 'overhead-30', noop(30, 'b'), 'agents', 1);
       const marginal = (large - small) / 20;
-      rows.push(row('overhead: 10 no-op tasks, own worktree branch each', small, `${(small / 10).toFixed(0)} ms per task`));
-      rows.push(row('overhead: 30 no-op tasks, own worktree branch each', large, `${(large / 30).toFixed(0)} ms per task`));
-      rows.push(row('overhead per task, steady (30 - 10) / 20', marginal, `first slot checkout ~${(small - 10 * marginal).toFixed(0)} ms once`));
+      rows.push(
+        row(
+          'overhead: 10 no-op tasks, own worktree branch each',
+          small,
+          `${(small / 10).toFixed(0)} ms per task`,
+        ),
+      );
+      rows.push(
+        row(
+          'overhead: 30 no-op tasks, own worktree branch each',
+          large,
+          `${(large / 30).toFixed(0)} ms per task`,
+        ),
+      );
+      rows.push(
+        row(
+          'overhead per task, steady (30 - 10) / 20',
+          marginal,
+          `first slot checkout ~${(small - 10 * marginal).toFixed(0)} ms once`,
+        ),
+      );
       const direct = await runMilestone(repo, stateHome, 'overhead-direct', noop(30, 'c'), 'direct', 1);
-      rows.push(row('overhead: 30 no-op tasks, direct mode', direct, `${(direct / 30).toFixed(0)} ms per task`));
+      rows.push(
+        row('overhead: 30 no-op tasks, direct mode', direct, `${(direct / 30).toFixed(0)} ms per task`),
+      );
 
       const next = random(42);
       const concurrency = 4;
@@ -122,14 +142,7 @@ export const engine: BenchSection = {
       const tiny = repository(20);
       cleanup.push(tiny.root);
       const directMs = await runMilestone(tiny.repo, stateHome, 'speed-direct', tasks, 'direct', 1);
-      const agentsMs = await runMilestone(
-        tiny.repo,
-        stateHome,
-        'speed-agents',
-        tasks,
-        'agents',
-        concurrency,
-      );
+      const agentsMs = await runMilestone(tiny.repo, stateHome, 'speed-agents', tasks, 'agents', concurrency);
       const speedup = directMs / agentsMs;
       rows.push(
         row(
