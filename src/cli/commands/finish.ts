@@ -8,7 +8,6 @@ import {
   currentBranch,
   gitExec,
   identityArgs,
-  isDirty,
   mergeInto,
   revParse,
 } from '../../git/git.js';
