@@ -123,7 +123,7 @@ export const engine: BenchSection = {
       const next = random(42);
       const concurrency = 4;
       const tasks: TaskSpec[] = Array.from({ length: 40 }, (_, i) => {
-        const seconds = Math.round((0.3 + next() * 0.9) * 10) / 10;
+        const seconds = Math.round((1 + next() * 2) * 10) / 10;
         const needs = i >= 8 && next() < 0.5 ? [`t${Math.floor(next() * (i - 1))}`] : [];
         return {
           id: `t${i}`,
@@ -146,13 +146,13 @@ export const engine: BenchSection = {
       const speedup = directMs / agentsMs;
       rows.push(
         row(
-          '40 tasks, simulated work, direct',
+          '40 tasks of 1-3 s (20-file repo), direct',
           directMs,
           `${work.toFixed(1)} s of work, critical path ${path.toFixed(1)} s`,
         ),
       );
       rows.push(
-        row(`40 tasks, simulated work, agents x${concurrency}`, agentsMs, `speedup ${speedup.toFixed(2)}x`),
+        row(`40 tasks of 1-3 s (20-file repo), agents x${concurrency}`, agentsMs, `speedup ${speedup.toFixed(2)}x`),
       );
       rows.push(
         row(

@@ -10,10 +10,12 @@ import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
 import { ExitError, LockedError } from '../errors.js';
 import {
   branchExists,
+  commitTree,
   createBranch,
   deleteBranch,
   gitExec,
   mergeInto,
+  mergeTree,
   removeWorktree,
   revParse,
   updateRefCas,
@@ -139,6 +141,8 @@ class Run {
   /** Usage reported so far by attempts still running (running totals per task). */
   private readonly live = new Map<string, Usage>();
   private readonly costWarned = new Set<string>();
+  /** The milestone branch head as this run last moved it (see `currentHead`). */
+  private head: string | null = null;
   private readonly result: EngineResult = {
     status: 'executing',
     interrupted: false,
@@ -446,7 +450,7 @@ class Run {
     for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
       const { name, adapter } = chain[agent]!;
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
-      const head = (await revParse(repoRoot, `refs/heads/${this.branch}`))!;
+      const head = await this.currentHead();
       this.record({
         type: 'task_status',
         taskId: task.id,
@@ -464,9 +468,10 @@ class Run {
       const outcome: AttemptOutcome = slot.setupError
         ? setupFailure(slot.setupError, this.signal.aborted)
         : await this.attempt(task, adapter, attempt, slot.path, log, limits);
-      if (outcome.ok && branch) return this.landParallel(task, slot.path, branch, attempt, limits);
+      if (outcome.ok && branch)
+        return this.landParallel(task, slot.path, branch, attempt, limits, outcome.commit);
       if (outcome.ok && outcome.commit) {
-        await this.pool.release(slot.path);
+        await this.pool.release(slot.path, { committed: true });
         return this.landDirect(task, outcome.commit, head, attempt);
       }
       await this.pool.release(slot.path, { detach: true });
@@ -630,28 +635,54 @@ class Run {
     return outcome;
   }
 
-  /** Merges a task branch into the milestone branch (run inside the queue). */
+  /** The milestone branch head: cached, since this run's queue is its only writer (CAS guards the rest). */
+  private async currentHead(): Promise<string> {
+    this.head ??= (await revParse(this.options.repoRoot, `refs/heads/${this.branch}`))!;
+    return this.head;
+  }
+
+  /**
+   * Merges a task's commit into the milestone branch (run inside the queue). Fast path: the
+   * cached head, merge-tree, commit-tree, compare-and-swap, three git calls; if another writer
+   * moved the branch, the general `mergeInto` (which re-reads it) takes over.
+   */
   private async mergeBranch(
     task: TaskSpec,
     branch: string,
     attempt: number,
+    source?: string,
   ): Promise<{ commit: string } | { conflicts: string[] }> {
+    const { repoRoot } = this.options;
     this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
     const message = `Merge task ${task.id}: ${task.title}\n\n${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.task]: task.id })}\n`;
-    const merged = await mergeInto(this.options.repoRoot, {
-      target: this.branch,
-      source: `refs/heads/${branch}`,
-      message,
-    });
-    if (merged.merged) return { commit: merged.commit };
-    this.record({
-      type: 'outcome',
-      step: 'merge',
-      taskId: task.id,
-      ok: false,
-      detail: { conflicts: merged.conflicts },
-    });
-    return { conflicts: merged.conflicts };
+    let result: { commit: string } | { conflicts: string[] } | null = null;
+    if (source) {
+      const head = await this.currentHead();
+      const tree = await mergeTree(repoRoot, head, source);
+      if (!tree.clean) result = { conflicts: tree.conflicts };
+      else {
+        const commit = await commitTree(repoRoot, tree.tree, [head, source], message);
+        if (await updateRefCas(repoRoot, this.branch, commit, head)) result = { commit };
+      }
+    }
+    if (!result) {
+      const merged = await mergeInto(repoRoot, {
+        target: this.branch,
+        source: `refs/heads/${branch}`,
+        message,
+      });
+      result = merged.merged ? { commit: merged.commit } : { conflicts: merged.conflicts };
+    }
+    if ('commit' in result) this.head = result.commit;
+    else
+      this.record({
+        type: 'outcome',
+        step: 'merge',
+        taskId: task.id,
+        ok: false,
+        detail: { conflicts: result.conflicts },
+      });
+    return result;
   }
 
   private recordLanded(task: TaskSpec, commit: string, attempt: number): void {
@@ -684,8 +715,9 @@ class Run {
     branch: string,
     attempt: number,
     limits: { timeoutMs: number; verify: string | undefined },
+    commit: string | null,
   ): Promise<TaskResult> {
-    let merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt));
+    let merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt, commit ?? undefined));
     const resolver = this.options.config.resolver.agent;
     if ('conflicts' in merged && resolver && this.dispatching()) {
       const adapter = this.options.adapters.get(resolver);
@@ -752,7 +784,7 @@ class Run {
       return this.markConflicted(task, branch, keepAt, merged.conflicts);
     }
     this.recordLanded(task, merged.commit, attempt);
-    await this.pool.release(slot);
+    await this.pool.release(slot, { committed: true });
     return { outcome: 'succeeded' };
   }
 
@@ -770,6 +802,7 @@ class Run {
         `${this.branch} moved during the run; another writer is active`,
       );
     }
+    this.head = commit;
     this.recordLanded(task, commit, attempt);
     return { outcome: 'succeeded' };
   }
@@ -792,6 +825,7 @@ class Run {
     this.record({ type: 'intent', step: 'phase_commit', detail: { phase } });
     const files = await phaseRecordFiles(this.options.repoRoot, state, phase);
     const commit = await commitFilesOnto(this.options.repoRoot, this.branch, files, message);
+    this.head = commit;
     this.record({ type: 'phase_committed', phase, commit });
   }
 }

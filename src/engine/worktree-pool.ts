@@ -15,6 +15,8 @@ import { prepareWorktree } from './worktrees.js';
 export class WorktreePool {
   private readonly free: string[] = [];
   private readonly all = new Set<string>();
+  /** Slots whose last task committed all its changes: no untracked file is left in them. */
+  private readonly clean = new Set<string>();
   private readonly dir: string;
   /**
    * Worktree administration (add, move, remove, prune) one at a time: a `prune` running while
@@ -57,8 +59,10 @@ export class WorktreePool {
     }
     const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
     await gitExec(path, ['checkout', '--quiet', '--force', ...target]);
-    // -ff: also nested repositories; ignored files (dependencies from setup) are kept.
-    await gitExec(path, ['clean', '-ffdq']);
+    // -ff: also nested repositories; ignored files (dependencies from setup) are kept. A slot whose
+    // last task committed everything (`add -A`) has nothing untracked left to clean.
+    if (!this.clean.has(path)) await gitExec(path, ['clean', '-ffdq']);
+    this.clean.delete(path);
     const setupError = await prepareWorktree(
       this.repoRoot,
       path,
@@ -73,9 +77,10 @@ export class WorktreePool {
    * deleted, and a retry may check it out in another slot); landed branches are deleted in one
    * batch at the end of the run instead, saving two git calls per task.
    */
-  async release(path: string, options: { detach?: boolean } = {}): Promise<void> {
+  async release(path: string, options: { detach?: boolean; committed?: boolean } = {}): Promise<void> {
     if (options.detach)
       await gitExec(path, ['checkout', '--quiet', '--detach'], { allowExitCodes: [1, 128] });
+    if (options.committed) this.clean.add(path);
     this.free.push(path);
   }
 
