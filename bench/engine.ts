@@ -152,7 +152,11 @@ export const engine: BenchSection = {
         ),
       );
       rows.push(
-        row(`40 tasks of 1-3 s (20-file repo), agents x${concurrency}`, agentsMs, `speedup ${speedup.toFixed(2)}x`),
+        row(
+          `40 tasks of 1-3 s (20-file repo), agents x${concurrency}`,
+          agentsMs,
+          `speedup ${speedup.toFixed(2)}x`,
+        ),
       );
       rows.push(
         row(

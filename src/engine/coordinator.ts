@@ -807,7 +807,27 @@ class Run {
     return { outcome: 'succeeded' };
   }
 
-  /** The phase commit: the phase's record under `.milestones/<id>/`, with a phase trailer. */
+  /**
+   * Where a phase's work starts on the milestone branch: the previous phase commit, else the
+   * base commit the branch was cut from (commit strategy `phase` squashes everything after it).
+   */
+  private async phaseStart(state: MilestoneState, phase: Phase): Promise<string> {
+    const earlier = PHASES.slice(0, PHASES.indexOf(phase)).reverse();
+    const previous = earlier.map((p) => state.phaseCommits[p]).find(Boolean);
+    if (previous) return previous;
+    const { stdout } = await gitExec(this.options.repoRoot, [
+      'merge-base',
+      `refs/heads/${state.base}`,
+      `refs/heads/${this.branch}`,
+    ]);
+    return stdout.trim();
+  }
+
+  /**
+   * The phase commit: the phase's record under `.milestones/<id>/`, with a phase trailer. With
+   * commit strategy `phase` it is also the squash of the phase's task commits: the branch moves
+   * (compare-and-swap) from the last task merge to one commit on top of the previous phase.
+   */
   private async phaseCommit(phase: Phase): Promise<void> {
     const state = this.state();
     if (state.phaseCommits[phase]) return;
@@ -821,10 +841,22 @@ class Run {
     const subject = template.replaceAll('{title}', state.title).replaceAll('{id}', this.id);
     const tasks = state.plan.tasks.filter((t) => t.phase === phase);
     const body = tasks.map((t) => `- ${t.id}: ${t.title}`).join('\n');
-    const message = `${subject}\n\n${body}\n\n${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.phase]: phase })}\n`;
-    this.record({ type: 'intent', step: 'phase_commit', detail: { phase } });
+    const squash = this.options.config.commit.strategy === 'phase';
+    // A squash keeps every task's Task-Id trailer, so landing stays idempotent after it.
+    const trailers = `${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.phase]: phase })}${
+      squash ? `\n${tasks.map((t) => `${TRAILER.task}: ${t.id}`).join('\n')}` : ''
+    }`;
+    const message = `${subject}\n\n${body}\n\n${trailers}\n`;
+    this.record({ type: 'intent', step: 'phase_commit', detail: { phase, squash } });
     const files = await phaseRecordFiles(this.options.repoRoot, state, phase);
-    const commit = await commitFilesOnto(this.options.repoRoot, this.branch, files, message);
+    const parent = squash ? await this.phaseStart(state, phase) : undefined;
+    const commit = await commitFilesOnto(
+      this.options.repoRoot,
+      this.branch,
+      files,
+      message,
+      parent ? { parent } : {},
+    );
     this.head = commit;
     this.record({ type: 'phase_committed', phase, commit });
   }

@@ -60,13 +60,15 @@ export function trailerBlock(trailers: Record<string, string>): string {
 
 /**
  * Commits `files` (path -> content) on top of `branch` without a checkout: a private temporary
- * index, `write-tree`, `commit-tree`, then a compare-and-swap move of the branch.
+ * index, `write-tree`, `commit-tree`, then a compare-and-swap move of the branch. With
+ * `parent`, the new commit's parent is that commit instead of the head (a squash).
  */
 export async function commitFilesOnto(
   cwd: string,
   branch: string,
   files: Record<string, string>,
   message: string,
+  options: { parent?: string } = {},
 ): Promise<string> {
   const head = await revParse(cwd, `refs/heads/${branch}`);
   if (!head) throw new ExitError('MILESTONE_NO_BRANCH', `branch ${branch} does not exist`);
@@ -79,7 +81,9 @@ export async function commitFilesOnto(
       await gitExec(cwd, ['update-index', '--add', '--cacheinfo', `100644,${blob.trim()},${path}`], { env });
     }
     const { stdout: tree } = await gitExec(cwd, ['write-tree'], { env });
-    const sha = await commitTree(cwd, tree.trim(), [head], message);
+    // With `parent`, the head's tree is committed on top of an older commit: the squash of
+    // everything since it (commit strategy `phase`).
+    const sha = await commitTree(cwd, tree.trim(), [options.parent ?? head], message);
     if (!(await updateRefCas(cwd, branch, sha, head))) {
       throw new ExitError(
         'MILESTONE_BRANCH_MOVED',
