@@ -18,6 +18,8 @@ export interface TaskState {
   usage: Usage;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The agent's own session id of the last attempt, for its resume flag (e.g. `claude --resume=<id>`). */
+  sessionId: string | null;
 }
 
 /** One review decision, kept as history. */
@@ -77,6 +79,7 @@ function initialTask(id: string, agent: string): TaskState {
     usage: { inputTokens: null, outputTokens: null, costUsd: null },
     startedAt: null,
     finishedAt: null,
+    sessionId: null,
   };
 }
 
@@ -161,6 +164,12 @@ export function applyEvent(
       break;
     case 'branch_moved':
       next.head = event.head;
+      break;
+    case 'outcome':
+      if (event.step === 'agent_session' && event.taskId && typeof event.detail?.sessionId === 'string') {
+        const sessionId = event.detail.sessionId;
+        withTask(event.taskId, (task) => ({ ...task, sessionId }));
+      }
       break;
     case 'review':
       next.reviews = [

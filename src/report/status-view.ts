@@ -22,6 +22,8 @@ export interface TaskView {
   usage: Usage;
   startedAt: string | null;
   finishedAt: string | null;
+  /** The agent's session id, for resuming it by hand (`claude --resume=<id>` in the task's worktree). */
+  sessionId: string | null;
 }
 
 /** The document `status --json` prints (CONTRACT.md, with additions). */
@@ -76,6 +78,7 @@ export function statusView(state: MilestoneState, config: Config = DEFAULT_CONFI
         usage: task.usage,
         startedAt: task.startedAt,
         finishedAt: task.finishedAt,
+        sessionId: task.sessionId,
       };
     }),
     git: { base: state.base, branch: state.branch, head: state.head },

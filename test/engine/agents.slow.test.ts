@@ -50,6 +50,8 @@ describe('coding agents through the engine (fake claude, codex, gemini on PATH)'
       expect(task.usage.inputTokens).toBeGreaterThan(0);
       expect(task.usage.outputTokens).toBeGreaterThan(0);
       // Claude reports its cost; Codex and Gemini do not: unknown, never zero.
+      // The agent's session id is kept, for its own resume flag.
+      expect((task as unknown as { sessionId: string | null }).sessionId).toEqual(expect.any(String));
       if (agent === 'claude') expect(task.usage.costUsd).toBeGreaterThan(0);
       else expect(task.usage.costUsd).toBeNull();
     }
