@@ -34,6 +34,31 @@ export function measure<T>(
     const used = process.cpuUsage(cpuStart);
     cpu.push((used.user + used.system) / 1000);
   }
+  return summarize(step, times, cpu, describe(value as T));
+}
+
+/** Like {@link measure}, for asynchronous work. */
+export async function measureAsync<T>(
+  step: string,
+  runs: number,
+  work: () => Promise<T>,
+  describe: (value: T) => string,
+): Promise<Measurement> {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let value: T | undefined;
+  for (let run = 0; run < runs; run++) {
+    const cpuStart = process.cpuUsage();
+    const started = performance.now();
+    value = await work();
+    times.push(performance.now() - started);
+    const used = process.cpuUsage(cpuStart);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  return summarize(step, times, cpu, describe(value as T));
+}
+
+function summarize(step: string, times: number[], cpu: number[], result: string): Measurement {
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   return {
     step,
@@ -41,7 +66,7 @@ export function measure<T>(
     minMs: Math.min(...times),
     firstMs: times[0]!,
     cpuMs: median(cpu),
-    result: describe(value as T),
+    result,
   };
 }
 

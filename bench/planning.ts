@@ -13,7 +13,7 @@ import { analyzeScope } from '../src/planning/scope.js';
 import { analyzeStrategy } from '../src/planning/strategy.js';
 import { runPlanningAnalyses } from '../src/planning/unified.js';
 import { generatePlan, seededRandom } from './generate-plan.js';
-import { formatTable, type Measurement } from './measure.js';
+import { formatTable, type Measurement, measureAsync } from './measure.js';
 import type { BenchOptions, BenchSection } from './section.js';
 
 const TASKS = 10_000;
@@ -92,35 +92,6 @@ function benchPlan(): Plan {
   });
   if (!plan) throw new Error(`the generated plan does not validate: ${problems[0]?.message ?? 'no plan'}`);
   return plan;
-}
-
-/** Like measure.ts's `measure`, for asynchronous work. */
-async function measureAsync<T>(
-  step: string,
-  runs: number,
-  work: () => Promise<T>,
-  describe: (value: T) => string,
-): Promise<Measurement> {
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let value: T | undefined;
-  for (let run = 0; run < runs; run++) {
-    const cpuStart = process.cpuUsage();
-    const started = performance.now();
-    value = await work();
-    times.push(performance.now() - started);
-    const used = process.cpuUsage(cpuStart);
-    cpu.push((used.user + used.system) / 1000);
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  return {
-    step,
-    medianMs: median(times),
-    minMs: Math.min(...times),
-    firstMs: times[0]!,
-    cpuMs: median(cpu),
-    result: describe(value as T),
-  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Usage } from '../core/events.js';
 import type { Phase } from '../core/types.js';
+import { addUsage } from '../core/usage.js';
 import type { AgentRequest } from './adapter.js';
 
 /**
@@ -96,12 +97,10 @@ export function parseExecLine(line: string): ExecLine {
 }
 
 /** Adds a usage report to the running total; an unknown (`null`) figure stays unknown until reported. */
-export function addUsage(total: Usage, event: Extract<ExecEvent, { type: 'usage' }>): Usage {
-  const add = (a: number | null, b: number | null | undefined): number | null =>
-    b === null || b === undefined ? a : (a ?? 0) + b;
-  return {
-    inputTokens: add(total.inputTokens, event.inputTokens),
-    outputTokens: add(total.outputTokens, event.outputTokens),
-    costUsd: add(total.costUsd, event.costUsd),
-  };
+export function addUsageEvent(total: Usage, event: Extract<ExecEvent, { type: 'usage' }>): Usage {
+  return addUsage(total, {
+    inputTokens: event.inputTokens ?? null,
+    outputTokens: event.outputTokens ?? null,
+    costUsd: event.costUsd ?? null,
+  });
 }

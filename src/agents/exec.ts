@@ -15,7 +15,7 @@ import {
   UNKNOWN_USAGE,
 } from './agent-process.js';
 import type { ExecEvent } from './exec-protocol.js';
-import { addUsage, execAgentInput, parseExecLine } from './exec-protocol.js';
+import { addUsageEvent, execAgentInput, parseExecLine } from './exec-protocol.js';
 
 /** How to run an `exec` agent: any program that speaks the exec protocol. */
 export interface ExecAdapterOptions {
@@ -123,7 +123,7 @@ function* readLine(text: string, state: ExecRunState): Generator<AgentEvent> {
   if (event.type === 'progress') {
     yield { type: 'progress', message: event.message };
   } else if (event.type === 'usage') {
-    state.usage = addUsage(state.usage, event);
+    state.usage = addUsageEvent(state.usage, event);
     yield { type: 'usage', usage: state.usage };
   } else if (event.type === 'session') {
     state.sessionId = event.sessionId;

@@ -1,5 +1,6 @@
 import type { ReviewDecision, StoredEvent, Usage } from './events.js';
 import type { MilestoneStatus, Mode, Phase, Plan, TaskStatus } from './types.js';
+import { addUsage } from './usage.js';
 
 /** A task's state, folded from the log. */
 export interface TaskState {
@@ -56,15 +57,6 @@ export interface MilestoneState {
   reviews: ReviewRecord[];
   /** Seq of the last folded event. */
   version: number;
-}
-
-function addUsage(a: Usage, b: Usage): Usage {
-  const sum = (x: number | null, y: number | null) => (x === null ? y : y === null ? x : x + y);
-  return {
-    inputTokens: sum(a.inputTokens, b.inputTokens),
-    outputTokens: sum(a.outputTokens, b.outputTokens),
-    costUsd: sum(a.costUsd, b.costUsd),
-  };
 }
 
 function initialTask(id: string, agent: string): TaskState {

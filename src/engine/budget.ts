@@ -1,38 +1,12 @@
 import type { Usage } from '../core/events.js';
+import { formatSpend, tokensOf } from '../core/usage.js';
+
+export { formatSpend, sumUsage } from '../core/usage.js';
 
 /** A spending limit; `null` fields are unlimited. */
 export interface Limit {
   costUsd: number | null;
   tokens: number | null;
-}
-
-/** Tokens of a usage record, `null` when neither count is known. */
-export function tokensOf(usage: Usage): number | null {
-  if (usage.inputTokens === null && usage.outputTokens === null) return null;
-  return (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
-}
-
-/** Sums usage records; a figure stays `null` (unknown) only when no record knows it. */
-export function sumUsage(records: Iterable<Usage>): Usage {
-  const total: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
-  const add = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : a + b);
-  for (const usage of records) {
-    total.inputTokens = add(total.inputTokens, usage.inputTokens);
-    total.outputTokens = add(total.outputTokens, usage.outputTokens);
-    total.costUsd = add(total.costUsd, usage.costUsd);
-  }
-  return total;
-}
-
-/** `$1.2345` or `unknown`; never `$0` for an unknown cost. */
-export function formatCost(cost: number | null): string {
-  return cost === null ? 'unknown' : `$${cost.toFixed(4)}`;
-}
-
-/** What was spent, in one phrase: `$0.5300 and 12,000 tokens`. */
-export function formatSpend(usage: Usage): string {
-  const tokens = tokensOf(usage);
-  return `${formatCost(usage.costUsd)} and ${tokens === null ? 'unknown' : tokens.toLocaleString('en-US')} tokens`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AgentAdapter, AgentEvent, AgentRequest, AgentResult } from '../agents/adapter.js';
 import type { Usage } from '../core/events.js';
 import type { Plan } from '../core/types.js';
+import { addUsage } from '../core/usage.js';
 import { EXIT, ExitError, InternalError } from '../errors.js';
 import { slugify } from '../plan/slug.js';
 import { appendLogLine } from '../process/log-file.js';
@@ -152,17 +153,6 @@ async function lastResult(events: AsyncIterable<AgentEvent>): Promise<AgentResul
   for await (const event of events) if (event.type === 'result') result = event.result;
   if (!result) throw new InternalError('agent run ended without a result event');
   return result;
-}
-
-/** Adds one attempt's usage: a known figure plus an unknown one is the known one; unknown only when all are. */
-export function addUsage(total: Usage, more: Usage): Usage {
-  const add = (a: number | null, b: number | null): number | null =>
-    a === null ? b : b === null ? a : a + b;
-  return {
-    inputTokens: add(total.inputTokens, more.inputTokens),
-    outputTokens: add(total.outputTokens, more.outputTokens),
-    costUsd: add(total.costUsd, more.costUsd),
-  };
 }
 
 /** The verdict on an attempt, in its log, so the log alone explains what happened. */

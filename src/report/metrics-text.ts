@@ -1,10 +1,9 @@
+import { formatCost } from '../core/usage.js';
 import type { Coverage, MilestoneMetrics } from './metrics.js';
 import type { PerformanceComparison, SideMetrics } from './metrics-compare.js';
 
 /** `$0.1234`; unknown cost reads `unknown`, never `$0`. */
-export function formatCost(usd: number | null): string {
-  return usd === null ? 'unknown' : `$${usd.toFixed(4)}`;
-}
+export { formatCost };
 
 /** `850ms`, `12.3s`, `4m05s`, `1h02m`; `-` when unknown. */
 export function formatElapsed(ms: number | null): string {
