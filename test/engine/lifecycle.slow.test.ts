@@ -150,3 +150,33 @@ describe('clean', () => {
     expect(git(repo.root, 'branch', '--list', 'milestone/orphans.tasks/*')).toBe('');
   });
 });
+
+describe('status --watch', () => {
+  it('prints a JSON line per change while a run progresses and stops when it completes', async () => {
+    const repo = milestoneRepo();
+    repo.plan({
+      version: 1,
+      milestone: 'Watch',
+      id: 'watch',
+      tasks: [
+        { id: 'a', title: 'A', run: 'sleep 0.5 && echo a > a.txt' },
+        { id: 'b', title: 'B', run: 'sleep 0.5 && echo b > b.txt', needs: ['a'] },
+      ],
+    });
+    const watcher = repo.spawn(['status', 'watch', '--watch', '--json']);
+    const run = repo.run(['execute', 'watch']);
+    expect(run.code, run.stderr).toBe(0);
+    const code = await new Promise((resolve) => watcher.on('exit', resolve));
+    expect(code).toBe(0);
+    const lines = watcher
+      .output()
+      .stdout.trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.length).toBeGreaterThan(2);
+    expect(lines[0].status).toBe('planned');
+    expect(lines.at(-1)).toMatchObject({ status: 'completed', progress: { overall: 100 } });
+    const overall = lines.map((l) => l.progress.overall);
+    expect(overall).toEqual([...overall].sort((x, y) => x - y));
+  });
+});
