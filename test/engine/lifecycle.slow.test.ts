@@ -164,6 +164,8 @@ describe('status --watch', () => {
       ],
     });
     const watcher = repo.spawn(['status', 'watch', '--watch', '--json']);
+    // Start the run only once the watcher has printed its first state.
+    for (let i = 0; i < 100 && !watcher.output().stdout.includes('\n'); i++) await sleep(50);
     const run = repo.run(['execute', 'watch']);
     expect(run.code, run.stderr).toBe(0);
     const code = await new Promise((resolve) => watcher.on('exit', resolve));
