@@ -19,9 +19,15 @@ import { registerCommands } from './register.js';
 export function buildProgram(io: Io, cwd: string): Command {
   const program = new Command('milestone')
     .description(
-      'Take a software milestone from plan to merged code with coding agents working in parallel.\n' +
-        'Phases: design -> spec -> task -> execute. Every task runs in its own git worktree and lands\n' +
+      'Take a software milestone from plan to merged code with coding agents working in parallel. ' +
+        'Phases: design -> spec -> task -> execute. Every task runs in its own git worktree and lands ' +
         'on the branch milestone/<id> through a serialized merge queue.',
+    )
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 the work failed (task, conflict, budget), 2 bad input (nothing changed),\n' +
+        '3 locked by another coordinator, 130 interrupted (state saved; execute resumes).\n' +
+        'Start: milestone init && milestone plan --from plan.yaml && milestone execute --dry-run',
     )
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
@@ -78,6 +84,13 @@ const invokedDirectly = (() => {
 })();
 
 if (invokedDirectly) {
+  // `milestone ... | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

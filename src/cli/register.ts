@@ -169,7 +169,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('execute')
     .description(
-      'run (or resume) a planned milestone: each task in its own worktree, landed on milestone/<id>\n' +
+      'run (or resume) a planned milestone: each task in its own worktree, landed on milestone/<id> ' +
         'through a serialized merge queue, one phase commit per phase. Ctrl-C saves state; run again to resume.',
     )
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
