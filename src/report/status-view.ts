@@ -46,10 +46,22 @@ export interface StatusView {
   version: number;
   created: string;
   updated: string;
+  /**
+   * The coordinator holding the milestone's lease, if any. `alive` is false when its process is
+   * gone (killed: the next `execute` resumes), null when it runs on another host.
+   */
+  coordinator: { pid: number; host: string; alive: boolean | null; heartbeatAt: string } | null;
 }
 
+/** What the caller knows about the lease holder (the store and `process` are outside the core). */
+export type CoordinatorFacts = StatusView['coordinator'];
+
 /** Builds the status document from the projection. Pure. */
-export function statusView(state: MilestoneState, config: Config = DEFAULT_CONFIG): StatusView {
+export function statusView(
+  state: MilestoneState,
+  config: Config = DEFAULT_CONFIG,
+  coordinator: CoordinatorFacts = null,
+): StatusView {
   const progress = computeProgress(state.plan, state.tasks, { completed: state.status === 'completed' });
   return {
     id: state.id,
@@ -85,6 +97,7 @@ export function statusView(state: MilestoneState, config: Config = DEFAULT_CONFI
     version: state.version,
     created: state.created,
     updated: state.updated,
+    coordinator,
   };
 }
 
@@ -103,6 +116,18 @@ export function formatStatus(view: StatusView): string {
     `status ${view.status}${view.mode ? `, mode ${view.mode}` : ''}   branch ${view.git.branch} (from ${view.git.base})`,
     `overall  ${progressBar(view.progress.overall)}`,
   ];
+  if (view.coordinator) {
+    const { pid, host, alive } = view.coordinator;
+    lines.splice(
+      2,
+      0,
+      alive === false
+        ? `coordinator pid ${pid} on ${host} is gone: run \`milestone execute ${view.id}\` to resume`
+        : `coordinator pid ${pid} on ${host}${alive === null ? ' (another host)' : ''}`,
+    );
+  } else if (view.status === 'executing') {
+    lines.splice(2, 0, `no coordinator is running: run \`milestone execute ${view.id}\` to resume`);
+  }
   if (view.modeReason)
     lines.splice(2, 0, `decision ${view.modeReason}${view.adoption ? ` [adoption ${view.adoption}]` : ''}`);
   for (const [phase, value] of Object.entries(view.progress.phases)) {

@@ -244,7 +244,15 @@ describe('execute: one coordinator, crash and resume', () => {
     }
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
-    expect(repo.status('crash').status).toBe('executing');
+    const crashed = repo.status('crash') as unknown as {
+      status: string;
+      coordinator: { pid: number; alive: boolean };
+    };
+    expect(crashed.status).toBe('executing');
+    expect(crashed.coordinator).toMatchObject({ pid: child.pid, alive: false });
+    expect(repo.run(['status', 'crash']).stdout).toContain(
+      'is gone: run `milestone execute crash` to resume',
+    );
 
     const resumed = repo.run(['execute', 'crash']);
     expect(resumed.code, resumed.stderr).toBe(0);

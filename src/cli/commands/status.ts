@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
+import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import type { Io } from '../io.js';
@@ -32,14 +33,15 @@ export async function status(options: StatusOptions): Promise<StatusView> {
       else if (options.json) printJson(options.io, view);
       else options.io.out(formatStatus(view));
     };
-    let view = statusView(resolveMilestone(store, options.id), workspace.config);
+    const first = resolveMilestone(store, options.id);
+    let view = statusView(first, workspace.config, coordinatorFacts(store, first.id));
     print(view);
     if (!options.watch) return view;
     const id = view.id;
     while (!SETTLED.has(view.status) && !options.signal?.aborted) {
       await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
       if (store.version(id) === view.version) continue;
-      view = statusView(resolveMilestone(store, id), workspace.config);
+      view = statusView(resolveMilestone(store, id), workspace.config, coordinatorFacts(store, id));
       if (!options.json) options.io.out('');
       print(view);
     }
