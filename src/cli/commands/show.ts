@@ -1,5 +1,9 @@
+import { join } from 'node:path';
 import { analyzeGraph } from '../../core/analysis.js';
+import type { MilestoneState } from '../../core/projection.js';
 import { PHASES } from '../../core/types.js';
+import type { UnifiedPlanning } from '../../planning/index.js';
+import { formatPlanningSummary, planHash, readPlanningArtifacts } from '../../planning/index.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
@@ -35,6 +39,9 @@ export async function show(options: ShowOptions): Promise<void> {
   io.out(formatStatus(view));
   if (state.plan.description) io.out(`\n${state.plan.description}`);
   io.out(`\n${formatAnalysis(state.plan, analysis)}`);
+  const planning = storedPlanning(workspace.milestonesDir, state);
+  if (planning) io.out(`\n${formatPlanningSummary(planning)}`);
+  else io.out('\nplanning analyses: missing or out of date (`milestone plan --id <id>` runs them again)');
   for (const phase of PHASES) {
     const tasks = view.tasks.filter((t) => t.phase === phase);
     if (tasks.length === 0) continue;
@@ -54,4 +61,15 @@ export async function show(options: ShowOptions): Promise<void> {
   }
   if (state.commits.length > 0)
     io.out(`\ncommits on ${state.branch}: ${state.commits.length}, head ${state.head}`);
+}
+
+/** The stored planning artifacts, when all five exist and match the plan. */
+function storedPlanning(milestonesDir: string, state: MilestoneState): UnifiedPlanning | null {
+  const hash = planHash(state.plan);
+  const { artifacts, problems } = readPlanningArtifacts(join(milestonesDir, state.id, 'planning'), {
+    planHash: hash,
+  });
+  const { scope, estimates, risks, strategy, unified } = artifacts;
+  if (problems.length || !scope || !estimates || !risks || !strategy || !unified) return null;
+  return { planHash: hash, scope, estimates, risks, strategy, unified };
 }
