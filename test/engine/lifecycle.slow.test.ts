@@ -132,7 +132,10 @@ describe('clean', () => {
     const repo = milestoneRepo();
     repo.plan({ version: 1, milestone: 'Orphans', id: 'orphans', tasks: slowTasks(2) });
     const child = repo.spawn(['execute', 'orphans', '--mode', 'agents', '--concurrency', '2']);
+    // Running is recorded before the worktree exists: wait for both agents' process groups too.
     await waitFor(repo, 'orphans', (s) => s.tasks.every((t) => t.status === 'running'));
+    for (let i = 0; i < 100 && repo.leftoverWorktrees().length < 2; i++) await sleep(50);
+    await sleep(300);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
     expect(repo.leftoverWorktrees()).toHaveLength(2);
