@@ -284,7 +284,8 @@ class Run {
         status: 'paused',
         reason: 'interrupted; run execute again to resume',
       });
-    } else if (this.halt) {
+    } else if (this.halt && !(all && this.result.failed.length === 0 && !this.result.pausedAt)) {
+      // A halt that came after the last task landed changes nothing: the milestone completed.
       this.result.status = 'failed';
       this.result.halted = this.halt;
       this.record({ type: 'milestone_status', status: 'failed', reason: this.halt.message });

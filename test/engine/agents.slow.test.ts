@@ -146,6 +146,14 @@ describe('budgets', () => {
     expect(status.tasks[0]?.usage).toEqual({ inputTokens: 1000, outputTokens: 200, costUsd: 0.4 });
   });
 
+  it('a budget crossed by the last task, which still lands, leaves the milestone completed', () => {
+    const repo = budgetRepo();
+    const run = repo.run(['execute', 'budget', '--mode', 'direct', '--max-cost', '1']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('milestone budget exceeded');
+    expect(repo.status('budget').status).toBe('completed');
+  });
+
   it('fails a task over its own budget without retrying it', () => {
     const repo = budgetRepo();
     const run = repo.run(['execute', 'budget', '--mode', 'direct', '--task-max-tokens', '500']);
