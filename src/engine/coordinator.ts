@@ -1,10 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentAdapter } from '../agents/adapter.js';
-import type { Config } from '../config/config.js';
 import type { MilestoneEvent, StoredEvent, Usage } from '../core/events.js';
 import { workOf } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
-import type { MilestoneStatus, Mode, Phase, TaskSpec } from '../core/types.js';
+import type { Phase, TaskSpec } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
 import { ExitError, LockedError } from '../errors.js';
@@ -20,75 +19,23 @@ import {
   revParse,
   updateRefCas,
 } from '../git/git.js';
-import type { Reporter } from '../report/reporter.js';
-import type { Store } from '../store/store.js';
-import type { Limit } from './budget.js';
 import { overLimit, sumUsage } from './budget.js';
 import { resolveConflict } from './conflict-resolver.js';
-import { commitFilesOnto, landedOnBranch, trailerBlock } from './landing.js';
+import { landedOnBranch, trailerBlock } from './landing.js';
 import { serialQueue } from './merge-queue.js';
 import { attemptLogPath, milestoneBranch, TRAILER, taskBranch, taskWorktreePath } from './naming.js';
-import { phaseRecordFiles } from './phase-record.js';
+import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
+import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
 import { WorktreePool } from './worktree-pool.js';
 
-/** Everything a run needs; the CLI builds it, tests may too. */
-export interface EngineOptions {
-  repoRoot: string;
-  storeDir: string;
-  store: Store;
-  config: Config;
-  milestoneId: string;
-  mode: Mode;
-  /** Phases to run, in order (all four, or the one `--phase` named). */
-  phases: Phase[];
-  concurrency: number;
-  adapters: Map<string, AgentAdapter>;
-  /** Agent for tasks that name none (overrides the plan default). */
-  agentOverride?: string | undefined;
-  reporter: Reporter;
-  worktreeRoot: string;
-  /** Aborted on SIGINT/SIGTERM: running agents stop gracefully, state is saved. */
-  signal: AbortSignal;
-  me: { pid: number; host: string };
-  graceMs?: number;
-  /** First retry waits this long, doubling each time (capped at 30 s). */
-  retryBaseMs?: number;
-  heartbeatMs?: number;
-  leaseStaleMs?: number;
-  isAlive: (pid: number) => boolean;
-  /** Agents whose probe succeeded; absent = every configured adapter counts as available. */
-  available?: Set<string>;
-  /** Spending limits (config `budget`, overridden by flags). */
-  budget: { task: Limit; milestone: Limit; onExceed: 'finish-running' | 'stop-running' };
-}
-
-/** A task that stopped on a merge conflict, with what a person needs to resolve it. */
-export interface ConflictReport {
-  taskId: string;
-  files: string[];
-  branch: string;
-  worktree: string;
-}
-
-/** How a run ended. */
-export interface EngineResult {
-  status: MilestoneStatus;
-  interrupted: boolean;
-  failed: Array<{ taskId: string; reason: string; log: string }>;
-  conflicted: ConflictReport[];
-  skipped: string[];
-  /** Set when a phase stopped at a review gate. */
-  pausedAt: Phase | null;
-  /** Why no new task was started (budget spent, authentication failed), if that happened. */
-  halted: { code: string; message: string } | null;
-}
-
 type TaskResult = { outcome: TaskOutcome; conflict?: ConflictReport; reason?: string; log?: string };
+
+export type { ConflictReport, EngineOptions, EngineResult } from './types.js';
 
 /**
  * Runs a planned milestone to its milestone branch: one phase after another, each task in its
@@ -808,27 +755,7 @@ class Run {
     return { outcome: 'succeeded' };
   }
 
-  /**
-   * Where a phase's work starts on the milestone branch: the previous phase commit, else the
-   * base commit the branch was cut from (commit strategy `phase` squashes everything after it).
-   */
-  private async phaseStart(state: MilestoneState, phase: Phase): Promise<string> {
-    const earlier = PHASES.slice(0, PHASES.indexOf(phase)).reverse();
-    const previous = earlier.map((p) => state.phaseCommits[p]).find(Boolean);
-    if (previous) return previous;
-    const { stdout } = await gitExec(this.options.repoRoot, [
-      'merge-base',
-      `refs/heads/${state.base}`,
-      `refs/heads/${this.branch}`,
-    ]);
-    return stdout.trim();
-  }
-
-  /**
-   * The phase commit: the phase's record under `.milestones/<id>/`, with a phase trailer. With
-   * commit strategy `phase` it is also the squash of the phase's task commits: the branch moves
-   * (compare-and-swap) from the last task merge to one commit on top of the previous phase.
-   */
+  /** The phase commit (see `commitPhase`), skipped when it already landed. */
   private async phaseCommit(phase: Phase): Promise<void> {
     const state = this.state();
     if (state.phaseCommits[phase]) return;
@@ -838,26 +765,14 @@ class Run {
       this.record({ type: 'phase_committed', phase, commit: already });
       return;
     }
-    const template = this.options.config.commit.messages[phase];
-    const subject = template.replaceAll('{title}', state.title).replaceAll('{id}', this.id);
-    const tasks = state.plan.tasks.filter((t) => t.phase === phase);
-    const body = tasks.map((t) => `- ${t.id}: ${t.title}`).join('\n');
     const squash = this.options.config.commit.strategy === 'phase';
-    // A squash keeps every task's Task-Id trailer, so landing stays idempotent after it.
-    const trailers = `${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.phase]: phase })}${
-      squash ? `\n${tasks.map((t) => `${TRAILER.task}: ${t.id}`).join('\n')}` : ''
-    }`;
-    const message = `${subject}\n\n${body}\n\n${trailers}\n`;
     this.record({ type: 'intent', step: 'phase_commit', detail: { phase, squash } });
-    const files = await phaseRecordFiles(this.options.repoRoot, state, phase);
-    const parent = squash ? await this.phaseStart(state, phase) : undefined;
-    const commit = await commitFilesOnto(
-      this.options.repoRoot,
-      this.branch,
-      files,
-      message,
-      parent ? { parent } : {},
-    );
+    const commit = await commitPhase({
+      repoRoot: this.options.repoRoot,
+      state,
+      phase,
+      config: this.options.config,
+    });
     this.head = commit;
     this.record({ type: 'phase_committed', phase, commit });
   }
