@@ -32,6 +32,8 @@ export function claudeFiles(): Record<string, string> {
       'Bash(npx milestone:*)',
       'Run `npx milestone status $ARGUMENTS` and summarise it in two lines.',
     ),
+    // Registers `milestone mcp` as a project MCP server, so the tools are there without Bash.
+    '.mcp.json': `${JSON.stringify({ mcpServers: { milestone: { command: 'npx', args: ['milestone', 'mcp'] } } }, null, 2)}\n`,
     '.claude/agents/milestone-coordinator.md':
       '---\nname: milestone-coordinator\ndescription: Drives a milestone through plan, execute and status with the milestone CLI\n' +
       'tools: Bash, Read\n---\n\nYou coordinate a milestone using only the `milestone` CLI (`npx milestone ...`). Plan with\n' +

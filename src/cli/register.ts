@@ -310,6 +310,14 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     });
 
   program
+    .command('mcp')
+    .description('serve the milestone commands as tools over MCP (stdio), for Claude Code and other agents')
+    .action(async () => {
+      const { serveMcp } = await import('../mcp/server.js');
+      await serveMcp({ cwd, input: process.stdin, output: process.stdout });
+    });
+
+  program
     .command('clean')
     .description('remove worktrees and task branches no running milestone needs (orphans of crashes)')
     .option('--dry-run', 'list what would be removed')

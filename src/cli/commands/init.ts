@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 import { claudeFiles } from '../../claude/templates.js';
 import { CONFIG_TEMPLATE } from '../../config/config.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
@@ -32,9 +32,12 @@ export async function init(options: InitOptions): Promise<InitResult> {
     for (const [path, content] of Object.entries(claudeFiles())) files[join(workspace.root, path)] = content;
   }
   const result: InitResult = { written: [], kept: [] };
-  for (const [path, content] of Object.entries(files)) {
+  for (const [path, template] of Object.entries(files)) {
     const shown = relative(options.cwd, path) || path;
-    if (existsSync(path) && !options.force) {
+    // Other MCP servers the project registered stay: only `milestone` is added to `.mcp.json`.
+    const content =
+      basename(path) === '.mcp.json' && existsSync(path) ? mergeMcpConfig(path, template) : template;
+    if (content === null || (existsSync(path) && !options.force && basename(path) !== '.mcp.json')) {
       result.kept.push(shown);
       continue;
     }
@@ -46,4 +49,16 @@ export async function init(options: InitOptions): Promise<InitResult> {
   for (const file of result.kept) options.io.out(`kept ${file} (exists; --force overwrites)`);
   options.io.out('next: milestone plan --from <plan.yaml>   (see `milestone plan --help`)');
   return result;
+}
+
+/** `.mcp.json` with the milestone server added; null when it is already there (or unreadable). */
+function mergeMcpConfig(path: string, template: string): string | null {
+  try {
+    const current = JSON.parse(readFileSync(path, 'utf8')) as { mcpServers?: Record<string, unknown> };
+    if (current.mcpServers?.milestone) return null;
+    const ours = (JSON.parse(template) as { mcpServers: Record<string, unknown> }).mcpServers;
+    return `${JSON.stringify({ ...current, mcpServers: { ...current.mcpServers, ...ours } }, null, 2)}\n`;
+  } catch {
+    return null;
+  }
 }
