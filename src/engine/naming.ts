@@ -17,17 +17,14 @@ export function repoWorktreeDir(worktreeRoot: string, repoRoot: string, mileston
   return join(worktreeRoot, `${basename(repoRoot)}-${hash}`, checked(milestoneId));
 }
 
-/** A task's worktree path. `_direct` (not a valid task id) is the direct mode's shared worktree. */
+/** Where a conflicted task's worktree is kept for a person (pool slots are `_slot-N` beside it). */
 export function taskWorktreePath(
   worktreeRoot: string,
   repoRoot: string,
   milestoneId: string,
-  taskId: string | '_direct',
+  taskId: string,
 ): string {
-  return join(
-    repoWorktreeDir(worktreeRoot, repoRoot, milestoneId),
-    taskId === '_direct' ? taskId : checked(taskId),
-  );
+  return join(repoWorktreeDir(worktreeRoot, repoRoot, milestoneId), checked(taskId));
 }
 
 /** Per-attempt log file under the runtime store. */
