@@ -8,6 +8,18 @@ import type { AgentRequest, AgentResult } from './adapter.js';
 /** Usage of an agent that reports none. */
 export const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
 
+/** The process options every agent attempt shares: its worktree, time limit, grace period, log. */
+export function attemptProcessOptions(
+  request: AgentRequest,
+): Pick<RunProcessOptions, 'cwd' | 'timeoutMs' | 'graceMs' | 'logFile'> {
+  return {
+    cwd: request.worktree,
+    timeoutMs: request.timeoutMs,
+    ...(request.graceMs === undefined ? {} : { graceMs: request.graceMs }),
+    logFile: request.logFile,
+  };
+}
+
 /** What {@link streamProcess} yields: the start, each stdout line, and last how it ended. */
 export type StreamItem =
   | { kind: 'started'; pid: number }

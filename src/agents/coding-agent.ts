@@ -6,6 +6,7 @@ import { runProcess } from '../process/run-process.js';
 import { findExecutable } from '../process/which.js';
 import type { AgentEvent, AgentRequest, AgentResult, ProbeResult } from './adapter.js';
 import {
+  attemptProcessOptions,
   failedBeforeStart,
   lastLine,
   logMarker,
@@ -79,11 +80,8 @@ export async function* runCodingAgent(
       {
         file,
         args: command.args,
-        cwd: request.worktree,
         env: command.env,
-        timeoutMs: request.timeoutMs,
-        ...(request.graceMs === undefined ? {} : { graceMs: request.graceMs }),
-        logFile: request.logFile,
+        ...attemptProcessOptions(request),
       },
       signal,
     );

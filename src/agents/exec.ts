@@ -6,6 +6,7 @@ import { findExecutable } from '../process/which.js';
 import type { AgentAdapter, AgentEvent, AgentRequest, AgentResult, ProbeResult } from './adapter.js';
 import {
   agentEnv,
+  attemptProcessOptions,
   lastLine,
   logMarker,
   oneLine,
@@ -84,12 +85,9 @@ async function* runExec(
       {
         file,
         args,
-        cwd: request.worktree,
         env: { ...options.env, ...agentEnv(request) },
         input: `${JSON.stringify(execAgentInput(request))}\n`,
-        timeoutMs: request.timeoutMs,
-        ...(request.graceMs === undefined ? {} : { graceMs: request.graceMs }),
-        logFile: request.logFile,
+        ...attemptProcessOptions(request),
       },
       signal,
     );

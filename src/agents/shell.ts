@@ -3,6 +3,7 @@ import type { ProcessResult } from '../process/run-process.js';
 import type { AgentAdapter, AgentEvent, AgentRequest, AgentResult, ProbeResult } from './adapter.js';
 import {
   agentEnv,
+  attemptProcessOptions,
   failedBeforeStart,
   lastLine,
   logMarker,
@@ -47,11 +48,8 @@ async function* runShell(
         file: command,
         args: [],
         shell: true,
-        cwd: request.worktree,
         env: agentEnv(request),
-        timeoutMs: request.timeoutMs,
-        ...(request.graceMs === undefined ? {} : { graceMs: request.graceMs }),
-        logFile: request.logFile,
+        ...attemptProcessOptions(request),
       },
       signal,
     );

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
 import {
   EXIT,
   ExitError,
@@ -71,9 +71,6 @@ export async function main(argv: string[], io: Io = processIo, cwd = process.cwd
     return reportError(io, error);
   }
 }
-
-// Re-exported for commands that add shared options.
-export { Option };
 
 const invokedDirectly = (() => {
   try {

@@ -1,29 +1,16 @@
 import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG } from '../config/config.js';
-import type { Usage } from '../core/events.js';
 import { computeProgress } from '../core/progress.js';
-import type { MilestoneState } from '../core/projection.js';
-import type { MilestoneStatus, Mode, Phase, TaskStatus } from '../core/types.js';
+import type { MilestoneState, TaskState } from '../core/projection.js';
+import type { MilestoneStatus, Mode, Phase } from '../core/types.js';
 import type { GateState } from '../decision/gates.js';
 import { gates } from '../decision/gates.js';
 
-/** One task in `status --json`. */
-export interface TaskView {
-  id: string;
+/** One task in `status --json`: its folded state plus what the plan says of it. */
+export interface TaskView extends TaskState {
   title: string;
   phase: Phase;
-  status: TaskStatus;
-  attempts: number;
-  agent: string;
   needs: string[];
-  merged: boolean;
-  commit: string | null;
-  reason: string | null;
-  usage: Usage;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** The agent's session id, for resuming it by hand (`claude --resume=<id>` in the task's worktree). */
-  sessionId: string | null;
 }
 
 /** The document `status --json` prints (CONTRACT.md, with additions). */
@@ -74,25 +61,13 @@ export function statusView(
     transitionedAt: state.transitionedAt,
     gates: gates(state, config),
     progress,
-    tasks: state.plan.tasks.map((spec) => {
-      const task = state.tasks[spec.id]!;
-      return {
-        id: spec.id,
-        title: spec.title,
-        phase: spec.phase,
-        status: task.status,
-        attempts: task.attempts,
-        agent: task.agent,
-        needs: spec.needs,
-        merged: task.merged,
-        commit: task.commit,
-        reason: task.reason,
-        usage: task.usage,
-        startedAt: task.startedAt,
-        finishedAt: task.finishedAt,
-        sessionId: task.sessionId,
-      };
-    }),
+    // The state's own `id` comes first with the spread; title, phase and needs are the plan's.
+    tasks: state.plan.tasks.map((spec) => ({
+      ...state.tasks[spec.id]!,
+      title: spec.title,
+      phase: spec.phase,
+      needs: spec.needs,
+    })),
     git: { base: state.base, branch: state.branch, head: state.head },
     version: state.version,
     created: state.created,
