@@ -21,6 +21,7 @@ import {
 } from '../git/git.js';
 import { overLimit, sumUsage } from './budget.js';
 import { resolveConflict } from './conflict-resolver.js';
+import { checkHandResolution } from './hand-resolution.js';
 import { landedOnBranch, trailerBlock } from './landing.js';
 import { serialQueue } from './merge-queue.js';
 import { attemptLogPath, milestoneBranch, TRAILER, taskBranch, taskWorktreePath } from './naming.js';
@@ -364,8 +365,9 @@ class Run {
   }
 
   /**
-   * A task that conflicted last time keeps its branch; a person resolves the conflict there, so
-   * this run only merges it again (and reports the conflict again if it is still there).
+   * A task that conflicted last time keeps its branch; a person resolves the conflict there.
+   * Their resolution passes the same checks as any attempt before it lands (see
+   * `checkHandResolution`); a refused one stays `conflicted` with the reason.
    */
   private async resolvedConflict(task: TaskSpec): Promise<TaskResult | null> {
     const { repoRoot, worktreeRoot } = this.options;
@@ -373,9 +375,44 @@ class Run {
     const known = this.state().tasks[task.id]!;
     if (known.status !== 'conflicted' || !(await branchExists(repoRoot, branch))) return null;
     const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, task.id);
-    const merged = await this.queue.run(() => this.mergeBranch(task, branch, known.attempts));
-    if ('conflicts' in merged) return this.markConflicted(task, branch, path, merged.conflicts);
-    this.recordLanded(task, merged.commit, known.attempts);
+    const attempt = known.attempts + 1;
+    const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
+    const limits = this.limits(task);
+    // The status stays `conflicted` during the check: a crash here must keep the person's work.
+    this.record({ type: 'intent', step: 'hand_resolution', taskId: task.id, detail: { attempt, log } });
+    this.options.reporter.onLive?.({
+      type: 'note',
+      level: 'info',
+      message: `${task.id}: checking the hand-resolved conflict (log: ${log})`,
+    });
+    const check = await checkHandResolution({
+      repoRoot,
+      worktree: path,
+      milestoneId: this.id,
+      milestoneHead: await this.currentHead(),
+      taskBranch: branch,
+      task,
+      verify: limits.verify,
+      timeoutMs: limits.timeoutMs,
+      graceMs: this.options.graceMs ?? 5000,
+      signal: this.signal,
+      logFile: log,
+    });
+    this.record({
+      type: 'outcome',
+      step: 'hand_resolution',
+      taskId: task.id,
+      ok: check.ok,
+      detail: { attempt, ...(!check.ok && { reason: check.reason, files: check.files }) },
+    });
+    if (!check.ok)
+      return this.markConflicted(task, branch, path, check.files, {
+        reason: `${check.reason} (log: ${log})`,
+        attempt,
+      });
+    const merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt));
+    if ('conflicts' in merged) return this.markConflicted(task, branch, path, merged.conflicts, { attempt });
+    this.recordLanded(task, merged.commit, attempt);
     await removeWorktree(repoRoot, path);
     await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
     return { outcome: 'succeeded' };
@@ -641,14 +678,27 @@ class Run {
     );
   }
 
-  private markConflicted(task: TaskSpec, branch: string, worktree: string, files: string[]): TaskResult {
+  private markConflicted(
+    task: TaskSpec,
+    branch: string,
+    worktree: string,
+    files: string[],
+    options: { reason?: string; attempt?: number } = {},
+  ): TaskResult {
     this.record({
       type: 'task_status',
       taskId: task.id,
       status: 'conflicted',
-      reason: `merge conflict in ${files.join(', ')}`,
+      reason: options.reason ?? `merge conflict in ${files.join(', ')}`,
+      ...(options.attempt !== undefined && { attempt: options.attempt }),
     });
-    const conflict: ConflictReport = { taskId: task.id, files, branch, worktree };
+    const conflict: ConflictReport = {
+      taskId: task.id,
+      files,
+      branch,
+      worktree,
+      ...(options.reason !== undefined && { reason: options.reason }),
+    };
     this.result.conflicted.push(conflict);
     return { outcome: 'conflicted', conflict };
   }

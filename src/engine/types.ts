@@ -42,6 +42,8 @@ export interface ConflictReport {
   files: string[];
   branch: string;
   worktree: string;
+  /** Why a person's resolution was refused (markers, verify, not committed); absent for a plain conflict. */
+  reason?: string;
 }
 
 /** How a run ended. */

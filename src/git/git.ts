@@ -19,6 +19,8 @@ export {
   taskBranch,
 } from './ref-names.js';
 export { branchExists, createBranch, deleteBranch, revParse, updateRefCas } from './refs.js';
-export { currentBranch, gitCommonDir, isDirty, lsFiles, repoRoot } from './repo.js';
+export { currentBranch, gitCommonDir, isDirty, lsFiles, mainWorktreeRoot, repoRoot } from './repo.js';
 export type { WorktreeInfo } from './worktree.js';
 export { addWorktree, listWorktrees, pruneWorktrees, removeWorktree } from './worktree.js';
+export type { PushResult } from './push.js';
+export { pushBranch } from './push.js';

@@ -15,6 +15,8 @@ export interface WorktreeInfo {
   head: string | null;
   /** Its folder is gone; `git worktree prune` would drop it. */
   prunable: boolean;
+  /** The entry is a bare repository, not a working tree (only the first entry can be). */
+  bare?: true;
 }
 
 /**
@@ -83,6 +85,8 @@ export async function listWorktrees(cwd: string): Promise<WorktreeInfo[]> {
       current.branch = value.startsWith('refs/heads/') ? value.slice('refs/heads/'.length) : value;
     } else if (current && key === 'prunable') {
       current.prunable = true;
+    } else if (current && key === 'bare') {
+      current.bare = true;
     }
   }
   return worktrees;

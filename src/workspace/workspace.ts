@@ -6,14 +6,14 @@ import { DEFAULT_CONFIG, parseConfig } from '../config/config.js';
 import { ID_PATTERN } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { UsageError } from '../errors.js';
-import { repoRoot } from '../git/git.js';
+import { mainWorktreeRoot } from '../git/git.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
 
 /** Where milestone keeps things in one repository. */
 export interface Workspace {
-  /** The repository's top-level directory. */
+  /** The main worktree's top-level directory (also when the command ran in a linked worktree). */
   root: string;
   /** `<root>/.milestones`: plans and artifacts, committed. */
   milestonesDir: string;
@@ -27,11 +27,15 @@ export interface Workspace {
 export const MILESTONES_GITIGNORE =
   '# milestone runtime state (events, leases, logs): never committed\n.local/\n';
 
-/** Finds the repository around `cwd` and reads its config; refuses outside a git repository. */
+/**
+ * Finds the repository around `cwd` and reads its config; refuses outside a git repository.
+ * From a linked worktree (a task's kept worktree, or the person's own) it is the main
+ * worktree's `.milestones/` that holds the plans and the store, so every command works there.
+ */
 export async function openWorkspace(cwd: string): Promise<Workspace> {
   let root: string;
   try {
-    root = await repoRoot(cwd);
+    root = await mainWorktreeRoot(cwd);
   } catch (error) {
     throw new UsageError(
       'MILESTONE_NOT_A_REPO',

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cpus, freemem, homedir, hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { AgentAdapter, ProbeResult } from '../../agents/adapter.js';
@@ -18,6 +19,8 @@ import { chooseConcurrency } from '../../decision/resources.js';
 import { formatSpend, sumUsage } from '../../engine/budget.js';
 import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
+import { checkMilestoneBranchFree } from '../../engine/branch-guard.js';
+import { repoWorktreeDir } from '../../engine/naming.js';
 import { checkTransition } from '../../engine/transition.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
@@ -27,6 +30,7 @@ import { isPidAlive } from '../../store/pid-alive.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { conflictSteps, formatConflict } from '../conflict-advice.js';
 import type { Io } from '../io.js';
 import { printJson } from '../io.js';
 
@@ -191,19 +195,22 @@ function dryRun(
 }
 
 /** The report printed when a run stops on failures or conflicts. */
-export function failureReport(id: string, branch: string, result: EngineResult): string {
+export function failureReport(id: string, branch: string, result: EngineResult, repoRoot = ''): string {
   const lines: string[] = [];
   for (const failed of result.failed)
     lines.push(`failed: ${failed.taskId}: ${failed.reason}\n  log: ${failed.log}`);
   for (const conflict of result.conflicted) {
-    lines.push(
-      `conflict: task ${conflict.taskId} does not merge cleanly into ${branch}; conflicting files: ${conflict.files.join(', ')}`,
-      '  to resolve it by hand:',
-      `    cd ${conflict.worktree}`,
-      `    git merge ${branch}          # then edit the conflicting files`,
-      '    git add -A && git commit --no-edit',
-      `    milestone execute ${id}      # lands the resolved task and continues`,
-    );
+    const worktreeExists = existsSync(conflict.worktree);
+    const steps = conflictSteps({
+      milestoneId: id,
+      milestoneBranch: branch,
+      taskBranch: conflict.branch,
+      worktree: conflict.worktree,
+      worktreeExists,
+      repoRoot,
+    });
+    const advice = { ...conflict, worktreeExists, reason: conflict.reason ?? null, steps };
+    lines.push(...formatConflict(branch, advice));
   }
   if (result.skipped.length)
     lines.push(`skipped (a task they need did not land): ${result.skipped.join(', ')}`);
@@ -236,6 +243,13 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       );
     }
     checkPhase(state, options.phase);
+    await checkMilestoneBranchFree({
+      repoRoot: workspace.root,
+      branch: state.branch,
+      base: state.base,
+      milestoneId: state.id,
+      engineDir: repoWorktreeDir(worktreeRoot(workspace, env), workspace.root, state.id),
+    });
     const concurrency = chooseConcurrency(options.concurrency, workspace.config.concurrency, {
       cpus: cpus().length,
       freeMemoryBytes: freemem(),
@@ -369,13 +383,13 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       const spent = sumUsage(Object.values(final.tasks).map((t) => t.usage));
       throw new ExitError(
         result.halted.code,
-        `milestone ${state.id} stopped: ${result.halted.message}\nspent so far: ${formatSpend(spent)}\n${failureReport(state.id, final.branch, result)}`,
+        `milestone ${state.id} stopped: ${result.halted.message}\nspent so far: ${formatSpend(spent)}\n${failureReport(state.id, final.branch, result, workspace.root)}`,
       );
     }
     if (result.status === 'failed') {
       throw new ExitError(
         'MILESTONE_TASKS_FAILED',
-        `milestone ${state.id} stopped\n${failureReport(state.id, final.branch, result)}`,
+        `milestone ${state.id} stopped\n${failureReport(state.id, final.branch, result, workspace.root)}`,
       );
     }
     const summary =

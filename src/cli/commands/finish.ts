@@ -1,21 +1,22 @@
-import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { ExitError, UsageError } from '../../errors.js';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { MilestoneState } from '../../core/projection.js';
+import { EXIT, ExitError, UsageError } from '../../errors.js';
 import {
   assertBranchName,
-  currentBranch,
   gitExec,
   identityArgs,
+  listWorktrees,
   mergeInto,
+  mergeTree,
+  pushBranch,
   revParse,
 } from '../../git/git.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { createPullRequest, readyGh } from '../github.js';
 import type { Io } from '../io.js';
-
-const run = promisify(execFile);
 
 export interface FinishOptions {
   cwd: string;
@@ -25,6 +26,10 @@ export interface FinishOptions {
   into?: string | undefined;
   /** Open a pull request with `gh` instead of merging locally. */
   pr: boolean;
+  /** Merged over `process.env` for `git push` and `gh` (tests put a fake `gh` on PATH). */
+  env?: Record<string, string | undefined>;
+  /** Time limits of the network steps of `--pr`; defaults: push 120 s, each `gh` call 60 s. */
+  timeoutMs?: { push?: number; gh?: number };
 }
 
 /** What `finish` did. */
@@ -32,20 +37,6 @@ export interface FinishResult {
   target: string;
   commit: string | null;
   pullRequest: string | null;
-}
-
-async function ghReady(cwd: string): Promise<string | null> {
-  try {
-    await run('gh', ['--version'], { cwd });
-  } catch {
-    return 'the GitHub CLI `gh` is not installed';
-  }
-  try {
-    await run('gh', ['auth', 'status'], { cwd });
-  } catch {
-    return '`gh` is not logged in (run `gh auth login`)';
-  }
-  return null;
 }
 
 /**
@@ -65,110 +56,166 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
       );
     }
     const target = assertBranchName(options.into ?? state.base, '--into');
-    if (!(await revParse(root, `refs/heads/${target}`)))
-      throw new UsageError('MILESTONE_BAD_TARGET', `branch "${target}" does not exist`);
-    const tracked = await gitExec(root, ['status', '--porcelain', '--untracked-files=no']);
-    if (tracked.stdout.trim()) {
+    if (target === state.branch || target.startsWith(`${state.branch}.tasks/`)) {
       throw new UsageError(
-        'MILESTONE_DIRTY',
-        `the working tree of ${root} has uncommitted changes; commit or stash them before finishing`,
+        'MILESTONE_BAD_TARGET',
+        `--into ${target}: that is the milestone's own branch; name the branch it should land on (default: its base, ${state.base})`,
       );
     }
+    if (!(await revParse(root, `refs/heads/${target}`)))
+      throw new UsageError('MILESTONE_BAD_TARGET', `branch "${target}" does not exist`);
     const message = `Merge milestone ${state.id}: ${state.title}\n\nMilestone-Id: ${state.id}\n`;
     if (options.pr) {
-      const why = await ghReady(root);
-      if (why)
-        throw new ExitError(
-          'MILESTONE_NO_GH',
-          `cannot open a pull request: ${why}. Push with \`git push -u origin ${state.branch}\` and open it by hand.`,
-        );
-      await gitExec(root, ['push', '-u', 'origin', `refs/heads/${state.branch}:refs/heads/${state.branch}`]);
-      const { stdout } = await run(
-        'gh',
-        [
-          'pr',
-          'create',
-          '--base',
-          target,
-          '--head',
-          state.branch,
-          '--title',
-          state.title,
-          '--body',
-          `Milestone ${state.id}.\n\nOpened by \`milestone finish --pr\`.`,
-        ],
-        { cwd: root },
-      );
-      const url = stdout.trim();
+      const url = await openPullRequest(root, state, target, options);
       options.io.out(`pull request: ${url}`);
       store.append(state.id, [
         { type: 'outcome', step: 'finish', ok: true, detail: { pr: url, into: target } },
       ]);
       return { target, commit: null, pullRequest: url };
     }
-    let commit: string;
-    if ((await currentBranch(root)) === target) {
-      await dropRecordCopies(root, state.id, state.branch);
-      // The target is checked out: merge through the working tree so it stays in step.
-      const merged = await gitExec(
-        root,
-        [
-          ...(await identityArgs(root)),
-          'merge',
-          '--no-ff',
-          '-q',
-          '-m',
-          message,
-          `refs/heads/${state.branch}`,
-        ],
-        { allowExitCodes: [1] },
-      );
-      if (merged.exitCode !== 0) {
-        await gitExec(root, ['merge', '--abort'], { allowExitCodes: [128] });
-        throw new ExitError(
-          'MILESTONE_FINISH_CONFLICT',
-          `${state.branch} does not merge cleanly into ${target}; nothing was changed. Merge it by hand.`,
-        );
-      }
-      commit = (await revParse(root, 'HEAD'))!;
-    } else {
-      const merged = await mergeInto(root, { target, source: `refs/heads/${state.branch}`, message });
-      if (!merged.merged) {
-        throw new ExitError(
-          'MILESTONE_FINISH_CONFLICT',
-          `${state.branch} conflicts with ${target} in ${merged.conflicts.join(', ')}; nothing was changed`,
-        );
-      }
-      commit = merged.commit;
-    }
+    const commit = await mergeMilestone(root, state, target, message);
     store.append(state.id, [{ type: 'outcome', step: 'finish', ok: true, detail: { into: target, commit } }]);
     options.io.out(`merged ${state.branch} into ${target} as ${commit.slice(0, 10)}`);
     return { target, commit, pullRequest: null };
   });
 }
 
+/** Pushes the milestone branch (never forced) and opens a pull request with `gh`. */
+async function openPullRequest(
+  root: string,
+  state: MilestoneState,
+  target: string,
+  options: FinishOptions,
+): Promise<string> {
+  const env = options.env ?? {};
+  const context = { cwd: root, env, timeoutMs: options.timeoutMs?.gh ?? 60_000 };
+  const gh = await readyGh(context, state.branch);
+  const pushed = await pushBranch(root, 'origin', state.branch, {
+    timeoutMs: options.timeoutMs?.push ?? 120_000,
+    env,
+  });
+  if (!pushed.ok) {
+    throw new ExitError(
+      'MILESTONE_PUSH_FAILED',
+      `git push of ${state.branch} to origin ${pushed.timedOut ? 'timed out' : 'failed'}${pushed.message ? `: ${pushed.message}` : ''}; no pull request was opened`,
+      EXIT.usage,
+    );
+  }
+  return createPullRequest(
+    gh,
+    {
+      base: target,
+      head: state.branch,
+      title: state.title,
+      body: `Milestone ${state.id}.\n\nOpened by \`milestone finish --pr\`.`,
+    },
+    context,
+  );
+}
+
 /**
- * `plan` left `.milestones/<id>/` untracked in the working tree; the milestone branch carries the
- * same files, and git refuses a merge that would overwrite untracked files. Copies identical to
- * the branch's are removed (git brings them back); a copy that differs stops the finish.
+ * Merges the milestone branch into `target` and returns the merge commit. Everything is checked
+ * before anything is touched: merge-tree first (a conflict exits 1 naming the files), then, when
+ * `target` is checked out in a worktree, that worktree's uncommitted changes and the untracked
+ * files the merge would overwrite (exit 2 naming them). Untracked copies identical to what the
+ * merge writes (`.milestones/<id>/` left by `plan`) are set aside and put back if git fails.
  */
-async function dropRecordCopies(root: string, id: string, branch: string): Promise<void> {
-  const dir = `.milestones/${id}`;
-  const { stdout } = await gitExec(root, ['ls-files', '-z', '--others', '--exclude-standard', '--', dir]);
-  const untracked = stdout.split('\0').filter(Boolean);
-  const onBranch = new Set(
-    (await gitExec(root, ['ls-tree', '-r', '-z', '--name-only', `refs/heads/${branch}`, '--', dir])).stdout
+async function mergeMilestone(
+  root: string,
+  state: MilestoneState,
+  target: string,
+  message: string,
+): Promise<string> {
+  const source = `refs/heads/${state.branch}`;
+  const preview = await mergeTree(root, `refs/heads/${target}`, source);
+  if (!preview.clean) {
+    throw new ExitError(
+      'MILESTONE_FINISH_CONFLICT',
+      `${state.branch} conflicts with ${target} in ${preview.conflicts.join(', ')}; nothing was changed. ` +
+        `Merge ${target} into ${state.branch} in a worktree of your own and resolve it there, or merge by hand (\`git switch ${target} && git merge ${state.branch}\`).`,
+    );
+  }
+  const holder = (await listWorktrees(root)).find((w) => w.branch === target && !w.prunable);
+  if (!holder) {
+    const merged = await mergeInto(root, { target, source, message });
+    if (!merged.merged) {
+      throw new ExitError(
+        'MILESTONE_FINISH_CONFLICT',
+        `${state.branch} conflicts with ${target} in ${merged.conflicts.join(', ')}; nothing was changed`,
+      );
+    }
+    return merged.commit;
+  }
+  // The target is checked out: merge through that working tree so it stays in step.
+  const dir = holder.path;
+  const tracked = await gitExec(dir, ['status', '--porcelain', '--untracked-files=no']);
+  if (tracked.stdout.trim()) {
+    throw new UsageError(
+      'MILESTONE_DIRTY',
+      `the working tree of ${dir} has uncommitted changes; commit or stash them before finishing`,
+    );
+  }
+  const aside = await untrackedInTheWay(dir, target, preview.tree);
+  if (aside.differing.length > 0) {
+    throw new UsageError(
+      'MILESTONE_UNTRACKED_CLASH',
+      `finishing would overwrite untracked files in ${dir}: ${aside.differing.join(', ')}; move, commit or delete them, then run finish again. Nothing was changed.`,
+    );
+  }
+  for (const path of aside.identical.keys()) rmSync(join(dir, path));
+  const merged = await gitExec(
+    dir,
+    [...(await identityArgs(dir)), 'merge', '--no-ff', '-q', '-m', message, source],
+    { allowExitCodes: [1, 128] },
+  );
+  if (merged.exitCode !== 0) {
+    await gitExec(dir, ['merge', '--abort'], { allowExitCodes: [128] });
+    for (const [path, content] of aside.identical) {
+      mkdirSync(dirname(join(dir, path)), { recursive: true });
+      writeFileSync(join(dir, path), content);
+    }
+    throw new ExitError(
+      'MILESTONE_FINISH_FAILED',
+      `git could not merge ${state.branch} into ${target} in ${dir}: ${merged.stderr || `exit ${merged.exitCode}`}; nothing was changed`,
+    );
+  }
+  return (await revParse(dir, 'HEAD'))!;
+}
+
+/**
+ * Untracked (not ignored) files in `dir` at paths the merge writes: those whose content equals
+ * the merged tree's (safe to let git write again) and those that differ (the person's).
+ */
+async function untrackedInTheWay(
+  dir: string,
+  target: string,
+  tree: string,
+): Promise<{ identical: Map<string, Buffer>; differing: string[] }> {
+  const identical = new Map<string, Buffer>();
+  const differing: string[] = [];
+  const untracked = (await gitExec(dir, ['ls-files', '-z', '--others', '--exclude-standard'])).stdout
+    .split('\0')
+    .filter(Boolean);
+  if (untracked.length === 0) return { identical, differing };
+  const written = new Set(
+    (await gitExec(dir, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', `refs/heads/${target}`, tree])).stdout
       .split('\0')
       .filter(Boolean),
   );
-  for (const path of untracked.filter((p) => onBranch.has(p))) {
-    const theirs = (await gitExec(root, ['show', `refs/heads/${branch}:${path}`])).stdout;
-    if (readFileSync(join(root, path), 'utf8') !== theirs) {
-      throw new UsageError(
-        'MILESTONE_DIRTY',
-        `${path} differs from its copy on ${branch}; commit, move or delete it before finishing`,
-      );
-    }
-    rmSync(join(root, path));
+  const format = (await gitExec(dir, ['rev-parse', '--show-object-format'])).stdout.trim();
+  for (const path of untracked.filter((p) => written.has(p))) {
+    const content = readFileSync(join(dir, path));
+    const theirs = await gitExec(dir, ['rev-parse', '--verify', '-q', `${tree}:${path}`], {
+      allowExitCodes: [1],
+    });
+    if (theirs.exitCode === 0 && theirs.stdout.trim() === blobId(content, format)) identical.set(path, content);
+    else differing.push(path);
   }
+  return { identical, differing };
+}
+
+/** The object id git gives `content` as a blob (no process per file; binary-safe). */
+function blobId(content: Buffer, format: string): string {
+  const hash = createHash(format === 'sha256' ? 'sha256' : 'sha1');
+  return hash.update(`blob ${content.length}\0`).update(content).digest('hex');
 }

@@ -8,8 +8,10 @@ import { formatAnalysis } from '../../report/analysis-text.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { conflictsOf, formatConflict } from '../conflict-advice.js';
 import type { Io } from '../io.js';
 import { printJson } from '../io.js';
+import { worktreeRoot } from './execute.js';
 
 export interface ShowOptions {
   cwd: string;
@@ -21,7 +23,11 @@ export interface ShowOptions {
 /** Shows one milestone: status, plan analysis, tasks by phase, review history, commits. */
 export async function show(options: ShowOptions): Promise<void> {
   const workspace = await openWorkspace(options.cwd);
-  const state = await withExistingStore(workspace, (store) => resolveMilestone(store, options.id));
+  const where = { repoRoot: workspace.root, worktreeRoot: worktreeRoot(workspace, process.env) };
+  const { state, conflicts } = await withExistingStore(workspace, (store) => {
+    const found = resolveMilestone(store, options.id);
+    return { state: found, conflicts: conflictsOf(store, found, where) };
+  });
   const analysis = analyzeGraph(state.plan);
   const view = statusView(state, workspace.config);
   if (options.json) {
@@ -32,11 +38,13 @@ export async function show(options: ShowOptions): Promise<void> {
       reviews: state.reviews,
       commits: state.commits,
       phaseCommits: state.phaseCommits,
+      conflicts,
     });
     return;
   }
   const io = options.io;
   io.out(formatStatus(view));
+  for (const conflict of conflicts) io.out(formatConflict(state.branch, conflict).join('\n'));
   if (state.plan.description) io.out(`\n${state.plan.description}`);
   io.out(`\n${formatAnalysis(state.plan, analysis)}`);
   const planning = storedPlanning(workspace.milestonesDir, state);

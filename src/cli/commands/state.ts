@@ -9,6 +9,8 @@ import {
 } from '../../bridge/state-bridge.js';
 import type { Problem } from '../../errors.js';
 import { UsageError } from '../../errors.js';
+import type { MilestoneState } from '../../core/projection.js';
+import { landedOnBranch } from '../../engine/landing.js';
 import { gitExec } from '../../git/git.js';
 import { StaleVersionError } from '../../store/stale-version-error.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
@@ -78,9 +80,10 @@ export async function stateImport(options: StateImportOptions): Promise<{ format
         `${name}: version ${incoming.version} is ${why} (the store is at version ${current.version}); export again and re-apply your change`,
       );
     }
-    const { events, problems: diffProblems } = importEvents(current, incoming);
+    const proof = await proveLandings(workspace.root, current, incoming, name);
+    const { events, problems: diffProblems } = importEvents(current, proof.state);
     const located: Problem[] = diffProblems.map((p) => ({ ...p, location: { ...p.location, file: name } }));
-    located.push(...(await unprovenMerges(workspace.root, current.branch, incoming, name)));
+    located.push(...proof.problems);
     if (located.length)
       throw new UsageError('MILESTONE_STATE_INVALID', `${name} cannot be imported`, located);
     if (events.length === 0) {
@@ -113,25 +116,73 @@ export async function stateImport(options: StateImportOptions): Promise<{ format
   });
 }
 
-async function unprovenMerges(
+/**
+ * Git, not the import, says what landed: a task may be imported as `succeeded` or `merged` only
+ * when a commit with its `Task-Id:` trailer is on the milestone branch (and a named commit must
+ * be on that branch), and the milestone may be imported as `completed` only when every task
+ * landed. A proven task missing its commit gets the one git shows, so the store stays true.
+ */
+async function proveLandings(
   root: string,
-  branch: string,
+  current: MilestoneState,
   incoming: ImportedState,
   file: string,
-): Promise<Problem[]> {
+): Promise<{ state: ImportedState; problems: Problem[] }> {
   const problems: Problem[] = [];
+  const landed = await landedOnBranch(root, current.branch, current.base, current.id);
+  const field = (id: string) => `phases.*.tasks[id=${id}]`;
+  const tasks = [];
   for (const task of incoming.tasks) {
-    if (!task.merged || !task.commit) continue;
-    const check = await gitExec(root, ['merge-base', '--is-ancestor', task.commit, `refs/heads/${branch}`], {
-      allowExitCodes: [1, 128],
-    });
-    if (check.exitCode !== 0) {
+    const known = current.tasks[task.id];
+    const claims = task.status === 'succeeded' || task.merged;
+    const unchanged =
+      known?.merged === true &&
+      known.status === task.status &&
+      task.merged &&
+      (task.commit === null || task.commit === known.commit);
+    if (!known || !claims || unchanged) {
+      tasks.push(task);
+      continue;
+    }
+    const sha = landed.tasks.get(task.id);
+    if (!sha) {
       problems.push({
         code: 'MILESTONE_STATE_UNPROVEN',
-        message: `task "${task.id}" claims merge commit ${task.commit}, which is not on ${branch}`,
-        location: { file, field: `phases.*.tasks[id=${task.id}].commit` },
+        message: `task "${task.id}" is marked ${task.status}${task.merged ? ' and merged' : ''}, but no commit with \`Task-Id: ${task.id}\` is on ${current.branch}; only \`milestone execute\` lands work`,
+        location: { file, field: `${field(task.id)}.status` },
+      });
+      tasks.push(task);
+      continue;
+    }
+    if (task.commit && !(await onBranch(root, task.commit, current.branch))) {
+      problems.push({
+        code: 'MILESTONE_STATE_UNPROVEN',
+        message: `task "${task.id}" claims merge commit ${task.commit}, which is not on ${current.branch}`,
+        location: { file, field: `${field(task.id)}.commit` },
+      });
+    }
+    tasks.push({ ...task, merged: true, commit: task.commit ?? sha });
+  }
+  if (incoming.status === 'completed' && current.status !== 'completed') {
+    const open = current.plan.tasks
+      .filter((t) => !landed.tasks.has(t.id) && !current.tasks[t.id]?.merged)
+      .map((t) => t.id);
+    if (open.length > 0) {
+      problems.push({
+        code: 'MILESTONE_STATE_UNPROVEN',
+        message: `the milestone cannot be completed: ${open.length} of ${current.plan.tasks.length} task(s) have not landed on ${current.branch} (${open.slice(0, 5).join(', ')})`,
+        location: { file, field: incoming.format === 'agent' ? 'metadata.status' : 'status' },
       });
     }
   }
-  return problems;
+  return { state: { ...incoming, tasks }, problems };
+}
+
+async function onBranch(root: string, commit: string, branch: string): Promise<boolean> {
+  // An object id only: anything else (say, `--all`) must never reach git as an option.
+  if (!/^[0-9a-f]{4,64}$/i.test(commit)) return false;
+  const check = await gitExec(root, ['merge-base', '--is-ancestor', commit, `refs/heads/${branch}`], {
+    allowExitCodes: [1, 128],
+  });
+  return check.exitCode === 0;
 }

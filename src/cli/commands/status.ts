@@ -4,8 +4,10 @@ import { formatStatus, statusView } from '../../report/status-view.js';
 import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { conflictsOf, formatConflict } from '../conflict-advice.js';
 import type { Io } from '../io.js';
 import { printJson } from '../io.js';
+import { worktreeRoot } from './execute.js';
 
 export interface StatusOptions {
   cwd: string;
@@ -17,6 +19,8 @@ export interface StatusOptions {
   intervalMs?: number;
   /** Ends `--watch` early (tests, embedding). */
   signal?: AbortSignal;
+  /** Environment for locating the worktrees; defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
 }
 
 const SETTLED = new Set(['completed', 'failed', 'cancelled', 'paused']);
@@ -28,10 +32,18 @@ const SETTLED = new Set(['completed', 'failed', 'cancelled', 'paused']);
 export async function status(options: StatusOptions): Promise<StatusView> {
   const workspace = await openWorkspace(options.cwd);
   return withExistingStore(workspace, async (store) => {
+    const where = {
+      repoRoot: workspace.root,
+      worktreeRoot: worktreeRoot(workspace, options.env ?? process.env),
+    };
     const print = (view: StatusView) => {
-      if (options.json && options.watch) options.io.out(JSON.stringify(view));
-      else if (options.json) printJson(options.io, view);
-      else options.io.out(formatStatus(view));
+      const conflicts = conflictsOf(store, store.state(view.id)!, where);
+      if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts }));
+      else if (options.json) printJson(options.io, { ...view, conflicts });
+      else
+        options.io.out(
+          [formatStatus(view), ...conflicts.flatMap((c) => formatConflict(view.git.branch, c))].join('\n'),
+        );
     };
     const first = resolveMilestone(store, options.id);
     let view = statusView(first, workspace.config, coordinatorFacts(store, first.id));
