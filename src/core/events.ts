@@ -18,7 +18,15 @@ export interface Usage {
 export type MilestoneEvent =
   | { type: 'milestone_planned'; plan: Plan; base: string; branch: string }
   | { type: 'milestone_status'; status: MilestoneStatus; reason?: string }
-  | { type: 'mode_selected'; mode: Mode; reason: string; adoption?: string; wouldHave?: Mode }
+  | {
+      type: 'mode_selected';
+      mode: Mode;
+      reason: string;
+      adoption?: string;
+      wouldHave?: Mode;
+      /** The run's concurrency, so a resume without `--concurrency` keeps it (absent in old logs). */
+      concurrency?: number;
+    }
   /** Planning was complete and valid; execution state was initialised (the seed's bridge). */
   | { type: 'mode_transition'; from: 'planning'; to: 'execution'; mode: Mode; concurrency: number }
   | {

@@ -12,7 +12,8 @@ export const DEFAULT_MAX_CONCURRENCY = 8;
 /** How the concurrency of a run was chosen, for the printed explanation. */
 export interface ConcurrencyChoice {
   concurrency: number;
-  source: 'flag' | 'config' | 'machine';
+  /** `previous`: a resumed run without `--concurrency` keeps the last run's. */
+  source: 'flag' | 'config' | 'machine' | 'previous';
   /** e.g. `4 (2 CPUs x 2, 21 GiB free / 1 GiB per agent, max 8)` */
   explanation: string;
 }

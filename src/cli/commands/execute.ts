@@ -28,6 +28,7 @@ import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
+import { resumedConcurrency } from '../../workspace/resume-settings.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { conflictSteps, formatConflict } from '../conflict-advice.js';
@@ -250,10 +251,15 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       milestoneId: state.id,
       engineDir: repoWorktreeDir(worktreeRoot(workspace, env), workspace.root, state.id),
     });
-    const concurrency = chooseConcurrency(options.concurrency, workspace.config.concurrency, {
-      cpus: cpus().length,
-      freeMemoryBytes: freemem(),
-    });
+    const concurrency =
+      resumedConcurrency(store, state.id, {
+        resuming: state.status !== 'planned',
+        flag: options.concurrency,
+      }) ??
+      chooseConcurrency(options.concurrency, workspace.config.concurrency, {
+        cpus: cpus().length,
+        freeMemoryBytes: freemem(),
+      });
     const phases = phasesToRun(options.phase);
     const { adapters, problems, disabled } = resolveAgents(workspace.config.agents, {
       file: workspace.configFile,
@@ -315,6 +321,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         type: 'mode_selected',
         mode: mode.mode,
         reason: mode.reason,
+        concurrency: concurrency.concurrency,
         ...(mode.decision && { adoption: mode.decision.adoption, wouldHave: mode.decision.wouldHave }),
       },
       ...(state.status === 'planned'

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ExitError } from '../../errors.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
 import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
@@ -51,6 +52,22 @@ export async function status(options: StatusOptions): Promise<StatusView> {
     if (!options.watch) return view;
     const id = view.id;
     while (!SETTLED.has(view.status) && !options.signal?.aborted) {
+      // A coordinator killed with -9 never settles the milestone: end with the resume hint.
+      // The lease first, then the state: a run that ends records its status before letting go.
+      const facts = coordinatorFacts(store, id);
+      const now = resolveMilestone(store, id);
+      if (now.status === 'executing' && (facts === null || facts.alive === false)) {
+        const stale = now.version !== view.version || facts?.alive !== view.coordinator?.alive;
+        view = statusView(now, workspace.config, facts);
+        if (stale) {
+          if (!options.json) options.io.out('');
+          print(view);
+        }
+        throw new ExitError(
+          'MILESTONE_COORDINATOR_GONE',
+          `the coordinator of ${id}${facts ? ` (pid ${facts.pid} on ${facts.host})` : ''} is gone; run \`milestone execute ${id}\` to resume`,
+        );
+      }
       await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
       if (store.version(id) === view.version) continue;
       view = statusView(resolveMilestone(store, id), workspace.config, coordinatorFacts(store, id));

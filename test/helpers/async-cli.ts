@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { stringify } from 'yaml';
+import type { CliResult } from './git-repo.js';
+import { CLI, GIT_ENV, gitRepo, tempDir, writeFiles } from './git-repo.js';
+
+/** Runs a program to its end without blocking the test worker. */
+export function runAsync(
+  file: string,
+  args: string[],
+  options: { cwd: string; env?: Record<string, string>; input?: string },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...options.env },
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    child.stdin?.end(options.input);
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** `git <args>` in `cwd`; trimmed stdout, throws on a non-zero exit. */
+export async function gitA(cwd: string, ...args: string[]): Promise<string> {
+  const result = await runAsync('git', args, { cwd });
+  if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result.stdout.trim();
+}
+
+/** Runs a command line with `/bin/sh -c`, as a person pasting it would. */
+export function shell(cwd: string, line: string, env: Record<string, string> = {}): Promise<CliResult> {
+  return runAsync('/bin/sh', ['-c', line], { cwd, env });
+}
+
+/** A folder holding a `milestone` executable (the built CLI), for PATH. */
+export function milestoneBin(): string {
+  const bin = tempDir('milestone-bin-');
+  writeFileSync(join(bin, 'milestone'), `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+  chmodSync(join(bin, 'milestone'), 0o755);
+  return bin;
+}
+
+/** A folder with only `git` (and `sh`) in it: a PATH on which `gh` does not exist. */
+export async function pathWithoutGh(): Promise<string> {
+  const bin = tempDir('milestone-path-');
+  const git = (await runAsync('/bin/sh', ['-c', 'command -v git'], { cwd: bin })).stdout.trim();
+  symlinkSync(git, join(bin, 'git'));
+  symlinkSync('/bin/sh', join(bin, 'sh'));
+  return bin;
+}
+
+/** A repository with private worktree state and async helpers to run the CLI in it. */
+export interface AsyncRepo {
+  root: string;
+  env: Record<string, string>;
+  run(args: string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<CliResult>;
+  plan(document: Record<string, unknown>): Promise<CliResult>;
+  status(id: string, cwd?: string): Promise<StatusDoc>;
+  worktreesDir: string;
+}
+
+/** The fields of `status --json` these tests read. */
+export interface StatusDoc {
+  id: string;
+  status: string;
+  progress: { overall: number };
+  tasks: Array<{ id: string; status: string; attempts: number; merged: boolean; reason: string | null }>;
+  coordinator: { pid: number; alive: boolean | null } | null;
+  conflicts: Array<{
+    taskId: string;
+    branch: string;
+    files: string[];
+    worktree: string;
+    worktreeExists: boolean;
+    reason: string | null;
+    steps: string[];
+  }>;
+  git: { branch: string; head: string | null };
+}
+
+export function asyncRepo(files: Record<string, string> = {}): AsyncRepo {
+  const root = gitRepo({ files });
+  const stateHome = tempDir('milestone-state-');
+  const env = { XDG_STATE_HOME: stateHome };
+  const repo: AsyncRepo = {
+    root,
+    env,
+    worktreesDir: join(stateHome, 'milestone', 'worktrees'),
+    run: (args, options = {}) =>
+      runAsync(process.execPath, [CLI, ...args], {
+        cwd: options.cwd ?? root,
+        env: { ...env, ...options.env },
+      }),
+    plan: (document) => {
+      writeFiles(root, { 'plan.yaml': stringify(document) });
+      return repo.run(['plan', '--from', 'plan.yaml']);
+    },
+    status: async (id, cwd) => {
+      const result = await repo.run(['status', id, '--json'], cwd ? { cwd } : {});
+      if (result.code !== 0) throw new Error(`status failed: ${result.stderr}`);
+      return JSON.parse(result.stdout) as StatusDoc;
+    },
+  };
+  return repo;
+}
+
+/** Polls `check` (each poll runs real commands) until it holds; fails after `tries`. */
+export async function until(check: () => Promise<boolean>, what: string, tries = 300): Promise<void> {
+  for (let i = 0; i < tries; i++) {
+    if (await check()) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Writes an executable script. */
+export function script(dir: string, name: string, body: string): string {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, name);
+  writeFileSync(path, `#!/bin/sh\n${body}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
