@@ -83,7 +83,8 @@ export function conflictsOf(
   for (const event of store.events(state.id, { types: ['outcome'] })) {
     if (event.type !== 'outcome' || event.ok || !event.taskId) continue;
     const detail = event.detail ?? {};
-    const list = event.step === 'merge' ? detail.conflicts : event.step === 'hand_resolution' ? detail.files : null;
+    const list =
+      event.step === 'merge' ? detail.conflicts : event.step === 'hand_resolution' ? detail.files : null;
     if (Array.isArray(list)) files.set(event.taskId, list.map(String));
   }
   return conflicted.map((spec) => {

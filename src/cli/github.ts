@@ -47,7 +47,11 @@ export async function createPullRequest(
   const args = ['pr', 'create', '--base', request.base, '--head', request.head];
   args.push('--title', request.title, '--body', request.body);
   const result = await runGh(gh, args, context);
-  const url = result.lines.filter((line) => line.trim()).at(-1)?.trim() ?? '';
+  const url =
+    result.lines
+      .filter((line) => line.trim())
+      .at(-1)
+      ?.trim() ?? '';
   if (result.exitCode !== 0 || !url) {
     const why = result.timedOut
       ? `timed out after ${Math.round(context.timeoutMs / 1000)}s`

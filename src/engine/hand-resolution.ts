@@ -64,8 +64,7 @@ export async function checkHandResolution(request: HandResolutionRequest): Promi
     return { ok: false, reason: `merge conflict in ${merge.conflicts.join(', ')}`, files: merge.conflicts };
   }
   const marked = await filesWithMarkers(repoRoot, request.milestoneHead, merge.tree);
-  if (marked.length > 0)
-    return refuse(log, `conflict markers remain in ${marked.join(', ')}`, marked);
+  if (marked.length > 0) return refuse(log, `conflict markers remain in ${marked.join(', ')}`, marked);
   log(`merges cleanly into ${request.milestoneHead}; no conflict markers in the changed files`);
   if (request.verify) {
     const failed = await verifyMerged(request, merge.tree, tip, registered, log);
@@ -105,7 +104,16 @@ async function uncommitted(worktree: string): Promise<string[]> {
 /** Files the merge changes relative to the milestone head that hold a conflict marker line. */
 async function filesWithMarkers(repoRoot: string, head: string, tree: string): Promise<string[]> {
   const changed = (
-    await gitExec(repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', '--diff-filter=AMT', head, tree])
+    await gitExec(repoRoot, [
+      'diff-tree',
+      '-r',
+      '-z',
+      '--name-only',
+      '--no-renames',
+      '--diff-filter=AMT',
+      head,
+      tree,
+    ])
   ).stdout
     .split('\0')
     .filter(Boolean);

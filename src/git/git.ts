@@ -10,6 +10,8 @@ export { gitEnv, gitExec } from './git-exec.js';
 export { FALLBACK_IDENTITY, identityArgs } from './identity.js';
 export type { MergeIntoResult, MergeTreeResult } from './merge.js';
 export { mergeInto, mergeTree } from './merge.js';
+export type { PushResult } from './push.js';
+export { pushBranch } from './push.js';
 export {
   assertBranchName,
   assertPathSegment,
@@ -22,5 +24,3 @@ export { branchExists, createBranch, deleteBranch, revParse, updateRefCas } from
 export { currentBranch, gitCommonDir, isDirty, lsFiles, mainWorktreeRoot, repoRoot } from './repo.js';
 export type { WorktreeInfo } from './worktree.js';
 export { addWorktree, listWorktrees, pruneWorktrees, removeWorktree } from './worktree.js';
-export type { PushResult } from './push.js';
-export { pushBranch } from './push.js';

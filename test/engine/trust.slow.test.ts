@@ -2,8 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finish } from '../../src/cli/commands/finish.js';
-import type { Io } from '../../src/cli/io.js';
-import { tempDir } from '../helpers/git-repo.js';
+import { recordingIo } from '../../src/cli/io.js';
 import type { AsyncRepo } from '../helpers/async-cli.js';
 import {
   asyncRepo,
@@ -15,6 +14,7 @@ import {
   shell,
   until,
 } from '../helpers/async-cli.js';
+import { tempDir } from '../helpers/git-repo.js';
 
 const COLORS = [
   { id: 'blue', title: 'Blue', run: 'sed -i s/red/blue/ config.txt' },
@@ -62,7 +62,9 @@ describe('1. a hand-resolved conflict is verified before it lands', () => {
     expect(status.progress.overall).toBeLessThan(100);
     // The attempt log names the check and its result.
     const log = /log: (\S+)\)/.exec(task.reason ?? '')?.[1];
-    expect(log && readFileSync(log, 'utf8')).toContain('resolution refused: conflict markers remain in config.txt');
+    expect(log && readFileSync(log, 'utf8')).toContain(
+      'resolution refused: conflict markers remain in config.txt',
+    );
 
     // Fixing the resolution in the same worktree lands it.
     writeFileSync(join(conflict.worktree, 'config.txt'), 'color=teal\n');
@@ -172,7 +174,6 @@ async function snapshot(repo: AsyncRepo) {
   };
 }
 
-const silent: Io = { out: () => {}, err: () => {} };
 
 describe('3. finish never destroys anything when it fails', () => {
   it('a conflict with the base exits 1 naming the files and leaves the record and base alone', async () => {
@@ -265,7 +266,7 @@ describe('3. finish never destroys anything when it fails', () => {
     await expect(
       finish({
         cwd: repo.root,
-        io: silent,
+        io: recordingIo(),
         id: 'ship',
         pr: true,
         env: { PATH: `${hung}:${process.env.PATH}` },
@@ -323,7 +324,9 @@ describe('6. state import cannot claim work that did not land', () => {
         { id: 'b', title: 'B', run: 'echo b > b.txt' },
       ],
     });
-    const exported = JSON.parse((await repo.run(['state', 'export', 'claims', '--format', 'command'])).stdout);
+    const exported = JSON.parse(
+      (await repo.run(['state', 'export', 'claims', '--format', 'command'])).stdout,
+    );
     const claim = structuredClone(exported);
     for (const task of claim.phases.execute.tasks) task.status = 'succeeded';
     writeFileSync(join(repo.root, 'claim.json'), JSON.stringify(claim));
@@ -357,7 +360,15 @@ describe('11. watch, resume, clean', () => {
     });
     const coordinator = (await import('node:child_process')).spawn(
       process.execPath,
-      [(await import('../helpers/git-repo.js')).CLI, 'execute', 'orphans', '--mode', 'agents', '--concurrency', '2'],
+      [
+        (await import('../helpers/git-repo.js')).CLI,
+        'execute',
+        'orphans',
+        '--mode',
+        'agents',
+        '--concurrency',
+        '2',
+      ],
       { cwd: repo.root, env: { ...process.env, ...repo.env }, stdio: 'ignore' },
     );
     await until(

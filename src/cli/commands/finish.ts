@@ -198,7 +198,17 @@ async function untrackedInTheWay(
     .filter(Boolean);
   if (untracked.length === 0) return { identical, differing };
   const written = new Set(
-    (await gitExec(dir, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', `refs/heads/${target}`, tree])).stdout
+    (
+      await gitExec(dir, [
+        'diff-tree',
+        '-r',
+        '-z',
+        '--name-only',
+        '--no-renames',
+        `refs/heads/${target}`,
+        tree,
+      ])
+    ).stdout
       .split('\0')
       .filter(Boolean),
   );
@@ -208,7 +218,8 @@ async function untrackedInTheWay(
     const theirs = await gitExec(dir, ['rev-parse', '--verify', '-q', `${tree}:${path}`], {
       allowExitCodes: [1],
     });
-    if (theirs.exitCode === 0 && theirs.stdout.trim() === blobId(content, format)) identical.set(path, content);
+    if (theirs.exitCode === 0 && theirs.stdout.trim() === blobId(content, format))
+      identical.set(path, content);
     else differing.push(path);
   }
   return { identical, differing };

@@ -7,10 +7,10 @@ import {
   toAgentFormat,
   toCommandFormat,
 } from '../../bridge/state-bridge.js';
-import type { Problem } from '../../errors.js';
-import { UsageError } from '../../errors.js';
 import type { MilestoneState } from '../../core/projection.js';
 import { landedOnBranch } from '../../engine/landing.js';
+import type { Problem } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { gitExec } from '../../git/git.js';
 import { StaleVersionError } from '../../store/stale-version-error.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
