@@ -6,7 +6,7 @@ import { DEFAULT_CONFIG, parseConfig } from '../config/config.js';
 import { ID_PATTERN } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { UsageError } from '../errors.js';
-import { mainWorktreeRoot } from '../git/git.js';
+import { mainWorktreeRoot, repoRoot } from '../git/git.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
@@ -15,6 +15,8 @@ import { openStore } from '../store/store.js';
 export interface Workspace {
   /** The main worktree's top-level directory (also when the command ran in a linked worktree). */
   root: string;
+  /** The top level of the worktree the command ran in (`root`, or a linked worktree). */
+  worktree: string;
   /** `<root>/.milestones`: plans and artifacts, committed. */
   milestonesDir: string;
   /** `<root>/.milestones/.local`: the runtime store, git-ignored, mode 0700. */
@@ -34,8 +36,10 @@ export const MILESTONES_GITIGNORE =
  */
 export async function openWorkspace(cwd: string): Promise<Workspace> {
   let root: string;
+  let worktree: string;
   try {
-    root = await mainWorktreeRoot(cwd);
+    worktree = await repoRoot(cwd);
+    root = await mainWorktreeRoot(worktree);
   } catch (error) {
     throw new UsageError(
       'MILESTONE_NOT_A_REPO',
@@ -50,6 +54,7 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
   const configFile = join(milestonesDir, 'config.yaml');
   return {
     root,
+    worktree,
     milestonesDir,
     storeDir: join(milestonesDir, '.local'),
     configFile,

@@ -230,7 +230,8 @@ function recordPlanner(workspace: Workspace, dir: string, generated: AgentPlanRe
 }
 
 async function resolveBase(workspace: Workspace, requested: string | undefined): Promise<string> {
-  const base = requested ?? (await currentBranch(workspace.root));
+  // The branch checked out where the person runs `plan` (a linked worktree has its own).
+  const base = requested ?? (await currentBranch(workspace.worktree));
   if (!base) {
     throw new UsageError(
       'MILESTONE_NO_BASE',
