@@ -174,7 +174,6 @@ async function snapshot(repo: AsyncRepo) {
   };
 }
 
-
 describe('3. finish never destroys anything when it fails', () => {
   it('a conflict with the base exits 1 naming the files and leaves the record and base alone', async () => {
     const repo = await completedShip();
