@@ -28,9 +28,11 @@ async function conflicted(extra: Record<string, unknown> = {}) {
   expect(planned.code, planned.stderr).toBe(0);
   const first = await repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
   expect(first.code, first.stderr).toBe(1);
-  const status = await repo.status('colors');
-  const conflict = status.conflicts[0]!;
-  expect(conflict).toBeDefined();
+  // From execute's own report: the task and its kept worktree.
+  const taskId = /conflict: task (\w+)/.exec(first.stderr)?.[1];
+  const worktree = /^ +cd (\S+)$/m.exec(first.stderr)?.[1];
+  expect(taskId && worktree, first.stderr).toBeTruthy();
+  const conflict = { taskId: taskId!, worktree: worktree!, branch: `milestone/colors.tasks/${taskId}` };
   return { repo, first, conflict, landedBefore: await gitA(repo.root, 'rev-parse', 'milestone/colors') };
 }
 
@@ -104,7 +106,9 @@ describe('1. a hand-resolved conflict is verified before it lands', () => {
 
 describe('2. every command works from a linked worktree; the conflict advice works as printed', () => {
   it('following the steps status prints, literally, from inside the task worktree, lands the task', async () => {
-    const { repo, first, conflict } = await conflicted();
+    const { repo, first } = await conflicted();
+    const conflict = (await repo.status('colors')).conflicts[0]!;
+    expect(conflict.worktreeExists).toBe(true);
     // execute, status and show all print the same steps with the worktree path.
     const statusText = await repo.run(['status', 'colors']);
     const showText = await repo.run(['show', 'colors']);
