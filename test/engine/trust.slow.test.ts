@@ -21,6 +21,9 @@ const COLORS = [
   { id: 'green', title: 'Green', run: 'sed -i s/red/green/ config.txt' },
 ];
 
+// Each test runs several real CLI processes and git repositories; on a loaded 2-core machine one
+// can take most of a minute, so the limit is generous (the work itself takes seconds).
+
 /** Two tasks editing the same line: one lands, the other stops `conflicted` with its worktree kept. */
 async function conflicted(extra: Record<string, unknown> = {}) {
   const repo = asyncRepo({ 'config.txt': 'color=red\n' });
@@ -45,7 +48,7 @@ async function resolveByHand(worktree: string, content: string) {
   expect(commit.code, commit.stderr).toBe(0);
 }
 
-describe('1. a hand-resolved conflict is verified before it lands', () => {
+describe('1. a hand-resolved conflict is verified before it lands', { timeout: 180_000 }, () => {
   it('a resolution that still holds conflict markers stays conflicted, exits 1 and lands nothing', async () => {
     const { repo, conflict, landedBefore } = await conflicted();
     await resolveByHand(
@@ -104,7 +107,9 @@ describe('1. a hand-resolved conflict is verified before it lands', () => {
   });
 });
 
-describe('2. every command works from a linked worktree; the conflict advice works as printed', () => {
+describe('2. every command works from a linked worktree; the conflict advice works as printed', {
+  timeout: 180_000,
+}, () => {
   it('following the steps status prints, literally, from inside the task worktree, lands the task', async () => {
     const { repo, first } = await conflicted();
     const conflict = (await repo.status('colors')).conflicts[0]!;
@@ -178,7 +183,7 @@ async function snapshot(repo: AsyncRepo) {
   };
 }
 
-describe('3. finish never destroys anything when it fails', () => {
+describe('3. finish never destroys anything when it fails', { timeout: 180_000 }, () => {
   it('a conflict with the base exits 1 naming the files and leaves the record and base alone', async () => {
     const repo = await completedShip();
     writeFileSync(join(repo.root, 'a.txt'), 'mine\n');
@@ -280,7 +285,7 @@ describe('3. finish never destroys anything when it fails', () => {
   });
 });
 
-describe('4. a checked-out milestone branch is never moved under the person', () => {
+describe('4. a checked-out milestone branch is never moved under the person', { timeout: 180_000 }, () => {
   it('execute refuses with exit 2 while milestone/<id> is checked out, in a linked or the main worktree', async () => {
     const repo = asyncRepo();
     await repo.plan({
@@ -315,7 +320,7 @@ describe('4. a checked-out milestone branch is never moved under the person', ()
   });
 });
 
-describe('6. state import cannot claim work that did not land', () => {
+describe('6. state import cannot claim work that did not land', { timeout: 180_000 }, () => {
   it('refuses succeeded without a landed commit, and completed with open tasks', async () => {
     const repo = asyncRepo();
     await repo.plan({
@@ -351,7 +356,7 @@ describe('6. state import cannot claim work that did not land', () => {
   });
 });
 
-describe('11. watch, resume, clean', () => {
+describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
   it('status --watch ends with the resume hint when the coordinator is killed; clean stops its orphaned agents', async () => {
     const repo = asyncRepo();
     const pids = join(tempDir('milestone-pids-'), 'pids');
