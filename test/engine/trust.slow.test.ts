@@ -1,20 +1,12 @@
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finish } from '../../src/cli/commands/finish.js';
 import { recordingIo } from '../../src/cli/io.js';
 import type { AsyncRepo } from '../helpers/async-cli.js';
-import {
-  asyncRepo,
-  gitA,
-  milestoneBin,
-  pathWithoutGh,
-  runAsync,
-  script,
-  shell,
-  until,
-} from '../helpers/async-cli.js';
-import { tempDir } from '../helpers/git-repo.js';
+import { asyncRepo, gitA, milestoneBin, pathWithoutGh, script, shell, until } from '../helpers/async-cli.js';
+import { CLI, tempDir } from '../helpers/git-repo.js';
 
 const COLORS = [
   { id: 'blue', title: 'Blue', run: 'sed -i s/red/blue/ config.txt' },
@@ -366,17 +358,9 @@ describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
       id: 'orphans',
       tasks: [0, 1].map((i) => ({ id: `s${i}`, title: `Slow ${i}`, run: `echo $$ >> ${pids}; sleep 60` })),
     });
-    const coordinator = (await import('node:child_process')).spawn(
+    const coordinator = spawn(
       process.execPath,
-      [
-        (await import('../helpers/git-repo.js')).CLI,
-        'execute',
-        'orphans',
-        '--mode',
-        'agents',
-        '--concurrency',
-        '2',
-      ],
+      [CLI, 'execute', 'orphans', '--mode', 'agents', '--concurrency', '2'],
       { cwd: repo.root, env: { ...process.env, ...repo.env }, stdio: 'ignore' },
     );
     await until(
@@ -450,6 +434,5 @@ describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
     expect(await gitA(repo.root, 'worktree', 'list')).not.toContain(conflict.worktree);
     // What landed stays.
     expect(await gitA(repo.root, 'rev-parse', '--verify', '-q', 'milestone/colors')).not.toBe('');
-    void runAsync;
   });
 });
