@@ -86,6 +86,15 @@ describe('1. a hand-resolved conflict is verified before it lands', { timeout: 1
     // The person's worktree is back on the task branch, their commit untouched.
     expect(await gitA(conflict.worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(conflict.branch);
     expect(readFileSync(join(conflict.worktree, 'config.txt'), 'utf8')).toBe('color=broken\n');
+
+    // A good resolution lands, and its verify runs even when the person removed the worktree.
+    writeFileSync(join(conflict.worktree, 'config.txt'), 'color=fixed\n');
+    await gitA(conflict.worktree, 'commit', '-q', '-am', 'fix the resolution');
+    await gitA(repo.root, 'worktree', 'remove', conflict.worktree);
+    const third = await repo.run(['execute', 'colors']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(await gitA(repo.root, 'show', 'milestone/colors:config.txt')).toBe('color=fixed');
+    expect((await repo.status('colors')).status).toBe('completed');
   });
 
   it('an uncommitted resolution is not landed', async () => {
