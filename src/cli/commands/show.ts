@@ -44,7 +44,7 @@ export async function show(options: ShowOptions): Promise<void> {
   }
   const io = options.io;
   io.out(formatStatus(view));
-  for (const conflict of conflicts) io.out(formatConflict(state.branch, conflict).join('\n'));
+  for (const conflict of conflicts) io.out(`\n${formatConflict(state.branch, conflict).join('\n')}`);
   if (state.plan.description) io.out(`\n${state.plan.description}`);
   io.out(`\n${formatAnalysis(state.plan, analysis)}`);
   const planning = storedPlanning(workspace.milestonesDir, state);

@@ -43,7 +43,9 @@ export async function status(options: StatusOptions): Promise<StatusView> {
       else if (options.json) printJson(options.io, { ...view, conflicts });
       else
         options.io.out(
-          [formatStatus(view), ...conflicts.flatMap((c) => formatConflict(view.git.branch, c))].join('\n'),
+          [formatStatus(view), ...conflicts.flatMap((c) => ['', ...formatConflict(view.git.branch, c)])].join(
+            '\n',
+          ),
         );
     };
     const first = resolveMilestone(store, options.id);
