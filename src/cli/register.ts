@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MODES, PHASES } from '../core/types.js';
+import { UsageError } from '../errors.js';
 import type { Io } from './io.js';
 
 function positiveNumber(value: string): number {
@@ -12,6 +13,10 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+function conflictingFlags(): never {
+  throw new UsageError('MILESTONE_PLAN_OPTIONS', 'choose one of --adopt-branch and --new-branch');
 }
 
 /**
@@ -48,10 +53,25 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     )
     .option('--description <text>', 'without --from: what the milestone is about, for the planner')
     .option('--json', 'print the stored plan and its analysis as JSON')
+    .option(
+      '--replace [id]',
+      'replace the stored plan of a planned, failed, paused or cancelled milestone (default: the plan id); what landed stays',
+    )
+    .option(
+      '--adopt-branch',
+      'milestone/<id> exists from an earlier plan: keep it; its tasks matching this plan count as landed',
+    )
+    .option(
+      '--new-branch',
+      'milestone/<id> exists from an earlier plan: move it to milestone/<id>.previous-N and start anew',
+    )
     .action(
       async (
         title: string | undefined,
         opts: {
+          replace?: string | boolean;
+          adoptBranch?: boolean;
+          newBranch?: boolean;
           from?: string;
           id?: string;
           mode?: string;
@@ -75,6 +95,15 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxAttempts: opts.maxAttempts,
           description: opts.description,
           json: opts.json ?? false,
+          replace: opts.replace,
+          branch:
+            opts.adoptBranch && opts.newBranch
+              ? conflictingFlags()
+              : opts.adoptBranch
+                ? 'adopt'
+                : opts.newBranch
+                  ? 'new'
+                  : undefined,
         });
       },
     );
@@ -262,6 +291,18 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .action(async (id: string | undefined, opts: { into?: string; pr?: boolean }) => {
       const { finish } = await import('./commands/finish.js');
       await finish({ cwd, io, id, into: opts.into, pr: opts.pr ?? false });
+    });
+
+  program
+    .command('rm')
+    .description(
+      'delete a milestone that is not running: its recorded events, .milestones/<id>/, logs and worktrees',
+    )
+    .argument('<id>', 'milestone id')
+    .option('--branches', 'also delete milestone/<id> and its task branches (their commits are printed)')
+    .action(async (id: string, opts: { branches?: boolean }) => {
+      const { rm } = await import('./commands/rm.js');
+      await rm({ cwd, io, id, branches: opts.branches ?? false });
     });
 
   program

@@ -1,7 +1,7 @@
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import { groupAlive, stopGroup } from '../process/process-group.js';
-import { landedOnBranch } from './landing.js';
+import { landedFor } from './landing.js';
 import { taskWorktreePath } from './naming.js';
 import { removeOrphanWorktrees } from './worktrees.js';
 
@@ -29,7 +29,7 @@ export function lastAgentGroups(events: readonly StoredEvent[]): Map<string, num
 
 /**
  * Makes the store agree with git before a run: tasks whose trailer is on the milestone branch
- * landed (whatever the store says), interrupted tasks go back to pending after their orphaned
+ * in a commit of this plan's lineage (`Milestone-Run:`) landed (whatever the store says), interrupted tasks go back to pending after their orphaned
  * agents are stopped, failed and skipped tasks are queued again, leftover worktrees go.
  * Conflicted tasks keep their branch and worktree: a person may be resolving them.
  */
@@ -43,7 +43,7 @@ export async function recoverMilestone(input: {
   const { repoRoot, state } = input;
   const events: MilestoneEvent[] = [];
   const notes: string[] = [];
-  const landed = await landedOnBranch(repoRoot, state.branch, state.base, state.id);
+  const landed = await landedFor(repoRoot, state);
   const groups = lastAgentGroups(input.events);
   const keep = new Set<string>();
   for (const spec of state.plan.tasks) {

@@ -9,6 +9,8 @@ import { TRAILER } from './naming.js';
 /** Everything one attempt of one task needs. */
 export interface AttemptRequest {
   milestoneId: string;
+  /** More trailers for the task's commit (the plan lineage, `Milestone-Run:`). */
+  trailers?: Record<string, string>;
   task: TaskSpec;
   /** The plan's default verify command when the task has none. */
   verify: string | undefined;
@@ -130,7 +132,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       };
     }
   }
-  const commit = await commitTask(request.worktree, request.milestoneId, task);
+  const commit = await commitTask(request.worktree, request.milestoneId, task, request.trailers);
   return { ...base, ok: true, reason: null, retryable: false, commit, durationMs: elapsed() };
 }
 
@@ -142,12 +144,18 @@ function fail(
 }
 
 /** Commits everything in the worktree; an empty commit when nothing changed, so the trailer exists. */
-export async function commitTask(worktree: string, milestoneId: string, task: TaskSpec): Promise<string> {
+export async function commitTask(
+  worktree: string,
+  milestoneId: string,
+  task: TaskSpec,
+  trailers: Record<string, string> = {},
+): Promise<string> {
   await gitExec(worktree, ['add', '-A']);
   const message = `${task.phase === 'execute' ? 'feat' : 'docs'}(${task.phase}): ${task.title}\n\n${trailerBlock(
     {
       [TRAILER.milestone]: milestoneId,
       [TRAILER.task]: task.id,
+      ...trailers,
     },
   )}\n`;
   const identity = await identityArgs(worktree);
