@@ -19,14 +19,18 @@ import { formatSpend, sumUsage } from '../../engine/budget.js';
 import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
 import { checkTransition } from '../../engine/transition.js';
+import { transitionAdvice } from '../../engine/transition-advice.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
 import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import { isPidAlive } from '../../store/pid-alive.js';
+import { planFileChanged } from '../../workspace/plan-lineage.js';
+import { refuseIfLocked } from '../../workspace/lease-check.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { cancelledAdvice, nextAfterRun } from '../advice.js';
 import type { Io } from '../io.js';
 import { printJson } from '../io.js';
 
@@ -221,11 +225,10 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
   return withExistingStore(workspace, async (store) => {
     const state = resolveMilestone(store, options.id);
     if (state.status === 'cancelled') {
-      throw new UsageError(
-        'MILESTONE_CANCELLED',
-        `milestone ${state.id} was cancelled; plan it again under a new id to run it`,
-      );
+      throw new UsageError('MILESTONE_CANCELLED', cancelledAdvice(state));
     }
+    const changed = planFileChanged(workspace, state);
+    if (changed) options.io.err(changed);
     if (options.phase && !(PHASES as readonly string[]).includes(options.phase)) {
       throw new UsageError('MILESTONE_BAD_PHASE', `--phase must be one of ${PHASES.join(', ')}`);
     }
@@ -265,16 +268,37 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       agentsAvailable: available,
       concurrency: concurrency.concurrency,
     });
+    const advice = transition.problems.length
+      ? await transitionAdvice({
+          state,
+          problems: transition.problems,
+          adapters,
+          probes: transition.probes,
+          agentOverride: options.agent,
+          command: `milestone execute ${state.id}${options.phase ? ` --phase ${options.phase}` : ''}`,
+        })
+      : [];
     if (options.dryRun) {
       dryRun(options.io, state, mode, concurrency, phases, options.json);
-      for (const problem of transition.problems) options.io.err(`would refuse: ${formatProblem(problem)}`);
-      return null;
+      if (transition.problems.length === 0) return null;
+      // A dry run that would be refused says so by its exit code too (2), with the fix.
+      throw new UsageError(
+        'MILESTONE_WOULD_REFUSE',
+        [
+          `execute ${state.id} would refuse to start:`,
+          ...transition.problems.map((problem) => `  ${formatProblem(problem)}`),
+          ...advice.map((line) => `fix: ${line}`),
+        ].join('\n'),
+      );
     }
     if (transition.problems.length > 0) {
       throw new UsageError(
         'MILESTONE_PLANNING_INCOMPLETE',
-        `planning of ${state.id} is not complete, so execution cannot start (re-run the analyses with \`milestone plan --id ${state.id}\`)`,
-        transition.problems,
+        [
+          `execute ${state.id} cannot start:`,
+          ...transition.problems.map((problem) => `  ${formatProblem(problem)}`),
+          ...advice.map((line) => `fix: ${line}`),
+        ].join('\n'),
       );
     }
     const blocked = blockingGate(state, workspace.config);
@@ -291,10 +315,14 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     ];
     if (options.reporter) reporters.push(options.reporter);
     const reporter = compositeReporter(reporters);
+    // Refused before anything is written or printed: a locked milestone's log stays as it was.
+    refuseIfLocked(store, state.id, { pid: process.pid, host: hostname() });
     const stop = new AbortController();
+    // Kept for the whole run: a second or third Ctrl-C must not kill the process halfway
+    // through saving state; the first one already asked everything to stop.
     const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     store.append(state.id, [
       {
@@ -353,8 +381,12 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
       });
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      // Once interrupted the process is about to end: the handler stays, so more Ctrl-C presses
+      // while the state is saved and the message printed cannot kill it without a word.
+      if (!stop.signal.aborted) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     }
     const final = store.state(state.id)!;
     const head = final.head ? ` (head ${final.head.slice(0, 10)})` : '';
@@ -385,7 +417,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
           ? `paused${head}: ${gateMessage(final, workspace.config, result.pausedAt)}`
           : `paused after ${phases.join(', ')}${head}`;
     if (!options.json)
-      options.io.err(`${summary}\nnext: milestone status ${state.id}   |   milestone finish ${state.id}`);
+      options.io.err(`${summary}\n${nextAfterRun({ id: state.id, status: result.status }, result.pausedAt)}`);
     return result;
   });
 }
