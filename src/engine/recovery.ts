@@ -1,3 +1,4 @@
+import { plural } from '../core/duration.js';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import { groupAlive, stopGroup } from '../process/process-group.js';
@@ -88,6 +89,6 @@ export async function recoverMilestone(input: {
     if (!state.phaseCommits[phase]) events.push({ type: 'phase_committed', phase, commit: sha });
   }
   const removed = await removeOrphanWorktrees(repoRoot, input.worktreeRoot, state.id, keep);
-  if (removed.length) notes.push(`removed ${removed.length} leftover worktree(s)`);
+  if (removed.length) notes.push(`removed ${plural(removed.length, 'leftover worktree')}`);
   return { events, notes };
 }

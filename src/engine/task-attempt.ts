@@ -1,4 +1,5 @@
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
+import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
@@ -89,7 +90,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const base = { usage: result.usage, timedOut: result.timedOut, canceled: result.canceled };
   if (!result.ok) {
     const why = result.timedOut
-      ? `timed out after ${Math.round(request.timeoutMs / 1000)}s`
+      ? `timed out after ${formatSpanMs(request.timeoutMs)}`
       : result.canceled
         ? 'canceled'
         : (result.error ?? `agent exited with ${result.exitCode}`);

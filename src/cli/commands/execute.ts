@@ -4,7 +4,7 @@ import type { AgentAdapter, ProbeResult } from '../../agents/adapter.js';
 import { resolveAgents } from '../../agents/registry.js';
 import type { Config } from '../../config/config.js';
 import { analyzeGraph } from '../../core/analysis.js';
-import { formatDuration } from '../../core/duration.js';
+import { formatSpan, plural } from '../../core/duration.js';
 import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Phase } from '../../core/types.js';
 import { MODES, PHASES } from '../../core/types.js';
@@ -141,7 +141,7 @@ function checkPhase(state: MilestoneState, phase: Phase | undefined): void {
   if (open.length > 0) {
     throw new UsageError(
       'MILESTONE_PHASE_BLOCKED',
-      `phase ${phase} cannot start: ${open.length} task(s) of earlier phases have not landed (${open
+      `phase ${phase} cannot start: ${plural(open.length, 'task')} of earlier phases ${open.length === 1 ? 'has' : 'have'} not landed (${open
         .slice(0, 5)
         .map((t) => t.id)
         .join(', ')}); run \`milestone execute ${state.id}\` or \`--phase ${open[0]!.phase}\` first`,
@@ -180,7 +180,7 @@ function dryRun(
   io.out(`mode ${mode.mode}: ${mode.reason}`);
   io.out(`concurrency ${concurrency.explanation}`);
   io.out(
-    `critical path ${formatDuration(analysis.criticalPath.length)}: ${analysis.criticalPath.path.join(' -> ') || '(nothing to run)'}`,
+    `critical path ${formatSpan(analysis.criticalPath.length)}: ${analysis.criticalPath.path.join(' -> ') || '(nothing to run)'}`,
   );
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   analysis.waves.forEach((wave, index) => {
