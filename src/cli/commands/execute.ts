@@ -26,6 +26,7 @@ import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { refuseIfLocked } from '../../workspace/lease-check.js';
+import { checkBaseBranch } from '../../workspace/base-check.js';
 import { planFileChanged } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import type { Workspace } from '../../workspace/workspace.js';
@@ -317,6 +318,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     const reporter = compositeReporter(reporters);
     // Refused before anything is written or printed: a locked milestone's log stays as it was.
     refuseIfLocked(store, state.id, { pid: process.pid, host: hostname() });
+    await checkBaseBranch(workspace.root, state);
     const stop = new AbortController();
     // Kept for the whole run: a second or third Ctrl-C must not kill the process halfway
     // through saving state; the first one already asked everything to stop.
