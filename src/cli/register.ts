@@ -130,9 +130,9 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('show')
     .description('show a milestone: plan, analysis (critical path, waves, overlaps), tasks, reviews')
-    .argument('<id>', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (id: string | undefined, opts: { json?: boolean }) => {
       const { show } = await import('./commands/show.js');
       await show({ cwd, io, id, json: opts.json ?? false });
     });
@@ -185,12 +185,12 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
 
   program
     .command('visualize')
-    .description('draw the task graph grouped by phase')
-    .argument('<id>', 'milestone id')
+    .description('draw the task graph grouped by phase, each task marked with its status (legend below)')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .addOption(
       new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'ascii']).default('ascii'),
     )
-    .action(async (id: string, opts: { format: 'mermaid' | 'dot' | 'ascii' }) => {
+    .action(async (id: string | undefined, opts: { format: 'mermaid' | 'dot' | 'ascii' }) => {
       const { visualize } = await import('./commands/visualize.js');
       await visualize({ cwd, io, id, format: opts.format });
     });
@@ -310,7 +310,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .description(
       'approve, reject or request changes on a completed phase (review gates: config phases.<p>.approval)',
     )
-    .argument('<id>', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .addOption(new Option('--phase <phase>', 'the phase reviewed').choices([...PHASES]).makeOptionMandatory())
     .option('--approve', 'open the gate: the next execute continues')
     .option('--reject', 'keep the next phase blocked')
@@ -318,7 +318,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .option('--comment <text>', 'why (required with --reject and --request-changes)')
     .action(
       async (
-        id: string,
+        id: string | undefined,
         opts: {
           phase: string;
           approve?: boolean;

@@ -24,8 +24,14 @@ export function configProblems(
         const level = valueAt(known, path);
         const allowed = level && typeof level === 'object' ? Object.keys(level) : [];
         const guess = allowed.find((candidate) => similar(key, candidate));
-        const hint = guess ? `; did you mean \`${guess}\`?` : allowed.length ? ` (allowed: ${allowed.join(', ')})` : '';
-        problems.push(problem(`unknown key \`${key}\` in ${where}${hint}`, [...path, key], file, positionOf, 'key'));
+        const hint = guess
+          ? `; did you mean \`${guess}\`?`
+          : allowed.length
+            ? ` (allowed: ${allowed.join(', ')})`
+            : '';
+        problems.push(
+          problem(`unknown key \`${key}\` in ${where}${hint}`, [...path, key], file, positionOf, 'key'),
+        );
       }
       continue;
     }

@@ -180,7 +180,10 @@ export function parseConfig(
 ): { config: Config; problems: Problem[] } {
   const result = configSchema.safeParse(value ?? {});
   if (result.success) return { config: normalise(result.data), problems: [] };
-  return { config: DEFAULT_CONFIG, problems: configProblems(result.error.issues, value, file, positionOf, DEFAULT_CONFIG) };
+  return {
+    config: DEFAULT_CONFIG,
+    problems: configProblems(result.error.issues, value, file, positionOf, DEFAULT_CONFIG),
+  };
 }
 
 /** The text `milestone init` writes: every setting shown with its default. */

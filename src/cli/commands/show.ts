@@ -6,6 +6,7 @@ import type { UnifiedPlanning } from '../../planning/index.js';
 import { formatPlanningSummary, planHash, readPlanningArtifacts } from '../../planning/index.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
+import { planFileChanged } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import type { Io } from '../io.js';
@@ -14,7 +15,8 @@ import { printJson } from '../io.js';
 export interface ShowOptions {
   cwd: string;
   io: Io;
-  id: string;
+  /** Optional when exactly one milestone is active. */
+  id?: string | undefined;
   json: boolean;
 }
 
@@ -36,6 +38,8 @@ export async function show(options: ShowOptions): Promise<void> {
     return;
   }
   const io = options.io;
+  const changed = planFileChanged(workspace, state);
+  if (changed) io.err(changed);
   io.out(formatStatus(view));
   if (state.plan.description) io.out(`\n${state.plan.description}`);
   io.out(`\n${formatAnalysis(state.plan, analysis)}`);
