@@ -58,7 +58,10 @@ describe('JSON plans', () => {
   });
 
   it('a byte order mark is ignored', async () => {
-    const result = await loadText('\uFEFF{"version": 1, "milestone": "BOM", "tasks": [{"id": "a", "title": "A", "run": "x"}]}', 'plan.json');
+    const result = await loadText(
+      '\uFEFF{"version": 1, "milestone": "BOM", "tasks": [{"id": "a", "title": "A", "run": "x"}]}',
+      'plan.json',
+    );
     expect(result.problems).toEqual([]);
     expect(result.plan!.title).toBe('BOM');
   });
