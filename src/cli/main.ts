@@ -11,6 +11,7 @@ import {
   LockedError,
   UsageError,
 } from '../errors.js';
+import { environmentFailure } from './environment-error.js';
 import type { Io } from './io.js';
 import { processIo } from './io.js';
 import { registerCommands } from './register.js';
@@ -52,6 +53,10 @@ export function reportError(io: Io, error: unknown): number {
     }
   } else if (error instanceof LockedError || error instanceof ExitError) {
     io.err(`milestone: ${error.message}`);
+  } else if (environmentFailure(error)) {
+    // The machine or git refused: the cause is the message, and it is not a bug of milestone.
+    io.err(`milestone: ${environmentFailure(error)}`);
+    return EXIT.usage;
   } else {
     const bug = error instanceof InternalError ? error : new InternalError(String(error), { cause: error });
     io.err(`milestone: internal error: ${bug.message}`);

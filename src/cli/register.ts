@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { MODES, PHASES } from '../core/types.js';
+import { UsageError } from '../errors.js';
 import type { Io } from './io.js';
 
 function positiveNumber(value: string): number {
@@ -12,6 +13,10 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
   return n;
+}
+
+function conflictingFlags(): never {
+  throw new UsageError('MILESTONE_PLAN_OPTIONS', 'choose one of --adopt-branch and --new-branch');
 }
 
 /**
@@ -48,10 +53,25 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     )
     .option('--description <text>', 'without --from: what the milestone is about, for the planner')
     .option('--json', 'print the stored plan and its analysis as JSON')
+    .option(
+      '--replace [id]',
+      'replace the stored plan of a planned, failed, paused or cancelled milestone (default: the plan id); what landed stays',
+    )
+    .option(
+      '--adopt-branch',
+      'milestone/<id> exists from an earlier plan: keep it; its tasks matching this plan count as landed',
+    )
+    .option(
+      '--new-branch',
+      'milestone/<id> exists from an earlier plan: move it to milestone/<id>.previous-N and start anew',
+    )
     .action(
       async (
         title: string | undefined,
         opts: {
+          replace?: string | boolean;
+          adoptBranch?: boolean;
+          newBranch?: boolean;
           from?: string;
           id?: string;
           mode?: string;
@@ -75,6 +95,15 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxAttempts: opts.maxAttempts,
           description: opts.description,
           json: opts.json ?? false,
+          replace: opts.replace,
+          branch:
+            opts.adoptBranch && opts.newBranch
+              ? conflictingFlags()
+              : opts.adoptBranch
+                ? 'adopt'
+                : opts.newBranch
+                  ? 'new'
+                  : undefined,
         });
       },
     );
@@ -101,9 +130,9 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('show')
     .description('show a milestone: plan, analysis (critical path, waves, overlaps), tasks, reviews')
-    .argument('<id>', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (id: string | undefined, opts: { json?: boolean }) => {
       const { show } = await import('./commands/show.js');
       await show({ cwd, io, id, json: opts.json ?? false });
     });
@@ -156,12 +185,12 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
 
   program
     .command('visualize')
-    .description('draw the task graph grouped by phase')
-    .argument('<id>', 'milestone id')
+    .description('draw the task graph grouped by phase, each task marked with its status (legend below)')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .addOption(
       new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'ascii']).default('ascii'),
     )
-    .action(async (id: string, opts: { format: 'mermaid' | 'dot' | 'ascii' }) => {
+    .action(async (id: string | undefined, opts: { format: 'mermaid' | 'dot' | 'ascii' }) => {
       const { visualize } = await import('./commands/visualize.js');
       await visualize({ cwd, io, id, format: opts.format });
     });
@@ -265,11 +294,23 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     });
 
   program
+    .command('rm')
+    .description(
+      'delete a milestone that is not running: its recorded events, .milestones/<id>/, logs and worktrees',
+    )
+    .argument('<id>', 'milestone id')
+    .option('--branches', 'also delete milestone/<id> and its task branches (their commits are printed)')
+    .action(async (id: string, opts: { branches?: boolean }) => {
+      const { rm } = await import('./commands/rm.js');
+      await rm({ cwd, io, id, branches: opts.branches ?? false });
+    });
+
+  program
     .command('review')
     .description(
       'approve, reject or request changes on a completed phase (review gates: config phases.<p>.approval)',
     )
-    .argument('<id>', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .addOption(new Option('--phase <phase>', 'the phase reviewed').choices([...PHASES]).makeOptionMandatory())
     .option('--approve', 'open the gate: the next execute continues')
     .option('--reject', 'keep the next phase blocked')
@@ -277,7 +318,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .option('--comment <text>', 'why (required with --reject and --request-changes)')
     .action(
       async (
-        id: string,
+        id: string | undefined,
         opts: {
           phase: string;
           approve?: boolean;

@@ -3,6 +3,8 @@ import { parseDuration } from '../core/duration.js';
 import type { Phase, PhaseWeights } from '../core/types.js';
 import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
 import type { Problem } from '../errors.js';
+import type { PositionOf } from '../plan/source-map.js';
+import { configProblems } from './config-problems.js';
 
 /** Adoption levels: the reference document's migration path, in order. */
 export const ADOPTION_LEVELS = ['observe', 'opt-in', 'default-complex', 'auto'] as const;
@@ -78,7 +80,7 @@ const configSchema = z.strictObject({
       task: z.number().min(0),
       execute: z.number().min(0),
     })
-    .refine((w) => Math.abs(w.design + w.spec + w.task + w.execute - 1) < 1e-6, 'weights must sum to 1')
+    .refine((w) => Math.abs(w.design + w.spec + w.task + w.execute - 1) < 1e-6, 'must sum to 1')
     .default(DEFAULT_WEIGHTS),
   concurrency: z.number().int().min(1).max(256).nullable().default(null),
   adoption: z.enum(ADOPTION_LEVELS).default('default-complex'),
@@ -171,15 +173,17 @@ function normalise(raw: z.infer<typeof configSchema>): Config {
 }
 
 /** Checks parsed YAML against the schema; problems name the file and the field. */
-export function parseConfig(value: unknown, file: string): { config: Config; problems: Problem[] } {
+export function parseConfig(
+  value: unknown,
+  file: string,
+  positionOf?: PositionOf,
+): { config: Config; problems: Problem[] } {
   const result = configSchema.safeParse(value ?? {});
   if (result.success) return { config: normalise(result.data), problems: [] };
-  const problems = result.error.issues.map((issue) => ({
-    code: 'MILESTONE_CONFIG',
-    message: issue.message,
-    location: { file, field: issue.path.map(String).join('.') || '(root)' },
-  }));
-  return { config: DEFAULT_CONFIG, problems };
+  return {
+    config: DEFAULT_CONFIG,
+    problems: configProblems(result.error.issues, value, file, positionOf, DEFAULT_CONFIG),
+  };
 }
 
 /** The text `milestone init` writes: every setting shown with its default. */

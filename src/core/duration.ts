@@ -13,7 +13,10 @@ export function parseDuration(text: string): number | null {
   return Number(match[1]) * UNIT_MINUTES[match[2]!]!;
 }
 
-/** Renders minutes back as the shortest exact unit (`90m`, `2h`, `1d`). */
+/**
+ * Renders minutes back as plan text, the shortest exact unit (`90m`, `2h`, `1d`): for writing
+ * plan files. For showing a duration to a person use {@link formatSpan}.
+ */
 export function formatDuration(minutes: number): string {
   for (const unit of ['w', 'd', 'h'] as const) {
     const size = UNIT_MINUTES[unit]!;
@@ -31,4 +34,33 @@ export function pert(estimate: Estimate): number {
 /** PERT standard deviation: (pessimistic - optimistic) / 6. */
 export function pertStdDev(estimate: Estimate): number {
   return (estimate.pessimistic - estimate.optimistic) / 6;
+}
+
+/**
+ * The one way durations are shown to people (plan, show, metrics, progress lines, errors):
+ * at most two units of hours, minutes and seconds, `2h 30m`, `4m 5s`, `12s`, `0.4s`. Never
+ * days: a plan's `1d` is a working day of 8h, which `1d` would not say.
+ */
+export function formatSpan(minutes: number): string {
+  return formatSpanMs(minutes * 60_000);
+}
+
+/** {@link formatSpan} for milliseconds. */
+export function formatSpanMs(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '-';
+  if (ms < 10_000) return `${Math.round(ms / 100) / 10}s`;
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) {
+    const rest = seconds % 60;
+    return `${Math.floor(seconds / 60)}m${rest ? ` ${rest}s` : ''}`;
+  }
+  const minutes = Math.round(seconds / 60);
+  const rest = minutes % 60;
+  return `${Math.floor(minutes / 60)}h${rest ? ` ${rest}m` : ''}`;
+}
+
+/** `1 task`, `2 tasks`; `plural(3, 'retry', 'retries')`. */
+export function plural(count: number, noun: string, many = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : many}`;
 }

@@ -3,6 +3,12 @@ import type { MilestoneStatus, Mode, Phase, Plan, TaskStatus } from './types.js'
 /** A review decision on a phase gate (the original commands' vocabulary). */
 export type ReviewDecision = 'approved' | 'rejected' | 'changes_requested';
 
+/** Where a stored plan came from: the file (relative to the repository root) and its text's sha256. */
+export interface PlanSource {
+  file: string;
+  sha256: string;
+}
+
 /** Token and cost figures of one agent run; `null` where the agent did not report them. */
 export interface Usage {
   inputTokens: number | null;
@@ -16,7 +22,23 @@ export interface Usage {
  * old stores must still fold.
  */
 export type MilestoneEvent =
-  | { type: 'milestone_planned'; plan: Plan; base: string; branch: string }
+  | {
+      type: 'milestone_planned';
+      plan: Plan;
+      base: string;
+      branch: string;
+      /**
+       * The plan lineage, written as the `Milestone-Run:` trailer on every commit the milestone
+       * lands; kept by `plan --replace`, new for a new plan. Absent in logs made before it existed.
+       */
+      runId?: string;
+      /** Lineages found on an existing branch that `plan --adopt-branch` accepted ('' = no trailer). */
+      adoptedRuns?: string[];
+      /** The plan file and the sha256 of its text when it was stored (warns when it changes). */
+      source?: PlanSource;
+      /** True when this replaced an earlier plan of the same id (`plan --replace`). */
+      replaced?: boolean;
+    }
   | { type: 'milestone_status'; status: MilestoneStatus; reason?: string }
   | {
       type: 'mode_selected';

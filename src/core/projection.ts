@@ -1,4 +1,4 @@
-import type { ReviewDecision, StoredEvent, Usage } from './events.js';
+import type { PlanSource, ReviewDecision, StoredEvent, Usage } from './events.js';
 import type { MilestoneStatus, Mode, Phase, Plan, TaskStatus } from './types.js';
 import { addUsage } from './usage.js';
 
@@ -57,6 +57,12 @@ export interface MilestoneState {
   reviews: ReviewRecord[];
   /** Seq of the last folded event. */
   version: number;
+  /** The plan lineage on this milestone's commits (`Milestone-Run:`); `null` for older plans. */
+  runId?: string | null;
+  /** Lineages adopted from an existing branch ('' = commits without the trailer). */
+  adoptedRuns?: string[];
+  /** The plan file it was planned from, and that file's sha256 then. */
+  source?: PlanSource | null;
 }
 
 function initialTask(id: string, agent: string): TaskState {
@@ -102,8 +108,12 @@ export function applyEvent(
       tasks,
       commits: [],
       phaseCommits: {},
-      reviews: [],
+      // A replaced plan keeps its review history; a new plan starts without one.
+      reviews: event.replaced ? (state?.reviews ?? []) : [],
       version: event.seq,
+      runId: event.runId ?? null,
+      adoptedRuns: event.adoptedRuns ?? [],
+      source: event.source ?? null,
     };
   }
   if (!state) return undefined;

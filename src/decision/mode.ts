@@ -1,4 +1,5 @@
 import type { AdoptionLevel } from '../config/config.js';
+import { plural } from '../core/duration.js';
 import type { Mode } from '../core/types.js';
 import type { Complexity } from './complexity.js';
 import { atLeast } from './complexity.js';
@@ -42,7 +43,7 @@ export const HISTORY_SLOW = 1.2;
 export const HISTORY_FAST = 1.5;
 
 function facts(input: DecisionInput): string {
-  return `parallel score ${input.parallelScore.toFixed(2)}, ${input.agentsAvailable}/${input.agentsNeeded} agent(s) available, concurrency ${input.concurrency}`;
+  return `parallel score ${input.parallelScore.toFixed(2)}, ${input.agentsAvailable} of ${plural(input.agentsNeeded, 'agent')} available, concurrency ${input.concurrency}`;
 }
 
 /** The `default-complex` decision: the reference design's rule, with levels as ordered values. */
@@ -109,7 +110,7 @@ export function decideMode(input: DecisionInput): Decision {
       };
     }
     const { speedup, runs } = input.history;
-    const measured = `measured speedup ${speedup.toFixed(2)}x over ${runs} parallel run(s)`;
+    const measured = `measured speedup ${speedup.toFixed(2)}x over ${plural(runs, 'parallel run')}`;
     if (speedup < HISTORY_SLOW && base.mode !== 'direct') {
       return {
         mode: 'direct',

@@ -30,8 +30,11 @@ async function demo(): Promise<number> {
   git('add', '-A');
   git('commit', '-q', '-m', 'A small statistics library');
 
+  // Bold only on a terminal that wants colour: piped output and NO_COLOR get plain text.
+  const bold = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
   const step = async (title: string, args: string[]) => {
-    process.stdout.write(`\n\x1b[1m$ milestone ${args.join(' ')}\x1b[0m   # ${title}\n`);
+    const command = `$ milestone ${args.join(' ')}`;
+    process.stdout.write(`\n${bold ? `\x1b[1m${command}\x1b[0m` : command}   # ${title}\n`);
     const code = await main(args, undefined, repo);
     if (code !== 0) throw new Error(`milestone ${args.join(' ')} exited with ${code}`);
   };

@@ -46,6 +46,8 @@ export function resolverPrompt(
 export async function resolveConflict(input: {
   worktree: string;
   milestoneId: string;
+  /** More trailers for the resolution commit (the plan lineage, `Milestone-Run:`). */
+  trailers?: Record<string, string>;
   milestoneBranch: string;
   task: TaskSpec;
   files: string[];
@@ -137,6 +139,7 @@ export async function resolveConflict(input: {
   const message = `Resolve conflict of task ${input.task.id} with ${input.milestoneBranch}\n\n${trailerBlock({
     [TRAILER.milestone]: input.milestoneId,
     [TRAILER.task]: input.task.id,
+    ...input.trailers,
     'Resolved-By': input.adapter.name,
   })}\n`;
   await gitExec(worktree, [...identity, 'commit', '-q', '--no-verify', '-F', '-'], { input: message });

@@ -22,9 +22,16 @@ import {
 import { overLimit, sumUsage } from './budget.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
-import { landedOnBranch, trailerBlock } from './landing.js';
+import { landedFor, trailerBlock } from './landing.js';
 import { serialQueue } from './merge-queue.js';
-import { attemptLogPath, milestoneBranch, TRAILER, taskBranch, taskWorktreePath } from './naming.js';
+import {
+  attemptLogPath,
+  milestoneBranch,
+  runTrailer,
+  TRAILER,
+  taskBranch,
+  taskWorktreePath,
+} from './naming.js';
 import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
@@ -540,6 +547,7 @@ class Run {
     let overBudget: string | null = null;
     const outcome = await runAttempt({
       milestoneId: this.id,
+      trailers: runTrailer(this.state().runId),
       task,
       verify: limits.verify,
       timeoutMs: limits.timeoutMs,
@@ -639,7 +647,7 @@ class Run {
   ): Promise<{ commit: string } | { conflicts: string[] }> {
     const { repoRoot } = this.options;
     this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
-    const message = `Merge task ${task.id}: ${task.title}\n\n${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.task]: task.id })}\n`;
+    const message = `Merge task ${task.id}: ${task.title}\n\n${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.task]: task.id, ...runTrailer(this.state().runId) })}\n`;
     let result: { commit: string } | { conflicts: string[] } | null = null;
     if (source) {
       const head = await this.currentHead();
@@ -730,6 +738,7 @@ class Run {
         const resolution = await resolveConflict({
           worktree: slot,
           milestoneId: this.id,
+          trailers: runTrailer(this.state().runId),
           milestoneBranch: this.branch,
           task,
           files: conflicts,
@@ -809,7 +818,7 @@ class Run {
   private async phaseCommit(phase: Phase): Promise<void> {
     const state = this.state();
     if (state.phaseCommits[phase]) return;
-    const landed = await landedOnBranch(this.options.repoRoot, this.branch, state.base, this.id);
+    const landed = await landedFor(this.options.repoRoot, state);
     const already = landed.phases.get(phase);
     if (already) {
       this.record({ type: 'phase_committed', phase, commit: already });

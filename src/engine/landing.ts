@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { MilestoneState } from '../core/projection.js';
 import type { Phase } from '../core/types.js';
 import { ExitError } from '../errors.js';
 import { commitTree, gitExec, revParse, updateRefCas } from '../git/git.js';
@@ -12,6 +13,14 @@ export interface Landed {
   phases: Map<Phase, string>;
 }
 
+/** Which landings count for the plan being run (see {@link landedFor}). */
+export interface LandedFilter {
+  /** Lineages whose commits count ('' = commits without a `Milestone-Run:` trailer); all when absent. */
+  runs?: ReadonlySet<string>;
+  /** Each phase's tasks in the plan: a phase commit counts only once all of them had landed. */
+  phaseTasks?: ReadonlyMap<Phase, readonly string[]>;
+}
+
 /**
  * Reads the trailers of commits on `branch` that are not on `base`. This, not the store, is the
  * truth about what landed: a crash between moving the branch and recording it is repaired here.
@@ -21,10 +30,11 @@ export async function landedOnBranch(
   branch: string,
   base: string,
   milestoneId: string,
+  filter: LandedFilter = {},
 ): Promise<Landed> {
   const landed: Landed = { tasks: new Map(), phases: new Map() };
   if (!(await revParse(cwd, `refs/heads/${branch}`))) return landed;
-  const format = ['%H', TRAILER.milestone, TRAILER.task, TRAILER.phase]
+  const format = ['%H', TRAILER.milestone, TRAILER.task, TRAILER.phase, TRAILER.run]
     .map((key, i) => (i === 0 ? key : `%(trailers:key=${key},valueonly,separator=%x2C)`))
     .join('%x1f');
   const { stdout } = await gitExec(cwd, [
@@ -32,23 +42,75 @@ export async function landedOnBranch(
     `--format=${format}%x1e`,
     `refs/heads/${base}..refs/heads/${branch}`,
   ]);
-  for (const record of stdout.split('\x1e')) {
-    const [sha, milestone, tasks, phases] = record.trim().split('\x1f');
-    if (!sha || milestone?.trim() !== milestoneId) continue;
-    for (const task of (tasks ?? '')
+  const list = (text: string | undefined) =>
+    (text ?? '')
       .split(',')
       .map((t) => t.trim())
-      .filter(Boolean)) {
-      if (!landed.tasks.has(task)) landed.tasks.set(task, sha);
-    }
-    for (const phase of (phases ?? '')
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)) {
-      if (!landed.phases.has(phase as Phase)) landed.phases.set(phase as Phase, sha);
+      .filter(Boolean);
+  // Oldest first, so a phase commit is judged by the tasks that had landed before it; a later
+  // commit for the same task or phase replaces an earlier one (newest wins).
+  for (const record of stdout.split('\x1e').reverse()) {
+    const [sha, milestone, tasks, phases, run] = record.trim().split('\x1f');
+    if (!sha || milestone?.trim() !== milestoneId) continue;
+    if (filter.runs && !filter.runs.has(run?.trim() ?? '')) continue;
+    for (const task of list(tasks)) landed.tasks.set(task, sha);
+    for (const phase of list(phases) as Phase[]) {
+      const needed = filter.phaseTasks?.get(phase) ?? [];
+      if (needed.every((task) => landed.tasks.has(task))) landed.phases.set(phase, sha);
     }
   }
   return landed;
+}
+
+/**
+ * What landed for this milestone's plan: only commits of its lineage (or of lineages adopted
+ * with `plan --adopt-branch`), and phase commits made after every task of the phase landed. A
+ * branch left by an earlier, different plan of the same id therefore counts for nothing.
+ */
+export function landedFor(
+  cwd: string,
+  state: Pick<MilestoneState, 'id' | 'branch' | 'base' | 'plan' | 'runId' | 'adoptedRuns'>,
+): Promise<Landed> {
+  const phaseTasks = new Map<Phase, string[]>();
+  for (const task of state.plan.tasks)
+    phaseTasks.set(task.phase, [...(phaseTasks.get(task.phase) ?? []), task.id]);
+  const filter: LandedFilter = { phaseTasks };
+  if (state.runId) filter.runs = new Set([state.runId, ...(state.adoptedRuns ?? [])]);
+  return landedOnBranch(cwd, state.branch, state.base, state.id, filter);
+}
+
+/** The distinct lineages ('' = no trailer) of the milestone's commits on `branch` since `base`. */
+export async function runsOnBranch(
+  cwd: string,
+  branch: string,
+  base: string,
+  milestoneId: string,
+): Promise<{ runs: string[]; tasks: string[]; commits: number }> {
+  if (!(await revParse(cwd, `refs/heads/${branch}`))) return { runs: [], tasks: [], commits: 0 };
+  const format = ['%H', TRAILER.milestone, TRAILER.task, TRAILER.run]
+    .map((key, i) => (i === 0 ? key : `%(trailers:key=${key},valueonly,separator=%x2C)`))
+    .join('%x1f');
+  const { stdout } = await gitExec(cwd, [
+    'log',
+    `--format=${format}%x1e`,
+    `refs/heads/${base}..refs/heads/${branch}`,
+  ]);
+  const runs = new Set<string>();
+  const tasks = new Set<string>();
+  let commits = 0;
+  for (const record of stdout.split('\x1e')) {
+    const [sha, milestone, taskList, run] = record.trim().split('\x1f');
+    if (!sha) continue;
+    commits += 1;
+    if (milestone?.trim() !== milestoneId) continue;
+    runs.add(run?.trim() ?? '');
+    for (const task of (taskList ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean))
+      tasks.add(task);
+  }
+  return { runs: [...runs], tasks: [...tasks], commits };
 }
 
 /** `Key: value` lines for a commit message. */

@@ -38,4 +38,15 @@ export function attemptLogPath(
 }
 
 /** Trailer keys on milestone commits: they make landing idempotent across crashes. */
-export const TRAILER = { milestone: 'Milestone-Id', task: 'Task-Id', phase: 'Milestone-Phase' } as const;
+export const TRAILER = {
+  milestone: 'Milestone-Id',
+  task: 'Task-Id',
+  phase: 'Milestone-Phase',
+  /** The plan lineage that made the commit: recovery counts only this plan's landings. */
+  run: 'Milestone-Run',
+} as const;
+
+/** The `Milestone-Run` trailer of a milestone's commits, or none for plans made before it existed. */
+export function runTrailer(runId: string | null | undefined): Record<string, string> {
+  return runId ? { [TRAILER.run]: runId } : {};
+}

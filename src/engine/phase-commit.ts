@@ -4,7 +4,7 @@ import type { Phase } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 import { gitExec } from '../git/git.js';
 import { commitFilesOnto, trailerBlock } from './landing.js';
-import { TRAILER } from './naming.js';
+import { runTrailer, TRAILER } from './naming.js';
 import { phaseRecordFiles } from './phase-record.js';
 
 /** The phase commit's message: the configured template, the phase's tasks, the trailers. */
@@ -17,7 +17,7 @@ export function phaseCommitMessage(state: MilestoneState, phase: Phase, config: 
   // A squash keeps every task's Task-Id trailer, so landing stays idempotent after it.
   const squashed =
     config.commit.strategy === 'phase' ? tasks.map((t) => `\n${TRAILER.task}: ${t.id}`).join('') : '';
-  return `${subject}\n\n${body}\n\n${trailerBlock({ [TRAILER.milestone]: state.id, [TRAILER.phase]: phase })}${squashed}\n`;
+  return `${subject}\n\n${body}\n\n${trailerBlock({ [TRAILER.milestone]: state.id, [TRAILER.phase]: phase, ...runTrailer(state.runId) })}${squashed}\n`;
 }
 
 /**

@@ -1,7 +1,8 @@
+import { plural } from '../core/duration.js';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import { groupAlive, stopGroup } from '../process/process-group.js';
-import { landedOnBranch } from './landing.js';
+import { landedFor } from './landing.js';
 import { taskWorktreePath } from './naming.js';
 import { removeOrphanWorktrees } from './worktrees.js';
 
@@ -29,7 +30,7 @@ export function lastAgentGroups(events: readonly StoredEvent[]): Map<string, num
 
 /**
  * Makes the store agree with git before a run: tasks whose trailer is on the milestone branch
- * landed (whatever the store says), interrupted tasks go back to pending after their orphaned
+ * in a commit of this plan's lineage (`Milestone-Run:`) landed (whatever the store says), interrupted tasks go back to pending after their orphaned
  * agents are stopped, failed and skipped tasks are queued again, leftover worktrees go.
  * Conflicted tasks keep their branch and worktree: a person may be resolving them.
  */
@@ -43,7 +44,7 @@ export async function recoverMilestone(input: {
   const { repoRoot, state } = input;
   const events: MilestoneEvent[] = [];
   const notes: string[] = [];
-  const landed = await landedOnBranch(repoRoot, state.branch, state.base, state.id);
+  const landed = await landedFor(repoRoot, state);
   const groups = lastAgentGroups(input.events);
   const keep = new Set<string>();
   for (const spec of state.plan.tasks) {
@@ -88,6 +89,6 @@ export async function recoverMilestone(input: {
     if (!state.phaseCommits[phase]) events.push({ type: 'phase_committed', phase, commit: sha });
   }
   const removed = await removeOrphanWorktrees(repoRoot, input.worktreeRoot, state.id, keep);
-  if (removed.length) notes.push(`removed ${removed.length} leftover worktree(s)`);
+  if (removed.length) notes.push(`removed ${plural(removed.length, 'leftover worktree')}`);
   return { events, notes };
 }

@@ -1,4 +1,5 @@
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
+import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
@@ -9,6 +10,8 @@ import { TRAILER } from './naming.js';
 /** Everything one attempt of one task needs. */
 export interface AttemptRequest {
   milestoneId: string;
+  /** More trailers for the task's commit (the plan lineage, `Milestone-Run:`). */
+  trailers?: Record<string, string>;
   task: TaskSpec;
   /** The plan's default verify command when the task has none. */
   verify: string | undefined;
@@ -87,7 +90,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const base = { usage: result.usage, timedOut: result.timedOut, canceled: result.canceled };
   if (!result.ok) {
     const why = result.timedOut
-      ? `timed out after ${Math.round(request.timeoutMs / 1000)}s`
+      ? `timed out after ${formatSpanMs(request.timeoutMs)}`
       : result.canceled
         ? 'canceled'
         : (result.error ?? `agent exited with ${result.exitCode}`);
@@ -130,7 +133,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       };
     }
   }
-  const commit = await commitTask(request.worktree, request.milestoneId, task);
+  const commit = await commitTask(request.worktree, request.milestoneId, task, request.trailers);
   return { ...base, ok: true, reason: null, retryable: false, commit, durationMs: elapsed() };
 }
 
@@ -142,12 +145,18 @@ function fail(
 }
 
 /** Commits everything in the worktree; an empty commit when nothing changed, so the trailer exists. */
-export async function commitTask(worktree: string, milestoneId: string, task: TaskSpec): Promise<string> {
+export async function commitTask(
+  worktree: string,
+  milestoneId: string,
+  task: TaskSpec,
+  trailers: Record<string, string> = {},
+): Promise<string> {
   await gitExec(worktree, ['add', '-A']);
   const message = `${task.phase === 'execute' ? 'feat' : 'docs'}(${task.phase}): ${task.title}\n\n${trailerBlock(
     {
       [TRAILER.milestone]: milestoneId,
       [TRAILER.task]: task.id,
+      ...trailers,
     },
   )}\n`;
   const identity = await identityArgs(worktree);

@@ -31,8 +31,16 @@ export const PLAN_CODES = {
   weights: 'MILESTONE_PLAN_WEIGHTS',
   /** A task with neither `prompt` nor `run`. */
   noAction: 'MILESTONE_PLAN_NO_ACTION',
-  /** An estimate or timeout that is not a duration. */
+  /** An estimate or timeout that is not a duration, or a timeout longer than a timer holds. */
   duration: 'MILESTONE_PLAN_DURATION',
+  /** A plan without tasks. */
+  empty: 'MILESTONE_PLAN_EMPTY',
+  /** A title that is blank, multi-line or too long to be a commit subject. */
+  title: 'MILESTONE_PLAN_TITLE',
+  /** A `files` glob that is absolute or leaves the repository. */
+  filesOutside: 'MILESTONE_PLAN_FILES_OUTSIDE',
+  /** The same task named twice in one `needs`. */
+  duplicateNeed: 'MILESTONE_PLAN_DUPLICATE_NEED',
 } as const;
 
 /** One of {@link PLAN_CODES}. */

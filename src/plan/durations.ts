@@ -1,10 +1,13 @@
-import { formatDuration, parseDuration } from '../core/duration.js';
+import { formatSpan, parseDuration } from '../core/duration.js';
 import type { Estimate } from '../core/types.js';
 import { PLAN_CODES } from './codes.js';
 import { describeValue, type FieldPath, formatFieldPath, isRecord } from './field-path.js';
 import type { ProblemSink } from './problems.js';
 
-const FORMS = 'use 90m, 2h, 1d, 30s or a number of minutes';
+const FORMS = 'use 90m, 2h, 1d (a working day of 8h), 30s or a number of minutes';
+
+/** The longest timeout a Node.js timer holds (2^31 - 1 ms, about 24.8 days), in whole minutes. */
+export const MAX_TIMER_MINUTES = Math.floor((2 ** 31 - 1) / 60_000);
 const POINTS = ['optimistic', 'likely', 'pessimistic'] as const;
 
 /**
@@ -15,7 +18,7 @@ export function checkDuration(
   value: unknown,
   path: FieldPath,
   sink: ProblemSink,
-  options: { positive: boolean },
+  options: { positive: boolean; timer?: boolean },
 ): number | undefined {
   const name = formatFieldPath(path.slice(-1)) || 'duration';
   let minutes: number | null = null;
@@ -33,6 +36,14 @@ export function checkDuration(
   }
   if (options.positive && minutes <= 0) {
     sink.add(PLAN_CODES.duration, `${name} must be more than 0`, path);
+    return undefined;
+  }
+  if (options.timer && minutes > MAX_TIMER_MINUTES) {
+    sink.add(
+      PLAN_CODES.duration,
+      `${name} ${typeof value === 'string' ? JSON.stringify(value) : value} is ${formatSpan(minutes)}, longer than a timer can wait (at most ${formatSpan(MAX_TIMER_MINUTES)})`,
+      path,
+    );
     return undefined;
   }
   return minutes;
@@ -69,7 +80,7 @@ export function checkEstimate(value: unknown, path: FieldPath, sink: ProblemSink
   if (!ok) return undefined;
   const estimate = points as Estimate;
   if (!(estimate.optimistic <= estimate.likely && estimate.likely <= estimate.pessimistic)) {
-    const shown = POINTS.map((point) => `${point} ${formatDuration(estimate[point])}`).join(', ');
+    const shown = POINTS.map((point) => `${point} ${formatSpan(estimate[point])}`).join(', ');
     sink.add(
       PLAN_CODES.duration,
       `estimate must have optimistic <= likely <= pessimistic, got ${shown}`,

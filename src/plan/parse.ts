@@ -56,7 +56,11 @@ export function parsePlan(text: string, options: ParseOptions): ParseResult {
   const read = readSource(source, format, file);
   if (!read.ok) return { plan: null, problems: sortProblems(read.problems), format };
   const result = validatePlan(read.raw, { locate: read.locate, title: options.title, id: options.id });
-  const problems = sortProblems([...read.problems, ...result.problems]);
+  // An importer that found no tasks already said so in its own words.
+  const own = read.problems.length
+    ? result.problems.filter((p) => p.code !== PLAN_CODES.empty)
+    : result.problems;
+  const problems = sortProblems([...read.problems, ...own]);
   return { plan: problems.length > 0 ? null : result.plan, problems, format };
 }
 

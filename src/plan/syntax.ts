@@ -15,7 +15,8 @@ export type SyntaxResult =
  */
 export function readYaml(text: string, file: string): SyntaxResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // Merge keys (`<<: *base`) are YAML 1.1, widely used; accepted so an anchor can share fields.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.slice(0, 1).map((error): Problem => {
       const { line, col } = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
@@ -27,11 +28,26 @@ export function readYaml(text: string, file: string): SyntaxResult {
     });
     return { ok: false, problems };
   }
-  return {
-    ok: true,
-    value: doc.toJS({ maxAliasCount: 100 }),
-    positionOf: documentPositions(doc, lineCounter),
-  };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml library refuses alias expansion beyond maxAliasCount (a "billion laughs" file).
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      ok: false,
+      problems: [
+        {
+          code: PLAN_CODES.yaml,
+          message: /alias/i.test(reason)
+            ? 'malformed YAML: aliases expand too far (more than 100 uses of anchors); write the values out'
+            : `malformed YAML: ${firstLine(reason)}`,
+          location: { file, line: 1, column: 1 },
+        },
+      ],
+    };
+  }
+  return { ok: true, value, positionOf: documentPositions(doc, lineCounter) };
 }
 
 /** Reads JSON with `JSON.parse`; a syntax error names its line and column. */

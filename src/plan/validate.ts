@@ -40,14 +40,16 @@ const MS_PER_MINUTE = 60_000;
  * normalises it. Every problem is collected, not only the first: structure first, then each
  * field, then the dependency graph over whatever tasks could be read.
  */
-export function validatePlan(raw: unknown, context: ValidateContext): ValidateResult {
+export function validatePlan(input: unknown, context: ValidateContext): ValidateResult {
   const sink = problemSink(context.locate);
-  if (!isRecord(raw)) {
+  if (!isRecord(input)) {
     const what =
-      raw === null || raw === undefined ? 'the plan is empty' : `the plan is ${describeValue(raw)}`;
+      input === null || input === undefined ? 'the plan is empty' : `the plan is ${describeValue(input)}`;
     sink.add(PLAN_CODES.schema, `${what}; expected a mapping with version: 1, milestone and tasks`);
     return { plan: null, problems: sink.problems };
   }
+  // Top-level `x-...` keys are the author's own (a place for YAML anchors), as in Compose files.
+  const raw = Object.fromEntries(Object.entries(input).filter(([key]) => !key.startsWith('x-')));
   checkSchema(raw, sink);
 
   const title = context.title ?? (typeof raw.milestone === 'string' ? raw.milestone : undefined);
@@ -59,6 +61,15 @@ export function validatePlan(raw: unknown, context: ValidateContext): ValidateRe
       PLAN_CODES.schema,
       'the milestone title is required: set `milestone:` in the plan or give a title',
       ['milestone'],
+    );
+  }
+  if (title !== undefined)
+    checkTitle(title, context.title !== undefined ? [] : ['milestone'], 'the milestone title', sink);
+  if (raw.tasks === undefined || (Array.isArray(raw.tasks) && raw.tasks.length === 0)) {
+    sink.add(
+      PLAN_CODES.empty,
+      'the plan has no tasks: add at least one under `tasks:` (each with an id, a title and a prompt or run)',
+      raw.tasks === undefined ? [] : ['tasks'],
     );
   }
   const id = checkMilestoneId(raw.id, title, context, sink);
@@ -122,10 +133,28 @@ function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
       at,
     );
   }
+  if (typeof task.title === 'string' && task.title !== '')
+    checkTitle(task.title, [...at, 'title'], `the title of ${label}`, sink);
   const needs: TaskDraft['needs'] = [];
   if (Array.isArray(task.needs)) {
     task.needs.forEach((need, needIndex) => {
-      if (typeof need === 'string') needs.push({ id: need, index: needIndex });
+      if (typeof need !== 'string') return;
+      if (needs.some((seen) => seen.id === need)) {
+        sink.add(PLAN_CODES.duplicateNeed, `${label} needs "${need}" twice; name it once`, [
+          ...at,
+          'needs',
+          needIndex,
+        ]);
+        return;
+      }
+      needs.push({ id: need, index: needIndex });
+    });
+  }
+  if (Array.isArray(task.files)) {
+    task.files.forEach((file, fileIndex) => {
+      if (typeof file !== 'string') return;
+      const why = outsideRepository(file);
+      if (why) sink.add(PLAN_CODES.filesOutside, `files entry "${file}" ${why}`, [...at, 'files', fileIndex]);
     });
   }
 
@@ -147,7 +176,7 @@ function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
   if (typeof task.agent === 'string') spec.agent = task.agent;
   if (typeof task.verify === 'string') spec.verify = task.verify;
   if (task.timeout !== undefined) {
-    const minutes = checkDuration(task.timeout, [...at, 'timeout'], sink, { positive: true });
+    const minutes = checkDuration(task.timeout, [...at, 'timeout'], sink, { positive: true, timer: true });
     if (minutes !== undefined) spec.timeoutMs = Math.round(minutes * MS_PER_MINUTE);
   }
   if (typeof task.retries === 'number') spec.retries = task.retries;
@@ -204,10 +233,50 @@ function checkDefaults(value: unknown, sink: ProblemSink): PlanDefaults {
   if (typeof value.verify === 'string') defaults.verify = value.verify;
   if (typeof value.retries === 'number') defaults.retries = value.retries;
   if (value.timeout !== undefined) {
-    const minutes = checkDuration(value.timeout, ['defaults', 'timeout'], sink, { positive: true });
+    const minutes = checkDuration(value.timeout, ['defaults', 'timeout'], sink, {
+      positive: true,
+      timer: true,
+    });
     if (minutes !== undefined) defaults.timeoutMs = Math.round(minutes * MS_PER_MINUTE);
   }
   return defaults;
+}
+
+/** Titles become commit subjects (`feat(execute): <title>`), so they must fit on one line. */
+export const MAX_TITLE_LENGTH = 100;
+
+function checkTitle(
+  title: string,
+  path: readonly (string | number)[],
+  what: string,
+  sink: ProblemSink,
+): void {
+  if (!title.trim()) sink.add(PLAN_CODES.title, `${what} is blank`, path);
+  else if (/[\r\n]/.test(title))
+    sink.add(
+      PLAN_CODES.title,
+      `${what} spans several lines; a title is one line (put details in the prompt or description)`,
+      path,
+    );
+  else if (title.length > MAX_TITLE_LENGTH)
+    sink.add(
+      PLAN_CODES.title,
+      `${what} is ${title.length} characters long; at most ${MAX_TITLE_LENGTH}, since it becomes a commit subject (put details in the prompt or description)`,
+      path,
+    );
+}
+
+/** Why a `files` glob cannot be a path inside the repository, or `null` when it can. */
+function outsideRepository(glob: string): string | null {
+  if (glob.startsWith('/') || glob.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(glob) || glob.startsWith('~'))
+    return 'is absolute; `files` are paths relative to the repository root';
+  let depth = 0;
+  for (const segment of glob.split(/[\\/]/)) {
+    if (segment === '..') depth -= 1;
+    else if (segment !== '' && segment !== '.') depth += 1;
+    if (depth < 0) return 'leaves the repository; `files` are paths relative to the repository root';
+  }
+  return null;
 }
 
 /** Plain key order for the stored plan: readable `plan.json`, stable diffs. */

@@ -56,7 +56,6 @@ export function readPlannerReply(answer: string, overrides: ReplyOverrides): Pla
     id: overrides.id,
   });
   problems.unshift(...parsed.problems.map(describeProblem));
-  if (parsed.plan && parsed.plan.tasks.length === 0) problems.push('tasks: the plan has no tasks');
   const plan = problems.length === 0 ? parsed.plan : null;
   return { plan, deliverables: plan ? deliverables : [], problems };
 }

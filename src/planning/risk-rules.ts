@@ -1,5 +1,5 @@
 import type { GraphAnalysis } from '../core/analysis.js';
-import { pert } from '../core/duration.js';
+import { pert, plural } from '../core/duration.js';
 import type { Plan } from '../core/types.js';
 import { formatHours } from './hours.js';
 import type { RepoFacts } from './repo-facts.js';
@@ -121,7 +121,7 @@ export function verifyRule(plan: Plan): RuleDraft[] {
   if (plan.defaults.verify) return [];
   const tasks = plan.tasks.filter((task) => !task.verify).map((task) => task.id);
   if (tasks.length === 0) return [];
-  const message = `${tasks.length} task(s) have no \`verify\` command and the plan sets no default: success rests on the agent's exit code alone`;
+  const message = `${plural(tasks.length, 'task')} ${tasks.length === 1 ? 'has' : 'have'} no \`verify\` command and the plan sets no default: success rests on the agent's exit code alone`;
   return [{ severity: 'medium', text: () => ({ message, tasks }) }];
 }
 

@@ -1,5 +1,5 @@
 import type { GraphAnalysis } from '../core/analysis.js';
-import { formatDuration } from '../core/duration.js';
+import { formatSpan, plural } from '../core/duration.js';
 import type { Plan } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 
@@ -12,12 +12,12 @@ export function formatAnalysis(plan: Plan, analysis: GraphAnalysis): string {
   const shownPath = path.length > 8 ? [...path.slice(0, 4), '...', ...path.slice(-3)] : path;
   const lines = [
     `tasks:          ${plan.tasks.length} (${perPhase})`,
-    `critical path:  ${formatDuration(analysis.criticalPath.length)} of ${formatDuration(analysis.totalWork)} total work: ${shownPath.join(' -> ') || '(empty)'}`,
+    `critical path:  ${formatSpan(analysis.criticalPath.length)} of ${formatSpan(analysis.totalWork)} total work: ${shownPath.join(' -> ') || '(empty)'}`,
     `parallel score: ${analysis.parallelScore.toFixed(2)}  (${analysis.waves.length} waves, widest ${analysis.maxWaveWidth})`,
   ];
   if (analysis.overlaps.length > 0) {
     lines.push(
-      `file overlaps:  ${analysis.overlaps.length} unordered pair(s) may touch the same files (serialized at run time):`,
+      `file overlaps:  ${plural(analysis.overlaps.length, 'unordered pair')} may touch the same files (serialized at run time):`,
     );
     for (const overlap of analysis.overlaps.slice(0, 10)) {
       const files = overlap.files.map(([a, b]) => (a === b ? a : `${a} ~ ${b}`)).join(', ');

@@ -1,3 +1,4 @@
+import { formatSpanMs, plural } from '../core/duration.js';
 import { formatCost } from '../core/usage.js';
 import type { Coverage, MilestoneMetrics } from './metrics.js';
 import type { PerformanceComparison, SideMetrics } from './metrics-compare.js';
@@ -5,15 +6,9 @@ import type { PerformanceComparison, SideMetrics } from './metrics-compare.js';
 /** `$0.1234`; unknown cost reads `unknown`, never `$0`. */
 export { formatCost };
 
-/** `850ms`, `12.3s`, `4m05s`, `1h02m`; `-` when unknown. */
+/** The one display format of durations (`0.9s`, `12s`, `4m 5s`, `1h 2m`); `-` when unknown. */
 export function formatElapsed(ms: number | null): string {
-  if (ms === null) return '-';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const whole = Math.round(seconds);
-  if (whole < 3600) return `${Math.floor(whole / 60)}m${String(whole % 60).padStart(2, '0')}s`;
-  return `${Math.floor(whole / 3600)}h${String(Math.floor((whole % 3600) / 60)).padStart(2, '0')}m`;
+  return ms === null ? '-' : formatSpanMs(ms);
 }
 
 function count(value: number | null): string {
@@ -30,7 +25,7 @@ function percent(value: number | null): string {
 
 function coverage(known: Coverage, unknown: number): string {
   if (known === 'all') return '';
-  return known === 'none' ? ' (no task reported it)' : ` (${unknown} task(s) unknown, not counted)`;
+  return known === 'none' ? ' (no task reported it)' : ` (${plural(unknown, 'task')} unknown, not counted)`;
 }
 
 /** Left-aligned columns, two spaces apart. */
@@ -68,11 +63,11 @@ export function formatMetrics(m: MilestoneMetrics): string {
     '',
     ...table([header, ...rows]),
     '',
-    `tasks     ${t.tasks}: ${t.succeeded} succeeded, ${t.failed} failed, ${t.skipped} skipped; ${t.ran} ran, ${t.attempts} attempt(s), ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}, ${t.merges} merged`,
+    `tasks     ${t.tasks}: ${t.succeeded} succeeded, ${t.failed} failed, ${t.skipped} skipped; ${t.ran} ran, ${plural(t.attempts, 'attempt')}, ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}, ${t.merges} merged`,
     `tokens    in ${count(t.inputTokens)}, out ${count(t.outputTokens)}${coverage(t.tokensKnown, unknownTokens.length)}`,
     `cost      ${formatCost(t.costUsd)}${coverage(t.costKnown, t.unknownCostTasks)}`,
-    `time      wall ${formatElapsed(t.wallMs)} over ${m.runs.length} run(s), busy ${formatElapsed(t.busyMs)}, parallelism ${times(t.parallelism)} (busy / wall)`,
-    `quality   ${percent(t.quality)} (${t.firstTime} of ${t.ran} task(s) that ran landed on the first attempt)`,
+    `time      wall ${formatElapsed(t.wallMs)} over ${plural(m.runs.length, 'run')}, busy ${formatElapsed(t.busyMs)}, parallelism ${times(t.parallelism)} (busy / wall)`,
+    `quality   ${percent(t.quality)} (${t.firstTime} of ${plural(t.ran, 'task')} that ran landed on the first attempt)`,
   ];
   if (m.phases.length) {
     lines.push(

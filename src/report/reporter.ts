@@ -1,3 +1,4 @@
+import { formatSpanMs } from '../core/duration.js';
 import type { StoredEvent } from '../core/events.js';
 
 /** Something the engine reports that is not stored: live agent output and plain notes. */
@@ -38,7 +39,7 @@ export function ndjsonReporter(write: (line: string) => void): Reporter {
 
 function seconds(from: string | undefined, to: string): string {
   if (!from) return '';
-  return ` in ${((Date.parse(to) - Date.parse(from)) / 1000).toFixed(1)}s`;
+  return ` in ${formatSpanMs(Date.parse(to) - Date.parse(from))}`;
 }
 
 /** Readable lines: task started, finished, merged, with durations; phase commits; notes. */

@@ -32,6 +32,8 @@ export interface EventLog {
   state(milestoneId: string): MilestoneState | undefined;
   list(): MilestoneState[];
   rebuildProjections(which?: 'all' | 'outdated'): number;
+  /** Deletes the milestone's events and projection (`milestone rm`); returns how many events went. */
+  forget(milestoneId: string): number;
 }
 
 interface EventRow {
@@ -128,6 +130,14 @@ export function createEventLog(db: Database, clock: () => Date): EventLog {
     },
   );
 
+  const deleteEvents = db.prepare<[string]>('DELETE FROM events WHERE milestone_id = ?');
+  const deleteProjection = db.prepare<[string]>('DELETE FROM projections WHERE milestone_id = ?');
+  const forgetInTransaction = db.transaction((milestoneId: string) => {
+    const removed = deleteEvents.run(milestoneId).changes;
+    deleteProjection.run(milestoneId);
+    return removed;
+  });
+
   const rebuildInTransaction = db.transaction((ids: readonly string[]) => {
     for (const id of ids) {
       const events = readEvents(id);
@@ -152,6 +162,7 @@ export function createEventLog(db: Database, clock: () => Date): EventLog {
       const states = selectProjections.all().flatMap((row) => readState(row) ?? []);
       return states.sort((a, b) => compare(a.created, b.created) || compare(a.id, b.id));
     },
+    forget: (milestoneId) => forgetInTransaction.immediate(milestoneId),
     rebuildProjections(which = 'all') {
       const ids = which === 'all' ? selectMilestoneIds.all() : selectOutdatedIds.all(PROJECTION_VERSION);
       return ids.length === 0 ? 0 : rebuildInTransaction.immediate(ids);

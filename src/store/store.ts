@@ -51,6 +51,8 @@ export interface Store {
    * another `PROJECTION_VERSION` (done at every writable open). Returns how many were rebuilt.
    */
   rebuildProjections(which?: 'all' | 'outdated'): number;
+  /** Deletes the milestone's events and cached projection (`milestone rm`); returns how many events went. */
+  forget(milestoneId: string): number;
   /**
    * Takes the milestone's coordinator lease when it is free, already ours (same pid and host,
    * heartbeat renewed) or stale (see `isLeaseStale`); otherwise returns who holds it.

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { Config } from '../config/config.js';
 import { DEFAULT_CONFIG, parseConfig } from '../config/config.js';
 import { ID_PATTERN } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { mainWorktreeRoot, repoRoot } from '../git/git.js';
+import { readYaml } from '../plan/syntax.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
@@ -64,15 +64,14 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
 
 function readConfig(file: string): Config {
   if (!existsSync(file)) return DEFAULT_CONFIG;
-  const doc = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
-  const yamlProblems: Problem[] = doc.errors.map((error) => ({
-    code: 'MILESTONE_CONFIG_YAML',
-    message: error.message.split('\n')[0] ?? error.message,
-    location: { file, line: error.linePos?.[0]?.line ?? 1, column: error.linePos?.[0]?.col ?? 1 },
-  }));
-  const { config, problems } = yamlProblems.length
-    ? { config: DEFAULT_CONFIG, problems: yamlProblems }
-    : parseConfig(doc.toJS(), file);
+  // Read like a plan file: merge keys accepted, alias bombs refused, problems with file:line.
+  const syntax = readYaml(readFileSync(file, 'utf8'), file);
+  const { config, problems } = syntax.ok
+    ? parseConfig(syntax.value, file, syntax.positionOf)
+    : {
+        config: DEFAULT_CONFIG,
+        problems: syntax.problems.map((p): Problem => ({ ...p, code: 'MILESTONE_CONFIG_YAML' })),
+      };
   if (problems.length) throw new UsageError('MILESTONE_CONFIG', `invalid config ${file}`, problems);
   return config;
 }

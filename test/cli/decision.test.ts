@@ -22,7 +22,7 @@ describe('mode decision (execute --dry-run prints it and changes nothing)', () =
     const result = dryRun(independent(21));
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      'mode agents: agents: high complexity (21 tasks > 20), parallel score 0.95, 1/1 agent(s) available, concurrency 4',
+      'mode agents: agents: high complexity (21 tasks > 20), parallel score 0.95, 1 of 1 agent available, concurrency 4',
     );
   });
 
@@ -70,7 +70,8 @@ describe('planning-to-execution transition', () => {
     writeFiles(repo.root, { '.milestones/gap/planning/scope.json': '{ not json' });
     const refused = repo.run(['execute', 'gap']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('planning of gap is not complete');
+    expect(refused.stderr).toContain('execute gap cannot start');
+    expect(refused.stderr).toContain('fix: re-run the planning analyses: milestone plan --id gap');
     expect(refused.stderr).toContain('risks.json');
     expect(refused.stderr).toContain('scope.json');
     expect(repo.status('gap').status).toBe('planned');

@@ -164,8 +164,8 @@ describe('plan, list, show, status, visualize', () => {
     repo.plan(PLAN);
     const mermaid = repo.run(['visualize', 'add-login', '--format', 'mermaid']).stdout;
     expect(mermaid).toContain('flowchart LR');
-    expect(mermaid).toContain('subgraph design');
-    expect(mermaid).toContain('route --> tests');
+    expect(mermaid).toContain('subgraph phase_design["design"]');
+    expect(mermaid).toContain('t_route --> t_tests');
     const dot = repo.run(['visualize', 'add-login', '--format', 'dot']).stdout;
     expect(dot).toContain('subgraph "cluster_execute"');
     expect(dot).toContain('"api-schema" -> "spec"');

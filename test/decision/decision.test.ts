@@ -90,7 +90,7 @@ describe('decideMode', () => {
     const decision = decideMode(input({}));
     expect(decision.mode).toBe('agents');
     expect(decision.reason).toBe(
-      'agents: high complexity (27 tasks > 20), parallel score 0.74, 3/3 agent(s) available, concurrency 4',
+      'agents: high complexity (27 tasks > 20), parallel score 0.74, 3 of 3 agents available, concurrency 4',
     );
   });
 
@@ -136,7 +136,7 @@ describe('decideMode', () => {
       input({ adoption: 'auto', complexity: medium, history: { runs: 2, speedup: 2.4 } }),
     );
     expect(eager.mode).toBe('agents');
-    expect(eager.reason).toContain('measured speedup 2.40x over 2 parallel run(s)');
+    expect(eager.reason).toContain('measured speedup 2.40x over 2 parallel runs');
   });
 });
 

@@ -106,7 +106,7 @@ describe('milestone mcp', () => {
     const config = JSON.parse(readFileSync(join(repo.root, '.mcp.json'), 'utf8'));
     expect(config.mcpServers).toEqual({
       other: { command: 'other' },
-      milestone: { command: 'npx', args: ['milestone', 'mcp'] },
+      milestone: { command: 'milestone', args: ['mcp'] },
     });
   });
 });

@@ -58,7 +58,10 @@ describe('JSON plans', () => {
   });
 
   it('a byte order mark is ignored', async () => {
-    const result = await loadText('\uFEFF{"version": 1, "milestone": "BOM", "tasks": []}', 'plan.json');
+    const result = await loadText(
+      '\uFEFF{"version": 1, "milestone": "BOM", "tasks": [{"id": "a", "title": "A", "run": "x"}]}',
+      'plan.json',
+    );
     expect(result.problems).toEqual([]);
     expect(result.plan!.title).toBe('BOM');
   });
@@ -95,7 +98,9 @@ describe('missing or unreadable files', () => {
 
 describe('schema', () => {
   it('version must be 1', async () => {
-    const problem = onlyProblem(await loadText('version: 2\nmilestone: x\ntasks: []\n'));
+    const problem = onlyProblem(
+      await loadText('version: 2\nmilestone: x\ntasks: [{ id: a, title: A, run: x }]\n'),
+    );
     expect(problem).toMatchObject({
       code: 'MILESTONE_PLAN_SCHEMA',
       message: 'version must be 1, got 2',
@@ -104,12 +109,12 @@ describe('schema', () => {
   });
 
   it('version is required', async () => {
-    const problem = onlyProblem(await loadText('milestone: x\ntasks: []\n'));
+    const problem = onlyProblem(await loadText('milestone: x\ntasks: [{ id: a, title: A, run: x }]\n'));
     expect(problem.message).toContain('`version: 1` is required');
   });
 
   it('the milestone title is required', async () => {
-    const problem = onlyProblem(await loadText('version: 1\ntasks: []\n'));
+    const problem = onlyProblem(await loadText('version: 1\ntasks: [{ id: a, title: A, run: x }]\n'));
     expect(problem).toMatchObject({
       code: 'MILESTONE_PLAN_SCHEMA',
       location: { field: 'milestone', line: 1 },
@@ -195,7 +200,9 @@ describe('ids', () => {
   });
 
   it('the milestone id in the file is checked', async () => {
-    const problem = onlyProblem(await loadText('version: 1\nmilestone: x\nid: ../up\ntasks: []\n'));
+    const problem = onlyProblem(
+      await loadText('version: 1\nmilestone: x\nid: ../up\ntasks: [{ id: a, title: A, run: x }]\n'),
+    );
     expect(problem).toMatchObject({
       code: 'MILESTONE_PLAN_BAD_ID',
       location: { field: 'id', line: 3, column: 5 },

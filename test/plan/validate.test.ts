@@ -78,7 +78,7 @@ describe('a valid plan', () => {
     expect(titled.plan).toMatchObject({ title: 'Login, again', id: 'add-login' });
     const both = await loadPlanFile(file, { title: 'Login, again', id: 'login-2' });
     expect(both.plan).toMatchObject({ title: 'Login, again', id: 'login-2' });
-    const untitled = await loadText('version: 1\ntasks: []\n');
+    const untitled = await loadText('version: 1\ntasks: [{ id: a, title: A, run: x }]\n');
     expect(onlyProblem(untitled).code).toBe('MILESTONE_PLAN_SCHEMA');
     const fromOption = await loadPlanFile(untitled.file, { title: 'Given on the command line' });
     expect(fromOption.plan).toMatchObject({
@@ -226,7 +226,9 @@ describe('phases, weights, actions, durations', () => {
     ],
   ];
   it.each(weightCases)('weights %s', async (weights, field, message) => {
-    const problem = onlyProblem(await loadText(`version: 1\nmilestone: x\nweights: ${weights}\ntasks: []\n`));
+    const problem = onlyProblem(
+      await loadText(`version: 1\nmilestone: x\nweights: ${weights}\ntasks: [{ id: a, title: A, run: x }]\n`),
+    );
     expect(problem.code).toBe('MILESTONE_PLAN_WEIGHTS');
     expect(problem.message).toContain(message);
     expect(problem.location).toMatchObject({ field, line: 3 });
@@ -234,7 +236,7 @@ describe('phases, weights, actions, durations', () => {
 
   it('weights within 1e-6 of 1 are accepted', async () => {
     const result = await loadText(
-      'version: 1\nmilestone: x\nweights: { design: 0.1, spec: 0.2, task: 0.3, execute: 0.4000001 }\ntasks: []\n',
+      'version: 1\nmilestone: x\nweights: { design: 0.1, spec: 0.2, task: 0.3, execute: 0.4000001 }\ntasks: [{ id: a, title: A, run: x }]\n',
     );
     expect(result.problems).toEqual([]);
   });
@@ -256,7 +258,7 @@ describe('phases, weights, actions, durations', () => {
     [
       'estimate: 2 hours',
       'tasks[0].estimate',
-      'estimate "2 hours" is not a duration: use 90m, 2h, 1d, 30s or a number of minutes',
+      'estimate "2 hours" is not a duration: use 90m, 2h, 1d (a working day of 8h), 30s or a number of minutes',
     ],
     ['estimate: -5', 'tasks[0].estimate', 'estimate -5 is not a duration'],
     ['timeout: soon', 'tasks[0].timeout', 'timeout "soon" is not a duration'],
@@ -284,11 +286,14 @@ describe('phases, weights, actions, durations', () => {
 
   it('defaults.timeout must be a duration', async () => {
     const problem = onlyProblem(
-      await loadText('version: 1\nmilestone: x\ndefaults:\n  timeout: forever\ntasks: []\n'),
+      await loadText(
+        'version: 1\nmilestone: x\ndefaults:\n  timeout: forever\ntasks: [{ id: a, title: A, run: x }]\n',
+      ),
     );
     expect(problem).toMatchObject({
       code: 'MILESTONE_PLAN_DURATION',
-      message: 'timeout "forever" is not a duration: use 90m, 2h, 1d, 30s or a number of minutes',
+      message:
+        'timeout "forever" is not a duration: use 90m, 2h, 1d (a working day of 8h), 30s or a number of minutes',
       location: { field: 'defaults.timeout', line: 4, column: 12 },
     });
   });

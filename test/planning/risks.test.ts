@@ -49,7 +49,7 @@ describe('analyzeRisks', () => {
       ['untested-source-4', 'low', ['ui-one'], ['src/ui/widget.tsx']],
     ]);
     expect(risks.findings[1]!.message).toMatch(/src\/core\/hot\.ts changed in 5 recent commits/);
-    expect(risks.findings[3]!.message).toMatch(/^long is expected to take 10\.5h \(over 8h\)/);
+    expect(risks.findings[3]!.message).toMatch(/^long is expected to take 10h 30m \(over 8h\)/);
     expect(risks.severities).toEqual({ high: 2, medium: 3, low: 4 });
     expect(risks.counts['low-parallelism']).toBe(0);
   });

@@ -69,7 +69,7 @@ describe('runPlanningAnalyses', () => {
     const summary = formatPlanningSummary(await planned());
     const lines = summary.split('\n');
     expect(lines[0]).toBe(
-      'scope:      3 file(s) in 2 component(s) (src/auth 2, test 1), 1 new path(s); ~6 estimated',
+      'scope:      3 files in 2 components (src/auth 2, test 1), 1 new path; ~6 estimated',
     );
     expect(summary).toContain('confidence: 0.63 (50% of tasks estimated, scope resolved for 75%)');
     expect(summary).toMatch(/^kiro: {7}keep 0%, improve \d+%, remove \d+%, originate \d+%$/m);

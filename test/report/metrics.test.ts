@@ -32,7 +32,7 @@ describe('milestoneMetrics: usage', () => {
     const text = formatMetrics(m);
     expect(text).toMatch(/shell\s+succeeded\s+1\s+shell\s+unknown\s+unknown\s+unknown/);
     expect(text).toContain('$0.0000');
-    expect(text).toContain('cost      $0.5000 (1 task(s) unknown, not counted)');
+    expect(text).toContain('cost      $0.5000 (1 task unknown, not counted)');
   });
 
   it('reports no cost at all as unknown, never $0', () => {

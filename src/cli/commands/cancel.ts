@@ -5,6 +5,7 @@ import { LockedError, UsageError } from '../../errors.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { cancelledAdvice } from '../advice.js';
 import type { Io } from '../io.js';
 import { worktreeRoot } from './execute.js';
 
@@ -26,8 +27,12 @@ export async function cancel(options: CancelOptions): Promise<void> {
   const workspace = await openWorkspace(options.cwd);
   await withExistingStore(workspace, async (store) => {
     const state = resolveMilestone(store, options.id);
-    if (state.status === 'completed' || state.status === 'cancelled') {
-      throw new UsageError('MILESTONE_NOT_RUNNING', `milestone ${state.id} is already ${state.status}`);
+    if (state.status === 'cancelled') throw new UsageError('MILESTONE_NOT_RUNNING', cancelledAdvice(state));
+    if (state.status === 'completed') {
+      throw new UsageError(
+        'MILESTONE_NOT_RUNNING',
+        `milestone ${state.id} is already completed; \`milestone finish ${state.id}\` merges it, \`milestone rm ${state.id}\` deletes it`,
+      );
     }
     const me = { pid: process.pid, host: hostname() };
     const holder = store.lease(state.id);
@@ -89,6 +94,7 @@ export async function cancel(options: CancelOptions): Promise<void> {
     } finally {
       store.releaseLease(state.id, me);
     }
-    options.io.out(`cancelled ${state.id}; work that landed stays on ${state.branch}`);
+    options.io.out(`cancelled ${state.id}`);
+    options.io.out(cancelledAdvice(state));
   });
 }

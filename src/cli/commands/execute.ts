@@ -5,7 +5,7 @@ import type { AgentAdapter, ProbeResult } from '../../agents/adapter.js';
 import { resolveAgents } from '../../agents/registry.js';
 import type { Config } from '../../config/config.js';
 import { analyzeGraph } from '../../core/analysis.js';
-import { formatDuration } from '../../core/duration.js';
+import { formatSpan, plural } from '../../core/duration.js';
 import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Phase } from '../../core/types.js';
 import { MODES, PHASES } from '../../core/types.js';
@@ -22,15 +22,20 @@ import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
 import { repoWorktreeDir } from '../../engine/naming.js';
 import { checkTransition } from '../../engine/transition.js';
+import { transitionAdvice } from '../../engine/transition-advice.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
 import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import { isPidAlive } from '../../store/pid-alive.js';
+import { checkBaseBranch } from '../../workspace/base-check.js';
+import { refuseIfLocked } from '../../workspace/lease-check.js';
+import { planFileChanged } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { resumedConcurrency } from '../../workspace/resume-settings.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { cancelledAdvice, nextAfterRun } from '../advice.js';
 import { conflictSteps, formatConflict } from '../conflict-advice.js';
 import type { Io } from '../io.js';
 import { printJson } from '../io.js';
@@ -142,7 +147,7 @@ function checkPhase(state: MilestoneState, phase: Phase | undefined): void {
   if (open.length > 0) {
     throw new UsageError(
       'MILESTONE_PHASE_BLOCKED',
-      `phase ${phase} cannot start: ${open.length} task(s) of earlier phases have not landed (${open
+      `phase ${phase} cannot start: ${plural(open.length, 'task')} of earlier phases ${open.length === 1 ? 'has' : 'have'} not landed (${open
         .slice(0, 5)
         .map((t) => t.id)
         .join(', ')}); run \`milestone execute ${state.id}\` or \`--phase ${open[0]!.phase}\` first`,
@@ -181,7 +186,7 @@ function dryRun(
   io.out(`mode ${mode.mode}: ${mode.reason}`);
   io.out(`concurrency ${concurrency.explanation}`);
   io.out(
-    `critical path ${formatDuration(analysis.criticalPath.length)}: ${analysis.criticalPath.path.join(' -> ') || '(nothing to run)'}`,
+    `critical path ${formatSpan(analysis.criticalPath.length)}: ${analysis.criticalPath.path.join(' -> ') || '(nothing to run)'}`,
   );
   const byId = new Map(plan.tasks.map((t) => [t.id, t]));
   analysis.waves.forEach((wave, index) => {
@@ -229,11 +234,10 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
   return withExistingStore(workspace, async (store) => {
     const state = resolveMilestone(store, options.id);
     if (state.status === 'cancelled') {
-      throw new UsageError(
-        'MILESTONE_CANCELLED',
-        `milestone ${state.id} was cancelled; plan it again under a new id to run it`,
-      );
+      throw new UsageError('MILESTONE_CANCELLED', cancelledAdvice(state));
     }
+    const changed = planFileChanged(workspace, state);
+    if (changed) options.io.err(changed);
     if (options.phase && !(PHASES as readonly string[]).includes(options.phase)) {
       throw new UsageError('MILESTONE_BAD_PHASE', `--phase must be one of ${PHASES.join(', ')}`);
     }
@@ -285,16 +289,37 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       agentsAvailable: available,
       concurrency: concurrency.concurrency,
     });
+    const advice = transition.problems.length
+      ? await transitionAdvice({
+          state,
+          problems: transition.problems,
+          adapters,
+          probes: transition.probes,
+          agentOverride: options.agent,
+          command: `milestone execute ${state.id}${options.phase ? ` --phase ${options.phase}` : ''}`,
+        })
+      : [];
     if (options.dryRun) {
       dryRun(options.io, state, mode, concurrency, phases, options.json);
-      for (const problem of transition.problems) options.io.err(`would refuse: ${formatProblem(problem)}`);
-      return null;
+      if (transition.problems.length === 0) return null;
+      // A dry run that would be refused says so by its exit code too (2), with the fix.
+      throw new UsageError(
+        'MILESTONE_WOULD_REFUSE',
+        [
+          `execute ${state.id} would refuse to start:`,
+          ...transition.problems.map((problem) => `  ${formatProblem(problem)}`),
+          ...advice.map((line) => `fix: ${line}`),
+        ].join('\n'),
+      );
     }
     if (transition.problems.length > 0) {
       throw new UsageError(
         'MILESTONE_PLANNING_INCOMPLETE',
-        `planning of ${state.id} is not complete, so execution cannot start (re-run the analyses with \`milestone plan --id ${state.id}\`)`,
-        transition.problems,
+        [
+          `execute ${state.id} cannot start:`,
+          ...transition.problems.map((problem) => `  ${formatProblem(problem)}`),
+          ...advice.map((line) => `fix: ${line}`),
+        ].join('\n'),
       );
     }
     const blocked = blockingGate(state, workspace.config);
@@ -311,10 +336,15 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     ];
     if (options.reporter) reporters.push(options.reporter);
     const reporter = compositeReporter(reporters);
+    // Refused before anything is written or printed: a locked milestone's log stays as it was.
+    refuseIfLocked(store, state.id, { pid: process.pid, host: hostname() });
+    await checkBaseBranch(workspace.root, state);
     const stop = new AbortController();
+    // Kept for the whole run: a second or third Ctrl-C must not kill the process halfway
+    // through saving state; the first one already asked everything to stop.
     const onSignal = () => stop.abort();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     store.append(state.id, [
       {
@@ -374,8 +404,12 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
       });
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      // Once interrupted the process is about to end: the handler stays, so more Ctrl-C presses
+      // while the state is saved and the message printed cannot kill it without a word.
+      if (!stop.signal.aborted) {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     }
     const final = store.state(state.id)!;
     const head = final.head ? ` (head ${final.head.slice(0, 10)})` : '';
@@ -406,7 +440,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
           ? `paused${head}: ${gateMessage(final, workspace.config, result.pausedAt)}`
           : `paused after ${phases.join(', ')}${head}`;
     if (!options.json)
-      options.io.err(`${summary}\nnext: milestone status ${state.id}   |   milestone finish ${state.id}`);
+      options.io.err(`${summary}\n${nextAfterRun({ id: state.id, status: result.status }, result.pausedAt)}`);
     return result;
   });
 }

@@ -15,6 +15,7 @@ import {
 } from '../../git/git.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { cancelledAdvice } from '../advice.js';
 import { createPullRequest, readyGh } from '../github.js';
 import type { Io } from '../io.js';
 
@@ -49,6 +50,7 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
   const root = workspace.root;
   return withExistingStore(workspace, async (store) => {
     const state = resolveMilestone(store, options.id);
+    if (state.status === 'cancelled') throw new UsageError('MILESTONE_CANCELLED', cancelledAdvice(state));
     if (state.status !== 'completed') {
       throw new UsageError(
         'MILESTONE_NOT_COMPLETED',

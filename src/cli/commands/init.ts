@@ -1,7 +1,9 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { claudeFiles } from '../../claude/templates.js';
 import { CONFIG_TEMPLATE } from '../../config/config.js';
+import { findExecutable } from '../../process/which.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { MILESTONES_GITIGNORE, openWorkspace } from '../../workspace/workspace.js';
 import type { Io } from '../io.js';
@@ -36,7 +38,9 @@ export async function init(options: InitOptions): Promise<InitResult> {
     const shown = relative(options.cwd, path) || path;
     // Other MCP servers the project registered stay: only `milestone` is added to `.mcp.json`.
     const content =
-      basename(path) === '.mcp.json' && existsSync(path) ? mergeMcpConfig(path, template) : template;
+      basename(path) === '.mcp.json' && existsSync(path)
+        ? mergeMcpConfig(path, template, options.force)
+        : template;
     if (content === null || (existsSync(path) && !options.force && basename(path) !== '.mcp.json')) {
       result.kept.push(shown);
       continue;
@@ -47,15 +51,25 @@ export async function init(options: InitOptions): Promise<InitResult> {
   }
   for (const file of result.written) options.io.out(`created ${file}`);
   for (const file of result.kept) options.io.out(`kept ${file} (exists; --force overwrites)`);
+  if (options.claude && !findExecutable('milestone', { pathEnv: process.env.PATH, cwd: options.cwd })) {
+    // The slash commands and .mcp.json call `milestone` by name: say how to put it on PATH.
+    const checkout = fileURLToPath(new URL('../../..', import.meta.url));
+    options.io.err(
+      `note: \`milestone\` is not on PATH, and the Claude Code files call it by that name: run \`npm link\` in ${checkout} (or install that checkout globally)`,
+    );
+  }
   options.io.out('next: milestone plan --from <plan.yaml>   (see `milestone plan --help`)');
   return result;
 }
 
-/** `.mcp.json` with the milestone server added; null when it is already there (or unreadable). */
-function mergeMcpConfig(path: string, template: string): string | null {
+/**
+ * `.mcp.json` with the milestone server added; null when it is already there (or unreadable).
+ * With `force` an existing milestone entry (e.g. an older `npx milestone mcp`) is replaced.
+ */
+function mergeMcpConfig(path: string, template: string, force: boolean): string | null {
   try {
     const current = JSON.parse(readFileSync(path, 'utf8')) as { mcpServers?: Record<string, unknown> };
-    if (current.mcpServers?.milestone) return null;
+    if (current.mcpServers?.milestone && !force) return null;
     const ours = (JSON.parse(template) as { mcpServers: Record<string, unknown> }).mcpServers;
     return `${JSON.stringify({ ...current, mcpServers: { ...current.mcpServers, ...ours } }, null, 2)}\n`;
   } catch {

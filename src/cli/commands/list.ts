@@ -34,10 +34,12 @@ export async function list(options: ListOptions): Promise<StatusView[]> {
   } else if (views.length === 0) {
     options.io.out('no milestones yet (milestone plan --from FILE)');
   } else {
+    const width = Math.max(2, ...views.map((v) => v.id.length));
+    options.io.out(`${'ID'.padEnd(width)}  ${'STATE'.padEnd(9)}  PROGRESS  ${'TASKS'.padEnd(11)}  TITLE`);
     for (const v of views) {
       const done = v.tasks.filter((t) => t.status === 'succeeded' && t.merged).length;
       options.io.out(
-        `${v.id.padEnd(24)} ${v.status.padEnd(10)} ${String(v.progress.overall).padStart(3)}%  ${done}/${v.tasks.length} tasks  ${v.title}`,
+        `${v.id.padEnd(width)}  ${v.status.padEnd(9)}  ${`${v.progress.overall}%`.padStart(8)}  ${`${done}/${v.tasks.length} landed`.padEnd(11)}  ${v.title}`,
       );
     }
   }

@@ -1,10 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { GraphAnalysis } from '../../core/analysis.js';
 import { analyzeGraph } from '../../core/analysis.js';
-import type { Usage } from '../../core/events.js';
+import type { PlanSource, Usage } from '../../core/events.js';
+import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Plan } from '../../core/types.js';
-import { UsageError } from '../../errors.js';
+import { LockedError, UsageError } from '../../errors.js';
 import { currentBranch, revParse } from '../../git/git.js';
 import { loadPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
@@ -20,6 +22,9 @@ import {
 } from '../../planning/index.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { isPidAlive } from '../../store/pid-alive.js';
+import type { BranchChoice, Lineage } from '../../workspace/plan-lineage.js';
+import { lineageForNewPlan, planSource } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { checkMilestoneId, milestoneDir, openWorkspace, withStore } from '../../workspace/workspace.js';
@@ -43,7 +48,17 @@ export interface PlanOptions {
   maxAttempts?: number | undefined;
   /** Stops a planner agent (SIGINT/SIGTERM do too). */
   signal?: AbortSignal | undefined;
+  /**
+   * Replace the stored plan of a planned, failed, paused or cancelled milestone: `true` for the
+   * plan's id (or `--id`), or the id. What landed stays; the rest runs under the new plan.
+   */
+  replace?: string | boolean | undefined;
+  /** `milestone/<id>` exists but no such milestone is recorded: keep it (`adopt`) or move it aside (`new`). */
+  branch?: BranchChoice | undefined;
 }
+
+/** Statuses whose plan `--replace` may change (a running or completed one may not). */
+const REPLACEABLE = new Set(['planned', 'failed', 'paused', 'cancelled', 'executing']);
 
 /** What `plan` stored. */
 export interface PlanResult {
@@ -85,15 +100,55 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       `${plannerOnly.join(', ')} ${plannerOnly.length === 1 ? 'is' : 'are'} for planning with an agent (without --from)`,
     );
   }
+  const replaceId =
+    typeof options.replace === 'string' ? checkMilestoneId(options.replace, '--replace') : undefined;
+  if (replaceId && options.id !== undefined && options.id !== replaceId) {
+    throw new UsageError(
+      'MILESTONE_PLAN_OPTIONS',
+      `--replace ${replaceId} and --id ${options.id} name different milestones`,
+    );
+  }
+  if (options.replace && options.branch) {
+    throw new UsageError(
+      'MILESTONE_PLAN_OPTIONS',
+      `--${options.branch === 'adopt' ? 'adopt' : 'new'}-branch is for a new milestone, not with --replace`,
+    );
+  }
   const from = resolve(options.cwd, options.from);
+  const id = replaceId ?? options.id;
   const parsed = await loadPlanFile(from, {
     ...(options.title !== undefined && { title: options.title }),
-    ...(options.id !== undefined && { id: options.id }),
+    ...(id !== undefined && { id }),
   });
   if (!parsed.plan || parsed.problems.length > 0) {
     throw new UsageError('MILESTONE_PLAN_INVALID', `invalid plan ${options.from}`, parsed.problems);
   }
-  return storePlan(workspace, parsed.plan, options, `from ${parsed.format}`);
+  let source: PlanSource | undefined;
+  try {
+    source = planSource(workspace.root, from, readFileSync(from, 'utf8'));
+  } catch {
+    // Read a moment ago; if it vanished since, there is just no change warning later.
+  }
+  return storePlan(workspace, parsed.plan, options, `from ${parsed.format}`, undefined, source);
+}
+
+/** `milestone plan --from F` with the flags that identify it, for printed advice. */
+function retryCommand(options: PlanOptions): string {
+  const title = options.title !== undefined ? ` ${JSON.stringify(options.title)}` : '';
+  const from = options.from ? ` --from ${options.from}` : '';
+  const id = options.id ? ` --id ${options.id}` : '';
+  return `milestone plan${title}${from}${id}`;
+}
+
+/** Why an existing milestone blocks a new plan of that id, and what to do instead. */
+function existsError(id: string, status: string, options: PlanOptions): UsageError {
+  const replace = options.from
+    ? `\n  to replace its plan (what landed stays):  milestone plan --from ${options.from} --replace ${id}`
+    : '';
+  return new UsageError(
+    'MILESTONE_EXISTS',
+    `milestone "${id}" already exists (status ${status}). Choose:${replace}\n  to delete it:  milestone rm ${id} [--branches]\n  or plan under another id with --id`,
+  );
 }
 
 /**
@@ -107,6 +162,7 @@ async function storePlan(
   options: PlanOptions,
   origin: string,
   generated?: AgentPlanResult,
+  source?: PlanSource,
 ): Promise<PlanResult> {
   let planned: Plan = plan;
   if (options.agent) planned = { ...planned, defaults: { ...planned.defaults, agent: options.agent } };
@@ -115,26 +171,77 @@ async function storePlan(
   const analysis = analyzeGraph(planned);
   const dir = milestoneDir(workspace, planned.id);
 
+  let lineage: Lineage | undefined;
+  if (!options.replace) {
+    // Before the store is touched: a branch left by an earlier plan needs the person's choice.
+    const known = await withStore(workspace, (store) => store.state(planned.id));
+    if (known) throw existsError(planned.id, known.status, options);
+    lineage = await lineageForNewPlan(workspace, planned.id, base, options.branch, retryCommand(options));
+  }
+  let replaced: MilestoneState | undefined;
   await withStore(workspace, (store) => {
     const existing = store.state(planned.id);
-    if (existing) {
+    if (existing && !options.replace) throw existsError(planned.id, existing.status, options);
+    if (!existing && options.replace) {
       throw new UsageError(
-        'MILESTONE_EXISTS',
-        `milestone "${planned.id}" already exists (status ${existing.status}); choose another id with --id`,
+        'MILESTONE_UNKNOWN',
+        `--replace: no milestone "${planned.id}" to replace; plan it without --replace`,
       );
     }
-    store.append(planned.id, [
-      { type: 'milestone_planned', plan: planned, base, branch: `milestone/${planned.id}` },
-      ...(options.mode && options.mode !== 'auto'
-        ? [
-            {
-              type: 'mode_selected' as const,
-              mode: options.mode as Mode,
-              reason: 'requested with plan --mode',
-            },
-          ]
-        : []),
-    ]);
+    const me = { pid: process.pid, host: hostname() };
+    if (existing) {
+      if (!REPLACEABLE.has(existing.status)) {
+        throw new UsageError(
+          'MILESTONE_NOT_REPLACEABLE',
+          `milestone ${existing.id} is ${existing.status}; its plan can no longer be replaced (plan a new milestone with another --id)`,
+        );
+      }
+      // Held while the plan changes, so no execute can start on the old plan halfway.
+      const claim = store.acquireLease(existing.id, me, {
+        now: new Date(),
+        staleAfterMs: 15_000,
+        isAlive: isPidAlive,
+      });
+      if (!claim.acquired) {
+        throw new LockedError(
+          `milestone ${existing.id} is executing (pid ${claim.holder.pid} on ${claim.holder.host}); cancel it or wait before replacing its plan`,
+          claim.holder,
+        );
+      }
+      replaced = existing;
+    }
+    try {
+      store.append(planned.id, [
+        {
+          type: 'milestone_planned',
+          plan: planned,
+          base,
+          branch: `milestone/${planned.id}`,
+          ...(existing
+            ? {
+                replaced: true,
+                ...(existing.runId && { runId: existing.runId }),
+                ...(existing.adoptedRuns?.length && { adoptedRuns: existing.adoptedRuns }),
+              }
+            : {
+                ...(lineage && { runId: lineage.runId }),
+                ...(lineage?.adoptedRuns.length && { adoptedRuns: lineage.adoptedRuns }),
+              }),
+          ...(source && { source }),
+        },
+        ...(options.mode && options.mode !== 'auto'
+          ? [
+              {
+                type: 'mode_selected' as const,
+                mode: options.mode as Mode,
+                reason: 'requested with plan --mode',
+              },
+            ]
+          : []),
+      ]);
+    } finally {
+      if (existing) store.releaseLease(existing.id, me);
+    }
   });
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
@@ -154,7 +261,18 @@ async function storePlan(
       ...(planner && { planner }),
     });
   } else {
-    options.io.out(`planned ${planned.id}: ${planned.title} (${planned.tasks.length} tasks, ${origin})`);
+    if (lineage?.movedTo)
+      options.io.out(`moved the earlier branch milestone/${planned.id} to ${lineage.movedTo}`);
+    if (lineage?.adoptedRuns.length)
+      options.io.out(
+        `adopted branch milestone/${planned.id}: its tasks whose ids match this plan count as landed`,
+      );
+    const count = `${planned.tasks.length} task${planned.tasks.length === 1 ? '' : 's'}`;
+    options.io.out(
+      replaced
+        ? `replaced the plan of ${planned.id} (was ${replaced.status}): ${planned.title} (${count}, ${origin}); tasks already on milestone/${planned.id} stay landed, the rest run under the new plan`
+        : `planned ${planned.id}: ${planned.title} (${count}, ${origin})`,
+    );
     if (planner?.deliverables.length) options.io.out(`deliverables: ${planner.deliverables.join(', ')}`);
     options.io.out(formatAnalysis(planned, analysis));
     options.io.out(formatPlanningSummary(planning));
@@ -176,16 +294,19 @@ async function planByAgent(workspace: Workspace, options: PlanOptions): Promise<
   }
   const id = checkMilestoneId(options.id ?? slugify(title), options.id === undefined ? 'id' : '--id');
   // Before any agent runs: a taken id or a missing base would waste the planner's work.
+  if (options.replace) {
+    throw new UsageError(
+      'MILESTONE_PLAN_OPTIONS',
+      '--replace needs --from FILE: the plan that replaces the stored one',
+    );
+  }
   await withStore(workspace, (store) => {
     const existing = store.state(id);
-    if (existing) {
-      throw new UsageError(
-        'MILESTONE_EXISTS',
-        `milestone "${id}" already exists (status ${existing.status}); choose another id with --id`,
-      );
-    }
+    if (existing) throw existsError(id, existing.status, options);
   });
-  await resolveBase(workspace, undefined);
+  const base = await resolveBase(workspace, undefined);
+  // Checked again when the plan is stored; here so the planner's work is not wasted on a refusal.
+  if (!options.branch) await lineageForNewPlan(workspace, id, base, undefined, retryCommand(options));
   const generated = await planFromAgent({
     workspace,
     io: options.io,

@@ -10,7 +10,8 @@ import type { Io } from '../io.js';
 export interface ReviewOptions {
   cwd: string;
   io: Io;
-  id: string;
+  /** Optional when exactly one milestone is active. */
+  id?: string | undefined;
   phase: string | undefined;
   approve: boolean;
   reject: boolean;

@@ -6,6 +6,7 @@ import type { UnifiedPlanning } from '../../planning/index.js';
 import { formatPlanningSummary, planHash, readPlanningArtifacts } from '../../planning/index.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
+import { planFileChanged } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { conflictsOf, formatConflict } from '../conflict-advice.js';
@@ -16,7 +17,8 @@ import { worktreeRoot } from './execute.js';
 export interface ShowOptions {
   cwd: string;
   io: Io;
-  id: string;
+  /** Optional when exactly one milestone is active. */
+  id?: string | undefined;
   json: boolean;
 }
 
@@ -43,6 +45,8 @@ export async function show(options: ShowOptions): Promise<void> {
     return;
   }
   const io = options.io;
+  const changed = planFileChanged(workspace, state);
+  if (changed) io.err(changed);
   io.out(formatStatus(view));
   for (const conflict of conflicts) io.out(`\n${formatConflict(state.branch, conflict).join('\n')}`);
   if (state.plan.description) io.out(`\n${state.plan.description}`);

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { analyzeGraph } from '../../core/analysis.js';
-import { formatDuration } from '../../core/duration.js';
+import { formatDuration, plural } from '../../core/duration.js';
 import type { Problem } from '../../errors.js';
 import { formatProblem, UsageError } from '../../errors.js';
 import { loadPlanFile } from '../../plan/load.js';
@@ -57,7 +57,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     // Already printed above; the error carries no problems so they are not printed twice.
     throw new UsageError(
       'MILESTONE_PLAN_INVALID',
-      `${options.file}: ${parsed.problems.length} problem(s) found`,
+      `${options.file}: ${plural(parsed.problems.length, 'problem')} found`,
     );
   }
   return result;

@@ -7,7 +7,8 @@ import type { Io } from '../io.js';
 export interface VisualizeOptions {
   cwd: string;
   io: Io;
-  id: string;
+  /** Optional when exactly one milestone is active. */
+  id?: string | undefined;
   format: GraphFormat;
 }
 

@@ -1,6 +1,6 @@
 import type { Problem } from '../../errors.js';
 import { PLAN_CODES } from '../codes.js';
-import { type FieldPath, formatFieldPath, isRecord } from '../field-path.js';
+import { describeValue, type FieldPath, formatFieldPath, isRecord } from '../field-path.js';
 import { slugify } from '../slug.js';
 import { readJson } from '../syntax.js';
 import { pathsIn } from './file-paths.js';
@@ -39,6 +39,23 @@ export function importTaskMaster(text: string, options: ImportOptions): ImportRe
   const tasks: ImportedTask[] = [];
   const origins: TaskOrigin[] = [];
   const problems: Problem[] = [];
+  // A field of the wrong type is reported, never dropped: a string `dependencies` would
+  // otherwise lose a dependency without a word.
+  const checkTypes = (entry: Record<string, unknown>, path: FieldPath) => {
+    for (const problem of wrongTypes(entry)) {
+      const at = [...path, ...problem.at];
+      const pos = json.positionOf(at);
+      problems.push({
+        code: PLAN_CODES.import,
+        message: problem.message,
+        location: {
+          file: options.file,
+          field: formatFieldPath(at),
+          ...(pos ? { line: pos.line, column: pos.column } : {}),
+        },
+      });
+    }
+  };
   list.tasks.forEach((entry, index) => {
     const path = [...list.path, index];
     const parent = readEntry(entry);
@@ -46,6 +63,7 @@ export function importTaskMaster(text: string, options: ImportOptions): ImportRe
       problems.push(notATask(options.file, path, json.positionOf));
       return;
     }
+    checkTypes(parent.entry, path);
     const id = taskId(parent.id);
     const parentNeeds = dependencies(parent.entry.dependencies, (dep) => topLevelRef(dep));
     const subtasks = Array.isArray(parent.entry.subtasks) ? parent.entry.subtasks : [];
@@ -58,6 +76,7 @@ export function importTaskMaster(text: string, options: ImportOptions): ImportRe
         problems.push(notATask(options.file, subPath, json.positionOf));
         return;
       }
+      checkTypes(child.entry, subPath);
       const childId = `${id}-${slugify(child.id)}`;
       const needs = dependencies(child.entry.dependencies, (dep) =>
         typeof dep === 'number' || /^\d+$/.test(String(dep))
@@ -155,6 +174,49 @@ function notATask(file: string, path: FieldPath, positionOf: ImportResult['posit
     message: 'a Task Master task needs a numeric `id`',
     location: { file, field: formatFieldPath(path), ...(pos ? { line: pos.line, column: pos.column } : {}) },
   };
+}
+
+const TEXT_FIELDS = ['title', 'description', 'details', 'testStrategy'] as const;
+
+/** Fields of a Task Master task whose type is wrong, each with the path below the task. */
+function wrongTypes(entry: Record<string, unknown>): Array<{ at: FieldPath; message: string }> {
+  const found: Array<{ at: FieldPath; message: string }> = [];
+  for (const key of TEXT_FIELDS) {
+    const value = entry[key];
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      found.push({ at: [key], message: `\`${key}\` must be text, got ${describeValue(value)}` });
+    }
+  }
+  const deps = entry.dependencies;
+  if (deps !== undefined && deps !== null && !Array.isArray(deps)) {
+    const example =
+      typeof deps === 'string'
+        ? ` (write [${deps
+            .split(/[\s,]+/)
+            .filter(Boolean)
+            .join(', ')}])`
+        : '';
+    found.push({
+      at: ['dependencies'],
+      message: `\`dependencies\` must be a list of task ids, got ${describeValue(deps)}${example}`,
+    });
+  } else if (Array.isArray(deps)) {
+    deps.forEach((dep, i) => {
+      const ok =
+        (typeof dep === 'number' && Number.isInteger(dep)) || (typeof dep === 'string' && dep.trim() !== '');
+      if (!ok) {
+        found.push({
+          at: ['dependencies', i],
+          message: `a dependency must be a task id (a number or "7.2"), got ${describeValue(dep)}`,
+        });
+      }
+    });
+  }
+  const subtasks = entry.subtasks;
+  if (subtasks !== undefined && subtasks !== null && !Array.isArray(subtasks)) {
+    found.push({ at: ['subtasks'], message: `\`subtasks\` must be a list, got ${describeValue(subtasks)}` });
+  }
+  return found;
 }
 
 function unique(values: string[]): string[] {

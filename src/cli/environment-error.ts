@@ -1,0 +1,38 @@
+import { GitError } from '../git/git-error.js';
+
+/** errno codes that mean the machine refused, not that milestone has a bug. */
+const ENVIRONMENT_CODES = new Set([
+  'EACCES',
+  'EPERM',
+  'ENOSPC',
+  'EROFS',
+  'EDQUOT',
+  'EMFILE',
+  'ENFILE',
+  'ENOENT',
+  'ENOTDIR',
+  'EISDIR',
+  'EEXIST',
+  'EBUSY',
+  'ELOOP',
+  'ENAMETOOLONG',
+]);
+
+/**
+ * The message for a failure of the environment (git refusing, a file system error) found in
+ * `error` or its causes; `null` when it is none (then it is a bug). Such failures exit 2 with
+ * their cause, never as "internal error ... please report it".
+ */
+export function environmentFailure(error: unknown): string | null {
+  for (let current: unknown = error, depth = 0; current && depth < 8; depth++) {
+    if (current instanceof GitError) {
+      return `git refused: ${current.message}`;
+    }
+    const code = (current as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && ENVIRONMENT_CODES.has(code) && current instanceof Error) {
+      return `the system refused: ${current.message}`;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
+}

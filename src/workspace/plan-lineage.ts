@@ -1,0 +1,105 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import type { PlanSource } from '../core/events.js';
+import type { MilestoneState } from '../core/projection.js';
+import { runsOnBranch } from '../engine/landing.js';
+import { UsageError } from '../errors.js';
+import { branchExists, gitExec, listWorktrees, milestoneBranch } from '../git/git.js';
+import type { Workspace } from './workspace.js';
+
+/** What `plan` does with a `milestone/<id>` branch that exists while no such milestone is recorded. */
+export type BranchChoice = 'adopt' | 'new';
+
+/** A fresh plan lineage: 12 hex digits, written as `Milestone-Run:` on the milestone's commits. */
+export function newRunId(): string {
+  return randomBytes(6).toString('hex');
+}
+
+/** The plan file (relative to the repository when inside it) and its text's sha256. */
+export function planSource(root: string, file: string, text: string): PlanSource {
+  const rel = relative(root, file);
+  const inside = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return { file: inside ? rel : file, sha256: createHash('sha256').update(text).digest('hex') };
+}
+
+/**
+ * One line warning that the plan file changed (or vanished) since it was stored, with the
+ * command that takes the new version; `null` when it is unchanged or was not a file.
+ */
+export function planFileChanged(workspace: Workspace, state: MilestoneState): string | null {
+  const source = state.source;
+  if (!source) return null;
+  const file = resolve(workspace.root, source.file);
+  if (!existsSync(file)) return null;
+  const now = createHash('sha256').update(readFileSync(file)).digest('hex');
+  if (now === source.sha256) return null;
+  return `warning: ${source.file} changed since ${state.id} was planned; the stored plan is used. To use the new version: milestone plan --from ${source.file} --replace ${state.id}`;
+}
+
+/** The lineage of a new plan, after deciding what to do with an existing milestone branch. */
+export interface Lineage {
+  runId: string;
+  adoptedRuns: string[];
+  /** Set when the earlier branch was moved aside (`--new-branch`). */
+  movedTo?: string;
+}
+
+/**
+ * A new milestone whose branch already exists (an earlier plan of the same id, the local store
+ * lost, a fresh clone) must not count that branch's tasks as its own. Without a choice this
+ * refuses (exit 2) naming the choices; `adopt` accepts the commits found there as this plan's,
+ * `new` moves the branch aside to `milestone/<id>.previous-<n>` (nothing is deleted).
+ */
+export async function lineageForNewPlan(
+  workspace: Workspace,
+  id: string,
+  base: string,
+  choice: BranchChoice | undefined,
+  retry: string,
+): Promise<Lineage> {
+  const runId = newRunId();
+  const branch = milestoneBranch(id);
+  if (!(await branchExists(workspace.root, branch))) {
+    if (choice) {
+      throw new UsageError(
+        'MILESTONE_NO_BRANCH_TO_ADOPT',
+        `${choice === 'adopt' ? '--adopt-branch' : '--new-branch'}: there is no branch ${branch}; plan without it`,
+      );
+    }
+    return { runId, adoptedRuns: [] };
+  }
+  const found = await runsOnBranch(workspace.root, branch, base, id);
+  if (choice === 'adopt') return { runId, adoptedRuns: found.runs };
+  if (choice === 'new') return { runId, adoptedRuns: [], movedTo: await moveAside(workspace.root, branch) };
+  // An empty branch (no commits beyond the base) holds nothing to mistake for landed work.
+  if (found.commits === 0) return { runId, adoptedRuns: [] };
+  const landed = found.tasks.length
+    ? `; tasks ${found.tasks.slice(0, 8).join(', ')}${found.tasks.length > 8 ? ', ...' : ''} landed there from an earlier plan`
+    : '';
+  throw new UsageError(
+    'MILESTONE_BRANCH_EXISTS',
+    [
+      `branch ${branch} already exists with ${found.commits} commit${found.commits === 1 ? '' : 's'} not on ${base}${landed}, and no milestone "${id}" is recorded here. Choose:`,
+      `  keep it; tasks of this plan found there count as landed:   ${retry} --adopt-branch`,
+      `  start a new branch; the old one moves to ${branch}.previous-N:   ${retry} --new-branch`,
+      `  or plan under another id:   ${retry} --id ${id}-2`,
+    ].join('\n'),
+  );
+}
+
+/** Renames `branch` to the first free `<branch>.previous-<n>`; refuses while it is checked out. */
+async function moveAside(root: string, branch: string): Promise<string> {
+  const checkedOut = (await listWorktrees(root)).find((w) => w.branch === branch);
+  if (checkedOut) {
+    throw new UsageError(
+      'MILESTONE_BRANCH_CHECKED_OUT',
+      `--new-branch: ${branch} is checked out in ${checkedOut.path}; switch that worktree to another branch first`,
+    );
+  }
+  let n = 1;
+  while (await branchExists(root, `${branch}.previous-${n}`)) n += 1;
+  const target = `${branch}.previous-${n}`;
+  await gitExec(root, ['branch', '-m', branch, target]);
+  return target;
+}
