@@ -77,10 +77,11 @@ export function milestoneRepo(files: Record<string, string> = {}): MilestoneRepo
     leftoverWorktrees: () => {
       const base = join(stateHome, 'milestone', 'worktrees');
       if (!existsSync(base)) return [];
+      // `_slots` holds the pool's slots, kept between runs on purpose: not leftovers.
       return readdirSync(base).flatMap((repoDir) =>
-        readdirSync(join(base, repoDir)).flatMap((m) =>
-          readdirSync(join(base, repoDir, m)).map((t) => join(repoDir, m, t)),
-        ),
+        readdirSync(join(base, repoDir))
+          .filter((m) => m !== '_slots')
+          .flatMap((m) => readdirSync(join(base, repoDir, m)).map((t) => join(repoDir, m, t))),
       );
     },
   };
