@@ -69,7 +69,8 @@ async function run(repo: string, stateHome: string, id: string, tasks: number, c
     env: { XDG_STATE_HOME: stateHome },
   });
   const wall = performance.now() - started;
-  if (result?.status !== 'completed') throw new Error(`bench milestone ${id} did not complete: ${result?.status}`);
+  if (result?.status !== 'completed')
+    throw new Error(`bench milestone ${id} did not complete: ${result?.status}`);
   const store = openStore(join(repo, '.milestones', '.local'));
   try {
     return { wall, ...slotTimes(store.events(id)) };
@@ -117,7 +118,9 @@ export const worktrees: BenchSection = {
           ),
         );
         rows.push(row(`${label}: teardown (first run)`, first.teardown, `second run ${second.teardown} ms`));
-        rows.push(row(`${label}: run wall (first, second)`, first.wall, `second ${second.wall.toFixed(0)} ms`));
+        rows.push(
+          row(`${label}: run wall (first, second)`, first.wall, `second ${second.wall.toFixed(0)} ms`),
+        );
       }
     } finally {
       rmSync(root, { recursive: true, force: true });

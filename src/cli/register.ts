@@ -207,6 +207,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       positiveNumber,
     )
     .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
+    .option('--keep-failed', "keep a failed task's worktree (its branch is always kept)")
     .action(
       async (
         id: string | undefined,
@@ -222,6 +223,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxTokens?: number;
           taskMaxCost?: number;
           taskMaxTokens?: number;
+          keepFailed?: boolean;
         },
       ) => {
         const { execute } = await import('./commands/execute.js');
@@ -240,6 +242,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxTokens: opts.maxTokens,
           taskMaxCostUsd: opts.taskMaxCost,
           taskMaxTokens: opts.taskMaxTokens,
+          keepFailed: opts.keepFailed ?? false,
         });
       },
     );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { parseAgeMs, parseDuration } from '../core/duration.js';
 import type { Phase, PhaseWeights } from '../core/types.js';
 import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
 import type { Problem } from '../errors.js';
@@ -89,7 +89,9 @@ const worktreePath = z
   .transform((p) => p.replace(/\/+$/, ''));
 
 /** A conventional-commit type such as `feat`, `fix`, `chore`. */
-export const commitType = z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
+export const commitType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
 
 const phaseGate = z.strictObject({ approval: z.enum(['required', 'none']).default('none') });
 
@@ -117,7 +119,7 @@ const configSchema = z.strictObject({
       keep: z.number().int().min(0).max(256).default(8),
       maxAge: z
         .string()
-        .refine((t) => (parseDuration(t) ?? 0) > 0, 'must be a duration such as 7d or 12h')
+        .refine((t) => (parseAgeMs(t) ?? 0) > 0, 'must be an age such as 7d or 12h')
         .default('7d'),
     })
     .default({ dir: null, setup: null, copy: [], link: [], key: null, keep: 8, maxAge: '7d' }),

@@ -32,3 +32,15 @@ export function pert(estimate: Estimate): number {
 export function pertStdDev(estimate: Estimate): number {
   return (estimate.pessimistic - estimate.optimistic) / 6;
 }
+
+const AGE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/;
+const AGE_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/**
+ * Parses an age on the calendar (`12h`, `7d`, `2w`) into milliseconds: unlike estimates, a day
+ * is 24 hours here. `null` when the text is not one.
+ */
+export function parseAgeMs(text: string): number | null {
+  const match = AGE.exec(text.trim().toLowerCase());
+  return match ? Number(match[1]) * AGE_MS[match[2]!]! : null;
+}

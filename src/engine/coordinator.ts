@@ -28,11 +28,11 @@ import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
+import { keepFailedBranch, slotPrepared } from './slot-events.js';
+import { stepEnv } from './step-env.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
 import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
-import { keepFailedBranch, slotPrepared } from './slot-events.js';
-import { stepEnv } from './step-env.js';
 import { WorktreePool } from './worktree-pool.js';
 
 type TaskResult = { outcome: TaskOutcome; conflict?: ConflictReport; reason?: string; log?: string };
@@ -108,11 +108,7 @@ class Run {
   ) {
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
-    this.pool = new WorktreePool(
-      options.repoRoot,
-      options.worktreeRoot,
-      options.config.worktrees,
-    );
+    this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.config.worktrees);
   }
 
   private state(): MilestoneState {
@@ -198,7 +194,11 @@ class Run {
       type: 'outcome',
       step: 'teardown',
       ok: true,
-      detail: { durationMs: Math.round(performance.now() - started), kept: slots.kept, removing: slots.removing.length },
+      detail: {
+        durationMs: Math.round(performance.now() - started),
+        kept: slots.kept,
+        removing: slots.removing.length,
+      },
     });
   }
 
@@ -453,7 +453,7 @@ class Run {
         !(outcome.retryable && retries < limits.retries && this.halt === null) &&
         !(!outcome.retryable && outcome.stop !== 'budget' && agent + 1 < chain.length);
       const kept =
-        final && branch ? await this.keepFailedWork(task, slot.path, branch, outcome, slot.ownPaths) : null;
+        final && branch ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths) : null;
       if (!kept) {
         await this.pool.release(slot.path, { detach: true });
         if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
@@ -509,7 +509,6 @@ class Run {
   private async keepFailedWork(
     task: TaskSpec,
     slot: string,
-    branch: string,
     outcome: AttemptOutcome,
     ownPaths: string[],
   ): Promise<{ worktree: string | null } | null> {

@@ -163,7 +163,12 @@ function ensureLink(from: string, to: string): void {
 function copyPath(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });
   if (lstatSync(from).isDirectory()) rmSync(to, { recursive: true, force: true });
-  cpSync(from, to, { recursive: true, force: true, mode: constants.COPYFILE_FICLONE, verbatimSymlinks: true });
+  cpSync(from, to, {
+    recursive: true,
+    force: true,
+    mode: constants.COPYFILE_FICLONE,
+    verbatimSymlinks: true,
+  });
 }
 
 /** Untracked paths, ignored ones included, folders collapsed (`dir/`). */

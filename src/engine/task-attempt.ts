@@ -1,8 +1,8 @@
+import { readlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
-import { readlinkSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
 import { runProcess } from '../process/run-process.js';
 import { commitTypeFor } from './commit-type.js';
@@ -145,7 +145,12 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       graceMs: request.graceMs,
       signal: request.signal,
       logFile: request.logFile,
-      env: { ...env, MILESTONE_ID: request.milestoneId, MILESTONE_TASK_ID: task.id, MILESTONE_WORKTREE: request.worktree },
+      env: {
+        ...env,
+        MILESTONE_ID: request.milestoneId,
+        MILESTONE_TASK_ID: task.id,
+        MILESTONE_WORKTREE: request.worktree,
+      },
     });
     steps.verify = Math.round(performance.now() - verifyStarted);
     if (verify.exitCode !== 0) {
@@ -173,7 +178,16 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     type: task.commitType ?? request.commitType ?? null,
   });
   steps.commit = Math.round(performance.now() - commitStarted);
-  return { ...base, ok: true, reason: null, retryable: false, commit, durationMs: elapsed(), steps, warnings };
+  return {
+    ...base,
+    ok: true,
+    reason: null,
+    retryable: false,
+    commit,
+    durationMs: elapsed(),
+    steps,
+    warnings,
+  };
 }
 
 /** The files the task changed since its start (committed or not), shell-quoted, for `{files}`. */
@@ -238,7 +252,14 @@ export async function stageWork(worktree: string, ownPaths: readonly string[]): 
 
 /** Added or changed entries of the index against HEAD, with their new mode. */
 async function stagedEntries(worktree: string): Promise<Array<{ path: string; mode: string }>> {
-  const { stdout } = await gitExec(worktree, ['diff', '--cached', '--raw', '--no-renames', '-z', '--diff-filter=AMT']);
+  const { stdout } = await gitExec(worktree, [
+    'diff',
+    '--cached',
+    '--raw',
+    '--no-renames',
+    '-z',
+    '--diff-filter=AMT',
+  ]);
   const fields = stdout.split('\0');
   const entries: Array<{ path: string; mode: string }> = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDuration } from '../core/duration.js';
+import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
@@ -162,7 +162,7 @@ export class WorktreePool {
     this.free.length = 0;
     const removing = pruneSlots(this.repoRoot, this.dir, {
       keep: this.setup.keep ?? 8,
-      maxAgeMs: parseDuration(this.setup.maxAge ?? '7d') ?? 7 * 86_400_000,
+      maxAgeMs: parseAgeMs(this.setup.maxAge ?? '7d') ?? 7 * 86_400_000,
       now: this.now(),
     });
     return { kept: listSlots(this.dir).length, removing };
@@ -224,9 +224,7 @@ export function pruneSlots(
     .filter((s) => !slotLocked(s.path))
     .map((s) => ({ ...s, usedAt: Date.parse(readSlotRecord(s.path, new Date(0)).usedAt) }))
     .sort((a, b) => b.usedAt - a.usedAt);
-  const doomed = slots.filter(
-    (s, i) => i >= rules.keep || rules.now.getTime() - s.usedAt > rules.maxAgeMs,
-  );
+  const doomed = slots.filter((s, i) => i >= rules.keep || rules.now.getTime() - s.usedAt > rules.maxAgeMs);
   const removed: string[] = [];
   for (const s of doomed) {
     // Locked while it is renamed: another run must not claim a slot that is going away.

@@ -8,7 +8,9 @@ import type { ProblemSink } from './problems.js';
 const retries = z.number().int().min(0);
 const text = z.string().min(1);
 /** A conventional-commit type for task commits (`feat`, `fix`, `chore`...). */
-const commitType = z.string().regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
+const commitType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
 
 /** A task as written in a milestone plan file. */
 export const taskFileSchema = z.strictObject({

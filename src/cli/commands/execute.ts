@@ -18,6 +18,7 @@ import { chooseConcurrency } from '../../decision/resources.js';
 import { formatSpend, sumUsage } from '../../engine/budget.js';
 import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
+import { executePreflight } from '../../engine/execute-preflight.js';
 import { checkTransition } from '../../engine/transition.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
@@ -53,6 +54,8 @@ export interface ExecuteOptions {
   /** Per-task budget (overrides config `budget.task`). */
   taskMaxCostUsd?: number | undefined;
   taskMaxTokens?: number | undefined;
+  /** A task that fails for good keeps its worktree too (`--keep-failed`). */
+  keepFailed?: boolean | undefined;
   /** Test knobs: shorter retry backoff and kill grace. */
   retryBaseMs?: number;
   graceMs?: number;
@@ -236,11 +239,24 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       );
     }
     checkPhase(state, options.phase);
-    const concurrency = chooseConcurrency(options.concurrency, workspace.config.concurrency, {
-      cpus: cpus().length,
-      freeMemoryBytes: freemem(),
-    });
     const phases = phasesToRun(options.phase);
+    const worktrees = await executePreflight({
+      repoRoot: workspace.root,
+      configFile: workspace.configFile,
+      worktreeRoot: worktreeRoot(workspace, env),
+      config: workspace.config,
+      state,
+      phases,
+      history: store.list(),
+      cpus: cpus().length,
+      disk: options.dryRun,
+    });
+    const concurrency = worktrees.concurrency(
+      chooseConcurrency(options.concurrency, workspace.config.concurrency, {
+        cpus: cpus().length,
+        freeMemoryBytes: freemem(),
+      }),
+    );
     const { adapters, problems, disabled } = resolveAgents(workspace.config.agents, {
       file: workspace.configFile,
       baseDir: workspace.root,
@@ -257,7 +273,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       fallback: workspace.config.fallback,
     });
     const available = [...transition.probes.values()].filter((p) => p.available).length;
-    const mode = chooseMode(options.mode, state, {
+    const chosen = chooseMode(options.mode, state, {
       config: workspace.config,
       history: measuredHistory(store.list().filter((m) => m.id !== state.id)),
       fileCount: scopeFileCount(workspace.milestonesDir, state),
@@ -265,10 +281,21 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       agentsAvailable: available,
       concurrency: concurrency.concurrency,
     });
+    const mode = worktrees.mode(chosen, options.mode, concurrency.concurrency);
     if (options.dryRun) {
       dryRun(options.io, state, mode, concurrency, phases, options.json);
-      for (const problem of transition.problems) options.io.err(`would refuse: ${formatProblem(problem)}`);
+      for (const line of worktrees.lines(mode.mode, concurrency.concurrency))
+        options.json ? options.io.err(line) : options.io.out(line);
+      for (const problem of [...transition.problems, ...worktrees.problems])
+        options.io.err(`would refuse: ${formatProblem(problem)}`);
       return null;
+    }
+    if (worktrees.problems.length > 0) {
+      throw new UsageError(
+        'MILESTONE_CONFIG',
+        'worktrees.link / worktrees.copy name paths that do not exist',
+        worktrees.problems,
+      );
     }
     if (transition.problems.length > 0) {
       throw new UsageError(
@@ -318,6 +345,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     if (!options.json) {
       options.io.err(`executing ${state.id} (${state.title}) on ${state.branch}`);
       options.io.err(`mode ${mode.mode}: ${mode.reason}; concurrency ${concurrency.explanation}`);
+      for (const line of worktrees.lines(mode.mode, concurrency.concurrency)) options.io.err(line);
     }
     let result: EngineResult;
     try {
@@ -349,6 +377,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
           },
           onExceed: workspace.config.budget.onExceed,
         },
+        ...(options.keepFailed && { keepFailed: true }),
         ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
       });
