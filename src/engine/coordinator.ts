@@ -608,7 +608,13 @@ class Run {
       step: 'agent',
       taskId: task.id,
       ok: outcome.ok,
-      detail: { attempt, durationMs: outcome.durationMs, reason: outcome.reason, steps: outcome.steps },
+      detail: {
+        attempt,
+        durationMs: outcome.durationMs,
+        reason: outcome.reason,
+        steps: outcome.steps,
+        ...(outcome.configError && { configError: true }),
+      },
     });
     const usage = outcome.usage;
     if (usage.inputTokens !== null || usage.outputTokens !== null || usage.costUsd !== null) {

@@ -63,6 +63,8 @@ export interface AttemptOutcome {
   steps?: AttemptSteps;
   /** Things the person should know that did not fail the task (a symlink leaving the worktree). */
   warnings?: string[];
+  /** Failed for a configuration reason (verify's command not found): not the agent's fault. */
+  configError?: boolean;
 }
 
 const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
@@ -169,6 +171,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
         commit: null,
         durationMs: elapsed(),
         steps,
+        ...(verify.exitCode === 127 && { configError: true }),
       };
     }
   }

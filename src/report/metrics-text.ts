@@ -1,6 +1,7 @@
 import { formatCost } from '../core/usage.js';
 import type { Coverage, MilestoneMetrics } from './metrics.js';
 import type { PerformanceComparison, SideMetrics } from './metrics-compare.js';
+import { STEPS } from './metrics-steps.js';
 
 /** `$0.1234`; unknown cost reads `unknown`, never `$0`. */
 export { formatCost };
@@ -72,7 +73,8 @@ export function formatMetrics(m: MilestoneMetrics): string {
     `tokens    in ${count(t.inputTokens)}, out ${count(t.outputTokens)}${coverage(t.tokensKnown, unknownTokens.length)}`,
     `cost      ${formatCost(t.costUsd)}${coverage(t.costKnown, t.unknownCostTasks)}`,
     `time      wall ${formatElapsed(t.wallMs)} over ${m.runs.length} run(s), busy ${formatElapsed(t.busyMs)}, parallelism ${times(t.parallelism)} (busy / wall)`,
-    `quality   ${percent(t.quality)} (${t.firstTime} of ${t.ran} task(s) that ran landed on the first attempt)`,
+    `steps     ${STEPS.map((step) => `${step} ${formatElapsed(t.steps[step])}`).join(', ')}`,
+    `quality   ${percent(t.quality)} (${t.firstTime} of ${t.ran} task(s) that ran landed on the first attempt${t.configFailures ? `; ${t.configFailures} configuration failure(s) (setup, command not found) not counted` : ''})`,
   ];
   if (m.phases.length) {
     lines.push(
