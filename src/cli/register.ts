@@ -262,10 +262,20 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .argument('[id]', 'milestone id')
     .option('--into <branch>', 'target branch (default: the milestone base)')
     .option('--pr', 'push the branch and open a pull request with gh instead of merging')
-    .action(async (id: string | undefined, opts: { into?: string; pr?: boolean }) => {
-      const { finish } = await import('./commands/finish.js');
-      await finish({ cwd, io, id, into: opts.into, pr: opts.pr ?? false });
-    });
+    .option('--without-records', 'keep .milestones/<id>/ (plan, phase records) out of the merge')
+    .action(
+      async (id: string | undefined, opts: { into?: string; pr?: boolean; withoutRecords?: boolean }) => {
+        const { finish } = await import('./commands/finish.js');
+        await finish({
+          cwd,
+          io,
+          id,
+          into: opts.into,
+          pr: opts.pr ?? false,
+          withoutRecords: opts.withoutRecords,
+        });
+      },
+    );
 
   program
     .command('review')

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
 import { serialQueue } from './merge-queue.js';
@@ -141,6 +141,7 @@ export class WorktreePool {
     await this.admin.run(async () => {
       await removeWorktree(this.repoRoot, to);
       rmSync(to, { recursive: true, force: true });
+      mkdirSync(dirname(to), { recursive: true });
       await gitExec(this.repoRoot, ['worktree', 'move', path, to]);
     });
     rmSync(`${path}.json`, { force: true });

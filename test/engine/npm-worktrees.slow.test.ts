@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   existsSync,
   lstatSync,
@@ -13,8 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { milestoneAsync, runAsync } from '../helpers/async-cli.js';
 import type { CliResult } from '../helpers/git-repo.js';
-import { CLI, GIT_ENV, git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
+import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 
 /**
  * A repository with a real npm dependency tree: a small local package (`greet`, packed to a
@@ -44,30 +44,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(template, { recursive: true, force: true }));
 
-/** Runs a program without blocking the test worker; resolves when it exits. */
-function run(
-  file: string,
-  args: string[],
-  cwd: string,
-  env: Record<string, string> = {},
-): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, {
-      cwd,
-      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', npm_config_loglevel: 'error', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = runAsync;
 
 interface NpmRepo {
   root: string;
@@ -106,8 +83,7 @@ async function npmRepo(config: string): Promise<NpmRepo> {
     root,
     stateHome,
     scratch,
-    cli: (args) =>
-      run(process.execPath, [CLI, ...args], root, { XDG_STATE_HOME: stateHome, SCRATCH: scratch }),
+    cli: (args) => milestoneAsync(root, args, { XDG_STATE_HOME: stateHome, SCRATCH: scratch }),
     plan: async (id, tasks, extra = {}) => {
       writeFiles(root, { [`${id}.yaml`]: stringify({ version: 1, milestone: id, id, tasks, ...extra }) });
       const planned = await repo.cli(['plan', '--from', `${id}.yaml`]);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { commitWithoutRecords } from '../../engine/without-records.js';
 import { ExitError, UsageError } from '../../errors.js';
 import {
   assertBranchName,
@@ -25,6 +26,8 @@ export interface FinishOptions {
   into?: string | undefined;
   /** Open a pull request with `gh` instead of merging locally. */
   pr: boolean;
+  /** Keep `.milestones/<id>/` out of the merge (`--without-records`; config `commit.records: false`). */
+  withoutRecords?: boolean | undefined;
 }
 
 /** What `finish` did. */
@@ -107,20 +110,16 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
       return { target, commit: null, pullRequest: url };
     }
     let commit: string;
+    const withoutRecords = options.withoutRecords ?? !workspace.config.commit.records;
+    const source = withoutRecords
+      ? await commitWithoutRecords(root, state.branch, state.id)
+      : `refs/heads/${state.branch}`;
     if ((await currentBranch(root)) === target) {
-      await dropRecordCopies(root, state.id, state.branch);
+      if (!withoutRecords) await dropRecordCopies(root, state.id, state.branch);
       // The target is checked out: merge through the working tree so it stays in step.
       const merged = await gitExec(
         root,
-        [
-          ...(await identityArgs(root)),
-          'merge',
-          '--no-ff',
-          '-q',
-          '-m',
-          message,
-          `refs/heads/${state.branch}`,
-        ],
+        [...(await identityArgs(root)), 'merge', '--no-ff', '-q', '-m', message, source],
         { allowExitCodes: [1] },
       );
       if (merged.exitCode !== 0) {
@@ -132,7 +131,7 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
       }
       commit = (await revParse(root, 'HEAD'))!;
     } else {
-      const merged = await mergeInto(root, { target, source: `refs/heads/${state.branch}`, message });
+      const merged = await mergeInto(root, { target, source, message });
       if (!merged.merged) {
         throw new ExitError(
           'MILESTONE_FINISH_CONFLICT',
