@@ -257,3 +257,13 @@ export function removeInBackground(repoRoot: string, path: string): void {
   child.on('error', () => undefined);
   child.unref();
 }
+
+/**
+ * `milestone clean`: removes every slot no live run holds (in the background, like pruning).
+ * With `dryRun`, only lists them.
+ */
+export async function cleanSlots(repoRoot: string, worktreeRoot: string, dryRun: boolean): Promise<string[]> {
+  const dir = repoSlotsDir(worktreeRoot, repoRoot);
+  if (dryRun) return listSlots(dir).filter((s) => !slotLocked(s.path)).map((s) => s.path);
+  return pruneSlots(repoRoot, dir, { keep: 0, maxAgeMs: Number.POSITIVE_INFINITY, now: new Date() });
+}

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoWorktreeDir, taskWorktreePath } from '../../engine/naming.js';
+import { cleanSlots } from '../../engine/worktree-pool.js';
 import { gitExec, listWorktrees, pruneWorktrees, removeWorktree } from '../../git/git.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { openWorkspace, storeExists, withStore } from '../../workspace/workspace.js';
@@ -64,6 +65,8 @@ export async function clean(options: CleanOptions): Promise<{ worktrees: string[
     }
     if (!options.dryRun) await pruneWorktrees(workspace.root);
   });
+  // The pool's slots are a cache kept between runs: clean removes every one no run holds.
+  removed.worktrees.push(...(await cleanSlots(workspace.root, root, options.dryRun)));
   const verb = options.dryRun ? 'would remove' : 'removed';
   for (const path of removed.worktrees) options.io.out(`${verb} worktree ${path}`);
   for (const branch of removed.branches) options.io.out(`${verb} branch ${branch}`);
