@@ -125,8 +125,7 @@ export class WorktreePool {
    * when the run closes the pool, and deleted in one batch.
    */
   async release(path: string, options: { detach?: boolean; committed?: boolean } = {}): Promise<void> {
-    if (options.detach)
-      await gitExec(path, ['checkout', '--quiet', '--detach'], { allowExitCodes: [1, 128] });
+    if (options.detach) await detachHead(path);
     if (options.committed) this.clean.add(path);
     const slot = this.held.get(path);
     if (slot) this.free.push(slot);
@@ -155,9 +154,7 @@ export class WorktreePool {
    */
   async close(): Promise<{ kept: number; removing: string[] }> {
     const slots = [...this.held.values()];
-    await Promise.all(
-      slots.map((s) => gitExec(s.path, ['checkout', '--quiet', '--detach'], { allowExitCodes: [1, 128] })),
-    );
+    await Promise.all(slots.map((s) => detachHead(s.path)));
     for (const s of slots) unlockSlot(s.path);
     this.held.clear();
     this.free.length = 0;
@@ -190,6 +187,15 @@ export class WorktreePool {
       return { path, slot: n, record: readSlotRecord(path, this.now()) };
     }
   }
+}
+
+/**
+ * Lets a slot's HEAD go of its branch, pointing at the same commit. `update-ref --no-deref`
+ * only rewrites the worktree's HEAD file; `checkout --detach` would stat every file (a second
+ * per slot on a 20,000-file checkout).
+ */
+async function detachHead(path: string): Promise<void> {
+  await gitExec(path, ['update-ref', '--no-deref', 'HEAD', 'HEAD'], { allowExitCodes: [1, 128] });
 }
 
 /** The slots on disk, by number. */
@@ -264,6 +270,9 @@ export function removeInBackground(repoRoot: string, path: string): void {
  */
 export async function cleanSlots(repoRoot: string, worktreeRoot: string, dryRun: boolean): Promise<string[]> {
   const dir = repoSlotsDir(worktreeRoot, repoRoot);
-  if (dryRun) return listSlots(dir).filter((s) => !slotLocked(s.path)).map((s) => s.path);
+  if (dryRun)
+    return listSlots(dir)
+      .filter((s) => !slotLocked(s.path))
+      .map((s) => s.path);
   return pruneSlots(repoRoot, dir, { keep: 0, maxAgeMs: Number.POSITIVE_INFINITY, now: new Date() });
 }
