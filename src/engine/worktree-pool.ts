@@ -225,7 +225,7 @@ function validWorktree(path: string): boolean {
 export function pruneSlots(
   repoRoot: string,
   dir: string,
-  rules: { keep: number; maxAgeMs: number; now: Date },
+  rules: { keep: number; maxAgeMs: number; now: Date; background?: boolean },
 ): string[] {
   const slots = listSlots(dir)
     .filter((s) => !slotLocked(s.path))
@@ -246,7 +246,8 @@ export function pruneSlots(
     rmSync(`${s.path}.json`, { force: true });
     unlockSlot(s.path);
     removed.push(s.path);
-    removeInBackground(repoRoot, trash);
+    if (rules.background === false) rmSync(trash, { recursive: true, force: true });
+    else removeInBackground(repoRoot, trash);
   }
   return removed;
 }
@@ -265,7 +266,7 @@ export function removeInBackground(repoRoot: string, path: string): void {
 }
 
 /**
- * `milestone clean`: removes every slot no live run holds (in the background, like pruning).
+ * `milestone clean`: removes every slot no live run holds.
  * With `dryRun`, only lists them.
  */
 export async function cleanSlots(repoRoot: string, worktreeRoot: string, dryRun: boolean): Promise<string[]> {
@@ -274,5 +275,13 @@ export async function cleanSlots(repoRoot: string, worktreeRoot: string, dryRun:
     return listSlots(dir)
       .filter((s) => !slotLocked(s.path))
       .map((s) => s.path);
-  return pruneSlots(repoRoot, dir, { keep: 0, maxAgeMs: Number.POSITIVE_INFINITY, now: new Date() });
+  // A person waits for clean: remove at once, so `git worktree list` is clean when it returns.
+  const removed = pruneSlots(repoRoot, dir, {
+    keep: 0,
+    maxAgeMs: Number.POSITIVE_INFINITY,
+    now: new Date(),
+    background: false,
+  });
+  await gitExec(repoRoot, ['worktree', 'prune']);
+  return removed;
 }
