@@ -96,7 +96,8 @@ export class WorktreePool {
     const { path } = slot;
     const own = slotOwnPaths(this.setup, slot.record);
     const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
-    await gitExec(path, ['checkout', '--quiet', '--force', ...target]);
+    // A slot left by a killed run may still have this branch checked out; it lets go at close.
+    await gitExec(path, ['checkout', '--quiet', '--force', '--ignore-other-worktrees', ...target]);
     // -ff: also nested repositories; ignored files and the slot's own paths (links, copies,
     // what setup made) are kept. A slot whose last task committed everything has nothing to clean.
     if (!this.clean.has(path))
@@ -154,7 +155,10 @@ export class WorktreePool {
    */
   async close(): Promise<{ kept: number; removing: string[] }> {
     const slots = [...this.held.values()];
-    await Promise.all(slots.map((s) => detachHead(s.path)));
+    // Slots a killed run left on a task branch (unlocked, not claimed by this run) let go too,
+    // so every landed branch can be deleted.
+    const idle = listSlots(this.dir).filter((s) => !this.held.has(s.path) && !slotLocked(s.path));
+    await Promise.all([...slots, ...idle].map((s) => detachHead(s.path)));
     for (const s of slots) unlockSlot(s.path);
     this.held.clear();
     this.free.length = 0;

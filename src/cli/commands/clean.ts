@@ -28,6 +28,9 @@ export async function clean(options: CleanOptions): Promise<{ worktrees: string[
     return removed;
   }
   const root = worktreeRoot(workspace, options.env ?? process.env);
+  // The pool's slots are a cache kept between runs: clean removes every one no run holds
+  // (first: a slot a killed run left on a task branch would keep that branch from being deleted).
+  removed.worktrees.push(...(await cleanSlots(workspace.root, root, options.dryRun)));
   await withStore(workspace, async (store) => {
     const registered = new Set((await listWorktrees(workspace.root)).map((w) => w.path));
     for (const state of store.list()) {
@@ -65,8 +68,6 @@ export async function clean(options: CleanOptions): Promise<{ worktrees: string[
     }
     if (!options.dryRun) await pruneWorktrees(workspace.root);
   });
-  // The pool's slots are a cache kept between runs: clean removes every one no run holds.
-  removed.worktrees.push(...(await cleanSlots(workspace.root, root, options.dryRun)));
   const verb = options.dryRun ? 'would remove' : 'removed';
   for (const path of removed.worktrees) options.io.out(`${verb} worktree ${path}`);
   for (const branch of removed.branches) options.io.out(`${verb} branch ${branch}`);
