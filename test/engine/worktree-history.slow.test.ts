@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -183,4 +183,37 @@ describe('preflight', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('slots: 1 kept');
   }, 60_000);
+});
+
+describe('slot lifecycle', () => {
+  const slotsOf = (stateHome: string) => {
+    const base = join(stateHome, 'milestone', 'worktrees');
+    return readdirSync(base).flatMap((repoDir) => {
+      const dir = join(base, repoDir, '_slots');
+      return existsSync(dir)
+        ? readdirSync(dir)
+            .filter((n) => /^_slot-\d+$/.test(n))
+            .map((n) => join(dir, n))
+        : [];
+    });
+  };
+
+  it('prunes slots beyond worktrees.keep and slots unused for worktrees.maxAge when a run ends', async () => {
+    const repo = repoWith({ '.milestones/config.yaml': 'worktrees: { keep: 2, maxAge: 1d }\n' });
+    const three = ['a', 'b', 'c'].map((id) => ({ id, title: id, run: `echo ${id} > ${id}.txt` }));
+    await repo.plan('wide', three);
+    const wide = await repo.cli(['execute', 'wide', '--mode', 'agents', '--concurrency', '3']);
+    expect(wide.code, wide.stderr).toBe(0);
+    // Three slots were used; two are kept, the third was taken away without waiting for its deletion.
+    expect(slotsOf(repo.stateHome)).toHaveLength(2);
+
+    // One slot last used long ago: the next run (one slot) prunes it by age.
+    const [first, second] = slotsOf(repo.stateHome).sort();
+    const record = JSON.parse(readFileSync(`${second}.json`, 'utf8'));
+    writeFileSync(`${second}.json`, JSON.stringify({ ...record, usedAt: '2020-01-01T00:00:00.000Z' }));
+    await repo.plan('narrow', [{ id: 'd', title: 'd', run: 'echo d > d.txt' }]);
+    const narrow = await repo.cli(['execute', 'narrow', '--mode', 'agents', '--concurrency', '1']);
+    expect(narrow.code, narrow.stderr).toBe(0);
+    expect(slotsOf(repo.stateHome)).toEqual([first]);
+  }, 90_000);
 });
