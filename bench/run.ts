@@ -5,6 +5,7 @@ import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
 import { planning } from './planning.js';
 import type { BenchSection } from './section.js';
+import { worktrees } from './worktrees.js';
 
 /**
  * Runs the bench sections and prints one table each:
@@ -12,7 +13,7 @@ import type { BenchSection } from './section.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis, engine, planning];
+const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -236,6 +236,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       positiveNumber,
     )
     .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
+    .option('--keep-failed', "keep a failed task's worktree (its branch is always kept)")
     .action(
       async (
         id: string | undefined,
@@ -251,6 +252,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxTokens?: number;
           taskMaxCost?: number;
           taskMaxTokens?: number;
+          keepFailed?: boolean;
         },
       ) => {
         const { execute } = await import('./commands/execute.js');
@@ -269,6 +271,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxTokens: opts.maxTokens,
           taskMaxCostUsd: opts.taskMaxCost,
           taskMaxTokens: opts.taskMaxTokens,
+          keepFailed: opts.keepFailed ?? false,
         });
       },
     );
@@ -288,10 +291,20 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .argument('[id]', 'milestone id')
     .option('--into <branch>', 'target branch (default: the milestone base)')
     .option('--pr', 'push the branch and open a pull request with gh instead of merging')
-    .action(async (id: string | undefined, opts: { into?: string; pr?: boolean }) => {
-      const { finish } = await import('./commands/finish.js');
-      await finish({ cwd, io, id, into: opts.into, pr: opts.pr ?? false });
-    });
+    .option('--without-records', 'keep .milestones/<id>/ (plan, phase records) out of the merge')
+    .action(
+      async (id: string | undefined, opts: { into?: string; pr?: boolean; withoutRecords?: boolean }) => {
+        const { finish } = await import('./commands/finish.js');
+        await finish({
+          cwd,
+          io,
+          id,
+          into: opts.into,
+          pr: opts.pr ?? false,
+          withoutRecords: opts.withoutRecords,
+        });
+      },
+    );
 
   program
     .command('rm')

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { parseAgeMs, parseDuration } from '../core/duration.js';
 import type { Phase, PhaseWeights } from '../core/types.js';
 import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
 import type { Problem } from '../errors.js';
@@ -27,11 +27,23 @@ export interface Config {
     dir: string | null;
     /** Command run in a fresh worktree before the task (e.g. `npm ci`). */
     setup: string | null;
-    /** Files copied from the main working tree into each worktree (e.g. `.env`). */
+    /** Files or folders copied from the main working tree into each worktree (e.g. `.env`). */
     copy: string[];
+    /** Paths linked (symlinked) from the main working tree into each worktree (e.g. `node_modules`). */
+    link: string[];
+    /** Files whose content keys a slot's setup (a change reruns setup once); `null` = the usual lockfiles. */
+    key: string[] | null;
+    /** Slots kept between runs, at most; extra ones are removed in the background. */
+    keep: number;
+    /** Slots unused for longer than this are removed, e.g. `7d`. */
+    maxAge: string;
   };
   commit: {
     strategy: CommitStrategy;
+    /** Type of task commits (`feat`, `fix`...); `null` = from the files the task changed (docs, test, else feat). */
+    type: string | null;
+    /** `finish` merges `.milestones/<id>/` into the base too; `false` = as `finish --without-records`. */
+    records: boolean;
     /** Phase commit templates; `{title}` and `{id}` are replaced. */
     messages: Record<Phase, string>;
   };
@@ -68,6 +80,21 @@ export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
   execute: 'feat(execute): implement {title} functionality',
 };
 
+/** A path inside the repository: relative, no `..`, so a link or copy never leaves the worktree. */
+const worktreePath = z
+  .string()
+  .min(1)
+  .refine(
+    (p) => !p.startsWith('/') && !p.split(/[\\/]/).includes('..') && p.replace(/\/+$/, '') !== '.',
+    'must be a path inside the repository (relative, no "..")',
+  )
+  .transform((p) => p.replace(/\/+$/, ''));
+
+/** A conventional-commit type such as `feat`, `fix`, `chore`. */
+export const commitType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
+
 const phaseGate = z.strictObject({ approval: z.enum(['required', 'none']).default('none') });
 
 const configSchema = z.strictObject({
@@ -88,12 +115,21 @@ const configSchema = z.strictObject({
     .strictObject({
       dir: z.string().min(1).nullable().default(null),
       setup: z.string().min(1).nullable().default(null),
-      copy: z.array(z.string().min(1)).default([]),
+      copy: z.array(worktreePath).default([]),
+      link: z.array(worktreePath).default([]),
+      key: z.array(worktreePath).nullable().default(null),
+      keep: z.number().int().min(0).max(256).default(8),
+      maxAge: z
+        .string()
+        .refine((t) => (parseAgeMs(t) ?? 0) > 0, 'must be an age such as 7d or 12h')
+        .default('7d'),
     })
-    .default({ dir: null, setup: null, copy: [] }),
+    .default({ dir: null, setup: null, copy: [], link: [], key: null, keep: 8, maxAge: '7d' }),
   commit: z
     .strictObject({
       strategy: z.enum(['task', 'phase']).default('task'),
+      type: commitType.nullable().default(null),
+      records: z.boolean().default(true),
       messages: z
         .strictObject({
           design: z.string().min(1).optional(),
@@ -103,7 +139,7 @@ const configSchema = z.strictObject({
         })
         .default({}),
     })
-    .default({ strategy: 'task', messages: {} }),
+    .default({ strategy: 'task', type: null, records: true, messages: {} }),
   phases: z
     .strictObject({
       design: phaseGate.optional(),
@@ -167,7 +203,7 @@ function normalise(raw: z.infer<typeof configSchema>): Config {
   return {
     ...raw,
     version: 1,
-    commit: { strategy: raw.commit.strategy, messages },
+    commit: { strategy: raw.commit.strategy, type: raw.commit.type, records: raw.commit.records, messages },
     phases,
   };
 }
@@ -200,9 +236,15 @@ adoption: default-complex
 worktrees:
   dir: null        # null = the user's state directory (outside the working tree)
   setup: null      # e.g. "npm ci", run in each fresh worktree
-  copy: []         # e.g. [".env"], copied into each worktree
+  copy: []         # e.g. [".env", "fixtures/big"], files or folders copied into each worktree
+  link: []         # e.g. [node_modules], symlinked from the main checkout into each worktree
+  key: null        # files whose change reruns setup; null = the usual lockfiles
+  keep: 8          # slots kept between runs (removed in the background beyond this)
+  maxAge: 7d       # slots unused this long are removed
 commit:
   strategy: task   # task: one commit per task; phase: one squashed commit per phase
+  type: null       # task commit type (feat, fix, chore...); null = docs/test/feat from the changed files
+  records: true    # false: \`finish\` keeps .milestones/<id>/ out of the merge into the base
   messages: {}     # e.g. { execute: "feat: {title}" }
 phases: {}         # e.g. { design: { approval: required } }
 agents: {}         # e.g. { mybot: { type: exec, command: ["node", "bot.js"] } }

@@ -64,3 +64,15 @@ export function formatSpanMs(ms: number): string {
 export function plural(count: number, noun: string, many = `${noun}s`): string {
   return `${count} ${count === 1 ? noun : many}`;
 }
+
+const AGE = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/;
+const AGE_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/**
+ * Parses an age on the calendar (`12h`, `7d`, `2w`) into milliseconds: unlike estimates, a day
+ * is 24 hours here. `null` when the text is not one.
+ */
+export function parseAgeMs(text: string): number | null {
+  const match = AGE.exec(text.trim().toLowerCase());
+  return match ? Number(match[1]) * AGE_MS[match[2]!]! : null;
+}

@@ -74,6 +74,8 @@ export interface TaskSpec {
   timeoutMs?: number;
   /** Extra attempts after the first failure. */
   retries?: number;
+  /** Type of the task's commit (`feat`, `fix`...); else the plan default, config, or the changed files decide. */
+  commitType?: string;
 }
 
 /** Defaults applied to every task that does not set its own value. */
@@ -82,6 +84,8 @@ export interface PlanDefaults {
   verify?: string;
   timeoutMs: number;
   retries: number;
+  /** Type of task commits for tasks that set none. */
+  commitType?: string;
 }
 
 /** Where a plan came from, for messages and the record. */

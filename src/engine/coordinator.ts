@@ -36,6 +36,8 @@ import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
+import { keepFailedBranch, slotPrepared } from './slot-events.js';
+import { stepEnv } from './step-env.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
 import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
@@ -114,12 +116,7 @@ class Run {
   ) {
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
-    this.pool = new WorktreePool(
-      options.repoRoot,
-      options.worktreeRoot,
-      options.milestoneId,
-      options.config.worktrees,
-    );
+    this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.config.worktrees);
   }
 
   private state(): MilestoneState {
@@ -189,9 +186,28 @@ class Run {
     if (!this.result.pausedAt && !this.signal.aborted)
       this.result.pausedAt = blockingGate(this.state(), config);
     await this.queue.drain();
-    await this.pool.removeAll();
-    await this.deleteLandedBranches();
+    await this.teardown();
     return this.finish();
+  }
+
+  /**
+   * Slots let go of their branches and stay for the next run (extra ones are removed in the
+   * background); landed task branches are deleted. Timed as the run's `teardown` step.
+   */
+  private async teardown(): Promise<void> {
+    const started = performance.now();
+    const slots = await this.pool.close();
+    await this.deleteLandedBranches();
+    this.record({
+      type: 'outcome',
+      step: 'teardown',
+      ok: true,
+      detail: {
+        durationMs: Math.round(performance.now() - started),
+        kept: slots.kept,
+        removing: slots.removing.length,
+      },
+    });
   }
 
   /** Task branches whose work is on the milestone branch, deleted in one git call. */
@@ -452,22 +468,40 @@ class Run {
         ...(note && { reason: note }),
       });
       this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
+      const env = stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt });
       const slot = await this.pool.acquire(branch, head, {
         logFile: log,
         signal: this.signal,
         timeoutMs: limits.timeoutMs,
+        env,
       });
-      const outcome: AttemptOutcome = slot.setupError
-        ? setupFailure(slot.setupError, this.signal.aborted)
-        : await this.attempt(task, adapter, attempt, slot.path, log, limits);
+      this.record(slotPrepared(task.id, attempt, slot));
+      const outcome: AttemptOutcome = slot.setup.error
+        ? setupFailure(slot.setup.error, this.signal.aborted)
+        : await this.attempt(task, adapter, attempt, slot.path, log, limits, {
+            env: { ...env, MILESTONE_WORKTREE: slot.path, MILESTONE_SLOT: String(slot.slot) },
+            startPoint: head,
+            ownPaths: slot.ownPaths,
+          });
+      for (const warning of outcome.warnings ?? [])
+        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
       if (outcome.ok && branch)
         return this.landParallel(task, slot.path, branch, attempt, limits, outcome.commit);
       if (outcome.ok && outcome.commit) {
         await this.pool.release(slot.path, { committed: true });
         return this.landDirect(task, outcome.commit, head, attempt);
       }
-      await this.pool.release(slot.path, { detach: true });
-      if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+      const final =
+        !outcome.canceled &&
+        !this.signal.aborted &&
+        !(outcome.retryable && retries < limits.retries && this.halt === null) &&
+        !(!outcome.retryable && outcome.stop !== 'budget' && agent + 1 < chain.length);
+      const kept =
+        final && branch ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths) : null;
+      if (!kept) {
+        await this.pool.release(slot.path, { detach: true });
+        if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+      }
       if (outcome.canceled || this.signal.aborted) {
         const why = this.halt && !this.signal.aborted ? `stopped: ${this.halt.message}` : 'interrupted';
         this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: why });
@@ -504,11 +538,33 @@ class Run {
         type: 'task_status',
         taskId: task.id,
         status: 'failed',
-        reason: `${reason} (log: ${log})`,
+        reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}`,
       });
       this.result.failed.push({ taskId: task.id, reason, log });
       return { outcome: 'failed', reason, log };
     }
+  }
+
+  /**
+   * A task that failed for good keeps what it did: uncommitted changes become a commit on its
+   * branch (no trailers: it never lands by itself), and with `keepFailed` its worktree is moved
+   * out of the pool to `<worktrees>/<repo>/<id>/<task>`. Null when nothing could be kept.
+   */
+  private async keepFailedWork(
+    task: TaskSpec,
+    slot: string,
+    outcome: AttemptOutcome,
+    ownPaths: string[],
+  ): Promise<{ worktree: string | null } | null> {
+    const kept = await keepFailedBranch(slot, task, outcome.reason ?? 'failed', ownPaths).catch(() => false);
+    if (!kept) return null;
+    if (!this.options.keepFailed) {
+      await this.pool.release(slot, { detach: true });
+      return { worktree: null };
+    }
+    const keepAt = taskWorktreePath(this.options.worktreeRoot, this.options.repoRoot, this.id, task.id);
+    await this.pool.retire(slot, keepAt);
+    return { worktree: keepAt };
   }
 
   /** Stops new dispatches for a reason that retrying cannot fix; the run ends failed with it. */
@@ -538,6 +594,7 @@ class Run {
     worktree: string,
     logFile: string,
     limits: { timeoutMs: number; verify: string | undefined },
+    step: { env: Record<string, string>; startPoint: string; ownPaths: string[] },
   ): Promise<AttemptOutcome> {
     const own = new AbortController();
     const before = this.state().tasks[task.id]!.usage;
@@ -558,6 +615,8 @@ class Run {
       adapter,
       signal: AbortSignal.any([this.signal, this.stopRunning.signal, own.signal]),
       ...(remaining !== undefined && { maxBudgetUsd: remaining }),
+      ...step,
+      commitType: this.state().plan.defaults.commitType ?? this.options.config.commit.type,
       onAgentEvent: (event) => {
         if (event.type === 'started' && event.pid !== null) {
           // The process group id, so a later run can stop it if this coordinator dies.
@@ -594,7 +653,13 @@ class Run {
       step: 'agent',
       taskId: task.id,
       ok: outcome.ok,
-      detail: { attempt, durationMs: outcome.durationMs, reason: outcome.reason },
+      detail: {
+        attempt,
+        durationMs: outcome.durationMs,
+        reason: outcome.reason,
+        steps: outcome.steps,
+        ...(outcome.configError && { configError: true }),
+      },
     });
     const usage = outcome.usage;
     if (usage.inputTokens !== null || usage.outputTokens !== null || usage.costUsd !== null) {

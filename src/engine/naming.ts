@@ -17,6 +17,15 @@ export function repoWorktreeDir(worktreeRoot: string, repoRoot: string, mileston
   return join(worktreeRoot, `${basename(repoRoot)}-${hash}`, checked(milestoneId));
 }
 
+/**
+ * Folder of a repository's worktree slots, shared by its milestones and kept across runs:
+ * `<root>/<repo>-<hash>/_slots/_slot-N` (ids never start with `_`, so no milestone folder meets it).
+ */
+export function repoSlotsDir(worktreeRoot: string, repoRoot: string): string {
+  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
+  return join(worktreeRoot, `${basename(repoRoot)}-${hash}`, '_slots');
+}
+
 /** Where a conflicted task's worktree is kept for a person (pool slots are `_slot-N` beside it). */
 export function taskWorktreePath(
   worktreeRoot: string,

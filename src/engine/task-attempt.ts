@@ -1,9 +1,13 @@
+import { readlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
 import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
 import { runProcess } from '../process/run-process.js';
+import { commitTypeFor } from './commit-type.js';
+import { failureTail } from './failure-text.js';
 import { trailerBlock } from './landing.js';
 import { TRAILER } from './naming.js';
 
@@ -26,6 +30,21 @@ export interface AttemptRequest {
   maxBudgetUsd?: number;
   /** Agent events as they arrive (progress, usage, the process id). */
   onAgentEvent: (event: AgentEvent) => void;
+  /** `MILESTONE_*` variables for the agent and verify (repo root, slot, ...); see `stepEnv`. */
+  env?: Record<string, string>;
+  /** The commit the task started from: `{files}` in verify lists what changed since. */
+  startPoint?: string;
+  /** Linked, copied and set-up paths of the slot: never committed. */
+  ownPaths?: string[];
+  /** Task commit type when neither the task nor the plan sets one (config `commit.type`). */
+  commitType?: string | null;
+}
+
+/** Time spent in each step of an attempt, in ms (`null`: the step did not run). */
+export interface AttemptSteps {
+  agent: number | null;
+  verify: number | null;
+  commit: number | null;
 }
 
 /** How an attempt ended; failures are values in the same shape as a success. */
@@ -43,6 +62,12 @@ export interface AttemptOutcome {
   /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
   stop?: 'budget' | 'auth';
   durationMs: number;
+  /** Per step; absent on outcomes made outside `runAttempt`. */
+  steps?: AttemptSteps;
+  /** Things the person should know that did not fail the task (a symlink leaving the worktree). */
+  warnings?: string[];
+  /** Failed for a configuration reason (verify's command not found): not the agent's fault. */
+  configError?: boolean;
 }
 
 const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
@@ -55,6 +80,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const { task } = request;
+  const steps: AttemptSteps = { agent: null, verify: null, commit: null };
+  const env = { ...request.env, MILESTONE_ATTEMPT: String(request.attempt), MILESTONE_PHASE: task.phase };
   let result: Extract<AgentEvent, { type: 'result' }>['result'] | null = null;
   for await (const event of request.adapter.run(
     {
@@ -74,18 +101,23 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       timeoutMs: request.timeoutMs,
       graceMs: request.graceMs,
       ...(request.maxBudgetUsd !== undefined && { maxBudgetUsd: request.maxBudgetUsd }),
+      env,
     },
     request.signal,
   )) {
     request.onAgentEvent(event);
     if (event.type === 'result') result = event.result;
   }
+  steps.agent = elapsed();
   if (!result) {
-    return fail('the agent ended without a result', {
-      retryable: true,
-      usage: UNKNOWN_USAGE,
-      durationMs: elapsed(),
-    });
+    return {
+      ...fail('the agent ended without a result', {
+        retryable: true,
+        usage: UNKNOWN_USAGE,
+        durationMs: elapsed(),
+      }),
+      steps,
+    };
   }
   const base = { usage: result.usage, timedOut: result.timedOut, canceled: result.canceled };
   if (!result.ok) {
@@ -101,11 +133,16 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       retryable: result.retryable && !result.canceled,
       commit: null,
       durationMs: elapsed(),
+      steps,
     };
   }
   if (request.verify) {
+    const verifyStarted = performance.now();
+    const command = request.verify.includes('{files}')
+      ? request.verify.replaceAll('{files}', await changedFilesArg(request))
+      : request.verify;
     const verify = await runProcess({
-      file: request.verify,
+      file: command,
       args: [],
       shell: true,
       cwd: request.worktree,
@@ -113,14 +150,20 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       graceMs: request.graceMs,
       signal: request.signal,
       logFile: request.logFile,
-      env: { MILESTONE_ID: request.milestoneId, MILESTONE_TASK_ID: task.id },
+      env: {
+        ...env,
+        MILESTONE_ID: request.milestoneId,
+        MILESTONE_TASK_ID: task.id,
+        MILESTONE_WORKTREE: request.worktree,
+      },
     });
+    steps.verify = Math.round(performance.now() - verifyStarted);
     if (verify.exitCode !== 0) {
       const why = verify.timedOut
         ? 'verify timed out'
         : verify.canceled
           ? 'canceled'
-          : `verify \`${request.verify}\` exited with ${verify.exitCode ?? verify.signal}`;
+          : `verify \`${request.verify}\` exited with ${verify.exitCode ?? verify.signal}${failureTail(verify.exitCode, verify.stderrTail || verify.stdoutTail)}`;
       return {
         ...base,
         ok: false,
@@ -130,11 +173,42 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
         canceled: verify.canceled,
         commit: null,
         durationMs: elapsed(),
+        steps,
+        ...(verify.exitCode === 127 && { configError: true }),
       };
     }
   }
-  const commit = await commitTask(request.worktree, request.milestoneId, task, request.trailers);
-  return { ...base, ok: true, reason: null, retryable: false, commit, durationMs: elapsed() };
+  const commitStarted = performance.now();
+  const { commit, warnings } = await commitTask(request.worktree, request.milestoneId, task, {
+    ownPaths: request.ownPaths ?? [],
+    type: task.commitType ?? request.commitType ?? null,
+    trailers: request.trailers ?? {},
+  });
+  steps.commit = Math.round(performance.now() - commitStarted);
+  return {
+    ...base,
+    ok: true,
+    reason: null,
+    retryable: false,
+    commit,
+    durationMs: elapsed(),
+    steps,
+    warnings,
+  };
+}
+
+/** The files the task changed since its start (committed or not), shell-quoted, for `{files}`. */
+async function changedFilesArg(request: AttemptRequest): Promise<string> {
+  const since = request.startPoint ?? 'HEAD';
+  const [changed, added] = await Promise.all([
+    gitExec(request.worktree, ['diff', '--name-only', '--no-renames', '-z', since]),
+    gitExec(request.worktree, ['ls-files', '--others', '--exclude-standard', '-z']),
+  ]);
+  const own = new Set(request.ownPaths ?? []);
+  const files = [...new Set([...changed.stdout.split('\0'), ...added.stdout.split('\0')])].filter(
+    (f) => f && !own.has(f) && ![...own].some((p) => f.startsWith(`${p}/`)),
+  );
+  return files.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(' ');
 }
 
 function fail(
@@ -144,24 +218,72 @@ function fail(
   return { ok: false, reason, timedOut: false, canceled: false, commit: null, ...rest };
 }
 
-/** Commits everything in the worktree; an empty commit when nothing changed, so the trailer exists. */
+/**
+ * Commits everything in the worktree except the slot's own paths (links, copies, what setup
+ * made), whatever `.gitignore` says; an empty commit when nothing changed, so the trailer
+ * exists. Warns about symlinks that point outside the worktree.
+ */
 export async function commitTask(
   worktree: string,
   milestoneId: string,
   task: TaskSpec,
-  trailers: Record<string, string> = {},
-): Promise<string> {
-  await gitExec(worktree, ['add', '-A']);
-  const message = `${task.phase === 'execute' ? 'feat' : 'docs'}(${task.phase}): ${task.title}\n\n${trailerBlock(
-    {
-      [TRAILER.milestone]: milestoneId,
-      [TRAILER.task]: task.id,
-      ...trailers,
-    },
-  )}\n`;
+  options: { ownPaths?: string[]; type?: string | null; trailers?: Record<string, string> } = {},
+): Promise<{ commit: string; warnings: string[] }> {
+  const own = options.ownPaths ?? [];
+  await stageWork(worktree, own);
+  const staged = await stagedEntries(worktree);
+  const type = options.type ?? commitTypeFor(staged.map((e) => e.path));
+  const message = `${type}(${task.phase}): ${task.title}\n\n${trailerBlock({
+    [TRAILER.milestone]: milestoneId,
+    [TRAILER.task]: task.id,
+    ...options.trailers,
+  })}\n`;
   const identity = await identityArgs(worktree);
   await gitExec(worktree, [...identity, 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
     input: message,
   });
-  return (await revParse(worktree, 'HEAD'))!;
+  const warnings = staged
+    .filter((e) => e.mode === '120000' && linkLeaves(worktree, e.path))
+    .map((e) => `${task.id}: commits symlink ${e.path}, which points outside the worktree`);
+  return { commit: (await revParse(worktree, 'HEAD'))!, warnings };
+}
+
+/**
+ * Stages the task's work: everything, then the slot's own paths taken out again (an exclude
+ * pathspec would make git refuse when one of them is ignored, as `node_modules/` usually is).
+ */
+export async function stageWork(worktree: string, ownPaths: readonly string[]): Promise<void> {
+  await gitExec(worktree, ['add', '-A']);
+  if (ownPaths.length > 0)
+    await gitExec(worktree, ['reset', '-q', '--', ...ownPaths.map((p) => `:(literal)${p}`)]);
+}
+
+/** Added or changed entries of the index against HEAD, with their new mode. */
+async function stagedEntries(worktree: string): Promise<Array<{ path: string; mode: string }>> {
+  const { stdout } = await gitExec(worktree, [
+    'diff',
+    '--cached',
+    '--raw',
+    '--no-renames',
+    '-z',
+    '--diff-filter=AMT',
+  ]);
+  const fields = stdout.split('\0');
+  const entries: Array<{ path: string; mode: string }> = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const mode = fields[i]!.split(' ')[1];
+    if (mode) entries.push({ path: fields[i + 1]!, mode });
+  }
+  return entries;
+}
+
+function linkLeaves(worktree: string, path: string): boolean {
+  try {
+    const target = readlinkSync(join(worktree, path));
+    const resolved = resolve(dirname(join(worktree, path)), target);
+    const rel = relative(worktree, resolved);
+    return isAbsolute(target) || rel.startsWith('..') || isAbsolute(rel);
+  } catch {
+    return false;
+  }
 }

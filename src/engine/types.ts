@@ -25,6 +25,8 @@ export interface EngineOptions {
   signal: AbortSignal;
   me: { pid: number; host: string };
   graceMs?: number;
+  /** A task that fails for good keeps its worktree (moved out of the pool) besides its branch. */
+  keepFailed?: boolean;
   /** First retry waits this long, doubling each time (capped at 30 s). */
   retryBaseMs?: number;
   heartbeatMs?: number;

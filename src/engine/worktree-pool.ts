@@ -1,118 +1,291 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
 import { serialQueue } from './merge-queue.js';
-import { repoWorktreeDir } from './naming.js';
+import { repoSlotsDir } from './naming.js';
+import type { SlotRecord } from './slot-record.js';
+import { lockSlot, readSlotRecord, slotLocked, unlockSlot, writeSlotRecord } from './slot-record.js';
+import type { SlotPreparation } from './slot-setup.js';
+import { prepareSlot, slotOwnPaths } from './slot-setup.js';
 import type { WorktreeSetup } from './worktrees.js';
-import { prepareWorktree } from './worktrees.js';
+
+/** A slot handed to a task. */
+export interface AcquiredSlot {
+  path: string;
+  /** The slot's number (`_slot-N`): `MILESTONE_SLOT`, for ports and database names. */
+  slot: number;
+  /** The slot existed before (this run or an earlier one) and was switched, not created. */
+  reused: boolean;
+  /** Creating or switching the worktree (checkout + clean), in ms. */
+  checkoutMs: number;
+  setup: SlotPreparation;
+  /** Linked, copied and set-up paths: never part of the task's commit. */
+  ownPaths: string[];
+}
+
+/** How the pool's slots are kept between runs (config `worktrees.keep` / `maxAge`). */
+export interface SlotRetention {
+  keep: number;
+  maxAge: string;
+}
+
+interface Slot {
+  path: string;
+  slot: number;
+  record: SlotRecord;
+}
+
+const SLOT_NAME = /^_slot-(\d+)$/;
 
 /**
- * Worktrees reused across tasks, one per running task at a time. A fresh `git worktree add`
- * checks out every file (about a second on a 2,000-file repository); switching a used one to
- * the next task's start with `checkout --force` + `clean` rewrites only what differs. Slots are
- * named `_slot-N`: the underscore cannot start a task id, so they never meet a task's path.
+ * Worktrees reused across tasks, runs and milestones of one repository, one per running task
+ * at a time. A fresh `git worktree add` checks out every file (seconds on a large repository);
+ * switching a used one with `checkout --force` + `clean` rewrites only what differs, and a
+ * slot prepared once (links, copies, setup) stays prepared until its setup key changes. Slots
+ * live in `<worktrees>/<repo>-<hash>/_slots/_slot-N`, each with a `.json` record and, while a
+ * run holds it, a `.lock` naming the process.
  */
 export class WorktreePool {
-  private readonly free: string[] = [];
-  private readonly all = new Set<string>();
+  private readonly free: Slot[] = [];
+  private readonly held = new Map<string, Slot>();
   /** Slots whose last task committed all its changes: no untracked file is left in them. */
   private readonly clean = new Set<string>();
   private readonly dir: string;
-  /**
-   * Worktree administration (add, move, remove, prune) one at a time: a `prune` running while
-   * another `worktree add` is half done deletes that worktree's record.
-   */
+  /** Moves of conflicted tasks' worktrees, one at a time. */
   private readonly admin = serialQueue();
 
   constructor(
     private readonly repoRoot: string,
     worktreeRoot: string,
-    milestoneId: string,
-    private readonly setup: WorktreeSetup,
+    private readonly setup: WorktreeSetup & Partial<SlotRetention>,
+    private readonly now: () => Date = () => new Date(),
   ) {
-    this.dir = repoWorktreeDir(worktreeRoot, repoRoot, milestoneId);
+    this.dir = repoSlotsDir(worktreeRoot, repoRoot);
   }
 
   /**
    * A worktree checked out at `startPoint`, on `branch` (created or reset there) or detached
-   * when `branch` is null, with untracked files removed. Setup runs once per new slot; files to
-   * copy are copied on every checkout. Returns why preparing failed, if it did.
+   * when `branch` is null, with untracked files removed (the slot's own paths kept), then
+   * prepared: links, copies, and setup when the slot's key changed or its last setup failed.
    */
   async acquire(
     branch: string | null,
     startPoint: string,
-    options: { logFile: string; signal: AbortSignal; timeoutMs: number },
-  ): Promise<{ path: string; setupError: string | null }> {
-    let path = this.free.pop();
-    const fresh = path === undefined;
-    if (path === undefined) {
-      const slot = this.nextSlot();
-      path = slot;
-      // Reserved before any await: concurrent acquires must never pick the same slot.
-      this.all.add(slot);
-      await this.admin.run(async () => {
-        mkdirSync(dirname(slot), { recursive: true });
-        await removeWorktree(this.repoRoot, slot);
-        rmSync(slot, { recursive: true, force: true });
-        await gitExec(this.repoRoot, ['worktree', 'add', '--detach', '--quiet', slot, startPoint]);
-      });
+    options: { logFile: string; signal: AbortSignal; timeoutMs: number; env: Record<string, string> },
+  ): Promise<AcquiredSlot> {
+    const started = performance.now();
+    // Chosen synchronously: concurrent acquires never pick the same slot.
+    let slot = this.free.pop();
+    let reused = slot !== undefined;
+    if (!slot) {
+      const claimed = this.claimExisting();
+      reused = claimed !== undefined;
+      slot = claimed ?? this.claimNew();
+      this.held.set(slot.path, slot);
+      if (!reused) {
+        mkdirSync(this.dir, { recursive: true });
+        rmSync(slot.path, { recursive: true, force: true });
+        // -f: a record left by a slot deleted without git's knowledge is overwritten, no prune
+        // needed (a prune could drop the record of a worktree another run is adding).
+        await gitExec(this.repoRoot, ['worktree', 'add', '-f', '--detach', '--quiet', slot.path, startPoint]);
+      }
     }
+    const { path } = slot;
+    const own = slotOwnPaths(this.setup, slot.record);
     const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
-    await gitExec(path, ['checkout', '--quiet', '--force', ...target]);
-    // -ff: also nested repositories; ignored files (dependencies from setup) are kept. A slot whose
-    // last task committed everything (`add -A`) has nothing untracked left to clean.
-    if (!this.clean.has(path)) await gitExec(path, ['clean', '-ffdq']);
+    // A slot left by a killed run may still have this branch checked out; it lets go at close.
+    await gitExec(path, ['checkout', '--quiet', '--force', '--ignore-other-worktrees', ...target]);
+    // -ff: also nested repositories; ignored files and the slot's own paths (links, copies,
+    // what setup made) are kept. A slot whose last task committed everything has nothing to clean.
+    if (!this.clean.has(path))
+      await gitExec(path, ['clean', '-ffdq', ...own.flatMap((p) => ['-e', `/${p}`])]);
     this.clean.delete(path);
-    const setupError = await prepareWorktree(
-      this.repoRoot,
+    const checkoutMs = Math.round(performance.now() - started);
+    const setup = await prepareSlot(this.repoRoot, path, this.setup, slot.record, {
+      ...options,
+      env: { ...options.env, MILESTONE_SLOT: String(slot.slot), MILESTONE_WORKTREE: path },
+    });
+    slot.record.usedAt = this.now().toISOString();
+    writeSlotRecord(path, slot.record);
+    return {
       path,
-      { copy: this.setup.copy, setup: fresh ? this.setup.setup : null },
-      options,
-    );
-    return { path, setupError };
+      slot: slot.slot,
+      reused,
+      checkoutMs,
+      setup,
+      ownPaths: slotOwnPaths(this.setup, slot.record),
+    };
   }
 
   /**
-   * Gives a slot back. With `detach`, its branch is let go at once (a failed attempt's branch is
-   * deleted, and a retry may check it out in another slot); landed branches are deleted in one
-   * batch at the end of the run instead, saving two git calls per task.
+   * Gives a slot back. With `detach`, its branch is let go at once (a failed attempt's branch
+   * may be deleted, and a retry may check it out in another slot); landed branches are let go
+   * when the run closes the pool, and deleted in one batch.
    */
   async release(path: string, options: { detach?: boolean; committed?: boolean } = {}): Promise<void> {
-    if (options.detach)
-      await gitExec(path, ['checkout', '--quiet', '--detach'], { allowExitCodes: [1, 128] });
+    if (options.detach) await detachHead(path);
     if (options.committed) this.clean.add(path);
-    this.free.push(path);
+    const slot = this.held.get(path);
+    if (slot) this.free.push(slot);
   }
 
   /**
-   * Takes a slot out of the pool and moves it to `to` (a conflicted task's worktree, kept for
-   * the person who resolves it).
+   * Takes a slot out of the pool and moves it to `to` (a conflicted or failed task's worktree,
+   * kept for the person who looks at it).
    */
   async retire(path: string, to: string): Promise<void> {
-    this.all.delete(path);
+    this.held.delete(path);
     await this.admin.run(async () => {
       await removeWorktree(this.repoRoot, to);
       rmSync(to, { recursive: true, force: true });
+      mkdirSync(dirname(to), { recursive: true });
       await gitExec(this.repoRoot, ['worktree', 'move', path, to]);
     });
+    rmSync(`${path}.json`, { force: true });
+    unlockSlot(path);
   }
 
-  /** Removes every slot (end of a run, or an abandoned one). */
-  async removeAll(): Promise<void> {
-    await this.admin.run(async () => {
-      for (const path of this.all) {
-        await removeWorktree(this.repoRoot, path);
-        rmSync(path, { recursive: true, force: true });
-      }
-    });
-    this.all.clear();
+  /**
+   * End of a run: every slot lets go of its branch (so landed task branches can be deleted)
+   * and is unlocked for the next run; slots beyond `keep` or unused for `maxAge` are removed
+   * in the background (renamed away at once, deleted by a detached process).
+   */
+  async close(): Promise<{ kept: number; removing: string[] }> {
+    const slots = [...this.held.values()];
+    // Slots a killed run left on a task branch (unlocked, not claimed by this run) let go too,
+    // so every landed branch can be deleted.
+    const idle = listSlots(this.dir).filter((s) => !this.held.has(s.path) && !slotLocked(s.path));
+    await Promise.all([...slots, ...idle].map((s) => detachHead(s.path)));
+    for (const s of slots) unlockSlot(s.path);
+    this.held.clear();
     this.free.length = 0;
+    const removing = pruneSlots(this.repoRoot, this.dir, {
+      keep: this.setup.keep ?? 8,
+      maxAgeMs: parseAgeMs(this.setup.maxAge ?? '7d') ?? 7 * 86_400_000,
+      now: this.now(),
+    });
+    return { kept: listSlots(this.dir).length, removing };
   }
 
-  private nextSlot(): string {
+  /** An unlocked slot left by an earlier run, locked for this one; broken ones are removed. */
+  private claimExisting(): Slot | undefined {
+    for (const { path, slot } of listSlots(this.dir)) {
+      if (this.held.has(path) || !lockSlot(path)) continue;
+      if (validWorktree(path)) return { path, slot, record: readSlotRecord(path, this.now()) };
+      unlockSlot(path);
+    }
+    return undefined;
+  }
+
+  /** The lowest free slot number, locked; its folder is (re)created by the caller. */
+  private claimNew(): Slot {
     for (let n = 1; ; n++) {
       const path = join(this.dir, `_slot-${n}`);
-      if (!this.all.has(path)) return path;
+      if (this.held.has(path) || (existsSync(path) && slotLocked(path))) continue;
+      mkdirSync(this.dir, { recursive: true });
+      if (!lockSlot(path)) continue;
+      rmSync(`${path}.json`, { force: true });
+      return { path, slot: n, record: readSlotRecord(path, this.now()) };
     }
   }
+}
+
+/**
+ * Lets a slot's HEAD go of its branch, pointing at the same commit. `update-ref --no-deref`
+ * only rewrites the worktree's HEAD file; `checkout --detach` would stat every file (a second
+ * per slot on a 20,000-file checkout).
+ */
+async function detachHead(path: string): Promise<void> {
+  await gitExec(path, ['update-ref', '--no-deref', 'HEAD', 'HEAD'], { allowExitCodes: [1, 128] });
+}
+
+/** The slots on disk, by number. */
+export function listSlots(dir: string): Array<{ path: string; slot: number }> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => ({ name, match: SLOT_NAME.exec(name) }))
+    .filter((e) => e.match !== null)
+    .map((e) => ({ path: join(dir, e.name), slot: Number(e.match![1]) }))
+    .sort((a, b) => a.slot - b.slot);
+}
+
+/** A folder git still knows as a worktree: its `.git` file names an admin folder that exists. */
+function validWorktree(path: string): boolean {
+  try {
+    const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(join(path, '.git'), 'utf8'))?.[1];
+    return gitdir !== undefined && existsSync(gitdir);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes unlocked slots beyond `keep` (most recently used first are kept) or unused for longer
+ * than `maxAgeMs`; `keep: 0` removes every unlocked slot. Returns the removed paths.
+ */
+export function pruneSlots(
+  repoRoot: string,
+  dir: string,
+  rules: { keep: number; maxAgeMs: number; now: Date; background?: boolean },
+): string[] {
+  const slots = listSlots(dir)
+    .filter((s) => !slotLocked(s.path))
+    .map((s) => ({ ...s, usedAt: Date.parse(readSlotRecord(s.path, new Date(0)).usedAt) }))
+    .sort((a, b) => b.usedAt - a.usedAt);
+  const doomed = slots.filter((s, i) => i >= rules.keep || rules.now.getTime() - s.usedAt > rules.maxAgeMs);
+  const removed: string[] = [];
+  for (const s of doomed) {
+    // Locked while it is renamed: another run must not claim a slot that is going away.
+    if (!lockSlot(s.path)) continue;
+    const trash = join(dir, `_trash-${randomBytes(6).toString('hex')}`);
+    try {
+      renameSync(s.path, trash);
+    } catch {
+      unlockSlot(s.path);
+      continue;
+    }
+    rmSync(`${s.path}.json`, { force: true });
+    unlockSlot(s.path);
+    removed.push(s.path);
+    if (rules.background === false) rmSync(trash, { recursive: true, force: true });
+    else removeInBackground(repoRoot, trash);
+  }
+  return removed;
+}
+
+/**
+ * Deletes a renamed-away slot and drops git's record of it in a detached process, so no run
+ * waits for a large checkout to be deleted.
+ */
+export function removeInBackground(repoRoot: string, path: string): void {
+  const child = spawn('/bin/sh', ['-c', 'rm -rf -- "$1"; git -C "$2" worktree prune', 'rm', path, repoRoot], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  child.on('error', () => undefined);
+  child.unref();
+}
+
+/**
+ * `milestone clean`: removes every slot no live run holds.
+ * With `dryRun`, only lists them.
+ */
+export async function cleanSlots(repoRoot: string, worktreeRoot: string, dryRun: boolean): Promise<string[]> {
+  const dir = repoSlotsDir(worktreeRoot, repoRoot);
+  if (dryRun)
+    return listSlots(dir)
+      .filter((s) => !slotLocked(s.path))
+      .map((s) => s.path);
+  // A person waits for clean: remove at once, so `git worktree list` is clean when it returns.
+  const removed = pruneSlots(repoRoot, dir, {
+    keep: 0,
+    maxAgeMs: Number.POSITIVE_INFINITY,
+    now: new Date(),
+    background: false,
+  });
+  await gitExec(repoRoot, ['worktree', 'prune']);
+  return removed;
 }

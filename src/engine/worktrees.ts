@@ -1,43 +1,18 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { listWorktrees, pruneWorktrees, removeWorktree } from '../git/git.js';
-import { runProcess } from '../process/run-process.js';
 import { repoWorktreeDir } from './naming.js';
 
-/** Settings for preparing a fresh worktree (config `worktrees`). */
+/** Settings for preparing a worktree slot (config `worktrees`). */
 export interface WorktreeSetup {
-  /** Command run in the fresh worktree before the task. */
+  /** Command run in a slot when it is new, its key changed, or its last setup failed. */
   setup: string | null;
-  /** Files copied from the main working tree (e.g. `.env`). */
+  /** Files or folders copied from the main working tree (e.g. `.env`). */
   copy: string[];
-}
-
-/** Copies configured files and runs the setup command; returns why it failed, or null. */
-export async function prepareWorktree(
-  repoRoot: string,
-  worktree: string,
-  setup: WorktreeSetup,
-  options: { logFile: string; signal: AbortSignal; timeoutMs: number },
-): Promise<string | null> {
-  for (const file of setup.copy) {
-    const from = join(repoRoot, file);
-    if (!existsSync(from)) continue;
-    mkdirSync(dirname(join(worktree, file)), { recursive: true });
-    copyFileSync(from, join(worktree, file));
-  }
-  if (!setup.setup) return null;
-  const result = await runProcess({
-    file: setup.setup,
-    args: [],
-    shell: true,
-    cwd: worktree,
-    logFile: options.logFile,
-    signal: options.signal,
-    timeoutMs: options.timeoutMs,
-  });
-  return result.exitCode === 0
-    ? null
-    : `worktree setup \`${setup.setup}\` exited with ${result.exitCode ?? result.signal}`;
+  /** Paths symlinked from the main working tree (e.g. `node_modules`). */
+  link: string[];
+  /** Files whose content keys the setup; `null` = the usual lockfiles. */
+  key: string[] | null;
 }
 
 /**

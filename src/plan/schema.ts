@@ -7,6 +7,10 @@ import type { ProblemSink } from './problems.js';
 // the semantic pass, which gives them their own codes and messages.
 const retries = z.number().int().min(0);
 const text = z.string().min(1);
+/** A conventional-commit type for task commits (`feat`, `fix`, `chore`...). */
+const commitType = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
 
 /** A task as written in a milestone plan file. */
 export const taskFileSchema = z.strictObject({
@@ -22,6 +26,7 @@ export const taskFileSchema = z.strictObject({
   verify: text.optional(),
   timeout: z.unknown().optional(),
   retries: retries.optional(),
+  commitType: commitType.optional(),
 });
 
 /** `defaults:` of a milestone plan file. */
@@ -30,6 +35,7 @@ export const defaultsFileSchema = z.strictObject({
   verify: text.optional(),
   timeout: z.unknown().optional(),
   retries: retries.optional(),
+  commitType: commitType.optional(),
 });
 
 /** A milestone plan file (CONTRACT.md "Plan file"), before semantic checks. */

@@ -16,6 +16,7 @@ export function planToYaml(plan: Plan): string {
   if (plan.defaults.verify !== undefined) defaults.verify = plan.defaults.verify;
   defaults.timeout = timeoutText(plan.defaults.timeoutMs);
   defaults.retries = plan.defaults.retries;
+  if (plan.defaults.commitType !== undefined) defaults.commitType = plan.defaults.commitType;
   file.defaults = defaults;
   file.tasks = plan.tasks.map(taskEntry);
 
@@ -43,6 +44,7 @@ function taskEntry(task: TaskSpec): Record<string, unknown> {
   if (task.verify !== undefined) entry.verify = task.verify;
   if (task.timeoutMs !== undefined) entry.timeout = timeoutText(task.timeoutMs);
   if (task.retries !== undefined) entry.retries = task.retries;
+  if (task.commitType !== undefined) entry.commitType = task.commitType;
   return entry;
 }
 

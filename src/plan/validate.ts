@@ -180,6 +180,7 @@ function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
     if (minutes !== undefined) spec.timeoutMs = Math.round(minutes * MS_PER_MINUTE);
   }
   if (typeof task.retries === 'number') spec.retries = task.retries;
+  if (typeof task.commitType === 'string') spec.commitType = task.commitType;
   return { index, id, phase, needs, spec };
 }
 
@@ -232,6 +233,7 @@ function checkDefaults(value: unknown, sink: ProblemSink): PlanDefaults {
   if (typeof value.agent === 'string') defaults.agent = value.agent;
   if (typeof value.verify === 'string') defaults.verify = value.verify;
   if (typeof value.retries === 'number') defaults.retries = value.retries;
+  if (typeof value.commitType === 'string') defaults.commitType = value.commitType;
   if (value.timeout !== undefined) {
     const minutes = checkDuration(value.timeout, ['defaults', 'timeout'], sink, {
       positive: true,

@@ -19,8 +19,10 @@ export type AttemptEnd =
 /** One attempt of one task, read from the event log. */
 export interface AttemptRecord {
   taskId: string;
-  /** 1-based, as the engine numbered it. */
+  /** 1-based, as the engine numbered it (counting every run). */
   attempt: number;
+  /** 1-based within its `execute` run: what reports show, so a resumed run starts at 1 again. */
+  runAttempt: number;
   agent: string | null;
   /** Index into {@link AttemptLog.sessions} of the `execute` run it belongs to. */
   session: number;
@@ -53,6 +55,9 @@ export const METRICS_EVENT_TYPES = [
   'task_status',
   'task_usage',
   'phase_committed',
+  'task_merged',
+  'intent',
+  'outcome',
 ] as const;
 
 const UNKNOWN: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
@@ -100,9 +105,13 @@ export function readAttempts(events: readonly StoredEvent[]): AttemptLog {
         // Logs without a session event (imported state) still get one, in the mode of the time.
         if (sessions.length === 0) sessions.push({ mode, at: event.at });
         const previous = byTask.get(event.taskId)?.at(-1)?.attempt ?? 0;
+        const inRun = (byTask.get(event.taskId) ?? []).filter(
+          (a) => a.session === sessions.length - 1,
+        ).length;
         const record: AttemptRecord = {
           taskId: event.taskId,
           attempt: event.attempt ?? previous + 1,
+          runAttempt: inRun + 1,
           agent: event.agent ?? null,
           session: sessions.length - 1,
           startedAt: event.at,

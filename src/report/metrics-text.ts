@@ -2,6 +2,7 @@ import { formatSpanMs, plural } from '../core/duration.js';
 import { formatCost } from '../core/usage.js';
 import type { Coverage, MilestoneMetrics } from './metrics.js';
 import type { PerformanceComparison, SideMetrics } from './metrics-compare.js';
+import { STEPS } from './metrics-steps.js';
 
 /** `$0.1234`; unknown cost reads `unknown`, never `$0`. */
 export { formatCost };
@@ -67,7 +68,8 @@ export function formatMetrics(m: MilestoneMetrics): string {
     `tokens    in ${count(t.inputTokens)}, out ${count(t.outputTokens)}${coverage(t.tokensKnown, unknownTokens.length)}`,
     `cost      ${formatCost(t.costUsd)}${coverage(t.costKnown, t.unknownCostTasks)}`,
     `time      wall ${formatElapsed(t.wallMs)} over ${plural(m.runs.length, 'run')}, busy ${formatElapsed(t.busyMs)}, parallelism ${times(t.parallelism)} (busy / wall)`,
-    `quality   ${percent(t.quality)} (${t.firstTime} of ${plural(t.ran, 'task')} that ran landed on the first attempt)`,
+    `steps     ${STEPS.map((step) => `${step} ${formatElapsed(t.steps[step])}`).join(', ')}`,
+    `quality   ${percent(t.quality)} (${t.firstTime} of ${plural(t.ran, 'task')} that ran landed on the first attempt${t.configFailures ? `; ${plural(t.configFailures, 'configuration failure')} (setup, command not found) not counted` : ''})`,
   ];
   if (m.phases.length) {
     lines.push(

@@ -5,6 +5,8 @@ import type { MilestoneStatus, Mode, Phase, TaskSpec, TaskStatus } from '../core
 import { TASK_STATUSES } from '../core/types.js';
 import type { AttemptRecord } from './metrics-attempts.js';
 import { readAttempts } from './metrics-attempts.js';
+import type { StepLog, StepTimes } from './metrics-steps.js';
+import { attemptKey, noSteps, readSteps } from './metrics-steps.js';
 
 /** How many of the counted tasks reported a figure: every one, some, or none. */
 export type Coverage = 'all' | 'some' | 'none';
@@ -34,6 +36,10 @@ export interface TaskMetrics {
   /** PERT expectation of the plan's estimate, in minutes; `null` without an estimate. */
   estimateMinutes: number | null;
   attemptLog: AttemptRecord[];
+  /** Time per step (setup, agent, verify, commit, merge) over all attempts. */
+  steps: StepTimes;
+  /** Attempts that failed for a configuration reason (setup failed, command not found). */
+  configFailures: number;
 }
 
 /** One `execute` run that started at least one attempt. */
@@ -48,6 +54,8 @@ export interface RunMetrics {
   busyMs: number;
   /** busy / wall: about 1 for a sequential run, up to the concurrency for a parallel one. */
   parallelism: number | null;
+  /** Time per step, teardown and phase commits included. */
+  steps: StepTimes;
 }
 
 /** Totals over a milestone. Unknown-aware: a sum adds the known figures and says how many were. */
@@ -79,8 +87,12 @@ export interface MetricsTotals {
   /** busy / wall. */
   parallelism: number | null;
   firstTime: number;
-  /** Quality score: firstTime / ran, `null` before any task ran. */
+  /** Quality score: firstTime / tasks that ran past configuration failures; `null` before any did. */
   quality: number | null;
+  /** Time per step over every run. */
+  steps: StepTimes;
+  /** Attempts that failed for a configuration reason: not held against quality. */
+  configFailures: number;
 }
 
 /** When each phase commit landed. */
@@ -122,12 +134,20 @@ function ratio(a: number | null, b: number | null): number | null {
   return a === null || b === null || b === 0 ? null : a / b;
 }
 
-function taskMetrics(state: MilestoneState, spec: TaskSpec, log: AttemptRecord[]): TaskMetrics {
+function taskMetrics(
+  state: MilestoneState,
+  spec: TaskSpec,
+  log: AttemptRecord[],
+  steps: StepLog,
+): TaskMetrics {
   const { id } = spec;
   const task = state.tasks[id]!;
   const last = log.at(-1);
   const ended = log.flatMap((a) => (a.durationMs === null ? [] : [a.durationMs]));
-  const troubled = log.some((a) => a.end === 'failed' || a.end === 'conflicted');
+  // A configuration failure (setup, a command not found) says nothing about the agent's work.
+  const config = log.filter((a) => steps.attempts.get(attemptKey(id, a.attempt))?.configFailure);
+  const counted = log.filter((a) => !config.includes(a));
+  const troubled = counted.some((a) => a.end === 'failed' || a.end === 'conflicted');
   return {
     id,
     title: spec.title,
@@ -137,7 +157,7 @@ function taskMetrics(state: MilestoneState, spec: TaskSpec, log: AttemptRecord[]
     attempts: task.attempts,
     retries: Math.max(0, task.attempts - 1),
     merged: task.merged,
-    firstTime: task.status === 'succeeded' && task.merged && task.attempts === 1 && !troubled,
+    firstTime: task.status === 'succeeded' && task.merged && task.attempts - config.length === 1 && !troubled,
     inputTokens: task.usage.inputTokens,
     outputTokens: task.usage.outputTokens,
     costUsd: task.usage.costUsd,
@@ -145,10 +165,12 @@ function taskMetrics(state: MilestoneState, spec: TaskSpec, log: AttemptRecord[]
     totalMs: ended.length ? ended.reduce((a, b) => a + b, 0) : log.length ? null : 0,
     estimateMinutes: spec.estimate ? pert(spec.estimate) : null,
     attemptLog: log,
+    steps: steps.byTask.get(id) ?? noSteps(),
+    configFailures: config.length,
   };
 }
 
-function runMetrics(mode: Mode | null, attempts: AttemptRecord[]): RunMetrics {
+function runMetrics(mode: Mode | null, attempts: AttemptRecord[], steps: StepLog, run: number): RunMetrics {
   // Loops, not Math.min(...spread): a large plan's attempts would overflow the argument limit.
   let start = Number.POSITIVE_INFINITY;
   let end: number | null = null;
@@ -156,8 +178,13 @@ function runMetrics(mode: Mode | null, attempts: AttemptRecord[]): RunMetrics {
   for (const a of attempts) {
     start = Math.min(start, Date.parse(a.startedAt));
     if (a.endedAt !== null) end = Math.max(end ?? 0, Date.parse(a.endedAt));
-    busyMs += a.durationMs ?? 0;
+    // Waiting for a slot is not work: parallelism counts only what the attempt did.
+    const wait = steps.attempts.get(attemptKey(a.taskId, a.attempt))?.slotWaitMs ?? 0;
+    busyMs += Math.max(0, (a.durationMs ?? 0) - wait);
   }
+  // The run lasts until its last phase commit and its teardown, not just its last attempt.
+  const closing = steps.runEnds[run] ?? null;
+  if (end !== null && closing !== null) end = Math.max(end, closing);
   const wallMs = end === null ? null : Math.max(0, end - start);
   return {
     mode,
@@ -167,6 +194,7 @@ function runMetrics(mode: Mode | null, attempts: AttemptRecord[]): RunMetrics {
     wallMs,
     busyMs,
     parallelism: ratio(busyMs, wallMs),
+    steps: steps.byRun[run] ?? noSteps(),
   };
 }
 
@@ -177,17 +205,18 @@ function runMetrics(mode: Mode | null, attempts: AttemptRecord[]): RunMetrics {
  */
 export function milestoneMetrics(state: MilestoneState, events: readonly StoredEvent[]): MilestoneMetrics {
   const { attempts, sessions } = readAttempts(events);
+  const steps = readSteps(events);
   const byTask = new Map<string, AttemptRecord[]>();
   for (const a of attempts) {
     const list = byTask.get(a.taskId);
     if (list) list.push(a);
     else byTask.set(a.taskId, [a]);
   }
-  const tasks = state.plan.tasks.map((spec) => taskMetrics(state, spec, byTask.get(spec.id) ?? []));
+  const tasks = state.plan.tasks.map((spec) => taskMetrics(state, spec, byTask.get(spec.id) ?? [], steps));
   const runs = sessions
-    .map((session, index) => ({ session, attempts: attempts.filter((a) => a.session === index) }))
+    .map((session, index) => ({ session, index, attempts: attempts.filter((a) => a.session === index) }))
     .filter((s) => s.attempts.length > 0)
-    .map((s) => runMetrics(s.session.mode, s.attempts));
+    .map((s) => runMetrics(s.session.mode, s.attempts, steps, s.index));
   const phases = new Map<Phase, PhaseCommitTime>();
   for (const event of events) {
     if (event.type === 'phase_committed')
@@ -201,11 +230,11 @@ export function milestoneMetrics(state: MilestoneState, events: readonly StoredE
     tasks,
     runs,
     phases: [...phases.values()].sort((a, b) => a.at.localeCompare(b.at)),
-    totals: totals(tasks, runs),
+    totals: { ...totals(tasks, runs), steps: steps.total },
   };
 }
 
-function totals(tasks: TaskMetrics[], runs: RunMetrics[]): MetricsTotals {
+function totals(tasks: TaskMetrics[], runs: RunMetrics[]): Omit<MetricsTotals, 'steps'> {
   const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
   for (const task of tasks) byStatus[task.status]++;
   const ran = tasks.filter((t) => t.attempts > 0);
@@ -216,6 +245,7 @@ function totals(tasks: TaskMetrics[], runs: RunMetrics[]): MetricsTotals {
   const wallMs = sumOrNull(runs.map((r) => r.wallMs));
   const busyMs = runs.reduce((sum, r) => sum + r.busyMs, 0);
   const firstTime = tasks.filter((t) => t.firstTime).length;
+  const judged = ran.filter((t) => t.attempts > t.configFailures);
   return {
     tasks: tasks.length,
     ran: ran.length,
@@ -236,6 +266,7 @@ function totals(tasks: TaskMetrics[], runs: RunMetrics[]): MetricsTotals {
     busyMs,
     parallelism: ratio(busyMs, wallMs),
     firstTime,
-    quality: ratio(firstTime, ran.length),
+    quality: ratio(firstTime, judged.length),
+    configFailures: tasks.reduce((sum, t) => sum + t.configFailures, 0),
   };
 }

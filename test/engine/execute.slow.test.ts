@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -269,6 +269,13 @@ describe('execute: one coordinator, crash and resume', () => {
       .filter(Boolean);
     expect(trailers.sort()).toEqual(tasks.map((t) => t.id).sort());
     expect(repo.leftoverWorktrees()).toEqual([]);
-    expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(1);
+    // The slots stay for the next run (the dead coordinator's locks were taken over), detached:
+    // no task branch is left checked out or at all.
+    const listed = git(repo.root, 'worktree', 'list', '--porcelain')
+      .split('\n')
+      .filter((l) => l.startsWith('worktree '));
+    expect(listed.slice(1).every((l) => /\/_slots\/_slot-\d+$/.test(l))).toBe(true);
+    expect(git(repo.root, 'branch', '--list', 'milestone/crash.tasks/*')).toBe('');
+    expect(repo.slots().filter((s) => existsSync(`${s}.lock`))).toEqual([]);
   });
 });

@@ -134,20 +134,22 @@ describe('clean', () => {
     const child = repo.spawn(['execute', 'orphans', '--mode', 'agents', '--concurrency', '2']);
     // Running is recorded before the worktree exists: wait for both agents' process groups too.
     await waitFor(repo, 'orphans', (s) => s.tasks.every((t) => t.status === 'running'));
-    for (let i = 0; i < 100 && repo.leftoverWorktrees().length < 2; i++) await sleep(50);
+    // Slots persist between runs by design; clean is what removes them.
+    for (let i = 0; i < 100 && repo.slots().length < 2; i++) await sleep(50);
     await sleep(300);
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
-    expect(repo.leftoverWorktrees()).toHaveLength(2);
+    expect(repo.slots()).toHaveLength(2);
     expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(3);
 
     const dry = repo.run(['clean', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would remove worktree');
-    expect(repo.leftoverWorktrees()).toHaveLength(2);
+    expect(repo.slots()).toHaveLength(2);
 
     const cleaned = repo.run(['clean']);
     expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(repo.slots()).toEqual([]);
     expect(repo.leftoverWorktrees()).toEqual([]);
     expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(1);
     expect(git(repo.root, 'branch', '--list', 'milestone/orphans.tasks/*')).toBe('');

@@ -133,3 +133,22 @@ export function script(dir: string, name: string, body: string): string {
   chmodSync(path, 0o755);
   return path;
 }
+
+/** Runs a program in `cwd` (positional form, quiet npm), without blocking the test worker. */
+export function runIn(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return runAsync(file, args, { cwd, env: { npm_config_loglevel: 'error', ...env } });
+}
+
+/** The built `milestone` CLI, run asynchronously in `cwd`. */
+export function milestoneAsync(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return runIn(process.execPath, [CLI, ...args], cwd, env);
+}

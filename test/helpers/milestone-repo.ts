@@ -18,8 +18,10 @@ export interface MilestoneRepo {
   plan(document: Record<string, unknown>): CliResult;
   /** `status --json` parsed. */
   status(id: string): StatusJson;
-  /** Worktree folders left under the state dir. */
+  /** Worktree folders left under the state dir (pool slots, kept on purpose, are not counted). */
   leftoverWorktrees(): string[];
+  /** The pool's slot folders (`_slots/_slot-N`), kept between runs. */
+  slots(): string[];
 }
 
 export interface StatusJson {
@@ -74,13 +76,26 @@ export function milestoneRepo(files: Record<string, string> = {}): MilestoneRepo
       if (result.code !== 0) throw new Error(`status failed: ${result.stderr}`);
       return JSON.parse(result.stdout) as StatusJson;
     },
+    slots: () => {
+      const base = join(stateHome, 'milestone', 'worktrees');
+      if (!existsSync(base)) return [];
+      return readdirSync(base).flatMap((repoDir) => {
+        const dir = join(base, repoDir, '_slots');
+        return existsSync(dir)
+          ? readdirSync(dir)
+              .filter((n) => /^_slot-\d+$/.test(n))
+              .map((n) => join(dir, n))
+          : [];
+      });
+    },
     leftoverWorktrees: () => {
       const base = join(stateHome, 'milestone', 'worktrees');
       if (!existsSync(base)) return [];
+      // `_slots` holds the pool's slots, kept between runs on purpose: not leftovers.
       return readdirSync(base).flatMap((repoDir) =>
-        readdirSync(join(base, repoDir)).flatMap((m) =>
-          readdirSync(join(base, repoDir, m)).map((t) => join(repoDir, m, t)),
-        ),
+        readdirSync(join(base, repoDir))
+          .filter((m) => m !== '_slots')
+          .flatMap((m) => readdirSync(join(base, repoDir, m)).map((t) => join(repoDir, m, t))),
       );
     },
   };

@@ -4,6 +4,7 @@ import type { StoredEvent } from '../../core/events.js';
 import type { MilestoneState } from '../../core/projection.js';
 import { repoWorktreeDir, taskWorktreePath } from '../../engine/naming.js';
 import { lastAgentGroups } from '../../engine/recovery.js';
+import { cleanSlots } from '../../engine/worktree-pool.js';
 import { gitExec, listWorktrees, pruneWorktrees, removeWorktree } from '../../git/git.js';
 import { groupAlive, stopGroup } from '../../process/process-group.js';
 import { isPidAlive } from '../../store/pid-alive.js';
@@ -57,16 +58,22 @@ export async function clean(options: CleanOptions): Promise<{
   }
   const root = worktreeRoot(workspace, options.env ?? process.env);
   await withStore(workspace, async (store) => {
-    const registered = new Set((await listWorktrees(workspace.root)).map((w) => w.path));
-    for (const state of store.list()) {
+    const unheld = store.list().filter((state) => {
       const holder = store.lease(state.id);
-      if (holder && isPidAlive(holder.pid)) continue;
-      // Agents a killed coordinator left running still write into the worktrees about to go.
-      const orphans = orphanedAgents(state, store.events(state.id, { types: ['intent'] }));
-      for (const orphan of orphans) {
+      return !(holder && isPidAlive(holder.pid));
+    });
+    // Agents a killed coordinator left running still write into the worktrees about to go.
+    for (const state of unheld) {
+      for (const orphan of orphanedAgents(state, store.events(state.id, { types: ['intent'] }))) {
         removed.agents.push(orphan);
         if (!options.dryRun) await stopGroup(orphan.pgid, options.graceMs ?? 5000);
       }
+    }
+    // The pool's slots are a cache kept between runs: clean removes every one no run holds
+    // (before branches: a slot a killed run left on a task branch keeps that branch in use).
+    removed.worktrees.push(...(await cleanSlots(workspace.root, root, options.dryRun)));
+    const registered = new Set((await listWorktrees(workspace.root)).map((w) => w.path));
+    for (const state of unheld) {
       // A cancelled milestone's conflicts will never be resolved: nothing of it is kept.
       const cancelled = state.status === 'cancelled';
       const keep = new Set(

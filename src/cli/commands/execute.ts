@@ -20,6 +20,7 @@ import { checkMilestoneBranchFree } from '../../engine/branch-guard.js';
 import { formatSpend, sumUsage } from '../../engine/budget.js';
 import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
+import { executePreflight } from '../../engine/execute-preflight.js';
 import { repoWorktreeDir } from '../../engine/naming.js';
 import { checkTransition } from '../../engine/transition.js';
 import { transitionAdvice } from '../../engine/transition-advice.js';
@@ -63,6 +64,8 @@ export interface ExecuteOptions {
   /** Per-task budget (overrides config `budget.task`). */
   taskMaxCostUsd?: number | undefined;
   taskMaxTokens?: number | undefined;
+  /** A task that fails for good keeps its worktree too (`--keep-failed`). */
+  keepFailed?: boolean | undefined;
   /** Test knobs: shorter retry backoff and kill grace. */
   retryBaseMs?: number;
   graceMs?: number;
@@ -255,16 +258,29 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       milestoneId: state.id,
       engineDir: repoWorktreeDir(worktreeRoot(workspace, env), workspace.root, state.id),
     });
+    const phases = phasesToRun(options.phase);
+    const worktrees = await executePreflight({
+      repoRoot: workspace.root,
+      configFile: workspace.configFile,
+      worktreeRoot: worktreeRoot(workspace, env),
+      config: workspace.config,
+      state,
+      phases,
+      history: store.list(),
+      cpus: cpus().length,
+      disk: options.dryRun,
+    });
     const concurrency =
       resumedConcurrency(store, state.id, {
         resuming: state.status !== 'planned',
         flag: options.concurrency,
       }) ??
-      chooseConcurrency(options.concurrency, workspace.config.concurrency, {
-        cpus: cpus().length,
-        freeMemoryBytes: freemem(),
-      });
-    const phases = phasesToRun(options.phase);
+      worktrees.concurrency(
+        chooseConcurrency(options.concurrency, workspace.config.concurrency, {
+          cpus: cpus().length,
+          freeMemoryBytes: freemem(),
+        }),
+      );
     const { adapters, problems, disabled } = resolveAgents(workspace.config.agents, {
       file: workspace.configFile,
       baseDir: workspace.root,
@@ -281,7 +297,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       fallback: workspace.config.fallback,
     });
     const available = [...transition.probes.values()].filter((p) => p.available).length;
-    const mode = chooseMode(options.mode, state, {
+    const chosen = chooseMode(options.mode, state, {
       config: workspace.config,
       history: measuredHistory(store.list().filter((m) => m.id !== state.id)),
       fileCount: scopeFileCount(workspace.milestonesDir, state),
@@ -289,6 +305,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       agentsAvailable: available,
       concurrency: concurrency.concurrency,
     });
+    const mode = worktrees.mode(chosen, options.mode, concurrency.concurrency);
     const advice = transition.problems.length
       ? await transitionAdvice({
           state,
@@ -301,15 +318,25 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       : [];
     if (options.dryRun) {
       dryRun(options.io, state, mode, concurrency, phases, options.json);
-      if (transition.problems.length === 0) return null;
+      for (const line of worktrees.lines(mode.mode, concurrency.concurrency))
+        options.json ? options.io.err(line) : options.io.out(line);
+      const refusals = [...transition.problems, ...worktrees.problems];
+      if (refusals.length === 0) return null;
       // A dry run that would be refused says so by its exit code too (2), with the fix.
       throw new UsageError(
         'MILESTONE_WOULD_REFUSE',
         [
           `execute ${state.id} would refuse to start:`,
-          ...transition.problems.map((problem) => `  ${formatProblem(problem)}`),
+          ...refusals.map((problem) => `  ${formatProblem(problem)}`),
           ...advice.map((line) => `fix: ${line}`),
         ].join('\n'),
+      );
+    }
+    if (worktrees.problems.length > 0) {
+      throw new UsageError(
+        'MILESTONE_CONFIG',
+        'worktrees.link / worktrees.copy name paths that do not exist',
+        worktrees.problems,
       );
     }
     if (transition.problems.length > 0) {
@@ -369,6 +396,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     if (!options.json) {
       options.io.err(`executing ${state.id} (${state.title}) on ${state.branch}`);
       options.io.err(`mode ${mode.mode}: ${mode.reason}; concurrency ${concurrency.explanation}`);
+      for (const line of worktrees.lines(mode.mode, concurrency.concurrency)) options.io.err(line);
     }
     let result: EngineResult;
     try {
@@ -400,6 +428,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
           },
           onExceed: workspace.config.budget.onExceed,
         },
+        ...(options.keepFailed && { keepFailed: true }),
         ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
       });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MilestoneState } from '../../core/projection.js';
+import { commitWithoutRecords } from '../../engine/without-records.js';
 import { EXIT, ExitError, UsageError } from '../../errors.js';
 import {
   assertBranchName,
@@ -31,6 +32,8 @@ export interface FinishOptions {
   env?: Record<string, string | undefined>;
   /** Time limits of the network steps of `--pr`; defaults: push 120 s, each `gh` call 60 s. */
   timeoutMs?: { push?: number; gh?: number };
+  /** Keep `.milestones/<id>/` out of the merge (`--without-records`; config `commit.records: false`). */
+  withoutRecords?: boolean | undefined;
 }
 
 /** What `finish` did. */
@@ -75,7 +78,12 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
       ]);
       return { target, commit: null, pullRequest: url };
     }
-    const commit = await mergeMilestone(root, state, target, message);
+    const withoutRecords = options.withoutRecords ?? !workspace.config.commit.records;
+    // Without records: merge a commit of the branch minus `.milestones/<id>/` (the branch stays).
+    const source = withoutRecords
+      ? await commitWithoutRecords(root, state.branch, state.id)
+      : `refs/heads/${state.branch}`;
+    const commit = await mergeMilestone(root, state, target, message, source);
     store.append(state.id, [{ type: 'outcome', step: 'finish', ok: true, detail: { into: target, commit } }]);
     options.io.out(`merged ${state.branch} into ${target} as ${commit.slice(0, 10)}`);
     return { target, commit, pullRequest: null };
@@ -127,8 +135,8 @@ async function mergeMilestone(
   state: MilestoneState,
   target: string,
   message: string,
+  source: string,
 ): Promise<string> {
-  const source = `refs/heads/${state.branch}`;
   const preview = await mergeTree(root, `refs/heads/${target}`, source);
   if (!preview.clean) {
     throw new ExitError(

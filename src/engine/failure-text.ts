@@ -1,0 +1,23 @@
+/** How many of the failing output's last lines a failure line carries. */
+const TAIL_LINES = 3;
+
+/** The hint for exit 127: the shell could not find a command, usually a missing dependency. */
+export const COMMAND_NOT_FOUND_HINT =
+  'command not found: are dependencies installed in the worktree? see worktrees.link / worktrees.setup';
+
+/**
+ * The end of a failure line: the last lines of the failing output (`; last output: a | b`),
+ * and for exit 127 a hint about dependencies. Empty when there is nothing to add.
+ */
+export function failureTail(exitCode: number | null, output: string): string {
+  const lines = output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(-TAIL_LINES)
+    .map((line) => (line.length > 160 ? `${line.slice(0, 159)}…` : line));
+  const parts = [];
+  if (lines.length > 0) parts.push(`last output: ${lines.join(' | ')}`);
+  if (exitCode === 127) parts.push(COMMAND_NOT_FOUND_HINT);
+  return parts.length > 0 ? `; ${parts.join('; ')}` : '';
+}

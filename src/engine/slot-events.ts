@@ -1,0 +1,48 @@
+import type { MilestoneEvent } from '../core/events.js';
+import type { TaskSpec } from '../core/types.js';
+import { gitExec, identityArgs } from '../git/git.js';
+import { stageWork } from './task-attempt.js';
+import type { AcquiredSlot } from './worktree-pool.js';
+
+/**
+ * The `worktree` outcome of an attempt: which slot, whether it was reused, and how long the
+ * checkout and the preparation (links, copies, setup) took: the `setup` step of the metrics.
+ */
+export function slotPrepared(taskId: string, attempt: number, slot: AcquiredSlot): MilestoneEvent {
+  return {
+    type: 'outcome',
+    step: 'worktree',
+    taskId,
+    ok: slot.setup.error === null,
+    detail: {
+      attempt,
+      slot: slot.slot,
+      reused: slot.reused,
+      checkoutMs: slot.checkoutMs,
+      prepareMs: slot.setup.durationMs,
+      setupRan: slot.setup.setupRan,
+      ...(slot.setup.error !== null && { reason: slot.setup.error }),
+    },
+  };
+}
+
+/**
+ * Commits what a failed task left in its worktree onto its branch (no trailers: it never lands
+ * by itself), so a person can inspect or finish it. True when the branch holds the attempt.
+ */
+export async function keepFailedBranch(
+  worktree: string,
+  task: TaskSpec,
+  reason: string,
+  ownPaths: string[],
+): Promise<boolean> {
+  await stageWork(worktree, ownPaths);
+  const staged = await gitExec(worktree, ['diff', '--cached', '--quiet'], { allowExitCodes: [1] });
+  if (staged.exitCode === 1) {
+    const identity = await identityArgs(worktree);
+    await gitExec(worktree, [...identity, 'commit', '-q', '--no-verify', '-F', '-'], {
+      input: `wip(${task.phase}): ${task.title} (failed)\n\n${reason}\n`,
+    });
+  }
+  return true;
+}
