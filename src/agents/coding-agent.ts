@@ -196,7 +196,8 @@ export function codingAgentResult(
     ok,
     exitCode: run.exitCode,
     timedOut: run.timedOut,
-    canceled: run.canceled,
+    // Stopped early by milestone itself: a failure of the agent, not a person's cancellation.
+    canceled: run.canceled && !options.stoppedEarly,
     summary: denied && !summary.includes(denied) ? `${summary} (${denied})` : summary,
     durationMs: run.durationMs,
     usage: report.usage,

@@ -23,11 +23,19 @@ import { overLimit, sumUsage } from './budget.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { landedOnBranch, trailerBlock } from './landing.js';
 import { serialQueue } from './merge-queue.js';
-import { attemptLogPath, milestoneBranch, TRAILER, taskBranch, taskWorktreePath } from './naming.js';
+import {
+  attemptLogPath,
+  milestoneBranch,
+  repoWorktreeDir,
+  TRAILER,
+  taskBranch,
+  taskWorktreePath,
+} from './naming.js';
 import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
+import { guardRepo } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
 import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
@@ -501,7 +509,18 @@ class Run {
     const remaining =
       taskLimit.costUsd === null ? undefined : Math.max(0.01, taskLimit.costUsd - (before.costUsd ?? 0));
     let overBudget: string | null = null;
+    const afterAgent = await guardRepo(
+      this.options.repoRoot,
+      {
+        milestoneId: this.id,
+        worktreeDir: repoWorktreeDir(this.options.worktreeRoot, this.options.repoRoot, this.id),
+        worktree,
+      },
+      (reason) =>
+        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
+    );
     const outcome = await runAttempt({
+      afterAgent,
       milestoneId: this.id,
       task,
       verify: limits.verify,
@@ -579,7 +598,7 @@ class Run {
         reason: overBudget ?? after,
       };
     }
-    if (!outcome.ok && outcome.reason?.startsWith('authentication:')) return { ...outcome, stop: 'auth' };
+    if (!outcome.ok && outcome.failureKind === 'auth') return { ...outcome, stop: 'auth' };
     return outcome;
   }
 

@@ -1,4 +1,5 @@
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
+import type { FailureKind } from '../agents/classify-failure.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
@@ -23,6 +24,13 @@ export interface AttemptRequest {
   maxBudgetUsd?: number;
   /** Agent events as they arrive (progress, usage, the process id). */
   onAgentEvent: (event: AgentEvent) => void;
+  /** Continue this agent session instead of starting from zero (see `AgentRequest.resumeSessionId`). */
+  resumeSessionId?: string;
+  /**
+   * Runs right after the agent, before verify and commit: a reason to fail the attempt (the
+   * agent left its worktree: stray branches, worktrees, commits), or `null`.
+   */
+  afterAgent?: () => Promise<string | null>;
 }
 
 /** How an attempt ended; failures are values in the same shape as a success. */
@@ -39,6 +47,10 @@ export interface AttemptOutcome {
   commit: string | null;
   /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
   stop?: 'budget' | 'auth';
+  /** Why the agent failed, as data (`sandbox`: it changed the repository outside its task branch). */
+  failureKind?: FailureKind | 'sandbox';
+  /** When the agent's quota opens again (epoch ms), if it said. */
+  retryAt?: number;
   durationMs: number;
 }
 
@@ -71,6 +83,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       timeoutMs: request.timeoutMs,
       graceMs: request.graceMs,
       ...(request.maxBudgetUsd !== undefined && { maxBudgetUsd: request.maxBudgetUsd }),
+      ...(request.resumeSessionId !== undefined && { resumeSessionId: request.resumeSessionId }),
     },
     request.signal,
   )) {
@@ -85,6 +98,18 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     });
   }
   const base = { usage: result.usage, timedOut: result.timedOut, canceled: result.canceled };
+  const stray = await request.afterAgent?.();
+  if (stray) {
+    return {
+      ...base,
+      ok: false,
+      reason: stray,
+      retryable: false,
+      failureKind: 'sandbox',
+      commit: null,
+      durationMs: elapsed(),
+    };
+  }
   if (!result.ok) {
     const why = result.timedOut
       ? `timed out after ${Math.round(request.timeoutMs / 1000)}s`
@@ -96,6 +121,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       ok: false,
       reason: why,
       retryable: result.retryable && !result.canceled,
+      ...(result.failureKind !== undefined && { failureKind: result.failureKind }),
+      ...(result.retryAt !== undefined && { retryAt: result.retryAt }),
       commit: null,
       durationMs: elapsed(),
     };
