@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../core/duration.js';
 import { MODES, PHASES } from '../core/types.js';
 import type { Io } from './io.js';
 
@@ -6,6 +7,14 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
+}
+
+/** A duration option in milliseconds (`parseDuration` reads minutes). */
+function duration(value: string): number {
+  const minutes = parseDuration(value);
+  if (minutes === null || minutes <= 0)
+    throw new InvalidArgumentError('must be a duration such as 30m, 2h or 90s');
+  return Math.round(minutes * 60_000);
 }
 
 function positiveInt(value: string): number {
@@ -207,6 +216,11 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       positiveNumber,
     )
     .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
+    .option(
+      '--max-wait <duration>',
+      "longest a task waits, parked, for its agent's usage limit to reset (default 5h); past it the task fails",
+      duration,
+    )
     .action(
       async (
         id: string | undefined,
@@ -222,6 +236,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxTokens?: number;
           taskMaxCost?: number;
           taskMaxTokens?: number;
+          maxWait?: number;
         },
       ) => {
         const { execute } = await import('./commands/execute.js');
@@ -240,6 +255,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           maxTokens: opts.maxTokens,
           taskMaxCostUsd: opts.taskMaxCost,
           taskMaxTokens: opts.taskMaxTokens,
+          maxWaitMs: opts.maxWait,
         });
       },
     );

@@ -31,6 +31,7 @@ import {
   taskBranch,
   taskWorktreePath,
 } from './naming.js';
+import { DEFAULT_MAX_WAIT_MS } from './parking.js';
 import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
@@ -38,6 +39,7 @@ import { createScheduler } from './scheduler.js';
 import { guardRepo } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
+import { TaskWaits } from './task-waits.js';
 import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
 import { WorktreePool } from './worktree-pool.js';
 
@@ -96,6 +98,8 @@ class Run {
   /** Usage reported so far by attempts still running (running totals per task). */
   private readonly live = new Map<string, Usage>();
   private readonly costWarned = new Set<string>();
+  /** Usage-limit parking, quota fallback and session resume (task-waits.ts). */
+  private readonly waits: TaskWaits;
   /** The milestone branch head as this run last moved it (see `currentHead`). */
   private head: string | null = null;
   private readonly result: EngineResult = {
@@ -120,6 +124,17 @@ class Run {
       options.milestoneId,
       options.config.worktrees,
     );
+    this.waits = new TaskWaits({
+      repoRoot: options.repoRoot,
+      worktreeRoot: options.worktreeRoot,
+      milestoneId: options.milestoneId,
+      pool: this.pool,
+      signal,
+      maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+      record: (...events) => this.record(...events),
+      events: () => this.options.store.events(this.id, { types: ['outcome'] }),
+      live: (event) => this.options.reporter.onLive?.(event),
+    });
   }
 
   private state(): MilestoneState {
@@ -400,9 +415,14 @@ class Run {
     const chain = this.agentChain(task);
     const limits = this.limits(task);
     const branch = style === 'parallel' ? taskBranch(this.id, task.id) : null;
-    let agent = 0;
+    // Usage limits and resuming (task-waits.ts): start with an agent that has quota, and
+    // continue a session an interrupted run kept.
+    const start = this.waits.startAgent(chain.map((c) => c.name));
+    let agent = start.index;
     let retries = 0;
-    let note: string | undefined;
+    let note: string | undefined = start.note;
+    let parkedSince: number | null = null;
+    let resume = branch ? await this.waits.takeKept(task.id, chain[agent]!.name, branch) : null;
     for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
       const { name, adapter } = chain[agent]!;
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
@@ -416,20 +436,53 @@ class Run {
         ...(note && { reason: note }),
       });
       this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
-      const slot = await this.pool.acquire(branch, head, {
-        logFile: log,
-        signal: this.signal,
-        timeoutMs: limits.timeoutMs,
-      });
-      const outcome: AttemptOutcome = slot.setupError
+      const slot = resume
+        ? { path: resume.path, setupError: null }
+        : await this.pool.acquire(branch, head, {
+            logFile: log,
+            signal: this.signal,
+            timeoutMs: limits.timeoutMs,
+          });
+      let outcome: AttemptOutcome = slot.setupError
         ? setupFailure(slot.setupError, this.signal.aborted)
-        : await this.attempt(task, adapter, attempt, slot.path, log, limits);
+        : await this.attempt(task, adapter, attempt, slot.path, log, limits, resume?.sessionId ?? undefined);
+      resume = null;
       if (outcome.ok && branch)
         return this.landParallel(task, slot.path, branch, attempt, limits, outcome.commit);
       if (outcome.ok && outcome.commit) {
         await this.pool.release(slot.path, { committed: true });
         return this.landDirect(task, outcome.commit, head, attempt);
       }
+      const wait = await this.waits.afterFailure({
+        taskId: task.id,
+        agent: name,
+        attempt,
+        outcome,
+        slot: slot.path,
+        branch,
+        parkedSince,
+        resumable: adapter.resumeArgs !== undefined,
+      });
+      if (wait?.kind === 'kept') {
+        this.record({
+          type: 'task_status',
+          taskId: task.id,
+          status: 'canceled',
+          reason: 'interrupted; its session resumes on the next execute',
+        });
+        return { outcome: 'canceled' };
+      }
+      if (wait?.kind === 'resume') {
+        parkedSince = wait.parkedSince;
+        resume = wait.resume;
+        note = wait.note;
+        if (!resume) {
+          await this.pool.release(slot.path, { detach: true });
+          if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+        }
+        continue;
+      }
+      if (wait?.kind === 'give_up') outcome = { ...outcome, retryable: false, reason: wait.reason };
       await this.pool.release(slot.path, { detach: true });
       if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       if (outcome.canceled || this.signal.aborted) {
@@ -502,6 +555,7 @@ class Run {
     worktree: string,
     logFile: string,
     limits: { timeoutMs: number; verify: string | undefined },
+    resumeSessionId?: string,
   ): Promise<AttemptOutcome> {
     const own = new AbortController();
     const before = this.state().tasks[task.id]!.usage;
@@ -521,6 +575,7 @@ class Run {
     );
     const outcome = await runAttempt({
       afterAgent,
+      ...(resumeSessionId !== undefined && { resumeSessionId }),
       milestoneId: this.id,
       task,
       verify: limits.verify,

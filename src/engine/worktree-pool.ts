@@ -97,6 +97,22 @@ export class WorktreePool {
     });
   }
 
+  /**
+   * Takes a worktree kept outside the pool (an interrupted task's, for resuming its session)
+   * into the pool as a new slot, as it is: no checkout, no clean. Returns the slot's path.
+   */
+  async adopt(path: string): Promise<string> {
+    const slot = this.nextSlot();
+    this.all.add(slot);
+    await this.admin.run(async () => {
+      mkdirSync(dirname(slot), { recursive: true });
+      await removeWorktree(this.repoRoot, slot);
+      rmSync(slot, { recursive: true, force: true });
+      await gitExec(this.repoRoot, ['worktree', 'move', path, slot]);
+    });
+    return slot;
+  }
+
   /** Removes every slot (end of a run, or an abandoned one). */
   async removeAll(): Promise<void> {
     await this.admin.run(async () => {

@@ -53,6 +53,8 @@ export interface ExecuteOptions {
   /** Per-task budget (overrides config `budget.task`). */
   taskMaxCostUsd?: number | undefined;
   taskMaxTokens?: number | undefined;
+  /** `--max-wait`: longest a task waits for its agent's usage limit to reset. */
+  maxWaitMs?: number | undefined;
   /** Test knobs: shorter retry backoff and kill grace. */
   retryBaseMs?: number;
   graceMs?: number;
@@ -351,6 +353,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         },
         ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
+        ...(options.maxWaitMs !== undefined && { maxWaitMs: options.maxWaitMs }),
       });
     } finally {
       process.off('SIGINT', onSignal);
