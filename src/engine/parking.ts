@@ -17,9 +17,9 @@ export const LONG_RATE_LIMIT_MS = 30_000;
 export function quotaReset(outcome: AttemptOutcome, now: number): number | null {
   if (outcome.ok || outcome.canceled) return null;
   if (outcome.failureKind === 'usage_limit') {
-    return outcome.retryAt !== undefined && outcome.retryAt > now
-      ? outcome.retryAt
-      : now + UNKNOWN_RESET_WAIT_MS;
+    // A reset already past: the window is open again, and the usual retry will do.
+    if (outcome.retryAt !== undefined) return outcome.retryAt > now ? outcome.retryAt : null;
+    return now + UNKNOWN_RESET_WAIT_MS;
   }
   if (
     outcome.failureKind === 'rate_limit' &&
