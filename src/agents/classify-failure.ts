@@ -175,7 +175,9 @@ function failureKind(input: FailureInput): FailureKind {
 function describe(kind: FailureKind, input: FailureInput): string {
   const { agent } = input;
   const stderr = stderrDetail(input.stderrTail ?? '');
-  const detail = oneLine(stripAnsi(input.errors.find((e) => e.trim() !== '') ?? stderr), 300);
+  // For an auth failure, the message that says so (Codex's first notices are WebSocket 404s).
+  const telling = kind === 'auth' ? input.errors.find((e) => AUTH_TEXT.test(stripAnsi(e))) : undefined;
+  const detail = oneLine(stripAnsi(telling ?? input.errors.find((e) => e.trim() !== '') ?? stderr), 300);
   const suffix = detail ? `: ${detail}` : '';
   const exit = input.exitCode === null ? 'was killed' : `exited with code ${input.exitCode}`;
   switch (kind) {

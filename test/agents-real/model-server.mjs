@@ -111,7 +111,7 @@ function claudeTurn(scenario, body) {
       stop: 'tool_use',
     };
   }
-  if ((scenario === 'success' || scenario === 'resume') && results.length === 0) {
+  if (['success', 'resume', 'usage-limit'].includes(scenario) && results.length === 0) {
     return {
       content: [
         { type: 'text', text: 'Writing hello.txt.' },
@@ -149,19 +149,16 @@ async function anthropic(req, res, scenario, path, log) {
       { 'retry-after': '1' },
     );
   }
-  if (scenario === 'usage-limit') {
-    const reset = Math.ceil(Date.now() / 1000) + 3600;
-    return json(
-      res,
-      429,
-      { type: 'error', error: { type: 'rate_limit_error', message: 'usage limit reached' } },
-      {
-        'anthropic-ratelimit-unified-status': 'rejected',
-        'anthropic-ratelimit-unified-reset': String(reset),
-        'anthropic-ratelimit-unified-representative-claim': 'five_hour',
-        'retry-after': '3600',
-      },
-    );
+  if (scenario === 'usage-limit' && body.stream) {
+    // Out of quota for USAGE_WINDOW_S from the first request, saying until when in the text form
+    // Claude Code uses for plan limits; then the model answers again.
+    usageLimitUntil ??= Math.ceil(Date.now() / 1000) + USAGE_WINDOW_S;
+    if (Date.now() / 1000 < usageLimitUntil) {
+      return json(res, 429, {
+        type: 'error',
+        error: { type: 'rate_limit_error', message: `Claude AI usage limit reached|${usageLimitUntil}` },
+      });
+    }
   }
   const isResumeFirst = scenario === 'resume' && !JSON.stringify(body.messages ?? []).includes('tool_result');
   if (scenario === 'hang' || (isResumeFirst && !resumeReleased)) {
@@ -172,6 +169,9 @@ async function anthropic(req, res, scenario, path, log) {
   const turn = claudeTurn(scenario, body);
   return anthropicStream(res, turn.content, turn.stop);
 }
+/** The usage-limit scenario's window: closed for this long after its first request. */
+const USAGE_WINDOW_S = 20;
+let usageLimitUntil;
 /** The resume scenario hangs the first run's model call until the suite releases it. */
 let resumeReleased = false;
 export function releaseResume() {
@@ -206,7 +206,7 @@ async function openai(req, res, scenario, path, log) {
       { 'retry-after': '1' },
     );
   }
-  if (scenario === 'hang') {
+  if (scenario === 'hang' || (scenario === 'resume' && !resumeReleased)) {
     hung.add(res);
     return undefined;
   }
@@ -309,22 +309,17 @@ async function gemini(req, res, scenario, path, log) {
       usageMetadata,
     });
   }
-  if (scenario === 'hang') {
+  if (scenario === 'hang' || (scenario === 'resume' && !resumeReleased)) {
     hung.add(res);
     return undefined;
   }
   const contents = body.contents ?? [];
   const answered = JSON.stringify(contents).includes('functionResponse');
-  const parts = answered
-    ? [{ text: 'Done: wrote hello.txt.' }]
-    : [
-        {
-          functionCall: {
-            name: 'write_file',
-            args: { file_path: 'hello.txt', content: 'hello from gemini\n' },
-          },
-        },
-      ];
+  const call =
+    scenario === 'sandbox'
+      ? { name: 'run_shell_command', args: { command: 'git branch stray', description: 'make a branch' } }
+      : { name: 'write_file', args: { file_path: 'hello.txt', content: 'hello from gemini\n' } };
+  const parts = answered ? [{ text: 'Done: wrote hello.txt.' }] : [{ functionCall: call }];
   return sse(res, [
     [
       null,
