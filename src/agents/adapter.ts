@@ -1,5 +1,6 @@
 import type { Usage } from '../core/events.js';
 import type { Phase } from '../core/types.js';
+import type { FailureKind } from './classify-failure.js';
 
 /** One attempt of one task, as handed to an agent. */
 export interface AgentRequest {
@@ -48,6 +49,13 @@ export interface AgentRequest {
   readOnly?: boolean;
   /** What the task may still spend, in USD; agents with their own cap (Claude) get it passed. */
   maxBudgetUsd?: number;
+  /**
+   * Continue this earlier session of the same agent (from a `session` event) instead of starting
+   * from zero: Claude `--resume=<id>`, Codex `exec [options] resume <id>`, Gemini `--resume <id>`.
+   * When the agent cannot resume it (unknown session), the adapter starts fresh and says so in
+   * the log and a progress event. Adapters without sessions ignore it.
+   */
+  resumeSessionId?: string;
 }
 
 /**
@@ -94,11 +102,22 @@ export interface AgentResult {
   output?: string;
   /** Whether a retry may help (rate limit, overload, crash); false when it cannot (canceled, missing program). */
   retryable: boolean;
+  /** Why it failed, as data the engine acts on (absent on success, timeout and cancellation). */
+  failureKind?: FailureKind;
+  /**
+   * When the agent said its quota opens again (usage limit, rate limit with a reset time), as
+   * epoch milliseconds; absent when it did not say.
+   */
+  retryAt?: number;
+  /** Whether this run continued an earlier session (`resumeSessionId`) or started fresh. */
+  resumed?: boolean;
 }
 
 /** Whether an agent can run on this machine. */
 export interface ProbeResult {
   available: boolean;
+  /** Whether the agent is logged in, where its CLI can tell cheaply (`claude auth status`). */
+  loggedIn?: boolean;
   /** The agent program's version, when it tells. */
   version?: string;
   /** Why it is not available, one line (e.g. "claude not found on PATH"). */
@@ -118,7 +137,8 @@ export interface AgentAdapter {
   run(request: AgentRequest, signal: AbortSignal): AsyncIterable<AgentEvent>;
   /**
    * The agent program's arguments that continue session `sessionId` (from a `session` event),
-   * e.g. `["--resume=<id>"]` for Claude Code; absent when the agent cannot resume.
+   * e.g. `["--resume=<id>"]` for Claude Code, `["resume", "<id>"]` for Codex (after its options);
+   * absent when the agent cannot resume. Set `request.resumeSessionId` to use them.
    */
   resumeArgs?(sessionId: string): string[];
 }

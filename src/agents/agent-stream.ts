@@ -25,6 +25,12 @@ export interface StreamReport {
   rateLimited: boolean;
   /** The agent said its credentials were refused. */
   authFailed: boolean;
+  /** The agent said its plan's usage limit is spent (a window that resets later). */
+  usageLimited: boolean;
+  /** The agent said billing refused the call. */
+  billingFailed: boolean;
+  /** When the limit opens again (epoch ms), where the stream says so. */
+  resetAt?: number;
   /** A limit the agent stopped at. */
   limit?: AgentLimit;
   /** Tool uses its permission rules refused, e.g. `Bash(rm -rf build)`. */
@@ -38,6 +44,11 @@ export interface StreamReport {
 export interface AgentStreamReader {
   read(line: string): AgentEvent[];
   report(): StreamReport;
+  /**
+   * Why the run cannot succeed any more, when the stream already says so (a refused key at the
+   * first retry): the run is stopped at once instead of waiting out the CLI's own retries.
+   */
+  fatal?(): string | undefined;
 }
 
 /** Handlers of an agent's JSON lines by their `type`; each adds the events the line stands for. */
@@ -70,6 +81,8 @@ export function emptyReport(): StreamReport {
     statuses: [],
     rateLimited: false,
     authFailed: false,
+    usageLimited: false,
+    billingFailed: false,
     denials: [],
   };
 }

@@ -17,6 +17,7 @@ export function createClaudeStreamReader(): AgentStreamReader {
   const report: StreamReport = emptyReport();
   // One API message comes as one line per content block, each repeating its usage.
   const messages = new Map<string, Tokens>();
+  let fatal: string | undefined;
 
   const setSession = (line: JsonObject, events: AgentEvent[]): void => {
     const id = stringAt(line.session_id);
@@ -47,7 +48,17 @@ export function createClaudeStreamReader(): AgentStreamReader {
         if (status === 429 || status === 529 || error === 'rate_limit' || error === 'overloaded') {
           report.rateLimited = true;
         }
-        if (error === 'authentication_failed' || status === 401) report.authFailed = true;
+        // A refused key or account is retried ten times over ~3 minutes by Claude Code itself
+        // (capture claude-badkey); the first such retry already says the run cannot succeed.
+        if (error === 'authentication_failed' || status === 401 || status === 403) {
+          report.authFailed = true;
+          fatal ??= `authentication failed (${error}${status ? `, HTTP ${status}` : ''})`;
+        }
+        if (error === 'billing_error' || status === 402) {
+          report.billingFailed = true;
+          fatal ??= `billing refused the call (${error}${status ? `, HTTP ${status}` : ''})`;
+        }
+        if (fatal !== undefined && report.errors.length === 0) report.errors.push(`API retry: ${fatal}`);
         const attempt = numberAt(line.attempt);
         const max = numberAt(line.max_retries);
         const delay = numberAt(line.retry_delay_ms);
@@ -65,6 +76,10 @@ export function createClaudeStreamReader(): AgentStreamReader {
       if (info.status !== 'rejected') return;
       report.rateLimited = true;
       const window = stringAt(info.rateLimitType);
+      // A named window (five_hour, seven_day, ...) is the plan's usage limit; it says when it resets.
+      if (window !== undefined) report.usageLimited = true;
+      const resets = numberAt(info.resetsAt);
+      if (resets !== undefined) report.resetAt = resets * 1000;
       events.push({ type: 'progress', message: `rate limit reached${window ? ` (${window})` : ''}` });
     },
     assistant: (line, events) => {
@@ -76,6 +91,7 @@ export function createClaudeStreamReader(): AgentStreamReader {
       }
       if (line.error === 'rate_limit') report.rateLimited = true;
       if (line.error === 'authentication_failed') report.authFailed = true;
+      if (line.error === 'billing_error') report.billingFailed = true;
       for (const block of arrayAt(message.content)) {
         const part = objectAt(block);
         if (part.type === 'text') {
@@ -117,8 +133,11 @@ export function createClaudeStreamReader(): AgentStreamReader {
         events.push({ type: 'progress', message: `permission denied: ${name}` });
       }
       const cost = numberAt(line.total_cost_usd) ?? null;
-      // The result's usage covers the whole session; the per-message sum is a fallback.
-      const total = isObject(line.usage) ? tokens(line.usage) : sumTokens(messages.values());
+      // `modelUsage` covers every model of the session, subagents included; the result's `usage`
+      // leaves subagents out; the per-message sum is the last fallback.
+      const total =
+        modelUsageTokens(line.modelUsage) ??
+        (isObject(line.usage) ? tokens(line.usage) : sumTokens(messages.values()));
       setUsage({ ...total, costUsd: cost }, events);
       const turns = numberAt(line.num_turns);
       events.push({
@@ -131,6 +150,7 @@ export function createClaudeStreamReader(): AgentStreamReader {
   return {
     read: (text) => readJsonLine(text, readers, setSession),
     report: () => structuredClone(report),
+    fatal: () => fatal,
   };
 }
 
@@ -143,6 +163,23 @@ function tokens(usage: JsonObject): Tokens {
     inputTokens: parts.length > 0 ? parts.reduce((a, b) => a + b, 0) : null,
     outputTokens: numberAt(usage.output_tokens) ?? null,
   };
+}
+
+/** Tokens summed over `modelUsage` (per model, camelCase fields); `undefined` when it is absent or empty. */
+function modelUsageTokens(value: unknown): Tokens | undefined {
+  if (!isObject(value)) return undefined;
+  const models = Object.values(value).filter(isObject);
+  if (models.length === 0) return undefined;
+  return sumTokens(
+    models.map((m) =>
+      tokens({
+        input_tokens: m.inputTokens ?? null,
+        cache_creation_input_tokens: m.cacheCreationInputTokens ?? null,
+        cache_read_input_tokens: m.cacheReadInputTokens ?? null,
+        output_tokens: m.outputTokens ?? null,
+      }),
+    ),
+  );
 }
 
 function sumTokens(all: Iterable<Tokens>): Tokens {

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { agentEnv } from './agent-process.js';
 import { createClaudeStreamReader } from './claude-stream.js';
-import type { CodingAgentCommand } from './coding-agent.js';
-import { probeCodingAgent, runCodingAgent } from './coding-agent.js';
+import type { CodingAgentCommand, LoginCheck } from './coding-agent.js';
+import { probeCodingAgent, runCodingAgent, withoutResume } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema, ruleListSchema } from './config-fields.js';
+import type { PermissionLevel } from './permissions.js';
+import { CLAUDE_FORBIDDEN_TOOLS, CLAUDE_TOOLS, permissionLevel, toolName } from './permissions.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
 import { agentPrompt } from './task-prompt.js';
 
@@ -13,13 +15,8 @@ export const CLAUDE_PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypas
 /** One of {@link CLAUDE_PERMISSION_MODES}. */
 export type ClaudePermissionMode = (typeof CLAUDE_PERMISSION_MODES)[number];
 
-/** Tools every task needs: read and edit files in the worktree, search it. */
+/** Allow rules every task gets: read and edit files in the worktree, search it. */
 export const CLAUDE_DEFAULT_TOOLS = ['Read', 'Edit', 'Write', 'Glob', 'Grep'] as const;
-
-/** Tools of a read-only run (`request.readOnly`): look, never touch. */
-export const CLAUDE_READ_ONLY_TOOLS = ['Read', 'Glob', 'Grep'] as const;
-/** Tools a read-only run refuses outright, whatever the permission mode would allow. */
-export const CLAUDE_READ_ONLY_DENIED = ['Edit', 'Write', 'NotebookEdit', 'Bash', 'ExitPlanMode'] as const;
 
 /** How to run Claude Code (config: `agents.<name>` with `type: claude`). */
 export interface ClaudeOptions {
@@ -31,6 +28,12 @@ export interface ClaudeOptions {
   permissionMode?: ClaudePermissionMode;
   /** Allow rules added to the defaults (`Read`, `Edit`, `Write`, `Glob`, `Grep`, `Bash(<verify>)`), e.g. `Bash(npm run lint)`. */
   allowedTools?: string[];
+  /**
+   * The tools the agent has at all (`--tools`), replacing the level's list (see
+   * {@link CLAUDE_TOOLS}); `EnterWorktree`, `ExitWorktree` and the scheduling tools are refused.
+   * Read-only runs ignore it.
+   */
+  tools?: string[];
   /** `--disallowedTools` rules; Claude Code lets them win over allow rules. */
   disallowedTools?: string[];
   /** Build commands the agent may run besides the task's verify command; each becomes `Bash(<command>)`. */
@@ -56,6 +59,11 @@ export const claudeConfigSchema = z.strictObject({
   model: z.string().min(1).optional(),
   permissionMode: z.enum(CLAUDE_PERMISSION_MODES).optional(),
   allowedTools: ruleListSchema.optional(),
+  tools: ruleListSchema
+    .refine((tools) => !tools.some((t) => (CLAUDE_FORBIDDEN_TOOLS as readonly string[]).includes(t)), {
+      error: `must not contain ${CLAUDE_FORBIDDEN_TOOLS.join(', ')}: they leave the task's worktree or outlive the run`,
+    })
+    .optional(),
   disallowedTools: ruleListSchema.optional(),
   buildCommands: ruleListSchema.optional(),
   maxTurns: z.number().int().positive().optional(),
@@ -65,6 +73,34 @@ export const claudeConfigSchema = z.strictObject({
   env: envSchema.optional(),
 });
 
+/**
+ * `claude auth status` (Claude Code 2.1+) prints JSON with `loggedIn`; an API key or token in
+ * the environment authenticates without a login.
+ */
+export const CLAUDE_LOGIN: LoginCheck = {
+  args: ['auth', 'status'],
+  read: (stdout) => {
+    const start = stdout.indexOf('{');
+    if (start === -1) return undefined;
+    try {
+      const status: unknown = JSON.parse(stdout.slice(start));
+      const loggedIn = (status as { loggedIn?: unknown } | null)?.loggedIn;
+      return typeof loggedIn === 'boolean' ? loggedIn : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  envKeys: [
+    'ANTHROPIC_API_KEY',
+    'ANTHROPIC_AUTH_TOKEN',
+    'CLAUDE_CODE_OAUTH_TOKEN',
+    'CLAUDE_CODE_USE_BEDROCK',
+    'CLAUDE_CODE_USE_VERTEX',
+    'CLAUDE_CODE_USE_FOUNDRY',
+  ],
+  hint: 'run `claude` and /login, or set ANTHROPIC_API_KEY',
+};
+
 /** The arguments that continue Claude Code session `sessionId` (the `=` form: a bare id may read as a prompt). */
 export function claudeResumeArgs(sessionId: string): string[] {
   return [`--resume=${sessionId}`];
@@ -72,8 +108,10 @@ export function claudeResumeArgs(sessionId: string): string[] {
 
 /**
  * The arguments of one attempt: `-p <prompt> --output-format stream-json --verbose` (print
- * mode needs `--verbose` for stream-json), then the least permissions that work, then options.
- * The prompt comes first: `--allowedTools` takes several values and would swallow it.
+ * mode needs `--verbose` for stream-json), then the permission mode, the exact tool list of the
+ * run's {@link PermissionLevel} (`--tools`), the allow rules, `--strict-mcp-config` (no MCP
+ * server from the repository or the user's config), then options. The prompt comes first:
+ * `--allowedTools` takes several values and would swallow it.
  */
 export function claudeArgs(
   name: string,
@@ -83,43 +121,57 @@ export function claudeArgs(
 ): { args: string[]; warnings: string[] } {
   const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose'];
   const warnings: string[] = [];
-  if (request.readOnly) {
-    // Plan mode reads and writes nothing; ExitPlanMode is off because headless nobody can
-    // approve it, and the answer must come as the final message instead.
-    args.push('--permission-mode', 'plan', '--allowedTools', CLAUDE_READ_ONLY_TOOLS.join(','));
-    args.push(
-      '--disallowedTools',
-      [...CLAUDE_READ_ONLY_DENIED, ...(options.disallowedTools ?? [])].join(','),
-    );
-  } else if (options.dangerouslySkipPermissions) {
-    args.push('--dangerously-skip-permissions');
-    warnings.push(
-      skipPermissionWarning(
-        name,
-        `--dangerously-skip-permissions (agents.${name}.dangerouslySkipPermissions)`,
-      ),
-    );
+  const mode = options.permissionMode ?? 'acceptEdits';
+  const skips = options.dangerouslySkipPermissions === true || mode === 'bypassPermissions';
+  const level = permissionLevel(request.readOnly, skips);
+  if (level === 'read-only') {
+    // Plan mode plus exactly Read, Glob, Grep: nothing else exists in the session (capture
+    // claude-tools-flag). ExitPlanMode is not among them: headless nobody could approve it.
+    args.push('--permission-mode', 'plan', '--tools', CLAUDE_TOOLS['read-only'].join(','));
+    args.push('--strict-mcp-config');
   } else {
-    const mode = options.permissionMode ?? 'acceptEdits';
-    args.push('--permission-mode', mode);
-    if (mode === 'bypassPermissions') {
+    if (options.dangerouslySkipPermissions) {
+      args.push('--dangerously-skip-permissions');
       warnings.push(
-        skipPermissionWarning(name, `--permission-mode bypassPermissions (agents.${name}.permissionMode)`),
+        skipPermissionWarning(
+          name,
+          `--dangerously-skip-permissions (agents.${name}.dangerouslySkipPermissions)`,
+        ),
       );
+    } else {
+      args.push('--permission-mode', mode);
+      if (mode === 'bypassPermissions') {
+        warnings.push(
+          skipPermissionWarning(name, `--permission-mode bypassPermissions (agents.${name}.permissionMode)`),
+        );
+      }
     }
-  }
-  if (!request.readOnly) {
+    args.push('--tools', claudeTools(level, options).join(','));
     args.push('--allowedTools', claudeAllowedTools(request, options).join(','));
+    args.push('--strict-mcp-config');
     if (options.disallowedTools?.length) args.push('--disallowedTools', options.disallowedTools.join(','));
   }
   if (options.model) args.push('--model', options.model);
   if (options.maxTurns !== undefined) args.push('--max-turns', String(options.maxTurns));
   const budget = [options.maxBudgetUsd, request.maxBudgetUsd].filter((b): b is number => b !== undefined);
   if (budget.length) args.push('--max-budget-usd', String(Math.min(...budget)));
+  if (request.resumeSessionId !== undefined) args.push(...claudeResumeArgs(request.resumeSessionId));
   const extra = options.extraArgs ?? [];
   args.push(...extra);
   warnings.push(...extraArgsWarnings(name, extra));
   return { args, warnings };
+}
+
+/**
+ * The tools a task run has (`--tools`): the configured list, else the level's; never the
+ * forbidden ones. Tools named in allow rules are added (an allow rule for a tool the session
+ * lacks would do nothing).
+ */
+export function claudeTools(level: Exclude<PermissionLevel, 'read-only'>, options: ClaudeOptions): string[] {
+  const base = options.tools ?? CLAUDE_TOOLS[level];
+  const fromRules = (options.allowedTools ?? []).map(toolName);
+  const forbidden: readonly string[] = CLAUDE_FORBIDDEN_TOOLS;
+  return [...new Set([...base, ...fromRules])].filter((t) => t !== '' && !forbidden.includes(t));
 }
 
 /** The allow rules: file tools, `Bash(<verify>)`, `Bash(<build command>)` each, then configured ones. */
@@ -138,26 +190,27 @@ export function claudeAllowedTools(request: AgentRequest, options: ClaudeOptions
 /** The `claude` agent: Claude Code in print mode, reading its stream-json output. */
 export function createClaudeAdapter(name = 'claude', options: ClaudeOptions = {}): AgentAdapter {
   const binary = options.binary ?? 'claude';
+  const command = (request: AgentRequest): CodingAgentCommand => {
+    const prompt = agentPrompt(request);
+    const { args, warnings } = claudeArgs(name, request, options, prompt);
+    return {
+      name,
+      kind: 'claude',
+      binary,
+      args,
+      prompt,
+      // CLAUDECODE set would make the child believe it runs nested inside Claude Code.
+      env: { ...options.env, ...agentEnv(request), CLAUDECODE: undefined },
+      warnings,
+      reader: createClaudeStreamReader(),
+      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+      ...(request.resumeSessionId === undefined ? {} : { fresh: () => command(withoutResume(request)) }),
+    };
+  };
   return {
     name,
-    probe: () => probeCodingAgent(binary, options.baseDir),
-    run: (request, signal) => {
-      const prompt = agentPrompt(request);
-      const { args, warnings } = claudeArgs(name, request, options, prompt);
-      const command: CodingAgentCommand = {
-        name,
-        kind: 'claude',
-        binary,
-        args,
-        prompt,
-        // CLAUDECODE set would make the child believe it runs nested inside Claude Code.
-        env: { ...options.env, ...agentEnv(request), CLAUDECODE: undefined },
-        warnings,
-        reader: createClaudeStreamReader(),
-        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
-      };
-      return runCodingAgent(command, request, signal);
-    },
+    probe: () => probeCodingAgent(binary, options.baseDir, CLAUDE_LOGIN, options.env),
+    run: (request, signal) => runCodingAgent(command(request), request, signal),
     resumeArgs: claudeResumeArgs,
   };
 }

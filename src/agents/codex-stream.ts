@@ -15,6 +15,7 @@ export function createCodexStreamReader(): AgentStreamReader {
   // Non-fatal `error` lines (reconnects) only explain a failure; they never make one.
   const notices: string[] = [];
   let turns = 0;
+  let fatal: string | undefined;
 
   const readers: LineHandlers = {
     'thread.started': (line, events) => {
@@ -39,13 +40,26 @@ export function createCodexStreamReader(): AgentStreamReader {
       const usage = objectAt(line.usage);
       const input = numberAt(usage.input_tokens);
       const output = numberAt(usage.output_tokens);
-      // Each turn reports its own tokens; `cached_input_tokens` is part of `input_tokens`.
+      // Each turn reports its own tokens. `cached_input_tokens` and (0.171+)
+      // `cache_write_input_tokens` are parts of `input_tokens`; `reasoning_output_tokens` is part
+      // of `output_tokens` (OpenAI's usage convention), so nothing is added twice.
       report.usage = {
         inputTokens: add(report.usage.inputTokens, input),
         outputTokens: add(report.usage.outputTokens, output),
         costUsd: null,
       };
       events.push({ type: 'usage', usage: report.usage });
+      const parts = [
+        ['cached', numberAt(usage.cached_input_tokens)],
+        ['cache writes', numberAt(usage.cache_write_input_tokens)],
+      ].filter(([, n]) => n !== undefined);
+      const reasoning = numberAt(usage.reasoning_output_tokens);
+      events.push({
+        type: 'progress',
+        message: `tokens: ${input ?? '?'} in${parts.length ? ` (${parts.map(([k, n]) => `${n} ${k}`).join(', ')})` : ''}, ${
+          output ?? '?'
+        } out${reasoning !== undefined ? ` (${reasoning} reasoning)` : ''}`,
+      });
     },
     'turn.failed': (line, events) => {
       report.final = 'error';
@@ -56,9 +70,26 @@ export function createCodexStreamReader(): AgentStreamReader {
     error: (line, events) => {
       const message = stringAt(line.message) ?? 'error';
       notices.push(message);
+      readStatus(message);
       events.push({ type: 'progress', message: `error: ${firstLine(message)}` });
     },
   };
+
+  /**
+   * `unexpected status 401 Unauthorized` in a reconnect notice: Codex retries it five times over
+   * the WebSocket and again over HTTPS (~14 s, capture codex-badkey); a 401/403 cannot get better.
+   * Other statuses (404 while falling back to HTTPS, capture codex-success) are only noted.
+   */
+  function readStatus(message: string): void {
+    const match = /(?:unexpected status|last status:) (\d{3})/.exec(message);
+    if (!match) return;
+    const status = Number(match[1]);
+    report.statuses.push(status);
+    if (status === 401 || status === 403) {
+      report.authFailed = true;
+      fatal ??= `authentication failed (HTTP ${status})`;
+    }
+  }
 
   function readItem(item: JsonObject, events: AgentEvent[]): void {
     switch (item.type) {
@@ -96,6 +127,7 @@ export function createCodexStreamReader(): AgentStreamReader {
       case 'error': {
         const message = stringAt(item.message) ?? 'error';
         notices.push(message);
+        readStatus(message);
         events.push({ type: 'progress', message: `error: ${firstLine(message)}` });
         break;
       }
@@ -109,6 +141,7 @@ export function createCodexStreamReader(): AgentStreamReader {
       copy.errors.push(...notices);
       return copy;
     },
+    fatal: () => fatal,
   };
 }
 

@@ -3,7 +3,7 @@ import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { agentEnv } from './agent-process.js';
 import { createCodexStreamReader } from './codex-stream.js';
 import type { CodingAgentCommand } from './coding-agent.js';
-import { probeCodingAgent, runCodingAgent } from './coding-agent.js';
+import { probeCodingAgent, runCodingAgent, withoutResume } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema } from './config-fields.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
 import { agentPrompt } from './task-prompt.js';
@@ -42,12 +42,21 @@ export const codexConfigSchema = z.strictObject({
   env: envSchema.optional(),
 });
 
-/** The arguments that continue Codex thread `sessionId` (its `thread_id`), in place of `exec`. */
+/**
+ * The arguments that continue Codex thread `sessionId` (its `thread_id`): they go after every
+ * `exec` option and before the prompt (`exec --json -C <dir> ... resume <id> <prompt>`); Codex
+ * 0.171 rejects options after `resume` ("unexpected argument '-C'", capture codex-resume-layout).
+ */
 export function codexResumeArgs(sessionId: string): string[] {
-  return ['exec', 'resume', sessionId];
+  return ['resume', sessionId];
 }
 
-/** The arguments of one attempt: `exec --json -C <worktree> --sandbox <policy> [...] <prompt>`. */
+/**
+ * The arguments of one attempt: `exec --json -C <worktree> --sandbox <policy> [...] [resume <id>]
+ * <prompt>`. `read-only` for read-only runs, else the configured sandbox (`workspace-write`:
+ * writes in the worktree only, no network; `codex exec` never asks for approval, so anything
+ * outside the sandbox fails instead of waiting).
+ */
 export function codexArgs(
   name: string,
   request: AgentRequest,
@@ -63,7 +72,9 @@ export function codexArgs(
   if (options.skipGitRepoCheck) args.push('--skip-git-repo-check');
   if (options.model) args.push('-m', options.model);
   const extra = options.extraArgs ?? [];
-  args.push(...extra, prompt);
+  args.push(...extra);
+  if (request.resumeSessionId !== undefined) args.push(...codexResumeArgs(request.resumeSessionId));
+  args.push(prompt);
   warnings.push(...extraArgsWarnings(name, extra));
   return { args, warnings };
 }
@@ -71,25 +82,26 @@ export function codexArgs(
 /** The `codex` agent: `codex exec --json`, reading its JSONL events. */
 export function createCodexAdapter(name = 'codex', options: CodexOptions = {}): AgentAdapter {
   const binary = options.binary ?? 'codex';
+  const command = (request: AgentRequest): CodingAgentCommand => {
+    const prompt = agentPrompt(request);
+    const { args, warnings } = codexArgs(name, request, options, prompt);
+    return {
+      name,
+      kind: 'codex',
+      binary,
+      args,
+      prompt,
+      env: { ...options.env, ...agentEnv(request) },
+      warnings,
+      reader: createCodexStreamReader(),
+      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+      ...(request.resumeSessionId === undefined ? {} : { fresh: () => command(withoutResume(request)) }),
+    };
+  };
   return {
     name,
     probe: () => probeCodingAgent(binary, options.baseDir),
-    run: (request, signal) => {
-      const prompt = agentPrompt(request);
-      const { args, warnings } = codexArgs(name, request, options, prompt);
-      const command: CodingAgentCommand = {
-        name,
-        kind: 'codex',
-        binary,
-        args,
-        prompt,
-        env: { ...options.env, ...agentEnv(request) },
-        warnings,
-        reader: createCodexStreamReader(),
-        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
-      };
-      return runCodingAgent(command, request, signal);
-    },
+    run: (request, signal) => runCodingAgent(command(request), request, signal),
     resumeArgs: codexResumeArgs,
   };
 }

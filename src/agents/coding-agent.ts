@@ -39,20 +39,58 @@ export interface CodingAgentCommand {
   reader: AgentStreamReader;
   /** Where a relative `binary` path is taken from; the current directory if absent. */
   baseDir?: string;
+  /** The same attempt without resuming (`request.resumeSessionId` dropped): run when resuming fails. */
+  fresh?: () => CodingAgentCommand;
 }
+
+/** The request without its session to resume: what a fresh start gets. */
+export function withoutResume(request: AgentRequest): AgentRequest {
+  const { resumeSessionId: _dropped, ...rest } = request;
+  return rest;
+}
+
+/** How each CLI says it does not know the session it was asked to resume (captures claude-resume-bogus, codex-resume-sdk-layout). */
+const RESUME_FAILED_TEXT =
+  /no conversation found|no rollout found|session[^\n]{0,60}not found|invalid session|could not find (?:a )?session|no previous session/i;
 
 /** Time allowed for `<binary> --version` in a probe. */
 const VERSION_TIMEOUT_MS = 5000;
 
 /**
  * Runs a coding-agent CLI in the request's worktree (own process group, time limit, abort,
- * attempt log) and turns its stream into engine events, ending with exactly one `result`.
+ * attempt log) and turns its stream into engine events, ending with exactly one `result`. A
+ * request with `resumeSessionId` continues that session; if the CLI does not know it, the
+ * attempt starts fresh, and the log and a progress event say so.
  */
 export async function* runCodingAgent(
   command: CodingAgentCommand,
   request: AgentRequest,
   signal: AbortSignal,
 ): AsyncGenerator<AgentEvent> {
+  const resuming = request.resumeSessionId;
+  if (resuming !== undefined) {
+    logMarker(request.logFile, `resuming ${command.name} session ${resuming}`);
+    yield { type: 'progress', message: `resuming session ${resuming}` };
+  }
+  let outcome = yield* runOnce(command, request, signal);
+  if (resuming !== undefined && outcome.resumeFailed && command.fresh && !signal.aborted) {
+    const why = `could not resume session ${resuming} (${outcome.result.error ?? 'failed'}); starting fresh`;
+    logMarker(request.logFile, why);
+    yield { type: 'progress', message: why };
+    outcome = yield* runOnce(command.fresh(), request, signal);
+    outcome.result.resumed = false;
+  } else if (resuming !== undefined) {
+    outcome.result.resumed = true;
+  }
+  yield { type: 'result', result: outcome.result };
+}
+
+/** One run of the CLI: its events, then its result (not yielded) and whether resuming failed. */
+async function* runOnce(
+  command: CodingAgentCommand,
+  request: AgentRequest,
+  signal: AbortSignal,
+): AsyncGenerator<AgentEvent, { result: AgentResult; resumeFailed: boolean }> {
   const secrets = secretValues(process.env, command.env);
   const file = findExecutable(command.binary, {
     pathEnv: command.env.PATH ?? process.env.PATH,
@@ -68,13 +106,15 @@ export async function* runCodingAgent(
   if (file === null) {
     const result = failedBeforeStart(notFound(command.binary));
     logMarker(request.logFile, `failed: ${result.error}`);
-    yield { type: 'result', result };
-    return;
+    return { result, resumeFailed: false };
   }
   writeRunPreamble(command, request.logFile, secrets);
   for (const warning of command.warnings) yield { type: 'progress', message: `warning: ${warning}` };
 
+  // Stopped by milestone because the stream already says no retry can help (a refused key).
+  const early = new AbortController();
   let result: AgentResult | undefined;
+  let resumeFailed = false;
   try {
     const stream = streamProcess(
       {
@@ -83,12 +123,28 @@ export async function* runCodingAgent(
         env: command.env,
         ...attemptProcessOptions(request),
       },
-      signal,
+      AbortSignal.any([signal, early.signal]),
     );
     for await (const item of stream) {
       if (item.kind === 'started') yield { type: 'started', pid: item.pid };
-      else if (item.kind === 'line') yield* command.reader.read(item.line);
-      else result = codingAgentResult(command.kind, item.result, command.reader.report(), request.timeoutMs);
+      else if (item.kind === 'line') {
+        yield* command.reader.read(item.line);
+        const fatal = early.signal.aborted ? undefined : command.reader.fatal?.();
+        if (fatal !== undefined && !signal.aborted) {
+          logMarker(request.logFile, `stopping ${command.name} at once: ${fatal}`);
+          yield { type: 'progress', message: `stopping at once: ${fatal}` };
+          early.abort();
+        }
+      } else {
+        const report = command.reader.report();
+        const stoppedEarly = early.signal.aborted && !signal.aborted;
+        result = codingAgentResult(command.kind, item.result, report, request.timeoutMs, { stoppedEarly });
+        resumeFailed =
+          request.resumeSessionId !== undefined &&
+          !result.ok &&
+          !result.canceled &&
+          RESUME_FAILED_TEXT.test([...report.errors, item.result.stderrTail].join('\n'));
+      }
     }
   } catch (error) {
     result = startFailure(error);
@@ -98,7 +154,7 @@ export async function* runCodingAgent(
     request.logFile,
     redact(result.ok ? `ok in ${result.durationMs} ms` : `failed: ${result.error}`, secrets),
   );
-  yield { type: 'result', result };
+  return { result, resumeFailed };
 }
 
 /**
@@ -110,20 +166,26 @@ export function codingAgentResult(
   run: ProcessResult,
   report: StreamReport,
   timeoutMs: number,
+  options: { stoppedEarly?: boolean; now?: number } = {},
 ): AgentResult {
-  const stopped = stopReason(run, timeoutMs);
+  // Stopped by milestone on a fatal sign in the stream: classified by what the stream said.
+  const stopped = options.stoppedEarly ? undefined : stopReason(run, timeoutMs);
   const verdict = stopped
     ? undefined
     : classifyFailure({
         agent: kind,
-        exitCode: run.exitCode,
+        exitCode: options.stoppedEarly ? null : run.exitCode,
         final: report.final,
         errors: report.errors,
         statuses: report.statuses,
         rateLimited: report.rateLimited,
         authFailed: report.authFailed,
+        usageLimited: report.usageLimited,
+        billingFailed: report.billingFailed,
         stderrTail: run.stderrTail,
+        ...(report.resetAt === undefined ? {} : { resetAt: report.resetAt }),
         ...(report.limit === undefined ? {} : { limit: report.limit }),
+        ...(options.now === undefined ? {} : { now: options.now }),
       });
   const ok = verdict?.ok === true;
   const denied = report.denials.length > 0 ? `permission denied: ${report.denials.join(', ')}` : '';
@@ -134,7 +196,8 @@ export function codingAgentResult(
     ok,
     exitCode: run.exitCode,
     timedOut: run.timedOut,
-    canceled: run.canceled,
+    // Stopped early by milestone itself: a failure of the agent, not a person's cancellation.
+    canceled: run.canceled && !options.stoppedEarly,
     summary: denied && !summary.includes(denied) ? `${summary} (${denied})` : summary,
     durationMs: run.durationMs,
     usage: report.usage,
@@ -143,16 +206,37 @@ export function codingAgentResult(
     ...(report.output === undefined ? {} : { output: report.output }),
     // A timeout may go better next time; a cancellation was a person's decision.
     retryable: stopped ? !run.canceled : verdict !== undefined && !verdict.ok && verdict.retryable,
+    ...(verdict && !verdict.ok ? { failureKind: verdict.kind } : {}),
+    ...(verdict && !verdict.ok && verdict.retryAt !== undefined ? { retryAt: verdict.retryAt } : {}),
   };
 }
 
+/** How a CLI tells, cheaply and without side effects, whether it is logged in. */
+export interface LoginCheck {
+  /** Arguments of the status command, e.g. `["auth", "status"]`. */
+  args: string[];
+  /** Logged in, logged out, or `undefined` when the output does not say. */
+  read(stdout: string): boolean | undefined;
+  /** Variables that authenticate without a login (an API key): when one is set, the check is skipped. */
+  envKeys: string[];
+  /** How a person logs in, for the reason. */
+  hint: string;
+}
+
 /**
- * Whether a coding-agent CLI is installed: found on PATH, with its `--version` output as the
- * version. Logged-in state is not checked: not every CLI can tell cheaply (see docs/agents.md).
+ * Whether a coding-agent CLI is installed (found on PATH, with its `--version` output as the
+ * version) and, where it can tell cheaply, logged in (`claude auth status`). An agent that is
+ * not logged in and has no API key in its environment is not available.
  */
-export async function probeCodingAgent(binary: string, baseDir?: string): Promise<ProbeResult> {
+export async function probeCodingAgent(
+  binary: string,
+  baseDir?: string,
+  login?: LoginCheck,
+  env: Record<string, string | undefined> = {},
+): Promise<ProbeResult> {
   const file = findExecutable(binary, { pathEnv: process.env.PATH, cwd: baseDir ?? process.cwd() });
   if (file === null) return { available: false, reason: notFound(binary) };
+  let version = '';
   try {
     const run = await runProcess({
       file,
@@ -161,11 +245,38 @@ export async function probeCodingAgent(binary: string, baseDir?: string): Promis
       timeoutMs: VERSION_TIMEOUT_MS,
       graceMs: 500,
     });
-    const version = run.exitCode === 0 ? lastLine(run.stdoutTail) : '';
-    return version ? { available: true, version } : { available: true };
+    version = run.exitCode === 0 ? lastLine(run.stdoutTail) : '';
   } catch {
     // Found and executable but it would not start now: the run will say why, with its log.
     return { available: true };
+  }
+  const found: ProbeResult = version ? { available: true, version } : { available: true };
+  const merged = { ...process.env, ...env };
+  if (!login || login.envKeys.some((key) => (merged[key] ?? '') !== '')) return found;
+  const loggedIn = await checkLogin(file, login, env);
+  if (loggedIn === undefined) return found;
+  if (loggedIn) return { ...found, loggedIn };
+  return { ...found, available: false, loggedIn, reason: `${binary} is not logged in (${login.hint})` };
+}
+
+async function checkLogin(
+  file: string,
+  login: LoginCheck,
+  env: Record<string, string | undefined>,
+): Promise<boolean | undefined> {
+  try {
+    const run = await runProcess({
+      file,
+      args: login.args,
+      cwd: dirname(file),
+      env,
+      timeoutMs: VERSION_TIMEOUT_MS,
+      graceMs: 500,
+    });
+    // `claude auth status` exits 1 when logged out, with the same JSON (capture claude-auth-status).
+    return run.timedOut ? undefined : login.read(run.stdoutTail);
+  } catch {
+    return undefined;
   }
 }
 

@@ -76,10 +76,19 @@ export function createGeminiStreamReader(): AgentStreamReader {
         report.errors.push(`result status ${status}`);
       }
       const stats = objectAt(line.stats);
+      const input = numberAt(stats.input_tokens);
+      const output = numberAt(stats.output_tokens);
+      const total = numberAt(stats.total_tokens);
+      // Gemini's output_tokens leave thinking out (capture gemini-success: total 1020 = 1000 in +
+      // 14 out + 6 thoughts); Claude's and Codex's include it, so the thoughts are added back.
+      const thoughts =
+        input !== undefined && output !== undefined && total !== undefined
+          ? Math.max(0, total - input - output)
+          : 0;
       // Gemini reports tokens, never a price: the cost stays unknown (null), not 0.
       report.usage = {
-        inputTokens: numberAt(stats.input_tokens) ?? null,
-        outputTokens: numberAt(stats.output_tokens) ?? null,
+        inputTokens: input ?? null,
+        outputTokens: output === undefined ? null : output + thoughts,
         costUsd: null,
       };
       events.push({ type: 'usage', usage: report.usage });

@@ -1,10 +1,13 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { AgentAdapter } from './adapter.js';
+import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { agentEnv } from './agent-process.js';
 import type { CodingAgentCommand } from './coding-agent.js';
-import { probeCodingAgent, runCodingAgent } from './coding-agent.js';
+import { probeCodingAgent, runCodingAgent, withoutResume } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema, ruleListSchema } from './config-fields.js';
 import { createGeminiStreamReader } from './gemini-stream.js';
+import { GEMINI_WRITE_TOOLS } from './permissions.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
 import { agentPrompt } from './task-prompt.js';
 
@@ -21,7 +24,10 @@ export interface GeminiOptions {
   model?: string;
   /** `--approval-mode`; default `auto_edit`: file edits go through, shell commands are not approved. */
   approvalMode?: GeminiApprovalMode;
-  /** `--allowed-tools` rules that run without approval, e.g. `run_shell_command(npm test)`. None by default. */
+  /**
+   * Tools that run without approval, e.g. `run_shell_command(npm test)`: written as `allow` rules
+   * of a policy file passed with `--policy` (Gemini's `--allowed-tools` is deprecated). None by default.
+   */
   allowedTools?: string[];
   /**
    * Trust the task's worktree (sets `GEMINI_CLI_TRUST_WORKSPACE=true`); default true, since
@@ -57,16 +63,19 @@ export function geminiResumeArgs(sessionId: string): string[] {
 }
 
 /**
- * The arguments of one attempt: `-p <prompt> --output-format stream-json --approval-mode <mode> [...]`.
- * A read-only run gets `default` and no allow rules: headless, Gemini CLI then denies every tool
- * that needs approval (edits, shell). Not `plan`: it is gated behind a setting in some versions
- * and, headless, may switch itself to yolo when it leaves plan mode.
+ * The arguments of one attempt: `-p <prompt> --output-format stream-json --approval-mode <mode>
+ * [--policy <file>] [...]`. A read-only run gets `default` plus a policy denying every tool that
+ * writes or runs commands (headless, `default` already denies what needs approval). Not `plan`:
+ * gated behind a setting in some versions, and it may switch itself to yolo when it ends
+ * headless. Allow rules go into the policy file: `--allowed-tools` is deprecated (removed in 1.0).
  */
 export function geminiArgs(
   name: string,
   options: GeminiOptions,
   prompt: string,
   readOnly = false,
+  policyFile?: string,
+  resumeSessionId?: string,
 ): { args: string[]; warnings: string[] } {
   const mode = readOnly ? 'default' : (options.approvalMode ?? 'auto_edit');
   const args = ['-p', prompt, '--output-format', 'stream-json', '--approval-mode', mode];
@@ -75,40 +84,92 @@ export function geminiArgs(
     warnings.push(skipPermissionWarning(name, `--approval-mode yolo (agents.${name}.approvalMode)`));
   }
   if (options.model) args.push('-m', options.model);
-  // One flag per rule: yargs arrays would swallow a following positional.
-  for (const rule of readOnly ? [] : (options.allowedTools ?? [])) args.push('--allowed-tools', rule);
+  if (policyFile !== undefined) args.push('--policy', policyFile);
+  if (resumeSessionId !== undefined) args.push(...geminiResumeArgs(resumeSessionId));
   const extra = options.extraArgs ?? [];
   args.push(...extra);
   warnings.push(...extraArgsWarnings(name, extra));
   return { args, warnings };
 }
 
+/**
+ * The run's Gemini policy (TOML, Gemini CLI's policy engine), or `null` when none is needed:
+ * read-only runs deny every writing tool; otherwise each `allowedTools` rule
+ * (`run_shell_command(npm test)`, `write_file`) becomes an `allow` rule.
+ */
+export function geminiPolicy(options: GeminiOptions, readOnly: boolean): string | null {
+  const rules: string[] = [];
+  if (readOnly) {
+    for (const tool of GEMINI_WRITE_TOOLS) rules.push(policyRule(tool, undefined, 'deny', 900));
+  } else {
+    for (const rule of options.allowedTools ?? []) {
+      const match = /^([\w.-]+)\((.*)\)$/.exec(rule.trim());
+      rules.push(
+        match
+          ? policyRule(match[1]!, match[2]!.trim(), 'allow', 100)
+          : policyRule(rule.trim(), undefined, 'allow', 100),
+      );
+    }
+  }
+  return rules.length === 0 ? null : `# written by milestone for one attempt\n${rules.join('\n')}`;
+}
+
+function policyRule(
+  tool: string,
+  commandPrefix: string | undefined,
+  decision: string,
+  priority: number,
+): string {
+  // JSON strings are valid TOML basic strings.
+  const prefix = commandPrefix === undefined ? '' : `commandPrefix = ${JSON.stringify(commandPrefix)}\n`;
+  return `[[rule]]\ntoolName = ${JSON.stringify(tool)}\n${prefix}decision = "${decision}"\npriority = ${priority}\n`;
+}
+
+/** Writes the policy beside the attempt log (private, outside the worktree, so never committed). */
+function writePolicy(logFile: string, text: string): string {
+  const file = `${logFile.replace(/\.log$/, '')}.gemini-policy.toml`;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
+
 /** The `gemini` agent: Gemini CLI in headless mode, reading its stream-json output. */
 export function createGeminiAdapter(name = 'gemini', options: GeminiOptions = {}): AgentAdapter {
   const binary = options.binary ?? 'gemini';
+  const command = (request: AgentRequest): CodingAgentCommand => {
+    const prompt = agentPrompt(request);
+    const readOnly = request.readOnly ?? false;
+    const policy = geminiPolicy(options, readOnly);
+    const policyFile = policy === null ? undefined : writePolicy(request.logFile, policy);
+    const { args, warnings } = geminiArgs(
+      name,
+      options,
+      prompt,
+      readOnly,
+      policyFile,
+      request.resumeSessionId,
+    );
+    return {
+      name,
+      kind: 'gemini',
+      binary,
+      args,
+      prompt,
+      env: {
+        ...(options.trustWorkspace === false ? {} : { GEMINI_CLI_TRUST_WORKSPACE: 'true' }),
+        ...options.env,
+        ...agentEnv(request),
+      },
+      warnings,
+      reader: createGeminiStreamReader(),
+      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+      ...(request.resumeSessionId === undefined ? {} : { fresh: () => command(withoutResume(request)) }),
+    };
+  };
   return {
     name,
     probe: () => probeCodingAgent(binary, options.baseDir),
-    run: (request, signal) => {
-      const prompt = agentPrompt(request);
-      const { args, warnings } = geminiArgs(name, options, prompt, request.readOnly ?? false);
-      const command: CodingAgentCommand = {
-        name,
-        kind: 'gemini',
-        binary,
-        args,
-        prompt,
-        env: {
-          ...(options.trustWorkspace === false ? {} : { GEMINI_CLI_TRUST_WORKSPACE: 'true' }),
-          ...options.env,
-          ...agentEnv(request),
-        },
-        warnings,
-        reader: createGeminiStreamReader(),
-        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
-      };
-      return runCodingAgent(command, request, signal);
-    },
+    run: (request, signal) => runCodingAgent(command(request), request, signal),
     resumeArgs: geminiResumeArgs,
   };
 }

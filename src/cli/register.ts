@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { parseDuration } from '../core/duration.js';
 import { MODES, PHASES } from '../core/types.js';
 import { UsageError } from '../errors.js';
 import type { Io } from './io.js';
@@ -7,6 +8,14 @@ function positiveNumber(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a positive number');
   return n;
+}
+
+/** A duration option in milliseconds (`parseDuration` reads minutes). */
+function duration(value: string): number {
+  const minutes = parseDuration(value);
+  if (minutes === null || minutes <= 0)
+    throw new InvalidArgumentError('must be a duration such as 30m, 2h or 90s');
+  return Math.round(minutes * 60_000);
 }
 
 function positiveInt(value: string): number {
@@ -237,6 +246,11 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     )
     .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
     .option('--keep-failed', "keep a failed task's worktree (its branch is always kept)")
+    .option(
+      '--max-wait <duration>',
+      "longest a task waits, parked, for its agent's usage limit to reset (default 5h); past it the task fails",
+      duration,
+    )
     .action(
       async (
         id: string | undefined,
@@ -253,6 +267,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           taskMaxCost?: number;
           taskMaxTokens?: number;
           keepFailed?: boolean;
+          maxWait?: number;
         },
       ) => {
         const { execute } = await import('./commands/execute.js');
@@ -272,6 +287,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           taskMaxCostUsd: opts.taskMaxCost,
           taskMaxTokens: opts.taskMaxTokens,
           keepFailed: opts.keepFailed ?? false,
+          maxWaitMs: opts.maxWait,
         });
       },
     );

@@ -58,6 +58,8 @@ export type MilestoneEvent =
       attempt?: number;
       agent?: string;
       reason?: string;
+      /** With `waiting`: when the task resumes (ISO-8601), the agent's usage-limit reset. */
+      until?: string;
     }
   | { type: 'task_merged'; taskId: string; commit: string }
   | { type: 'task_usage'; taskId: string; attempt: number; usage: Usage }

@@ -21,6 +21,8 @@ export interface TaskState {
   finishedAt: string | null;
   /** The agent's own session id of the last attempt, for its resume flag (e.g. `claude --resume=<id>`). */
   sessionId: string | null;
+  /** While `waiting`: when it resumes (ISO-8601); else null. */
+  waitingUntil: string | null;
 }
 
 /** One review decision, kept as history. */
@@ -78,6 +80,7 @@ function initialTask(id: string, agent: string): TaskState {
     startedAt: null,
     finishedAt: null,
     sessionId: null,
+    waitingUntil: null,
   };
 }
 
@@ -138,7 +141,8 @@ export function applyEvent(
     case 'task_status':
       withTask(event.taskId, (task) => {
         const running = event.status === 'running';
-        const terminal = !running && event.status !== 'pending' && event.status !== 'ready';
+        const waiting = event.status === 'waiting';
+        const terminal = !running && !waiting && event.status !== 'pending' && event.status !== 'ready';
         return {
           ...task,
           status: event.status,
@@ -148,6 +152,7 @@ export function applyEvent(
           startedAt: running ? event.at : task.startedAt,
           finishedAt: terminal ? event.at : running ? null : task.finishedAt,
           merged: event.status === 'pending' ? false : task.merged,
+          waitingUntil: waiting ? (event.until ?? null) : null,
         };
       });
       break;

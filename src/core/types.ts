@@ -18,6 +18,8 @@ export const TASK_STATUSES = [
   'pending',
   'ready',
   'running',
+  /** Parked until its agent's usage limit resets (the event's `until`); resumes by itself. */
+  'waiting',
   'succeeded',
   'failed',
   'skipped',

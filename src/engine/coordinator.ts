@@ -27,19 +27,24 @@ import { serialQueue } from './merge-queue.js';
 import {
   attemptLogPath,
   milestoneBranch,
+  repoSlotsDir,
+  repoWorktreeDir,
   runTrailer,
   TRAILER,
   taskBranch,
   taskWorktreePath,
 } from './naming.js';
+import { DEFAULT_MAX_WAIT_MS } from './parking.js';
 import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import { keepFailedBranch, slotPrepared } from './slot-events.js';
 import { stepEnv } from './step-env.js';
+import { guardRepo } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
+import { TaskWaits } from './task-waits.js';
 import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
 import { WorktreePool } from './worktree-pool.js';
 
@@ -98,6 +103,8 @@ class Run {
   /** Usage reported so far by attempts still running (running totals per task). */
   private readonly live = new Map<string, Usage>();
   private readonly costWarned = new Set<string>();
+  /** Usage-limit parking, quota fallback and session resume (task-waits.ts). */
+  private readonly waits: TaskWaits;
   /** The milestone branch head as this run last moved it (see `currentHead`). */
   private head: string | null = null;
   private readonly result: EngineResult = {
@@ -117,6 +124,17 @@ class Run {
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
     this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.config.worktrees);
+    this.waits = new TaskWaits({
+      repoRoot: options.repoRoot,
+      worktreeRoot: options.worktreeRoot,
+      milestoneId: options.milestoneId,
+      pool: this.pool,
+      signal,
+      maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
+      record: (...events) => this.record(...events),
+      events: () => this.options.store.events(this.id, { types: ['outcome'] }),
+      live: (event) => this.options.reporter.onLive?.(event),
+    });
   }
 
   private state(): MilestoneState {
@@ -452,9 +470,14 @@ class Run {
     const chain = this.agentChain(task);
     const limits = this.limits(task);
     const branch = style === 'parallel' ? taskBranch(this.id, task.id) : null;
-    let agent = 0;
+    // Usage limits and resuming (task-waits.ts): start with an agent that has quota, and
+    // continue a session an interrupted run kept.
+    const start = this.waits.startAgent(chain.map((c) => c.name));
+    let agent = start.index;
     let retries = 0;
-    let note: string | undefined;
+    let note: string | undefined = start.note;
+    let parkedSince: number | null = null;
+    let resume = branch ? await this.waits.takeKept(task.id, chain[agent]!.name, branch) : null;
     for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
       const { name, adapter } = chain[agent]!;
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
@@ -469,20 +492,32 @@ class Run {
       });
       this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
       const env = stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt });
-      const slot = await this.pool.acquire(branch, head, {
-        logFile: log,
-        signal: this.signal,
-        timeoutMs: limits.timeoutMs,
-        env,
-      });
-      this.record(slotPrepared(task.id, attempt, slot));
-      const outcome: AttemptOutcome = slot.setup.error
-        ? setupFailure(slot.setup.error, this.signal.aborted)
-        : await this.attempt(task, adapter, attempt, slot.path, log, limits, {
-            env: { ...env, MILESTONE_WORKTREE: slot.path, MILESTONE_SLOT: String(slot.slot) },
-            startPoint: head,
-            ownPaths: slot.ownPaths,
+      const slot = resume
+        ? resume.slot
+        : await this.pool.acquire(branch, head, {
+            logFile: log,
+            signal: this.signal,
+            timeoutMs: limits.timeoutMs,
+            env,
           });
+      if (!resume) this.record(slotPrepared(task.id, attempt, slot));
+      let outcome: AttemptOutcome = slot.setup.error
+        ? setupFailure(slot.setup.error, this.signal.aborted)
+        : await this.attempt(
+            task,
+            adapter,
+            attempt,
+            slot.path,
+            log,
+            limits,
+            {
+              env: { ...env, MILESTONE_WORKTREE: slot.path, MILESTONE_SLOT: String(slot.slot) },
+              startPoint: head,
+              ownPaths: slot.ownPaths,
+            },
+            resume?.sessionId ?? undefined,
+          );
+      resume = null;
       for (const warning of outcome.warnings ?? [])
         this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
       if (outcome.ok && branch)
@@ -491,6 +526,36 @@ class Run {
         await this.pool.release(slot.path, { committed: true });
         return this.landDirect(task, outcome.commit, head, attempt);
       }
+      const wait = await this.waits.afterFailure({
+        taskId: task.id,
+        agent: name,
+        attempt,
+        outcome,
+        slot,
+        branch,
+        parkedSince,
+        resumable: adapter.resumeArgs !== undefined,
+      });
+      if (wait?.kind === 'kept') {
+        this.record({
+          type: 'task_status',
+          taskId: task.id,
+          status: 'canceled',
+          reason: 'interrupted; its session resumes on the next execute',
+        });
+        return { outcome: 'canceled' };
+      }
+      if (wait?.kind === 'resume') {
+        parkedSince = wait.parkedSince;
+        resume = wait.resume;
+        note = wait.note;
+        if (!resume) {
+          await this.pool.release(slot.path, { detach: true });
+          if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+        }
+        continue;
+      }
+      if (wait?.kind === 'give_up') outcome = { ...outcome, retryable: false, reason: wait.reason };
       const final =
         !outcome.canceled &&
         !this.signal.aborted &&
@@ -595,6 +660,7 @@ class Run {
     logFile: string,
     limits: { timeoutMs: number; verify: string | undefined },
     step: { env: Record<string, string>; startPoint: string; ownPaths: string[] },
+    resumeSessionId?: string,
   ): Promise<AttemptOutcome> {
     const own = new AbortController();
     const before = this.state().tasks[task.id]!.usage;
@@ -602,7 +668,20 @@ class Run {
     const remaining =
       taskLimit.costUsd === null ? undefined : Math.max(0.01, taskLimit.costUsd - (before.costUsd ?? 0));
     let overBudget: string | null = null;
+    const afterAgent = await guardRepo(
+      this.options.repoRoot,
+      {
+        milestoneId: this.id,
+        worktreeDir: repoWorktreeDir(this.options.worktreeRoot, this.options.repoRoot, this.id),
+        slotsDir: repoSlotsDir(this.options.worktreeRoot, this.options.repoRoot),
+        worktree,
+      },
+      (reason) =>
+        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
+    );
     const outcome = await runAttempt({
+      afterAgent,
+      ...(resumeSessionId !== undefined && { resumeSessionId }),
       milestoneId: this.id,
       trailers: runTrailer(this.state().runId),
       task,
@@ -689,7 +768,7 @@ class Run {
         reason: overBudget ?? after,
       };
     }
-    if (!outcome.ok && outcome.reason?.startsWith('authentication:')) return { ...outcome, stop: 'auth' };
+    if (!outcome.ok && outcome.failureKind === 'auth') return { ...outcome, stop: 'auth' };
     return outcome;
   }
 

@@ -1,6 +1,7 @@
 import { readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
+import type { FailureKind } from '../agents/classify-failure.js';
 import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
@@ -38,6 +39,13 @@ export interface AttemptRequest {
   ownPaths?: string[];
   /** Task commit type when neither the task nor the plan sets one (config `commit.type`). */
   commitType?: string | null;
+  /** Continue this agent session instead of starting from zero (see `AgentRequest.resumeSessionId`). */
+  resumeSessionId?: string;
+  /**
+   * Runs right after the agent, before verify and commit: a reason to fail the attempt (the
+   * agent left its worktree: stray branches, worktrees, commits), or `null`.
+   */
+  afterAgent?: () => Promise<string | null>;
 }
 
 /** Time spent in each step of an attempt, in ms (`null`: the step did not run). */
@@ -61,6 +69,10 @@ export interface AttemptOutcome {
   commit: string | null;
   /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
   stop?: 'budget' | 'auth';
+  /** Why the agent failed, as data (`sandbox`: it changed the repository outside its task branch). */
+  failureKind?: FailureKind | 'sandbox';
+  /** When the agent's quota opens again (epoch ms), if it said. */
+  retryAt?: number;
   durationMs: number;
   /** Per step; absent on outcomes made outside `runAttempt`. */
   steps?: AttemptSteps;
@@ -102,6 +114,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       graceMs: request.graceMs,
       ...(request.maxBudgetUsd !== undefined && { maxBudgetUsd: request.maxBudgetUsd }),
       env,
+      ...(request.resumeSessionId !== undefined && { resumeSessionId: request.resumeSessionId }),
     },
     request.signal,
   )) {
@@ -120,6 +133,19 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     };
   }
   const base = { usage: result.usage, timedOut: result.timedOut, canceled: result.canceled };
+  const stray = await request.afterAgent?.();
+  if (stray) {
+    return {
+      ...base,
+      ok: false,
+      reason: stray,
+      retryable: false,
+      failureKind: 'sandbox',
+      commit: null,
+      durationMs: elapsed(),
+      steps,
+    };
+  }
   if (!result.ok) {
     const why = result.timedOut
       ? `timed out after ${formatSpanMs(request.timeoutMs)}`
@@ -131,6 +157,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       ok: false,
       reason: why,
       retryable: result.retryable && !result.canceled,
+      ...(result.failureKind !== undefined && { failureKind: result.failureKind }),
+      ...(result.retryAt !== undefined && { retryAt: result.retryAt }),
       commit: null,
       durationMs: elapsed(),
       steps,

@@ -29,6 +29,11 @@ export interface EngineOptions {
   keepFailed?: boolean;
   /** First retry waits this long, doubling each time (capped at 30 s). */
   retryBaseMs?: number;
+  /**
+   * Longest a task waits, parked, for its agent's usage limit to reset (`--max-wait`); past it
+   * the task fails with the reason. Default 5 hours (Claude's usage window).
+   */
+  maxWaitMs?: number;
   heartbeatMs?: number;
   leaseStaleMs?: number;
   isAlive: (pid: number) => boolean;

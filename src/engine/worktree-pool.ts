@@ -149,6 +149,30 @@ export class WorktreePool {
   }
 
   /**
+   * Takes a worktree kept outside the pool (an interrupted task's, for resuming its session)
+   * into the pool as a new slot, as it is: no checkout, no clean, no setup.
+   */
+  async adopt(path: string): Promise<AcquiredSlot> {
+    const slot = this.claimNew();
+    this.held.set(slot.path, slot);
+    await this.admin.run(async () => {
+      await removeWorktree(this.repoRoot, slot.path);
+      rmSync(slot.path, { recursive: true, force: true });
+      await gitExec(this.repoRoot, ['worktree', 'move', path, slot.path]);
+    });
+    slot.record.usedAt = this.now().toISOString();
+    writeSlotRecord(slot.path, slot.record);
+    return {
+      path: slot.path,
+      slot: slot.slot,
+      reused: true,
+      checkoutMs: 0,
+      setup: { error: null, setupRan: false, durationMs: 0 },
+      ownPaths: slotOwnPaths(this.setup, slot.record),
+    };
+  }
+
+  /**
    * End of a run: every slot lets go of its branch (so landed task branches can be deleted)
    * and is unlocked for the next run; slots beyond `keep` or unused for `maxAge` are removed
    * in the background (renamed away at once, deleted by a detached process).

@@ -126,7 +126,12 @@ export function readAttempts(events: readonly StoredEvent[]): AttemptLog {
         open.set(event.taskId, record);
       } else if (current) {
         if (event.status === 'pending') close(current, 'interrupted', null);
-        else close(current, event.status === 'ready' ? 'retried' : event.status, event.at);
+        else
+          close(
+            current,
+            event.status === 'ready' || event.status === 'waiting' ? 'retried' : event.status,
+            event.at,
+          );
       }
     }
   }

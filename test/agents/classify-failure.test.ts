@@ -62,6 +62,38 @@ describe('classifyFailure', () => {
     ['gemini exit 52', { agent: 'gemini', exitCode: 52, final: null }, 'config', false],
     ['gemini exit 55 (untrusted folder)', { agent: 'gemini', exitCode: 55, final: null }, 'config', false],
     ['exit 53 means nothing for claude', { exitCode: 53, final: null }, 'crash', true],
+    ['claude billing_error', { exitCode: 1, final: 'error', billingFailed: true }, 'billing', false],
+    [
+      'credit balance too low',
+      { exitCode: 1, final: 'error', errors: ['Credit balance is too low'] },
+      'billing',
+      false,
+    ],
+    [
+      'openai insufficient_quota',
+      { agent: 'codex', exitCode: 1, final: 'error', errors: ['insufficient_quota'] },
+      'billing',
+      false,
+    ],
+    ['claude plan window', { exitCode: 1, final: 'error', usageLimited: true }, 'usage_limit', true],
+    [
+      'codex usage limit text',
+      { agent: 'codex', exitCode: 1, final: 'error', errors: ["You've hit your usage limit."] },
+      'usage_limit',
+      true,
+    ],
+    [
+      'model_not_found',
+      { exitCode: 1, final: 'error', errors: ['model_not_found: no such model'] },
+      'config',
+      false,
+    ],
+    ['gemini 173 = HTTP 429', { agent: 'gemini', exitCode: 173, final: 'error' }, 'rate_limit', true],
+    ['gemini 145 = HTTP 401', { agent: 'gemini', exitCode: 145, final: null }, 'auth', false],
+    ['gemini 148 = HTTP 404 (model)', { agent: 'gemini', exitCode: 148, final: 'error' }, 'config', false],
+    ['gemini 44 sandbox', { agent: 'gemini', exitCode: 44, final: null }, 'config', false],
+    ['gemini 54 fatal tool error', { agent: 'gemini', exitCode: 54, final: null }, 'error', true],
+    ['codex exit 2 (argument parser)', { agent: 'codex', exitCode: 2, final: null }, 'config', false],
   ];
   it.each(rows)('%s', (_name, input, kind, retryable) => {
     const verdict = classifyFailure({ ...base, ...input });

@@ -66,8 +66,12 @@ describe('claude agent', () => {
       '--verbose',
       '--permission-mode',
       'acceptEdits',
+      // Exactly these tools exist in the session: no EnterWorktree, CronCreate, WebFetch, ...
+      '--tools',
+      'Read,Edit,Write,Glob,Grep,Bash',
       '--allowedTools',
       'Read,Edit,Write,Glob,Grep,Bash(npm test)',
+      '--strict-mcp-config',
     ]);
     expect(call?.argv[1]).toContain('Add a greeting file.');
     expect(call?.env).toMatchObject({
@@ -127,12 +131,18 @@ describe('claude agent', () => {
     expect(result.usage.costUsd).toBe(0.0187);
   });
 
-  it('marks a rate limit retryable, and the retry succeeds', async () => {
+  it('marks a usage limit retryable after its reset time, and the retry succeeds', async () => {
     const state = tempDir('milestone-fake-state-');
     const first = await runClaude('rate-limit-then-success', {}, state);
-    expect(first.result).toMatchObject({ ok: false, retryable: true });
+    // A rejected five_hour window is the plan's usage limit; rate_limit_event says when it resets.
+    expect(first.result).toMatchObject({
+      ok: false,
+      retryable: true,
+      failureKind: 'usage_limit',
+      retryAt: 1790421000 * 1000,
+    });
     expect(first.result.error).toMatch(
-      /^rate limited or overloaded, retry later: claude exited with code 1: API Error: Request rejected \(429\)/,
+      /^usage limit reached: claude exited with code 1: API Error: Request rejected \(429\)/,
     );
     expect(progress(first.events)).toContain('API retry 1/10: rate_limit (HTTP 429), next in 5.0s');
     expect(progress(first.events)).toContain('rate limit reached (five_hour)');
@@ -204,8 +214,11 @@ describe('claude agent', () => {
       '--verbose',
       '--permission-mode',
       'plan',
+      '--tools',
+      'Read,Edit,Write,Glob,Grep,Bash',
       '--allowedTools',
       'Read,Edit,Write,Glob,Grep,Bash(npm test),Bash(npm run build),Bash(npm run lint)',
+      '--strict-mcp-config',
       '--disallowedTools',
       'WebFetch,Bash(git push *)',
       '--model',
@@ -227,7 +240,11 @@ describe('claude agent', () => {
   });
 
   it('probes the binary on PATH with its version', async () => {
-    expect(await createClaudeAdapter().probe()).toEqual({ available: true, version: '2.0.14 (Claude Code)' });
+    expect(await createClaudeAdapter().probe()).toEqual({
+      available: true,
+      version: '2.0.14 (Claude Code)',
+      loggedIn: true,
+    });
     const missing = createClaudeAdapter('claude', { binary: 'milestone-no-such-claude' });
     expect(await missing.probe()).toEqual({
       available: false,

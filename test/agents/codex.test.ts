@@ -52,6 +52,7 @@ describe('codex agent', () => {
       'run bash -lc ls',
       'add /home/dev/project/hello.txt',
       'Added hello.txt with a greeting.',
+      'tokens: 24763 in (24448 cached), 122 out',
     ]);
     expect(events).toContainEqual({ type: 'session', sessionId: '0199a213-81c0-7800-8aa1-bbab2a035a53' });
   });
@@ -130,8 +131,24 @@ describe('codex agent', () => {
     expect(codexArgs('cx', request, {}, 'P').args).not.toContain('--skip-git-repo-check');
   });
 
-  it('probes the binary and resumes with exec resume <thread_id>', async () => {
+  it('probes the binary and resumes with its options before `resume <thread_id>`', async () => {
     expect(await createCodexAdapter().probe()).toEqual({ available: true, version: 'codex-cli 0.46.0' });
-    expect(codexResumeArgs('t-1')).toEqual(['exec', 'resume', 't-1']);
+    expect(codexResumeArgs('t-1')).toEqual(['resume', 't-1']);
+    // The order Codex 0.171 accepts (capture codex-resume-sdk-layout); options after `resume`
+    // fail with "unexpected argument '-C'" (capture codex-resume-layout).
+    const request = agentRequest({}, { resumeSessionId: 't-1' });
+    expect(codexArgs('codex', request, { model: 'm' }, 'PROMPT').args).toEqual([
+      'exec',
+      '--json',
+      '-C',
+      request.worktree,
+      '--sandbox',
+      'workspace-write',
+      '-m',
+      'm',
+      'resume',
+      't-1',
+      'PROMPT',
+    ]);
   });
 });

@@ -104,6 +104,8 @@ describe('gemini agent', () => {
       'g',
       { approvalMode: 'yolo', model: 'gemini-2.5-flash', allowedTools: ['run_shell_command(npm test)'] },
       'PROMPT',
+      false,
+      '/logs/attempt-1.gemini-policy.toml',
     );
     expect(args).toEqual([
       '-p',
@@ -114,8 +116,8 @@ describe('gemini agent', () => {
       'yolo',
       '-m',
       'gemini-2.5-flash',
-      '--allowed-tools',
-      'run_shell_command(npm test)',
+      '--policy',
+      '/logs/attempt-1.gemini-policy.toml',
     ]);
     expect(warnings).toEqual([
       'g runs with --approval-mode yolo (agents.g.approvalMode): it may run any command and change anything without asking',

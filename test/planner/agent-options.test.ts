@@ -37,12 +37,13 @@ describe('read-only runs', () => {
       expect.arrayContaining([
         '--permission-mode',
         'plan',
-        '--allowedTools',
+        // Exactly these three tools exist in the session (capture claude-tools-flag); no MCP server.
+        '--tools',
         'Read,Glob,Grep',
-        '--disallowedTools',
-        'Edit,Write,NotebookEdit,Bash,ExitPlanMode,WebFetch',
+        '--strict-mcp-config',
       ]),
     );
+    expect(args).not.toContain('--allowedTools');
     expect(args).not.toContain('--dangerously-skip-permissions');
     expect(args.filter((a) => a === '--permission-mode')).toHaveLength(1);
   });

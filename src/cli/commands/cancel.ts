@@ -79,7 +79,7 @@ export async function cancel(options: CancelOptions): Promise<void> {
         (e) => e.type === 'task_merged' || (e.type === 'task_status' && e.status === 'succeeded'),
       );
       const canceled = Object.values(store.state(state.id)!.tasks)
-        .filter((t) => t.status === 'running' || t.status === 'ready')
+        .filter((t) => t.status === 'running' || t.status === 'ready' || t.status === 'waiting')
         .map((t) => ({
           type: 'task_status' as const,
           taskId: t.id,

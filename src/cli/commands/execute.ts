@@ -66,6 +66,8 @@ export interface ExecuteOptions {
   taskMaxTokens?: number | undefined;
   /** A task that fails for good keeps its worktree too (`--keep-failed`). */
   keepFailed?: boolean | undefined;
+  /** `--max-wait`: longest a task waits for its agent's usage limit to reset. */
+  maxWaitMs?: number | undefined;
   /** Test knobs: shorter retry backoff and kill grace. */
   retryBaseMs?: number;
   graceMs?: number;
@@ -431,6 +433,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         ...(options.keepFailed && { keepFailed: true }),
         ...(options.graceMs !== undefined && { graceMs: options.graceMs }),
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
+        ...(options.maxWaitMs !== undefined && { maxWaitMs: options.maxWaitMs }),
       });
     } finally {
       // Once interrupted the process is about to end: the handler stays, so more Ctrl-C presses
