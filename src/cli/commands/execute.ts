@@ -21,6 +21,7 @@ import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
 import { checkTransition } from '../../engine/transition.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
+import { openLiveView } from '../../report/live-view-session.js';
 import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import { isPidAlive } from '../../store/pid-alive.js';
@@ -286,8 +287,17 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     const write = options.json
       ? (line: string) => options.io.out(line)
       : (line: string) => options.io.out(line);
+    const live = openLiveView({
+      isTTY: options.io.isTTY,
+      json: options.json,
+      env,
+      store,
+      workspace,
+      id: state.id,
+    });
     const reporters: Reporter[] = [
-      options.json ? ndjsonReporter(write) : textReporter(write, { verbose: options.verbose ?? false }),
+      live?.reporter ??
+        (options.json ? ndjsonReporter(write) : textReporter(write, { verbose: options.verbose ?? false })),
     ];
     if (options.reporter) reporters.push(options.reporter);
     const reporter = compositeReporter(reporters);
@@ -353,6 +363,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         ...(options.retryBaseMs !== undefined && { retryBaseMs: options.retryBaseMs }),
       });
     } finally {
+      live?.stop();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openLiveView } from '../../report/live-view-session.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
 import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
@@ -15,6 +16,8 @@ export interface StatusOptions {
   json: boolean;
   /** Poll interval for `--watch`. */
   intervalMs?: number;
+  /** Environment (`NO_COLOR`, `CI`); defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
   /** Ends `--watch` early (tests, embedding). */
   signal?: AbortSignal;
 }
@@ -35,15 +38,31 @@ export async function status(options: StatusOptions): Promise<StatusView> {
     };
     const first = resolveMilestone(store, options.id);
     let view = statusView(first, workspace.config, coordinatorFacts(store, first.id));
-    print(view);
+    const env = options.env ?? process.env;
+    const live = options.watch
+      ? openLiveView({
+          ...{ isTTY: options.io.isTTY, json: options.json, env },
+          store,
+          workspace,
+          id: view.id,
+          footerFromLog: true,
+        })
+      : null;
+    if (live) live.refresh();
+    else print(view);
     if (!options.watch) return view;
     const id = view.id;
-    while (!SETTLED.has(view.status) && !options.signal?.aborted) {
-      await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
-      if (store.version(id) === view.version) continue;
-      view = statusView(resolveMilestone(store, id), workspace.config, coordinatorFacts(store, id));
-      if (!options.json) options.io.out('');
-      print(view);
+    try {
+      while (!SETTLED.has(view.status) && !options.signal?.aborted) {
+        await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
+        if (store.version(id) === view.version) continue;
+        view = statusView(resolveMilestone(store, id), workspace.config, coordinatorFacts(store, id));
+        if (live) live.refresh();
+        else if (!options.json) options.io.out('');
+        if (!live) print(view);
+      }
+    } finally {
+      live?.stop();
     }
     return view;
   });
