@@ -245,6 +245,20 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     );
 
   program
+    .command('report')
+    .description(
+      'review packet: per phase, each task with its prompt or command, agent, attempts, landing diffstat,\n' +
+        'verify output, cost, and what the agent claimed next to what the checks showed',
+    )
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
+    .addOption(new Option('--phase <phase>', 'only this phase').choices([...PHASES]))
+    .action(async (id: string | undefined, opts: { format: string; phase?: string }) => {
+      const { report } = await import('./commands/report.js');
+      await report({ cwd, io, id, format: opts.format, phase: opts.phase });
+    });
+
+  program
     .command('cancel')
     .description('stop a running milestone (its coordinator, agents and worktrees) and mark it cancelled')
     .argument('[id]', 'milestone id')
@@ -258,10 +272,11 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .description('merge a completed milestone branch into its base (or --into), or open a pull request')
     .argument('[id]', 'milestone id')
     .option('--into <branch>', 'target branch (default: the milestone base)')
-    .option('--pr', 'push the branch and open a pull request with gh instead of merging')
-    .action(async (id: string | undefined, opts: { into?: string; pr?: boolean }) => {
+    .option('--pr', 'push the branch and open a pull request with gh (body: the review packet)')
+    .option('--stack', 'with --pr: one pull request per phase, each based on the previous')
+    .action(async (id: string | undefined, opts: { into?: string; pr?: boolean; stack?: boolean }) => {
       const { finish } = await import('./commands/finish.js');
-      await finish({ cwd, io, id, into: opts.into, pr: opts.pr ?? false });
+      await finish({ cwd, io, id, into: opts.into, pr: opts.pr ?? false, stack: opts.stack ?? false });
     });
 
   program

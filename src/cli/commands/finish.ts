@@ -11,6 +11,7 @@ import {
   mergeInto,
   revParse,
 } from '../../git/git.js';
+import { openPullRequests } from '../../report/packet-pr.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import type { Io } from '../io.js';
@@ -25,6 +26,8 @@ export interface FinishOptions {
   into?: string | undefined;
   /** Open a pull request with `gh` instead of merging locally. */
   pr: boolean;
+  /** With `pr`: one pull request per phase, each based on the previous. */
+  stack?: boolean;
 }
 
 /** What `finish` did. */
@@ -64,6 +67,7 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
         `milestone ${state.id} is ${state.status}, not completed; run \`milestone execute ${state.id}\` first`,
       );
     }
+    if (options.stack && !options.pr) throw new UsageError('MILESTONE_BAD_USAGE', '--stack needs --pr');
     const target = assertBranchName(options.into ?? state.base, '--into');
     if (!(await revParse(root, `refs/heads/${target}`)))
       throw new UsageError('MILESTONE_BAD_TARGET', `branch "${target}" does not exist`);
@@ -82,25 +86,10 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
           'MILESTONE_NO_GH',
           `cannot open a pull request: ${why}. Push with \`git push -u origin ${state.branch}\` and open it by hand.`,
         );
-      await gitExec(root, ['push', '-u', 'origin', `refs/heads/${state.branch}:refs/heads/${state.branch}`]);
-      const { stdout } = await run(
-        'gh',
-        [
-          'pr',
-          'create',
-          '--base',
-          target,
-          '--head',
-          state.branch,
-          '--title',
-          state.title,
-          '--body',
-          `Milestone ${state.id}.\n\nOpened by \`milestone finish --pr\`.`,
-        ],
-        { cwd: root },
-      );
-      const url = stdout.trim();
-      options.io.out(`pull request: ${url}`);
+      // The review packet is the body; `--stack` opens one pull request per phase.
+      const urls = await openPullRequests({ workspace, store, state, target, stack: options.stack ?? false });
+      const url = urls.join(' ');
+      for (const each of urls) options.io.out(`pull request: ${each}`);
       store.append(state.id, [
         { type: 'outcome', step: 'finish', ok: true, detail: { pr: url, into: target } },
       ]);
