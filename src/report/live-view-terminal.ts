@@ -40,6 +40,8 @@ export interface LiveTerminal {
   reporter: Reporter;
   /** Draw now (status --watch calls this when the store changed). */
   refresh(): void;
+  /** A line for the footer (a notification); `bell` rings the terminal bell. */
+  note(line: string, bell: boolean): void;
   /** Final frame, cursor restored. Calling it again does nothing. */
   stop(): void;
 }
@@ -169,6 +171,12 @@ export function liveTerminal(options: LiveTerminalOptions): LiveTerminal {
   return {
     reporter,
     refresh,
+    note: (line, bell) => {
+      remember(line);
+      // BEL moves no cursor, so it cannot disturb the frame.
+      if (bell && !stopped) options.stream.write('\u0007');
+      schedule();
+    },
     stop: () => {
       if (stopped) return;
       refresh();

@@ -20,6 +20,7 @@ import type { EngineResult } from '../../engine/coordinator.js';
 import { phasesToRun, runMilestone } from '../../engine/coordinator.js';
 import { checkTransition } from '../../engine/transition.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
+import { startNotifier } from '../../notify/notifier.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
 import { openLiveView } from '../../report/live-view-session.js';
 import type { Reporter } from '../../report/reporter.js';
@@ -299,6 +300,14 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       live?.reporter ??
         (options.json ? ndjsonReporter(write) : textReporter(write, { verbose: options.verbose ?? false })),
     ];
+    const notifier = startNotifier({
+      config: workspace.config,
+      read: () => store.state(state.id),
+      env,
+      cwd: workspace.root,
+      say: (line, bell) => (live ? live.note(line, bell) : options.io.err(bell ? `\u0007${line}` : line)),
+    });
+    reporters.push(notifier.reporter);
     if (options.reporter) reporters.push(options.reporter);
     const reporter = compositeReporter(reporters);
     const stop = new AbortController();
@@ -364,6 +373,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       });
     } finally {
       live?.stop();
+      await notifier.close();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
