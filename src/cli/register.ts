@@ -8,6 +8,13 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('must be a port, 0 to 65535');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -256,6 +263,21 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .action(async (id: string | undefined, opts: { format: string; phase?: string }) => {
       const { report } = await import('./commands/report.js');
       await report({ cwd, io, id, format: opts.format, phase: opts.phase });
+    });
+
+  program
+    .command('ui')
+    .description(
+      'web dashboard on 127.0.0.1: every milestone, task graph, timeline, progress, costs, logs, live;\n' +
+        'read-only unless the printed token is given',
+    )
+    .option('--port <n>', 'port (0 = any free one)', portNumber, 7357)
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--allow-remote', 'allow a non-loopback --host (prints a warning)')
+    .option('--open', 'open the page in the browser')
+    .action(async (opts: { port: number; host?: string; allowRemote?: boolean; open?: boolean }) => {
+      const { ui } = await import('./commands/ui.js');
+      await ui({ cwd, io, port: opts.port, host: opts.host, allowRemote: opts.allowRemote, open: opts.open });
     });
 
   program
