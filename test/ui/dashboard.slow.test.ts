@@ -158,8 +158,6 @@ describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
     const shot = process.env.MILESTONE_SCREENSHOTS
       ? resolve(import.meta.dirname, '../../docs/dashboard.png')
       : join(repo.stateHome, 'dashboard.png');
-    await page.locator('#log-name').scrollIntoViewIfNeeded();
-    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: shot, fullPage: true });
     expect(existsSync(shot)).toBe(true);
   }, 180_000);
