@@ -166,9 +166,11 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .description('draw the task graph grouped by phase')
     .argument('<id>', 'milestone id')
     .addOption(
-      new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'ascii']).default('ascii'),
+      new Option('--format <format>', 'output format (svg: the graph and the timeline)')
+        .choices(['mermaid', 'dot', 'ascii', 'svg'])
+        .default('ascii'),
     )
-    .action(async (id: string, opts: { format: 'mermaid' | 'dot' | 'ascii' }) => {
+    .action(async (id: string, opts: { format: 'mermaid' | 'dot' | 'ascii' | 'svg' }) => {
       const { visualize } = await import('./commands/visualize.js');
       await visualize({ cwd, io, id, format: opts.format });
     });
