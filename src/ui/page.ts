@@ -69,7 +69,7 @@ button{font:inherit;margin-right:.4rem}#action-result{color:#b91c1c;margin-left:
     source.addEventListener('log', (e) => followLog(JSON.parse(e.data)));
   }
   function select(id) {
-    current = id; task = null; logFrom = 0; $('log').textContent = 'click a task to follow its log'; $('log-name').textContent = '';
+    current = id; task = null; latest = null; logFrom = 0; $('log').textContent = 'click a task to follow its log'; $('log-name').textContent = '';
     history.replaceState(null, '', '#m=' + encodeURIComponent(id));
     connect();
   }
@@ -114,7 +114,7 @@ button{font:inherit;margin-right:.4rem}#action-result{color:#b91c1c;margin-left:
       const status = t.status === 'succeeded' && !t.merged ? 'landing' : t.status;
       const tr = el('tr', { className: t.id === task ? 'selected' : '' }, el('td', { textContent: t.id }), el('td', { textContent: t.phase }), el('td', {}, el('span', { className: 'pill st-' + t.status, textContent: status })), el('td', { textContent: t.agent }), el('td', { textContent: String(t.attempts) }), el('td', { textContent: t.reason || '' }));
       tr.dataset.task = t.id; tr.dataset.status = t.status;
-      tr.addEventListener('click', () => { task = t.id; logFrom = 0; logAttempt = 0; $('log').textContent = ''; $('log-name').textContent = t.id; connect(); });
+      tr.addEventListener('click', () => { task = t.id; latest = null; logFrom = 0; logAttempt = 0; $('log').textContent = ''; $('log-name').textContent = t.id; connect(); });
       return tr;
     });
     $('tasks').replaceChildren(...rows);
@@ -122,14 +122,18 @@ button{font:inherit;margin-right:.4rem}#action-result{color:#b91c1c;margin-left:
     $('integration').textContent = d.integration || 'no integration checks ran yet';
     svgInto('graph', 'graph.svg'); svgInto('timeline', 'timeline.svg'); svgInto('usage', 'usage.svg');
   }
-  let fetching = false;
+  let fetching = false, latest = null;
   async function followLog(info) {
-    if (info.task !== task || fetching) return;
-    if (info.attempt !== logAttempt) { logAttempt = info.attempt; logFrom = 0; $('log').textContent = ''; $('log-name').textContent = task + ' attempt ' + info.attempt; }
+    if (info.task !== task) return;
+    latest = info;
+    if (fetching) return; // the running loop picks the newest size up
     fetching = true;
     try {
-      while (logFrom < info.size) {
-        const r = await fetch('/api/milestones/' + current + '/tasks/' + task + '/log?attempt=' + info.attempt + '&from=' + logFrom);
+      while (latest && latest.task === task) {
+        const want = latest;
+        if (want.attempt !== logAttempt) { logAttempt = want.attempt; logFrom = 0; $('log').textContent = ''; $('log-name').textContent = task + ' attempt ' + want.attempt; }
+        if (logFrom >= want.size) { if (latest === want) break; continue; }
+        const r = await fetch('/api/milestones/' + current + '/tasks/' + task + '/log?attempt=' + want.attempt + '&from=' + logFrom);
         const chunk = await r.json();
         if (chunk.size <= logFrom) break;
         logFrom = chunk.size;
