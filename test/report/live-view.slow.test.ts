@@ -33,7 +33,7 @@ const ESC = String.fromCharCode(27);
 describe('live terminal view (tmux pseudo-terminal)', () => {
   it('execute redraws in place: phase bars, running tasks with agent, attempt, elapsed and last line', async () => {
     const repo = milestoneRepo();
-    const gate = gatedPlan(repo, 'live');
+    gatedPlan(repo, 'live');
     const width = 90;
     const tty = await tmuxSession({
       cwd: repo.root,
@@ -67,7 +67,7 @@ describe('live terminal view (tmux pseudo-terminal)', () => {
 
   it('status --watch shows the same view of a run in another process, without colour under NO_COLOR', async () => {
     const repo = milestoneRepo();
-    const gate = gatedPlan(repo, 'watched');
+    gatedPlan(repo, 'watched');
     const runner = repo.spawn(['execute', 'watched', '--mode', 'agents', '--concurrency', '2']);
     const tty = await tmuxSession({
       cwd: repo.root,
