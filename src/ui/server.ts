@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { recordingIo } from '../cli/io.js';
 import { ID_PATTERN } from '../core/types.js';
 import { attemptLogPath } from '../engine/naming.js';
-import { UsageError } from '../errors.js';
+import { ExitError, LockedError, UsageError } from '../errors.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
@@ -310,6 +310,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       if (res.headersSent) return void res.end();
       if (error instanceof HttpError) return json(res, error.status, { error: error.message });
       if (error instanceof UsageError) return json(res, 400, { error: error.message });
+      // Locked by another host's coordinator, or refused by the state it is in.
+      if (error instanceof LockedError || error instanceof ExitError) return json(res, 409, { error: error.message });
       json(res, 500, { error: error instanceof Error ? error.message : String(error) });
     });
   });
