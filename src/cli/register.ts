@@ -18,6 +18,13 @@ function duration(value: string): number {
   return Math.round(minutes * 60_000);
 }
 
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new InvalidArgumentError('must be a port, 0 to 65535');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a positive integer');
@@ -197,9 +204,11 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .description('draw the task graph grouped by phase, each task marked with its status (legend below)')
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .addOption(
-      new Option('--format <format>', 'output format').choices(['mermaid', 'dot', 'ascii']).default('ascii'),
+      new Option('--format <format>', 'output format (svg: the graph and the timeline)')
+        .choices(['mermaid', 'dot', 'ascii', 'svg'])
+        .default('ascii'),
     )
-    .action(async (id: string | undefined, opts: { format: 'mermaid' | 'dot' | 'ascii' }) => {
+    .action(async (id: string | undefined, opts: { format: 'mermaid' | 'dot' | 'ascii' | 'svg' }) => {
       const { visualize } = await import('./commands/visualize.js');
       await visualize({ cwd, io, id, format: opts.format });
     });
@@ -293,6 +302,35 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     );
 
   program
+    .command('report')
+    .description(
+      'review packet: per phase, each task with its prompt or command, agent, attempts, landing diffstat,\n' +
+        'verify output, cost, and what the agent claimed next to what the checks showed',
+    )
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
+    .addOption(new Option('--phase <phase>', 'only this phase').choices([...PHASES]))
+    .action(async (id: string | undefined, opts: { format: string; phase?: string }) => {
+      const { report } = await import('./commands/report.js');
+      await report({ cwd, io, id, format: opts.format, phase: opts.phase });
+    });
+
+  program
+    .command('ui')
+    .description(
+      'web dashboard on 127.0.0.1: every milestone, task graph, timeline, progress, costs, logs, live;\n' +
+        'read-only unless the printed token is given',
+    )
+    .option('--port <n>', 'port (0 = any free one)', portNumber, 7357)
+    .option('--host <address>', 'address to listen on (default 127.0.0.1)')
+    .option('--allow-remote', 'allow a non-loopback --host (prints a warning)')
+    .option('--open', 'open the page in the browser')
+    .action(async (opts: { port: number; host?: string; allowRemote?: boolean; open?: boolean }) => {
+      const { ui } = await import('./commands/ui.js');
+      await ui({ cwd, io, port: opts.port, host: opts.host, allowRemote: opts.allowRemote, open: opts.open });
+    });
+
+  program
     .command('cancel')
     .description('stop a running milestone (its coordinator, agents and worktrees) and mark it cancelled')
     .argument('[id]', 'milestone id')
@@ -306,10 +344,14 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .description('merge a completed milestone branch into its base (or --into), or open a pull request')
     .argument('[id]', 'milestone id')
     .option('--into <branch>', 'target branch (default: the milestone base)')
-    .option('--pr', 'push the branch and open a pull request with gh instead of merging')
+    .option('--pr', 'push the branch and open a pull request with gh (body: the review packet)')
+    .option('--stack', 'with --pr: one pull request per phase, each based on the previous')
     .option('--without-records', 'keep .milestones/<id>/ (plan, phase records) out of the merge')
     .action(
-      async (id: string | undefined, opts: { into?: string; pr?: boolean; withoutRecords?: boolean }) => {
+      async (
+        id: string | undefined,
+        opts: { into?: string; pr?: boolean; stack?: boolean; withoutRecords?: boolean },
+      ) => {
         const { finish } = await import('./commands/finish.js');
         await finish({
           cwd,
@@ -317,6 +359,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           id,
           into: opts.into,
           pr: opts.pr ?? false,
+          stack: opts.stack ?? false,
           withoutRecords: opts.withoutRecords,
         });
       },

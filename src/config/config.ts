@@ -3,6 +3,8 @@ import { parseAgeMs, parseDuration } from '../core/duration.js';
 import type { Phase, PhaseWeights } from '../core/types.js';
 import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
 import type { Problem } from '../errors.js';
+import type { NotifyConfig } from '../notify/notify-config.js';
+import { notifySchema } from '../notify/notify-config.js';
 import type { PositionOf } from '../plan/source-map.js';
 import { configProblems } from './config-problems.js';
 
@@ -62,6 +64,8 @@ export interface Config {
   resolver: { agent: string | null };
   /** Per agent, the agents to try in order when it is unavailable or fails in a way retries cannot fix. */
   fallback: Record<string, string[]>;
+  /** Bell, desktop notification and webhook when a run needs a person (`src/notify/`). */
+  notify: NotifyConfig;
   /** The planner role: the agent that writes a plan when `plan` has no `--from` (docs/agents.md). */
   planner: {
     /** Agent name; `null` = the first available of claude, codex, gemini. */
@@ -178,6 +182,7 @@ const configSchema = z.strictObject({
     }),
   resolver: z.strictObject({ agent: z.string().min(1).nullable().default(null) }).default({ agent: null }),
   fallback: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  notify: notifySchema,
   planner: z
     .strictObject({
       agent: z.string().min(1).nullable().default(null),
@@ -262,4 +267,8 @@ planner:           # \`milestone plan "<title>"\` without --from: an agent write
   agent: null      # null = the first available of claude, codex, gemini
   maxAttempts: 3   # invalid answers are retried with their problems, then plan exits 1
   timeout: 20m     # per attempt
+notify:            # when a run needs a person: conflict, review gate, budget, parked task, failed, completed
+  webhook: null    # e.g. https://hooks.example.com/milestone: POST of a small JSON document, retried
+  bell: true       # terminal bell and a line
+  desktop: true    # notify-send, where it exists
 `;

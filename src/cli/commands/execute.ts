@@ -25,7 +25,9 @@ import { repoWorktreeDir } from '../../engine/naming.js';
 import { checkTransition } from '../../engine/transition.js';
 import { transitionAdvice } from '../../engine/transition-advice.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
+import { startNotifier } from '../../notify/notifier.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
+import { openLiveView } from '../../report/live-view-session.js';
 import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import { isPidAlive } from '../../store/pid-alive.js';
@@ -360,9 +362,26 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     const write = options.json
       ? (line: string) => options.io.out(line)
       : (line: string) => options.io.out(line);
+    const live = openLiveView({
+      isTTY: options.io.isTTY,
+      json: options.json,
+      env,
+      store,
+      workspace,
+      id: state.id,
+    });
     const reporters: Reporter[] = [
-      options.json ? ndjsonReporter(write) : textReporter(write, { verbose: options.verbose ?? false }),
+      live?.reporter ??
+        (options.json ? ndjsonReporter(write) : textReporter(write, { verbose: options.verbose ?? false })),
     ];
+    const notifier = startNotifier({
+      config: workspace.config,
+      read: () => store.state(state.id),
+      env,
+      cwd: workspace.root,
+      say: (line, bell) => (live ? live.note(line, bell) : options.io.err(bell ? `\u0007${line}` : line)),
+    });
+    reporters.push(notifier.reporter);
     if (options.reporter) reporters.push(options.reporter);
     const reporter = compositeReporter(reporters);
     // Refused before anything is written or printed: a locked milestone's log stays as it was.
@@ -436,6 +455,8 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         ...(options.maxWaitMs !== undefined && { maxWaitMs: options.maxWaitMs }),
       });
     } finally {
+      live?.stop();
+      await notifier.close();
       // Once interrupted the process is about to end: the handler stays, so more Ctrl-C presses
       // while the state is saved and the message printed cannot kill it without a word.
       if (!stop.signal.aborted) {

@@ -14,10 +14,11 @@ import {
   pushBranch,
   revParse,
 } from '../../git/git.js';
+import { readyGh } from '../../git/github.js';
+import { openPullRequests } from '../../report/packet-pr.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { cancelledAdvice } from '../advice.js';
-import { createPullRequest, readyGh } from '../github.js';
 import type { Io } from '../io.js';
 
 export interface FinishOptions {
@@ -34,6 +35,8 @@ export interface FinishOptions {
   timeoutMs?: { push?: number; gh?: number };
   /** Keep `.milestones/<id>/` out of the merge (`--without-records`; config `commit.records: false`). */
   withoutRecords?: boolean | undefined;
+  /** With `pr`: one pull request per phase, each based on the previous. */
+  stack?: boolean;
 }
 
 /** What `finish` did. */
@@ -60,6 +63,7 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
         `milestone ${state.id} is ${state.status}, not completed; run \`milestone execute ${state.id}\` first`,
       );
     }
+    if (options.stack && !options.pr) throw new UsageError('MILESTONE_BAD_USAGE', '--stack needs --pr');
     const target = assertBranchName(options.into ?? state.base, '--into');
     if (target === state.branch || target.startsWith(`${state.branch}.tasks/`)) {
       throw new UsageError(
@@ -71,8 +75,22 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
       throw new UsageError('MILESTONE_BAD_TARGET', `branch "${target}" does not exist`);
     const message = `Merge milestone ${state.id}: ${state.title}\n\nMilestone-Id: ${state.id}\n`;
     if (options.pr) {
-      const url = await openPullRequest(root, state, target, options);
-      options.io.out(`pull request: ${url}`);
+      const env = options.env ?? {};
+      const context = { cwd: root, env, timeoutMs: options.timeoutMs?.gh ?? 60_000 };
+      const gh = await readyGh(context, state.branch);
+      // The review packet is the body; `--stack` opens one pull request per phase.
+      const urls = await openPullRequests({
+        workspace,
+        store,
+        state,
+        target,
+        stack: options.stack ?? false,
+        gh,
+        context,
+        pushTimeoutMs: options.timeoutMs?.push ?? 120_000,
+      });
+      const url = urls.join(' ');
+      for (const each of urls) options.io.out(`pull request: ${each}`);
       store.append(state.id, [
         { type: 'outcome', step: 'finish', ok: true, detail: { pr: url, into: target } },
       ]);
@@ -88,39 +106,6 @@ export async function finish(options: FinishOptions): Promise<FinishResult> {
     options.io.out(`merged ${state.branch} into ${target} as ${commit.slice(0, 10)}`);
     return { target, commit, pullRequest: null };
   });
-}
-
-/** Pushes the milestone branch (never forced) and opens a pull request with `gh`. */
-async function openPullRequest(
-  root: string,
-  state: MilestoneState,
-  target: string,
-  options: FinishOptions,
-): Promise<string> {
-  const env = options.env ?? {};
-  const context = { cwd: root, env, timeoutMs: options.timeoutMs?.gh ?? 60_000 };
-  const gh = await readyGh(context, state.branch);
-  const pushed = await pushBranch(root, 'origin', state.branch, {
-    timeoutMs: options.timeoutMs?.push ?? 120_000,
-    env,
-  });
-  if (!pushed.ok) {
-    throw new ExitError(
-      'MILESTONE_PUSH_FAILED',
-      `git push of ${state.branch} to origin ${pushed.timedOut ? 'timed out' : 'failed'}${pushed.message ? `: ${pushed.message}` : ''}; no pull request was opened`,
-      EXIT.usage,
-    );
-  }
-  return createPullRequest(
-    gh,
-    {
-      base: target,
-      head: state.branch,
-      title: state.title,
-      body: `Milestone ${state.id}.\n\nOpened by \`milestone finish --pr\`.`,
-    },
-    context,
-  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitError } from '../../errors.js';
+import { openLiveView } from '../../report/live-view-session.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
 import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
@@ -20,7 +21,7 @@ export interface StatusOptions {
   intervalMs?: number;
   /** Ends `--watch` early (tests, embedding). */
   signal?: AbortSignal;
-  /** Environment for locating the worktrees; defaults to `process.env`. */
+  /** Environment (`NO_COLOR`, `CI`, locating the worktrees); defaults to `process.env`. */
   env?: Record<string, string | undefined>;
 }
 
@@ -50,31 +51,52 @@ export async function status(options: StatusOptions): Promise<StatusView> {
     };
     const first = resolveMilestone(store, options.id);
     let view = statusView(first, workspace.config, coordinatorFacts(store, first.id));
-    print(view);
+    const env = options.env ?? process.env;
+    const live = options.watch
+      ? openLiveView({
+          ...{ isTTY: options.io.isTTY, json: options.json, env },
+          store,
+          workspace,
+          id: view.id,
+          footerFromLog: true,
+        })
+      : null;
+    if (live) live.refresh();
+    else print(view);
     if (!options.watch) return view;
     const id = view.id;
-    while (!SETTLED.has(view.status) && !options.signal?.aborted) {
-      // A coordinator killed with -9 never settles the milestone: end with the resume hint.
-      // The lease first, then the state: a run that ends records its status before letting go.
-      const facts = coordinatorFacts(store, id);
-      const now = resolveMilestone(store, id);
-      if (now.status === 'executing' && (facts === null || facts.alive === false)) {
-        const stale = now.version !== view.version || facts?.alive !== view.coordinator?.alive;
-        view = statusView(now, workspace.config, facts);
-        if (stale) {
+    try {
+      while (!SETTLED.has(view.status) && !options.signal?.aborted) {
+        // A coordinator killed with -9 never settles the milestone: end with the resume hint.
+        // The lease first, then the state: a run that ends records its status before letting go.
+        const facts = coordinatorFacts(store, id);
+        const now = resolveMilestone(store, id);
+        if (now.status === 'executing' && (facts === null || facts.alive === false)) {
+          const stale = now.version !== view.version || facts?.alive !== view.coordinator?.alive;
+          view = statusView(now, workspace.config, facts);
+          if (stale) {
+            if (live) live.refresh();
+            else {
+              if (!options.json) options.io.out('');
+              print(view);
+            }
+          }
+          throw new ExitError(
+            'MILESTONE_COORDINATOR_GONE',
+            `the coordinator of ${id}${facts ? ` (pid ${facts.pid} on ${facts.host})` : ''} is gone; run \`milestone execute ${id}\` to resume`,
+          );
+        }
+        await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
+        if (store.version(id) === view.version) continue;
+        view = statusView(resolveMilestone(store, id), workspace.config, coordinatorFacts(store, id));
+        if (live) live.refresh();
+        else {
           if (!options.json) options.io.out('');
           print(view);
         }
-        throw new ExitError(
-          'MILESTONE_COORDINATOR_GONE',
-          `the coordinator of ${id}${facts ? ` (pid ${facts.pid} on ${facts.host})` : ''} is gone; run \`milestone execute ${id}\` to resume`,
-        );
       }
-      await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
-      if (store.version(id) === view.version) continue;
-      view = statusView(resolveMilestone(store, id), workspace.config, coordinatorFacts(store, id));
-      if (!options.json) options.io.out('');
-      print(view);
+    } finally {
+      live?.stop();
     }
     return view;
   });
