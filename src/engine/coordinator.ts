@@ -36,7 +36,7 @@ import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
-import { guardRepo } from './stray-refs.js';
+import { guardRepo, isShellAgent } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
 import { TaskWaits } from './task-waits.js';
@@ -563,18 +563,21 @@ class Run {
     const remaining =
       taskLimit.costUsd === null ? undefined : Math.max(0.01, taskLimit.costUsd - (before.costUsd ?? 0));
     let overBudget: string | null = null;
-    const afterAgent = await guardRepo(
-      this.options.repoRoot,
-      {
-        milestoneId: this.id,
-        worktreeDir: repoWorktreeDir(this.options.worktreeRoot, this.options.repoRoot, this.id),
-        worktree,
-      },
-      (reason) =>
-        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
-    );
+    // The built-in shell agent runs the plan's own `run` command: only agents are guarded.
+    const afterAgent = isShellAgent(adapter)
+      ? undefined
+      : await guardRepo(
+          this.options.repoRoot,
+          {
+            milestoneId: this.id,
+            worktreeDir: repoWorktreeDir(this.options.worktreeRoot, this.options.repoRoot, this.id),
+            worktree,
+          },
+          (reason) =>
+            this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
+        );
     const outcome = await runAttempt({
-      afterAgent,
+      ...(afterAgent && { afterAgent }),
       ...(resumeSessionId !== undefined && { resumeSessionId }),
       milestoneId: this.id,
       task,
