@@ -41,7 +41,7 @@ import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import { keepFailedBranch, slotPrepared } from './slot-events.js';
 import { stepEnv } from './step-env.js';
-import { guardRepo } from './stray-refs.js';
+import { guardRepo, isShellAgent } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
 import { TaskWaits } from './task-waits.js';
@@ -668,19 +668,22 @@ class Run {
     const remaining =
       taskLimit.costUsd === null ? undefined : Math.max(0.01, taskLimit.costUsd - (before.costUsd ?? 0));
     let overBudget: string | null = null;
-    const afterAgent = await guardRepo(
-      this.options.repoRoot,
-      {
-        milestoneId: this.id,
-        worktreeDir: repoWorktreeDir(this.options.worktreeRoot, this.options.repoRoot, this.id),
-        slotsDir: repoSlotsDir(this.options.worktreeRoot, this.options.repoRoot),
-        worktree,
-      },
-      (reason) =>
-        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
-    );
+    // The built-in shell agent runs the plan's own `run` command: only agents are guarded.
+    const afterAgent = isShellAgent(adapter)
+      ? undefined
+      : await guardRepo(
+          this.options.repoRoot,
+          {
+            milestoneId: this.id,
+            worktreeDir: repoWorktreeDir(this.options.worktreeRoot, this.options.repoRoot, this.id),
+            slotsDir: repoSlotsDir(this.options.worktreeRoot, this.options.repoRoot),
+            worktree,
+          },
+          (reason) =>
+            this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
+        );
     const outcome = await runAttempt({
-      afterAgent,
+      ...(afterAgent && { afterAgent }),
       ...(resumeSessionId !== undefined && { resumeSessionId }),
       milestoneId: this.id,
       trailers: runTrailer(this.state().runId),

@@ -1,5 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { dirname, sep } from 'node:path';
+import type { AgentAdapter } from '../agents/adapter.js';
 import { gitExec, listWorktrees } from '../git/git.js';
 import { milestoneBranch } from './naming.js';
 
@@ -125,4 +126,12 @@ export async function guardRepo(
     if (found) onStray(found.reason);
     return found?.reason ?? null;
   };
+}
+
+/**
+ * Whether an adapter is the built-in `shell` agent, which runs the plan's own `run` command
+ * (written by the person who planned it, not chosen by a model): it is not checked for strays.
+ */
+export function isShellAgent(adapter: AgentAdapter): boolean {
+  return adapter.name === 'shell' && adapter.resumeArgs === undefined;
 }

@@ -6,7 +6,15 @@
 //   npm run test:agents-real [-- claude codex gemini] [-- --only success,auth]
 // Prints one line per run and a summary; exits 1 if any run did not behave as expected.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -47,10 +55,14 @@ function run(file, argv, options) {
   });
 }
 
+/** Temporary folders of the runs: removed at the end unless a run failed (kept to inspect). */
+const created = [];
+
 const git = (cwd, ...a) => run('git', a, { cwd, env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } });
 
 async function repoFor(agent, scenario, urls) {
   const root = mkdtempSync(join(tmpdir(), `ms-real-${agent}-${scenario}-`));
+  created.push(root);
   const repo = join(root, 'repo');
   const home = join(root, 'home');
   mkdirSync(repo);
@@ -263,4 +275,6 @@ const failed = results.filter((r) => !r.ok);
 console.log(
   `\n${results.length - failed.length} of ${results.length} runs behaved as expected (${requests.length} model requests served)`,
 );
+if (failed.length === 0) for (const root of created) rmSync(root, { recursive: true, force: true });
+else console.log(`run folders kept for inspection:\n${created.join('\n')}`);
 process.exitCode = failed.length ? 1 : 0;

@@ -55,7 +55,8 @@ describe('coding agents through the engine (fake claude, codex, gemini on PATH)'
       if (agent === 'claude') expect(task.usage.costUsd).toBeGreaterThan(0);
       else expect(task.usage.costUsd).toBeNull();
     }
-  });
+    // Three full plan + execute runs: on a busy two-core machine each takes 15-20 s.
+  }, 180_000);
 
   it('an error result with exit 0 fails the task (the exit code alone is not trusted)', () => {
     const repo = milestoneRepo();

@@ -62,7 +62,7 @@ describe('usage limits', () => {
       ],
     });
     expect(planned.code, planned.stderr).toBe(0);
-    Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), { FAKE_AGENT_RESET_IN_S: '3' });
+    Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), { FAKE_AGENT_RESET_IN_S: '10' });
     const run = repo.run(['execute', 'usage', '--mode', 'agents', '--concurrency', '2']);
     expect(run.code, run.stderr).toBe(0);
 
