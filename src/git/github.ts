@@ -45,8 +45,9 @@ export async function createPullRequest(
   context: GhContext,
 ): Promise<string> {
   const args = ['pr', 'create', '--base', request.base, '--head', request.head];
-  args.push('--title', request.title, '--body', request.body);
-  const result = await runGh(gh, args, context);
+  // The body on stdin: no argv length limit, and nothing of it in the process list.
+  args.push('--title', request.title, '--body-file', '-');
+  const result = await runGh(gh, args, context, request.body);
   const url =
     result.lines
       .filter((line) => line.trim())
@@ -68,6 +69,7 @@ async function runGh(
   gh: string,
   args: string[],
   context: GhContext,
+  input?: string,
 ): Promise<{ exitCode: number | null; timedOut: boolean; lines: string[]; stderr: string }> {
   const lines: string[] = [];
   const result = await runProcess({
@@ -77,6 +79,7 @@ async function runGh(
     env: { ...context.env, GH_PROMPT_DISABLED: '1' },
     timeoutMs: context.timeoutMs,
     graceMs: 2000,
+    ...(input !== undefined && { input }),
     onStdoutLine: (line) => lines.push(line),
   });
   return {

@@ -8,7 +8,7 @@ import { StaleVersionError } from './stale-version-error.js';
  * Bump when `applyEvent` changes the shape or meaning of `MilestoneState`: cached projections
  * written under another value are folded again from the events (events are the truth).
  */
-export const PROJECTION_VERSION = 1;
+export const PROJECTION_VERSION = 2;
 
 /** Options of `append`. */
 export interface AppendOptions {
