@@ -98,5 +98,5 @@ describe('smaller ones (item 11, part)', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('$ milestone execute stats');
     expect(result.stdout).not.toContain('\x1b[');
-  });
+  }, 300_000);
 });

@@ -69,7 +69,7 @@ describe('interrupting and cancelling', () => {
     expect(repo.leftoverWorktrees()).toEqual([]);
     const again = repo.run(['execute', 'cancel']);
     expect(again.code).toBe(2);
-    expect(again.stderr).toContain('was cancelled');
+    expect(again.stderr).toContain('is cancelled');
   });
 });
 
