@@ -45,13 +45,19 @@ function seconds(from: string | undefined, to: string): string {
 /** Readable lines: task started, finished, merged, with durations; phase commits; notes. */
 export function textReporter(write: (line: string) => void, options: { verbose?: boolean } = {}): Reporter {
   const started = new Map<string, string>();
+  // Attempts are numbered within this run: a resumed run's first try reads "attempt 1".
+  const attempts = new Map<string, number>();
   return {
     onEvent: (event) => {
       switch (event.type) {
         case 'task_status':
           if (event.status === 'running') {
             started.set(event.taskId, event.at);
-            write(`> ${event.taskId} started (attempt ${event.attempt ?? 1}, ${event.agent ?? 'agent'})`);
+            const n = (attempts.get(event.taskId) ?? 0) + 1;
+            attempts.set(event.taskId, n);
+            const overall =
+              event.attempt !== undefined && event.attempt !== n ? `, ${event.attempt} overall` : '';
+            write(`> ${event.taskId} started (attempt ${n}${overall}, ${event.agent ?? 'agent'})`);
           } else if (event.status === 'succeeded') {
             write(`+ ${event.taskId} succeeded${seconds(started.get(event.taskId), event.at)}`);
           } else if (event.status !== 'pending' && event.status !== 'ready') {
