@@ -69,7 +69,7 @@ describe('metrics by step', () => {
     expect(a.steps).toEqual({ setup: 500, agent: 1500, verify: 400, commit: 100, merge: 200, teardown: 0 });
     expect(m.runs[0]!.steps.teardown).toBe(400);
     expect(formatMetrics(m)).toContain(
-      'steps     setup 1.0s, agent 1.5s, verify 400ms, commit 300ms, merge 200ms, teardown 400ms',
+      'steps     setup 1s, agent 1.5s, verify 0.4s, commit 0.3s, merge 0.2s, teardown 0.4s',
     );
   });
 
@@ -86,7 +86,7 @@ describe('metrics by step', () => {
     const b = m.tasks.find((t) => t.id === 'b')!;
     expect(b).toMatchObject({ attempts: 2, configFailures: 1, firstTime: true });
     expect(m.totals).toMatchObject({ quality: 1, configFailures: 1 });
-    expect(formatMetrics(m)).toContain('1 configuration failure(s) (setup, command not found) not counted');
+    expect(formatMetrics(m)).toContain('1 configuration failure (setup, command not found) not counted');
   });
 
   it('numbers attempts from 1 again in each run', () => {
