@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/helpers/yield-between-tests.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Tests spawn real git and node processes; two cores are the norm here.

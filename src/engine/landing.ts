@@ -19,6 +19,8 @@ export interface LandedFilter {
   runs?: ReadonlySet<string>;
   /** Each phase's tasks in the plan: a phase commit counts only once all of them had landed. */
   phaseTasks?: ReadonlyMap<Phase, readonly string[]>;
+  /** Where the range starts instead of the base branch (after `finish`, the base holds it all). */
+  since?: string;
 }
 
 /**
@@ -40,7 +42,7 @@ export async function landedOnBranch(
   const { stdout } = await gitExec(cwd, [
     'log',
     `--format=${format}%x1e`,
-    `refs/heads/${base}..refs/heads/${branch}`,
+    `${filter.since ?? `refs/heads/${base}`}..refs/heads/${branch}`,
   ]);
   const list = (text: string | undefined) =>
     (text ?? '')

@@ -98,7 +98,15 @@ export async function gatherPacket(
   state: MilestoneState,
   only: Phase | null,
 ): Promise<Packet> {
-  const landed = await landedOnBranch(workspace.root, state.branch, state.base, state.id);
+  // After `finish` merged the branch, the base holds every landing: read from before that merge.
+  const finished = store
+    .events(state.id, { types: ['outcome'] })
+    .findLast((e) => e.type === 'outcome' && e.step === 'finish' && typeof e.detail?.commit === 'string');
+  const mergeCommit =
+    finished?.type === 'outcome' ? (finished.detail?.commit as string | undefined) : undefined;
+  const landed = await landedOnBranch(workspace.root, state.branch, state.base, state.id, {
+    ...(mergeCommit && /^[0-9a-f]{40,64}$/.test(mergeCommit) && { since: `${mergeCommit}^1` }),
+  });
   const facts: PacketFacts = {
     landings: {},
     logs: {},

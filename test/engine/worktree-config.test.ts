@@ -15,7 +15,7 @@ describe('worktrees config', () => {
 
   it('refuses link and copy paths that leave the repository, naming the field', () => {
     const { problems } = parseConfig({ worktrees: { link: ['../shared'], copy: ['/etc/passwd'] } }, 'c.yaml');
-    expect(problems.map((p) => p.location?.field).sort()).toEqual(['worktrees.copy.0', 'worktrees.link.0']);
+    expect(problems.map((p) => p.location?.field).sort()).toEqual(['worktrees.copy[0]', 'worktrees.link[0]']);
     expect(problems[0]!.message).toContain('inside the repository');
   });
 

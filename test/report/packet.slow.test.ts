@@ -133,6 +133,13 @@ describe('milestone report (review packet) on a real run', () => {
     const bad = await milestoneAsync(repo.root, ['report', 'greeting', '--phase', 'later'], repo.env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--phase');
+
+    // After finish merged the branch into its base, the packet still finds every landing.
+    const finished = await milestoneAsync(repo.root, ['finish', 'greeting'], repo.env);
+    expect(finished.code, finished.stderr).toBe(0);
+    const after = await milestoneAsync(repo.root, ['report', 'greeting'], repo.env);
+    expect(after.stdout).toMatch(/[0-9a-f]{10}: 1 file, \+1 -0\n\n- `greeting.txt` \+1 -0/);
+    expect(after.stdout).not.toContain('not landed');
   });
 });
 
