@@ -35,7 +35,7 @@ beforeAll(async () => {
       bin: { greet: 'bin.js' },
       main: 'index.js',
     }),
-    'index.js': 'module.exports = (who) => `hello ${who}`;\n',
+    'index.js': "module.exports = (who) => 'hello ' + who;\n",
     'bin.js': "#!/usr/bin/env node\nconsole.log(require('./index.js')(process.argv[2] ?? 'world'));\n",
   });
   const packed = await run('npm', ['pack', '--silent', '--pack-destination', template], pkg);

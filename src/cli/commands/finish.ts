@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MilestoneState } from '../../core/projection.js';
 import { commitWithoutRecords } from '../../engine/without-records.js';
-import { EXIT, ExitError, UsageError } from '../../errors.js';
+import { ExitError, UsageError } from '../../errors.js';
 import {
   assertBranchName,
   gitExec,
@@ -11,7 +11,6 @@ import {
   listWorktrees,
   mergeInto,
   mergeTree,
-  pushBranch,
   revParse,
 } from '../../git/git.js';
 import { readyGh } from '../../git/github.js';
