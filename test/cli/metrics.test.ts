@@ -68,9 +68,10 @@ describe('milestone metrics', () => {
       ['seq', 'direct'],
       ['par', 'agents'],
     ]);
-    // The documented direction: direct time over agents time, so the parallel run scores above 1.
+    // The documented direction: direct time over agents time. Whether it is above 1 depends on
+    // wall time (slot creation, a busy machine), so the test checks the formula, and that the
+    // agents run's tasks really overlapped (busy time over wall time, from the recorded intervals).
     expect(c.speedup).toBeCloseTo(c.direct.timePerUnitMs! / c.agents.timePerUnitMs!, 10);
-    expect(c.speedup).toBeGreaterThan(1);
     expect(c.agents.parallelism).toBeGreaterThan(1);
     expect(c.costRatio).toBeNull();
     expect(c.formulas.speedup).toContain('direct.timePerUnit / agents.timePerUnit');
