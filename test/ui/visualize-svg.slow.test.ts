@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
-import { milestoneAsync } from '../helpers/cli-async.js';
+import { milestoneAsync } from '../helpers/async-cli.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 
