@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -9,24 +9,14 @@ import { recordingIo } from '../src/cli/io.js';
 import { criticalPath } from '../src/core/graph.js';
 import type { TaskSpec } from '../src/core/types.js';
 import type { Measurement } from './measure.js';
+import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
+const _git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
 
 function repository(files: number): { root: string; repo: string } {
   const root = mkdtempSync(join(tmpdir(), 'milestone-bench-'));
-  const repo = join(root, 'repo');
-  for (let i = 0; i < files; i++) {
-    const dir = join(repo, 'src', `module-${Math.floor(i / 50)}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `file-${i}.ts`), `export const value${i} = ${i};\n`);
-  }
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'config', 'user.name', 'bench');
-  git(repo, 'config', 'user.email', 'bench@milestone.invalid');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'bench repository');
-  return { root, repo };
+  return { root, repo: benchRepository(join(root, 'repo'), files) };
 }
 
 async function runMilestone(

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -9,23 +9,13 @@ import { recordingIo } from '../src/cli/io.js';
 import type { StoredEvent } from '../src/core/events.js';
 import { openStore } from '../src/store/store.js';
 import type { Measurement } from './measure.js';
+import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
 
-const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
+const _git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
 
 function repository(root: string, files: number): string {
-  const repo = join(root, `repo-${files}`);
-  for (let i = 0; i < files; i++) {
-    const dir = join(repo, 'src', `module-${Math.floor(i / 50)}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `file-${i}.ts`), `export const value${i} = ${i};\n`);
-  }
-  git(repo, 'init', '-q', '-b', 'main');
-  git(repo, 'config', 'user.name', 'bench');
-  git(repo, 'config', 'user.email', 'bench@milestone.invalid');
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', 'bench repository');
-  return repo;
+  return benchRepository(join(root, `repo-${files}`), files);
 }
 
 const ms = (a: string, b: string) => Date.parse(b) - Date.parse(a);

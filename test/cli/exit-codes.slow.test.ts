@@ -3,27 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/store.js';
 import { git } from '../helpers/git-repo.js';
-import type { MilestoneRepo } from '../helpers/milestone-repo.js';
-import { milestoneRepo } from '../helpers/milestone-repo.js';
-
-/** Resolves once the child has printed `text` on stdout or stderr. */
-function waitFor(child: ReturnType<MilestoneRepo['spawn']>, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const { stdout, stderr } = child.output();
-      if (`${stdout}${stderr}`.includes(text)) resolve();
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    child.on('exit', () =>
-      reject(new Error(`exited before printing ${text}: ${JSON.stringify(child.output())}`)),
-    );
-  });
-}
-
-function exited(child: ReturnType<MilestoneRepo['spawn']>): Promise<number | null> {
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
+import { exited, milestoneRepo, waitForOutput } from '../helpers/milestone-repo.js';
 
 const SLOW = {
   version: 1,
@@ -58,7 +38,7 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
     expect(repo.plan(SLOW).code).toBe(0);
     const child = repo.spawn(['execute', 'slow']);
     const done = exited(child);
-    await waitFor(child, 'a started');
+    await waitForOutput(child, 'a started');
     const store = openStore(join(repo.root, '.milestones/.local'), { readonly: true });
     const before = store.version('slow');
     const refused = repo.run(['execute', 'slow']);
@@ -79,10 +59,10 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
     expect(repo.plan(SLOW).code).toBe(0);
     const child = repo.spawn(['execute', 'slow']);
     const done = exited(child);
-    await waitFor(child, 'a started');
+    await waitForOutput(child, 'a started');
     child.kill('SIGINT');
     // The impatient presses land while the run is stopping (its agent already canceled).
-    await waitFor(child, 'a canceled');
+    await waitForOutput(child, 'a canceled');
     child.kill('SIGINT');
     child.kill('SIGINT');
     expect(await done).toBe(130);

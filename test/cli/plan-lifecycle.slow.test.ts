@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { git, writeFiles } from '../helpers/git-repo.js';
-import type { MilestoneRepo } from '../helpers/milestone-repo.js';
-import { milestoneRepo } from '../helpers/milestone-repo.js';
+import { exited, milestoneRepo, waitForOutput } from '../helpers/milestone-repo.js';
 
 const FIRST = {
   version: 1,
@@ -15,25 +14,6 @@ const FIRST = {
     { id: 'b', title: 'Write b', run: 'echo first > b.txt', needs: ['a'] },
   ],
 };
-
-/** Resolves once the child has printed `text` on stdout or stderr. */
-function waitFor(child: ReturnType<MilestoneRepo['spawn']>, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      const { stdout, stderr } = child.output();
-      if (`${stdout}${stderr}`.includes(text)) resolve();
-    };
-    child.stdout?.on('data', check);
-    child.stderr?.on('data', check);
-    child.on('exit', () =>
-      reject(new Error(`exited before printing ${text}: ${JSON.stringify(child.output())}`)),
-    );
-  });
-}
-
-function exited(child: ReturnType<MilestoneRepo['spawn']>): Promise<number | null> {
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
 
 describe('recovery matches this plan, not just task ids (item 5)', () => {
   it("a branch left by an earlier plan is not taken as the new plan's work; plan asks, adopt or new branch", () => {
@@ -160,7 +140,7 @@ describe('the plan lifecycle (item 7)', () => {
     expect(repo.plan(slow).code).toBe(0);
     const child = repo.spawn(['execute', 'ship']);
     const done = exited(child);
-    await waitFor(child, 'a started');
+    await waitForOutput(child, 'a started');
     const refused = repo.run(['rm', 'ship']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('milestone cancel ship');

@@ -124,3 +124,23 @@ export function maxOverlap(spans: Array<{ start: number; end: number }>): number
   }
   return max;
 }
+
+/** Resolves once a spawned CLI has printed `text` on stdout or stderr; rejects if it exits first. */
+export function waitForOutput(child: ReturnType<MilestoneRepo['spawn']>, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const { stdout, stderr } = child.output();
+      if (`${stdout}${stderr}`.includes(text)) resolve();
+    };
+    child.stdout?.on('data', check);
+    child.stderr?.on('data', check);
+    child.on('exit', () =>
+      reject(new Error(`exited before printing ${text}: ${JSON.stringify(child.output())}`)),
+    );
+  });
+}
+
+/** The exit code of a spawned CLI, once it exits. */
+export function exited(child: ReturnType<MilestoneRepo['spawn']>): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
