@@ -1,6 +1,7 @@
 import type { Usage } from '../core/events.js';
 import { appendLogLine } from '../process/log-file.js';
 import { ProcessStartError } from '../process/process-error.js';
+import { redactSecrets } from '../process/redact-secrets.js';
 import type { ProcessResult, RunProcessOptions } from '../process/run-process.js';
 import { runProcess } from '../process/run-process.js';
 import type { AgentRequest, AgentResult } from './adapter.js';
@@ -139,7 +140,8 @@ export function oneLine(text: string, max = 500): string {
 /** Marks where one attempt starts and ends in its log, for a human reading it later. */
 export function logMarker(logFile: string, text: string): void {
   try {
-    appendLogLine(logFile, `--- milestone: ${text} ---`);
+    // Markers quote commands from the plan and agents' errors: the same redaction as output.
+    appendLogLine(logFile, redactSecrets(`--- milestone: ${text} ---`));
   } catch {
     // Cosmetic only: an unwritable log surfaces as the run's start failure right after.
   }

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { InternalError } from '../errors.js';
 import { appendLogLine } from '../process/log-file.js';
+import { REDACTED } from '../process/redact-secrets.js';
 import type { ProcessResult } from '../process/run-process.js';
 import { runProcess } from '../process/run-process.js';
 import { findExecutable } from '../process/which.js';
@@ -292,9 +293,10 @@ function commandLine(command: CodingAgentCommand): string {
     if (arg === command.prompt) return `<prompt: ${command.prompt.length} chars>`;
     // `--api-key sk-...` in extraArgs: the value after a secret-named option stays out of the log.
     const previous = command.args[i - 1];
-    if (previous?.startsWith('-') && isSecretName(previous)) return '***';
+    if (previous?.startsWith('-') && isSecretName(previous)) return REDACTED;
     const [option, value] = arg.split('=', 2);
-    if (value !== undefined && option?.startsWith('-') && isSecretName(option)) return `${option}=***`;
+    if (value !== undefined && option?.startsWith('-') && isSecretName(option))
+      return `${option}=${REDACTED}`;
     return quote(arg);
   });
   return [command.binary, ...args].join(' ');

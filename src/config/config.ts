@@ -75,6 +75,8 @@ export interface Config {
     /** Time limit of one attempt, e.g. `20m`. */
     timeout: string;
   };
+  /** Redaction (`src/process/redact-secrets.ts`): more variable names whose values are secret. */
+  secrets: { names: string[] };
 }
 
 export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
@@ -193,6 +195,13 @@ const configSchema = z.strictObject({
         .default('20m'),
     })
     .default({ agent: null, maxAttempts: 3, timeout: '20m' }),
+  secrets: z
+    .strictObject({
+      names: z
+        .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name such as DEPLOY_PHRASE'))
+        .default([]),
+    })
+    .default({ names: [] }),
 });
 
 /** The configuration used when `.milestones/config.yaml` does not exist. */
@@ -271,4 +280,6 @@ notify:            # when a run needs a person: conflict, review gate, budget, p
   webhook: null    # e.g. https://hooks.example.com/milestone: POST of a small JSON document, retried
   bell: true       # terminal bell and a line
   desktop: true    # notify-send, where it exists
+secrets:           # values of variables named *KEY*, *TOKEN*, *SECRET*, *PASSWORD*, *CREDENTIAL*, *AUTH* are never written
+  names: []        # e.g. [DEPLOY_PHRASE]: more names (or parts of names) whose values are secret
 `;

@@ -4,6 +4,7 @@ import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs } from '../git/git.js';
+import { redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
 import { trailerBlock } from './landing.js';
 import { TRAILER } from './naming.js';
@@ -132,7 +133,9 @@ export async function resolveConflict(input: {
     });
     if (verify.exitCode !== 0)
       return undo(
-        `verify \`${input.verify}\` failed after the resolution (exit ${verify.exitCode ?? verify.signal})`,
+        redactSecrets(
+          `verify \`${input.verify}\` failed after the resolution (exit ${verify.exitCode ?? verify.signal})`,
+        ),
         usage,
       );
   }

@@ -2,6 +2,7 @@ import { existsSync, realpathSync, rmSync } from 'node:fs';
 import type { TaskSpec } from '../core/types.js';
 import { commitTree, gitExec, listWorktrees, mergeTree, revParse } from '../git/git.js';
 import { appendLogLine } from '../process/log-file.js';
+import { redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
 
 /**
@@ -158,7 +159,7 @@ async function verifyMerged(
     await gitExec(repoRoot, ['worktree', 'add', '-q', '--detach', worktree, commit]);
   }
   try {
-    log(`verify: ${request.verify}`);
+    log(redactSecrets(`verify: ${request.verify}`));
     const result = await runProcess({
       file: request.verify!,
       args: [],
@@ -172,8 +173,10 @@ async function verifyMerged(
     });
     if (result.exitCode === 0) return null;
     if (result.canceled) return 'interrupted while verifying';
-    if (result.timedOut) return `verify \`${request.verify}\` timed out`;
-    return `verify \`${request.verify}\` failed on the resolution (exit ${result.exitCode ?? result.signal})`;
+    if (result.timedOut) return redactSecrets(`verify \`${request.verify}\` timed out`);
+    return redactSecrets(
+      `verify \`${request.verify}\` failed on the resolution (exit ${result.exitCode ?? result.signal})`,
+    );
   } finally {
     await gitExec(worktree, ['checkout', '-q', '--force', request.taskBranch]);
   }

@@ -6,6 +6,7 @@ import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
+import { redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
 import { commitTypeFor } from './commit-type.js';
 import { failureTail } from './failure-text.js';
@@ -191,7 +192,10 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
         ? 'verify timed out'
         : verify.canceled
           ? 'canceled'
-          : `verify \`${request.verify}\` exited with ${verify.exitCode ?? verify.signal}${failureTail(verify.exitCode, verify.stderrTail || verify.stdoutTail)}`;
+          : // The plan's command is echoed: a literal token in it must not reach the events.
+            redactSecrets(
+              `verify \`${request.verify}\` exited with ${verify.exitCode ?? verify.signal}${failureTail(verify.exitCode, verify.stderrTail || verify.stdoutTail)}`,
+            );
       return {
         ...base,
         ok: false,

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { redactSecrets } from '../process/redact-secrets.js';
 import { GitError } from './git-error.js';
 
 /** Options of one git invocation. */
@@ -102,6 +103,7 @@ export function gitExec(
     child.once('close', (code, signal) => {
       if (failed) return;
       const stdout = Buffer.concat(out).toString('utf8');
+      // Output is data (file contents) on success; a failure's text may quote a token in a URL.
       const stderr = Buffer.concat(err).toString('utf8').trim();
       if (code === 0 || (code !== null && allowed.includes(code))) {
         resolve({ stdout, stderr, exitCode: code });
@@ -110,11 +112,11 @@ export function gitExec(
       const how = code === null ? `was killed by ${signal}` : `failed (exit ${code})`;
       reject(
         new GitError(
-          `${formatCommand(args)} ${how} in ${cwd}${stderr ? `: ${stderr}` : ''}`,
+          redactSecrets(`${formatCommand(args)} ${how} in ${cwd}${stderr ? `: ${stderr}` : ''}`),
           args,
           cwd,
           code,
-          stderr,
+          redactSecrets(stderr),
         ),
       );
     });

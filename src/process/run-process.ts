@@ -4,6 +4,7 @@ import { createLineSplitter } from './line-splitter.js';
 import { openLogFile } from './log-file.js';
 import { ProcessStartError } from './process-error.js';
 import { stopGroup } from './process-group.js';
+import { createRedactor, redactSecrets } from './redact-secrets.js';
 
 /** What to run and how. */
 export interface RunProcessOptions {
@@ -23,9 +24,9 @@ export interface RunProcessOptions {
   graceMs?: number;
   /** Aborting stops the process group like a timeout does. */
   signal?: AbortSignal;
-  /** Every stdout and stderr line is appended here as is (file created with mode 0600). */
+  /** Every stdout and stderr line is appended here, secrets redacted (file created with mode 0600). */
   logFile?: string;
-  /** Called with each stdout line (without the line break or a trailing `\r`); must not throw. */
+  /** Called with each stdout line (without the line break or a trailing `\r`, secrets redacted); must not throw. */
   onStdoutLine?: (line: string) => void;
   /** Called once the process is running, with its pid (also its process group id). */
   onStart?: (pid: number) => void;
@@ -44,9 +45,9 @@ export interface ProcessResult {
   /** The abort signal fired and the group was stopped. */
   canceled: boolean;
   durationMs: number;
-  /** The last ~4 KB of stdout. */
+  /** The last ~4 KB of stdout, secrets redacted. */
   stdoutTail: string;
-  /** The last ~4 KB of stderr. */
+  /** The last ~4 KB of stderr, secrets redacted. */
   stderrTail: string;
 }
 
@@ -81,9 +82,12 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     ? ['/bin/sh', ['-c', options.file, 'sh', ...options.args]]
     : [options.file, options.args];
 
+  const env = mergeEnv(options.env);
+  // Output enters milestone here and only here: no log, event or reply ever sees a secret.
+  const transform = createRedactor(env);
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: mergeEnv(options.env),
+    env,
     // Own process group (pgid = pid): one signal to -pid reaches every descendant.
     detached: true,
     stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
@@ -98,11 +102,14 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     let settled = false;
     const timers: NodeJS.Timeout[] = [];
 
-    const stdout = createLineSplitter((line) => {
-      writeLog(line);
-      options.onStdoutLine?.(line.endsWith('\r') ? line.slice(0, -1) : line);
-    });
-    const stderr = createLineSplitter(writeLog);
+    const stdout = createLineSplitter(
+      (line) => {
+        writeLog(line);
+        options.onStdoutLine?.(line.endsWith('\r') ? line.slice(0, -1) : line);
+      },
+      { transform },
+    );
+    const stderr = createLineSplitter(writeLog, { transform });
 
     const stop = (): Promise<void> => {
       const pid = child.pid;
@@ -136,9 +143,14 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       const code = error.code ?? 'UNKNOWN';
       const why = code === 'ENOENT' ? 'not found' : code === 'EACCES' ? 'not executable' : error.message;
       reject(
-        new ProcessStartError(options.file, code, `cannot start "${options.file}": ${why} (${code})`, {
-          cause: error,
-        }),
+        new ProcessStartError(
+          options.file,
+          code,
+          redactSecrets(`cannot start "${options.file}": ${why} (${code})`, env),
+          {
+            cause: error,
+          },
+        ),
       );
     });
     child.once('spawn', () => {

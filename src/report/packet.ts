@@ -5,6 +5,7 @@ import type { Phase } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 import { formatCost, sumUsage, tokensOf } from '../core/usage.js';
 import type { GateState } from '../decision/gates.js';
+import { redactSecrets } from '../process/redact-secrets.js';
 
 /** What one task's landing changed, from `git diff --numstat` of the commit its trailer names. */
 export interface Landing {
@@ -118,7 +119,7 @@ export function buildPacket(state: MilestoneState, facts: PacketFacts, only: Pha
         status: folded.status === 'succeeded' && !folded.merged ? 'succeeded (not landed)' : folded.status,
         prompt: spec.prompt ?? null,
         run: spec.run ?? null,
-        verify: spec.verify ?? state.plan.defaults.verify ?? null,
+        verify: redactPlanText(spec.verify ?? state.plan.defaults.verify ?? null),
         usage: folded.usage,
         reason: folded.reason,
         landing: facts.landings[spec.id] ?? null,
@@ -169,3 +170,8 @@ export function diffstatLine(landing: Landing): string {
 }
 
 export { formatCost };
+
+/** A plan's command shown in the packet: a literal token in it is not repeated (`redactSecrets`). */
+function redactPlanText(text: string | null): string | null {
+  return text === null ? null : redactSecrets(text);
+}

@@ -7,6 +7,7 @@ import type { Problem } from '../errors.js';
 import { UsageError } from '../errors.js';
 import { mainWorktreeRoot, repoRoot } from '../git/git.js';
 import { readYaml } from '../plan/syntax.js';
+import { useSecretNames } from '../process/redact-secrets.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
@@ -73,6 +74,7 @@ function readConfig(file: string): Config {
         problems: syntax.problems.map((p): Problem => ({ ...p, code: 'MILESTONE_CONFIG_YAML' })),
       };
   if (problems.length) throw new UsageError('MILESTONE_CONFIG', `invalid config ${file}`, problems);
+  useSecretNames(config.secrets.names);
   return config;
 }
 

@@ -98,7 +98,7 @@ describe('claude agent', () => {
 
     const log = readFileSync(request.logFile, 'utf8');
     expect(log).toContain('--- milestone: prompt ---\nYou are doing task t1');
-    expect(log).toContain('FAKE_SECRET_TOKEN=***');
+    expect(log).toContain('FAKE_SECRET_TOKEN=[redacted]');
     expect(log).toContain('-CLAUDECODE');
     expect(log).not.toContain('sk-test-very-secret-value');
     expect(log).toContain('"type":"result","subtype":"success"');
@@ -185,7 +185,7 @@ describe('claude agent', () => {
     expect(progress(events)[0]).toBe(`warning: ${warning}`);
     const log = readFileSync(request.logFile, 'utf8');
     expect(log).toContain(`--- milestone: WARNING: ${warning} ---`);
-    expect(log).toContain('--proxy-token ***');
+    expect(log).toContain('--proxy-token [redacted]');
     expect(log).not.toContain('tok-in-args-123456');
   });
 
