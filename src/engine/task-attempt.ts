@@ -6,7 +6,7 @@ import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
-import { redactSecrets } from '../process/redact-secrets.js';
+import { createRedactor, redactDeep, redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
 import { commitTypeFor } from './commit-type.js';
 import { failureTail } from './failure-text.js';
@@ -96,7 +96,9 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const steps: AttemptSteps = { agent: null, verify: null, commit: null };
   const env = { ...request.env, MILESTONE_ATTEMPT: String(request.attempt), MILESTONE_PHASE: task.phase };
   let result: Extract<AgentEvent, { type: 'result' }>['result'] | null = null;
-  for await (const event of request.adapter.run(
+  // Lines are redacted as they arrive; text the adapter joined from several lines is checked again.
+  const redact = createRedactor({ ...process.env, ...env });
+  for await (const raw of request.adapter.run(
     {
       milestoneId: request.milestoneId,
       task: {
@@ -119,6 +121,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     },
     request.signal,
   )) {
+    const event = redactDeep(raw, redact);
     request.onAgentEvent(event);
     if (event.type === 'result') result = event.result;
   }

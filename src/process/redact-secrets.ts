@@ -85,3 +85,19 @@ export function redactSecrets(
 ): string {
   return redactValues(text, secretValues(env));
 }
+
+/**
+ * `value` with {@link redactSecrets} applied to every string inside it (objects and arrays
+ * copied, other values kept): for what an agent's stream reader assembled from several lines,
+ * such as Gemini's delta messages, where a secret may be cut in two.
+ */
+export function redactDeep<T>(value: T, redact: (text: string) => string): T {
+  if (typeof value === 'string') return redact(value) as T;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, redact)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) out[key] = redactDeep(item, redact);
+    return out as T;
+  }
+  return value;
+}

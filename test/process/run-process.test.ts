@@ -7,6 +7,36 @@ import { tempDir } from '../helpers/git-repo.js';
 import { liveMembers } from './live-members.js';
 
 describe('runProcess', () => {
+  it('redacts secrets before the log, the line callback and the tails see them, even cut across chunks', async () => {
+    const cwd = tempDir();
+    const logFile = join(tempDir(), 'attempt.log');
+    const lines: string[] = [];
+    // Each half of the token is written on its own, a moment apart: two chunks on the pipe.
+    const program = `
+      const t = process.env.MY_API_TOKEN, h = t.length >> 1;
+      process.stdout.write('token ' + t.slice(0, h));
+      process.stderr.write('err ' + t.slice(0, h));
+      setTimeout(() => {
+        process.stdout.write(t.slice(h) + ' and ghp_' + 'Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LmNbVc\\n');
+        process.stderr.write(t.slice(h));
+      }, 100);`;
+    const result = await runProcess({
+      file: process.execPath,
+      args: ['-e', program],
+      cwd,
+      env: { MY_API_TOKEN: 'tok-0123456789-abcdef' },
+      logFile,
+      onStdoutLine: (line) => lines.push(line),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(lines).toEqual(['token [redacted] and [redacted]']);
+    expect(result.stdoutTail).toBe('token [redacted] and [redacted]\n');
+    expect(result.stderrTail).toBe('err [redacted]');
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).not.toMatch(/tok-0123456789|ghp_Zx9/);
+    expect(log).toContain('token [redacted] and [redacted]');
+  });
+
   it('runs a program and reports its exit code and output tails', async () => {
     const cwd = tempDir();
     const result = await runProcess({
