@@ -438,4 +438,16 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       const { clean } = await import('./commands/clean.js');
       await clean({ cwd, io, dryRun: opts.dryRun ?? false });
     });
+
+  program
+    .command('doctor')
+    .description(
+      'check git, the store, leases, coordinators, orphans and agents; --fix repairs what is safe (exit 1: something needs you)',
+    )
+    .option('--fix', 'repair what is safe and say what was done')
+    .option('--json', 'print JSON')
+    .action(async (opts: { fix?: boolean; json?: boolean }) => {
+      const { doctor } = await import('../doctor/doctor.js');
+      await doctor({ cwd, io, fix: opts.fix ?? false, json: opts.json ?? false });
+    });
 }
