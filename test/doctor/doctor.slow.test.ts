@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/doctor/doctor.js';
 import type { Finding } from '../../src/doctor/finding.js';
+import { repoWorktreeDir } from '../../src/engine/naming.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { fakeEnv, useFakeAgentsOnPath } from '../agents/fake-agents.js';
 import { type AsyncRepo, asyncRepo, gitA, pathWithoutGh, runAsync, script } from '../helpers/async-cli.js';
@@ -197,6 +198,10 @@ describe('milestone doctor', () => {
     coordinator.kill('SIGKILL');
     await new Promise((resolve) => coordinator.once('exit', resolve));
 
+    // And a task worktree of the milestone that no task owns any more.
+    const leftover = join(repoWorktreeDir(repo.worktreesDir, repo.root, 'stuck'), 'gone-task');
+    await gitA(repo.root, 'worktree', 'add', '-q', '--detach', leftover);
+
     const found = await doctor(repo);
     expect(found.code).toBe(1);
     expect(of(found.report, 'leases')).toEqual([
@@ -210,6 +215,7 @@ describe('milestone doctor', () => {
       expect.stringMatching(/^fixable: orphaned agent of stuck\/wait still running \(process group \d+\)$/),
     );
     expect(orphans).toContain('fixable: orphaned task branch milestone/stuck.tasks/wait');
+    expect(orphans).toContain(`fixable: orphaned worktree ${leftover}`);
     pgid = Number(/process group (\d+)/.exec(orphans.join('\n'))![1]);
     expect(groupAlive(pgid)).toBe(true);
     // A plain doctor changes nothing.
@@ -227,6 +233,7 @@ describe('milestone doctor', () => {
         expect.stringMatching(/^leases: stuck: the lease of pid \d+ .* -> released the lease$/),
         `orphans: orphaned agent of stuck/wait -> stopped process group ${pgid}`,
         'orphans: orphaned task branch milestone/stuck.tasks/wait -> deleted',
+        `orphans: orphaned worktree ${leftover} -> removed`,
       ]),
     );
     expect(of(fixed.report, 'coordinators')).toEqual([
@@ -234,6 +241,7 @@ describe('milestone doctor', () => {
     ]);
     expect(groupAlive(pgid)).toBe(false);
     expect(await gitA(repo.root, 'branch', '--list', 'milestone/stuck.tasks/*')).toBe('');
+    expect(existsSync(leftover)).toBe(false);
     const text = await repo.run(['doctor']);
     expect(text.stdout).toContain('NEEDS YOU');
     expect(text.stdout).toContain('`milestone execute stuck` resumes it');
