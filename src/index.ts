@@ -27,6 +27,8 @@ export { computeProgress } from './core/progress.js';
 export type { MilestoneState, ReviewRecord, TaskState } from './core/projection.js';
 export { applyEvent, project } from './core/projection.js';
 export * from './core/types.js';
+export { type DoctorReport, doctor } from './doctor/doctor.js';
+export type { Finding, FindingStatus } from './doctor/finding.js';
 export type { Problem } from './errors.js';
 export { EXIT, ExitError, InternalError, LockedError, UsageError } from './errors.js';
 export { loadPlanFile } from './plan/load.js';
