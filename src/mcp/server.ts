@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { recordingIo } from '../cli/io.js';
-import { reportError } from '../cli/main.js';
+import { recordingIo } from '../io/io.js';
+import { reportError } from '../io/report-error.js';
 import { MCP_TOOLS } from './tools.js';
 
 /** The MCP protocol revision this server speaks when the client names none. */

@@ -1,7 +1,7 @@
-import type { Io } from '../cli/io.js';
 import type { Phase } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 import { UsageError } from '../errors.js';
+import type { Io } from '../io/io.js';
 
 /** One MCP tool: a milestone command with a JSON schema for its arguments. */
 export interface McpTool {
