@@ -39,7 +39,8 @@ function describe(event: RunEvent): string | null {
   if (event.type === 'task_merged') return `task ${task} merged`;
   if (event.type === 'phase_committed') return `phase ${String(event.phase)} committed`;
   if (event.type === 'milestone_status') return `milestone ${String(event.status)}`;
-  if (event.type === 'task_status' && event.status !== 'running') return `task ${task} ${String(event.status)}`;
+  if (event.type === 'task_status' && event.status !== 'running')
+    return `task ${task} ${String(event.status)}`;
   return null;
 }
 
@@ -180,7 +181,8 @@ export async function statusTool(context: ToolContext<StatusArgs>): Promise<void
       const run = runs.get(view.id);
       return run ? run.result === null : view.status === 'executing';
     };
-    const landed = () => `${view.status}: ${view.tasks.filter((t) => t.merged).length}/${view.tasks.length} tasks landed`;
+    const landed = () =>
+      `${view.status}: ${view.tasks.filter((t) => t.merged).length}/${view.tasks.length} tasks landed`;
     context.progress(view.progress.overall, landed());
     while (going() && !stopWaiting.aborted) {
       await nextChange(runs.get(view.id), stopWaiting, POLL_MS);

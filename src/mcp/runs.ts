@@ -44,22 +44,15 @@ export class Runs {
   start(cwd: string, args: string[], milestoneId: string | undefined): Run {
     const stop = new AbortController();
     const listeners = new Set<(event: RunEvent) => void>();
-    let markStarted: () => void = () => {};
-    const run: Run = {
-      milestoneId: milestoneId ?? null,
-      pid: null,
-      startedAt: new Date().toISOString(),
-      events: [],
-      result: null,
-      started: new Promise<void>((resolve) => {
-        markStarted = resolve;
-      }),
-      done: Promise.resolve(null as unknown as ProcessResult),
-      stop: () => stop.abort(),
-      listen: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
+    let markStarted = () => {};
+    const started = new Promise<void>((resolve) => {
+      markStarted = resolve;
+    });
+    const ended = (result: ProcessResult): ProcessResult => {
+      run.result = result;
+      markStarted();
+      this.all.delete(run);
+      return result;
     };
     const onLine = (line: string) => {
       let event: RunEvent;
@@ -77,7 +70,7 @@ export class Runs {
       markStarted();
       for (const listener of listeners) listener(event);
     };
-    run.done = runProcess({
+    const done = runProcess({
       file: process.execPath,
       args: [CLI_ENTRY, 'execute', '--json', ...args],
       cwd,
@@ -88,31 +81,34 @@ export class Runs {
       onStart: (pid) => {
         run.pid = pid;
       },
-    }).then(
-      (result) => {
-        run.result = result;
-        markStarted();
-        return result;
-      },
-      (error: unknown) => {
-        // The program could not start (node missing?): a run that ended at once, with the cause.
-        const result: ProcessResult = {
-          exitCode: null,
-          signal: null,
-          timedOut: false,
-          canceled: false,
-          durationMs: 0,
-          stdoutTail: '',
-          stderrTail: `milestone: could not start the run: ${error instanceof Error ? error.message : String(error)}`,
-        };
-        run.result = result;
-        markStarted();
-        return result;
-      },
+    }).then(ended, (error: unknown) =>
+      // The program could not start: a run that ended at once, with the cause as its message.
+      ended({
+        exitCode: null,
+        signal: null,
+        timedOut: false,
+        canceled: false,
+        durationMs: 0,
+        stdoutTail: '',
+        stderrTail: `milestone: could not start the run: ${error instanceof Error ? error.message : String(error)}`,
+      }),
     );
+    const run: Run = {
+      milestoneId: milestoneId ?? null,
+      pid: null,
+      startedAt: new Date().toISOString(),
+      events: [],
+      result: null,
+      started,
+      done,
+      stop: () => stop.abort(),
+      listen: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    };
     if (run.milestoneId) this.byMilestone.set(run.milestoneId, run);
     this.all.add(run);
-    void run.done.then(() => this.all.delete(run));
     return run;
   }
 

@@ -16,7 +16,10 @@ import { inputJsonSchema } from './tool.js';
 import { MCP_TOOLS } from './tools.js';
 
 /** What a tool call returns: the command's JSON output; on failure also its message and exit code. */
-export type ToolResult = CallToolResult & { content: Array<{ type: 'text'; text: string }>; isError: boolean };
+export type ToolResult = CallToolResult & {
+  content: Array<{ type: 'text'; text: string }>;
+  isError: boolean;
+};
 
 /** Everything a call needs besides the tool and its raw arguments. */
 export interface CallContext {
@@ -49,7 +52,10 @@ export async function callTool(tool: McpTool, rawArgs: unknown, context: CallCon
   const io = recordingIo();
   try {
     await tool.run({ ...context, io, args: parsed.data });
-    return { content: [{ type: 'text', text: io.stdout.join('\n') || io.stderr.join('\n') }], isError: false };
+    return {
+      content: [{ type: 'text', text: io.stdout.join('\n') || io.stderr.join('\n') }],
+      isError: false,
+    };
   } catch (error) {
     const output = io.stdout.join('\n');
     const code = reportError(io, error);
@@ -70,7 +76,10 @@ export async function callTool(tool: McpTool, rawArgs: unknown, context: CallCon
  */
 function invalidMessageAnswer(error: Error): JSONRPCMessage | null {
   if (error instanceof SyntaxError) {
-    return { jsonrpc: '2.0', error: { code: ErrorCode.ParseError, message: `Parse error: ${error.message}` } };
+    return {
+      jsonrpc: '2.0',
+      error: { code: ErrorCode.ParseError, message: `Parse error: ${error.message}` },
+    };
   }
   if (error.name === 'ZodError') {
     return {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { MODES, PHASES } from '../core/types.js';
 import type { McpTool } from './tool.js';
 import { tool } from './tool.js';
-import { executeTool, statusTool } from './run-tools.js';
 
 const id = z.string().describe('milestone id (optional where exactly one milestone is active)');
 const phase = z.enum(PHASES);
@@ -29,7 +28,7 @@ export const MCP_TOOLS: McpTool[] = [
         .optional()
         .describe('follow the run up to this many seconds (below the 60 s clients allow a call)'),
     }),
-    run: statusTool,
+    run: async (context) => (await import('./run-tools.js')).statusTool(context),
   }),
   tool({
     name: 'milestone_show',
@@ -40,8 +39,7 @@ export const MCP_TOOLS: McpTool[] = [
   }),
   tool({
     name: 'milestone_validate',
-    description:
-      'Check a plan file and report every problem with file, line and field (nothing is stored).',
+    description: 'Check a plan file and report every problem with file, line and field (nothing is stored).',
     input: z.strictObject({ file: z.string().describe('plan file, relative to the repository') }),
     run: async ({ cwd, io, args }) =>
       (await import('../cli/commands/validate.js')).validate({ cwd, io, file: args.file, json: true }),
@@ -71,7 +69,7 @@ export const MCP_TOOLS: McpTool[] = [
       dryRun: z.boolean().optional(),
       wait: z.boolean().optional(),
     }),
-    run: executeTool,
+    run: async (context) => (await import('./run-tools.js')).executeTool(context),
   }),
   tool({
     name: 'milestone_review',
@@ -99,7 +97,8 @@ export const MCP_TOOLS: McpTool[] = [
     description:
       'Cancel a milestone for good: its running coordinator stops, leftover worktrees go; what landed stays.',
     input: z.strictObject({ id: id.optional() }),
-    run: async ({ cwd, io, args }) => (await import('../cli/commands/cancel.js')).cancel({ cwd, io, id: args.id }),
+    run: async ({ cwd, io, args }) =>
+      (await import('../cli/commands/cancel.js')).cancel({ cwd, io, id: args.id }),
   }),
   tool({
     name: 'milestone_report',
@@ -110,7 +109,8 @@ export const MCP_TOOLS: McpTool[] = [
       format: z.enum(['md', 'html']).optional(),
       phase: phase.optional(),
     }),
-    run: async ({ cwd, io, args }) => (await import('../cli/commands/report.js')).report({ cwd, io, ...args }),
+    run: async ({ cwd, io, args }) =>
+      (await import('../cli/commands/report.js')).report({ cwd, io, ...args }),
   }),
   tool({
     name: 'milestone_metrics',

@@ -57,7 +57,8 @@ function rawServer(repo: AsyncRepo) {
   };
 }
 
-const texts = (result: unknown) => (result as CallToolResult).content.map((c) => (c.type === 'text' ? c.text : ''));
+const texts = (result: unknown) =>
+  (result as CallToolResult).content.map((c) => (c.type === 'text' ? c.text : ''));
 const json = (result: unknown) => JSON.parse(texts(result)[0]!);
 const initialize = (id: number, protocolVersion: string) =>
   `${JSON.stringify({
@@ -134,7 +135,10 @@ describe('milestone mcp (official SDK client over stdio)', () => {
     const client = await connect(repo);
     const validated = await client.callTool({ name: 'milestone_validate', arguments: { file: 'bad.yaml' } });
     expect(validated.isError).toBe(true);
-    const report = json(validated) as { valid: boolean; problems: Array<{ message: string; location?: object }> };
+    const report = json(validated) as {
+      valid: boolean;
+      problems: Array<{ message: string; location?: object }>;
+    };
     expect(report.valid).toBe(false);
     expect(report.problems.length).toBeGreaterThanOrEqual(3);
     const all = JSON.stringify(report.problems);
@@ -142,11 +146,28 @@ describe('milestone mcp (official SDK client over stdio)', () => {
     expect(report.problems.every((p) => p.location && 'file' in p.location)).toBe(true);
     expect(texts(validated).at(-1)).toMatch(/problems found\n\(exit code 2\)$/);
 
-    expect((await repo.plan({ version: 1, milestone: 'Fails', id: 'fails', defaults: { retries: 0 }, tasks: [{ id: 'boom', title: 'Boom', run: 'echo about to fail; exit 3' }] })).code).toBe(0);
-    const executed = await client.callTool({ name: 'milestone_execute', arguments: { id: 'fails', wait: true } });
+    expect(
+      (
+        await repo.plan({
+          version: 1,
+          milestone: 'Fails',
+          id: 'fails',
+          defaults: { retries: 0 },
+          tasks: [{ id: 'boom', title: 'Boom', run: 'echo about to fail; exit 3' }],
+        })
+      ).code,
+    ).toBe(0);
+    const executed = await client.callTool({
+      name: 'milestone_execute',
+      arguments: { id: 'fails', wait: true },
+    });
     expect(executed.isError).toBe(true);
-    const events = texts(executed)[0]!.split('\n').map((line) => JSON.parse(line) as { type: string; status?: string });
-    expect(events).toContainEqual(expect.objectContaining({ type: 'task_status', taskId: 'boom', status: 'failed' }));
+    const events = texts(executed)[0]!
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; status?: string });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'task_status', taskId: 'boom', status: 'failed' }),
+    );
     expect(texts(executed).at(-1)).toMatch(/failed: boom[\s\S]*\(exit code 1\)$/);
     await client.close();
   });
@@ -166,7 +187,10 @@ describe('milestone mcp (official SDK client over stdio)', () => {
     expect(execute.properties.mode?.enum).toEqual(['auto', 'direct', 'agents', 'hybrid']);
     expect(execute.properties.concurrency).toMatchObject({ type: 'integer', minimum: 1 });
     expect(execute.additionalProperties).toBe(false);
-    const bad = await client.callTool({ name: 'milestone_execute', arguments: { concurrency: 0, dryrun: true } });
+    const bad = await client.callTool({
+      name: 'milestone_execute',
+      arguments: { concurrency: 0, dryrun: true },
+    });
     expect(bad.isError).toBe(true);
     expect(texts(bad)[0]).toMatch(/argument concurrency: .*>=1/);
     expect(texts(bad)[0]).toContain('dryrun');
@@ -199,7 +223,10 @@ describe('milestone mcp (official SDK client over stdio)', () => {
     expect(values.at(-1)).toBe(100);
     for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1]!);
     expect(seen.every((p) => p.total === 100)).toBe(true);
-    expect(seen.map((p) => `${p.progress} ${p.message}`), JSON.stringify(seen)).toContain('67 task two succeeded');
+    expect(
+      seen.map((p) => `${p.progress} ${p.message}`),
+      JSON.stringify(seen),
+    ).toContain('67 task two succeeded');
 
     const report = await client.callTool({ name: 'milestone_report', arguments: { id: 'steps' } });
     expect(report.isError).toBe(false);
@@ -260,14 +287,21 @@ describe('milestone mcp (official SDK client over stdio)', () => {
     });
     const client = await connect(repo);
     const abort = new AbortController();
-    const call = client.callTool({ name: 'milestone_execute', arguments: { id: 'cancel-me', wait: true } }, undefined, {
-      signal: abort.signal,
-    });
+    const call = client.callTool(
+      { name: 'milestone_execute', arguments: { id: 'cancel-me', wait: true } },
+      undefined,
+      {
+        signal: abort.signal,
+      },
+    );
     const settled = call.then(
       () => 'answered',
       (error: unknown) => error,
     );
-    await until(async () => existsSync(join(marks, 'pid')) && readFileSync(join(marks, 'pid'), 'utf8').endsWith('\n'), 'the task to start');
+    await until(
+      async () => existsSync(join(marks, 'pid')) && readFileSync(join(marks, 'pid'), 'utf8').endsWith('\n'),
+      'the task to start',
+    );
     const agent = Number(readFileSync(join(marks, 'pid'), 'utf8'));
     abort.abort();
     expect(await settled).toBeInstanceOf(Error);
