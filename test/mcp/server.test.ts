@@ -317,6 +317,51 @@ describe('milestone mcp (official SDK client over stdio)', () => {
   });
 });
 
+describe('milestone mcp shutdown', () => {
+  it('on SIGTERM the server stops the runs it started with their state saved, and execute resumes them', async () => {
+    const repo = asyncRepo();
+    const gate = tempDir('milestone-gate-');
+    await repo.plan({
+      version: 1,
+      milestone: 'Outlives its client',
+      id: 'resume-me',
+      tasks: [
+        {
+          id: 'held',
+          title: 'Held',
+          run: `while [ ! -f "${gate}/go" ]; do sleep 0.05; done; echo ok > held.txt`,
+        },
+      ],
+    });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'mcp'],
+      cwd: repo.root,
+      env: { ...(process.env as Record<string, string>), ...GIT_ENV, NO_COLOR: '1', ...repo.env },
+      stderr: 'ignore',
+    });
+    const client = new Client({ name: 'milestone-test', version: '1.0.0' });
+    await client.connect(transport);
+    const started = json(
+      await client.callTool({ name: 'milestone_execute', arguments: { id: 'resume-me' } }),
+    );
+    expect(started).toMatchObject({ started: true, running: true });
+    const closed = new Promise<void>((resolve) => {
+      client.onclose = resolve;
+    });
+    process.kill(transport.pid!, 'SIGTERM');
+    await closed;
+    // The coordinator (the run's child process) is gone and the task did not land.
+    expect(() => process.kill(started.pid, 0)).toThrow();
+    const saved = await repo.status('resume-me');
+    expect(saved.tasks[0]).toMatchObject({ id: 'held', merged: false });
+    writeFiles(gate, { go: '' });
+    const resumed = await repo.run(['execute', 'resume-me']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await repo.status('resume-me')).status).toBe('completed');
+  });
+});
+
 describe('milestone init --claude', () => {
   it('registers the server in .mcp.json, keeping servers already there', async () => {
     const repo = asyncRepo({ '.mcp.json': JSON.stringify({ mcpServers: { other: { command: 'other' } } }) });
