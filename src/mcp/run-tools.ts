@@ -89,6 +89,14 @@ export async function executeTool(context: ToolContext<ExecuteArgs>): Promise<vo
     // `--` first: an id can never be read as an option.
     ...(args.id ? ['--', args.id] : []),
   ];
+  const going = args.id ? runs.get(args.id) : undefined;
+  if (going && going.result === null) {
+    throw new ExitError(
+      'MILESTONE_MCP_RUNNING',
+      `milestone ${args.id} is already running from this server (pid ${going.pid}); follow it with milestone_status`,
+      EXIT.locked,
+    );
+  }
   const run = runs.start(cwd, options, args.id);
   const stopOnCancel = () => run.stop();
   if (args.wait) signal.addEventListener('abort', stopOnCancel, { once: true });

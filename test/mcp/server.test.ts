@@ -258,6 +258,9 @@ describe('milestone mcp (official SDK client over stdio)', () => {
     expect(json(started)).toMatchObject({ id: 'bg', started: true, running: true });
     const polled = json(await client.callTool({ name: 'milestone_status', arguments: { id: 'bg' } }));
     expect(polled).toMatchObject({ id: 'bg', status: 'executing', run: { running: true } });
+    const again = await client.callTool({ name: 'milestone_execute', arguments: { id: 'bg' } });
+    expect(again.isError).toBe(true);
+    expect(texts(again).at(-1)).toMatch(/already running from this server[\s\S]*\(exit code 3\)$/);
 
     writeFiles(gate, { go: '' });
     const seen: Progress[] = [];
