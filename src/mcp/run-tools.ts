@@ -1,33 +1,20 @@
+import type { z } from 'zod';
 import type { StoredEvent } from '../core/events.js';
 import { computeProgress } from '../core/progress.js';
 import type { MilestoneState } from '../core/projection.js';
 import { applyEvent } from '../core/projection.js';
-import type { Phase } from '../core/types.js';
 import type { ExitCode } from '../errors.js';
 import { EXIT, ExitError } from '../errors.js';
 import { printJson, recordingIo } from '../io/io.js';
 import type { StatusView } from '../report/status-view.js';
 import { openWorkspace, withExistingStore } from '../workspace/workspace.js';
+import type { executeInput, statusInput } from './run-inputs.js';
 import type { Run, RunEvent } from './runs.js';
 import { runSummary } from './runs.js';
 import type { ToolContext } from './tool.js';
 
-/** Arguments of `milestone_execute` (declared in tools.ts). */
-interface ExecuteArgs {
-  id?: string | undefined;
-  mode?: string | undefined;
-  phase?: Phase | undefined;
-  concurrency?: number | undefined;
-  agent?: string | undefined;
-  dryRun?: boolean | undefined;
-  wait?: boolean | undefined;
-}
-
-/** Arguments of `milestone_status` (declared in tools.ts). */
-interface StatusArgs {
-  id?: string | undefined;
-  waitSeconds?: number | undefined;
-}
+type ExecuteArgs = z.output<typeof executeInput>;
+type StatusArgs = z.output<typeof statusInput>;
 
 /** How often a status wait looks at the store when no run of this server reports events. */
 const POLL_MS = 1000;

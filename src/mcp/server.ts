@@ -16,13 +16,13 @@ import { inputJsonSchema } from './tool.js';
 import { MCP_TOOLS } from './tools.js';
 
 /** What a tool call returns: the command's JSON output; on failure also its message and exit code. */
-export type ToolResult = CallToolResult & {
+type ToolResult = CallToolResult & {
   content: Array<{ type: 'text'; text: string }>;
   isError: boolean;
 };
 
 /** Everything a call needs besides the tool and its raw arguments. */
-export interface CallContext {
+interface CallContext {
   cwd: string;
   runs: Runs;
   signal: AbortSignal;
@@ -40,7 +40,7 @@ const INSTRUCTIONS =
  * calls, with a recording terminal. A failing command still answers (`isError`) with what it
  * printed (a validation's located problems, a run's events) and its message and exit code.
  */
-export async function callTool(tool: McpTool, rawArgs: unknown, context: CallContext): Promise<ToolResult> {
+async function callTool(tool: McpTool, rawArgs: unknown, context: CallContext): Promise<ToolResult> {
   const parsed = tool.input.safeParse(rawArgs ?? {});
   if (!parsed.success) {
     // Invalid arguments are a tool error (not a protocol error), so the model can correct them.
@@ -130,7 +130,7 @@ function trackAnswers(transport: StdioServerTransport): { drained(): Promise<voi
 }
 
 /** The MCP server (official SDK) with the milestone tools; `shutdown` aborts every call in flight. */
-export function createMcpServer(cwd: string, runs: Runs, shutdown: AbortSignal): Server {
+function createMcpServer(cwd: string, runs: Runs, shutdown: AbortSignal): Server {
   // The low-level `Server`, not `McpServer`: McpServer answers an unknown tool with a tool
   // result (isError), where the spec asks for JSON-RPC error -32602.
   const server = new Server(

@@ -1,10 +1,7 @@
 import { z } from 'zod';
-import { MODES, PHASES } from '../core/types.js';
+import { executeInput, id, phase, statusInput } from './run-inputs.js';
 import type { McpTool } from './tool.js';
 import { tool } from './tool.js';
-
-const id = z.string().describe('milestone id (optional where exactly one milestone is active)');
-const phase = z.enum(PHASES);
 
 /** The commands an agent may call: reading ones, planning, running, reviewing. */
 export const MCP_TOOLS: McpTool[] = [
@@ -18,16 +15,7 @@ export const MCP_TOOLS: McpTool[] = [
     name: 'milestone_status',
     description:
       'Progress of a milestone, computed from merged work (the status --json document), plus the run this server started for it (running, exit code, last events). waitSeconds: wait until the milestone stops executing (or that many seconds pass), sending progress notifications as work lands.',
-    input: z.strictObject({
-      id: id.optional(),
-      waitSeconds: z
-        .number()
-        .int()
-        .min(1)
-        .max(50)
-        .optional()
-        .describe('follow the run up to this many seconds (below the 60 s clients allow a call)'),
-    }),
+    input: statusInput,
     run: async (context) => (await import('./run-tools.js')).statusTool(context),
   }),
   tool({
@@ -60,15 +48,7 @@ export const MCP_TOOLS: McpTool[] = [
     name: 'milestone_execute',
     description:
       'Run or resume a milestone (each task in its own worktree, merged onto milestone/<id>). Starts the run and returns its id at once; poll milestone_status (waitSeconds follows it with progress). wait: run to the end in this call instead, with progress notifications, cancellable (state saved, execute resumes). dryRun: the decision and schedule, changing nothing.',
-    input: z.strictObject({
-      id: id.optional(),
-      mode: z.enum(['auto', ...MODES]).optional(),
-      phase: phase.optional().describe('run up to and including this phase'),
-      concurrency: z.number().int().min(1).optional(),
-      agent: z.string().optional().describe('run every task with this agent'),
-      dryRun: z.boolean().optional(),
-      wait: z.boolean().optional(),
-    }),
+    input: executeInput,
     run: async (context) => (await import('./run-tools.js')).executeTool(context),
   }),
   tool({
