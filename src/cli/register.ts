@@ -2,7 +2,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../core/duration.js';
 import { MODES, PHASES } from '../core/types.js';
 import { UsageError } from '../errors.js';
-import type { Io } from './io.js';
+import type { Io } from '../io/io.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);

@@ -1,107 +1,209 @@
-import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import { recordingIo } from '../cli/io.js';
-import { reportError } from '../cli/main.js';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { CallToolResult, JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+} from '@modelcontextprotocol/sdk/types.js';
+import { recordingIo } from '../io/io.js';
+import { reportError } from '../io/report-error.js';
+import { Runs } from './runs.js';
+import type { McpTool } from './tool.js';
+import { inputJsonSchema } from './tool.js';
 import { MCP_TOOLS } from './tools.js';
 
-/** The MCP protocol revision this server speaks when the client names none. */
-export const MCP_PROTOCOL_VERSION = '2025-06-18';
-
-type JsonRpcId = string | number;
-interface Request {
-  jsonrpc: '2.0';
-  id?: JsonRpcId;
-  method: string;
-  params?: Record<string, unknown>;
-}
-
-/** What a tool call returns to the client: the command's JSON output, or its error message. */
-export interface ToolResult {
+/** What a tool call returns: the command's JSON output; on failure also its message and exit code. */
+type ToolResult = CallToolResult & {
   content: Array<{ type: 'text'; text: string }>;
   isError: boolean;
+};
+
+/** Everything a call needs besides the tool and its raw arguments. */
+interface CallContext {
+  cwd: string;
+  runs: Runs;
+  signal: AbortSignal;
+  progress(percent: number, message: string): void;
 }
 
+const INSTRUCTIONS =
+  'milestone runs a software milestone (design, spec, task, execute phases) with coding agents in ' +
+  'parallel git worktrees. Validate or plan a plan file, start it with milestone_execute (returns at ' +
+  'once), follow it with milestone_status (waitSeconds sends progress), review gated phases, and read ' +
+  'milestone_report for the review packet.';
+
 /**
- * Runs one tool: the same command function the CLI calls, with a recording terminal. A command
- * that fails still answers (with `isError`), carrying the message and exit code users know.
+ * Runs one tool: arguments checked by its zod input, then the same command function the CLI
+ * calls, with a recording terminal. A failing command still answers (`isError`) with what it
+ * printed (a validation's located problems, a run's events) and its message and exit code.
  */
-export async function callTool(
-  cwd: string,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<ToolResult> {
-  const tool = MCP_TOOLS.find((t) => t.name === name);
-  if (!tool) return { content: [{ type: 'text', text: `unknown tool ${name}` }], isError: true };
+async function callTool(tool: McpTool, rawArgs: unknown, context: CallContext): Promise<ToolResult> {
+  const parsed = tool.input.safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    // Invalid arguments are a tool error (not a protocol error), so the model can correct them.
+    const problems = parsed.error.issues.map(
+      (issue) => `argument ${issue.path.join('.') || '(arguments)'}: ${issue.message}`,
+    );
+    return { content: [{ type: 'text', text: `${problems.join('\n')}\n(exit code 2)` }], isError: true };
+  }
   const io = recordingIo();
   try {
-    await tool.run({ cwd, io, args });
+    await tool.run({ ...context, io, args: parsed.data });
     return {
       content: [{ type: 'text', text: io.stdout.join('\n') || io.stderr.join('\n') }],
       isError: false,
     };
   } catch (error) {
+    const output = io.stdout.join('\n');
     const code = reportError(io, error);
     return {
-      content: [{ type: 'text', text: `${io.stderr.join('\n')}\n(exit code ${code})`.trim() }],
+      content: [
+        ...(output ? [{ type: 'text' as const, text: output }] : []),
+        { type: 'text', text: `${io.stderr.join('\n')}\n(exit code ${code})`.trim() },
+      ],
       isError: true,
     };
   }
 }
 
-async function answer(cwd: string, request: Request): Promise<unknown> {
-  switch (request.method) {
-    case 'initialize':
-      return {
-        protocolVersion:
-          typeof request.params?.protocolVersion === 'string'
-            ? request.params.protocolVersion
-            : MCP_PROTOCOL_VERSION,
-        capabilities: { tools: {} },
-        serverInfo: { name: 'milestone', version: '0.1.0' },
-      };
-    case 'ping':
-      return {};
-    case 'tools/list':
-      return {
-        tools: MCP_TOOLS.map(({ name, description, inputSchema }) => ({ name, description, inputSchema })),
-      };
-    case 'tools/call': {
-      const name = String(request.params?.name ?? '');
-      const args = (request.params?.arguments ?? {}) as Record<string, unknown>;
-      return callTool(cwd, name, args);
-    }
-    default:
-      throw Object.assign(new Error(`method not found: ${request.method}`), { rpcCode: -32601 });
+/**
+ * The answer to a line that is not one JSON-RPC message (the SDK's stdio transport drops it and
+ * reports the error): -32700 for text that is not JSON, -32600 for JSON that is not a message,
+ * such as a batch (an array), which MCP removed in its 2025-06-18 revision. No id: none was read.
+ */
+function invalidMessageAnswer(error: Error): JSONRPCMessage | null {
+  if (error instanceof SyntaxError) {
+    return {
+      jsonrpc: '2.0',
+      error: { code: ErrorCode.ParseError, message: `Parse error: ${error.message}` },
+    };
   }
+  if (error.name === 'ZodError') {
+    return {
+      jsonrpc: '2.0',
+      error: {
+        code: ErrorCode.InvalidRequest,
+        message:
+          'Invalid Request: each line must be one JSON-RPC request, notification or response object (MCP has no batches since 2025-06-18)',
+      },
+    };
+  }
+  return null;
 }
 
 /**
- * A Model Context Protocol server over stdio (newline-delimited JSON-RPC 2.0) exposing the
- * milestone commands as tools, so an agent drives milestones the way a person does with the CLI.
- * Resolves when the input closes.
+ * Counts the requests not yet answered, so the server closes only after writing their answers
+ * (closing the SDK's server aborts the handlers still running, and their answers are lost).
+ */
+function trackAnswers(transport: StdioServerTransport): { drained(): Promise<void> } {
+  const pending = new Set<string | number>();
+  let onDrained = () => {};
+  const settle = (id: string | number) => {
+    pending.delete(id);
+    if (pending.size === 0) onDrained();
+  };
+  const receive = transport.onmessage;
+  transport.onmessage = (message) => {
+    if ('method' in message && 'id' in message) pending.add(message.id);
+    // A cancelled request gets no answer.
+    if ('method' in message && message.method === 'notifications/cancelled') {
+      const id = (message.params as { requestId?: string | number } | undefined)?.requestId;
+      if (id !== undefined) settle(id);
+    }
+    receive?.(message);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message) => {
+    await send(message);
+    if (!('method' in message) && 'id' in message && message.id !== undefined) settle(message.id);
+  };
+  return {
+    drained: () =>
+      new Promise<void>((resolve) => {
+        onDrained = resolve;
+        if (pending.size === 0) resolve();
+      }),
+  };
+}
+
+/** The MCP server (official SDK) with the milestone tools; `shutdown` aborts every call in flight. */
+function createMcpServer(cwd: string, runs: Runs, shutdown: AbortSignal): Server {
+  // The low-level `Server`, not `McpServer`: McpServer answers an unknown tool with a tool
+  // result (isError), where the spec asks for JSON-RPC error -32602.
+  const server = new Server(
+    { name: 'milestone', version: '0.1.0' },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+  );
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({
+    tools: MCP_TOOLS.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      inputSchema: inputJsonSchema(tool),
+    })),
+  }));
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const tool = MCP_TOOLS.find((t) => t.name === request.params.name);
+    if (!tool) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `unknown tool ${request.params.name}; the tools are ${MCP_TOOLS.map((t) => t.name).join(', ')}`,
+      );
+    }
+    const token = request.params._meta?.progressToken;
+    let last = -1;
+    const progress = (percent: number, message: string) => {
+      // The spec wants each notification's progress above the last one.
+      if (token === undefined || percent <= last || extra.signal.aborted) return;
+      last = percent;
+      extra
+        .sendNotification({
+          method: 'notifications/progress',
+          params: { progressToken: token, progress: percent, total: 100, message },
+        })
+        .catch(() => {});
+    };
+    const signal = AbortSignal.any([extra.signal, shutdown]);
+    return callTool(tool, request.params.arguments, { cwd, runs, signal, progress });
+  });
+  return server;
+}
+
+/**
+ * A Model Context Protocol server over stdio exposing the milestone commands as tools, so an
+ * agent drives milestones the way a person does with the CLI. Resolves when the input closes
+ * (or on SIGINT/SIGTERM): runs it started are stopped with their state saved, calls in flight
+ * answer, then it ends.
  */
 export async function serveMcp(options: { cwd: string; input: Readable; output: Writable }): Promise<void> {
-  const send = (message: unknown) => options.output.write(`${JSON.stringify(message)}\n`);
-  const pending: Array<Promise<void>> = [];
-  for await (const line of createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY })) {
-    if (!line.trim()) continue;
-    let request: Request;
-    try {
-      request = JSON.parse(line) as Request;
-    } catch {
-      send({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'parse error' } });
-      continue;
-    }
-    // Notifications (no id) get no answer; tool calls run concurrently and answer when done.
-    if (request.id === undefined) continue;
-    const id = request.id;
-    pending.push(
-      answer(options.cwd, request).then(
-        (result) => void send({ jsonrpc: '2.0', id, result }),
-        (error: Error & { rpcCode?: number }) =>
-          void send({ jsonrpc: '2.0', id, error: { code: error.rpcCode ?? -32603, message: error.message } }),
-      ),
-    );
+  const runs = new Runs();
+  const shutdown = new AbortController();
+  const server = createMcpServer(options.cwd, runs, shutdown.signal);
+  const transport = new StdioServerTransport(options.input, options.output);
+  server.onerror = (error) => {
+    const answer = invalidMessageAnswer(error);
+    if (answer) transport.send(answer).catch(() => {});
+  };
+  const ended = new Promise<void>((resolve) => {
+    options.input.once('end', resolve);
+    options.input.once('close', resolve);
+    shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const onSignal = () => shutdown.abort();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await server.connect(transport);
+    const answers = trackAnswers(transport);
+    await ended;
+    shutdown.abort();
+    await runs.stopAll();
+    await answers.drained();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await server.close();
   }
-  await Promise.all(pending);
 }

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { resolveAgents } from '../agents/registry.js';
-import type { Io } from '../cli/io.js';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../errors.js';
+import type { Io } from '../io/io.js';
 import type { Workspace } from '../workspace/workspace.js';
 import type { PlannerSource } from './choose-planner.js';
 import { choosePlanner } from './choose-planner.js';

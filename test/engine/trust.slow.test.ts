@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { finish } from '../../src/cli/commands/finish.js';
-import { recordingIo } from '../../src/cli/io.js';
+import { recordingIo } from '../../src/io/io.js';
 import type { AsyncRepo } from '../helpers/async-cli.js';
 import { asyncRepo, gitA, milestoneBin, pathWithoutGh, script, shell, until } from '../helpers/async-cli.js';
 import { CLI, tempDir } from '../helpers/git-repo.js';

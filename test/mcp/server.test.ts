@@ -1,108 +1,147 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { CLI, GIT_ENV, writeFiles } from '../helpers/git-repo.js';
-import { milestoneRepo } from '../helpers/milestone-repo.js';
+import { z } from 'zod';
+import { MCP_TOOLS } from '../../src/mcp/tools.js';
+import { asyncRepo } from '../helpers/async-cli.js';
+import { writeFiles } from '../helpers/git-repo.js';
+import { connect, initialize, json, rawServer, texts } from './client.js';
 
-/** Starts `milestone mcp` in `cwd` and returns a function that sends a request and awaits its answer. */
-function mcpClient(cwd: string, env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, 'mcp'], {
-    cwd,
-    env: { ...process.env, ...GIT_ENV, ...env },
-    stdio: ['pipe', 'pipe', 'inherit'],
+describe('milestone mcp (official SDK client over stdio)', () => {
+  it('answers initialize with a protocol version it supports, never an echo of an unknown one', async () => {
+    const repo = asyncRepo();
+    const client = await connect(repo);
+    expect(client.getServerVersion()).toMatchObject({ name: 'milestone' });
+    expect(client.getServerCapabilities()).toMatchObject({ tools: {} });
+    await client.close();
+
+    const raw = rawServer(repo);
+    raw.write(initialize(1, '1999-01-01'));
+    raw.write(initialize(2, '2025-06-18'));
+    await raw.received(2);
+    const [unknown, known] = raw.messages as Array<{ result: { protocolVersion: string } }>;
+    expect(unknown!.result.protocolVersion).not.toBe('1999-01-01');
+    expect(SUPPORTED_PROTOCOL_VERSIONS).toContain(unknown!.result.protocolVersion);
+    expect(known!.result.protocolVersion).toBe('2025-06-18');
+    raw.end();
+    expect(await raw.exited).toBe(0);
   });
-  const waiting = new Map<
-    number,
-    (message: { result?: Record<string, unknown>; error?: { code: number } }) => void
-  >();
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    const message = JSON.parse(line);
-    waiting.get(message.id)?.(message);
+
+  it('answers an unknown tool with JSON-RPC error -32602 (not a tool result)', async () => {
+    const client = await connect(asyncRepo());
+    const call = client.callTool({ name: 'milestone_nope', arguments: {} });
+    await expect(call).rejects.toBeInstanceOf(McpError);
+    await expect(call).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
+    // The server is still there.
+    expect(await client.ping()).toEqual({});
+    await client.close();
   });
-  let next = 1;
-  const request = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<{ result?: Record<string, unknown>; error?: { code: number } }>((resolve) => {
-      const id = next++;
-      waiting.set(id, resolve);
-      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
-    });
-  const close = () =>
-    new Promise((resolve) => {
-      child.on('exit', resolve);
-      child.stdin.end();
-    });
-  return {
-    request,
-    close,
-    notify: (method: string) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method })}\n`),
-  };
-}
 
-const textOf = (result: Record<string, unknown> | undefined) =>
-  (result?.content as Array<{ text: string }> | undefined)?.[0]?.text ?? '';
+  it('survives lines that are not one JSON-RPC object (garbage, scalars, batches) and answers each', async () => {
+    const raw = rawServer(asyncRepo());
+    raw.write(initialize(1, '2025-06-18'));
+    raw.write('this is not json\n');
+    raw.write('42\nnull\n"text"\n');
+    raw.write(`${JSON.stringify([{ jsonrpc: '2.0', id: 7, method: 'ping' }])}\n`);
+    raw.write(`${JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'ping' })}\n`);
+    await raw.received(7);
+    const messages = raw.messages as Array<{ id?: number; error?: { code: number; message: string } }>;
+    // Lines that carry no readable id are answered without one, in the order they came.
+    const errors = messages.filter((m) => !('id' in m));
+    expect(errors.map((m) => m.error?.code)).toEqual([-32700, -32600, -32600, -32600, -32600]);
+    expect(errors.at(-1)!.error!.message).toContain('no batches');
+    expect(messages.find((m) => m.id === 1)).toHaveProperty('result.protocolVersion', '2025-06-18');
+    expect(messages.find((m) => m.id === 8)).toMatchObject({ result: {} });
+    // The batch's request was not run: nothing answers id 7.
+    expect(messages.find((m) => m.id === 7)).toBeUndefined();
+    raw.end();
+    expect(await raw.exited).toBe(0);
+  });
 
-describe('milestone mcp', () => {
-  it('serves the commands as tools: plan, execute, status over JSON-RPC on stdio', async () => {
-    const repo = milestoneRepo();
+  it('a failing tool answers with what it found: validate lists the located problems, execute keeps its events', async () => {
+    const repo = asyncRepo();
     writeFiles(repo.root, {
-      'plan.yaml': stringify({
-        version: 1,
-        milestone: 'Over MCP',
-        id: 'mcp',
-        tasks: [{ id: 'a', title: 'A', run: 'echo a > a.txt' }],
-      }),
+      'bad.yaml': [
+        'version: 1',
+        'milestone: Broken',
+        'tasks:',
+        '  - { id: a, title: A, run: "true", needs: [ghost] }',
+        '  - { id: a, title: A again, run: "true" }',
+        '  - { id: c, title: C, run: "true", phase: later }',
+        '',
+      ].join('\n'),
     });
-    const client = mcpClient(repo.root, repo.env);
-    const init = await client.request('initialize', {
-      protocolVersion: '2025-06-18',
-      capabilities: {},
-      clientInfo: { name: 'test', version: '1' },
-    });
-    expect(init.result).toMatchObject({
-      protocolVersion: '2025-06-18',
-      capabilities: { tools: {} },
-      serverInfo: { name: 'milestone' },
-    });
-    client.notify('notifications/initialized');
+    const client = await connect(repo);
+    const validated = await client.callTool({ name: 'milestone_validate', arguments: { file: 'bad.yaml' } });
+    expect(validated.isError).toBe(true);
+    const report = json(validated) as {
+      valid: boolean;
+      problems: Array<{ message: string; location?: object }>;
+    };
+    expect(report.valid).toBe(false);
+    expect(report.problems.length).toBeGreaterThanOrEqual(3);
+    const all = JSON.stringify(report.problems);
+    for (const word of ['ghost', 'later', 'used twice']) expect(all).toContain(word);
+    expect(report.problems.every((p) => p.location && 'file' in p.location)).toBe(true);
+    expect(texts(validated).at(-1)).toMatch(/problems found\n\(exit code 2\)$/);
 
-    const tools = await client.request('tools/list');
-    const names = ((tools.result?.tools ?? []) as Array<{ name: string }>).map((t) => t.name);
-    expect(names).toEqual(
-      expect.arrayContaining(['milestone_plan', 'milestone_execute', 'milestone_status', 'milestone_review']),
-    );
-
-    const planned = await client.request('tools/call', {
-      name: 'milestone_plan',
-      arguments: { from: 'plan.yaml' },
-    });
-    expect(planned.result?.isError).toBe(false);
-    const executed = await client.request('tools/call', {
+    expect(
+      (
+        await repo.plan({
+          version: 1,
+          milestone: 'Fails',
+          id: 'fails',
+          defaults: { retries: 0 },
+          tasks: [{ id: 'boom', title: 'Boom', run: 'echo about to fail; exit 3' }],
+        })
+      ).code,
+    ).toBe(0);
+    const executed = await client.callTool({
       name: 'milestone_execute',
-      arguments: { id: 'mcp' },
+      arguments: { id: 'fails', wait: true },
     });
-    expect(executed.result?.isError, textOf(executed.result)).toBe(false);
-    const status = await client.request('tools/call', { name: 'milestone_status', arguments: { id: 'mcp' } });
-    expect(JSON.parse(textOf(status.result))).toMatchObject({
-      id: 'mcp',
-      status: 'completed',
-      progress: { overall: 100 },
-    });
-
-    const bad = await client.request('tools/call', { name: 'milestone_show', arguments: { id: '../etc' } });
-    expect(bad.result?.isError).toBe(true);
-    expect(textOf(bad.result)).toContain('(exit code 2)');
-    expect((await client.request('no/such/method')).error?.code).toBe(-32601);
-    expect(await client.close()).toBe(0);
+    expect(executed.isError).toBe(true);
+    const events = texts(executed)[0]!
+      .split('\n')
+      .map((line) => JSON.parse(line) as { type: string; status?: string });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'task_status', taskId: 'boom', status: 'failed' }),
+    );
+    expect(texts(executed).at(-1)).toMatch(/failed: boom[\s\S]*\(exit code 1\)$/);
+    await client.close();
   });
 
-  it('init --claude registers the server in .mcp.json, keeping servers already there', () => {
-    const repo = milestoneRepo({
-      '.mcp.json': JSON.stringify({ mcpServers: { other: { command: 'other' } } }),
+  it('each tool input is declared once in zod: tools/list shows the derived JSON Schema, bad arguments are located', async () => {
+    const client = await connect(asyncRepo());
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(MCP_TOOLS.map((t) => t.name));
+    for (const tool of MCP_TOOLS) {
+      const { $schema: _dialect, ...derived } = z.toJSONSchema(tool.input, { io: 'input' });
+      expect(tools.find((t) => t.name === tool.name)?.inputSchema).toEqual(derived);
+    }
+    const execute = tools.find((t) => t.name === 'milestone_execute')!.inputSchema as unknown as {
+      properties: Record<string, { enum?: string[]; type?: string; minimum?: number }>;
+      additionalProperties: boolean;
+    };
+    expect(execute.properties.mode?.enum).toEqual(['auto', 'direct', 'agents', 'hybrid']);
+    expect(execute.properties.concurrency).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(execute.additionalProperties).toBe(false);
+    const bad = await client.callTool({
+      name: 'milestone_execute',
+      arguments: { concurrency: 0, dryrun: true },
     });
-    expect(repo.run(['init', '--claude']).code).toBe(0);
+    expect(bad.isError).toBe(true);
+    expect(texts(bad)[0]).toMatch(/argument concurrency: .*>=1/);
+    expect(texts(bad)[0]).toContain('dryrun');
+    await client.close();
+  });
+});
+
+describe('milestone init --claude', () => {
+  it('registers the server in .mcp.json, keeping servers already there', async () => {
+    const repo = asyncRepo({ '.mcp.json': JSON.stringify({ mcpServers: { other: { command: 'other' } } }) });
+    expect((await repo.run(['init', '--claude'])).code).toBe(0);
     const config = JSON.parse(readFileSync(join(repo.root, '.mcp.json'), 'utf8'));
     expect(config.mcpServers).toEqual({
       other: { command: 'other' },

@@ -3,9 +3,9 @@ import { resolveAgents } from '../../agents/registry.js';
 import type { ConcurrencyChoice } from '../../decision/resources.js';
 import { AGENT_MEMORY_BUDGET_BYTES, chooseConcurrency } from '../../decision/resources.js';
 import { UsageError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import { openWorkspace } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 export interface AgentsOptions {
   cwd: string;

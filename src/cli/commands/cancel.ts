@@ -2,11 +2,11 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { recoverMilestone } from '../../engine/recovery.js';
 import { LockedError, UsageError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { cancelledAdvice } from '../advice.js';
-import type { Io } from '../io.js';
 import { worktreeRoot } from './execute.js';
 
 export interface CancelOptions {

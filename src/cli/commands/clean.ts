@@ -6,10 +6,10 @@ import { repoWorktreeDir, taskWorktreePath } from '../../engine/naming.js';
 import { lastAgentGroups } from '../../engine/recovery.js';
 import { cleanSlots } from '../../engine/worktree-pool.js';
 import { gitExec, listWorktrees, pruneWorktrees, removeWorktree } from '../../git/git.js';
+import type { Io } from '../../io/io.js';
 import { groupAlive, stopGroup } from '../../process/process-group.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { openWorkspace, storeExists, withStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
 import { worktreeRoot } from './execute.js';
 
 export interface CleanOptions {

@@ -25,6 +25,8 @@ import { repoWorktreeDir } from '../../engine/naming.js';
 import { checkTransition } from '../../engine/transition.js';
 import { transitionAdvice } from '../../engine/transition-advice.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import { startNotifier } from '../../notify/notifier.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
 import { openLiveView } from '../../report/live-view-session.js';
@@ -40,8 +42,6 @@ import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { cancelledAdvice, nextAfterRun } from '../advice.js';
 import { conflictSteps, formatConflict } from '../conflict-advice.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 export interface ExecuteOptions {
   cwd: string;

@@ -14,11 +14,11 @@ import {
   revParse,
 } from '../../git/git.js';
 import { readyGh } from '../../git/github.js';
+import type { Io } from '../../io/io.js';
 import { openPullRequests } from '../../report/packet-pr.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { cancelledAdvice } from '../advice.js';
-import type { Io } from '../io.js';
 
 export interface FinishOptions {
   cwd: string;

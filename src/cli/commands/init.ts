@@ -3,10 +3,10 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claudeFiles } from '../../claude/templates.js';
 import { CONFIG_TEMPLATE } from '../../config/config.js';
+import type { Io } from '../../io/io.js';
 import { findExecutable } from '../../process/which.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { MILESTONES_GITIGNORE, openWorkspace } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
 
 export interface InitOptions {
   cwd: string;

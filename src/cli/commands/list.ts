@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import type { StatusView } from '../../report/status-view.js';
 import { statusView } from '../../report/status-view.js';
 import { openWorkspace, withStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 export interface ListOptions {
   cwd: string;

@@ -1,4 +1,6 @@
 import type { MilestoneState } from '../../core/projection.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import type { MilestoneMetrics } from '../../report/metrics.js';
 import { milestoneMetrics } from '../../report/metrics.js';
 import { METRICS_EVENT_TYPES } from '../../report/metrics-attempts.js';
@@ -8,8 +10,6 @@ import { formatComparison, formatMetrics } from '../../report/metrics-text.js';
 import type { Store } from '../../store/store.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 export interface MetricsOptions {
   cwd: string;

@@ -8,6 +8,8 @@ import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Plan } from '../../core/types.js';
 import { LockedError, UsageError } from '../../errors.js';
 import { currentBranch, revParse } from '../../git/git.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import { loadPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
 import { slugify } from '../../plan/slug.js';
@@ -28,8 +30,6 @@ import { lineageForNewPlan, planSource } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { checkMilestoneId, milestoneDir, openWorkspace, withStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 export interface PlanOptions {
   cwd: string;

@@ -1,14 +1,14 @@
 import type { Phase } from '../../core/types.js';
 import { PHASES } from '../../core/types.js';
 import { UsageError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import type { Packet } from '../../report/packet.js';
 import { gatherPacket } from '../../report/packet-facts.js';
 import { packetHtml } from '../../report/packet-html.js';
 import { packetMarkdown } from '../../report/packet-markdown.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 /** Formats `report` prints. */
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;

@@ -3,9 +3,9 @@ import type { Phase } from '../../core/types.js';
 import { PHASES } from '../../core/types.js';
 import { gateState } from '../../decision/gates.js';
 import { UsageError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
 
 export interface ReviewOptions {
   cwd: string;

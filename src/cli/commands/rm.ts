@@ -4,6 +4,7 @@ import { join, sep } from 'node:path';
 import { repoWorktreeDir } from '../../engine/naming.js';
 import { LockedError, UsageError } from '../../errors.js';
 import { gitExec, listWorktrees, pruneWorktrees, removeWorktree, revParse } from '../../git/git.js';
+import type { Io } from '../../io/io.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import {
   checkMilestoneId,
@@ -11,7 +12,6 @@ import {
   openWorkspace,
   withExistingStore,
 } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
 import { worktreeRoot } from './execute.js';
 
 export interface RmOptions {

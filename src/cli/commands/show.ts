@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { analyzeGraph } from '../../core/analysis.js';
 import type { MilestoneState } from '../../core/projection.js';
 import { PHASES } from '../../core/types.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import type { UnifiedPlanning } from '../../planning/index.js';
 import { formatPlanningSummary, planHash, readPlanningArtifacts } from '../../planning/index.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
@@ -10,8 +12,6 @@ import { planFileChanged } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { conflictsOf, formatConflict } from '../conflict-advice.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 import { worktreeRoot } from './execute.js';
 
 export interface ShowOptions {

@@ -12,11 +12,11 @@ import { landedOnBranch } from '../../engine/landing.js';
 import type { Problem } from '../../errors.js';
 import { UsageError } from '../../errors.js';
 import { gitExec } from '../../git/git.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import { StaleVersionError } from '../../store/stale-version-error.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { checkMilestoneId, openWorkspace, withExistingStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 export interface StateExportOptions {
   cwd: string;

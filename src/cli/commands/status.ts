@@ -1,5 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExitError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import { openLiveView } from '../../report/live-view-session.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
@@ -7,8 +9,6 @@ import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { conflictsOf, formatConflict } from '../conflict-advice.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 import { worktreeRoot } from './execute.js';
 
 export interface StatusOptions {

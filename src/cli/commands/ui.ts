@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { UsageError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
 import { findExecutable } from '../../process/which.js';
 import { isLoopback, startDashboard } from '../../ui/server.js';
 import { openWorkspace, storeExists } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
 import { worktreeRoot } from './execute.js';
 
 /** The port `milestone ui` listens on unless told otherwise. */

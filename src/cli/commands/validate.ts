@@ -3,9 +3,9 @@ import { analyzeGraph } from '../../core/analysis.js';
 import { formatDuration, plural } from '../../core/duration.js';
 import type { Problem } from '../../errors.js';
 import { formatProblem, UsageError } from '../../errors.js';
+import type { Io } from '../../io/io.js';
+import { printJson } from '../../io/io.js';
 import { loadPlanFile } from '../../plan/load.js';
-import type { Io } from '../io.js';
-import { printJson } from '../io.js';
 
 export interface ValidateOptions {
   cwd: string;

@@ -1,9 +1,9 @@
+import type { Io } from '../../io/io.js';
 import type { GraphFormat } from '../../report/graph-render.js';
 import { renderGraph } from '../../report/graph-render.js';
 import { milestoneSvg } from '../../ui/visualize-svg.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
 
 export interface VisualizeOptions {
   cwd: string;
