@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { resolveAgents } from '../agents/registry.js';
-import type { Io } from '../cli/io.js';
-import { printJson, recordingIo } from '../cli/io.js';
+import type { Io } from '../io/io.js';
+import { printJson, recordingIo } from '../io/io.js';
 import type { MilestoneState } from '../core/projection.js';
 import { ExitError, UsageError } from '../errors.js';
 import { gitExec } from '../git/git.js';
