@@ -75,6 +75,8 @@ export interface Config {
     /** Time limit of one attempt, e.g. `20m`. */
     timeout: string;
   };
+  /** `redis://` or `rediss://` URL of the task queue: `execute` hands tasks to workers (docs/distributed.md). */
+  queue: string | null;
 }
 
 export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
@@ -193,6 +195,11 @@ const configSchema = z.strictObject({
         .default('20m'),
     })
     .default({ agent: null, maxAttempts: 3, timeout: '20m' }),
+  queue: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+    .nullable()
+    .default(null),
 });
 
 /** The configuration used when `.milestones/config.yaml` does not exist. */
@@ -271,4 +278,5 @@ notify:            # when a run needs a person: conflict, review gate, budget, p
   webhook: null    # e.g. https://hooks.example.com/milestone: POST of a small JSON document, retried
   bell: true       # terminal bell and a line
   desktop: true    # notify-send, where it exists
+queue: null        # e.g. redis://redis.internal:6379: execute hands tasks to \`milestone worker\` processes
 `;

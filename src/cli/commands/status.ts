@@ -3,6 +3,7 @@ import { ExitError } from '../../errors.js';
 import { openLiveView } from '../../report/live-view-session.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
+import { withWorkers } from '../../distributed/worker-assignments.js';
 import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
@@ -38,7 +39,8 @@ export async function status(options: StatusOptions): Promise<StatusView> {
       repoRoot: workspace.root,
       worktreeRoot: worktreeRoot(workspace, options.env ?? process.env),
     };
-    const print = (view: StatusView) => {
+    const print = (shown: StatusView) => {
+      const view = withWorkers(shown, store.events(shown.id, { types: ['outcome'] }));
       const conflicts = conflictsOf(store, store.state(view.id)!, where);
       if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts }));
       else if (options.json) printJson(options.io, { ...view, conflicts });
