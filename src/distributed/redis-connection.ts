@@ -24,6 +24,10 @@ export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConn
   const client = new Redis(redisOptions(url));
   let down = false;
   const onError = (error: Error) => {
+    if (!isConnectionError(error)) {
+      say(`queue: ${error.message}`);
+      return;
+    }
     if (down) return;
     down = true;
     const code = (error as { code?: string }).code;
@@ -42,4 +46,13 @@ export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConn
       await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/** Errors that mean Redis cannot be reached (as opposed to a refused command). */
+function isConnectionError(error: Error): boolean {
+  const code = (error as { code?: string }).code ?? '';
+  return (
+    /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code) ||
+    /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i.test(error.message)
+  );
 }

@@ -134,20 +134,21 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       });
     }
     const id = String(job.id);
-    let worker: string | null = null;
+    const workers = new Set<string>();
     let wake: () => void = () => undefined;
+    const noteWorker = (name: string) => {
+      if (workers.has(name)) return;
+      workers.add(name);
+      options.onWorker(request.task.id, request.attempt, name);
+    };
     waiters.set(id, {
       wake: () => wake(),
       progress: (raw) => {
         const event = jobEventSchema.safeParse(raw);
         if (!event.success) return;
         const e = event.data;
-        if (e.type === 'worker') {
-          if (worker !== e.worker) {
-            worker = e.worker;
-            options.onWorker(request.task.id, request.attempt, e.worker);
-          }
-        } else request.onAgentEvent(e);
+        if (e.type === 'worker') noteWorker(e.worker);
+        else request.onAgentEvent(e);
       },
     });
     try {
@@ -155,10 +156,13 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
         const current = await queue.getJob(id);
         if (!current) return fail(`job ${id} disappeared from the queue`);
         const state = await current.getState();
-        if (state === 'completed') return await consume(current, request, fail, started);
-        if (state === 'failed') {
-          await current.remove().catch(() => undefined);
-          return fail(`the queue failed job ${id}: ${current.failedReason ?? 'no reason given'}`);
+        if (state === 'active' && current.processedBy) noteWorker(current.processedBy);
+        // Read again once finished: the job read above may predate its result.
+        const settled = state === 'completed' || state === 'failed' ? await queue.getJob(id) : null;
+        if (state === 'completed' && settled) return await consume(settled, request, fail, started);
+        if (state === 'failed' && settled) {
+          await settled.remove().catch(() => undefined);
+          return fail(`the queue failed job ${id}: ${settled.failedReason ?? 'no reason given'}`);
         }
         if (request.signal.aborted) {
           // A waiting job is withdrawn; a running one is left to finish: a resume adopts it.
@@ -167,14 +171,15 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
           return fail('canceled', { canceled: true, retryable: false });
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.pollMs ?? 1000);
-          const onAbort = () => resolve();
-          request.signal.addEventListener('abort', onAbort, { once: true });
-          wake = () => {
+          const done = () => {
             clearTimeout(timer);
-            request.signal.removeEventListener('abort', onAbort);
+            request.signal.removeEventListener('abort', done);
+            wake = () => undefined;
             resolve();
           };
+          const timer = setTimeout(done, options.pollMs ?? 1000);
+          request.signal.addEventListener('abort', done, { once: true });
+          wake = done;
         });
       }
     } finally {

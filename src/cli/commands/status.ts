@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withWorkers } from '../../distributed/worker-assignments.js';
 import { ExitError } from '../../errors.js';
 import { openLiveView } from '../../report/live-view-session.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
-import { withWorkers } from '../../distributed/worker-assignments.js';
 import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';

@@ -1,11 +1,13 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AgentAdapter } from '../../agents/adapter.js';
 import { resolveAgents } from '../../agents/registry.js';
-import { PASSWORD_VARIABLE } from '../../distributed/queued-execute.js';
 import { parseQueueUrl } from '../../distributed/queue-url.js';
-import { gitExec } from '../../git/git.js';
+import { PASSWORD_VARIABLE } from '../../distributed/queued-execute.js';
 import { UsageError } from '../../errors.js';
+import { gitExec } from '../../git/git.js';
+import { ensurePrivateDir } from '../../store/private-dir.js';
 import { openWorkspace } from '../../workspace/workspace.js';
 import type { Io } from '../io.js';
 import { worktreeRoot } from './execute.js';
@@ -51,6 +53,10 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   if (resolved.problems.length)
     throw new UsageError('MILESTONE_CONFIG', `invalid agents in ${workspace.configFile}`, resolved.problems);
   const adapters = await offeredAgents(resolved.adapters, options.agents);
+  // Attempt logs live in the clone's runtime folder: private, and never committed.
+  ensurePrivateDir(workspace.storeDir);
+  const ignore = join(workspace.storeDir, '.gitignore');
+  if (!existsSync(ignore)) writeFileSync(ignore, '*\n', { mode: 0o600 });
   const stop = new AbortController();
   const force = new AbortController();
   const onSignal = () => (stop.signal.aborted ? force.abort() : stop.abort());

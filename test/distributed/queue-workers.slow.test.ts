@@ -1,0 +1,224 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { gitA, until } from '../helpers/async-cli.js';
+import { CLI, GIT_ENV, tempDir, writeFiles } from '../helpers/git-repo.js';
+import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
+
+const unavailable = await redisUnavailable();
+if (unavailable) console.warn(`skipping the distributed worker tests: ${unavailable}`);
+
+interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (text: string | RegExp) => Promise<void>;
+  exit: Promise<number | null>;
+}
+
+function start(cwd: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => text,
+    exit,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const matches = () => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+        if (matches()) return resolve();
+        const check = () => {
+          if (matches()) {
+            listeners.delete(check);
+            resolve();
+          }
+        };
+        listeners.add(check);
+        exit.then(() => {
+          if (!matches()) reject(new Error(`exited before printing ${pattern}:\n${text}`));
+        });
+      }),
+  };
+}
+
+/** A bare repository as the shared remote, with one commit on main. */
+async function bareRemote(): Promise<string> {
+  const seed = tempDir('milestone-seed-');
+  await gitA(seed, 'init', '-q', '-b', 'main');
+  writeFiles(seed, { 'README.md': '# distributed\n' });
+  await gitA(seed, 'add', '-A');
+  await gitA(seed, 'commit', '-q', '-m', 'initial');
+  const bare = join(tempDir('milestone-remote-'), 'origin.git');
+  await gitA(seed, 'clone', '-q', '--bare', seed, bare);
+  return bare;
+}
+
+async function clone(remote: string, name: string): Promise<string> {
+  const dir = join(tempDir(`milestone-${name}-`), name);
+  await gitA(tempDir(), 'clone', '-q', remote, dir);
+  await gitA(dir, 'config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME);
+  await gitA(dir, 'config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL);
+  return dir;
+}
+
+const TASKS = Array.from({ length: 12 }, (_, i) => `t${i + 1}`);
+
+describe.skipIf(unavailable !== null)('execute --queue with milestone worker processes', () => {
+  it('lands 12 tasks exactly once through 3 workers while one is killed -9, Redis stops for a moment and a malformed job arrives', async () => {
+    const redis = await startRedis();
+    const procs: Proc[] = [];
+    try {
+      const remote = await bareRemote();
+      const coordinatorRepo = await clone(remote, 'coordinator');
+      const plan = {
+        version: 1,
+        milestone: 'Distributed demo',
+        id: 'dist',
+        defaults: { agent: 'shell', retries: 2 },
+        tasks: TASKS.map((id, i) => ({
+          id,
+          title: `Write ${id}`,
+          files: [`out/${id}.txt`],
+          // Slow enough that a worker is caught mid-task; t12 waits for t1 (dependencies hold).
+          run: `sleep 1.5 && mkdir -p out && echo ${id} > out/${id}.txt`,
+          ...(i === 11 && { needs: ['t1'] }),
+        })),
+      };
+      writeFiles(coordinatorRepo, { 'plan.yaml': stringify(plan) });
+      const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
+      const planned = start(coordinatorRepo, ['plan', '--from', 'plan.yaml'], env);
+      expect(await planned.exit, planned.output()).toBe(0);
+
+      const workerArgs = [
+        'worker',
+        '--queue',
+        redis.url,
+        '--concurrency',
+        '2',
+        '--agents',
+        'shell',
+        '--stall-timeout',
+        '2s',
+      ];
+      for (const name of ['w1', 'w2', 'w3']) {
+        const dir = await clone(remote, name);
+        const worker = start(dir, workerArgs, { XDG_STATE_HOME: tempDir('milestone-state-') });
+        procs.push(worker);
+        await worker.waitFor('waiting for tasks');
+      }
+      const [w1, w2, w3] = procs as [Proc, Proc, Proc];
+
+      // A malformed job: refused with the field named, the worker keeps going.
+      const queue = new Queue('tasks-shell', {
+        connection: { host: '127.0.0.1', port: redis.port },
+        prefix: 'milestone',
+      });
+      await queue.add('task', { version: 1, milestoneId: '../../etc', attempt: 1 }, { jobId: 'malformed-1' });
+      await until(
+        async () => procs.some((p) => p.output().includes('refused job malformed-1: milestoneId')),
+        'a worker to refuse the malformed job',
+      );
+      const refused = await queue.getJob('malformed-1');
+      expect(await refused?.getState()).toBe('failed');
+      await queue.close();
+
+      const coordinator = start(
+        coordinatorRepo,
+        ['execute', 'dist', '--queue', redis.url, '--concurrency', '6', '--mode', 'agents'],
+        env,
+      );
+      procs.push(coordinator);
+      // kill -9 the first worker in the middle of a task: its job stalls and runs elsewhere.
+      await w1.waitFor(/running dist\/t\d+ attempt/);
+      const killedTask = /running dist\/(t\d+) attempt/.exec(w1.output())![1]!;
+      w1.child.kill('SIGKILL');
+      await w1.exit;
+
+      // Redis goes away for a moment once some tasks landed; everyone waits and continues.
+      await until(
+        async () => (coordinator.output().match(/ succeeded/g) ?? []).length >= 3,
+        'three landings',
+        900,
+      );
+      await redis.stop();
+      await coordinator.waitFor('waiting for Redis');
+      await w2.waitFor('waiting for Redis');
+      await redis.start();
+      await coordinator.waitFor('is back');
+
+      const code = await coordinator.exit;
+      expect(code, coordinator.output()).toBe(0);
+      expect(coordinator.output()).not.toContain(redis.url.replace('redis://', 'redis://:'));
+
+      // Every task landed exactly once on the remote's milestone branch.
+      const trailers = (
+        await gitA(
+          remote,
+          'log',
+          '--first-parent',
+          '--format=%(trailers:key=Task-Id,valueonly)',
+          'milestone/dist',
+        )
+      )
+        .split('\n')
+        .filter(Boolean)
+        .sort();
+      expect(trailers).toEqual([...TASKS].sort());
+      const files = (await gitA(remote, 'ls-tree', '-r', '--name-only', 'milestone/dist', 'out/')).split(
+        '\n',
+      );
+      expect(files.sort()).toEqual(TASKS.map((t) => `out/${t}.txt`).sort());
+      // The killed worker's task ran again on another worker (status recorded both).
+      const events = await runStatusEvents(coordinatorRepo, env);
+      const takers = events.filter((e) => e.taskId === killedTask).map((e) => e.worker);
+      expect(new Set(takers).size, JSON.stringify(events)).toBeGreaterThanOrEqual(2);
+      // No attempt branch is left on the remote.
+      expect(
+        await gitA(remote, 'for-each-ref', '--format=%(refname)', 'refs/heads/milestone/dist.tasks/'),
+      ).toBe('');
+
+      for (const worker of [w2, w3]) worker.child.kill('SIGTERM');
+      expect(await w2.exit).toBe(0);
+      expect(await w3.exit).toBe(0);
+      expect(w2.output()).toContain('worker stopped');
+    } finally {
+      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  }, 170_000);
+});
+
+/** The `remote_worker` records of the run, read through the store with sqlite-free means: `state export`. */
+async function runStatusEvents(
+  repo: string,
+  env: Record<string, string>,
+): Promise<Array<{ taskId: string; worker: string }>> {
+  const { openStore } = await import('../../src/store/store.js');
+  const store = openStore(join(repo, '.milestones', '.local'));
+  try {
+    return store
+      .events('dist', { types: ['outcome'] })
+      .filter((e) => e.type === 'outcome' && e.step === 'remote_worker')
+      .map((e) => ({
+        taskId: e.taskId ?? '',
+        worker: String((e as { detail?: { worker?: unknown } }).detail?.worker),
+      }));
+  } finally {
+    store.close();
+    void env;
+  }
+}
