@@ -246,14 +246,21 @@ async function processJob(
       signal: options.force,
     });
     if (!push.ok) {
-      options.say(`${data.task.id}: push to ${options.remote} refused: ${push.message}`);
+      const why = push.timedOut
+        ? 'timed out'
+        : push.message
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean)
+            .join('; ');
+      options.say(`${data.task.id}: push to ${options.remote} refused: ${why}`);
       return result(
         {
           ...outcome,
           ok: false,
           retryable: true,
           commit: null,
-          reason: `push of ${branch} to ${options.remote} refused: ${push.message}`,
+          reason: `push of ${branch} to ${options.remote} refused: ${why}`,
         },
         null,
       );

@@ -1,78 +1,14 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { gitA, until } from '../helpers/async-cli.js';
-import { CLI, GIT_ENV, tempDir, writeFiles } from '../helpers/git-repo.js';
+import { gitA, milestoneAsync, until } from '../helpers/async-cli.js';
+import { tempDir, writeFiles } from '../helpers/git-repo.js';
+import { bareRemote, clone, type Proc, start } from '../helpers/queue-cluster.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the distributed worker tests: ${unavailable}`);
-
-interface Proc {
-  child: ChildProcess;
-  output: () => string;
-  waitFor: (text: string | RegExp) => Promise<void>;
-  exit: Promise<number | null>;
-}
-
-function start(cwd: string, args: string[], env: Record<string, string>): Proc {
-  const child = spawn(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let text = '';
-  const listeners = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    text += chunk.toString();
-    for (const listener of listeners) listener();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    child,
-    output: () => text,
-    exit,
-    waitFor: (pattern) =>
-      new Promise((resolve, reject) => {
-        const matches = () => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
-        if (matches()) return resolve();
-        const check = () => {
-          if (matches()) {
-            listeners.delete(check);
-            resolve();
-          }
-        };
-        listeners.add(check);
-        exit.then(() => {
-          if (!matches()) reject(new Error(`exited before printing ${pattern}:\n${text}`));
-        });
-      }),
-  };
-}
-
-/** A bare repository as the shared remote, with one commit on main. */
-async function bareRemote(): Promise<string> {
-  const seed = tempDir('milestone-seed-');
-  await gitA(seed, 'init', '-q', '-b', 'main');
-  writeFiles(seed, { 'README.md': '# distributed\n' });
-  await gitA(seed, 'add', '-A');
-  await gitA(seed, 'commit', '-q', '-m', 'initial');
-  const bare = join(tempDir('milestone-remote-'), 'origin.git');
-  await gitA(seed, 'clone', '-q', '--bare', seed, bare);
-  return bare;
-}
-
-async function clone(remote: string, name: string): Promise<string> {
-  const dir = join(tempDir(`milestone-${name}-`), name);
-  await gitA(tempDir(), 'clone', '-q', remote, dir);
-  await gitA(dir, 'config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME);
-  await gitA(dir, 'config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL);
-  return dir;
-}
 
 const TASKS = Array.from({ length: 12 }, (_, i) => `t${i + 1}`);
 
@@ -182,7 +118,7 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
       );
       expect(files.sort()).toEqual(TASKS.map((t) => `out/${t}.txt`).sort());
       // The killed worker's task ran again on another worker (status recorded both).
-      const events = await runStatusEvents(coordinatorRepo, env);
+      const events = await workerRecords(coordinatorRepo);
       const takers = events.filter((e) => e.taskId === killedTask).map((e) => e.worker);
       expect(new Set(takers).size, JSON.stringify(events)).toBeGreaterThanOrEqual(2);
       // No attempt branch is left on the remote.
@@ -202,23 +138,19 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
   }, 170_000);
 });
 
-/** The `remote_worker` records of the run, read through the store with sqlite-free means: `state export`. */
-async function runStatusEvents(
-  repo: string,
-  env: Record<string, string>,
-): Promise<Array<{ taskId: string; worker: string }>> {
+/** Which worker took which task (the `remote_worker` records `status` reads), from the store. */
+async function workerRecords(repo: string): Promise<Array<{ taskId: string; worker: string }>> {
   const { openStore } = await import('../../src/store/store.js');
   const store = openStore(join(repo, '.milestones', '.local'));
   try {
     return store
       .events('dist', { types: ['outcome'] })
-      .filter((e) => e.type === 'outcome' && e.step === 'remote_worker')
-      .map((e) => ({
-        taskId: e.taskId ?? '',
-        worker: String((e as { detail?: { worker?: unknown } }).detail?.worker),
-      }));
+      .flatMap((e) =>
+        e.type === 'outcome' && e.step === 'remote_worker'
+          ? [{ taskId: e.taskId ?? '', worker: String(e.detail?.worker) }]
+          : [],
+      );
   } finally {
     store.close();
-    void env;
   }
 }
