@@ -50,7 +50,8 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
   const redis = openRedis(options.url, options.say);
   const queues = new Map<string, { queue: Queue; events: QueueEvents }>();
   const waiters = new Map<string, { wake: () => void; progress: (data: unknown) => void }>();
-  const fetched: string[] = [];
+  /** Tasks whose commit this run fetched: their attempt branches (duplicates too) are spent. */
+  const fetched = new Set<string>();
   const branch = milestoneBranch(options.milestoneId);
   let pushed: string | null = null;
   let pushing: Promise<unknown> = Promise.resolve();
@@ -223,7 +224,7 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
     const taskJob = job.data as TaskJob;
     const problem = await fetchAttempt(options, request, result, taskJob.startPoint);
     if (problem) return fail(problem, { usage: result.usage });
-    if (result.ref) fetched.push(result.ref);
+    fetched.add(request.task.id);
     return {
       ...base,
       ok: true,
@@ -241,11 +242,12 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       const result = await pushBranch(options.repoRoot, options.remote, branch, { timeoutMs: 120_000 });
       if (!result.ok) options.say(`push of ${branch} to ${options.remote} failed: ${result.message}`);
       else options.say(`pushed ${branch} to ${options.remote}`);
-      for (let i = 0; i < fetched.length; i += 100) {
+      const used = await usedAttemptRefs(options, fetched);
+      for (let i = 0; i < used.length; i += 100) {
         // Deleting a ref is no force push; the attempt branches served their purpose.
         await gitExec(
           options.repoRoot,
-          ['push', '-q', options.remote, '--delete', ...fetched.slice(i, i + 100)],
+          ['push', '-q', options.remote, '--delete', ...used.slice(i, i + 100)],
           {
             timeoutMs: 120_000,
             allowExitCodes: [1],
@@ -346,4 +348,22 @@ function copyLog(path: string, result: JobResult): void {
 /** QueueEvents blocks on its connection, so it gets its own (same options). */
 function redisOptionsOf(redis: RedisConnection) {
   return redis.client.options;
+}
+
+/**
+ * The attempt branches on the remote of tasks this run fetched: the one it used and any a
+ * duplicate run of the same job pushed (a stalled job re-run while its first worker lived on).
+ */
+async function usedAttemptRefs(options: RemoteRunnerOptions, tasks: Set<string>): Promise<string[]> {
+  if (tasks.size === 0) return [];
+  const prefix = `refs/heads/${milestoneBranch(options.milestoneId)}.tasks/`;
+  const { stdout } = await gitExec(options.repoRoot, ['ls-remote', '--refs', options.remote, `${prefix}*`], {
+    timeoutMs: 120_000,
+  });
+  return stdout
+    .split('\n')
+    .map((line) => line.split('\t')[1] ?? '')
+    .filter(
+      (ref) => isTaskRef(options.milestoneId, ref) && tasks.has(ref.slice(prefix.length).split('.')[0]!),
+    );
 }

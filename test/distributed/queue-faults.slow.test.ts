@@ -81,8 +81,9 @@ describe.skipIf(unavailable !== null)('execute --queue faults', () => {
     }
   }, 120_000);
 
-  it("a push the remote refuses fails that task's attempt, with git's words; other tasks land", async () => {
-    const redis = await startRedis();
+  it("a push the remote refuses fails that task's attempt, with git's words; other tasks land (Redis with a password that is never printed)", async () => {
+    const password = `pw-${process.pid}-secret`;
+    const redis = await startRedis({ password });
     const procs: Proc[] = [];
     try {
       const remote = await bareRemote();
@@ -116,6 +117,10 @@ describe.skipIf(unavailable !== null)('execute --queue faults', () => {
       );
       expect(await landedTasks(remote)).toEqual(['fine']);
       expect(worker.child.exitCode).toBe(null);
+      for (const output of [coordinator.output(), worker.output()]) {
+        expect(output).not.toContain(password);
+        expect(output).toContain(`redis://:***@127.0.0.1:${redis.port}/0`);
+      }
     } finally {
       for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
       await redis.stop();

@@ -34,7 +34,7 @@ function freePort(): Promise<number> {
 }
 
 /** Starts a Redis server for one test; stop it in `finally`. */
-export async function startRedis(): Promise<RedisServer> {
+export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
   const dir = tempDir('milestone-redis-');
   const port = await freePort();
   let child: ChildProcess | null = null;
@@ -57,6 +57,7 @@ export async function startRedis(): Promise<RedisServer> {
           'no',
           '--unixsocket',
           '',
+          ...(options.password ? ['--requirepass', options.password] : []),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
@@ -80,5 +81,6 @@ export async function startRedis(): Promise<RedisServer> {
       proc.kill('SIGTERM');
     });
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, stop, start };
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  return { port, url: `redis://${auth}127.0.0.1:${port}`, stop, start };
 }
