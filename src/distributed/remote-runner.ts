@@ -2,7 +2,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Job } from 'bullmq';
 import { Queue, QueueEvents } from 'bullmq';
-import type { AgentAdapter } from '../agents/adapter.js';
 import type { Usage } from '../core/events.js';
 import { TRAILER } from '../engine/naming.js';
 import type { AttemptOutcome, AttemptRequest } from '../engine/task-attempt.js';

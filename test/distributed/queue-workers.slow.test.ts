@@ -82,6 +82,12 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
       const killedTask = /running dist\/(t\d+) attempt/.exec(w1.output())![1]!;
       w1.child.kill('SIGKILL');
       await w1.exit;
+      // `status` names the worker of each running task.
+      await until(
+        async () =>
+          / on worker \S+/.test((await milestoneAsync(coordinatorRepo, ['status', 'dist'], env)).stdout),
+        'status to name a worker',
+      );
 
       // Redis goes away for a moment once some tasks landed; everyone waits and continues.
       await until(
