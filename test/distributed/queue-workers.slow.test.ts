@@ -67,8 +67,12 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
         async () => procs.some((p) => p.output().includes('refused job malformed-1: milestoneId')),
         'a worker to refuse the malformed job',
       );
-      const refused = await queue.getJob('malformed-1');
-      expect(await refused?.getState()).toBe('failed');
+      // Failed in the queue (not retried), with the worker's reason.
+      await until(
+        async () => (await (await queue.getJob('malformed-1'))?.getState()) === 'failed',
+        'the job to fail',
+      );
+      expect((await queue.getJob('malformed-1'))?.failedReason).toMatch(/refused by worker .*milestoneId/);
       await queue.close();
 
       const coordinator = start(
