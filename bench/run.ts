@@ -1,5 +1,6 @@
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { distributed } from './distributed.js';
 import { engine } from './engine.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
@@ -13,7 +14,7 @@ import { worktrees } from './worktrees.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees];
+const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees, distributed];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

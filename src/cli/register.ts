@@ -260,10 +260,17 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       "longest a task waits, parked, for its agent's usage limit to reset (default 5h); past it the task fails",
       duration,
     )
+    .option(
+      '--queue <url>',
+      'redis:// or rediss:// URL: hand tasks to `milestone worker` processes (config queue)',
+    )
+    .option('--remote <name>', 'with --queue: the git remote the workers push to (default origin)')
     .action(
       async (
         id: string | undefined,
         opts: {
+          queue?: string;
+          remote?: string;
           phase?: string;
           mode: string;
           concurrency?: number;
@@ -297,7 +304,42 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
           taskMaxTokens: opts.taskMaxTokens,
           keepFailed: opts.keepFailed ?? false,
           maxWaitMs: opts.maxWait,
+          queue: opts.queue,
+          remote: opts.remote,
         });
+      },
+    );
+
+  program
+    .command('worker')
+    .description(
+      'take task jobs from a queue (execute --queue) and run them in worktrees of this clone,\n' +
+        'pushing each result to the git remote; SIGTERM finishes running tasks, a second hands them back',
+    )
+    .requiredOption(
+      '--queue <url>',
+      'redis:// or rediss:// URL (password also from MILESTONE_QUEUE_PASSWORD)',
+    )
+    .option('--concurrency <n>', 'tasks at once per agent (default 1)', positiveInt)
+    .option('--agents <list>', 'comma-separated agents to offer (default: every agent available here)')
+    .option('--repo <path>', 'the clone to work in (default: the current directory)')
+    .option('--remote <name>', 'git remote shared with the coordinator (default origin)')
+    .option(
+      '--stall-timeout <duration>',
+      'a task whose worker stops answering this long runs elsewhere (default 30s)',
+      duration,
+    )
+    .action(
+      async (opts: {
+        queue: string;
+        concurrency?: number;
+        agents?: string;
+        repo?: string;
+        remote?: string;
+        stallTimeout?: number;
+      }) => {
+        const { worker } = await import('./commands/worker.js');
+        await worker({ cwd, io, ...opts });
       },
     );
 

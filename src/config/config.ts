@@ -77,6 +77,8 @@ export interface Config {
   };
   /** Redaction (`src/process/redact-secrets.ts`): more variable names whose values are secret. */
   secrets: { names: string[] };
+  /** `redis://` or `rediss://` URL of the task queue: `execute` hands tasks to workers (docs/distributed.md). */
+  queue: string | null;
 }
 
 export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
@@ -202,6 +204,11 @@ const configSchema = z.strictObject({
         .default([]),
     })
     .default({ names: [] }),
+  queue: z
+    .string()
+    .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
+    .nullable()
+    .default(null),
 });
 
 /** The configuration used when `.milestones/config.yaml` does not exist. */
@@ -282,4 +289,5 @@ notify:            # when a run needs a person: conflict, review gate, budget, p
   desktop: true    # notify-send, where it exists
 secrets:           # values of variables named *KEY*, *TOKEN*, *SECRET*, *PASSWORD*, *CREDENTIAL*, *AUTH* are never written
   names: []        # e.g. [DEPLOY_PHRASE]: more names (or parts of names) whose values are secret
+queue: null        # e.g. redis://redis.internal:6379: execute hands tasks to \`milestone worker\` processes
 `;

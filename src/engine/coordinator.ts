@@ -682,7 +682,7 @@ class Run {
           (reason) =>
             this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
         );
-    const outcome = await runAttempt({
+    const outcome = await (this.options.attemptRunner ?? runAttempt)({
       ...(afterAgent && { afterAgent }),
       ...(resumeSessionId !== undefined && { resumeSessionId }),
       milestoneId: this.id,

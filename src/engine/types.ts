@@ -4,6 +4,7 @@ import type { MilestoneStatus, Mode, Phase } from '../core/types.js';
 import type { Reporter } from '../report/reporter.js';
 import type { Store } from '../store/store.js';
 import type { Limit } from './budget.js';
+import type { AttemptOutcome, AttemptRequest } from './task-attempt.js';
 
 /** Everything a run needs; the CLI builds it, tests may too. */
 export interface EngineOptions {
@@ -41,6 +42,11 @@ export interface EngineOptions {
   available?: Set<string>;
   /** Spending limits (config `budget`, overridden by flags). */
   budget: { task: Limit; milestone: Limit; onExceed: 'finish-running' | 'stop-running' };
+  /**
+   * Runs one attempt in place of the in-process `runAttempt` (`execute --queue`: a worker runs
+   * it and its commit is fetched into the attempt's worktree; see src/distributed/).
+   */
+  attemptRunner?: (request: AttemptRequest) => Promise<AttemptOutcome>;
 }
 
 /** A task that stopped on a merge conflict, with what a person needs to resolve it. */

@@ -11,6 +11,8 @@ export interface TaskView extends TaskState {
   title: string;
   phase: Phase;
   needs: string[];
+  /** The queue worker running its current attempt (`execute --queue`; see src/distributed/). */
+  worker?: string;
 }
 
 /** The document `status --json` prints (CONTRACT.md, with additions). */
@@ -116,7 +118,9 @@ export function formatStatus(view: StatusView): string {
   }
   const notable = view.tasks.filter((t) => t.status !== 'pending' && !(t.status === 'succeeded' && t.merged));
   for (const task of notable) {
-    lines.push(`  ${task.status.padEnd(10)} ${task.id}${task.reason ? `: ${task.reason}` : ''}`);
+    lines.push(
+      `  ${task.status.padEnd(10)} ${task.id}${task.worker ? ` on worker ${task.worker}` : ''}${task.reason ? `: ${task.reason}` : ''}`,
+    );
   }
   return lines.join('\n');
 }

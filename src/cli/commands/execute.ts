@@ -16,6 +16,7 @@ import type { Decision, History } from '../../decision/mode.js';
 import { decideMode } from '../../decision/mode.js';
 import type { ConcurrencyChoice } from '../../decision/resources.js';
 import { chooseConcurrency } from '../../decision/resources.js';
+import { agentsOnWorkers, openQueuedRun, queueOf } from '../../distributed/queued-execute.js';
 import { checkMilestoneBranchFree } from '../../engine/branch-guard.js';
 import { formatSpend, sumUsage } from '../../engine/budget.js';
 import type { EngineResult } from '../../engine/coordinator.js';
@@ -73,6 +74,10 @@ export interface ExecuteOptions {
   /** Test knobs: shorter retry backoff and kill grace. */
   retryBaseMs?: number;
   graceMs?: number;
+  /** `--queue redis://...`: tasks run on `milestone worker` processes (docs/distributed.md). */
+  queue?: string | undefined;
+  /** `--remote`: the git remote the workers share with this repository (default `origin`). */
+  remote?: string | undefined;
 }
 
 /** Where task worktrees go: config `worktrees.dir`, else `$XDG_STATE_HOME/milestone/worktrees`. */
@@ -263,6 +268,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       engineDir: repoWorktreeDir(worktreeRoot(workspace, env), workspace.root, state.id),
     });
     const phases = phasesToRun(options.phase);
+    const queue = queueOf(options.queue, workspace.config.queue, env);
     const worktrees = await executePreflight({
       repoRoot: workspace.root,
       configFile: workspace.configFile,
@@ -291,6 +297,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     });
     if (problems.length)
       throw new UsageError('MILESTONE_CONFIG', `invalid agents in ${workspace.configFile}`, problems);
+    if (queue) agentsOnWorkers(adapters);
     const transition = await checkTransition({
       state,
       milestonesDir: workspace.milestonesDir,
@@ -419,9 +426,20 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       options.io.err(`mode ${mode.mode}: ${mode.reason}; concurrency ${concurrency.explanation}`);
       for (const line of worktrees.lines(mode.mode, concurrency.concurrency)) options.io.err(line);
     }
+    const remote = queue
+      ? await openQueuedRun({
+          url: queue,
+          repoRoot: workspace.root,
+          remote: options.remote ?? 'origin',
+          milestoneId: state.id,
+          store,
+          say: (line) => options.io.err(line),
+        })
+      : null;
     let result: EngineResult;
     try {
       result = await runMilestone({
+        ...(remote && { attemptRunner: remote.run }),
         repoRoot: workspace.root,
         storeDir: workspace.storeDir,
         store,
@@ -455,6 +473,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
         ...(options.maxWaitMs !== undefined && { maxWaitMs: options.maxWaitMs }),
       });
     } finally {
+      await remote?.finish();
       live?.stop();
       await notifier.close();
       // Once interrupted the process is about to end: the handler stays, so more Ctrl-C presses

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withWorkers } from '../../distributed/worker-assignments.js';
 import { ExitError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
@@ -38,7 +39,8 @@ export async function status(options: StatusOptions): Promise<StatusView> {
       repoRoot: workspace.root,
       worktreeRoot: worktreeRoot(workspace, options.env ?? process.env),
     };
-    const print = (view: StatusView) => {
+    const print = (shown: StatusView) => {
+      const view = withWorkers(shown, store.events(shown.id, { types: ['outcome'] }));
       const conflicts = conflictsOf(store, store.state(view.id)!, where);
       if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts }));
       else if (options.json) printJson(options.io, { ...view, conflicts });

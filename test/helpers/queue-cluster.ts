@@ -1,0 +1,71 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { gitA } from './async-cli.js';
+import { CLI, GIT_ENV, tempDir, writeFiles } from './git-repo.js';
+
+/** A CLI process of a queue test (coordinator or worker), with its output. */
+export interface Proc {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (text: string | RegExp) => Promise<void>;
+  exit: Promise<number | null>;
+}
+
+/** Starts the built CLI in `cwd`. */
+export function start(cwd: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const listeners = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const listener of listeners) listener();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => text,
+    exit,
+    waitFor: (pattern) =>
+      new Promise((resolve, reject) => {
+        const matches = () => (typeof pattern === 'string' ? text.includes(pattern) : pattern.test(text));
+        if (matches()) return resolve();
+        const check = () => {
+          if (matches()) {
+            listeners.delete(check);
+            resolve();
+          }
+        };
+        listeners.add(check);
+        exit.then(() => {
+          if (!matches()) reject(new Error(`exited before printing ${pattern}:\n${text}`));
+        });
+      }),
+  };
+}
+
+/** A bare repository as the shared remote, with one commit on main. */
+export async function bareRemote(): Promise<string> {
+  const seed = tempDir('milestone-seed-');
+  await gitA(seed, 'init', '-q', '-b', 'main');
+  writeFiles(seed, { 'README.md': '# distributed\n' });
+  await gitA(seed, 'add', '-A');
+  await gitA(seed, 'commit', '-q', '-m', 'initial');
+  const bare = join(tempDir('milestone-remote-'), 'origin.git');
+  await gitA(seed, 'clone', '-q', '--bare', seed, bare);
+  return bare;
+}
+
+/** A clone of `remote` with a commit identity. */
+export async function clone(remote: string, name: string): Promise<string> {
+  const dir = join(tempDir(`milestone-${name}-`), name);
+  await gitA(tempDir(), 'clone', '-q', remote, dir);
+  await gitA(dir, 'config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME);
+  await gitA(dir, 'config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL);
+  return dir;
+}
