@@ -64,14 +64,11 @@ export type MilestoneEvent =
   | { type: 'task_merged'; taskId: string; commit: string }
   | { type: 'task_usage'; taskId: string; attempt: number; usage: Usage }
   | { type: 'phase_committed'; phase: Phase; commit: string }
-  | { type: 'branch_moved'; head: string }
   | { type: 'review'; phase: Phase; decision: ReviewDecision; comment?: string }
   | { type: 'state_imported'; format: 'command' | 'agent'; changes: number }
   /** Durability: a step about to happen (`intent`) and what came of it (`outcome`). */
   | { type: 'intent'; step: string; taskId?: string; detail?: Record<string, unknown> }
   | { type: 'outcome'; step: string; taskId?: string; ok: boolean; detail?: Record<string, unknown> };
-
-export type MilestoneEventType = MilestoneEvent['type'];
 
 /** An event as stored: its place in the milestone's log and when it was written. */
 export type StoredEvent = MilestoneEvent & {
