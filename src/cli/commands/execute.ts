@@ -359,9 +359,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       throw new ExitError('MILESTONE_GATE_BLOCKED', gateMessage(state, workspace.config, blocked));
     }
 
-    const write = options.json
-      ? (line: string) => options.io.out(line)
-      : (line: string) => options.io.out(line);
+    const write = (line: string) => options.io.out(line);
     const live = openLiveView({
       isTTY: options.io.isTTY,
       json: options.json,
