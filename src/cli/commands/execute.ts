@@ -248,12 +248,6 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     if (options.phase && !(PHASES as readonly string[]).includes(options.phase)) {
       throw new UsageError('MILESTONE_BAD_PHASE', `--phase must be one of ${PHASES.join(', ')}`);
     }
-    if (workspace.config.protectedBranches.includes(state.branch)) {
-      throw new UsageError(
-        'MILESTONE_PROTECTED',
-        `refusing to execute onto protected branch ${state.branch}`,
-      );
-    }
     checkPhase(state, options.phase);
     await checkMilestoneBranchFree({
       repoRoot: workspace.root,
