@@ -38,8 +38,11 @@ describe('execute: agents in parallel worktrees', () => {
     expect(status.status).toBe('completed');
     expect(status.progress.overall).toBe(100);
     expect(status.tasks.every((t) => t.status === 'succeeded' && t.merged)).toBe(true);
-    // Overlap from the event log, not wall time: four ran at once, never more.
-    expect(maxOverlap(intervals(status))).toBe(4);
+    // Overlap from the recorded task intervals, not wall time: never more than the limit, and
+    // more than one at once (how many exactly depends on the machine's load, so it is not asserted).
+    const overlap = maxOverlap(intervals(status));
+    expect(overlap).toBeLessThanOrEqual(4);
+    expect(overlap).toBeGreaterThan(1);
 
     const files = git(repo.root, 'ls-tree', '--name-only', 'milestone/eight').split('\n');
     for (let i = 1; i <= 8; i++) expect(files).toContain(`out-${i}.txt`);
@@ -140,9 +143,10 @@ describe('execute: failures', () => {
     const run = repo.run(['execute', 'timeout']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('timed out');
-    await sleep(200);
     const pidList = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     expect(pidList).toHaveLength(2);
+    // SIGKILL is delivered, not awaited: wait for the kernel to reap them, without a fixed sleep.
+    for (let i = 0; i < 200 && pidList.some(isLiveProcess); i++) await sleep(50);
     for (const pid of pidList) expect(isLiveProcess(pid), `pid ${pid} still alive`).toBe(false);
   });
 
@@ -168,9 +172,11 @@ describe('execute: failures', () => {
     conflicted.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(false) });
     const first = conflicted.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/conflict: task (blue|green) .*config\.txt/);
     const status = conflicted.status('colors');
-    expect(status.tasks.filter((t) => t.status === 'conflicted')).toHaveLength(1);
+    // Whichever of the two landed second conflicts; the message names that one.
+    const losers = status.tasks.filter((t) => t.status === 'conflicted');
+    expect(losers).toHaveLength(1);
+    expect(first.stderr).toMatch(new RegExp(`conflict: task ${losers[0]!.id} .*config\\.txt`));
     expect(status.tasks.find((t) => t.id === 'other')?.status).toBe('succeeded');
 
     const serialized = milestoneRepo(lines);

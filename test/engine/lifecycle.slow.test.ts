@@ -2,7 +2,8 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { git } from '../helpers/git-repo.js';
+import { runAsync, shell } from '../helpers/async-cli.js';
+import { git, tempDir } from '../helpers/git-repo.js';
 import type { MilestoneRepo } from '../helpers/milestone-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 
@@ -28,13 +29,20 @@ const slowTasks = (count: number) =>
 describe('interrupting and cancelling', () => {
   it('SIGINT stops the agents, saves state, exits 130; execute resumes', async () => {
     const repo = milestoneRepo();
+    // `slow` runs until the test opens its gate: the SIGINT surely lands while it runs.
+    const gate = join(tempDir('milestone-gate-'), 'open');
     repo.plan({
       version: 1,
       milestone: 'Interrupt',
       id: 'interrupt',
       tasks: [
         { id: 'quick', title: 'Quick', run: 'echo q > q.txt' },
-        { id: 'slow', title: 'Slow', run: 'sleep 2 && echo s > s.txt', needs: ['quick'] },
+        {
+          id: 'slow',
+          title: 'Slow',
+          run: `while [ ! -e '${gate}' ]; do sleep 0.1; done; echo s > s.txt`,
+          needs: ['quick'],
+        },
       ],
     });
     const child = repo.spawn(['execute', 'interrupt', '--mode', 'agents']);
@@ -49,6 +57,7 @@ describe('interrupting and cancelling', () => {
       ['quick', 'succeeded'],
       ['slow', 'canceled'],
     ]);
+    writeFileSync(gate, '');
     const resumed = repo.run(['execute', 'interrupt']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(repo.status('interrupt').status).toBe('completed');
@@ -118,12 +127,24 @@ describe('finish', () => {
     expect(existsSync(join(repo.root, 'a.txt'))).toBe(false);
   });
 
-  it('--pr without the GitHub CLI says so', () => {
+  it('--pr on this machine: one outcome for its gh (missing, logged out, or logged in)', async () => {
     const repo = completed();
+    // The repository has no `origin`, so even a logged-in gh cannot open a pull request.
+    const gh = (await shell(repo.root, 'command -v gh')).stdout.trim();
+    const loggedIn = gh !== '' && (await runAsync(gh, ['auth', 'status'], { cwd: repo.root })).code === 0;
     const result = repo.run(['finish', 'ship', '--pr']);
-    if (result.code === 0) return; // a machine with gh logged in opened a real PR: nothing to assert here
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/gh|GitHub CLI/);
+    expect(result.code, result.stderr).toBe(2);
+    if (gh === '') {
+      expect(result.stderr).toContain('the GitHub CLI `gh` is not installed');
+      expect(result.stderr).toContain('Nothing was pushed.');
+    } else if (!loggedIn) {
+      expect(result.stderr).toContain('`gh` is not logged in; run `gh auth login`');
+      expect(result.stderr).toContain('Nothing was pushed.');
+    } else {
+      expect(result.stderr).toContain('git push of milestone/ship to origin failed');
+      expect(result.stderr).toContain('no pull request was opened');
+    }
+    expect(git(repo.root, 'rev-parse', 'main')).not.toBe(git(repo.root, 'rev-parse', 'milestone/ship'));
   });
 });
 
