@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Tests that spawn the CLI run dist/: rebuilt first when src/ is newer.
+    globalSetup: ['test/helpers/build-dist.ts'],
     setupFiles: ['test/helpers/yield-between-tests.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
