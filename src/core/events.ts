@@ -49,7 +49,7 @@ export type MilestoneEvent =
       /** The run's concurrency, so a resume without `--concurrency` keeps it (absent in old logs). */
       concurrency?: number;
     }
-  /** Planning was complete and valid; execution state was initialised (the seed's bridge). */
+  /** Planning was complete and valid; execution state was initialised (`engine/transition.ts`). */
   | { type: 'mode_transition'; from: 'planning'; to: 'execution'; mode: Mode; concurrency: number }
   | {
       type: 'task_status';

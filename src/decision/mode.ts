@@ -49,7 +49,7 @@ function facts(input: DecisionInput): string {
   return `parallel score ${input.parallelScore.toFixed(2)}, ${input.agentsAvailable} of ${plural(input.agentsNeeded, 'agent')} available, concurrency ${input.concurrency}`;
 }
 
-/** The `default-complex` decision: the reference design's rule, with levels as ordered values. */
+/** The `default-complex` decision, with levels as ordered values (rules in {@link decideMode}'s doc and docs/architecture.md). */
 function fromPlan(input: DecisionInput, mediumGoesParallel: boolean): { mode: Mode; why: string } {
   const { complexity, parallelScore } = input;
   if (input.agentsAvailable < input.agentsNeeded)

@@ -47,7 +47,7 @@ export async function phaseRecordFiles(
       };
     });
   const record = { milestone: state.id, title: state.title, phase, tasks, deliverables };
-  // The planning artifacts travel with the record, as CONTRACT.md says phase commits carry them.
+  // The planning artifacts travel with the record, as docs/contract.md says phase commits carry them.
   const planningDir = join(repoRoot, dir, 'planning');
   const planning = existsSync(planningDir)
     ? Object.fromEntries(
