@@ -98,11 +98,11 @@ describe('milestone mcp', () => {
     expect(await client.close()).toBe(0);
   });
 
-  it('init --claude registers the server in .mcp.json, keeping servers already there', () => {
+  it('init --claude registers the server in .mcp.json, keeping servers already there', async () => {
     const repo = milestoneRepo({
       '.mcp.json': JSON.stringify({ mcpServers: { other: { command: 'other' } } }),
     });
-    expect(repo.run(['init', '--claude']).code).toBe(0);
+    expect((await repo.run(['init', '--claude'])).code).toBe(0);
     const config = JSON.parse(readFileSync(join(repo.root, '.mcp.json'), 'utf8'));
     expect(config.mcpServers).toEqual({
       other: { command: 'other' },
