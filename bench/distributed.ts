@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { execute } from '../src/cli/commands/execute.js';
 import { plan } from '../src/cli/commands/plan.js';
-import { recordingIo } from '../src/cli/io.js';
+import { recordingIo } from '../src/io/io.js';
 import type { Measurement } from './measure.js';
 import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';

@@ -3,7 +3,7 @@
  * chained as `cause`. Exit codes are decided once, in the CLI entry point, from these.
  */
 
-/** Exit codes of CONTRACT.md. */
+/** Exit codes of docs/contract.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, locked: 3, interrupted: 130 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

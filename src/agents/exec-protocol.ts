@@ -5,7 +5,7 @@ import { addUsage } from '../core/usage.js';
 import type { AgentRequest } from './adapter.js';
 
 /**
- * The request document an `exec` agent reads on stdin (CONTRACT.md, "The exec agent protocol").
+ * The request document an `exec` agent reads on stdin (docs/contract.md, "The exec agent protocol").
  * `title` and `verify` are additions; absent optional fields are `null`, never missing, except
  * `readOnly`, sent only when true (planner runs). A `fullPrompt` request sends it as `prompt`.
  */

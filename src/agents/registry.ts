@@ -24,14 +24,6 @@ const execEntrySchema = z.strictObject({
 /** Config of another `shell` agent (the built-in one needs none). */
 const shellEntrySchema = z.strictObject({ type: z.literal('shell') });
 
-/** A configured agent, as the `agents:` map of `.milestones/config.yaml` holds it. */
-export type AgentConfigEntry =
-  | z.infer<typeof execEntrySchema>
-  | z.infer<typeof shellEntrySchema>
-  | z.infer<typeof claudeConfigSchema>
-  | z.infer<typeof codexConfigSchema>
-  | z.infer<typeof geminiConfigSchema>;
-
 /** What turning config into adapters needs to know about where the config came from. */
 export interface ResolveAgentsOptions {
   /** The config file, named in problems. */

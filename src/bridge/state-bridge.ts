@@ -7,8 +7,8 @@ import { MILESTONE_STATUSES, PHASES, TASK_STATUSES } from '../core/types.js';
 import type { Problem } from '../errors.js';
 
 /**
- * The reference document's `MilestoneStateBridge`, without its `/tmp` files: the same state in
- * the command layer's flat shape or the agent layer's nested shape, both derived from the store.
+ * `milestone state export|import`: the same state in the command layer's flat shape or the
+ * agent layer's nested shape, both derived from the store (no temporary files in between).
  */
 
 /** A task as both shapes carry it. */

@@ -8,7 +8,7 @@ import { notifySchema } from '../notify/notify-config.js';
 import type { PositionOf } from '../plan/source-map.js';
 import { configProblems } from './config-problems.js';
 
-/** Adoption levels: the reference document's migration path, in order. */
+/** Adoption levels, from least to most trust in parallel agents (README, "Adoption level"). */
 export const ADOPTION_LEVELS = ['observe', 'opt-in', 'default-complex', 'auto'] as const;
 export type AdoptionLevel = (typeof ADOPTION_LEVELS)[number];
 

@@ -10,7 +10,7 @@ export interface GraphAnalysis {
   criticalPath: CriticalPath;
   /** Summed work of all tasks, in minutes. */
   totalWork: number;
-  /** `1 - criticalPath.length / totalWork`; the seed runs agents in parallel only above 0.6. */
+  /** `1 - criticalPath.length / totalWork`; the mode decision runs agents in parallel only above 0.6. */
   parallelScore: number;
   /** Same-phase task pairs that may touch the same files and are not ordered by `needs`. */
   overlaps: FileOverlap[];

@@ -49,7 +49,7 @@ export type MilestoneEvent =
       /** The run's concurrency, so a resume without `--concurrency` keeps it (absent in old logs). */
       concurrency?: number;
     }
-  /** Planning was complete and valid; execution state was initialised (the seed's bridge). */
+  /** Planning was complete and valid; execution state was initialised (`engine/transition.ts`). */
   | { type: 'mode_transition'; from: 'planning'; to: 'execution'; mode: Mode; concurrency: number }
   | {
       type: 'task_status';
@@ -64,14 +64,11 @@ export type MilestoneEvent =
   | { type: 'task_merged'; taskId: string; commit: string }
   | { type: 'task_usage'; taskId: string; attempt: number; usage: Usage }
   | { type: 'phase_committed'; phase: Phase; commit: string }
-  | { type: 'branch_moved'; head: string }
   | { type: 'review'; phase: Phase; decision: ReviewDecision; comment?: string }
   | { type: 'state_imported'; format: 'command' | 'agent'; changes: number }
   /** Durability: a step about to happen (`intent`) and what came of it (`outcome`). */
   | { type: 'intent'; step: string; taskId?: string; detail?: Record<string, unknown> }
   | { type: 'outcome'; step: string; taskId?: string; ok: boolean; detail?: Record<string, unknown> };
-
-export type MilestoneEventType = MilestoneEvent['type'];
 
 /** An event as stored: its place in the milestone's log and when it was written. */
 export type StoredEvent = MilestoneEvent & {

@@ -232,28 +232,6 @@ export function remainingCriticalPath(tasks: readonly PhasedTask[]): Map<string,
 }
 
 /**
- * For each pair of task ids, whether one must finish before the other starts: one reaches the
- * other through `needs`, or they are in different phases (the barrier orders them).
- */
-export function areOrdered(
-  tasks: readonly PhasedTask[],
-  pairs: readonly (readonly [string, string])[],
-): boolean[] {
-  const graph = indexGraph(tasks);
-  const indexOf = (id: string) => {
-    const i = graph.index.get(id);
-    if (i === undefined) throw new InternalError(`unknown task ${id}`);
-    return i;
-  };
-  const ordered = orderedPairs(
-    graph,
-    Int32Array.from(pairs, ([a]) => indexOf(a)),
-    Int32Array.from(pairs, ([, b]) => indexOf(b)),
-  );
-  return Array.from(ordered, (flag) => flag === 1);
-}
-
-/**
  * Pairs of tasks of the same phase whose `files` globs may intersect while neither reaches the
  * other through `needs`, so they could run at the same time and collide. Ordered by phase, then
  * plan order. Candidates come from {@link intersectingPairs} (bucketed, not all pairs);

@@ -8,7 +8,7 @@ export interface TaskFacts {
   merged: boolean;
 }
 
-/** Progress as CONTRACT.md defines it: integers 0–100. */
+/** Progress as docs/contract.md defines it: integers 0–100. */
 export interface Progress {
   overall: number;
   phases: Record<Phase, number>;
@@ -21,7 +21,7 @@ export interface ProgressOptions {
 }
 
 /**
- * Progress of a milestone (CONTRACT.md). A phase's progress is the estimate-weighted share of
+ * Progress of a milestone (docs/contract.md). A phase's progress is the estimate-weighted share of
  * its tasks that succeeded and merged; a task without an estimate weighs as the mean of the
  * phase's estimated tasks, 1 when none is. Overall is `round(100 * Σ weight · fraction)` over
  * the phases that have tasks, their weights scaled to sum to 1. A phase without tasks shows 0

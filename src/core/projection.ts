@@ -169,9 +169,6 @@ export function applyEvent(
       next.head = event.commit;
       next.commits = [...next.commits, event.commit];
       break;
-    case 'branch_moved':
-      next.head = event.head;
-      break;
     case 'outcome':
       if (event.step === 'agent_session' && event.taskId && typeof event.detail?.sessionId === 'string') {
         const sessionId = event.detail.sessionId;

@@ -10,10 +10,10 @@ export type Phase = (typeof PHASES)[number];
 /** Share of the milestone each phase stands for; the four values sum to 1. */
 export type PhaseWeights = Record<Phase, number>;
 
-/** The reference document's weights: design 15, spec 25, task 20, execute 40. */
+/** Default phase weights: design 15, spec 25, task 20, execute 40 (execution is most of the work). */
 export const DEFAULT_WEIGHTS: PhaseWeights = { design: 0.15, spec: 0.25, task: 0.2, execute: 0.4 };
 
-/** One vocabulary for a task's state (CONTRACT.md `status --json`). */
+/** One vocabulary for a task's state (docs/contract.md `status --json`). */
 export const TASK_STATUSES = [
   'pending',
   'ready',

@@ -10,12 +10,12 @@ export function levelRank(level: ComplexityLevel): number {
   return COMPLEXITY_LEVELS.indexOf(level);
 }
 
-/** `a >= b` for levels (the reference design compared the strings). */
+/** `a >= b` for levels, by rank (as strings, `'low' > 'high'`). */
 export function atLeast(a: ComplexityLevel, b: ComplexityLevel): boolean {
   return levelRank(a) >= levelRank(b);
 }
 
-/** The reference design's four factors. */
+/** The four factors complexity is judged on. */
 export interface ComplexityFactors {
   phaseCount: number;
   taskCount: number;
@@ -53,7 +53,7 @@ export function complexityFactors(plan: Plan, fileCount: number): ComplexityFact
   };
 }
 
-/** The seed's rule: tasks > 20 or files > 50 is high; tasks > 10 or files > 20 medium; else low. */
+/** Default thresholds: tasks > 20 or files > 50 is high; tasks > 10 or files > 20 medium; else low. */
 export function assessComplexity(factors: ComplexityFactors, thresholds: ComplexityThresholds): Complexity {
   for (const level of ['high', 'medium'] as const) {
     const limit = thresholds[level];

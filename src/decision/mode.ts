@@ -11,8 +11,11 @@ export const PARALLEL_THRESHOLD = 0.6;
 export interface History {
   /** Completed parallel runs measured. */
   runs: number;
-  /** Mean of (summed task time / wall time) over those runs: the speedup parallelism delivered. */
-  speedup: number;
+  /**
+   * Mean of (summed task time / wall time) over those runs: how many tasks ran at once on
+   * average. Not a speedup (direct time / agents time), which needs a direct run to compare.
+   */
+  parallelism: number;
 }
 
 /** Everything the decision looks at. */
@@ -37,7 +40,7 @@ export interface Decision {
   wouldHave: Mode;
 }
 
-/** Below this measured speedup, parallel runs are not worth it here. */
+/** Below this measured parallelism, parallel runs are not worth it here. */
 export const HISTORY_SLOW = 1.2;
 /** Above this, parallel runs are worth it already at medium complexity. */
 export const HISTORY_FAST = 1.5;
@@ -46,7 +49,7 @@ function facts(input: DecisionInput): string {
   return `parallel score ${input.parallelScore.toFixed(2)}, ${input.agentsAvailable} of ${plural(input.agentsNeeded, 'agent')} available, concurrency ${input.concurrency}`;
 }
 
-/** The `default-complex` decision: the reference design's rule, with levels as ordered values. */
+/** The `default-complex` decision, with levels as ordered values (rules in {@link decideMode}'s doc and docs/architecture.md). */
 function fromPlan(input: DecisionInput, mediumGoesParallel: boolean): { mode: Mode; why: string } {
   const { complexity, parallelScore } = input;
   if (input.agentsAvailable < input.agentsNeeded)
@@ -109,9 +112,9 @@ export function decideMode(input: DecisionInput): Decision {
         reason: `${line(base.mode, base.why)} (adoption auto: no measured history yet, deciding as default-complex)`,
       };
     }
-    const { speedup, runs } = input.history;
-    const measured = `measured speedup ${speedup.toFixed(2)}x over ${plural(runs, 'parallel run')}`;
-    if (speedup < HISTORY_SLOW && base.mode !== 'direct') {
+    const { parallelism, runs } = input.history;
+    const measured = `measured parallelism ${parallelism.toFixed(2)}x over ${plural(runs, 'parallel run')}`;
+    if (parallelism < HISTORY_SLOW && base.mode !== 'direct') {
       return {
         mode: 'direct',
         adoption,
@@ -119,7 +122,7 @@ export function decideMode(input: DecisionInput): Decision {
         reason: `direct: ${measured} < ${HISTORY_SLOW}x, so parallel agents do not pay off here, ${facts(input)}`,
       };
     }
-    if (speedup >= HISTORY_FAST) {
+    if (parallelism >= HISTORY_FAST) {
       const eager = fromPlan(input, true);
       return {
         mode: eager.mode,

@@ -17,7 +17,14 @@ export async function phaseRecordFiles(
 ): Promise<Record<string, string>> {
   const earlier = PHASES.slice(0, PHASES.indexOf(phase)).reverse();
   const since = earlier.map((p) => state.phaseCommits[p]).find(Boolean) ?? `refs/heads/${state.base}`;
-  const { stdout } = await gitExec(repoRoot, ['diff', '--name-only', since, `refs/heads/${state.branch}`]);
+  // Three dots: from the merge base, so files the base branch changed after the milestone
+  // branched off (the base moved on) are not counted as this phase's deliverables.
+  const { stdout } = await gitExec(repoRoot, [
+    'diff',
+    '--name-only',
+    `${since}...refs/heads/${state.branch}`,
+    '--',
+  ]);
   const dir = `.milestones/${state.id}`;
   const deliverables = stdout
     .split('\n')
@@ -40,7 +47,7 @@ export async function phaseRecordFiles(
       };
     });
   const record = { milestone: state.id, title: state.title, phase, tasks, deliverables };
-  // The planning artifacts travel with the record, as CONTRACT.md says phase commits carry them.
+  // The planning artifacts travel with the record, as docs/contract.md says phase commits carry them.
   const planningDir = join(repoRoot, dir, 'planning');
   const planning = existsSync(planningDir)
     ? Object.fromEntries(

@@ -88,7 +88,7 @@ export async function recoverMilestone(input: {
   for (const [phase, sha] of landed.phases) {
     if (!state.phaseCommits[phase]) events.push({ type: 'phase_committed', phase, commit: sha });
   }
-  const removed = await removeOrphanWorktrees(repoRoot, input.worktreeRoot, state.id, keep);
+  const removed = await removeOrphanWorktrees(repoRoot, input.worktreeRoot, state.id, { keep });
   if (removed.length) notes.push(`removed ${plural(removed.length, 'leftover worktree')}`);
   return { events, notes };
 }

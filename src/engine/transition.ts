@@ -13,7 +13,7 @@ export interface TransitionCheck {
 }
 
 /**
- * The reference design's `PlanningExecutionBridge` check: planning is complete when every
+ * The planning-to-execution check: planning is complete when every
  * artifact exists and was computed from this plan, the graph is valid, and every task to run
  * has an available agent that can run it (the shell agent needs `run`, coding agents `prompt`).
  */

@@ -16,14 +16,16 @@ export interface WorktreeSetup {
 }
 
 /**
- * Removes this milestone's worktrees that no task needs any more: left by a crash, or by a run
- * that was interrupted. `keep` lists paths to leave (conflicted tasks awaiting a person).
+ * Removes this milestone's task worktrees, registered with git or only on disk: left by a crash,
+ * by an interrupted run, or all of them when the milestone goes (`rm`). The one implementation
+ * behind recovery, `clean` and `rm`. `keep` lists paths to leave (conflicted tasks awaiting a
+ * person); with `dryRun` nothing is removed. Returns the paths removed (or that would be).
  */
 export async function removeOrphanWorktrees(
   repoRoot: string,
   worktreeRoot: string,
   milestoneId: string,
-  keep: Set<string>,
+  options: { keep?: ReadonlySet<string>; dryRun?: boolean } = {},
 ): Promise<string[]> {
   const dir = repoWorktreeDir(worktreeRoot, repoRoot, milestoneId);
   const removed: string[] = [];
@@ -32,12 +34,13 @@ export async function removeOrphanWorktrees(
     .filter((p) => p.startsWith(`${dir}/`));
   const onDisk = existsSync(dir) ? readdirSync(dir).map((name) => join(dir, name)) : [];
   for (const path of new Set([...registered, ...onDisk])) {
-    if (keep.has(path)) continue;
+    if (options.keep?.has(path)) continue;
+    removed.push(path);
+    if (options.dryRun) continue;
     await removeWorktree(repoRoot, path);
     // A crash in the middle of `worktree add` can leave a folder git does not know about.
     rmSync(path, { recursive: true, force: true });
-    removed.push(path);
   }
-  await pruneWorktrees(repoRoot);
+  if (!options.dryRun) await pruneWorktrees(repoRoot);
   return removed;
 }

@@ -3,7 +3,7 @@
  * explicit `cwd`, branch names and revisions checked before git runs, and failures thrown as
  * {@link GitError}. Split by concern into the files re-exported here.
  */
-export { commitAll, commitTree, trailerValues } from './commit.js';
+export { commitTree, trailerValues } from './commit.js';
 export { GitError } from './git-error.js';
 export type { GitExecOptions, GitExecResult } from './git-exec.js';
 export { gitEnv, gitExec } from './git-exec.js';
@@ -14,13 +14,12 @@ export type { PushResult } from './push.js';
 export { pushBranch } from './push.js';
 export {
   assertBranchName,
-  assertPathSegment,
   assertRevision,
   branchNameProblem,
   milestoneBranch,
   taskBranch,
 } from './ref-names.js';
 export { branchExists, createBranch, deleteBranch, revParse, updateRefCas } from './refs.js';
-export { currentBranch, gitCommonDir, isDirty, lsFiles, mainWorktreeRoot, repoRoot } from './repo.js';
+export { currentBranch, lsFiles, mainWorktreeRoot, repoRoot } from './repo.js';
 export type { WorktreeInfo } from './worktree.js';
-export { addWorktree, listWorktrees, pruneWorktrees, removeWorktree } from './worktree.js';
+export { listWorktrees, pruneWorktrees, removeWorktree } from './worktree.js';

@@ -42,17 +42,6 @@ export function assertRevision(rev: string, what = 'revision'): string {
   return rev;
 }
 
-/** Returns `segment` if it is safe as one path component (no separator, not `.` or `..`). */
-export function assertPathSegment(segment: string, what = 'path segment'): string {
-  if (segment === '' || segment === '.' || segment === '..' || /[/\\\x00]/.test(segment)) {
-    throw new UsageError(
-      'MILESTONE_BAD_PATH',
-      `invalid ${what} ${JSON.stringify(segment)}: not a single path component`,
-    );
-  }
-  return segment;
-}
-
 function assertId(id: string, what: string): string {
   if (!ID_PATTERN.test(id)) {
     throw new UsageError(

@@ -29,12 +29,6 @@ function sameDir(a: string, b: string): boolean {
   }
 }
 
-/** The repository's shared `.git` directory (the same for every worktree), absolute. */
-export async function gitCommonDir(cwd: string): Promise<string> {
-  const out = (await gitExec(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).stdout.trim();
-  return resolve(cwd, out);
-}
-
 /** The checked-out branch's short name, or `null` when HEAD is detached. */
 export async function currentBranch(cwd: string): Promise<string | null> {
   const { stdout, exitCode } = await gitExec(cwd, ['symbolic-ref', '--quiet', 'HEAD'], {
@@ -43,12 +37,6 @@ export async function currentBranch(cwd: string): Promise<string | null> {
   if (exitCode !== 0) return null;
   const ref = stdout.trim();
   return ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
-}
-
-/** Whether the working tree has staged, unstaged or untracked (not ignored) changes. */
-export async function isDirty(cwd: string): Promise<boolean> {
-  const { stdout } = await gitExec(cwd, ['status', '--porcelain', '-z', '--untracked-files=normal']);
-  return stdout.length > 0;
 }
 
 /**

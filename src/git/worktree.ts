@@ -2,8 +2,6 @@ import { realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GitError } from './git-error.js';
 import { gitExec } from './git-exec.js';
-import { assertBranchName, assertRevision } from './ref-names.js';
-import { branchExists, revParse } from './refs.js';
 
 /** One worktree as `git worktree list` knows it. */
 export interface WorktreeInfo {
@@ -17,29 +15,6 @@ export interface WorktreeInfo {
   prunable: boolean;
   /** The entry is a bare repository, not a working tree (only the first entry can be). */
   bare?: true;
-}
-
-/**
- * Adds a worktree at `path` on `branch`, creating the branch at `startPoint`. An existing
- * branch is checked out as it is, or moved to `startPoint` first with `{ reset: true }`.
- */
-export async function addWorktree(
-  cwd: string,
-  path: string,
-  branch: string,
-  startPoint: string,
-  options: { reset?: boolean } = {},
-): Promise<WorktreeInfo> {
-  assertBranchName(branch);
-  assertRevision(startPoint, 'start point');
-  const target = resolve(cwd, path);
-  const exists = await branchExists(cwd, branch);
-  const args = ['worktree', 'add', '--quiet'];
-  if (!exists) args.push('--no-track', '-b', branch, target, startPoint);
-  else if (options.reset) args.push('--no-track', '-B', branch, target, startPoint);
-  else args.push(target, branch);
-  await gitExec(cwd, args);
-  return { path: target, branch, head: await revParse(target, 'HEAD'), prunable: false };
 }
 
 /**

@@ -38,7 +38,7 @@ export const defaultsFileSchema = z.strictObject({
   commitType: commitType.optional(),
 });
 
-/** A milestone plan file (CONTRACT.md "Plan file"), before semantic checks. */
+/** A milestone plan file (docs/contract.md "Plan file"), before semantic checks. */
 export const planFileSchema = z.strictObject({
   version: z.literal(1),
   milestone: text.optional(),

@@ -34,7 +34,7 @@ export interface MakespanPoint {
   agents: number;
   /** Minutes, by the list-scheduling simulation of {@link makespanCurve}. */
   minutes: number;
-  /** `minutes with 1 agent / minutes`: higher is better (the seed's ratio was inverted). */
+  /** `minutes with 1 agent / minutes`: higher is better, like every speedup here. */
   speedup: number;
 }
 

@@ -40,7 +40,7 @@ export interface StrategyArtifact {
 
 /** Below this parallel score the work is one chain: run it in order. */
 export const SEQUENTIAL_BELOW = 0.3;
-/** Above this parallel score (the seed's threshold for parallel agents), with few edges: fan out. */
+/** Above this parallel score (where the mode decision starts to run agents in parallel), with few edges: fan out. */
 export const PARALLEL_ABOVE = 0.6;
 /** "Few edges": at most this many same-phase edges per task. */
 export const FEW_EDGES_PER_TASK = 0.25;

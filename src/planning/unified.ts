@@ -8,7 +8,7 @@ import { analyzeRisks, type RisksArtifact, type Severity } from './risks.js';
 import { analyzeScope, type ScopeArtifact } from './scope.js';
 import { analyzeStrategy, type ExecutionStrategy, type StrategyArtifact } from './strategy.js';
 
-/** The seed's planning metrics. */
+/** How the planning analyses went: their wall time and what they found, for `plan --json`. */
 export interface PlanningMetrics {
   /** Wall time of the four analyses, in milliseconds. */
   analysisMs: number;
@@ -117,8 +117,8 @@ async function role<T>(run: () => T | Promise<T>): Promise<T> {
 
 /**
  * `0.3 t + 0.3 f + 0.2 r + 0.2 (1 - parallel score)`, where each factor saturates as
- * `x / (x + k)`: t over the task count with k = 20 (the seed's "high" task threshold gives 0.5),
- * f over the estimated file count with k = 50 (likewise), r over risk points (high 3, medium 2,
+ * `x / (x + k)`: t over the task count with k = 20 (20 tasks, where complexity turns high, gives 0.5),
+ * f over the estimated file count with k = 50 (50 files, likewise the high threshold), r over risk points (high 3, medium 2,
  * low 1) with k = 10.
  */
 export function complexityScore(

@@ -2,7 +2,7 @@ import type { Mode } from '../core/types.js';
 import type { Coverage, MilestoneMetrics, TaskMetrics } from './metrics.js';
 import { knownSum } from './metrics.js';
 
-/** The seed's recommendations, plus `insufficient_data` when one side has no runs. */
+/** What `metrics --compare` recommends; `insufficient_data` when one side has no runs. */
 export type Recommendation =
   | 'always_use_agents'
   | 'use_agents_for_complex'
@@ -47,7 +47,7 @@ export interface SideMetrics {
   quality: number | null;
 }
 
-/** `milestone metrics --compare --json`: the seed's `comparePerformance`, with its ratios the right way up. */
+/** `milestone metrics --compare --json`: direct versus agents runs, every ratio with higher = better for agents except `costRatio`. */
 export interface PerformanceComparison {
   unit: WorkUnit;
   /** The milestone named on the command line, if any. */
@@ -140,7 +140,10 @@ function sideMetrics(metrics: MilestoneMetrics[], unit: WorkUnit): SideMetrics {
   };
 }
 
-/** The seed's `getRecommendation`, with `insufficient_data` when the speedup cannot be measured. */
+/**
+ * speedup > 2 with quality >= 1: always agents; speedup > 1.5: agents for complex milestones;
+ * otherwise direct for simple ones; `insufficient_data` when the speedup cannot be measured.
+ */
 export function recommend(speedup: number | null, quality: number | null): Recommendation {
   if (speedup === null) return 'insufficient_data';
   if (speedup > 2 && quality !== null && quality >= 1) return 'always_use_agents';

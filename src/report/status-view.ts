@@ -15,7 +15,7 @@ export interface TaskView extends TaskState {
   worker?: string;
 }
 
-/** The document `status --json` prints (CONTRACT.md, with additions). */
+/** The document `status --json` prints (docs/contract.md, with additions). */
 export interface StatusView {
   id: string;
   title: string;

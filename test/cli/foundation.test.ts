@@ -23,33 +23,33 @@ const PLAN = {
 };
 
 describe('init', () => {
-  it('refuses outside a git repository, changing nothing', () => {
+  it('refuses outside a git repository, changing nothing', async () => {
     const dir = tempDir();
-    const result = milestone(dir, ['init']);
+    const result = await milestone(dir, ['init']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('not inside a git repository');
     expect(existsSync(join(dir, '.milestones'))).toBe(false);
   });
 
-  it('creates the config and git-ignore rules, keeps them on a second run, installs Claude files on request', () => {
+  it('creates the config and git-ignore rules, keeps them on a second run, installs Claude files on request', async () => {
     const repo = milestoneRepo();
-    const first = repo.run(['init']);
+    const first = await repo.run(['init']);
     expect(first.code).toBe(0);
     expect(readFileSync(join(repo.root, '.milestones/config.yaml'), 'utf8')).toContain(
       'adoption: default-complex',
     );
     expect(readFileSync(join(repo.root, '.milestones/.gitignore'), 'utf8')).toContain('.local/');
-    expect(repo.run(['init']).stdout).toContain('kept .milestones/config.yaml');
-    expect(repo.run(['init', '--claude']).code).toBe(0);
+    expect((await repo.run(['init'])).stdout).toContain('kept .milestones/config.yaml');
+    expect((await repo.run(['init', '--claude'])).code).toBe(0);
     const command = readFileSync(join(repo.root, '.claude/commands/milestone/plan.md'), 'utf8');
     expect(command).toMatch(/^---\ndescription: /);
     expect(command).toContain('$ARGUMENTS');
     expect(existsSync(join(repo.root, '.claude/agents/milestone-coordinator.md'))).toBe(true);
   });
 
-  it('rejects an invalid config with the file and field', () => {
+  it('rejects an invalid config with the file and field', async () => {
     const repo = milestoneRepo({ '.milestones/config.yaml': 'adoption: sometimes\n' });
-    const result = repo.run(['list']);
+    const result = await repo.run(['list']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('config.yaml');
     expect(result.stderr).toContain('adoption');
@@ -81,34 +81,34 @@ describe('plan and validate: bad input exits 2, names the place, writes nothing'
     ['malformed YAML', 'tasks:\n  - { id: a, title: A, run: x\n  - oops: [\n', /plan\.yaml:\d+:\d+/],
   ];
   for (const [name, body, message] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const repo = milestoneRepo();
       writeFiles(repo.root, { 'plan.yaml': `version: 1\nmilestone: Broken\n${body}` });
-      const planned = repo.run(['plan', '--from', 'plan.yaml']);
+      const planned = await repo.run(['plan', '--from', 'plan.yaml']);
       expect(planned.code).toBe(2);
       expect(planned.stderr).toMatch(message);
       expect(planned.stderr).toContain('plan.yaml');
       expect(existsSync(join(repo.root, '.milestones'))).toBe(false);
-      const validated = repo.run(['validate', 'plan.yaml']);
+      const validated = await repo.run(['validate', 'plan.yaml']);
       expect(validated.code).toBe(2);
       expect(validated.stderr).toMatch(message);
     });
   }
 
-  it('names a missing file', () => {
+  it('names a missing file', async () => {
     const repo = milestoneRepo();
-    const result = repo.run(['plan', '--from', 'nowhere.yaml']);
+    const result = await repo.run(['plan', '--from', 'nowhere.yaml']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('nowhere.yaml');
   });
 
-  it('validate reports every problem, not only the first, each with its line', () => {
+  it('validate reports every problem, not only the first, each with its line', async () => {
     const repo = milestoneRepo();
     writeFiles(repo.root, {
       'plan.yaml':
         'version: 1\nmilestone: Many\ntasks:\n  - { id: a, title: A }\n  - { id: b, title: B, run: x, phase: build }\n  - { id: c, title: C, run: x, needs: [zzz] }\n',
     });
-    const result = repo.run(['validate', 'plan.yaml', '--json']);
+    const result = await repo.run(['validate', 'plan.yaml', '--json']);
     expect(result.code).toBe(2);
     const report = JSON.parse(result.stdout);
     expect(report.valid).toBe(false);
@@ -120,9 +120,9 @@ describe('plan and validate: bad input exits 2, names the place, writes nothing'
 });
 
 describe('plan, list, show, status, visualize', () => {
-  it('stores the plan, writes its record and reports status in the contract shape', () => {
+  it('stores the plan, writes its record and reports status in the contract shape', async () => {
     const repo = milestoneRepo();
-    const planned = repo.plan(PLAN);
+    const planned = await repo.plan(PLAN);
     expect(planned.code, planned.stderr).toBe(0);
     expect(planned.stdout).toContain('critical path');
     const record = join(repo.root, '.milestones/add-login');
@@ -131,7 +131,7 @@ describe('plan, list, show, status, visualize', () => {
     expect(statSync(join(repo.root, '.milestones/.local')).mode & 0o777).toBe(0o700);
     expect(git(repo.root, 'status', '--porcelain')).not.toContain('.local');
 
-    const status = repo.status('add-login');
+    const status = await repo.status('add-login');
     expect(status).toMatchObject({
       id: 'add-login',
       status: 'planned',
@@ -148,33 +148,33 @@ describe('plan, list, show, status, visualize', () => {
       needs: [],
     });
 
-    const list = JSON.parse(repo.run(['list', '--json']).stdout);
+    const list = JSON.parse((await repo.run(['list', '--json'])).stdout);
     expect(list).toEqual([
       expect.objectContaining({ id: 'add-login', status: 'planned', progress: 0, tasks: 4 }),
     ]);
-    const shown = JSON.parse(repo.run(['show', 'add-login', '--json']).stdout);
+    const shown = JSON.parse((await repo.run(['show', 'add-login', '--json'])).stdout);
     expect(shown.analysis.criticalPath.path).toEqual(['api-schema', 'spec', 'route', 'tests']);
 
-    expect(repo.run(['plan', '--from', 'plan.yaml']).code).toBe(2);
-    expect(repo.run(['status', 'nope']).code).toBe(2);
+    expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(2);
+    expect((await repo.run(['status', 'nope'])).code).toBe(2);
   });
 
-  it('draws the graph grouped by phase in three formats', () => {
+  it('draws the graph grouped by phase in three formats', async () => {
     const repo = milestoneRepo();
-    repo.plan(PLAN);
-    const mermaid = repo.run(['visualize', 'add-login', '--format', 'mermaid']).stdout;
+    await repo.plan(PLAN);
+    const mermaid = (await repo.run(['visualize', 'add-login', '--format', 'mermaid'])).stdout;
     expect(mermaid).toContain('flowchart LR');
     expect(mermaid).toContain('subgraph phase_design["design"]');
     expect(mermaid).toContain('t_route --> t_tests');
-    const dot = repo.run(['visualize', 'add-login', '--format', 'dot']).stdout;
+    const dot = (await repo.run(['visualize', 'add-login', '--format', 'dot'])).stdout;
     expect(dot).toContain('subgraph "cluster_execute"');
     expect(dot).toContain('"api-schema" -> "spec"');
-    const ascii = repo.run(['visualize', 'add-login']).stdout;
+    const ascii = (await repo.run(['visualize', 'add-login'])).stdout;
     expect(ascii).toContain('== design ==');
     expect(ascii).toContain('tests  <- route');
   });
 
-  it('imports a Task Master tasks.json with a title from the command line', () => {
+  it('imports a Task Master tasks.json with a title from the command line', async () => {
     const repo = milestoneRepo();
     writeFiles(repo.root, {
       'tasks.json': JSON.stringify({
@@ -191,23 +191,23 @@ describe('plan, list, show, status, visualize', () => {
         ],
       }),
     });
-    const result = repo.run(['plan', 'Imported work', '--from', 'tasks.json', '--id', 'imported']);
+    const result = await repo.run(['plan', 'Imported work', '--from', 'tasks.json', '--id', 'imported']);
     expect(result.code, result.stderr).toBe(0);
-    const status = repo.status('imported');
+    const status = await repo.status('imported');
     expect(status.tasks.map((t) => t.id)).toEqual(['task-1', 'task-2']);
   });
 });
 
 describe('state bridge', () => {
-  it('export -> import -> export is lossless in both shapes; a change applies as events; a stale import is refused', () => {
+  it('export -> import -> export is lossless in both shapes; a change applies as events; a stale import is refused', async () => {
     const repo = milestoneRepo();
-    repo.plan(PLAN);
+    await repo.plan(PLAN);
     for (const format of ['command', 'agent']) {
-      const exported = repo.run(['state', 'export', 'add-login', '--format', format]).stdout;
+      const exported = (await repo.run(['state', 'export', 'add-login', '--format', format])).stdout;
       writeFileSync(join(repo.root, `${format}.json`), exported);
-      const imported = repo.run(['state', 'import', `${format}.json`]);
+      const imported = await repo.run(['state', 'import', `${format}.json`]);
       expect(imported.code, imported.stderr).toBe(0);
-      expect(repo.run(['state', 'export', 'add-login', '--format', format]).stdout).toBe(exported);
+      expect((await repo.run(['state', 'export', 'add-login', '--format', format])).stdout).toBe(exported);
     }
     const command = JSON.parse(readFileSync(join(repo.root, 'command.json'), 'utf8'));
     expect(Object.keys(command)).toEqual([
@@ -228,19 +228,19 @@ describe('state bridge', () => {
 
     agent.metadata.status = 'paused';
     writeFileSync(join(repo.root, 'changed.json'), JSON.stringify(agent));
-    expect(repo.run(['state', 'import', 'changed.json']).code).toBe(0);
-    expect(repo.status('add-login').status).toBe('paused');
+    expect((await repo.run(['state', 'import', 'changed.json'])).code).toBe(0);
+    expect((await repo.status('add-login')).status).toBe('paused');
 
-    const stale = repo.run(['state', 'import', 'command.json']);
+    const stale = await repo.run(['state', 'import', 'command.json']);
     expect(stale.code).toBe(2);
     expect(stale.stderr).toMatch(/version \d+ is stale/);
-    expect(repo.status('add-login').status).toBe('paused');
+    expect((await repo.status('add-login')).status).toBe('paused');
   });
 
-  it('refuses an import that claims a merge not on the milestone branch', () => {
+  it('refuses an import that claims a merge not on the milestone branch', async () => {
     const repo = milestoneRepo();
-    repo.plan(PLAN);
-    const exported = JSON.parse(repo.run(['state', 'export', 'add-login']).stdout);
+    await repo.plan(PLAN);
+    const exported = JSON.parse((await repo.run(['state', 'export', 'add-login'])).stdout);
     exported.phases.design.tasks[0] = {
       ...exported.phases.design.tasks[0],
       status: 'succeeded',
@@ -248,9 +248,9 @@ describe('state bridge', () => {
       commit: git(repo.root, 'rev-parse', 'HEAD'),
     };
     writeFileSync(join(repo.root, 'claim.json'), JSON.stringify(exported));
-    const result = repo.run(['state', 'import', 'claim.json']);
+    const result = await repo.run(['state', 'import', 'claim.json']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('api-schema');
-    expect(repo.status('add-login').tasks[0]?.status).toBe('pending');
+    expect((await repo.status('add-login')).tasks[0]?.status).toBe('pending');
   });
 });

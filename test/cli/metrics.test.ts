@@ -19,16 +19,16 @@ function sleepers(id: string) {
 }
 
 describe('milestone metrics', () => {
-  it('reports per-task and total time and attempts of real runs, and compares direct with agents', () => {
+  it('reports per-task and total time and attempts of real runs, and compares direct with agents', async () => {
     const repo = milestoneRepo();
-    expect(repo.plan(sleepers('seq')).code).toBe(0);
-    const direct = repo.run(['execute', 'seq', '--mode', 'direct']);
+    expect((await repo.plan(sleepers('seq'))).code).toBe(0);
+    const direct = await repo.run(['execute', 'seq', '--mode', 'direct']);
     expect(direct.code, direct.stderr).toBe(0);
-    expect(repo.plan(sleepers('par')).code).toBe(0);
-    const agents = repo.run(['execute', 'par', '--mode', 'agents', '--concurrency', '3']);
+    expect((await repo.plan(sleepers('par'))).code).toBe(0);
+    const agents = await repo.run(['execute', 'par', '--mode', 'agents', '--concurrency', '3']);
     expect(agents.code, agents.stderr).toBe(0);
 
-    const result = repo.run(['metrics', 'seq', '--json']);
+    const result = await repo.run(['metrics', 'seq', '--json']);
     expect(result.code, result.stderr).toBe(0);
     const seq = JSON.parse(result.stdout) as MilestoneMetrics;
     expect(seq).toMatchObject({ id: 'seq', status: 'completed', mode: 'direct' });
@@ -58,7 +58,7 @@ describe('milestone metrics', () => {
     expect(seq.totals.parallelism).toBeLessThanOrEqual(1);
     expect(seq.phases.map((p) => p.phase)).toEqual(['execute']);
 
-    const compared = repo.run(['metrics', '--compare', '--json']);
+    const compared = await repo.run(['metrics', '--compare', '--json']);
     expect(compared.code, compared.stderr).toBe(0);
     const c = JSON.parse(compared.stdout) as PerformanceComparison;
     expect(c.unit).toBe('task');
@@ -78,12 +78,12 @@ describe('milestone metrics', () => {
     expect(c.recommendation).not.toBe('insufficient_data');
 
     // Two settled milestones: the id is needed, and the message names them.
-    const ambiguous = repo.run(['metrics']);
+    const ambiguous = await repo.run(['metrics']);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('seq, par');
   });
 
-  it('shows the tokens and cost an exec agent reports, in metrics and in status --json', () => {
+  it('shows the tokens and cost an exec agent reports, in metrics and in status --json', async () => {
     const repo = milestoneRepo();
     const agent = join(repo.stateHome, 'meter.mjs');
     writeFiles(repo.stateHome, {
@@ -98,16 +98,16 @@ describe('milestone metrics', () => {
     writeFiles(repo.root, {
       '.milestones/config.yaml': `agents:\n  meter: { type: exec, command: ["${process.execPath}", "${agent}"] }\n`,
     });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Metered',
       id: 'metered',
       tasks: [{ id: 'one', title: 'One', agent: 'meter', prompt: 'measure' }],
     });
-    const run = repo.run(['execute', 'metered']);
+    const run = await repo.run(['execute', 'metered']);
     expect(run.code, run.stderr).toBe(0);
 
-    const metrics = JSON.parse(repo.run(['metrics', '--json']).stdout) as MilestoneMetrics;
+    const metrics = JSON.parse((await repo.run(['metrics', '--json'])).stdout) as MilestoneMetrics;
     expect(metrics.tasks[0]).toMatchObject({
       agent: 'meter',
       inputTokens: 10,
@@ -121,12 +121,12 @@ describe('milestone metrics', () => {
       costKnown: 'all',
       unknownCostTasks: 0,
     });
-    expect(repo.status('metered').tasks[0]?.usage).toEqual({
+    expect((await repo.status('metered')).tasks[0]?.usage).toEqual({
       inputTokens: 10,
       outputTokens: 5,
       costUsd: 0.01,
     });
-    const text = repo.run(['metrics', 'metered']).stdout;
+    const text = (await repo.run(['metrics', 'metered'])).stdout;
     expect(text).toMatch(/one\s+succeeded\s+1\s+meter\s+10\s+5\s+\$0\.0100/);
   });
 });

@@ -16,10 +16,10 @@ const FIRST = {
 };
 
 describe('recovery matches this plan, not just task ids (item 5)', () => {
-  it("a branch left by an earlier plan is not taken as the new plan's work; plan asks, adopt or new branch", () => {
+  it("a branch left by an earlier plan is not taken as the new plan's work; plan asks, adopt or new branch", async () => {
     const repo = milestoneRepo();
-    expect(repo.plan(FIRST).code).toBe(0);
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
+    expect((await repo.plan(FIRST)).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     // The local store is lost (a fresh clone, a deleted .milestones): the branch stays.
     rmSync(join(repo.root, '.milestones'), { recursive: true, force: true });
     const second = {
@@ -28,7 +28,7 @@ describe('recovery matches this plan, not just task ids (item 5)', () => {
       id: 'ship',
       tasks: [{ id: 'a', title: 'Write c', run: 'echo second > c.txt' }],
     };
-    const refused = repo.plan(second);
+    const refused = await repo.plan(second);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('branch milestone/ship already exists');
     expect(refused.stderr).toContain('milestone plan --from plan.yaml --adopt-branch');
@@ -36,78 +36,78 @@ describe('recovery matches this plan, not just task ids (item 5)', () => {
     expect(existsSync(join(repo.root, '.milestones/ship'))).toBe(false);
 
     // A new branch: the old one is kept aside, task `a` of the new plan really runs.
-    const fresh = repo.run(['plan', '--from', 'plan.yaml', '--new-branch']);
+    const fresh = await repo.run(['plan', '--from', 'plan.yaml', '--new-branch']);
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toContain('moved the earlier branch milestone/ship to milestone/ship.previous-1');
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     expect(git(repo.root, 'show', 'milestone/ship:c.txt')).toBe('second');
     expect(git(repo.root, 'show', 'milestone/ship.previous-1:a.txt')).toBe('first');
-    expect(repo.status('ship').tasks[0]).toMatchObject({ id: 'a', status: 'succeeded', attempts: 1 });
+    expect((await repo.status('ship')).tasks[0]).toMatchObject({ id: 'a', status: 'succeeded', attempts: 1 });
     expect(
       git(repo.root, 'log', '-1', '--format=%(trailers:key=Milestone-Run,valueonly)', 'milestone/ship'),
     ).toMatch(/^[0-9a-f]{12}$/);
   });
 
-  it('with --adopt-branch the tasks found there count as landed and only the rest run', () => {
+  it('with --adopt-branch the tasks found there count as landed and only the rest run', async () => {
     const repo = milestoneRepo();
-    expect(repo.plan(FIRST).code).toBe(0);
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
+    expect((await repo.plan(FIRST)).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     rmSync(join(repo.root, '.milestones'), { recursive: true, force: true });
     const grown = {
       ...FIRST,
       tasks: [...FIRST.tasks, { id: 'c', title: 'Write c', run: 'echo more > c.txt' }],
     };
     writeFiles(repo.root, { 'plan.yaml': stringify(grown) });
-    expect(repo.run(['plan', '--from', 'plan.yaml', '--adopt-branch']).code).toBe(0);
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
-    const tasks = Object.fromEntries(repo.status('ship').tasks.map((t) => [t.id, t]));
+    expect((await repo.run(['plan', '--from', 'plan.yaml', '--adopt-branch'])).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
+    const tasks = Object.fromEntries((await repo.status('ship')).tasks.map((t) => [t.id, t]));
     expect(tasks.a).toMatchObject({ status: 'succeeded', attempts: 0 });
     expect(tasks.b).toMatchObject({ status: 'succeeded', attempts: 0 });
     expect(tasks.c).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
-  it('execute does not recover commits of another lineage that appear on the branch later', () => {
+  it('execute does not recover commits of another lineage that appear on the branch later', async () => {
     const repo = milestoneRepo();
-    expect(repo.plan(FIRST).code).toBe(0);
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
+    expect((await repo.plan(FIRST)).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     git(repo.root, 'branch', '-m', 'milestone/ship', 'keep');
-    expect(repo.run(['rm', 'ship']).code).toBe(0);
+    expect((await repo.run(['rm', 'ship'])).code).toBe(0);
     const other = { ...FIRST, tasks: [{ id: 'b', title: 'Other b', run: 'echo other > other.txt' }] };
     writeFiles(repo.root, { 'plan.yaml': stringify(other) });
-    expect(repo.run(['plan', '--from', 'plan.yaml']).code).toBe(0);
+    expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(0);
     // The earlier plan's branch comes back (a push from another clone): Task-Id b is on it.
     git(repo.root, 'branch', '-m', 'keep', 'milestone/ship');
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
-    expect(repo.status('ship').tasks[0]).toMatchObject({ id: 'b', status: 'succeeded', attempts: 1 });
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
+    expect((await repo.status('ship')).tasks[0]).toMatchObject({ id: 'b', status: 'succeeded', attempts: 1 });
     expect(git(repo.root, 'show', 'milestone/ship:other.txt')).toBe('other');
   });
 });
 
 describe('the plan lifecycle (item 7)', () => {
-  it('plan --replace fixes a failed task: what landed stays, the rest runs under the new definition', () => {
+  it('plan --replace fixes a failed task: what landed stays, the rest runs under the new definition', async () => {
     const repo = milestoneRepo();
     const typo = {
       ...FIRST,
       defaults: { retries: 0 },
       tasks: [FIRST.tasks[0]!, { ...FIRST.tasks[1]!, run: 'ech first > b.txt' }],
     };
-    expect(repo.plan(typo).code).toBe(0);
-    expect(repo.run(['execute', 'ship']).code).toBe(1);
+    expect((await repo.plan(typo)).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(1);
     // The person fixes the file: commands say it changed and how to take it.
     writeFiles(repo.root, { 'plan.yaml': stringify({ ...typo, tasks: FIRST.tasks }) });
-    const shown = repo.run(['show', 'ship']);
+    const shown = await repo.run(['show', 'ship']);
     expect(shown.stderr).toContain(
       'warning: plan.yaml changed since ship was planned; the stored plan is used. To use the new version: milestone plan --from plan.yaml --replace ship',
     );
-    const again = repo.run(['plan', '--from', 'plan.yaml']);
+    const again = await repo.run(['plan', '--from', 'plan.yaml']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('milestone plan --from plan.yaml --replace ship');
-    const replaced = repo.run(['plan', '--from', 'plan.yaml', '--replace', 'ship']);
+    const replaced = await repo.run(['plan', '--from', 'plan.yaml', '--replace', 'ship']);
     expect(replaced.code).toBe(0);
     expect(replaced.stdout).toContain('replaced the plan of ship (was failed)');
-    expect(repo.run(['show', 'ship']).stderr).not.toContain('changed since');
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
-    const tasks = Object.fromEntries(repo.status('ship').tasks.map((t) => [t.id, t]));
+    expect((await repo.run(['show', 'ship'])).stderr).not.toContain('changed since');
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
+    const tasks = Object.fromEntries((await repo.status('ship')).tasks.map((t) => [t.id, t]));
     expect(tasks.a).toMatchObject({ status: 'succeeded', attempts: 0 });
     expect(tasks.b).toMatchObject({ status: 'succeeded', attempts: 1 });
     expect(git(repo.root, 'show', 'milestone/ship:b.txt')).toBe('first');
@@ -123,13 +123,13 @@ describe('the plan lifecycle (item 7)', () => {
     expect(aCommits.length).toBeLessThanOrEqual(2); // the task commit and its merge commit
   });
 
-  it('a cancelled milestone can be replaced and run again; a completed one cannot be replaced', () => {
+  it('a cancelled milestone can be replaced and run again; a completed one cannot be replaced', async () => {
     const repo = milestoneRepo();
-    expect(repo.plan(FIRST).code).toBe(0);
-    expect(repo.run(['cancel', 'ship']).code).toBe(0);
-    expect(repo.run(['plan', '--from', 'plan.yaml', '--replace']).code).toBe(0);
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
-    const done = repo.run(['plan', '--from', 'plan.yaml', '--replace']);
+    expect((await repo.plan(FIRST)).code).toBe(0);
+    expect((await repo.run(['cancel', 'ship'])).code).toBe(0);
+    expect((await repo.run(['plan', '--from', 'plan.yaml', '--replace'])).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
+    const done = await repo.run(['plan', '--from', 'plan.yaml', '--replace']);
     expect(done.code).toBe(2);
     expect(done.stderr).toContain('is completed; its plan can no longer be replaced');
   });
@@ -137,29 +137,29 @@ describe('the plan lifecycle (item 7)', () => {
   it('rm deletes the record, refuses a running milestone, and with --branches deletes its branches', async () => {
     const repo = milestoneRepo();
     const slow = { ...FIRST, tasks: [{ id: 'a', title: 'Slow', run: 'sleep 30' }] };
-    expect(repo.plan(slow).code).toBe(0);
+    expect((await repo.plan(slow)).code).toBe(0);
     const child = repo.spawn(['execute', 'ship']);
     const done = exited(child);
     await waitForOutput(child, 'a started');
-    const refused = repo.run(['rm', 'ship']);
+    const refused = await repo.run(['rm', 'ship']);
     expect(refused.code).toBe(3);
     expect(refused.stderr).toContain('milestone cancel ship');
     child.kill('SIGINT');
     expect(await done).toBe(130);
 
-    const listed = repo.run(['list']);
+    const listed = await repo.run(['list']);
     expect(listed.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+PROGRESS\s+TASKS\s+TITLE$/);
     expect(listed.stdout).toMatch(/ship\s+paused\s+0%\s+0\/1 landed\s+First plan/);
 
-    const removed = repo.run(['rm', 'ship', '--branches']);
+    const removed = await repo.run(['rm', 'ship', '--branches']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('deleted branch milestone/ship');
     expect(git(repo.root, 'branch', '--list', 'milestone/*')).toBe('');
     expect(existsSync(join(repo.root, '.milestones/ship'))).toBe(false);
     expect(repo.leftoverWorktrees()).toEqual([]);
-    expect(repo.run(['list']).stdout).toContain('no milestones yet');
+    expect((await repo.run(['list'])).stdout).toContain('no milestones yet');
     // The id is free again, with no branch to ask about.
-    expect(repo.run(['plan', '--from', 'plan.yaml']).code).toBe(0);
+    expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(0);
     expect(readFileSync(join(repo.root, '.milestones/ship/plan.json'), 'utf8')).toContain('"Slow"');
   });
 });

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,11 +5,11 @@ import { claudeFiles } from '../../src/claude/templates.js';
 import type { Plan } from '../../src/core/types.js';
 import { DEFAULT_DEFAULTS, DEFAULT_WEIGHTS } from '../../src/core/types.js';
 import { renderGraph } from '../../src/report/graph-render.js';
-import { GIT_ENV } from '../helpers/git-repo.js';
+import { runAsync } from '../helpers/async-cli.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 describe('smaller ones (item 11, part)', () => {
-  it('show, visualize and review take an optional id like status', () => {
+  it('show, visualize and review take an optional id like status', async () => {
     const repo = milestoneRepo();
     const plan = {
       version: 1,
@@ -18,15 +17,15 @@ describe('smaller ones (item 11, part)', () => {
       id: 'only',
       tasks: [{ id: 'a', title: 'A', phase: 'design', run: 'true' }],
     };
-    expect(repo.plan(plan).code).toBe(0);
-    expect(repo.run(['show']).stdout).toContain('only  Only one');
-    expect(repo.run(['visualize']).stdout).toContain('== design ==');
-    expect(repo.run(['execute']).code).toBe(0);
-    const reviewed = repo.run(['review', '--phase', 'design', '--approve']);
+    expect((await repo.plan(plan)).code).toBe(0);
+    expect((await repo.run(['show'])).stdout).toContain('only  Only one');
+    expect((await repo.run(['visualize'])).stdout).toContain('== design ==');
+    expect((await repo.run(['execute'])).code).toBe(0);
+    const reviewed = await repo.run(['review', '--phase', 'design', '--approve']);
     expect(reviewed.code).toBe(0);
   });
 
-  it('visualize marks failed and skipped tasks apart and prints a legend', () => {
+  it('visualize marks failed and skipped tasks apart and prints a legend', async () => {
     const repo = milestoneRepo();
     const plan = {
       version: 1,
@@ -39,14 +38,14 @@ describe('smaller ones (item 11, part)', () => {
         { id: 'after', title: 'Depends on it', run: 'true', needs: ['bad'] },
       ],
     };
-    expect(repo.plan(plan).code).toBe(0);
-    expect(repo.run(['execute', 'marks']).code).toBe(1);
-    const ascii = repo.run(['visualize', 'marks']).stdout;
+    expect((await repo.plan(plan)).code).toBe(0);
+    expect((await repo.run(['execute', 'marks'])).code).toBe(1);
+    const ascii = (await repo.run(['visualize', 'marks'])).stdout;
     expect(ascii).toContain('[x] ok');
     expect(ascii).toContain('[!] bad');
     expect(ascii).toContain('[-] after');
     expect(ascii).toContain('legend: [x] succeeded  [!] failed  [-] skipped');
-    const mermaid = repo.run(['visualize', 'marks', '--format', 'mermaid']).stdout;
+    const mermaid = (await repo.run(['visualize', 'marks', '--format', 'mermaid'])).stdout;
     expect(mermaid).toContain('class t_bad st_failed');
     expect(mermaid).toContain('class t_after st_skipped');
     expect(mermaid).toContain('legend_failed["failed"]:::st_failed');
@@ -77,9 +76,9 @@ describe('smaller ones (item 11, part)', () => {
     }
   });
 
-  it('init --claude writes files that call the installed milestone binary, never npx', () => {
+  it('init --claude writes files that call the installed milestone binary, never npx', async () => {
     const repo = milestoneRepo();
-    expect(repo.run(['init', '--claude']).code).toBe(0);
+    expect((await repo.run(['init', '--claude'])).code).toBe(0);
     const mcp = JSON.parse(readFileSync(join(repo.root, '.mcp.json'), 'utf8'));
     expect(mcp.mcpServers.milestone).toEqual({ command: 'milestone', args: ['mcp'] });
     for (const path of Object.keys(claudeFiles())) {
@@ -88,14 +87,10 @@ describe('smaller ones (item 11, part)', () => {
     }
   });
 
-  it('the demo prints no ANSI codes when piped or with NO_COLOR', () => {
+  it('the demo prints no ANSI codes when piped or with NO_COLOR', async () => {
     const demo = resolve(import.meta.dirname, '../../dist/demo/demo.js');
-    const result = spawnSync(process.execPath, [demo], {
-      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1' },
-      encoding: 'utf8',
-      timeout: 240_000,
-    });
-    expect(result.status).toBe(0);
+    const result = await runAsync(process.execPath, [demo], { cwd: process.cwd(), env: { NO_COLOR: '1' } });
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('$ milestone execute stats');
     expect(result.stdout).not.toContain('\x1b[');
   }, 300_000);

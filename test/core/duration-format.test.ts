@@ -23,9 +23,9 @@ describe('one way to show time (item 10)', () => {
     expect(plural(0, 'retry', 'retries')).toBe('0 retries');
   });
 
-  it('plan prints one format, no ±0m, and says which weights progress uses', () => {
+  it('plan prints one format, no ±0m, and says which weights progress uses', async () => {
     const repo = milestoneRepo();
-    const result = repo.plan({
+    const result = await repo.plan({
       version: 1,
       milestone: 'Long one',
       id: 'long',

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import {
-  areOrdered,
   criticalPath,
   type FileTask,
   fileOverlaps,
@@ -184,20 +183,6 @@ describe('remainingCriticalPath', () => {
     const remaining = remainingCriticalPath(tasks);
     expect(remaining.get('d1')).toBe(48);
     expect(remaining.get('a')).toBe(40);
-  });
-});
-
-describe('areOrdered', () => {
-  it('tells pairs joined by needs or by phases from free ones', () => {
-    const tasks = [...diamond, task('e'), task('s', { phase: 'spec' })];
-    const pairs: Array<[string, string]> = [
-      ['a', 'd'],
-      ['d', 'a'],
-      ['b', 'c'],
-      ['b', 'e'],
-      ['s', 'e'],
-    ];
-    expect(areOrdered(tasks, pairs)).toEqual([true, true, false, false, true]);
   });
 });
 

@@ -9,9 +9,14 @@ useFakeAgentsOnPath();
 type Task = StatusJson['tasks'][number];
 
 /** Plans a one-task milestone for `agent` and runs it with the fake in `scenario`. */
-function runAgent(repo: MilestoneRepo, agent: string, scenario: string, extra: Record<string, unknown> = {}) {
+async function runAgent(
+  repo: MilestoneRepo,
+  agent: string,
+  scenario: string,
+  extra: Record<string, unknown> = {},
+) {
   const id = `${agent}-${scenario}`.replace(/[^a-z0-9-]/g, '-');
-  const planned = repo.plan({
+  const planned = await repo.plan({
     version: 1,
     milestone: `${agent} ${scenario}`,
     id,
@@ -22,16 +27,16 @@ function runAgent(repo: MilestoneRepo, agent: string, scenario: string, extra: R
   });
   expect(planned.code, planned.stderr).toBe(0);
   const env = { ...repo.env, ...fakeEnv(scenario) };
-  const run = milestoneWithEnv(repo, ['execute', id, '--mode', 'agents'], env);
-  const status = repo.status(id);
+  const run = await milestoneWithEnv(repo, ['execute', id, '--mode', 'agents'], env);
+  const status = await repo.status(id);
   return { run, status, task: status.tasks[0] as Task, id };
 }
 
-function milestoneWithEnv(repo: MilestoneRepo, args: string[], env: Record<string, string>) {
+async function milestoneWithEnv(repo: MilestoneRepo, args: string[], env: Record<string, string>) {
   const saved = { ...repo.env };
   Object.assign(repo.env, env);
   try {
-    return repo.run(args);
+    return await repo.run(args);
   } finally {
     for (const key of Object.keys(repo.env)) delete repo.env[key];
     Object.assign(repo.env, saved);
@@ -39,10 +44,10 @@ function milestoneWithEnv(repo: MilestoneRepo, args: string[], env: Record<strin
 }
 
 describe('coding agents through the engine (fake claude, codex, gemini on PATH)', () => {
-  it('a successful run of each agent lands its edit and records tokens, and cost where reported', () => {
+  it('a successful run of each agent lands its edit and records tokens, and cost where reported', async () => {
     const repo = milestoneRepo();
     for (const agent of ['claude', 'codex', 'gemini']) {
-      const { run, status, task, id } = runAgent(repo, agent, 'success');
+      const { run, status, task, id } = await runAgent(repo, agent, 'success');
       expect(run.code, run.stderr).toBe(0);
       expect(status.status).toBe('completed');
       expect(task).toMatchObject({ status: 'succeeded', merged: true, attempts: 1, agent });
@@ -58,50 +63,50 @@ describe('coding agents through the engine (fake claude, codex, gemini on PATH)'
     // Three full plan + execute runs: on a busy two-core machine each takes 15-20 s.
   }, 180_000);
 
-  it('an error result with exit 0 fails the task (the exit code alone is not trusted)', () => {
+  it('an error result with exit 0 fails the task (the exit code alone is not trusted)', async () => {
     const repo = milestoneRepo();
     for (const agent of ['claude', 'codex']) {
-      const { run, task } = runAgent(repo, agent, 'error-result', { retries: 0 });
+      const { run, task } = await runAgent(repo, agent, 'error-result', { retries: 0 });
       expect(run.code).toBe(1);
       expect(task.status).toBe('failed');
     }
   });
 
-  it('max turns fails at once, without a retry', () => {
+  it('max turns fails at once, without a retry', async () => {
     const repo = milestoneRepo();
-    const { run, task } = runAgent(repo, 'claude', 'max-turns');
+    const { run, task } = await runAgent(repo, 'claude', 'max-turns');
     expect(run.code).toBe(1);
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
     expect(task.reason).toContain('max turns');
   });
 
-  it('a rate limit is retried and then succeeds', () => {
+  it('a rate limit is retried and then succeeds', async () => {
     const repo = milestoneRepo();
-    const { run, task } = runAgent(repo, 'claude', 'rate-limit-then-success');
+    const { run, task } = await runAgent(repo, 'claude', 'rate-limit-then-success');
     expect(run.code, run.stderr).toBe(0);
     expect(task).toMatchObject({ status: 'succeeded', attempts: 2 });
   });
 
-  it('a crash without a result line fails after its retries', () => {
+  it('a crash without a result line fails after its retries', async () => {
     const repo = milestoneRepo();
-    const { run, task } = runAgent(repo, 'claude', 'crash');
+    const { run, task } = await runAgent(repo, 'claude', 'crash');
     expect(run.code).toBe(1);
     expect(task).toMatchObject({ status: 'failed', attempts: 2 });
     expect(task.reason).toContain('without a final result');
   });
 
-  it('an authentication failure stops the run with a clear message instead of retrying', () => {
+  it('an authentication failure stops the run with a clear message instead of retrying', async () => {
     const repo = milestoneRepo();
-    const { run, task } = runAgent(repo, 'claude', 'auth');
+    const { run, task } = await runAgent(repo, 'claude', 'auth');
     expect(run.code).toBe(1);
     expect(task).toMatchObject({ status: 'failed', attempts: 1 });
     expect(run.stderr).toContain('authentication');
     expect(run.stderr).toContain('fix the login');
   });
 
-  it('falls back to the next configured agent when one fails for good, and records it', () => {
+  it('falls back to the next configured agent when one fails for good, and records it', async () => {
     const repo = milestoneRepo({ '.milestones/config.yaml': 'fallback: { claude: [shell] }\n' });
-    const { run, task } = runAgent(repo, 'claude', 'max-turns', { run: 'echo fallback > hello.txt' });
+    const { run, task } = await runAgent(repo, 'claude', 'max-turns', { run: 'echo fallback > hello.txt' });
     expect(run.code, run.stderr).toBe(0);
     expect(task).toMatchObject({ status: 'succeeded', agent: 'shell', attempts: 2 });
     expect(run.stdout).toContain('fallback from claude');
@@ -120,12 +125,12 @@ console.log(JSON.stringify({ type: 'result', ok: true, summary: 'ok' }));
 `;
 
 describe('budgets', () => {
-  function budgetRepo() {
+  async function budgetRepo() {
     const repo = milestoneRepo({
       'tools/paid-agent.mjs': USAGE_AGENT,
       '.milestones/config.yaml': 'agents: { paid: { type: exec, command: [node, tools/paid-agent.mjs] } }\n',
     });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Budget',
       id: 'budget',
@@ -135,31 +140,31 @@ describe('budgets', () => {
     return repo;
   }
 
-  it('stops new dispatches once the milestone budget is spent, lets the running task finish, says what was spent', () => {
-    const repo = budgetRepo();
-    const run = repo.run(['execute', 'budget', '--mode', 'direct', '--max-cost', '0.5']);
+  it('stops new dispatches once the milestone budget is spent, lets the running task finish, says what was spent', async () => {
+    const repo = await budgetRepo();
+    const run = await repo.run(['execute', 'budget', '--mode', 'direct', '--max-cost', '0.5']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('milestone budget exceeded: spent $0.8000');
     expect(run.stderr).toContain('limit $0.5');
-    const status = repo.status('budget');
+    const status = await repo.status('budget');
     expect(status.status).toBe('failed');
     expect(status.tasks.map((t) => t.status)).toEqual(['succeeded', 'succeeded', 'pending']);
     expect(status.tasks[0]?.usage).toEqual({ inputTokens: 1000, outputTokens: 200, costUsd: 0.4 });
   });
 
-  it('a budget crossed by the last task, which still lands, leaves the milestone completed', () => {
-    const repo = budgetRepo();
-    const run = repo.run(['execute', 'budget', '--mode', 'direct', '--max-cost', '1']);
+  it('a budget crossed by the last task, which still lands, leaves the milestone completed', async () => {
+    const repo = await budgetRepo();
+    const run = await repo.run(['execute', 'budget', '--mode', 'direct', '--max-cost', '1']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toContain('milestone budget exceeded');
-    expect(repo.status('budget').status).toBe('completed');
+    expect((await repo.status('budget')).status).toBe('completed');
   });
 
-  it('fails a task over its own budget without retrying it', () => {
-    const repo = budgetRepo();
-    const run = repo.run(['execute', 'budget', '--mode', 'direct', '--task-max-tokens', '500']);
+  it('fails a task over its own budget without retrying it', async () => {
+    const repo = await budgetRepo();
+    const run = await repo.run(['execute', 'budget', '--mode', 'direct', '--task-max-tokens', '500']);
     expect(run.code).toBe(1);
-    const status = repo.status('budget');
+    const status = await repo.status('budget');
     expect(status.tasks[0]).toMatchObject({ status: 'failed', attempts: 1 });
     expect(status.tasks[0]?.reason).toContain('task a budget exceeded');
   });
@@ -180,14 +185,14 @@ console.log(JSON.stringify({ type: 'result', ok: true, summary: 'kept both sides
 `;
 
 describe('conflict resolver (the git-operator role)', () => {
-  it('an agent resolves a real merge conflict, the result is verified and lands', () => {
+  it('an agent resolves a real merge conflict, the result is verified and lands', async () => {
     const repo = milestoneRepo({
       'colors.txt': 'red\n',
       'tools/resolver.mjs': RESOLVER_AGENT,
       '.milestones/config.yaml':
         'resolver: { agent: fixer }\nagents: { fixer: { type: exec, command: [node, tools/resolver.mjs] } }\n',
     });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Colors',
       id: 'colors',
@@ -196,7 +201,7 @@ describe('conflict resolver (the git-operator role)', () => {
         { id: 'green', title: 'Green', run: 'echo green >> colors.txt', verify: 'grep -q green colors.txt' },
       ],
     });
-    const run = repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
+    const run = await repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
     expect(run.code, run.stderr).toBe(0);
     const colors = git(repo.root, 'show', 'milestone/colors:colors.txt').split('\n');
     expect(colors).toEqual(expect.arrayContaining(['red', 'blue', 'green']));
@@ -208,17 +213,17 @@ describe('conflict resolver (the git-operator role)', () => {
       'milestone/colors',
     );
     expect(resolvedBy).toContain('fixer');
-    expect(repo.status('colors').tasks.every((t) => t.status === 'succeeded')).toBe(true);
+    expect((await repo.status('colors')).tasks.every((t) => t.status === 'succeeded')).toBe(true);
   });
 
-  it('a resolution that leaves markers is refused and the conflict goes to a person', () => {
+  it('a resolution that leaves markers is refused and the conflict goes to a person', async () => {
     const repo = milestoneRepo({
       'colors.txt': 'red\n',
       'tools/lazy.mjs': `for await (const _ of process.stdin) {}\nconsole.log(JSON.stringify({ type: 'result', ok: true }));\n`,
       '.milestones/config.yaml':
         'resolver: { agent: lazy }\nagents: { lazy: { type: exec, command: [node, tools/lazy.mjs] } }\n',
     });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Colors',
       id: 'colors',
@@ -227,9 +232,10 @@ describe('conflict resolver (the git-operator role)', () => {
         { id: 'green', title: 'Green', run: 'echo green >> colors.txt' },
       ],
     });
-    const run = repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
+    const run = await repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/conflict: task (blue|green)/);
+    const loser = (await repo.status('colors')).tasks.find((t) => t.status === 'conflicted');
+    expect(run.stderr).toContain(`conflict: task ${loser?.id}`);
     expect(run.stdout).toContain('conflict markers remain in colors.txt');
   });
 });

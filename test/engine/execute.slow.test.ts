@@ -24,22 +24,26 @@ function independentTasks(count: number, seconds: number) {
 }
 
 describe('execute: agents in parallel worktrees', () => {
-  it('runs 8 independent tasks 4 at a time, lands all 8 files, leaves the base alone', () => {
+  it('runs 8 independent tasks 4 at a time, lands all 8 files, leaves the base alone', async () => {
     const repo = milestoneRepo();
     const baseBefore = git(repo.root, 'rev-parse', 'main');
     expect(
-      repo.plan({ version: 1, milestone: 'Eight files', id: 'eight', tasks: independentTasks(8, 1) }).code,
+      (await repo.plan({ version: 1, milestone: 'Eight files', id: 'eight', tasks: independentTasks(8, 1) }))
+        .code,
     ).toBe(0);
 
-    const run = repo.run(['execute', 'eight', '--mode', 'agents', '--concurrency', '4']);
+    const run = await repo.run(['execute', 'eight', '--mode', 'agents', '--concurrency', '4']);
     expect(run.code, run.stderr).toBe(0);
 
-    const status = repo.status('eight');
+    const status = await repo.status('eight');
     expect(status.status).toBe('completed');
     expect(status.progress.overall).toBe(100);
     expect(status.tasks.every((t) => t.status === 'succeeded' && t.merged)).toBe(true);
-    // Overlap from the event log, not wall time: four ran at once, never more.
-    expect(maxOverlap(intervals(status))).toBe(4);
+    // Overlap from the recorded task intervals, not wall time: never more than the limit, and
+    // more than one at once (how many exactly depends on the machine's load, so it is not asserted).
+    const overlap = maxOverlap(intervals(status));
+    expect(overlap).toBeLessThanOrEqual(4);
+    expect(overlap).toBeGreaterThan(1);
 
     const files = git(repo.root, 'ls-tree', '--name-only', 'milestone/eight').split('\n');
     for (let i = 1; i <= 8; i++) expect(files).toContain(`out-${i}.txt`);
@@ -51,12 +55,12 @@ describe('execute: agents in parallel worktrees', () => {
     expect(repo.leftoverWorktrees()).toEqual([]);
   });
 
-  it('direct mode runs the same tasks one at a time', () => {
+  it('direct mode runs the same tasks one at a time', async () => {
     const repo = milestoneRepo();
-    repo.plan({ version: 1, milestone: 'Direct', id: 'direct', tasks: independentTasks(4, 0.2) });
-    const run = repo.run(['execute', 'direct', '--mode', 'direct']);
+    await repo.plan({ version: 1, milestone: 'Direct', id: 'direct', tasks: independentTasks(4, 0.2) });
+    const run = await repo.run(['execute', 'direct', '--mode', 'direct']);
     expect(run.code, run.stderr).toBe(0);
-    const status = repo.status('direct');
+    const status = await repo.status('direct');
     expect(status.mode).toBe('direct');
     expect(maxOverlap(intervals(status))).toBe(1);
     const log = git(repo.root, 'log', '--format=%(trailers:key=Task-Id,valueonly)', 'milestone/direct')
@@ -65,9 +69,9 @@ describe('execute: agents in parallel worktrees', () => {
     expect(log.sort()).toEqual(['t1', 't2', 't3', 't4']);
   });
 
-  it('records each phase commit with the reference messages and the milestone record', () => {
+  it('records each phase commit with the reference messages and the milestone record', async () => {
     const repo = milestoneRepo();
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Login',
       id: 'login',
@@ -82,7 +86,7 @@ describe('execute: agents in parallel worktrees', () => {
         { id: 'code', title: 'Code', run: 'echo code > login.js' },
       ],
     });
-    const run = repo.run(['execute', 'login', '--mode', 'hybrid']);
+    const run = await repo.run(['execute', 'login', '--mode', 'hybrid']);
     expect(run.code, run.stderr).toBe(0);
     const subjects = git(repo.root, 'log', '--format=%s', 'milestone/login');
     expect(subjects).toContain('feat(design): complete design phase for Login');
@@ -95,9 +99,9 @@ describe('execute: agents in parallel worktrees', () => {
 });
 
 describe('execute: failures', () => {
-  it('a failing verify fails the task and skips its dependents while independent work lands', () => {
+  it('a failing verify fails the task and skips its dependents while independent work lands', async () => {
     const repo = milestoneRepo();
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Verify',
       id: 'verify',
@@ -108,10 +112,10 @@ describe('execute: failures', () => {
         { id: 'free', title: 'Independent', run: 'echo free > free.txt' },
       ],
     });
-    const run = repo.run(['execute', 'verify', '--mode', 'agents']);
+    const run = await repo.run(['execute', 'verify', '--mode', 'agents']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('failed: bad: verify');
-    const status = repo.status('verify');
+    const status = await repo.status('verify');
     const byId = Object.fromEntries(status.tasks.map((t) => [t.id, t]));
     expect(byId.bad?.status).toBe('failed');
     expect(byId['after-bad']?.status).toBe('skipped');
@@ -123,7 +127,7 @@ describe('execute: failures', () => {
   it('a timeout stops the whole process tree', async () => {
     const repo = milestoneRepo();
     const pids = join(repo.stateHome, 'pids.txt');
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Timeout',
       id: 'timeout',
@@ -137,16 +141,17 @@ describe('execute: failures', () => {
         },
       ],
     });
-    const run = repo.run(['execute', 'timeout']);
+    const run = await repo.run(['execute', 'timeout']);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('timed out');
-    await sleep(200);
     const pidList = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     expect(pidList).toHaveLength(2);
+    // SIGKILL is delivered, not awaited: wait for the kernel to reap them, without a fixed sleep.
+    for (let i = 0; i < 200 && pidList.some(isLiveProcess); i++) await sleep(50);
     for (const pid of pidList) expect(isLiveProcess(pid), `pid ${pid} still alive`).toBe(false);
   });
 
-  it('two unordered tasks editing the same line conflict; declaring files serializes them', () => {
+  it('two unordered tasks editing the same line conflict; declaring files serializes them', async () => {
     const lines = { 'config.txt': 'color=red\nsize=1\n' };
     const tasks = (files: boolean) => [
       {
@@ -165,25 +170,27 @@ describe('execute: failures', () => {
     ];
 
     const conflicted = milestoneRepo(lines);
-    conflicted.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(false) });
-    const first = conflicted.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
+    await conflicted.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(false) });
+    const first = await conflicted.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
     expect(first.code).toBe(1);
-    expect(first.stderr).toMatch(/conflict: task (blue|green) .*config\.txt/);
-    const status = conflicted.status('colors');
-    expect(status.tasks.filter((t) => t.status === 'conflicted')).toHaveLength(1);
+    const status = await conflicted.status('colors');
+    // Whichever of the two landed second conflicts; the message names that one.
+    const losers = status.tasks.filter((t) => t.status === 'conflicted');
+    expect(losers).toHaveLength(1);
+    expect(first.stderr).toMatch(new RegExp(`conflict: task ${losers[0]!.id} .*config\\.txt`));
     expect(status.tasks.find((t) => t.id === 'other')?.status).toBe('succeeded');
 
     const serialized = milestoneRepo(lines);
-    serialized.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(true) });
-    const second = serialized.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
+    await serialized.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(true) });
+    const second = await serialized.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
     expect(second.code, second.stderr).toBe(0);
-    const spans = intervals(serialized.status('colors')).filter((s) => s.id !== 'other');
+    const spans = intervals(await serialized.status('colors')).filter((s) => s.id !== 'other');
     expect(maxOverlap(spans)).toBe(1);
   });
 
-  it('a person resolves a conflict in the kept worktree and execute lands it', () => {
+  it('a person resolves a conflict in the kept worktree and execute lands it', async () => {
     const repo = milestoneRepo({ 'config.txt': 'color=red\n' });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Colors',
       id: 'colors',
@@ -192,7 +199,7 @@ describe('execute: failures', () => {
         { id: 'green', title: 'Green', run: 'sed -i s/red/green/ config.txt' },
       ],
     });
-    const first = repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
+    const first = await repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
     expect(first.code).toBe(1);
     const worktree = /cd (\S+)/.exec(first.stderr)?.[1];
     expect(worktree).toBeTruthy();
@@ -201,10 +208,10 @@ describe('execute: failures', () => {
     git(worktree!, 'add', '-A');
     git(worktree!, 'commit', '-q', '--no-edit');
 
-    const second = repo.run(['execute', 'colors']);
+    const second = await repo.run(['execute', 'colors']);
     expect(second.code, second.stderr).toBe(0);
     expect(git(repo.root, 'show', 'milestone/colors:config.txt')).toBe('color=teal');
-    expect(repo.status('colors').tasks.every((t) => t.status === 'succeeded' && t.merged)).toBe(true);
+    expect((await repo.status('colors')).tasks.every((t) => t.status === 'succeeded' && t.merged)).toBe(true);
     expect(repo.leftoverWorktrees()).toEqual([]);
   });
 });
@@ -212,15 +219,15 @@ describe('execute: failures', () => {
 describe('execute: one coordinator, crash and resume', () => {
   it('a second execute exits 3 naming the holder', async () => {
     const repo = milestoneRepo();
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Lock',
       id: 'lock',
       tasks: [{ id: 'wait', title: 'Wait', run: 'sleep 4' }],
     });
     const first = repo.spawn(['execute', 'lock']);
-    for (let i = 0; i < 100 && repo.status('lock').status !== 'executing'; i++) await sleep(100);
-    const second = repo.run(['execute', 'lock']);
+    for (let i = 0; i < 100 && (await repo.status('lock')).status !== 'executing'; i++) await sleep(100);
+    const second = await repo.run(['execute', 'lock']);
     expect(second.code).toBe(3);
     expect(second.stderr).toContain(`pid ${first.pid}`);
     const code = await new Promise((resolve) => first.on('exit', resolve));
@@ -235,26 +242,26 @@ describe('execute: one coordinator, crash and resume', () => {
       run: `sleep 0.6 && echo "step-${i + 1}" >> shared.log`,
       files: ['shared.log'],
     }));
-    repo.plan({ version: 1, milestone: 'Crash', id: 'crash', tasks });
+    await repo.plan({ version: 1, milestone: 'Crash', id: 'crash', tasks });
     const child = repo.spawn(['execute', 'crash', '--mode', 'agents', '--concurrency', '3']);
     for (let i = 0; i < 200; i++) {
-      const merged = repo.status('crash').tasks.filter((t) => t.merged).length;
+      const merged = (await repo.status('crash')).tasks.filter((t) => t.merged).length;
       if (merged >= 2) break;
       await sleep(50);
     }
     child.kill('SIGKILL');
     await new Promise((resolve) => child.on('exit', resolve));
-    const crashed = repo.status('crash') as unknown as {
+    const crashed = (await repo.status('crash')) as unknown as {
       status: string;
       coordinator: { pid: number; alive: boolean };
     };
     expect(crashed.status).toBe('executing');
     expect(crashed.coordinator).toMatchObject({ pid: child.pid, alive: false });
-    expect(repo.run(['status', 'crash']).stdout).toContain(
+    expect((await repo.run(['status', 'crash'])).stdout).toContain(
       'is gone: run `milestone execute crash` to resume',
     );
 
-    const resumed = repo.run(['execute', 'crash']);
+    const resumed = await repo.run(['execute', 'crash']);
     expect(resumed.code, resumed.stderr).toBe(0);
     const lines = git(repo.root, 'show', 'milestone/crash:shared.log').split('\n').filter(Boolean);
     expect(lines.sort()).toEqual(tasks.map((t) => t.id).sort());

@@ -2,17 +2,18 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { git } from '../helpers/git-repo.js';
+import { runAsync, shell } from '../helpers/async-cli.js';
+import { git, tempDir } from '../helpers/git-repo.js';
 import type { MilestoneRepo } from '../helpers/milestone-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 async function waitFor(
   repo: MilestoneRepo,
   id: string,
-  check: (s: ReturnType<MilestoneRepo['status']>) => boolean,
+  check: (s: Awaited<ReturnType<MilestoneRepo['status']>>) => boolean,
 ) {
   for (let i = 0; i < 200; i++) {
-    if (check(repo.status(id))) return;
+    if (check(await repo.status(id))) return;
     await sleep(100);
   }
   throw new Error(`timed out waiting on ${id}`);
@@ -28,13 +29,20 @@ const slowTasks = (count: number) =>
 describe('interrupting and cancelling', () => {
   it('SIGINT stops the agents, saves state, exits 130; execute resumes', async () => {
     const repo = milestoneRepo();
-    repo.plan({
+    // `slow` runs until the test opens its gate: the SIGINT surely lands while it runs.
+    const gate = join(tempDir('milestone-gate-'), 'open');
+    await repo.plan({
       version: 1,
       milestone: 'Interrupt',
       id: 'interrupt',
       tasks: [
         { id: 'quick', title: 'Quick', run: 'echo q > q.txt' },
-        { id: 'slow', title: 'Slow', run: 'sleep 2 && echo s > s.txt', needs: ['quick'] },
+        {
+          id: 'slow',
+          title: 'Slow',
+          run: `while [ ! -e '${gate}' ]; do sleep 0.1; done; echo s > s.txt`,
+          needs: ['quick'],
+        },
       ],
     });
     const child = repo.spawn(['execute', 'interrupt', '--mode', 'agents']);
@@ -43,94 +51,112 @@ describe('interrupting and cancelling', () => {
     const code = await new Promise((resolve) => child.on('exit', resolve));
     expect(code).toBe(130);
     expect(child.output().stderr).toContain('interrupted: state saved');
-    const paused = repo.status('interrupt');
+    const paused = await repo.status('interrupt');
     expect(paused.status).toBe('paused');
     expect(paused.tasks.map((t) => [t.id, t.status])).toEqual([
       ['quick', 'succeeded'],
       ['slow', 'canceled'],
     ]);
-    const resumed = repo.run(['execute', 'interrupt']);
+    writeFileSync(gate, '');
+    const resumed = await repo.run(['execute', 'interrupt']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(repo.status('interrupt').status).toBe('completed');
+    expect((await repo.status('interrupt')).status).toBe('completed');
     expect(repo.leftoverWorktrees()).toEqual([]);
   });
 
   it('cancel stops a running milestone, its agents and worktrees', async () => {
     const repo = milestoneRepo();
-    repo.plan({ version: 1, milestone: 'Cancel', id: 'cancel', tasks: slowTasks(2) });
+    await repo.plan({ version: 1, milestone: 'Cancel', id: 'cancel', tasks: slowTasks(2) });
     const child = repo.spawn(['execute', 'cancel', '--mode', 'agents', '--concurrency', '2']);
     await waitFor(repo, 'cancel', (s) => s.tasks.every((t) => t.status === 'running'));
-    const cancelled = repo.run(['cancel', 'cancel']);
+    const cancelled = await repo.run(['cancel', 'cancel']);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     await new Promise((resolve) => child.on('exit', resolve));
-    const status = repo.status('cancel');
+    const status = await repo.status('cancel');
     expect(status.status).toBe('cancelled');
     expect(status.tasks.every((t) => t.status === 'canceled')).toBe(true);
     expect(repo.leftoverWorktrees()).toEqual([]);
-    const again = repo.run(['execute', 'cancel']);
+    const again = await repo.run(['execute', 'cancel']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('is cancelled');
   });
 });
 
 describe('finish', () => {
-  function completed() {
+  async function completed() {
     const repo = milestoneRepo();
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Ship',
       id: 'ship',
       tasks: [{ id: 'a', title: 'A', run: 'echo a > a.txt' }],
     });
-    expect(repo.run(['execute', 'ship']).code).toBe(0);
+    expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     return repo;
   }
 
-  it('refuses an unfinished milestone and a dirty working tree, changing nothing', () => {
+  it('refuses an unfinished milestone and a dirty working tree, changing nothing', async () => {
     const repo = milestoneRepo();
-    repo.plan({ version: 1, milestone: 'Early', id: 'early', tasks: [{ id: 'a', title: 'A', run: 'true' }] });
-    expect(repo.run(['finish', 'early']).code).toBe(2);
+    await repo.plan({
+      version: 1,
+      milestone: 'Early',
+      id: 'early',
+      tasks: [{ id: 'a', title: 'A', run: 'true' }],
+    });
+    expect((await repo.run(['finish', 'early'])).code).toBe(2);
 
-    const done = completed();
+    const done = await completed();
     const before = git(done.root, 'rev-parse', 'main');
     writeFileSync(join(done.root, 'README.md'), 'local edit\n');
-    const dirty = done.run(['finish', 'ship']);
+    const dirty = await done.run(['finish', 'ship']);
     expect(dirty.code).toBe(2);
     expect(dirty.stderr).toContain('uncommitted changes');
     expect(git(done.root, 'rev-parse', 'main')).toBe(before);
   });
 
-  it('merges the milestone branch into the checked-out base', () => {
-    const repo = completed();
-    const result = repo.run(['finish', 'ship']);
+  it('merges the milestone branch into the checked-out base', async () => {
+    const repo = await completed();
+    const result = await repo.run(['finish', 'ship']);
     expect(result.code, result.stderr).toBe(0);
     expect(git(repo.root, 'log', '-1', '--format=%s', 'main')).toBe('Merge milestone ship: Ship');
     expect(existsSync(join(repo.root, 'a.txt'))).toBe(true);
   });
 
-  it('merges into another branch without checking it out', () => {
-    const repo = completed();
+  it('merges into another branch without checking it out', async () => {
+    const repo = await completed();
     git(repo.root, 'branch', 'release');
-    const result = repo.run(['finish', 'ship', '--into', 'release']);
+    const result = await repo.run(['finish', 'ship', '--into', 'release']);
     expect(result.code, result.stderr).toBe(0);
     expect(git(repo.root, 'show', 'release:a.txt')).toBe('a');
     expect(git(repo.root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
     expect(existsSync(join(repo.root, 'a.txt'))).toBe(false);
   });
 
-  it('--pr without the GitHub CLI says so', () => {
-    const repo = completed();
-    const result = repo.run(['finish', 'ship', '--pr']);
-    if (result.code === 0) return; // a machine with gh logged in opened a real PR: nothing to assert here
-    expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/gh|GitHub CLI/);
+  it('--pr on this machine: one outcome for its gh (missing, logged out, or logged in)', async () => {
+    const repo = await completed();
+    // The repository has no `origin`, so even a logged-in gh cannot open a pull request.
+    const gh = (await shell(repo.root, 'command -v gh')).stdout.trim();
+    const loggedIn = gh !== '' && (await runAsync(gh, ['auth', 'status'], { cwd: repo.root })).code === 0;
+    const result = await repo.run(['finish', 'ship', '--pr']);
+    expect(result.code, result.stderr).toBe(2);
+    if (gh === '') {
+      expect(result.stderr).toContain('the GitHub CLI `gh` is not installed');
+      expect(result.stderr).toContain('Nothing was pushed.');
+    } else if (!loggedIn) {
+      expect(result.stderr).toContain('`gh` is not logged in; run `gh auth login`');
+      expect(result.stderr).toContain('Nothing was pushed.');
+    } else {
+      expect(result.stderr).toContain('git push of milestone/ship to origin failed');
+      expect(result.stderr).toContain('no pull request was opened');
+    }
+    expect(git(repo.root, 'rev-parse', 'main')).not.toBe(git(repo.root, 'rev-parse', 'milestone/ship'));
   });
 });
 
 describe('clean', () => {
   it('removes the worktrees and task branches a killed run left behind', async () => {
     const repo = milestoneRepo();
-    repo.plan({ version: 1, milestone: 'Orphans', id: 'orphans', tasks: slowTasks(2) });
+    await repo.plan({ version: 1, milestone: 'Orphans', id: 'orphans', tasks: slowTasks(2) });
     const child = repo.spawn(['execute', 'orphans', '--mode', 'agents', '--concurrency', '2']);
     // Running is recorded before the worktree exists: wait for both agents' process groups too.
     await waitFor(repo, 'orphans', (s) => s.tasks.every((t) => t.status === 'running'));
@@ -142,12 +168,12 @@ describe('clean', () => {
     expect(repo.slots()).toHaveLength(2);
     expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(3);
 
-    const dry = repo.run(['clean', '--dry-run']);
+    const dry = await repo.run(['clean', '--dry-run']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('would remove worktree');
     expect(repo.slots()).toHaveLength(2);
 
-    const cleaned = repo.run(['clean']);
+    const cleaned = await repo.run(['clean']);
     expect(cleaned.code, cleaned.stderr).toBe(0);
     expect(repo.slots()).toEqual([]);
     expect(repo.leftoverWorktrees()).toEqual([]);
@@ -159,7 +185,7 @@ describe('clean', () => {
 describe('status --watch', () => {
   it('prints a JSON line per change while a run progresses and stops when it completes', async () => {
     const repo = milestoneRepo();
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Watch',
       id: 'watch',
@@ -171,7 +197,7 @@ describe('status --watch', () => {
     const watcher = repo.spawn(['status', 'watch', '--watch', '--json']);
     // Start the run only once the watcher has printed its first state.
     for (let i = 0; i < 100 && !watcher.output().stdout.includes('\n'); i++) await sleep(50);
-    const run = repo.run(['execute', 'watch']);
+    const run = await repo.run(['execute', 'watch']);
     expect(run.code, run.stderr).toBe(0);
     const code = await new Promise((resolve) => watcher.on('exit', resolve));
     expect(code).toBe(0);

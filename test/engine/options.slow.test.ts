@@ -16,10 +16,10 @@ const twoPhases = {
 };
 
 describe('execute options', () => {
-  it('commit strategy phase squashes each phase into its phase commit, keeping every Task-Id', () => {
+  it('commit strategy phase squashes each phase into its phase commit, keeping every Task-Id', async () => {
     const repo = milestoneRepo({ '.milestones/config.yaml': 'commit: { strategy: phase }\n' });
-    repo.plan(twoPhases);
-    const run = repo.run(['execute', 'options', '--mode', 'agents']);
+    await repo.plan(twoPhases);
+    const run = await repo.run(['execute', 'options', '--mode', 'agents']);
     expect(run.code, run.stderr).toBe(0);
     const subjects = git(repo.root, 'log', '--format=%s', 'main..milestone/options').split('\n');
     expect(subjects).toEqual([
@@ -37,36 +37,36 @@ describe('execute options', () => {
     expect(trailers.sort()).toEqual(['doc', 'one', 'two']);
     expect(git(repo.root, 'ls-tree', '--name-only', 'milestone/options')).toContain('two.txt');
     // Idempotent after the squash: running again re-runs nothing.
-    const again = repo.run(['execute', 'options']);
+    const again = await repo.run(['execute', 'options']);
     expect(again.code, again.stderr).toBe(0);
     expect(git(repo.root, 'log', '--format=%s', 'main..milestone/options').split('\n')).toHaveLength(2);
   });
 
-  it('runs the worktree setup command once per worktree and copies configured files into each', () => {
+  it('runs the worktree setup command once per worktree and copies configured files into each', async () => {
     const repo = milestoneRepo({
       '.milestones/config.yaml': 'worktrees: { setup: "echo ready > .setup-done", copy: [".env"] }\n',
       '.gitignore': '.env\n.setup-done\n',
     });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Setup',
       id: 'setup',
       tasks: [{ id: 'check', title: 'Check', run: 'test -f .setup-done && cat .env > seen.txt' }],
     });
     writeFileSync(join(repo.root, '.env'), 'SECRET=1\n');
-    const run = repo.run(['execute', 'setup']);
+    const run = await repo.run(['execute', 'setup']);
     expect(run.code, run.stderr).toBe(0);
     expect(git(repo.root, 'show', 'milestone/setup:seen.txt')).toBe('SECRET=1');
   });
 
-  it('--json prints one JSON event per line; --phase runs one phase, and a later phase first is refused', () => {
+  it('--json prints one JSON event per line; --phase runs one phase, and a later phase first is refused', async () => {
     const repo = milestoneRepo();
-    repo.plan(twoPhases);
-    const refused = repo.run(['execute', 'options', '--phase', 'execute']);
+    await repo.plan(twoPhases);
+    const refused = await repo.run(['execute', 'options', '--phase', 'execute']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('phase execute cannot start');
 
-    const design = repo.run(['execute', 'options', '--phase', 'design', '--json']);
+    const design = await repo.run(['execute', 'options', '--phase', 'design', '--json']);
     expect(design.code, design.stderr).toBe(0);
     const events = design.stdout
       .trim()
@@ -76,11 +76,11 @@ describe('execute options', () => {
       expect.arrayContaining(['task_status', 'task_merged', 'phase_committed']),
     );
     expect(events.every((e) => typeof e.at === 'string')).toBe(true);
-    const status = repo.status('options');
+    const status = await repo.status('options');
     expect(status.status).toBe('paused');
     expect(status.tasks.map((t) => t.status)).toEqual(['succeeded', 'pending', 'pending']);
 
-    expect(repo.run(['execute', 'options', '--phase', 'execute']).code).toBe(0);
-    expect(repo.status('options').status).toBe('completed');
+    expect((await repo.run(['execute', 'options', '--phase', 'execute'])).code).toBe(0);
+    expect((await repo.status('options')).status).toBe('completed');
   });
 });

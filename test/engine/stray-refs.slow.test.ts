@@ -7,11 +7,15 @@ import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 useFakeAgentsOnPath();
 
-function withEnv<T>(repo: MilestoneRepo, env: Record<string, string>, fn: () => T): T {
+async function withEnv<T>(
+  repo: MilestoneRepo,
+  env: Record<string, string>,
+  fn: () => Promise<T>,
+): Promise<T> {
   const saved = { ...repo.env };
   Object.assign(repo.env, env);
   try {
-    return fn();
+    return await fn();
   } finally {
     for (const key of Object.keys(repo.env)) delete repo.env[key];
     Object.assign(repo.env, saved);
@@ -19,9 +23,9 @@ function withEnv<T>(repo: MilestoneRepo, env: Record<string, string>, fn: () => 
 }
 
 describe('an agent that leaves its worktree', () => {
-  it('fails the attempt and reports the branch and worktree it made (what EnterWorktree did)', () => {
+  it('fails the attempt and reports the branch and worktree it made (what EnterWorktree did)', async () => {
     const repo = milestoneRepo();
-    const planned = repo.plan({
+    const planned = await repo.plan({
       version: 1,
       milestone: 'Stray',
       id: 'stray',
@@ -29,11 +33,11 @@ describe('an agent that leaves its worktree', () => {
       tasks: [{ id: 'greet', title: 'Write hello.txt', prompt: 'Create hello.txt.', agent: 'claude' }],
     });
     expect(planned.code, planned.stderr).toBe(0);
-    const run = withEnv(repo, { ...fakeEnv('success'), FAKE_AGENT_GIT: 'enter-worktree' }, () =>
+    const run = await withEnv(repo, { ...fakeEnv('success'), FAKE_AGENT_GIT: 'enter-worktree' }, () =>
       repo.run(['execute', 'stray', '--mode', 'agents']),
     );
     expect(run.code).toBe(1);
-    const task = repo.status('stray').tasks[0]!;
+    const task = (await repo.status('stray')).tasks[0]!;
     // Not retried: the same agent would stray again.
     expect(task).toMatchObject({ status: 'failed', attempts: 1, merged: false });
     expect(task.reason).toMatch(/^sandbox: the agent changed the repository outside its task branch: /);
@@ -44,7 +48,7 @@ describe('an agent that leaves its worktree', () => {
     expect(git(repo.root, 'branch', '--list', 'worktree-side')).toContain('worktree-side');
   });
 
-  it('raises no alarm for the engine’s own branches and worktrees of parallel tasks', () => {
+  it('raises no alarm for the engine’s own branches and worktrees of parallel tasks', async () => {
     const repo = milestoneRepo();
     const tasks = ['a', 'b', 'c'].map((id) => ({
       id,
@@ -53,18 +57,13 @@ describe('an agent that leaves its worktree', () => {
       agent: 'claude',
       files: [`${id}/**`],
     }));
-    expect(repo.plan({ version: 1, milestone: 'Par', id: 'par', tasks }).code).toBe(0);
-    const run = withEnv(repo, fakeEnv('success'), () =>
+    expect((await repo.plan({ version: 1, milestone: 'Par', id: 'par', tasks })).code).toBe(0);
+    const run = await withEnv(repo, fakeEnv('success'), () =>
       repo.run(['execute', 'par', '--mode', 'agents', '--concurrency', '3']),
     );
     // The three fakes all write hello.txt: the later ones may conflict, but none strays.
     expect(run.stderr).not.toContain('sandbox:');
-    expect(
-      repo
-        .status('par')
-        .tasks.map((t) => t.reason ?? '')
-        .join('\n'),
-    ).not.toContain('sandbox');
+    expect((await repo.status('par')).tasks.map((t) => t.reason ?? '').join('\n')).not.toContain('sandbox');
   });
 });
 

@@ -11,7 +11,7 @@ import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 useFakeAgentsOnPath();
 
-type TaskJson = MilestoneRepo['status'] extends (id: string) => infer S
+type TaskJson = MilestoneRepo['status'] extends (id: string) => Promise<infer S>
   ? S extends { tasks: Array<infer T> }
     ? T & { agent: string; sessionId: string | null; waitingUntil: string | null }
     : never
@@ -31,19 +31,19 @@ const taskEvents = (all: StoredEvent[], taskId: string) =>
 
 async function waitFor(repo: MilestoneRepo, id: string, check: (tasks: TaskJson[]) => boolean) {
   for (let i = 0; i < 300; i++) {
-    if (check(repo.status(id).tasks as TaskJson[])) return;
+    if (check((await repo.status(id)).tasks as TaskJson[])) return;
     await sleep(100);
   }
   throw new Error(`timed out waiting on ${id}`);
 }
 
 describe('usage limits', () => {
-  it('parks the task until the reset, keeps other work going on a fallback agent, resumes the session once', () => {
+  it('parks the task until the reset, keeps other work going on a fallback agent, resumes the session once', async () => {
     const repo = milestoneRepo({ '.milestones/config.yaml': 'fallback: { claude: [shell] }\n' });
     const state = tempDir('milestone-fake-state-');
     // c finishes only once a is parked, so b starts while claude is out of quota.
     const untilParked = `cd ${repo.root} && until node ${CLI} status usage --json | grep -q '"waiting"'; do sleep 0.1; done`;
-    const planned = repo.plan({
+    const planned = await repo.plan({
       version: 1,
       milestone: 'Usage',
       id: 'usage',
@@ -63,10 +63,10 @@ describe('usage limits', () => {
     });
     expect(planned.code, planned.stderr).toBe(0);
     Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), { FAKE_AGENT_RESET_IN_S: '10' });
-    const run = repo.run(['execute', 'usage', '--mode', 'agents', '--concurrency', '2']);
+    const run = await repo.run(['execute', 'usage', '--mode', 'agents', '--concurrency', '2']);
     expect(run.code, run.stderr).toBe(0);
 
-    const status = repo.status('usage');
+    const status = await repo.status('usage');
     expect(status.status).toBe('completed');
     const [a, , b] = status.tasks as TaskJson[];
     expect(a).toMatchObject({ status: 'succeeded', attempts: 2, agent: 'claude', waitingUntil: null });
@@ -97,27 +97,27 @@ describe('usage limits', () => {
     expect(git(repo.root, 'show', 'milestone/usage:hello.txt')).toBe('hello from claude');
   });
 
-  it('fails the task with the reason when the reset is later than --max-wait', () => {
+  it('fails the task with the reason when the reset is later than --max-wait', async () => {
     const repo = milestoneRepo();
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Wait',
       id: 'wait',
       tasks: [{ id: 'a', title: 'A', prompt: 'Create hello.txt.', agent: 'claude' }],
     });
     Object.assign(repo.env, fakeEnv('usage-limit-then-success'), { FAKE_AGENT_RESET_IN_S: '7200' });
-    const run = repo.run(['execute', 'wait', '--mode', 'agents', '--max-wait', '30m']);
+    const run = await repo.run(['execute', 'wait', '--mode', 'agents', '--max-wait', '30m']);
     expect(run.code).toBe(1);
-    const [a] = repo.status('wait').tasks;
+    const [a] = (await repo.status('wait')).tasks;
     expect(a).toMatchObject({ status: 'failed', attempts: 1 });
     expect(a?.reason).toMatch(
       /^usage limit reached: .*claude's quota opens at .*, later than --max-wait 30m allows/,
     );
   });
 
-  it('refuses a --max-wait that is no duration', () => {
+  it('refuses a --max-wait that is no duration', async () => {
     const repo = milestoneRepo();
-    const run = repo.run(['execute', '--max-wait', 'soon']);
+    const run = await repo.run(['execute', '--max-wait', 'soon']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--max-wait');
   });
@@ -126,7 +126,7 @@ describe('usage limits', () => {
 describe('an interrupted agent resumes its own session', () => {
   it('Ctrl-C keeps the worktree and session; the next execute resumes it there, once', async () => {
     const repo = milestoneRepo();
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Resume',
       id: 'resume',
@@ -143,10 +143,10 @@ describe('an interrupted agent resumes its own session', () => {
     const path = (kept?.type === 'outcome' ? kept.detail?.path : undefined) as string;
     // The agent's work so far is still there, on the task's branch.
     expect(readFileSync(join(path, 'hello.txt'), 'utf8')).toBe('hello from claude\n');
-    expect(repo.status('resume').tasks[0]).toMatchObject({ status: 'canceled' });
+    expect((await repo.status('resume')).tasks[0]).toMatchObject({ status: 'canceled' });
 
     Object.assign(repo.env, fakeEnv('success', state));
-    const again = repo.run(['execute', 'resume']);
+    const again = await repo.run(['execute', 'resume']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout + again.stderr).toContain(
       'resuming claude session 5f0e6a52-2c4b-4f7e-9a31-1d2b3c4d5e6f',
@@ -160,7 +160,7 @@ describe('an interrupted agent resumes its own session', () => {
       e.type === 'outcome' && e.step.startsWith('resume_') ? [e.step] : [],
     );
     expect(steps).toEqual(['resume_kept', 'resume_used']);
-    expect(repo.status('resume').status).toBe('completed');
+    expect((await repo.status('resume')).status).toBe('completed');
     expect(repo.leftoverWorktrees()).toEqual([]);
   });
 });

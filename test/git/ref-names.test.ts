@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
 import {
-  addWorktree,
-  assertPathSegment,
   branchExists,
   branchNameProblem,
   createBranch,
@@ -76,9 +74,6 @@ describe('branch names', () => {
       await expect(branchExists(notARepo, name)).rejects.toBeInstanceOf(UsageError);
       await expect(deleteBranch(notARepo, name, { force: true })).rejects.toBeInstanceOf(UsageError);
       await expect(updateRefCas(notARepo, name, 'a'.repeat(40), null)).rejects.toBeInstanceOf(UsageError);
-      await expect(addWorktree(notARepo, join(notARepo, 'wt'), name, 'main')).rejects.toBeInstanceOf(
-        UsageError,
-      );
       await expect(mergeInto(notARepo, { target: name, source: 'main', message: 'm' })).rejects.toMatchObject(
         {
           code: 'MILESTONE_BAD_BRANCH',
@@ -99,11 +94,5 @@ describe('branch names', () => {
     expect(await branchExists(repo, taskBranch('add-login', 'api'))).toBe(true);
     expect(() => taskBranch('add-login', '../x')).toThrow(UsageError);
     expect(() => milestoneBranch('Bad Id')).toThrow(UsageError);
-  });
-
-  it('checks path segments derived from ids', () => {
-    expect(assertPathSegment('task-1')).toBe('task-1');
-    for (const bad of ['', '.', '..', 'a/b', 'a\\b', 'nul\0'])
-      expect(() => assertPathSegment(bad)).toThrow(UsageError);
   });
 });

@@ -6,9 +6,7 @@ import {
   currentBranch,
   deleteBranch,
   GitError,
-  gitCommonDir,
   gitExec,
-  isDirty,
   lsFiles,
   repoRoot,
   revParse,
@@ -17,20 +15,12 @@ import {
 import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
 
 describe('repository queries', () => {
-  it('finds the root, the common dir and the current branch', async () => {
+  it('finds the root and the current branch', async () => {
     const repo = gitRepo({ files: { 'src/a.ts': 'a' } });
     expect(await repoRoot(join(repo, 'src'))).toBe(repo);
-    expect(await gitCommonDir(join(repo, 'src'))).toBe(join(repo, '.git'));
     expect(await currentBranch(repo)).toBe('main');
     git(repo, 'checkout', '-q', '--detach');
     expect(await currentBranch(repo)).toBeNull();
-  });
-
-  it('tells a dirty tree from a clean one', async () => {
-    const repo = gitRepo();
-    expect(await isDirty(repo)).toBe(false);
-    writeFiles(repo, { 'new.txt': 'x' });
-    expect(await isDirty(repo)).toBe(true);
   });
 
   it('lists tracked files, with odd names intact', async () => {

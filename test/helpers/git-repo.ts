@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -63,13 +63,26 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `milestone` CLI as a real subprocess in `cwd`. */
-export function milestone(cwd: string, args: string[], env: Record<string, string> = {}): CliResult {
-  const result = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
+/**
+ * Runs the built `milestone` CLI as a real subprocess in `cwd`, without blocking the test worker
+ * (a blocking wait starves vitest's worker RPC on a busy machine: "Timeout calling onTaskUpdate").
+ */
+export function milestone(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd,
+      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
-  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }

@@ -11,13 +11,13 @@ export interface MilestoneRepo {
   root: string;
   stateHome: string;
   env: Record<string, string>;
-  run(args: string[]): CliResult;
+  run(args: string[]): Promise<CliResult>;
   /** Starts the CLI without waiting (for kill -9 and lock tests). */
   spawn(args: string[]): ChildProcess & { output: () => { stdout: string; stderr: string } };
   /** Writes `plan.yaml` from an object and runs `milestone plan --from plan.yaml`. */
-  plan(document: Record<string, unknown>): CliResult;
+  plan(document: Record<string, unknown>): Promise<CliResult>;
   /** `status --json` parsed. */
-  status(id: string): StatusJson;
+  status(id: string): Promise<StatusJson>;
   /** Worktree folders left under the state dir (pool slots, kept on purpose, are not counted). */
   leftoverWorktrees(): string[];
   /** The pool's slot folders (`_slots/_slot-N`), kept between runs. */
@@ -50,7 +50,7 @@ export function milestoneRepo(files: Record<string, string> = {}): MilestoneRepo
     root,
     stateHome,
     env,
-    run: (args) => milestone(root, args, env),
+    run: async (args) => await milestone(root, args, env),
     spawn: (args) => {
       const child = spawn(process.execPath, [CLI, ...args], {
         cwd: root,
@@ -67,12 +67,12 @@ export function milestoneRepo(files: Record<string, string> = {}): MilestoneRepo
       });
       return Object.assign(child, { output: () => ({ stdout, stderr }) });
     },
-    plan: (document) => {
+    plan: async (document) => {
       writeFiles(root, { 'plan.yaml': stringify(document) });
-      return repo.run(['plan', '--from', 'plan.yaml']);
+      return await repo.run(['plan', '--from', 'plan.yaml']);
     },
-    status: (id) => {
-      const result = repo.run(['status', id, '--json']);
+    status: async (id) => {
+      const result = await repo.run(['status', id, '--json']);
       if (result.code !== 0) throw new Error(`status failed: ${result.stderr}`);
       return JSON.parse(result.stdout) as StatusJson;
     },

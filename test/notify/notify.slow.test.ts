@@ -64,7 +64,7 @@ describe('notifications', () => {
     const repo = milestoneRepo({
       '.milestones/config.yaml': stringify({ notify: { webhook: hook.url, desktop: false } }),
     });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Notify me',
       id: 'notify-me',
@@ -126,7 +126,7 @@ describe('notifications', () => {
     writeFiles(bin, { 'notify-send': `#!/bin/sh\nprintf '%s|' "$@" >> ${calls}\necho >> ${calls}\n` });
     chmodSync(join(bin, 'notify-send'), 0o755);
     const repo = milestoneRepo({ '.milestones/config.yaml': stringify({ notify: { webhook: hook.url } }) });
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Quick',
       id: 'quick',

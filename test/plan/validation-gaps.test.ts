@@ -88,11 +88,11 @@ describe('validation gaps (item 9)', () => {
     ]);
   });
 
-  it('config errors name file:line and the value found, like plan errors', () => {
+  it('config errors name file:line and the value found, like plan errors', async () => {
     const repo = milestoneRepo({
       '.milestones/config.yaml': 'version: 1\nconcurrency: many\nworktree:\n  dir: x\nadoption: sometimes\n',
     });
-    const result = repo.run(['list']);
+    const result = await repo.run(['list']);
     expect(result.code).toBe(2);
     const config = `${repo.root}/.milestones/config.yaml`;
     expect(result.stderr).toContain(

@@ -21,13 +21,17 @@ const repoFiles = {
 };
 
 describe('plan "<title>" with a planner agent', () => {
-  it('retries an invalid plan with its problems fed back, then stores the valid one like an imported plan', () => {
+  it('retries an invalid plan with its problems fed back, then stores the valid one like an imported plan', async () => {
     const repo = milestoneRepo(repoFiles);
     const cyclic = `Here is my plan:\n\n${JSON.stringify(cyclicPlan())}\n\nLet me know.`;
     const valid = `\`\`\`json\n${JSON.stringify(validPlan(), null, 2)}\n\`\`\``;
     const { env, state } = plannerEnv([cyclic, valid]);
 
-    const result = milestoneRun(repo, ['plan', 'Add a greeting', '--id', 'add-greeting', '--json'], env);
+    const result = await milestoneRun(
+      repo,
+      ['plan', 'Add a greeting', '--id', 'add-greeting', '--json'],
+      env,
+    );
     expect(result.code, result.stderr).toBe(0);
 
     const calls = plannerCalls(state);
@@ -55,7 +59,7 @@ describe('plan "<title>" with a planner agent', () => {
       defaults: { agent: 'claude' },
     });
 
-    const status = repo.status('add-greeting');
+    const status = await repo.status('add-greeting');
     expect(status.status).toBe('planned');
     expect(status.tasks.map((t) => t.id)).toEqual(['design-greeting', 'spec-greeting', 'implement-greeting']);
     const dir = join(repo.root, '.milestones', 'add-greeting');
@@ -68,11 +72,11 @@ describe('plan "<title>" with a planner agent', () => {
     expect(readFileSync(join(dir, 'spec', 'technical.md'), 'utf8')).toContain('greet(name)');
   });
 
-  it('exits 1 after maxAttempts when every answer is invalid, listing the problems and logs, storing nothing', () => {
+  it('exits 1 after maxAttempts when every answer is invalid, listing the problems and logs, storing nothing', async () => {
     const repo = milestoneRepo(repoFiles);
     const { env, state } = plannerEnv(['I could not come up with a plan, sorry.']);
 
-    const result = milestoneRun(repo, ['plan', 'Add a greeting', '--id', 'greet'], env);
+    const result = await milestoneRun(repo, ['plan', 'Add a greeting', '--id', 'greet'], env);
     expect(result.code).toBe(1);
     expect(plannerCalls(state)).toHaveLength(3);
     expect(result.stderr).toContain(
@@ -81,12 +85,12 @@ describe('plan "<title>" with a planner agent', () => {
     expect(result.stderr).toContain('- no JSON document found in the answer');
     expect(result.stderr).toMatch(/logs: .*planner-attempt-1\.log, .*planner-attempt-3\.log/);
     expect(existsSync(join(repo.root, '.milestones', 'greet'))).toBe(false);
-    expect(JSON.parse(milestoneRun(repo, ['list', '--json'], env).stdout)).toEqual([]);
+    expect(JSON.parse((await milestoneRun(repo, ['list', '--json'], env)).stdout)).toEqual([]);
   });
 
-  it('exits 2 when no planner agent is available, saying to install one or pass --from', () => {
+  it('exits 2 when no planner agent is available, saying to install one or pass --from', async () => {
     const repo = milestoneRepo(repoFiles);
-    const result = milestoneRun(repo, ['plan', 'Add a greeting'], { PATH: gitOnlyPath() });
+    const result = await milestoneRun(repo, ['plan', 'Add a greeting'], { PATH: gitOnlyPath() });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/no planner agent available .*claude.*not found on PATH/);
     expect(result.stderr).toContain('install Claude Code, Codex CLI or Gemini CLI');
@@ -96,6 +100,10 @@ describe('plan "<title>" with a planner agent', () => {
 });
 
 /** The CLI in the repository with its own env (state dir) and `env` on top (PATH, the fake's settings). */
-function milestoneRun(repo: MilestoneRepo, args: string[], env: Record<string, string>): CliResult {
-  return milestone(repo.root, args, { ...repo.env, ...env });
+async function milestoneRun(
+  repo: MilestoneRepo,
+  args: string[],
+  env: Record<string, string>,
+): Promise<CliResult> {
+  return await milestone(repo.root, args, { ...repo.env, ...env });
 }

@@ -114,7 +114,6 @@ describe('runProcess', () => {
     expect(result.canceled).toBe(false);
     expect(result.exitCode).toBeNull();
     expect(result.signal).toBe('SIGTERM');
-    expect(result.durationMs).toBeLessThan(5000);
     expect(pgid).toBeGreaterThan(0);
     expect(liveMembers(pgid)).toEqual([]);
   });
@@ -163,9 +162,10 @@ describe('runProcess', () => {
       signal: controller.signal,
       onStart: (pid) => {
         pgid = pid;
+        // Cancel once the process is running (the next turn, after runProcess set up its wait).
+        setImmediate(() => controller.abort());
       },
     });
-    setTimeout(() => controller.abort(), 200);
     const result = await running;
     expect(result).toMatchObject({ canceled: true, timedOut: false, exitCode: null });
     expect(liveMembers(pgid)).toEqual([]);

@@ -10,20 +10,22 @@ import { tmuxSession } from '../helpers/tmux.js';
 vi.setConfig({ testTimeout: 300_000 });
 
 /** Two tasks that print a line, then hold until the gate file exists; one design task before. */
-function gatedPlan(repo: MilestoneRepo, id: string): string {
+async function gatedPlan(repo: MilestoneRepo, id: string): Promise<string> {
   const gate = join(repo.stateHome, 'gate');
   const hold = `while [ ! -f ${gate} ]; do sleep 0.05; done`;
   expect(
-    repo.plan({
-      version: 1,
-      milestone: 'Live view',
-      id,
-      tasks: [
-        { id: 'sketch', title: 'Sketch', phase: 'design', run: 'echo sketch > sketch.md' },
-        { id: 'compile', title: 'Compile', run: `echo "compiling module one"; ${hold}; echo 1 > one.txt` },
-        { id: 'lint', title: 'Lint', run: `echo "linting every file"; ${hold}; echo 2 > two.txt` },
-      ],
-    }).code,
+    (
+      await repo.plan({
+        version: 1,
+        milestone: 'Live view',
+        id,
+        tasks: [
+          { id: 'sketch', title: 'Sketch', phase: 'design', run: 'echo sketch > sketch.md' },
+          { id: 'compile', title: 'Compile', run: `echo "compiling module one"; ${hold}; echo 1 > one.txt` },
+          { id: 'lint', title: 'Lint', run: `echo "linting every file"; ${hold}; echo 2 > two.txt` },
+        ],
+      })
+    ).code,
   ).toBe(0);
   return gate;
 }
@@ -33,7 +35,7 @@ const ESC = String.fromCharCode(27);
 describe('live terminal view (tmux pseudo-terminal)', () => {
   it('execute redraws in place: phase bars, running tasks with agent, attempt, elapsed and last line', async () => {
     const repo = milestoneRepo();
-    gatedPlan(repo, 'live');
+    await gatedPlan(repo, 'live');
     const width = 90;
     const tty = await tmuxSession({
       cwd: repo.root,
@@ -67,7 +69,7 @@ describe('live terminal view (tmux pseudo-terminal)', () => {
 
   it('status --watch shows the same view of a run in another process, without colour under NO_COLOR', async () => {
     const repo = milestoneRepo();
-    gatedPlan(repo, 'watched');
+    await gatedPlan(repo, 'watched');
     const runner = repo.spawn(['execute', 'watched', '--mode', 'agents', '--concurrency', '2']);
     const tty = await tmuxSession({
       cwd: repo.root,
@@ -94,7 +96,7 @@ describe('live terminal view (tmux pseudo-terminal)', () => {
 
   it('falls back to plain lines on a terminal under CI', async () => {
     const repo = milestoneRepo();
-    const gate = gatedPlan(repo, 'ci');
+    const gate = await gatedPlan(repo, 'ci');
     writeFiles(repo.stateHome, { gate: '' });
     expect(gate).toContain('gate');
     const tty = await tmuxSession({
@@ -114,7 +116,7 @@ describe('live terminal view (tmux pseudo-terminal)', () => {
 describe('plain mode (not a terminal)', () => {
   it('prints one line per step and no escape sequences', async () => {
     const repo = milestoneRepo();
-    gatedPlan(repo, 'plain');
+    await gatedPlan(repo, 'plain');
     writeFiles(repo.stateHome, { gate: '' });
     const child = repo.spawn(['execute', 'plain', '--mode', 'agents']);
     const [code] = await once(child, 'exit');

@@ -97,7 +97,7 @@ describe('comparePerformance', () => {
     expect(c.agents.quality).toBe(0.5);
     expect(c.quality).toBe(0.5);
     expect(c.speedup).toBe(10);
-    // Fast but worse: the seed's rule keeps it from `always_use_agents`.
+    // Fast but worse: quality below 1 keeps it from `always_use_agents`.
     expect(c.recommendation).toBe('use_agents_for_complex');
   });
 
@@ -120,7 +120,7 @@ describe('comparePerformance', () => {
     expect(text).toContain('speedup = direct / agents wall time per task (higher is better)');
   });
 
-  it('recommend follows the seed thresholds', () => {
+  it('recommend: speedup > 2 with quality >= 1, then speedup > 1.5', () => {
     expect(recommend(2.5, 1)).toBe('always_use_agents');
     expect(recommend(2.5, 0.9)).toBe('use_agents_for_complex');
     expect(recommend(2.5, null)).toBe('use_agents_for_complex');

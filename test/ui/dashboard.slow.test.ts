@@ -68,7 +68,7 @@ describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
     });
     const gate = (n: number) => join(repo.stateHome, `gate-${n}`);
     const hold = (n: number) => `while [ ! -f ${gate(n)} ]; do sleep 0.05; done`;
-    repo.plan({
+    await repo.plan({
       version: 1,
       milestone: 'Dashboard demo',
       id: 'dash',
@@ -168,7 +168,7 @@ describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
 
   it('refuses a non-loopback address without --allow-remote, and warns with it', async () => {
     const repo = milestoneRepo();
-    repo.plan({ version: 1, milestone: 'M', id: 'm', tasks: [{ id: 'a', title: 'A', run: 'true' }] });
+    await repo.plan({ version: 1, milestone: 'M', id: 'm', tasks: [{ id: 'a', title: 'A', run: 'true' }] });
     const refused = await milestoneAsync(repo.root, ['ui', '--host', '0.0.0.0', '--port', '0'], repo.env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('refusing to listen on 0.0.0.0');

@@ -1,11 +1,10 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import type { StoredEvent } from '../../core/events.js';
 import type { MilestoneState } from '../../core/projection.js';
-import { repoWorktreeDir, taskWorktreePath } from '../../engine/naming.js';
+import { taskWorktreePath } from '../../engine/naming.js';
 import { lastAgentGroups } from '../../engine/recovery.js';
 import { cleanSlots } from '../../engine/worktree-pool.js';
-import { gitExec, listWorktrees, pruneWorktrees, removeWorktree } from '../../git/git.js';
+import { removeOrphanWorktrees } from '../../engine/worktrees.js';
+import { gitExec, pruneWorktrees } from '../../git/git.js';
 import type { Io } from '../../io/io.js';
 import { groupAlive, stopGroup } from '../../process/process-group.js';
 import { isPidAlive } from '../../store/pid-alive.js';
@@ -72,7 +71,6 @@ export async function clean(options: CleanOptions): Promise<{
     // The pool's slots are a cache kept between runs: clean removes every one no run holds
     // (before branches: a slot a killed run left on a task branch keeps that branch in use).
     removed.worktrees.push(...(await cleanSlots(workspace.root, root, options.dryRun)));
-    const registered = new Set((await listWorktrees(workspace.root)).map((w) => w.path));
     for (const state of unheld) {
       // A cancelled milestone's conflicts will never be resolved: nothing of it is kept.
       const cancelled = state.status === 'cancelled';
@@ -81,17 +79,9 @@ export async function clean(options: CleanOptions): Promise<{
           .filter((t) => t.status === 'conflicted' && !cancelled)
           .map((t) => taskWorktreePath(root, workspace.root, state.id, t.id)),
       );
-      const dir = repoWorktreeDir(root, workspace.root, state.id);
-      const paths = new Set([...registered].filter((p) => p.startsWith(`${dir}/`)));
-      if (existsSync(dir)) for (const name of readdirSync(dir)) paths.add(join(dir, name));
-      for (const path of paths) {
-        if (keep.has(path)) continue;
-        removed.worktrees.push(path);
-        if (!options.dryRun) {
-          await removeWorktree(workspace.root, path);
-          rmSync(path, { recursive: true, force: true });
-        }
-      }
+      removed.worktrees.push(
+        ...(await removeOrphanWorktrees(workspace.root, root, state.id, { keep, dryRun: options.dryRun })),
+      );
       const { stdout } = await gitExec(workspace.root, [
         'for-each-ref',
         '--format=%(refname:short)',

@@ -253,12 +253,6 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     if (options.phase && !(PHASES as readonly string[]).includes(options.phase)) {
       throw new UsageError('MILESTONE_BAD_PHASE', `--phase must be one of ${PHASES.join(', ')}`);
     }
-    if (workspace.config.protectedBranches.includes(state.branch)) {
-      throw new UsageError(
-        'MILESTONE_PROTECTED',
-        `refusing to execute onto protected branch ${state.branch}`,
-      );
-    }
     checkPhase(state, options.phase);
     await checkMilestoneBranchFree({
       repoRoot: workspace.root,
@@ -366,9 +360,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       throw new ExitError('MILESTONE_GATE_BLOCKED', gateMessage(state, workspace.config, blocked));
     }
 
-    const write = options.json
-      ? (line: string) => options.io.out(line)
-      : (line: string) => options.io.out(line);
+    const write = (line: string) => options.io.out(line);
     const live = openLiveView({
       isTTY: options.io.isTTY,
       json: options.json,

@@ -1,9 +1,10 @@
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, sep } from 'node:path';
 import { repoWorktreeDir } from '../../engine/naming.js';
+import { removeOrphanWorktrees } from '../../engine/worktrees.js';
 import { LockedError, UsageError } from '../../errors.js';
-import { gitExec, listWorktrees, pruneWorktrees, removeWorktree, revParse } from '../../git/git.js';
+import { gitExec, listWorktrees, revParse } from '../../git/git.js';
 import type { Io } from '../../io/io.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import {
@@ -75,15 +76,8 @@ export async function rm(options: RmOptions): Promise<RmResult> {
           );
         }
       }
-      const paths = new Set(worktrees.map((w) => w.path).filter((p) => p.startsWith(`${engineDir}${sep}`)));
-      if (existsSync(engineDir)) for (const name of readdirSync(engineDir)) paths.add(join(engineDir, name));
-      for (const path of paths) {
-        await removeWorktree(workspace.root, path);
-        rmSync(path, { recursive: true, force: true });
-        result.worktrees.push(path);
-      }
+      result.worktrees.push(...(await removeOrphanWorktrees(workspace.root, wtRoot, id)));
       rmSync(engineDir, { recursive: true, force: true });
-      await pruneWorktrees(workspace.root);
       for (const branch of branches) {
         await gitExec(workspace.root, ['branch', '-D', '-q', branch.name]);
         result.branches.push(branch);

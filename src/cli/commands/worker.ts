@@ -9,7 +9,7 @@ import { UsageError } from '../../errors.js';
 import { gitExec } from '../../git/git.js';
 import { ensurePrivateDir } from '../../store/private-dir.js';
 import { openWorkspace } from '../../workspace/workspace.js';
-import type { Io } from '../io.js';
+import type { Io } from '../../io/io.js';
 import { worktreeRoot } from './execute.js';
 
 export interface WorkerCommandOptions {
