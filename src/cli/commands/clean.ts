@@ -9,8 +9,8 @@ import { gitExec, listWorktrees, pruneWorktrees, removeWorktree } from '../../gi
 import { groupAlive, stopGroup } from '../../process/process-group.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { openWorkspace, storeExists, withStore } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import type { Io } from '../io.js';
-import { worktreeRoot } from './execute.js';
 
 export interface CleanOptions {
   cwd: string;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { cpus, freemem, homedir, hostname } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { cpus, freemem, hostname } from 'node:os';
+import { join } from 'node:path';
 import type { AgentAdapter, ProbeResult } from '../../agents/adapter.js';
 import { resolveAgents } from '../../agents/registry.js';
 import type { Config } from '../../config/config.js';
@@ -38,6 +38,7 @@ import { resolveMilestone } from '../../workspace/resolve.js';
 import { resumedConcurrency } from '../../workspace/resume-settings.js';
 import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import { cancelledAdvice, nextAfterRun } from '../advice.js';
 import { conflictSteps, formatConflict } from '../conflict-advice.js';
 import type { Io } from '../io.js';
@@ -73,17 +74,6 @@ export interface ExecuteOptions {
   /** Test knobs: shorter retry backoff and kill grace. */
   retryBaseMs?: number;
   graceMs?: number;
-}
-
-/** Where task worktrees go: config `worktrees.dir`, else `$XDG_STATE_HOME/milestone/worktrees`. */
-export function worktreeRoot(workspace: Workspace, env: Record<string, string | undefined>): string {
-  const configured = workspace.config.worktrees.dir;
-  if (configured) return isAbsolute(configured) ? configured : resolve(workspace.root, configured);
-  const state =
-    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
-      ? env.XDG_STATE_HOME
-      : join(homedir(), '.local', 'state');
-  return join(state, 'milestone', 'worktrees');
 }
 
 /** The mode a run uses and one line saying why. */

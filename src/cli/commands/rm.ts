@@ -11,8 +11,8 @@ import {
   openWorkspace,
   withExistingStore,
 } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import type { Io } from '../io.js';
-import { worktreeRoot } from './execute.js';
 
 export interface RmOptions {
   cwd: string;

@@ -4,8 +4,8 @@ import { UsageError } from '../../errors.js';
 import { findExecutable } from '../../process/which.js';
 import { isLoopback, startDashboard } from '../../ui/server.js';
 import { openWorkspace, storeExists } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import type { Io } from '../io.js';
-import { worktreeRoot } from './execute.js';
 
 /** The port `milestone ui` listens on unless told otherwise. */
 export const DEFAULT_UI_PORT = 7357;
