@@ -66,7 +66,12 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
  * worktree, `mainWorktreeRoot` asks git for the worktree list.
  */
 async function locateRepository(cwd: string): Promise<{ root: string; worktree: string }> {
-  const out = await gitExec(cwd, ['rev-parse', '--show-toplevel', '--path-format=absolute', '--git-common-dir']);
+  const out = await gitExec(cwd, [
+    'rev-parse',
+    '--show-toplevel',
+    '--path-format=absolute',
+    '--git-common-dir',
+  ]);
   const [top = '', common = ''] = out.stdout.split('\n');
   const worktree = top.trim();
   if (worktree === '') throw new Error(`git rev-parse --show-toplevel printed nothing in ${cwd}`);

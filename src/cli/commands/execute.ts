@@ -36,7 +36,6 @@ import { refuseIfLocked } from '../../workspace/lease-check.js';
 import { planFileChanged } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { resumedConcurrency } from '../../workspace/resume-settings.js';
-import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { worktreeRoot } from '../../workspace/worktree-root.js';
 import { cancelledAdvice, nextAfterRun } from '../advice.js';
