@@ -55,9 +55,9 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('plan')
     .description(
       'plan a milestone, one of three ways:\n' +
-        '  milestone plan --from FILE [title]   import a plan file\n' +
-        '  milestone plan "<title>"             a planner agent (claude, codex, gemini; read-only) writes the plan\n' +
-        '  milestone plan --id ID               run the planning analyses of a stored plan again and show them',
+        '  plan --from FILE [title]  import a plan file\n' +
+        '  plan "<title>"            a planner agent (claude, codex, gemini) writes it\n' +
+        '  plan --id ID              run the analyses of a stored plan again, show them',
     )
     .argument('[title]', 'milestone title (required unless the plan file gives one)')
     .addOption(new Option('--from <file>', 'plan file to import').helpGroup(importing))
