@@ -10,7 +10,11 @@ const ACTIVE = new Set(['planned', 'executing', 'paused']);
  * list of candidates when that is ambiguous.
  */
 export function resolveMilestone(store: Store, id: string | undefined): MilestoneState {
-  return store.state(resolveMilestoneId(store, id))!;
+  const resolved = resolveMilestoneId(store, id);
+  const state = store.state(resolved);
+  // Removed (`milestone rm`) between the two reads.
+  if (!state) throw new UsageError('MILESTONE_UNKNOWN', `no milestone "${resolved}" (it was removed)`);
+  return state;
 }
 
 /**
