@@ -5,6 +5,7 @@ import { engine } from './engine.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
 import { planning } from './planning.js';
+import { reads } from './reads.js';
 import type { BenchSection } from './section.js';
 import { worktrees } from './worktrees.js';
 
@@ -14,7 +15,7 @@ import { worktrees } from './worktrees.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees, distributed];
+const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees, reads, distributed];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { MilestoneState } from '../core/projection.js';
+import type { TaskState } from '../core/projection.js';
 import { taskBranch, taskWorktreePath } from '../engine/naming.js';
 import type { Store } from '../store/store.js';
 
@@ -74,33 +74,37 @@ export function formatConflict(milestoneBranch: string, advice: ConflictAdvice):
  */
 export function conflictsOf(
   store: Store,
-  state: MilestoneState,
+  milestone: {
+    id: string;
+    branch: string;
+    tasks: ReadonlyArray<Pick<TaskState, 'id' | 'status' | 'reason'>>;
+  },
   where: { repoRoot: string; worktreeRoot: string },
 ): ConflictAdvice[] {
-  const conflicted = state.plan.tasks.filter((t) => state.tasks[t.id]!.status === 'conflicted');
+  const conflicted = milestone.tasks.filter((t) => t.status === 'conflicted');
   if (conflicted.length === 0) return [];
   const files = new Map<string, string[]>();
-  for (const event of store.events(state.id, { types: ['outcome'] })) {
+  for (const event of store.events(milestone.id, { types: ['outcome'] })) {
     if (event.type !== 'outcome' || event.ok || !event.taskId) continue;
     const detail = event.detail ?? {};
     const list =
       event.step === 'merge' ? detail.conflicts : event.step === 'hand_resolution' ? detail.files : null;
     if (Array.isArray(list)) files.set(event.taskId, list.map(String));
   }
-  return conflicted.map((spec) => {
-    const worktree = taskWorktreePath(where.worktreeRoot, where.repoRoot, state.id, spec.id);
+  return conflicted.map((task) => {
+    const worktree = taskWorktreePath(where.worktreeRoot, where.repoRoot, milestone.id, task.id);
     const worktreeExists = existsSync(worktree);
-    const branch = taskBranch(state.id, spec.id);
+    const branch = taskBranch(milestone.id, task.id);
     return {
-      taskId: spec.id,
+      taskId: task.id,
       branch,
-      files: files.get(spec.id) ?? [],
+      files: files.get(task.id) ?? [],
       worktree,
       worktreeExists,
-      reason: state.tasks[spec.id]!.reason,
+      reason: task.reason,
       steps: conflictSteps({
-        milestoneId: state.id,
-        milestoneBranch: state.branch,
+        milestoneId: milestone.id,
+        milestoneBranch: milestone.branch,
         taskBranch: branch,
         worktree,
         worktreeExists,

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
+import { Command } from '@commander-js/extra-typings';
 import { EXIT } from '../errors.js';
 import type { Io } from '../io/io.js';
 import { processIo } from '../io/io.js';

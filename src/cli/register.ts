@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { parseDuration } from '../core/duration.js';
 import { MODES, PHASES } from '../core/types.js';
 import { UsageError } from '../errors.js';
@@ -31,13 +31,13 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function conflictingFlags(): never {
-  throw new UsageError('MILESTONE_PLAN_OPTIONS', 'choose one of --adopt-branch and --new-branch');
-}
-
 /**
- * Registers every command. Implementations load lazily so `--help` stays fast and each command
- * module can be called directly by tests and the library API.
+ * Registers every command. Options are declared once: `@commander-js/extra-typings` types each
+ * action's arguments and options from these declarations (parsers, choices, defaults), and flags
+ * that exclude each other are declared with `.conflicts()` (commander refuses them, exit 2).
+ * Implementations load lazily (a dynamic import in the action), so `--help`, `--version` and the
+ * read commands never load the engine, the agents or the planners, and each command module can
+ * be called directly by tests and the library API.
  */
 export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
@@ -45,91 +45,90 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .description('create .milestones/config.yaml and its git-ignore rules in this repository')
     .option('--claude', 'also install Claude Code slash commands and agents under .claude/')
     .option('--force', 'overwrite files that already exist')
-    .action(async (opts: { claude?: boolean; force?: boolean }) => {
+    .action(async (opts) => {
       const { init } = await import('./commands/init.js');
       await init({ cwd, io, claude: opts.claude ?? false, force: opts.force ?? false });
     });
 
+  const importing = 'Import a plan file (YAML/JSON, Kiro or spec-kit tasks.md, Task Master tasks.json):';
+  const generating = 'Generate the plan with a planner agent (a title, no --from):';
   program
     .command('plan')
     .description(
-      'plan a milestone from a plan file (YAML/JSON, Kiro or spec-kit tasks.md, Task Master tasks.json),\n' +
-        'or, given only a title, have a planner agent (claude, codex, gemini; read-only) write the plan',
+      'plan a milestone, one of three ways:\n' +
+        '  plan --from FILE [title]  import a plan file\n' +
+        '  plan "<title>"            a planner agent (claude, codex, gemini) writes it\n' +
+        '  plan --id ID              run the analyses of a stored plan again, show them',
     )
     .argument('[title]', 'milestone title (required unless the plan file gives one)')
-    .option('--from <file>', 'plan file to import')
+    .addOption(new Option('--from <file>', 'plan file to import').helpGroup(importing))
+    .addOption(
+      new Option(
+        '--replace [id]',
+        'replace the stored plan of a planned, failed, paused or cancelled milestone (default: the plan id); what landed stays',
+      ).helpGroup(importing),
+    )
+    .addOption(
+      new Option(
+        '--adopt-branch',
+        'milestone/<id> exists from an earlier plan: keep it; its tasks matching this plan count as landed',
+      )
+        .conflicts(['newBranch', 'replace'])
+        .helpGroup(importing),
+    )
+    .addOption(
+      new Option(
+        '--new-branch',
+        'milestone/<id> exists from an earlier plan: move it to milestone/<id>.previous-N and start anew',
+      )
+        .conflicts('replace')
+        .helpGroup(importing),
+    )
+    .addOption(
+      new Option('--planner <name>', 'the planner agent (default: config, else first available)')
+        .conflicts('from')
+        .helpGroup(generating),
+    )
+    .addOption(
+      new Option('--max-attempts <n>', 'planner attempts before giving up (default 3)')
+        .argParser(positiveInt)
+        .conflicts('from')
+        .helpGroup(generating),
+    )
+    .addOption(
+      new Option('--description <text>', 'what the milestone is about, for the planner')
+        .conflicts('from')
+        .helpGroup(generating),
+    )
     .option('--id <id>', 'milestone id (default: the plan id, else a slug of the title)')
-    .addOption(new Option('--mode <mode>', 'preferred execution mode').choices(['auto', ...MODES]))
+    .addOption(new Option('--mode <mode>', 'preferred execution mode').choices(['auto', ...MODES] as const))
     .option('--agent <name>', 'default agent for tasks that name none')
-    .option('--planner <name>', 'without --from: the planner agent (default: config, else first available)')
-    .option(
-      '--max-attempts <n>',
-      'without --from: planner attempts before giving up (default 3)',
-      positiveInt,
-    )
-    .option('--description <text>', 'without --from: what the milestone is about, for the planner')
     .option('--json', 'print the stored plan and its analysis as JSON')
-    .option(
-      '--replace [id]',
-      'replace the stored plan of a planned, failed, paused or cancelled milestone (default: the plan id); what landed stays',
-    )
-    .option(
-      '--adopt-branch',
-      'milestone/<id> exists from an earlier plan: keep it; its tasks matching this plan count as landed',
-    )
-    .option(
-      '--new-branch',
-      'milestone/<id> exists from an earlier plan: move it to milestone/<id>.previous-N and start anew',
-    )
-    .action(
-      async (
-        title: string | undefined,
-        opts: {
-          replace?: string | boolean;
-          adoptBranch?: boolean;
-          newBranch?: boolean;
-          from?: string;
-          id?: string;
-          mode?: string;
-          agent?: string;
-          planner?: string;
-          maxAttempts?: number;
-          description?: string;
-          json?: boolean;
-        },
-      ) => {
-        const { plan } = await import('./commands/plan.js');
-        await plan({
-          cwd,
-          io,
-          title,
-          from: opts.from,
-          id: opts.id,
-          mode: opts.mode,
-          agent: opts.agent,
-          planner: opts.planner,
-          maxAttempts: opts.maxAttempts,
-          description: opts.description,
-          json: opts.json ?? false,
-          replace: opts.replace,
-          branch:
-            opts.adoptBranch && opts.newBranch
-              ? conflictingFlags()
-              : opts.adoptBranch
-                ? 'adopt'
-                : opts.newBranch
-                  ? 'new'
-                  : undefined,
-        });
-      },
-    );
+    .action(async (title, opts) => {
+      const { plan } = await import('./commands/plan.js');
+      await plan({
+        cwd,
+        io,
+        title,
+        from: opts.from,
+        id: opts.id,
+        mode: opts.mode,
+        agent: opts.agent,
+        planner: opts.planner,
+        maxAttempts: opts.maxAttempts,
+        description: opts.description,
+        json: opts.json ?? false,
+        replace: opts.replace,
+        branch: opts.adoptBranch ? 'adopt' : opts.newBranch ? 'new' : undefined,
+      });
+    });
 
   program
     .command('validate')
     .description('check a plan file and report every problem found (exit 2 if any)')
     .argument('<file>', 'plan file')
     .option('--json', 'print { valid, problems, summary } as JSON')
-    .action(async (file: string, opts: { json?: boolean }) => {
+    .action(async (file, opts) => {
       const { validate } = await import('./commands/validate.js');
       await validate({ cwd, io, file, json: opts.json ?? false });
     });
@@ -138,7 +137,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('list')
     .description('list the milestones of this repository')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts) => {
       const { list } = await import('./commands/list.js');
       await list({ cwd, io, json: opts.json ?? false });
     });
@@ -148,7 +147,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .description('show a milestone: plan, analysis (critical path, waves, overlaps), tasks, reviews')
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .option('--json', 'print JSON')
-    .action(async (id: string | undefined, opts: { json?: boolean }) => {
+    .action(async (id, opts) => {
       const { show } = await import('./commands/show.js');
       await show({ cwd, io, id, json: opts.json ?? false });
     });
@@ -159,7 +158,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .option('--watch', 'keep printing as the state changes, until the milestone stops')
     .option('--json', 'print JSON (NDJSON with --watch)')
-    .action(async (id: string | undefined, opts: { watch?: boolean; json?: boolean }) => {
+    .action(async (id, opts) => {
       const { status } = await import('./commands/status.js');
       await status({ cwd, io, id, watch: opts.watch ?? false, json: opts.json ?? false });
     });
@@ -173,7 +172,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .option('--compare', 'compare direct with agents/hybrid runs across milestones, with a recommendation')
     .option('--json', 'print JSON')
-    .action(async (id: string | undefined, opts: { compare?: boolean; json?: boolean }) => {
+    .action(async (id, opts) => {
       const { metrics } = await import('./commands/metrics.js');
       await metrics({ cwd, io, id, compare: opts.compare ?? false, json: opts.json ?? false });
     });
@@ -185,8 +184,12 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('export')
     .description('print the state as JSON in the command-layer or agent-layer shape')
     .argument('<id>', 'milestone id')
-    .addOption(new Option('--format <format>', 'shape').choices(['command', 'agent']).default('command'))
-    .action(async (id: string, opts: { format: 'command' | 'agent' }) => {
+    .addOption(
+      new Option('--format <format>', 'shape')
+        .choices(['command', 'agent'] as const)
+        .default('command' as const),
+    )
+    .action(async (id, opts) => {
       const { stateExport } = await import('./commands/state.js');
       await stateExport({ cwd, io, id, format: opts.format });
     });
@@ -194,7 +197,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('import')
     .description('apply an exported state (either shape, detected) as events; stale versions are refused')
     .argument('<file>', 'JSON file, or - for stdin')
-    .action(async (file: string) => {
+    .action(async (file) => {
       const { stateImport } = await import('./commands/state.js');
       await stateImport({ cwd, io, file });
     });
@@ -205,10 +208,10 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .addOption(
       new Option('--format <format>', 'output format (svg: the graph and the timeline)')
-        .choices(['mermaid', 'dot', 'ascii', 'svg'])
-        .default('ascii'),
+        .choices(['mermaid', 'dot', 'ascii', 'svg'] as const)
+        .default('ascii' as const),
     )
-    .action(async (id: string | undefined, opts: { format: 'mermaid' | 'dot' | 'ascii' | 'svg' }) => {
+    .action(async (id, opts) => {
       const { visualize } = await import('./commands/visualize.js');
       await visualize({ cwd, io, id, format: opts.format });
     });
@@ -230,8 +233,8 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         '--mode <mode>',
         'auto decides from the plan; direct = one at a time; hybrid = parallel execute phase',
       )
-        .choices(['auto', ...MODES])
-        .default('auto'),
+        .choices(['auto', ...MODES] as const)
+        .default('auto' as const),
     )
     .option(
       '--concurrency <n>',
@@ -265,50 +268,29 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       'redis:// or rediss:// URL: hand tasks to `milestone worker` processes (config queue)',
     )
     .option('--remote <name>', 'with --queue: the git remote the workers push to (default origin)')
-    .action(
-      async (
-        id: string | undefined,
-        opts: {
-          queue?: string;
-          remote?: string;
-          phase?: string;
-          mode: string;
-          concurrency?: number;
-          agent?: string;
-          dryRun?: boolean;
-          json?: boolean;
-          verbose?: boolean;
-          maxCost?: number;
-          maxTokens?: number;
-          taskMaxCost?: number;
-          taskMaxTokens?: number;
-          keepFailed?: boolean;
-          maxWait?: number;
-        },
-      ) => {
-        const { execute } = await import('./commands/execute.js');
-        await execute({
-          cwd,
-          io,
-          id,
-          phase: opts.phase as (typeof PHASES)[number] | undefined,
-          mode: opts.mode,
-          concurrency: opts.concurrency,
-          agent: opts.agent,
-          dryRun: opts.dryRun ?? false,
-          json: opts.json ?? false,
-          verbose: opts.verbose ?? false,
-          maxCostUsd: opts.maxCost,
-          maxTokens: opts.maxTokens,
-          taskMaxCostUsd: opts.taskMaxCost,
-          taskMaxTokens: opts.taskMaxTokens,
-          keepFailed: opts.keepFailed ?? false,
-          maxWaitMs: opts.maxWait,
-          queue: opts.queue,
-          remote: opts.remote,
-        });
-      },
-    );
+    .action(async (id, opts) => {
+      const { execute } = await import('./commands/execute.js');
+      await execute({
+        cwd,
+        io,
+        id,
+        phase: opts.phase,
+        mode: opts.mode,
+        concurrency: opts.concurrency,
+        agent: opts.agent,
+        dryRun: opts.dryRun ?? false,
+        json: opts.json ?? false,
+        verbose: opts.verbose ?? false,
+        maxCostUsd: opts.maxCost,
+        maxTokens: opts.maxTokens,
+        taskMaxCostUsd: opts.taskMaxCost,
+        taskMaxTokens: opts.taskMaxTokens,
+        keepFailed: opts.keepFailed ?? false,
+        maxWaitMs: opts.maxWait,
+        queue: opts.queue,
+        remote: opts.remote,
+      });
+    });
 
   program
     .command('worker')
@@ -329,19 +311,10 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       'a task whose worker stops answering this long runs elsewhere (default 30s)',
       duration,
     )
-    .action(
-      async (opts: {
-        queue: string;
-        concurrency?: number;
-        agents?: string;
-        repo?: string;
-        remote?: string;
-        stallTimeout?: number;
-      }) => {
-        const { worker } = await import('./commands/worker.js');
-        await worker({ cwd, io, ...opts });
-      },
-    );
+    .action(async (opts) => {
+      const { worker } = await import('./commands/worker.js');
+      await worker({ cwd, io, ...opts });
+    });
 
   program
     .command('report')
@@ -350,9 +323,13 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         'verify output, cost, and what the agent claimed next to what the checks showed',
     )
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
-    .addOption(new Option('--format <format>', 'output format').choices(['md', 'html', 'json']).default('md'))
+    .addOption(
+      new Option('--format <format>', 'output format')
+        .choices(['md', 'html', 'json'] as const)
+        .default('md' as const),
+    )
     .addOption(new Option('--phase <phase>', 'only this phase').choices([...PHASES]))
-    .action(async (id: string | undefined, opts: { format: string; phase?: string }) => {
+    .action(async (id, opts) => {
       const { report } = await import('./commands/report.js');
       await report({ cwd, io, id, format: opts.format, phase: opts.phase });
     });
@@ -367,7 +344,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .option('--host <address>', 'address to listen on (default 127.0.0.1)')
     .option('--allow-remote', 'allow a non-loopback --host (prints a warning)')
     .option('--open', 'open the page in the browser')
-    .action(async (opts: { port: number; host?: string; allowRemote?: boolean; open?: boolean }) => {
+    .action(async (opts) => {
       const { ui } = await import('./commands/ui.js');
       await ui({ cwd, io, port: opts.port, host: opts.host, allowRemote: opts.allowRemote, open: opts.open });
     });
@@ -376,7 +353,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('cancel')
     .description('stop a running milestone (its coordinator, agents and worktrees) and mark it cancelled')
     .argument('[id]', 'milestone id')
-    .action(async (id: string | undefined) => {
+    .action(async (id) => {
       const { cancel } = await import('./commands/cancel.js');
       await cancel({ cwd, io, id });
     });
@@ -389,23 +366,18 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .option('--pr', 'push the branch and open a pull request with gh (body: the review packet)')
     .option('--stack', 'with --pr: one pull request per phase, each based on the previous')
     .option('--without-records', 'keep .milestones/<id>/ (plan, phase records) out of the merge')
-    .action(
-      async (
-        id: string | undefined,
-        opts: { into?: string; pr?: boolean; stack?: boolean; withoutRecords?: boolean },
-      ) => {
-        const { finish } = await import('./commands/finish.js');
-        await finish({
-          cwd,
-          io,
-          id,
-          into: opts.into,
-          pr: opts.pr ?? false,
-          stack: opts.stack ?? false,
-          withoutRecords: opts.withoutRecords,
-        });
-      },
-    );
+    .action(async (id, opts) => {
+      const { finish } = await import('./commands/finish.js');
+      await finish({
+        cwd,
+        io,
+        id,
+        into: opts.into,
+        pr: opts.pr ?? false,
+        stack: opts.stack ?? false,
+        withoutRecords: opts.withoutRecords,
+      });
+    });
 
   program
     .command('rm')
@@ -414,7 +386,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     )
     .argument('<id>', 'milestone id')
     .option('--branches', 'also delete milestone/<id> and its task branches (their commits are printed)')
-    .action(async (id: string, opts: { branches?: boolean }) => {
+    .action(async (id, opts) => {
       const { rm } = await import('./commands/rm.js');
       await rm({ cwd, io, id, branches: opts.branches ?? false });
     });
@@ -426,40 +398,34 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     )
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .addOption(new Option('--phase <phase>', 'the phase reviewed').choices([...PHASES]).makeOptionMandatory())
-    .option('--approve', 'open the gate: the next execute continues')
-    .option('--reject', 'keep the next phase blocked')
+    .addOption(
+      new Option('--approve', 'open the gate: the next execute continues').conflicts([
+        'reject',
+        'requestChanges',
+      ]),
+    )
+    .addOption(new Option('--reject', 'keep the next phase blocked').conflicts('requestChanges'))
     .option('--request-changes', 'keep the next phase blocked until approved')
     .option('--comment <text>', 'why (required with --reject and --request-changes)')
-    .action(
-      async (
-        id: string | undefined,
-        opts: {
-          phase: string;
-          approve?: boolean;
-          reject?: boolean;
-          requestChanges?: boolean;
-          comment?: string;
-        },
-      ) => {
-        const { review } = await import('./commands/review.js');
-        await review({
-          cwd,
-          io,
-          id,
-          phase: opts.phase,
-          approve: opts.approve ?? false,
-          reject: opts.reject ?? false,
-          requestChanges: opts.requestChanges ?? false,
-          comment: opts.comment,
-        });
-      },
-    );
+    .action(async (id, opts) => {
+      const { review } = await import('./commands/review.js');
+      await review({
+        cwd,
+        io,
+        id,
+        phase: opts.phase,
+        approve: opts.approve ?? false,
+        reject: opts.reject ?? false,
+        requestChanges: opts.requestChanges ?? false,
+        comment: opts.comment,
+      });
+    });
 
   program
     .command('agents')
     .description('list agent adapters with whether each can run here, and the concurrency the machine allows')
     .option('--json', 'print JSON')
-    .action(async (opts: { json?: boolean }) => {
+    .action(async (opts) => {
       const { agents } = await import('./commands/agents.js');
       await agents({ cwd, io, json: opts.json ?? false });
     });
@@ -476,7 +442,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('clean')
     .description('remove worktrees and task branches no running milestone needs (orphans of crashes)')
     .option('--dry-run', 'list what would be removed')
-    .action(async (opts: { dryRun?: boolean }) => {
+    .action(async (opts) => {
       const { clean } = await import('./commands/clean.js');
       await clean({ cwd, io, dryRun: opts.dryRun ?? false });
     });

@@ -1,9 +1,8 @@
 import { z } from 'zod';
 import { parseAgeMs, parseDuration } from '../core/duration.js';
-import type { Phase, PhaseWeights } from '../core/types.js';
-import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
+import type { Phase } from '../core/types.js';
+import { DEFAULT_WEIGHTS } from '../core/types.js';
 import type { Problem } from '../errors.js';
-import type { NotifyConfig } from '../notify/notify-config.js';
 import { notifySchema } from '../notify/notify-config.js';
 import type { PositionOf } from '../plan/source-map.js';
 import { configProblems } from './config-problems.js';
@@ -13,73 +12,7 @@ export const ADOPTION_LEVELS = ['observe', 'opt-in', 'default-complex', 'auto'] 
 export type AdoptionLevel = (typeof ADOPTION_LEVELS)[number];
 
 /** How task work lands on the milestone branch. */
-export type CommitStrategy = 'task' | 'phase';
-
-/** Project settings, `.milestones/config.yaml`. Every field has a default. */
-export interface Config {
-  version: 1;
-  /** Branches `execute` never commits to. */
-  protectedBranches: string[];
-  weights: PhaseWeights;
-  /** Maximum agents at once; `null` = from CPU and memory. */
-  concurrency: number | null;
-  adoption: AdoptionLevel;
-  worktrees: {
-    /** Where task worktrees live; `null` = the user's state directory. */
-    dir: string | null;
-    /** Command run in a fresh worktree before the task (e.g. `npm ci`). */
-    setup: string | null;
-    /** Files or folders copied from the main working tree into each worktree (e.g. `.env`). */
-    copy: string[];
-    /** Paths linked (symlinked) from the main working tree into each worktree (e.g. `node_modules`). */
-    link: string[];
-    /** Files whose content keys a slot's setup (a change reruns setup once); `null` = the usual lockfiles. */
-    key: string[] | null;
-    /** Slots kept between runs, at most; extra ones are removed in the background. */
-    keep: number;
-    /** Slots unused for longer than this are removed, e.g. `7d`. */
-    maxAge: string;
-  };
-  commit: {
-    strategy: CommitStrategy;
-    /** Type of task commits (`feat`, `fix`...); `null` = from the files the task changed (docs, test, else feat). */
-    type: string | null;
-    /** `finish` merges `.milestones/<id>/` into the base too; `false` = as `finish --without-records`. */
-    records: boolean;
-    /** Phase commit templates; `{title}` and `{id}` are replaced. */
-    messages: Record<Phase, string>;
-  };
-  phases: Record<Phase, { approval: 'required' | 'none' }>;
-  /** Agent definitions by name, checked by the agent registry. */
-  agents: Record<string, unknown>;
-  complexity: { high: { tasks: number; files: number }; medium: { tasks: number; files: number } };
-  /** Spending limits; `null` = no limit. Unknown cost (agents that do not report it) never counts as zero. */
-  budget: {
-    task: { costUsd: number | null; tokens: number | null };
-    milestone: { costUsd: number | null; tokens: number | null };
-    /** When the milestone budget runs out: let running tasks finish, or stop them too. */
-    onExceed: 'finish-running' | 'stop-running';
-  };
-  /** The git-operator role: an agent that resolves merge conflicts; `null` = a person does. */
-  resolver: { agent: string | null };
-  /** Per agent, the agents to try in order when it is unavailable or fails in a way retries cannot fix. */
-  fallback: Record<string, string[]>;
-  /** Bell, desktop notification and webhook when a run needs a person (`src/notify/`). */
-  notify: NotifyConfig;
-  /** The planner role: the agent that writes a plan when `plan` has no `--from` (docs/agents.md). */
-  planner: {
-    /** Agent name; `null` = the first available of claude, codex, gemini. */
-    agent: string | null;
-    /** Attempts before giving up; each retry is told the previous answer's problems. */
-    maxAttempts: number;
-    /** Time limit of one attempt, e.g. `20m`. */
-    timeout: string;
-  };
-  /** Redaction (`src/process/redact-secrets.ts`): more variable names whose values are secret. */
-  secrets: { names: string[] };
-  /** `redis://` or `rediss://` URL of the task queue: `execute` hands tasks to workers (docs/distributed.md). */
-  queue: string | null;
-}
+export type CommitStrategy = Config['commit']['strategy'];
 
 export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
   design: 'feat(design): complete design phase for {title}',
@@ -103,10 +36,28 @@ export const commitType = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
 
-const phaseGate = z.strictObject({ approval: z.enum(['required', 'none']).default('none') });
+/** A phase's review gate; `none` unless the config asks for approval. */
+const phaseGate = z.strictObject({ approval: z.enum(['required', 'none']).default('none') }).prefault({});
 
+/** A spending limit; `null` = none. */
+const limit = z
+  .strictObject({
+    costUsd: z.number().positive().nullable().default(null),
+    tokens: z.number().int().positive().nullable().default(null),
+  })
+  .prefault({});
+
+const threshold = z.strictObject({ tasks: z.number().int().min(0), files: z.number().int().min(0) });
+
+/**
+ * `.milestones/config.yaml`. Every default is stated once, here, on its field: a section's
+ * `.prefault({})` parses an absent section as `{}` so its fields' defaults apply. The `Config`
+ * type, `DEFAULT_CONFIG` and the `init` template (checked by test/config/config.test.ts) all
+ * come from this schema.
+ */
 const configSchema = z.strictObject({
   version: z.literal(1).default(1),
+  /** Branches `execute` never commits to. */
   protectedBranches: z.array(z.string().min(1)).default(['main', 'master']),
   weights: z
     .strictObject({
@@ -117,93 +68,94 @@ const configSchema = z.strictObject({
     })
     .refine((w) => Math.abs(w.design + w.spec + w.task + w.execute - 1) < 1e-6, 'must sum to 1')
     .default(DEFAULT_WEIGHTS),
+  /** Maximum agents at once; `null` = from CPU and memory. */
   concurrency: z.number().int().min(1).max(256).nullable().default(null),
   adoption: z.enum(ADOPTION_LEVELS).default('default-complex'),
   worktrees: z
     .strictObject({
+      /** Where task worktrees live; `null` = the user's state directory. */
       dir: z.string().min(1).nullable().default(null),
+      /** Command run in a fresh worktree before the task (e.g. `npm ci`). */
       setup: z.string().min(1).nullable().default(null),
+      /** Files or folders copied from the main working tree into each worktree (e.g. `.env`). */
       copy: z.array(worktreePath).default([]),
+      /** Paths linked (symlinked) from the main working tree into each worktree (e.g. `node_modules`). */
       link: z.array(worktreePath).default([]),
+      /** Files whose content keys a slot's setup (a change reruns setup once); `null` = the usual lockfiles. */
       key: z.array(worktreePath).nullable().default(null),
+      /** Slots kept between runs, at most; extra ones are removed in the background. */
       keep: z.number().int().min(0).max(256).default(8),
+      /** Slots unused for longer than this are removed, e.g. `7d`. */
       maxAge: z
         .string()
         .refine((t) => (parseAgeMs(t) ?? 0) > 0, 'must be an age such as 7d or 12h')
         .default('7d'),
     })
-    .default({ dir: null, setup: null, copy: [], link: [], key: null, keep: 8, maxAge: '7d' }),
+    .prefault({}),
   commit: z
     .strictObject({
       strategy: z.enum(['task', 'phase']).default('task'),
+      /** Type of task commits (`feat`, `fix`...); `null` = from the files the task changed (docs, test, else feat). */
       type: commitType.nullable().default(null),
+      /** `finish` merges `.milestones/<id>/` into the base too; `false` = as `finish --without-records`. */
       records: z.boolean().default(true),
+      /** Phase commit templates; `{title}` and `{id}` are replaced. */
       messages: z
         .strictObject({
-          design: z.string().min(1).optional(),
-          spec: z.string().min(1).optional(),
-          task: z.string().min(1).optional(),
-          execute: z.string().min(1).optional(),
+          design: z.string().min(1).default(DEFAULT_PHASE_MESSAGES.design),
+          spec: z.string().min(1).default(DEFAULT_PHASE_MESSAGES.spec),
+          task: z.string().min(1).default(DEFAULT_PHASE_MESSAGES.task),
+          execute: z.string().min(1).default(DEFAULT_PHASE_MESSAGES.execute),
         })
-        .default({}),
+        .prefault({}),
     })
-    .default({ strategy: 'task', type: null, records: true, messages: {} }),
+    .prefault({}),
   phases: z
-    .strictObject({
-      design: phaseGate.optional(),
-      spec: phaseGate.optional(),
-      task: phaseGate.optional(),
-      execute: phaseGate.optional(),
-    })
-    .default({}),
+    .strictObject({ design: phaseGate, spec: phaseGate, task: phaseGate, execute: phaseGate })
+    .prefault({}),
+  /** Agent definitions by name, checked by the agent registry. */
   agents: z.record(z.string(), z.unknown()).default({}),
   complexity: z
-    .strictObject({
-      high: z.strictObject({ tasks: z.number().int().min(0), files: z.number().int().min(0) }),
-      medium: z.strictObject({ tasks: z.number().int().min(0), files: z.number().int().min(0) }),
-    })
+    .strictObject({ high: threshold, medium: threshold })
     .default({ high: { tasks: 20, files: 50 }, medium: { tasks: 10, files: 20 } }),
+  /** Spending limits. Unknown cost (agents that do not report it) never counts as zero. */
   budget: z
     .strictObject({
-      task: z
-        .strictObject({
-          costUsd: z.number().positive().nullable().default(null),
-          tokens: z.number().int().positive().nullable().default(null),
-        })
-        .default({ costUsd: null, tokens: null }),
-      milestone: z
-        .strictObject({
-          costUsd: z.number().positive().nullable().default(null),
-          tokens: z.number().int().positive().nullable().default(null),
-        })
-        .default({ costUsd: null, tokens: null }),
+      task: limit,
+      milestone: limit,
+      /** When the milestone budget runs out: let running tasks finish, or stop them too. */
       onExceed: z.enum(['finish-running', 'stop-running']).default('finish-running'),
     })
-    .default({
-      task: { costUsd: null, tokens: null },
-      milestone: { costUsd: null, tokens: null },
-      onExceed: 'finish-running',
-    }),
-  resolver: z.strictObject({ agent: z.string().min(1).nullable().default(null) }).default({ agent: null }),
+    .prefault({}),
+  /** The git-operator role: an agent that resolves merge conflicts; `null` = a person does. */
+  resolver: z.strictObject({ agent: z.string().min(1).nullable().default(null) }).prefault({}),
+  /** Per agent, the agents to try in order when it is unavailable or fails in a way retries cannot fix. */
   fallback: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  /** Bell, desktop notification and webhook when a run needs a person (`src/notify/`). */
   notify: notifySchema,
+  /** The planner role: the agent that writes a plan when `plan` has no `--from` (docs/agents.md). */
   planner: z
     .strictObject({
+      /** Agent name; `null` = the first available of claude, codex, gemini. */
       agent: z.string().min(1).nullable().default(null),
+      /** Attempts before giving up; each retry is told the previous answer's problems. */
       maxAttempts: z.number().int().min(1).max(10).default(3),
+      /** Time limit of one attempt, e.g. `20m`. */
       timeout: z
         .string()
         .refine((t) => (parseDuration(t) ?? 0) > 0, 'must be a duration such as 20m or 1h')
         .default('20m'),
     })
-    .default({ agent: null, maxAttempts: 3, timeout: '20m' }),
+    .prefault({}),
+  /** Redaction (`src/process/redact-secrets.ts`): more variable names whose values are secret. */
   secrets: z
     .strictObject({
       names: z
         .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a variable name such as DEPLOY_PHRASE'))
         .default([]),
     })
-    .default({ names: [] }),
+    .prefault({}),
+  /** `redis://` or `rediss://` URL of the task queue: `execute` hands tasks to workers (docs/distributed.md). */
   queue: z
     .string()
     .regex(/^rediss?:\/\/[^\s]+$/, 'must be a redis:// or rediss:// URL')
@@ -211,23 +163,11 @@ const configSchema = z.strictObject({
     .default(null),
 });
 
-/** The configuration used when `.milestones/config.yaml` does not exist. */
-export const DEFAULT_CONFIG: Config = normalise(configSchema.parse({}));
+/** Project settings, `.milestones/config.yaml`, as the schema reads them. Every field has a default. */
+export type Config = z.output<typeof configSchema>;
 
-function normalise(raw: z.infer<typeof configSchema>): Config {
-  const messages = { ...DEFAULT_PHASE_MESSAGES };
-  const phases = {} as Record<Phase, { approval: 'required' | 'none' }>;
-  for (const phase of PHASES) {
-    messages[phase] = raw.commit.messages[phase] ?? DEFAULT_PHASE_MESSAGES[phase];
-    phases[phase] = { approval: raw.phases[phase]?.approval ?? 'none' };
-  }
-  return {
-    ...raw,
-    version: 1,
-    commit: { strategy: raw.commit.strategy, type: raw.commit.type, records: raw.commit.records, messages },
-    phases,
-  };
-}
+/** The configuration used when `.milestones/config.yaml` does not exist: the schema's defaults. */
+export const DEFAULT_CONFIG: Config = configSchema.parse({});
 
 /** Checks parsed YAML against the schema; problems name the file and the field. */
 export function parseConfig(
@@ -236,7 +176,7 @@ export function parseConfig(
   positionOf?: PositionOf,
 ): { config: Config; problems: Problem[] } {
   const result = configSchema.safeParse(value ?? {});
-  if (result.success) return { config: normalise(result.data), problems: [] };
+  if (result.success) return { config: result.data, problems: [] };
   return {
     config: DEFAULT_CONFIG,
     problems: configProblems(result.error.issues, value, file, positionOf, DEFAULT_CONFIG),

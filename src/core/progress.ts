@@ -1,5 +1,5 @@
-import { phaseMeanWork, taskWork } from './graph.js';
 import { PHASES, type Phase, type Plan, type TaskStatus } from './types.js';
+import { phaseMeanWork, taskWork } from './work.js';
 
 /** What progress needs to know of a task: facts from the store, never an agent's claim. */
 export interface TaskFacts {

@@ -9,7 +9,11 @@ export type GateState = 'none' | 'pending' | 'in_review' | 'approved' | 'rejecte
  * The gate of one phase: `none` when the phase needs no approval, `pending` until the phase has
  * completed, `in_review` once it has and awaits a decision, else the latest decision. Pure.
  */
-export function gateState(state: MilestoneState, config: Config, phase: Phase): GateState {
+export function gateState(
+  state: Pick<MilestoneState, 'reviews' | 'phaseCommits'>,
+  config: Config,
+  phase: Phase,
+): GateState {
   if (config.phases[phase].approval !== 'required') return 'none';
   const latest = [...state.reviews].reverse().find((review) => review.phase === phase);
   if (latest) return latest.decision;
@@ -17,7 +21,10 @@ export function gateState(state: MilestoneState, config: Config, phase: Phase): 
 }
 
 /** Every phase's gate. */
-export function gates(state: MilestoneState, config: Config): Record<Phase, GateState> {
+export function gates(
+  state: Pick<MilestoneState, 'reviews' | 'phaseCommits'>,
+  config: Config,
+): Record<Phase, GateState> {
   return {
     design: gateState(state, config, 'design'),
     spec: gateState(state, config, 'spec'),

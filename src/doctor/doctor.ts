@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { resolveAgents } from '../agents/registry.js';
-import type { Io } from '../io/io.js';
-import { printJson, recordingIo } from '../io/io.js';
 import type { MilestoneState } from '../core/projection.js';
 import { ExitError, UsageError } from '../errors.js';
 import { gitExec } from '../git/git.js';
+import type { Io } from '../io/io.js';
+import { printJson, recordingIo } from '../io/io.js';
 import { openStore, STORE_FILE } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
 import { openWorkspace } from '../workspace/workspace.js';

@@ -1,15 +1,5 @@
 import { z } from 'zod';
 
-/** Who is told when a run needs a person (config `notify`, docs/notifications.md). */
-export interface NotifyConfig {
-  /** URL receiving a POST of a small JSON document per notification; `null` = none. */
-  webhook: string | null;
-  /** Ring the terminal bell with the line. */
-  bell: boolean;
-  /** A desktop notification through `notify-send` where it exists. */
-  desktop: boolean;
-}
-
 function httpUrl(value: string): boolean {
   try {
     const url = new URL(value);
@@ -22,8 +12,14 @@ function httpUrl(value: string): boolean {
 /** The `notify` section of `.milestones/config.yaml`. */
 export const notifySchema = z
   .strictObject({
+    /** URL receiving a POST of a small JSON document per notification; `null` = none. */
     webhook: z.string().refine(httpUrl, 'must be an http:// or https:// URL').nullable().default(null),
+    /** Ring the terminal bell with the line. */
     bell: z.boolean().default(true),
+    /** A desktop notification through `notify-send` where it exists. */
     desktop: z.boolean().default(true),
   })
-  .default({ webhook: null, bell: true, desktop: true });
+  .prefault({});
+
+/** Who is told when a run needs a person (config `notify`, docs/notifications.md). */
+export type NotifyConfig = z.output<typeof notifySchema>;

@@ -1,19 +1,14 @@
 import type { Config } from '../config/config.js';
-import { DEFAULT_CONFIG } from '../config/config.js';
-import { computeProgress } from '../core/progress.js';
-import type { MilestoneState, TaskState } from '../core/projection.js';
+import type { MilestoneHeader, TaskRow } from '../core/milestone-header.js';
+import { headerOf, taskRowsOf } from '../core/milestone-header.js';
+import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Mode, Phase } from '../core/types.js';
 import type { GateState } from '../decision/gates.js';
 import { gates } from '../decision/gates.js';
 
 /** One task in `status --json`: its folded state plus what the plan says of it. */
-export interface TaskView extends TaskState {
-  title: string;
-  phase: Phase;
-  needs: string[];
-  /** The queue worker running its current attempt (`execute --queue`; see src/distributed/). */
-  worker?: string;
-}
+/** A task as status prints it; `worker` names the queue worker running it (`execute --queue`, src/distributed/). */
+export type TaskView = TaskRow & { worker?: string };
 
 /** The document `status --json` prints (docs/contract.md, with additions). */
 export interface StatusView {
@@ -48,32 +43,35 @@ export type CoordinatorFacts = StatusView['coordinator'];
 /** Builds the status document from the projection. Pure. */
 export function statusView(
   state: MilestoneState,
-  config: Config = DEFAULT_CONFIG,
+  config: Config,
   coordinator: CoordinatorFacts = null,
 ): StatusView {
-  const progress = computeProgress(state.plan, state.tasks, { completed: state.status === 'completed' });
+  return statusViewOf(headerOf(state), taskRowsOf(state), config, coordinator);
+}
+
+/** Builds the status document from the store's read rows (no plan needed). Pure. */
+export function statusViewOf(
+  header: MilestoneHeader,
+  tasks: TaskRow[],
+  config: Config,
+  coordinator: CoordinatorFacts = null,
+): StatusView {
   return {
-    id: state.id,
-    title: state.title,
-    status: state.status,
-    mode: state.mode,
-    modeReason: state.modeReason,
-    adoption: state.adoption,
-    wouldHave: state.wouldHave,
-    transitionedAt: state.transitionedAt,
-    gates: gates(state, config),
-    progress,
-    // The state's own `id` comes first with the spread; title, phase and needs are the plan's.
-    tasks: state.plan.tasks.map((spec) => ({
-      ...state.tasks[spec.id]!,
-      title: spec.title,
-      phase: spec.phase,
-      needs: spec.needs,
-    })),
-    git: { base: state.base, branch: state.branch, head: state.head },
-    version: state.version,
-    created: state.created,
-    updated: state.updated,
+    id: header.id,
+    title: header.title,
+    status: header.status,
+    mode: header.mode,
+    modeReason: header.modeReason,
+    adoption: header.adoption,
+    wouldHave: header.wouldHave,
+    transitionedAt: header.transitionedAt,
+    gates: gates(header, config),
+    progress: header.progress,
+    tasks,
+    git: { base: header.base, branch: header.branch, head: header.head },
+    version: header.version,
+    created: header.created,
+    updated: header.updated,
     coordinator,
   };
 }

@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import { applyEvent, type MilestoneState, project } from '../core/projection.js';
 import { InternalError } from '../errors.js';
+import type { ReadModel } from './read-model.js';
 import { StaleVersionError } from './stale-version-error.js';
 
 /**
@@ -50,7 +51,7 @@ interface ProjectionRow {
 }
 
 /** Builds the log's statements on `db` (already migrated); `clock` stamps appended events. */
-export function createEventLog(db: Database, clock: () => Date): EventLog {
+export function createEventLog(db: Database, clock: () => Date, views: ReadModel): EventLog {
   const lastSeq = db
     .prepare<[string], number>('SELECT COALESCE(MAX(seq), 0) FROM events WHERE milestone_id = ?')
     .pluck();
@@ -118,6 +119,7 @@ export function createEventLog(db: Database, clock: () => Date): EventLog {
       if (events.length === 0) return [];
       const at = clock().toISOString();
       let state = stateAt(milestoneId, current);
+      const before = state;
       const stored = events.map((event, index): StoredEvent => {
         const payload = eventPayload(event);
         const storedEvent = { ...payload, seq: current + index + 1, milestoneId, at } as StoredEvent;
@@ -126,6 +128,7 @@ export function createEventLog(db: Database, clock: () => Date): EventLog {
         return storedEvent;
       });
       saveProjection(milestoneId, current + events.length, state);
+      views.save(milestoneId, before, state);
       return stored;
     },
   );
@@ -135,13 +138,16 @@ export function createEventLog(db: Database, clock: () => Date): EventLog {
   const forgetInTransaction = db.transaction((milestoneId: string) => {
     const removed = deleteEvents.run(milestoneId).changes;
     deleteProjection.run(milestoneId);
+    views.forget(milestoneId);
     return removed;
   });
 
   const rebuildInTransaction = db.transaction((ids: readonly string[]) => {
     for (const id of ids) {
       const events = readEvents(id);
-      saveProjection(id, events.at(-1)?.seq ?? 0, project(events));
+      const state = project(events);
+      saveProjection(id, events.at(-1)?.seq ?? 0, state);
+      views.save(id, undefined, state);
     }
     return ids.length;
   });

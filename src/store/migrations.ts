@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { ExitError } from '../errors.js';
+import { READ_MODEL_SCHEMA } from './read-model.js';
 
 /** One schema step. Steps run in order, each exactly once per store, inside one transaction. */
 export interface Migration {
@@ -39,6 +40,14 @@ export const MIGRATIONS: readonly Migration[] = [
           heartbeat_at TEXT NOT NULL
         );
       `),
+  },
+  {
+    // The read side (`read-model.ts`); filled by the rebuild every writable open runs next.
+    name: 'milestone and task views for the read commands',
+    up: (db) => {
+      db.exec(READ_MODEL_SCHEMA);
+      db.exec('UPDATE projections SET projection_version = 0');
+    },
   },
 ];
 

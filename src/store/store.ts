@@ -2,14 +2,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
+import type { MilestoneHeader, TaskRow } from '../core/milestone-header.js';
+import { headerOf, taskRowsOf } from '../core/milestone-header.js';
 import type { MilestoneState } from '../core/projection.js';
 import { EXIT, ExitError } from '../errors.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { type AppendOptions, createEventLog, type EventQuery } from './event-log.js';
+import { type AppendOptions, createEventLog, type EventQuery, PROJECTION_VERSION } from './event-log.js';
 import type { LeaseCheck, LeaseClaimant, LeaseHolder, LeaseResult } from './lease.js';
 import { createLeaseTable } from './lease-table.js';
 import { assertNotNewer, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from './private-dir.js';
+import { createReadModel } from './read-model.js';
 
 /** File name of the database inside the store directory. */
 export const STORE_FILE = 'store.db';
@@ -47,6 +50,15 @@ export interface Store {
   /** Every planned milestone, oldest `created` first. */
   list(): MilestoneState[];
   /**
+   * Every planned milestone without plan and task states (`list`, resolving an omitted id):
+   * one query over small rows, oldest `created` first.
+   */
+  headers(): MilestoneHeader[];
+  /** One milestone's header (status, progress, branch, reviews); `undefined` if never planned. */
+  header(milestoneId: string): MilestoneHeader | undefined;
+  /** The milestone's header and tasks as `status` prints them, without parsing its plan. */
+  statusRows(milestoneId: string): { header: MilestoneHeader; tasks: TaskRow[] } | undefined;
+  /**
    * Folds the cached projections again from the events: `all`, or only those written under
    * another `PROJECTION_VERSION` (done at every writable open). Returns how many were rebuilt.
    */
@@ -79,14 +91,32 @@ export function openStore(dir: string, options: StoreOptions = {}): Store {
   let db: Database.Database | undefined;
   try {
     db = options.readonly ? openReader(file) : openWriter(dir, file);
-    const log = createEventLog(db, options.clock ?? (() => new Date()));
+    const views = createReadModel(db, PROJECTION_VERSION);
+    const log = createEventLog(db, options.clock ?? (() => new Date()), views);
     if (!options.readonly) log.rebuildProjections('outdated');
     const leases = createLeaseTable(db);
     const connection = db;
+    // Outdated view rows (a reader before the first writable open after an upgrade): fold instead.
+    const header = (id: string) => {
+      const found = views.header(id);
+      if (found) return found;
+      const state = log.state(id);
+      return state && headerOf(state);
+    };
+    // One read transaction: the header and the tasks of the same version, whatever a writer does.
+    const statusRows = db.transaction((id: string) => {
+      const found = views.header(id);
+      if (found) return { header: found, tasks: views.taskRows(id) };
+      const state = log.state(id);
+      return state && { header: headerOf(state), tasks: taskRowsOf(state) };
+    });
     return {
       path: file,
       ...log,
       ...leases,
+      headers: () => views.headers() ?? log.list().map(headerOf),
+      header,
+      statusRows,
       close: () => {
         if (connection.open) connection.close();
       },

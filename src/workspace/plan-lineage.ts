@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, relative, resolve } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import type { PlanSource } from '../core/events.js';
-import type { MilestoneState } from '../core/projection.js';
 import { runsOnBranch } from '../engine/landing.js';
 import { UsageError } from '../errors.js';
 import { branchExists, gitExec, listWorktrees, milestoneBranch } from '../git/git.js';
@@ -23,19 +21,7 @@ export function planSource(root: string, file: string, text: string): PlanSource
   return { file: inside ? rel : file, sha256: createHash('sha256').update(text).digest('hex') };
 }
 
-/**
- * One line warning that the plan file changed (or vanished) since it was stored, with the
- * command that takes the new version; `null` when it is unchanged or was not a file.
- */
-export function planFileChanged(workspace: Workspace, state: MilestoneState): string | null {
-  const source = state.source;
-  if (!source) return null;
-  const file = resolve(workspace.root, source.file);
-  if (!existsSync(file)) return null;
-  const now = createHash('sha256').update(readFileSync(file)).digest('hex');
-  if (now === source.sha256) return null;
-  return `warning: ${source.file} changed since ${state.id} was planned; the stored plan is used. To use the new version: milestone plan --from ${source.file} --replace ${state.id}`;
-}
+export { planFileChanged } from './plan-file-changed.js';
 
 /** The lineage of a new plan, after deciding what to do with an existing milestone branch. */
 export interface Lineage {

@@ -1,13 +1,11 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
-import { DEFAULT_CONFIG, parseConfig } from '../config/config.js';
+import { readConfig } from '../config/read-config.js';
 import { ID_PATTERN } from '../core/types.js';
-import type { Problem } from '../errors.js';
-import { UsageError } from '../errors.js';
-import { mainWorktreeRoot, repoRoot } from '../git/git.js';
-import { readYaml } from '../plan/syntax.js';
-import { useSecretNames } from '../process/redact-secrets.js';
+import { ExitError, UsageError } from '../errors.js';
+import { gitExec } from '../git/git-exec.js';
+import { mainWorktreeRoot } from '../git/repo.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
@@ -39,8 +37,7 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
   let root: string;
   let worktree: string;
   try {
-    worktree = await repoRoot(cwd);
-    root = await mainWorktreeRoot(worktree);
+    ({ root, worktree } = await locateRepository(cwd));
   } catch (error) {
     throw new UsageError(
       'MILESTONE_NOT_A_REPO',
@@ -59,23 +56,36 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
     milestonesDir,
     storeDir: join(milestonesDir, '.local'),
     configFile,
-    config: readConfig(configFile),
+    config: await readConfig(configFile, join(milestonesDir, '.local')),
   };
 }
 
-function readConfig(file: string): Config {
-  if (!existsSync(file)) return DEFAULT_CONFIG;
-  // Read like a plan file: merge keys accepted, alias bombs refused, problems with file:line.
-  const syntax = readYaml(readFileSync(file, 'utf8'), file);
-  const { config, problems } = syntax.ok
-    ? parseConfig(syntax.value, file, syntax.positionOf)
-    : {
-        config: DEFAULT_CONFIG,
-        problems: syntax.problems.map((p): Problem => ({ ...p, code: 'MILESTONE_CONFIG_YAML' })),
-      };
-  if (problems.length) throw new UsageError('MILESTONE_CONFIG', `invalid config ${file}`, problems);
-  useSecretNames(config.secrets.names);
-  return config;
+/**
+ * The worktree around `cwd` and the main worktree, with one git process in the usual case (the
+ * command runs in the main worktree, whose `.git` is the common directory); from a linked
+ * worktree, `mainWorktreeRoot` asks git for the worktree list.
+ */
+async function locateRepository(cwd: string): Promise<{ root: string; worktree: string }> {
+  const out = await gitExec(cwd, [
+    'rev-parse',
+    '--show-toplevel',
+    '--path-format=absolute',
+    '--git-common-dir',
+  ]);
+  const [top = '', common = ''] = out.stdout.split('\n');
+  const worktree = top.trim();
+  if (worktree === '') throw new Error(`git rev-parse --show-toplevel printed nothing in ${cwd}`);
+  if (sameFile(dirname(resolve(cwd, common.trim())), worktree) && common.trim().endsWith('/.git'))
+    return { root: worktree, worktree };
+  return { root: await mainWorktreeRoot(worktree), worktree };
+}
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** True once some command has created the runtime store. */
@@ -135,4 +145,36 @@ export async function withExistingStore<T>(
     );
   }
   return withStore(workspace, fn);
+}
+
+/**
+ * Runs a read command against the store opened read-only: no write lock, no migration, so a
+ * read never waits on a running coordinator. A store of an older schema is upgraded once by a
+ * writable open first. Without a store, `missing` answers (by default the refusal of
+ * {@link withExistingStore}).
+ */
+export async function withReadStore<T>(
+  workspace: Workspace,
+  fn: (store: Store) => Promise<T> | T,
+  missing: () => T = () => {
+    throw new UsageError(
+      'MILESTONE_NONE_PLANNED',
+      `no milestone planned in ${workspace.root} yet (milestone plan --from FILE)`,
+    );
+  },
+): Promise<T> {
+  if (!storeExists(workspace)) return missing();
+  let store: Store;
+  try {
+    store = openStore(workspace.storeDir, { readonly: true });
+  } catch (error) {
+    if (!(error instanceof ExitError && error.code === 'MILESTONE_STORE_OUTDATED')) throw error;
+    openWorkspaceStore(workspace).close();
+    store = openStore(workspace.storeDir, { readonly: true });
+  }
+  try {
+    return await fn(store);
+  } finally {
+    store.close();
+  }
 }

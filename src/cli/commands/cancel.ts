@@ -6,8 +6,8 @@ import type { Io } from '../../io/io.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import { cancelledAdvice } from '../advice.js';
-import { worktreeRoot } from './execute.js';
 
 export interface CancelOptions {
   cwd: string;

@@ -9,7 +9,7 @@ import type { Io } from '../../io/io.js';
 import { groupAlive, stopGroup } from '../../process/process-group.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { openWorkspace, storeExists, withStore } from '../../workspace/workspace.js';
-import { worktreeRoot } from './execute.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 
 export interface CleanOptions {
   cwd: string;

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { cpus, freemem, homedir, hostname } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { cpus, freemem, hostname } from 'node:os';
+import { join } from 'node:path';
 import type { AgentAdapter, ProbeResult } from '../../agents/adapter.js';
 import { resolveAgents } from '../../agents/registry.js';
 import type { Config } from '../../config/config.js';
@@ -39,8 +39,8 @@ import { refuseIfLocked } from '../../workspace/lease-check.js';
 import { planFileChanged } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { resumedConcurrency } from '../../workspace/resume-settings.js';
-import type { Workspace } from '../../workspace/workspace.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import { cancelledAdvice, nextAfterRun } from '../advice.js';
 import { conflictSteps, formatConflict } from '../conflict-advice.js';
 
@@ -78,17 +78,6 @@ export interface ExecuteOptions {
   queue?: string | undefined;
   /** `--remote`: the git remote the workers share with this repository (default `origin`). */
   remote?: string | undefined;
-}
-
-/** Where task worktrees go: config `worktrees.dir`, else `$XDG_STATE_HOME/milestone/worktrees`. */
-export function worktreeRoot(workspace: Workspace, env: Record<string, string | undefined>): string {
-  const configured = workspace.config.worktrees.dir;
-  if (configured) return isAbsolute(configured) ? configured : resolve(workspace.root, configured);
-  const state =
-    env.XDG_STATE_HOME && isAbsolute(env.XDG_STATE_HOME)
-      ? env.XDG_STATE_HOME
-      : join(homedir(), '.local', 'state');
-  return join(state, 'milestone', 'worktrees');
 }
 
 /** The mode a run uses and one line saying why. */

@@ -1,10 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import type { MilestoneHeader } from '../../core/milestone-header.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
-import type { StatusView } from '../../report/status-view.js';
-import { statusView } from '../../report/status-view.js';
-import { openWorkspace, withStore } from '../../workspace/workspace.js';
+import { openWorkspace, withReadStore } from '../../workspace/workspace.js';
 
 export interface ListOptions {
   cwd: string;
@@ -12,36 +9,53 @@ export interface ListOptions {
   json: boolean;
 }
 
-/** Lists the repository's milestones with status and progress. */
-export async function list(options: ListOptions): Promise<StatusView[]> {
+/** One milestone in `list --json`. */
+export interface ListEntry {
+  id: string;
+  title: string;
+  status: MilestoneHeader['status'];
+  mode: MilestoneHeader['mode'];
+  /** Overall progress, 0–100. */
+  progress: number;
+  /** Tasks in the plan. */
+  tasks: number;
+  created: string;
+}
+
+/**
+ * Lists the repository's milestones with status and progress: one query over the milestones'
+ * headers (progress is kept there), no plan parsed.
+ */
+export async function list(options: ListOptions): Promise<ListEntry[]> {
   const workspace = await openWorkspace(options.cwd);
-  const views = existsSync(join(workspace.storeDir, 'store.db'))
-    ? await withStore(workspace, (store) => store.list().map((m) => statusView(m, workspace.config)))
-    : [];
+  const headers = await withReadStore(
+    workspace,
+    (store) => store.headers(),
+    () => [],
+  );
+  const entries = headers.map(
+    (h): ListEntry => ({
+      id: h.id,
+      title: h.title,
+      status: h.status,
+      mode: h.mode,
+      progress: h.progress.overall,
+      tasks: h.taskCount,
+      created: h.created,
+    }),
+  );
   if (options.json) {
-    printJson(
-      options.io,
-      views.map((v) => ({
-        id: v.id,
-        title: v.title,
-        status: v.status,
-        mode: v.mode,
-        progress: v.progress.overall,
-        tasks: v.tasks.length,
-        created: v.created,
-      })),
-    );
-  } else if (views.length === 0) {
+    printJson(options.io, entries);
+  } else if (headers.length === 0) {
     options.io.out('no milestones yet (milestone plan --from FILE)');
   } else {
-    const width = Math.max(2, ...views.map((v) => v.id.length));
+    const width = Math.max(2, ...headers.map((h) => h.id.length));
     options.io.out(`${'ID'.padEnd(width)}  ${'STATE'.padEnd(9)}  PROGRESS  ${'TASKS'.padEnd(11)}  TITLE`);
-    for (const v of views) {
-      const done = v.tasks.filter((t) => t.status === 'succeeded' && t.merged).length;
+    for (const h of headers) {
       options.io.out(
-        `${v.id.padEnd(width)}  ${v.status.padEnd(9)}  ${`${v.progress.overall}%`.padStart(8)}  ${`${done}/${v.tasks.length} landed`.padEnd(11)}  ${v.title}`,
+        `${h.id.padEnd(width)}  ${h.status.padEnd(9)}  ${`${h.progress.overall}%`.padStart(8)}  ${`${h.landedCount}/${h.taskCount} landed`.padEnd(11)}  ${h.title}`,
       );
     }
   }
-  return views;
+  return entries;
 }

@@ -80,15 +80,33 @@ export interface PlannerRecord {
 }
 
 /**
- * Imports and validates a plan, then records it: a `milestone_planned` event in the store and
- * `.milestones/<id>/plan.json` + `milestone.yaml`. Nothing is written when any check fails.
+ * The three jobs of `milestone plan`: `import` a plan file (`--from`), `generate` one with a
+ * planner agent (a title, no file), or `analyse` a stored plan again (`--id` alone).
+ */
+export type PlanJob = { job: 'import'; file: string } | { job: 'generate' } | { job: 'analyse'; id: string };
+
+/** Which job the options ask for. */
+export function planJob(options: Pick<PlanOptions, 'from' | 'id' | 'title'>): PlanJob {
+  if (options.from) return { job: 'import', file: options.from };
+  if (options.id !== undefined && options.title === undefined) return { job: 'analyse', id: options.id };
+  return { job: 'generate' };
+}
+
+/**
+ * `milestone plan`: imports or generates a plan, validates it, then records it (a
+ * `milestone_planned` event in the store and `.milestones/<id>/plan.json` + `milestone.yaml`;
+ * nothing is written when any check fails); or runs the planning analyses of a stored plan again.
  */
 export async function plan(options: PlanOptions): Promise<PlanResult> {
   const workspace = await openWorkspace(options.cwd);
-  if (!options.from && options.id && options.title === undefined) {
-    return reanalyze(workspace, options.id, options);
-  }
-  if (!options.from) return planByAgent(workspace, options);
+  const what = planJob(options);
+  if (what.job === 'import') return importPlan(workspace, options, what.file);
+  if (what.job === 'analyse') return reanalyze(workspace, what.id, options);
+  return planByAgent(workspace, options);
+}
+
+/** `plan --from FILE`: reads, validates and stores a plan file. */
+async function importPlan(workspace: Workspace, options: PlanOptions, file: string): Promise<PlanResult> {
   const plannerOnly = [
     options.description !== undefined && '--description',
     options.planner !== undefined && '--planner',
@@ -114,14 +132,14 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
       `--${options.branch === 'adopt' ? 'adopt' : 'new'}-branch is for a new milestone, not with --replace`,
     );
   }
-  const from = resolve(options.cwd, options.from);
+  const from = resolve(options.cwd, file);
   const id = replaceId ?? options.id;
   const parsed = await loadPlanFile(from, {
     ...(options.title !== undefined && { title: options.title }),
     ...(id !== undefined && { id }),
   });
   if (!parsed.plan || parsed.problems.length > 0) {
-    throw new UsageError('MILESTONE_PLAN_INVALID', `invalid plan ${options.from}`, parsed.problems);
+    throw new UsageError('MILESTONE_PLAN_INVALID', `invalid plan ${file}`, parsed.problems);
   }
   let source: PlanSource | undefined;
   try {

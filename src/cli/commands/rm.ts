@@ -13,7 +13,7 @@ import {
   openWorkspace,
   withExistingStore,
 } from '../../workspace/workspace.js';
-import { worktreeRoot } from './execute.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 
 export interface RmOptions {
   cwd: string;

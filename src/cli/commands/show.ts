@@ -4,15 +4,17 @@ import type { MilestoneState } from '../../core/projection.js';
 import { PHASES } from '../../core/types.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
-import type { UnifiedPlanning } from '../../planning/index.js';
-import { formatPlanningSummary, planHash, readPlanningArtifacts } from '../../planning/index.js';
+import { readPlanningArtifacts } from '../../planning/artifacts.js';
+import { planHash } from '../../planning/plan-hash.js';
+import { formatPlanningSummary } from '../../planning/summary.js';
+import type { UnifiedPlanning } from '../../planning/unified.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
-import { planFileChanged } from '../../workspace/plan-lineage.js';
+import { planFileChanged } from '../../workspace/plan-file-changed.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
-import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { openWorkspace, withReadStore } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import { conflictsOf, formatConflict } from '../conflict-advice.js';
-import { worktreeRoot } from './execute.js';
 
 export interface ShowOptions {
   cwd: string;
@@ -22,16 +24,25 @@ export interface ShowOptions {
   json: boolean;
 }
 
-/** Shows one milestone: status, plan analysis, tasks by phase, review history, commits. */
+/**
+ * Shows one milestone: status, plan analysis, tasks by phase, review history, commits. It prints
+ * the plan's analysis, so it reads the one milestone's whole state (plan included); the other
+ * milestones are resolved from their headers only.
+ */
 export async function show(options: ShowOptions): Promise<void> {
   const workspace = await openWorkspace(options.cwd);
   const where = { repoRoot: workspace.root, worktreeRoot: worktreeRoot(workspace, process.env) };
-  const { state, conflicts } = await withExistingStore(workspace, (store) => {
+  const { state, view, conflicts } = await withReadStore(workspace, (store) => {
     const found = resolveMilestone(store, options.id);
-    return { state: found, conflicts: conflictsOf(store, found, where) };
+    const statusDocument = statusView(found, workspace.config);
+    const tasks = statusDocument.tasks;
+    return {
+      state: found,
+      view: statusDocument,
+      conflicts: conflictsOf(store, { id: found.id, branch: found.branch, tasks }, where),
+    };
   });
   const analysis = analyzeGraph(state.plan);
-  const view = statusView(state, workspace.config);
   if (options.json) {
     printJson(options.io, {
       ...view,

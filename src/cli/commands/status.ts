@@ -1,16 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withWorkers } from '../../distributed/worker-assignments.js';
-import { ExitError } from '../../errors.js';
+import { ExitError, UsageError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
-import { openLiveView } from '../../report/live-view-session.js';
 import type { StatusView } from '../../report/status-view.js';
-import { formatStatus, statusView } from '../../report/status-view.js';
+import { formatStatus, statusViewOf } from '../../report/status-view.js';
+import type { Store } from '../../store/store.js';
 import { coordinatorFacts } from '../../workspace/coordinator-facts.js';
-import { resolveMilestone } from '../../workspace/resolve.js';
-import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { resolveMilestoneId } from '../../workspace/resolve.js';
+import { openWorkspace, type Workspace, withReadStore } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 import { conflictsOf, formatConflict } from '../conflict-advice.js';
-import { worktreeRoot } from './execute.js';
 
 export interface StatusOptions {
   cwd: string;
@@ -31,17 +30,21 @@ const SETTLED = new Set(['completed', 'failed', 'cancelled', 'paused']);
 /**
  * Prints the milestone's status. With `watch`, prints again each time the state changes (NDJSON
  * with `json`) until the milestone settles (completed, failed, cancelled or paused).
+ *
+ * Reads only what it prints: the milestone's header and task rows (`store.statusRows`), the
+ * lease, and for conflicted tasks their failed merges; never the plan or the whole state.
  */
 export async function status(options: StatusOptions): Promise<StatusView> {
   const workspace = await openWorkspace(options.cwd);
-  return withExistingStore(workspace, async (store) => {
-    const where = {
-      repoRoot: workspace.root,
-      worktreeRoot: worktreeRoot(workspace, options.env ?? process.env),
-    };
-    const print = (shown: StatusView) => {
-      const view = withWorkers(shown, store.events(shown.id, { types: ['outcome'] }));
-      const conflicts = conflictsOf(store, store.state(view.id)!, where);
+  return withReadStore(workspace, async (store) => {
+    const env = options.env ?? process.env;
+    const where = { repoRoot: workspace.root, worktreeRoot: worktreeRoot(workspace, env) };
+    const print = (view: StatusView) => {
+      const conflicts = conflictsOf(
+        store,
+        { id: view.id, branch: view.git.branch, tasks: view.tasks },
+        where,
+      );
       if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts }));
       else if (options.json) printJson(options.io, { ...view, conflicts });
       else
@@ -51,31 +54,32 @@ export async function status(options: StatusOptions): Promise<StatusView> {
           ),
         );
     };
-    const first = resolveMilestone(store, options.id);
-    let view = statusView(first, workspace.config, coordinatorFacts(store, first.id));
-    const env = options.env ?? process.env;
-    const live = options.watch
-      ? openLiveView({
-          ...{ isTTY: options.io.isTTY, json: options.json, env },
-          store,
-          workspace,
-          id: view.id,
-          footerFromLog: true,
-        })
-      : null;
+    const id = resolveMilestoneId(store, options.id);
+    let view = readView(store, workspace, id);
+    if (!options.watch) {
+      print(view);
+      return view;
+    }
+    // The live terminal view (log-update and friends) loads only for --watch.
+    const { openLiveView } = await import('../../report/live-view-session.js');
+    const live = openLiveView({
+      ...{ isTTY: options.io.isTTY, json: options.json, env },
+      store,
+      workspace,
+      id,
+      footerFromLog: true,
+    });
     if (live) live.refresh();
     else print(view);
-    if (!options.watch) return view;
-    const id = view.id;
     try {
       while (!SETTLED.has(view.status) && !options.signal?.aborted) {
         // A coordinator killed with -9 never settles the milestone: end with the resume hint.
         // The lease first, then the state: a run that ends records its status before letting go.
-        const facts = coordinatorFacts(store, id);
-        const now = resolveMilestone(store, id);
+        const now = readView(store, workspace, id);
+        const facts = now.coordinator;
         if (now.status === 'executing' && (facts === null || facts.alive === false)) {
           const stale = now.version !== view.version || facts?.alive !== view.coordinator?.alive;
-          view = statusView(now, workspace.config, facts);
+          view = now;
           if (stale) {
             if (live) live.refresh();
             else {
@@ -90,7 +94,7 @@ export async function status(options: StatusOptions): Promise<StatusView> {
         }
         await sleep(options.intervalMs ?? 500, undefined, { ref: true }).catch(() => undefined);
         if (store.version(id) === view.version) continue;
-        view = statusView(resolveMilestone(store, id), workspace.config, coordinatorFacts(store, id));
+        view = readView(store, workspace, id);
         if (live) live.refresh();
         else {
           if (!options.json) options.io.out('');
@@ -102,4 +106,12 @@ export async function status(options: StatusOptions): Promise<StatusView> {
     }
     return view;
   });
+}
+
+/** The status document of `id`: the lease first, then the rows (see the loop above). */
+function readView(store: Store, workspace: Workspace, id: string): StatusView {
+  const facts = coordinatorFacts(store, id);
+  const rows = store.statusRows(id);
+  if (!rows) throw new UsageError('MILESTONE_UNKNOWN', `no milestone "${id}" (it was removed)`);
+  return statusViewOf(rows.header, rows.tasks, workspace.config, facts);
 }

@@ -5,7 +5,7 @@ import type { Io } from '../../io/io.js';
 import { findExecutable } from '../../process/which.js';
 import { isLoopback, startDashboard } from '../../ui/server.js';
 import { openWorkspace, storeExists } from '../../workspace/workspace.js';
-import { worktreeRoot } from './execute.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 
 /** The port `milestone ui` listens on unless told otherwise. */
 export const DEFAULT_UI_PORT = 7357;

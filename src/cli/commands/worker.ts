@@ -7,10 +7,10 @@ import { parseQueueUrl } from '../../distributed/queue-url.js';
 import { PASSWORD_VARIABLE } from '../../distributed/queued-execute.js';
 import { UsageError } from '../../errors.js';
 import { gitExec } from '../../git/git.js';
+import type { Io } from '../../io/io.js';
 import { ensurePrivateDir } from '../../store/private-dir.js';
 import { openWorkspace } from '../../workspace/workspace.js';
-import type { Io } from '../../io/io.js';
-import { worktreeRoot } from './execute.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
 
 export interface WorkerCommandOptions {
   cwd: string;

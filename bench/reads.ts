@@ -1,0 +1,275 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { generatePlan, type PlanFile } from './generate-plan.js';
+import type { Measurement } from './measure.js';
+import { benchRepository } from './repository.js';
+import type { BenchSection } from './section.js';
+
+/**
+ * The read commands, measured as a person runs them: a whole `milestone` process per run
+ * (start, module loading, store, output), on 1,000 and 10,000 tasks, beside Task Master's
+ * `task-master list` on the same 1,000 tasks, and beside an older build of milestone when
+ * `MILESTONE_BENCH_BASE` names one (a checkout with `dist/` built), all in one run:
+ *
+ *   MILESTONE_BENCH_BASE=~/.cache/milestone/base-96e518b npm run bench -- reads
+ *
+ * Task Master is looked for at `TASK_MASTER_BIN`, else in `~/.cache/milestone/peers` (installed
+ * there, outside this repository's dependencies: `npm install --prefix ~/.cache/milestone/peers
+ * task-master-ai`). Its runs are fewer (at most 3): one takes seconds.
+ */
+export const reads: BenchSection = {
+  name: 'reads',
+  title: 'Read commands: whole processes on 1,000 and 10,000 tasks, beside task-master list',
+  run: ({ runs }) => readBench(runs),
+};
+
+const CLI = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
+
+/** One milestone build under test: this checkout, or the older one of MILESTONE_BENCH_BASE. */
+interface Build {
+  label: string;
+  cli: string;
+}
+
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@milestone.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@milestone.invalid',
+  NO_COLOR: '1',
+};
+
+/** CPU time (user + system, ms) of this process's waited-for children, from /proc (Linux). */
+function childrenCpuMs(): number {
+  try {
+    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+    // cutime and cstime are fields 16 and 17 of stat, in clock ticks (100 per second).
+    return (Number(fields[13]) + Number(fields[14])) * 10;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Times `runs` runs of one command line; the result names the max, and what it printed. */
+function timeProcess(
+  step: string,
+  runs: number,
+  command: string,
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = ENV,
+): Measurement & { maxMs: number } {
+  const times: number[] = [];
+  const cpu: number[] = [];
+  let out = '';
+  for (let run = 0; run < runs; run++) {
+    const cpuBefore = childrenCpuMs();
+    const started = performance.now();
+    const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
+    times.push(performance.now() - started);
+    cpu.push(childrenCpuMs() - cpuBefore);
+    if (result.status !== 0) {
+      throw new Error(`${step}: ${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+    }
+    out = result.stdout;
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const maxMs = sorted.at(-1)!;
+  return {
+    step,
+    medianMs: median(times),
+    minMs: sorted[0]!,
+    firstMs: times[0]!,
+    cpuMs: median(cpu),
+    maxMs,
+    result: `max ${maxMs.toFixed(0)} ms, ${(out.length / 1024).toFixed(0)} KiB out`,
+  };
+}
+
+function run(cli: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): string {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    cwd,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (result.status !== 0)
+    throw new Error(`milestone ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return result.stdout;
+}
+
+/** A repository with `plan` planned from a JSON file by `build` (each build its own store). */
+function plannedRepository(root: string, name: string, build: Build, planFile: PlanFile): string {
+  const repo = benchRepository(join(root, name), 20);
+  writeFileSync(join(repo, 'plan.json'), JSON.stringify(planFile));
+  run(build.cli, ['init'], repo);
+  run(build.cli, ['plan', '--from', 'plan.json'], repo);
+  return repo;
+}
+
+/** The same tasks as Task Master's tasks.json (numeric ids, dependencies by id). */
+function taskMasterTasks(planFile: PlanFile): object {
+  const number = new Map(planFile.tasks.map((task, index) => [task.id, index + 1]));
+  const tasks = planFile.tasks.map((task, index) => ({
+    id: index + 1,
+    title: task.title,
+    description: `${task.phase}: ${task.title}`,
+    details: task.run,
+    testStrategy: '',
+    status: 'pending',
+    dependencies: task.needs.map((need) => number.get(need)!),
+    priority: 'medium',
+    subtasks: [],
+  }));
+  const now = new Date().toISOString();
+  return { master: { tasks, metadata: { created: now, updated: now, description: planFile.milestone } } };
+}
+
+function taskMasterBin(): string | null {
+  const candidates = [
+    process.env.TASK_MASTER_BIN,
+    join(homedir(), '.cache', 'milestone', 'peers', 'node_modules', '.bin', 'task-master'),
+  ];
+  return candidates.find((file): file is string => !!file && existsSync(file)) ?? null;
+}
+
+/** Starts `execute` of a planned 500-task milestone and resolves once tasks are running. */
+async function startRun(build: Build, repo: string, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [build.cli, 'execute', '--mode', 'agents', '--concurrency', '4'], {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  for (let tries = 0; tries < 600; tries++) {
+    if (child.exitCode !== null) throw new Error(`execute ended early (${child.exitCode}): ${stderr}`);
+    const status = JSON.parse(run(build.cli, ['status', '--json'], repo, env)) as {
+      tasks: Array<{ status: string }>;
+    };
+    if (status.tasks.some((task) => task.status === 'succeeded')) return child;
+    await new Promise((done) => setTimeout(done, 200));
+  }
+  throw new Error('execute did not land a task in 2 minutes');
+}
+
+async function stopRun(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const ended = new Promise((done) => child.once('exit', done));
+  child.kill('SIGINT');
+  await ended;
+}
+
+async function readBench(runs: number): Promise<Measurement[]> {
+  const root = mkdtempSync(join(tmpdir(), 'milestone-bench-reads-'));
+  const rows: Measurement[] = [];
+  const builds: Build[] = [{ label: 'now', cli: CLI }];
+  const basePath = process.env.MILESTONE_BENCH_BASE;
+  if (basePath) builds.unshift({ label: 'base', cli: resolve(basePath, 'dist', 'cli', 'main.js') });
+  try {
+    const plan1k = generatePlan({ tasks: 1000, seed: 11 });
+    const plan10k = generatePlan({ tasks: 10_000, seed: 11 });
+    const plan2k = generatePlan({ tasks: 2000, seed: 11 });
+    const plan500 = generatePlan({ tasks: 500, seed: 11 });
+    for (const task of plan500.tasks) task.run = 'true';
+    const statusRows = new Map<string, number>();
+
+    const tm = taskMasterBin();
+    let taskMasterMs: number | null = null;
+    if (tm) {
+      const repo = benchRepository(join(root, 'task-master'), 20);
+      mkdirSync(join(repo, '.taskmaster', 'tasks'), { recursive: true });
+      writeFileSync(
+        join(repo, '.taskmaster', 'tasks', 'tasks.json'),
+        JSON.stringify(taskMasterTasks(plan1k)),
+      );
+      spawnSync(tm, ['list'], { cwd: repo, env: ENV }); // warm the file cache once
+      const row = timeProcess('task-master list, 1k tasks', Math.min(runs, 3), tm, ['list'], repo);
+      taskMasterMs = row.medianMs;
+      rows.push(row);
+    } else {
+      rows.push({
+        step: 'task-master list, 1k tasks',
+        medianMs: Number.NaN,
+        minMs: Number.NaN,
+        firstMs: Number.NaN,
+        cpuMs: Number.NaN,
+        result: 'not installed: npm install --prefix ~/.cache/milestone/peers task-master-ai',
+      });
+    }
+
+    for (const build of builds) {
+      const node = (step: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) =>
+        timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.cli, ...args], cwd, env);
+      const repo1k = plannedRepository(root, `${build.label}-1k`, build, plan1k);
+      const repo10k = plannedRepository(root, `${build.label}-10k`, build, plan10k);
+      rows.push(node('--version', ['--version'], repo1k), node('--help', ['--help'], repo1k));
+      const status1k = node('status --json, 1k tasks', ['status', '--json'], repo1k);
+      statusRows.set(build.label, status1k.medianMs);
+      if (taskMasterMs !== null)
+        status1k.result += `; ${(taskMasterMs / status1k.medianMs).toFixed(1)}x faster than task-master list`;
+      rows.push(
+        status1k,
+        node('list, 1k tasks', ['list'], repo1k),
+        node('show --json, 1k tasks', ['show', '--json'], repo1k),
+        node('status --json, 10k tasks', ['status', '--json'], repo10k),
+        node('list, 10k tasks', ['list'], repo10k),
+      );
+
+      // plan --from of a 2,000-task JSON plan, warm: a fresh store each run (not timed).
+      const planRepo = benchRepository(join(root, `${build.label}-plan`), 20);
+      writeFileSync(join(planRepo, 'plan.json'), JSON.stringify(plan2k));
+      const fresh = () => rmSync(join(planRepo, '.milestones'), { recursive: true, force: true });
+      fresh();
+      run(build.cli, ['plan', '--from', 'plan.json'], planRepo); // warm-up, not timed
+      const planTimes: Measurement[] = [];
+      for (let i = 0; i < runs; i++) {
+        fresh();
+        planTimes.push(
+          timeProcess('', 1, process.execPath, [build.cli, 'plan', '--from', 'plan.json'], planRepo),
+        );
+      }
+      const sorted = planTimes.map((m) => m.medianMs).sort((a, b) => a - b);
+      rows.push({
+        step: `${build.label}: plan --from, 2k-task JSON (warm)`,
+        medianMs: sorted[Math.floor(sorted.length / 2)]!,
+        minMs: sorted[0]!,
+        firstMs: planTimes[0]!.medianMs,
+        cpuMs: planTimes.map((m) => m.cpuMs).sort((a, b) => a - b)[Math.floor(runs / 2)]!,
+        result: `max ${sorted.at(-1)!.toFixed(0)} ms`,
+      });
+
+      // status while a 500-task milestone executes (agents, concurrency 4, tasks `true`).
+      const runRepo = plannedRepository(root, `${build.label}-run`, build, plan500);
+      const env = { ...ENV, XDG_STATE_HOME: join(root, `${build.label}-state`) };
+      const child = await startRun(build, runRepo, env);
+      try {
+        const during = node('status --json during a 500-task run', ['status', '--json'], runRepo, env);
+        const landed = (
+          JSON.parse(run(build.cli, ['status', '--json'], runRepo, env)) as {
+            tasks: Array<{ merged: boolean }>;
+          }
+        ).tasks.filter((task) => task.merged).length;
+        during.result += `; ${landed} tasks landed when measured`;
+        rows.push(during);
+      } finally {
+        await stopRun(child);
+      }
+    }
+    const base = statusRows.get('base');
+    const now = statusRows.get('now');
+    if (base !== undefined && now !== undefined) {
+      const last = rows.find((row) => row.step === 'now: status --json, 1k tasks');
+      if (last) last.result += `; ${(base / now).toFixed(1)}x faster than base`;
+    }
+    return rows;
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Problem } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { useSecretNames } from '../process/redact-secrets.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
+import type { Config } from './config.js';
+
+/** File of the validated config, in the store directory (git-ignored, mode 0700). */
+export const CONFIG_CACHE_FILE = 'config.json';
+
+interface CachedConfig {
+  /** sha256 of the config file's text ('' when there is none) and of the schema's build. */
+  key: string;
+  config: Config;
+}
+
+/**
+ * Reads `.milestones/config.yaml` (the schema's defaults when it does not exist), validated;
+ * an invalid file is refused (exit 2) with every problem placed. The validated result is kept
+ * in `cacheDir` keyed by the text and the schema module's build, so a command that only reads
+ * (`status`, `list`) skips loading the YAML parser and the schema library, most of its start,
+ * while nothing changed. Without `cacheDir` (no store yet) nothing is cached.
+ */
+export async function readConfig(file: string, cacheDir: string | null): Promise<Config> {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : null;
+  const cacheFile = cacheDir && existsSync(cacheDir) ? join(cacheDir, CONFIG_CACHE_FILE) : null;
+  const key = createHash('sha256')
+    .update(text ?? '')
+    .update('\0')
+    .update(schemaBuild())
+    .digest('hex');
+  const cached = cacheFile ? readCache(cacheFile) : null;
+  if (cached?.key === key) {
+    useSecretNames(cached.config.secrets.names);
+    return cached.config;
+  }
+  const config = await validate(file, text);
+  // Redaction of task output covers the configured names from here on (src/process/redact-secrets.ts).
+  useSecretNames(config.secrets.names);
+  if (cacheFile) {
+    try {
+      writeFileAtomic(cacheFile, JSON.stringify({ key, config } satisfies CachedConfig), 0o600);
+    } catch {
+      // Only an optimisation: a read-only store still reads the config, just slower.
+    }
+  }
+  return config;
+}
+
+async function validate(file: string, text: string | null): Promise<Config> {
+  const { DEFAULT_CONFIG, parseConfig } = await import('./config.js');
+  if (text === null) return DEFAULT_CONFIG;
+  const { readYaml } = await import('../plan/syntax.js');
+  // Read like a plan file: merge keys accepted, alias bombs refused, problems with file:line.
+  const syntax = readYaml(text, file);
+  const { config, problems } = syntax.ok
+    ? parseConfig(syntax.value, file, syntax.positionOf)
+    : {
+        config: DEFAULT_CONFIG,
+        problems: syntax.problems.map((p): Problem => ({ ...p, code: 'MILESTONE_CONFIG_YAML' })),
+      };
+  if (problems.length) throw new UsageError('MILESTONE_CONFIG', `invalid config ${file}`, problems);
+  return config;
+}
+
+function readCache(file: string): CachedConfig | null {
+  try {
+    const value = JSON.parse(readFileSync(file, 'utf8')) as Partial<CachedConfig> | null;
+    return typeof value?.key === 'string' && value.config ? (value as CachedConfig) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The schema module's size and modification time: a rebuilt (possibly changed) schema never
+ * trusts a config validated by the previous one.
+ */
+function schemaBuild(): string {
+  for (const name of ['config.js', 'config.ts']) {
+    try {
+      const stat = statSync(fileURLToPath(new URL(name, import.meta.url)));
+      return `${name}:${stat.size}:${stat.mtimeMs}`;
+    } catch {
+      // the other extension (compiled or run from source)
+    }
+  }
+  return 'unknown';
+}

@@ -1,0 +1,52 @@
+import { computeProgress, type Progress } from './progress.js';
+import type { MilestoneState, TaskState } from './projection.js';
+import type { Phase } from './types.js';
+
+/**
+ * One task as the read commands print it: its folded state plus the plan's title, phase and
+ * needs (the `tasks` entries of `status --json`).
+ */
+export interface TaskRow extends TaskState {
+  title: string;
+  phase: Phase;
+  needs: string[];
+}
+
+/**
+ * A milestone without its plan, task states and commit list: what `status` and `list` print
+ * about it, with progress already computed from the tasks at write time.
+ */
+export interface MilestoneHeader extends Omit<MilestoneState, 'plan' | 'tasks' | 'commits'> {
+  progress: Progress;
+  /** Tasks in the plan. */
+  taskCount: number;
+  /** Tasks that succeeded and whose commit is on the milestone branch. */
+  landedCount: number;
+  /** Commits recorded on the milestone branch. */
+  commitCount: number;
+}
+
+/** The header of a state: everything but the plan, the task states and the commit list. */
+export function headerOf(state: MilestoneState): MilestoneHeader {
+  const { plan, tasks, commits, ...rest } = state;
+  let landedCount = 0;
+  for (const task of Object.values(tasks)) if (task.status === 'succeeded' && task.merged) landedCount++;
+  return {
+    ...rest,
+    progress: computeProgress(plan, tasks, { completed: state.status === 'completed' }),
+    taskCount: plan.tasks.length,
+    landedCount,
+    commitCount: commits.length,
+  };
+}
+
+/** The task rows of a state, in plan order (what the store's read model keeps). */
+export function taskRowsOf(state: MilestoneState): TaskRow[] {
+  return state.plan.tasks.map((_, position) => taskRow(state, position));
+}
+
+/** The state's own `id` comes first with the spread; title, phase and needs are the plan's. */
+export function taskRow(state: MilestoneState, position: number): TaskRow {
+  const spec = state.plan.tasks[position]!;
+  return { ...state.tasks[spec.id]!, title: spec.title, phase: spec.phase, needs: spec.needs };
+}

@@ -1,0 +1,130 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { MilestoneEvent } from '../../src/core/events.js';
+import { headerOf, taskRowsOf } from '../../src/core/milestone-header.js';
+import { SCHEMA_VERSION } from '../../src/store/migrations.js';
+import { openStore, STORE_FILE, type Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/git-repo.js';
+import { plannedEvent, samplePlan } from './fixtures/sample-plan.js';
+
+const RUN: MilestoneEvent[] = [
+  { type: 'mode_selected', mode: 'agents', reason: 'parallel score 0.8' },
+  { type: 'milestone_status', status: 'executing' },
+  { type: 'task_status', taskId: 'api', status: 'running', attempt: 1, agent: 'shell' },
+  {
+    type: 'task_usage',
+    taskId: 'api',
+    attempt: 1,
+    usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 },
+  },
+  { type: 'task_status', taskId: 'api', status: 'succeeded', attempt: 1 },
+  { type: 'task_merged', taskId: 'api', commit: 'a'.repeat(40) },
+  { type: 'phase_committed', phase: 'design', commit: 'b'.repeat(40) },
+  { type: 'review', phase: 'design', decision: 'approved', comment: 'ok' },
+  { type: 'task_status', taskId: 'impl', status: 'conflicted', attempt: 1, reason: 'src/a.ts' },
+];
+
+function storeDir(): string {
+  return join(tempDir(), '.milestones', '.local');
+}
+
+function withStore<T>(dir: string, use: (store: Store) => T, options = {}): T {
+  const store = openStore(dir, options);
+  try {
+    return use(store);
+  } finally {
+    store.close();
+  }
+}
+
+/** What `status` reads must be exactly what the whole state says. */
+function expectRowsMatchState(store: Store, id: string): void {
+  const state = store.state(id)!;
+  expect(store.statusRows(id)).toEqual({ header: headerOf(state), tasks: taskRowsOf(state) });
+  expect(store.header(id)).toEqual(headerOf(state));
+}
+
+describe('the read model (what status and list read)', () => {
+  it('stays equal to the folded state after every append, one event or several at once', () => {
+    withStore(storeDir(), (store) => {
+      store.append('add-login', [plannedEvent()]);
+      expectRowsMatchState(store, 'add-login');
+      for (const event of RUN.slice(0, 5)) {
+        store.append('add-login', [event]);
+        expectRowsMatchState(store, 'add-login');
+      }
+      store.append('add-login', RUN.slice(5));
+      expectRowsMatchState(store, 'add-login');
+      const { header, tasks } = store.statusRows('add-login')!;
+      expect(header).toMatchObject({ status: 'executing', taskCount: 2, landedCount: 1, commitCount: 2 });
+      expect(header.progress.phases.design).toBe(100);
+      expect(tasks.map((t) => [t.id, t.status, t.phase])).toEqual([
+        ['api', 'succeeded', 'design'],
+        ['impl', 'conflicted', 'execute'],
+      ]);
+    });
+  });
+
+  it('a replaced plan with fewer tasks leaves no rows of the old one', () => {
+    withStore(storeDir(), (store) => {
+      store.append('add-login', [plannedEvent(), ...RUN]);
+      const shorter = { ...samplePlan(), tasks: samplePlan().tasks.slice(0, 1) };
+      store.append('add-login', [
+        {
+          type: 'milestone_planned',
+          plan: shorter,
+          base: 'main',
+          branch: 'milestone/add-login',
+          replaced: true,
+        },
+      ]);
+      expect(store.statusRows('add-login')!.tasks.map((t) => t.id)).toEqual(['api']);
+      expectRowsMatchState(store, 'add-login');
+    });
+  });
+
+  it('lists headers oldest first and forgets a removed milestone', () => {
+    withStore(storeDir(), (store) => {
+      store.append('zeta', [plannedEvent('zeta')]);
+      store.append('alpha', [plannedEvent('alpha')]);
+      expect(store.headers().map((h) => h.id)).toEqual(store.list().map((s) => s.id));
+      store.forget('zeta');
+      expect(store.headers().map((h) => h.id)).toEqual(['alpha']);
+      expect(store.statusRows('zeta')).toBeUndefined();
+    });
+  });
+
+  it('a store of the previous schema gets its rows on the first writable open', () => {
+    const dir = storeDir();
+    withStore(dir, (store) => store.append('add-login', [plannedEvent(), ...RUN]));
+    // Back to schema 1: no read tables, as a store written before them.
+    const db = new Database(join(dir, STORE_FILE));
+    db.exec('DROP TABLE milestone_views; DROP TABLE task_views; PRAGMA user_version = 1');
+    db.close();
+    expect(() => openStore(dir, { readonly: true })).toThrow(/open it for writing once/);
+    withStore(dir, (store) => expectRowsMatchState(store, 'add-login'));
+    withStore(dir, (reader) => expectRowsMatchState(reader, 'add-login'), { readonly: true });
+    const check = new Database(join(dir, STORE_FILE), { readonly: true });
+    expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    check.close();
+  });
+
+  it('a reader never trusts rows of other projection code: it folds the events instead', () => {
+    const dir = storeDir();
+    withStore(dir, (store) => store.append('add-login', [plannedEvent(), ...RUN]));
+    const db = new Database(join(dir, STORE_FILE));
+    db.exec(
+      `UPDATE projections SET projection_version = 0; UPDATE milestone_views SET header = '{"stale":true}'`,
+    );
+    db.close();
+    withStore(
+      dir,
+      (reader) => {
+        expectRowsMatchState(reader, 'add-login');
+        expect(reader.headers().map((h) => h.status)).toEqual(['executing']);
+      },
+      { readonly: true },
+    );
+  });
+});
