@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { withWorkers } from '../../distributed/worker-assignments.js';
 import { ExitError, UsageError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
@@ -113,5 +114,8 @@ function readView(store: Store, workspace: Workspace, id: string): StatusView {
   const facts = coordinatorFacts(store, id);
   const rows = store.statusRows(id);
   if (!rows) throw new UsageError('MILESTONE_UNKNOWN', `no milestone "${id}" (it was removed)`);
-  return statusViewOf(rows.header, rows.tasks, workspace.config, facts);
+  const view = statusViewOf(rows.header, rows.tasks, workspace.config, facts);
+  // Which queue worker runs each running task (`execute --queue`): read only while tasks run.
+  if (!view.tasks.some((task) => task.status === 'running')) return view;
+  return withWorkers(view, store.events(id, { types: ['outcome'] }));
 }
