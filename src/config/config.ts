@@ -7,6 +7,8 @@ import type { NotifyConfig } from '../notify/notify-config.js';
 import { notifySchema } from '../notify/notify-config.js';
 import type { PositionOf } from '../plan/source-map.js';
 import { configProblems } from './config-problems.js';
+import type { ResourceLimits } from './limits-config.js';
+import { resourceLimitsSchema } from './limits-config.js';
 
 /** Adoption levels: the reference document's migration path, in order. */
 export const ADOPTION_LEVELS = ['observe', 'opt-in', 'default-complex', 'auto'] as const;
@@ -66,6 +68,8 @@ export interface Config {
   fallback: Record<string, string[]>;
   /** Bell, desktop notification and webhook when a run needs a person (`src/notify/`). */
   notify: NotifyConfig;
+  /** Resource limits of task processes and worktree slots (docs/reliability.md); sizes in MB, `null` = off. */
+  limits: ResourceLimits;
   /** The planner role: the agent that writes a plan when `plan` has no `--from` (docs/agents.md). */
   planner: {
     /** Agent name; `null` = the first available of claude, codex, gemini. */
@@ -183,6 +187,7 @@ const configSchema = z.strictObject({
   resolver: z.strictObject({ agent: z.string().min(1).nullable().default(null) }).default({ agent: null }),
   fallback: z.record(z.string(), z.array(z.string().min(1))).default({}),
   notify: notifySchema,
+  limits: resourceLimitsSchema,
   planner: z
     .strictObject({
       agent: z.string().min(1).nullable().default(null),
@@ -271,4 +276,10 @@ notify:            # when a run needs a person: conflict, review gate, budget, p
   webhook: null    # e.g. https://hooks.example.com/milestone: POST of a small JSON document, retried
   bell: true       # terminal bell and a line
   desktop: true    # notify-send, where it exists
+limits:            # per task process (agent, verify, setup); sizes in MB, null = no limit
+  logMaxMb: 50     # an attempt log keeps its last half of this, with a note of what was cut
+  outputMaxMb: 1024  # a process printing more is a runaway: stopped, its task fails, the run goes on
+  maxProcesses: 512  # a process group larger than this (a fork loop) is stopped the same way
+  memoryMb: null   # e.g. 4096: ulimit -d for each agent process
+  minFreeMb: 100   # free space kept on the worktrees' disk beyond a new slot's checkout
 `;

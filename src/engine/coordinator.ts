@@ -19,6 +19,7 @@ import {
   revParse,
   updateRefCas,
 } from '../git/git.js';
+import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
 import { overLimit, sumUsage } from './budget.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
@@ -84,7 +85,10 @@ export async function runMilestone(options: EngineOptions): Promise<EngineResult
         message: `took over from a dead coordinator (pid ${claim.tookOverFrom.pid} on ${claim.tookOverFrom.host})`,
       });
     }
-    return await new Run(options, signal).execute();
+    // Log caps, runaway detection and the memory limit for every task process (process-limits.ts).
+    return await withProcessLimits(limitsFromConfig(options.config.limits), () =>
+      new Run(options, signal).execute(),
+    );
   } finally {
     clearInterval(heartbeat);
     store.releaseLease(id, me);

@@ -6,6 +6,7 @@ import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
+import { takeRunaway } from '../process/process-limits.js';
 import { runProcess } from '../process/run-process.js';
 import { commitTypeFor } from './commit-type.js';
 import { failureTail } from './failure-text.js';
@@ -122,6 +123,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     if (event.type === 'result') result = event.result;
   }
   steps.agent = elapsed();
+  const runaway = runawayFailure(request, steps, elapsed());
+  if (runaway) return runaway;
   if (!result) {
     return {
       ...fail('the agent ended without a result', {
@@ -186,6 +189,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       },
     });
     steps.verify = Math.round(performance.now() - verifyStarted);
+    const runawayVerify = runawayFailure(request, steps, elapsed());
+    if (runawayVerify) return runawayVerify;
     if (verify.exitCode !== 0) {
       const why = verify.timedOut
         ? 'verify timed out'
@@ -237,6 +242,20 @@ async function changedFilesArg(request: AttemptRequest): Promise<string> {
     (f) => f && !own.has(f) && ![...own].some((p) => f.startsWith(`${p}/`)),
   );
   return files.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(' ');
+}
+
+/**
+ * A process of this attempt stopped by a runaway limit (process-limits.ts): the attempt fails
+ * with that reason, not retried (the same agent would run away again), and the run goes on.
+ */
+function runawayFailure(
+  request: AttemptRequest,
+  steps: AttemptSteps,
+  durationMs: number,
+): AttemptOutcome | null {
+  const note = takeRunaway(request.logFile);
+  if (!note) return null;
+  return { ...fail(note.message, { retryable: false, usage: UNKNOWN_USAGE, durationMs }), steps };
 }
 
 function fail(

@@ -7,7 +7,8 @@ import { dirname } from 'node:path';
  */
 export function openLogFile(path: string): number {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  return openSync(path, 'a', 0o600);
+  // a+: readable too, so a capped log can keep its own tail (capped-log.ts).
+  return openSync(path, 'a+', 0o600);
 }
 
 /** Appends one line (a `\n` is added) to a log file, creating it as {@link openLogFile} does. */
