@@ -42,6 +42,7 @@ import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import { keepFailedBranch, slotPrepared } from './slot-events.js';
 import { stepEnv } from './step-env.js';
+import { guardStore } from './store-guard.js';
 import { guardRepo, isShellAgent } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
@@ -59,7 +60,11 @@ export type { ConflictReport, EngineOptions, EngineResult } from './types.js';
  * merge queue, a phase commit after each phase. Holds the milestone's lease throughout.
  */
 export async function runMilestone(options: EngineOptions): Promise<EngineResult> {
-  const { store, milestoneId: id, me } = options;
+  const { milestoneId: id, me } = options;
+  const lost = new AbortController();
+  // A write the disk refuses stops the run like a lost lease, with its own message (store-guard.ts).
+  const guarded = guardStore(options.store, () => lost.abort(new Error('store write failed')));
+  const store = guarded.store;
   const claim = store.acquireLease(id, me, {
     now: new Date(),
     staleAfterMs: options.leaseStaleMs ?? 15_000,
@@ -71,7 +76,6 @@ export async function runMilestone(options: EngineOptions): Promise<EngineResult
       claim.holder,
     );
   }
-  const lost = new AbortController();
   const signal = AbortSignal.any([options.signal, lost.signal]);
   const heartbeat = setInterval(() => {
     if (!store.heartbeat(id, me, new Date())) lost.abort(new Error('lease lost'));
@@ -86,9 +90,14 @@ export async function runMilestone(options: EngineOptions): Promise<EngineResult
       });
     }
     // Log caps, runaway detection and the memory limit for every task process (process-limits.ts).
-    return await withProcessLimits(limitsFromConfig(options.config.limits), () =>
-      new Run(options, signal).execute(),
-    );
+    const result = await withProcessLimits(limitsFromConfig(options.config.limits), () =>
+      new Run({ ...options, store }, signal).execute(),
+    ).catch((error: unknown) => {
+      throw guarded.failureError(id, options.storeDir) ?? error;
+    });
+    const failure = guarded.failureError(id, options.storeDir);
+    if (failure) throw failure;
+    return result;
   } finally {
     clearInterval(heartbeat);
     store.releaseLease(id, me);

@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { asyncRepo, gitA, runAsync } from '../helpers/async-cli.js';
+
+const mounts: string[] = [];
+afterEach(async () => {
+  for (const dir of mounts.splice(0)) await runAsync('umount', [dir], { cwd: '/' });
+});
+
+/** Mounts a small tmpfs at `dir` (root only); false where the machine does not allow it. */
+async function smallDisk(dir: string, size: string): Promise<boolean> {
+  mkdirSync(dir, { recursive: true });
+  const result = await runAsync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir], {
+    cwd: '/',
+  });
+  if (result.code === 0) mounts.push(dir);
+  return result.code === 0;
+}
+
+const canMount =
+  process.getuid?.() === 0 &&
+  (() => {
+    // Probe once, synchronously at collection time (no test is running yet).
+    const probe = join('/tmp', `milestone-mount-probe-${process.pid}`);
+    mkdirSync(probe, { recursive: true });
+    const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]).status === 0;
+    if (ok) spawnSync('umount', [probe]);
+    rmSync(probe, { recursive: true, force: true });
+    return ok;
+  })();
+
+describe.skipIf(!canMount)('the store disk fills up mid-run (a 2 MB tmpfs)', () => {
+  it('stops with a clear message, keeps the store sound, records no landing that did not happen, and resumes once space is freed', async () => {
+    const repo = asyncRepo();
+    const storeDir = join(repo.root, '.milestones', '.local');
+    expect(await smallDisk(storeDir, '2m')).toBe(true);
+    const fill = join(storeDir, 'fill');
+    const planned = await repo.plan({
+      version: 1,
+      milestone: 'Disk full',
+      id: 'full',
+      defaults: { retries: 0 },
+      tasks: [
+        { id: 'one', title: 'one', run: 'echo one > one.txt' },
+        // Fills the store's disk while it runs, as a big log or another program would.
+        {
+          id: 'two',
+          title: 'two',
+          needs: ['one'],
+          run: `head -c 8M /dev/zero > '${fill}' 2>/dev/null; echo two > two.txt`,
+        },
+        { id: 'three', title: 'three', needs: ['two'], run: 'echo three > three.txt' },
+      ],
+    });
+    expect(planned.code, planned.stderr).toBe(0);
+
+    const stopped = await repo.run(['execute', 'full', '--mode', 'agents', '--concurrency', '1']);
+    expect(stopped.code, stopped.stderr).toBe(1);
+    expect(stopped.stderr).toContain(
+      `milestone full stopped: cannot write the store in ${storeDir}: its disk is full`,
+    );
+    expect(stopped.stderr).toContain('free space there, then run `milestone execute full` to resume');
+    expect(stopped.stderr).not.toContain('internal error');
+
+    // The store is sound, and every landing it records is on the branch.
+    const db = new Database(join(storeDir, 'store.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    rmSync(fill);
+    const status = await repo.status('full');
+    expect(status.tasks.find((t) => t.id === 'three')!.merged).toBe(false);
+    const landed = (
+      await gitA(repo.root, 'log', '--format=%(trailers:key=Task-Id,valueonly)', 'milestone/full')
+    )
+      .split('\n')
+      .filter(Boolean);
+    for (const task of status.tasks.filter((t) => t.merged)) expect(landed).toContain(task.id);
+
+    const resumed = await repo.run(['execute', 'full']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const after = await repo.status('full');
+    expect(after.status).toBe('completed');
+    // First parent: the merge commits, one per landing (the task commits carry the trailer too).
+    const trailers = (
+      await gitA(
+        repo.root,
+        'log',
+        '--first-parent',
+        '--format=%(trailers:key=Task-Id,valueonly)',
+        'milestone/full',
+      )
+    )
+      .split('\n')
+      .filter(Boolean)
+      .sort();
+    // Each task's effect exactly once, the one that landed while the disk was full included.
+    expect(trailers).toEqual(['one', 'three', 'two']);
+  });
+});
