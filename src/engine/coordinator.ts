@@ -41,6 +41,7 @@ import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import { keepFailedBranch, slotPrepared } from './slot-events.js';
+import { DISK_SPACE_CODE } from './slot-space.js';
 import { stepEnv } from './step-env.js';
 import { guardStore } from './store-guard.js';
 import { guardRepo, isShellAgent } from './stray-refs.js';
@@ -136,7 +137,10 @@ class Run {
   ) {
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
-    this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.config.worktrees);
+    this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, {
+      ...options.config.worktrees,
+      minFreeBytes: options.config.limits.minFreeMb * 1024 * 1024,
+    });
     this.waits = new TaskWaits({
       repoRoot: options.repoRoot,
       worktreeRoot: options.worktreeRoot,
@@ -507,12 +511,23 @@ class Run {
       const env = stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt });
       const slot = resume
         ? resume.slot
-        : await this.pool.acquire(branch, head, {
-            logFile: log,
-            signal: this.signal,
-            timeoutMs: limits.timeoutMs,
-            env,
-          });
+        : await this.pool
+            .acquire(branch, head, { logFile: log, signal: this.signal, timeoutMs: limits.timeoutMs, env })
+            .catch((error: unknown) => {
+              if ((error as { code?: string }).code !== DISK_SPACE_CODE) throw error;
+              this.haltFor(DISK_SPACE_CODE, (error as Error).message);
+              return null;
+            });
+      if (!slot) {
+        // No room for a worktree (slot-space.ts): the task never started; the run halts.
+        this.record({
+          type: 'task_status',
+          taskId: task.id,
+          status: 'canceled',
+          reason: 'not started: no disk space',
+        });
+        return { outcome: 'canceled' };
+      }
       if (!resume) this.record(slotPrepared(task.id, attempt, slot));
       let outcome: AttemptOutcome = slot.setup.error
         ? setupFailure(slot.setup.error, this.signal.aborted)

@@ -10,6 +10,7 @@ import type { SlotRecord } from './slot-record.js';
 import { lockSlot, readSlotRecord, slotLocked, unlockSlot, writeSlotRecord } from './slot-record.js';
 import type { SlotPreparation } from './slot-setup.js';
 import { prepareSlot, slotOwnPaths } from './slot-setup.js';
+import { checkSlotSpace } from './slot-space.js';
 import type { WorktreeSetup } from './worktrees.js';
 
 /** A slot handed to a task. */
@@ -60,7 +61,7 @@ export class WorktreePool {
   constructor(
     private readonly repoRoot: string,
     worktreeRoot: string,
-    private readonly setup: WorktreeSetup & Partial<SlotRetention>,
+    private readonly setup: WorktreeSetup & Partial<SlotRetention> & { minFreeBytes?: number },
     private readonly now: () => Date = () => new Date(),
   ) {
     this.dir = repoSlotsDir(worktreeRoot, repoRoot);
@@ -82,6 +83,8 @@ export class WorktreePool {
     let reused = slot !== undefined;
     if (!slot) {
       const claimed = this.claimExisting();
+      // Before anything of a new slot exists: a full disk must leave nothing half made.
+      if (!claimed) await checkSlotSpace(this.repoRoot, this.dir, startPoint, this.setup.minFreeBytes ?? 0);
       reused = claimed !== undefined;
       slot = claimed ?? this.claimNew();
       this.held.set(slot.path, slot);

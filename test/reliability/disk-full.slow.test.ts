@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asyncRepo, gitA, runAsync } from '../helpers/async-cli.js';
+import { tempDir, writeFiles } from '../helpers/git-repo.js';
 
 const mounts: string[] = [];
 afterEach(async () => {
@@ -98,5 +99,45 @@ describe.skipIf(!canMount)('the store disk fills up mid-run (a 2 MB tmpfs)', () 
       .sort();
     // Each task's effect exactly once, the one that landed while the disk was full included.
     expect(trailers).toEqual(['one', 'three', 'two']);
+  });
+});
+
+describe.skipIf(!canMount)('no disk space for a worktree slot (a 2 MB tmpfs as worktrees.dir)', () => {
+  it('refuses before making anything, names the space needed and free, exits 1, and the task runs once there is room', async () => {
+    const repo = asyncRepo();
+    const disk = join(tempDir('milestone-disk-'), 'worktrees');
+    expect(await smallDisk(disk, '2m')).toBe(true);
+    // 3 MB of files: more than the whole small disk.
+    writeFiles(repo.root, {
+      'big.txt': 'x'.repeat(3 * 1024 * 1024),
+      '.milestones/config.yaml': `worktrees: { dir: ${JSON.stringify(disk)} }\nlimits: { minFreeMb: 0.5 }\n`,
+    });
+    await gitA(repo.root, 'add', '-A');
+    await gitA(repo.root, 'commit', '-qm', 'big file');
+    const planned = await repo.plan({
+      version: 1,
+      milestone: 'Space',
+      id: 'space',
+      tasks: [{ id: 'one', title: 'one', run: 'echo one > one.txt' }],
+    });
+    expect(planned.code, planned.stderr).toBe(0);
+    const refused = await repo.run(['execute', 'space', '--mode', 'agents']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(
+      /not enough disk space for a new worktree slot in \S+: it needs 3\.5 MB \(checkout 3 MB \+ limits\.minFreeMb 512 KB\), 2 MB is free/,
+    );
+    expect(refused.stderr).not.toContain('internal error');
+    // Nothing half made on that disk: no slot folder, record or lock.
+    const made = readdirSync(disk, { recursive: true }).map(String);
+    expect(made.filter((p) => /_slot-/.test(p))).toEqual([]);
+    const status = await repo.status('space');
+    expect(status.tasks[0]).toMatchObject({ id: 'one', merged: false, attempts: expect.any(Number) });
+    expect(status.tasks[0]!.status).not.toBe('running');
+
+    // Room again (the config moves worktrees elsewhere): the same milestone runs to the end.
+    writeFiles(repo.root, { '.milestones/config.yaml': 'limits: { minFreeMb: 0.5 }\n' });
+    const resumed = await repo.run(['execute', 'space']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect((await repo.status('space')).status).toBe('completed');
   });
 });
