@@ -17,12 +17,16 @@ export async function phaseRecordFiles(
 ): Promise<Record<string, string>> {
   const earlier = PHASES.slice(0, PHASES.indexOf(phase)).reverse();
   const since = earlier.map((p) => state.phaseCommits[p]).find(Boolean) ?? `refs/heads/${state.base}`;
-  const { stdout } = await gitExec(repoRoot, ['diff', '--name-only', since, `refs/heads/${state.branch}`]);
+  // -z: names with newlines, quotes or non-ASCII bytes come out as they are, not C-quoted.
+  const { stdout } = await gitExec(repoRoot, [
+    'diff',
+    '--name-only',
+    '-z',
+    since,
+    `refs/heads/${state.branch}`,
+  ]);
   const dir = `.milestones/${state.id}`;
-  const deliverables = stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith(`${dir}/`));
+  const deliverables = stdout.split('\0').filter((line) => line && !line.startsWith(`${dir}/`));
   const tasks = state.plan.tasks
     .filter((t) => t.phase === phase)
     .map((t) => {

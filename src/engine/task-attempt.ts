@@ -1,5 +1,5 @@
 import { readlinkSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
 import type { FailureKind } from '../agents/classify-failure.js';
 import { formatSpanMs } from '../core/duration.js';
@@ -12,6 +12,7 @@ import { commitTypeFor } from './commit-type.js';
 import { failureTail } from './failure-text.js';
 import { trailerBlock } from './landing.js';
 import { TRAILER } from './naming.js';
+import { leavingLinksReason, linkLeaves, linksLeaving } from './worktree-links.js';
 
 /** Everything one attempt of one task needs. */
 export interface AttemptRequest {
@@ -96,6 +97,15 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const steps: AttemptSteps = { agent: null, verify: null, commit: null };
   const env = { ...request.env, MILESTONE_ATTEMPT: String(request.attempt), MILESTONE_PHASE: task.phase };
   let result: Extract<AgentEvent, { type: 'result' }>['result'] | null = null;
+  // Before the agent: a tracked symlink leaving the worktree would carry its writes out.
+  const leaving = leavingLinksReason(await linksLeaving(request.worktree));
+  if (leaving) {
+    return {
+      ...fail(leaving, { retryable: false, usage: UNKNOWN_USAGE, durationMs: elapsed() }),
+      failureKind: 'sandbox',
+      steps,
+    };
+  }
   for await (const event of request.adapter.run(
     {
       milestoneId: request.milestoneId,
@@ -290,7 +300,7 @@ export async function commitTask(
     input: message,
   });
   const warnings = staged
-    .filter((e) => e.mode === '120000' && linkLeaves(worktree, e.path))
+    .filter((e) => e.mode === '120000' && committedLinkLeaves(worktree, e.path))
     .map((e) => `${task.id}: commits symlink ${e.path}, which points outside the worktree`);
   return { commit: (await revParse(worktree, 'HEAD'))!, warnings };
 }
@@ -324,12 +334,9 @@ async function stagedEntries(worktree: string): Promise<Array<{ path: string; mo
   return entries;
 }
 
-function linkLeaves(worktree: string, path: string): boolean {
+function committedLinkLeaves(worktree: string, path: string): boolean {
   try {
-    const target = readlinkSync(join(worktree, path));
-    const resolved = resolve(dirname(join(worktree, path)), target);
-    const rel = relative(worktree, resolved);
-    return isAbsolute(target) || rel.startsWith('..') || isAbsolute(rel);
+    return linkLeaves(worktree, path, readlinkSync(join(worktree, path)));
   } catch {
     return false;
   }
