@@ -11,6 +11,7 @@ import { lockSlot, readSlotRecord, slotLocked, unlockSlot, writeSlotRecord } fro
 import type { SlotPreparation } from './slot-setup.js';
 import { prepareSlot, slotOwnPaths } from './slot-setup.js';
 import { checkSlotSpace } from './slot-space.js';
+import { initSubmodules } from './slot-submodules.js';
 import type { WorktreeSetup } from './worktrees.js';
 
 /** A slot handed to a task. */
@@ -106,11 +107,14 @@ export class WorktreePool {
     if (!this.clean.has(path))
       await gitExec(path, ['clean', '-ffdq', ...own.flatMap((p) => ['-e', `/${p}`])]);
     this.clean.delete(path);
+    const submodules = await initSubmodules(path, options.signal);
     const checkoutMs = Math.round(performance.now() - started);
-    const setup = await prepareSlot(this.repoRoot, path, this.setup, slot.record, {
-      ...options,
-      env: { ...options.env, MILESTONE_SLOT: String(slot.slot), MILESTONE_WORKTREE: path },
-    });
+    const setup = submodules
+      ? { error: submodules, setupRan: false, durationMs: 0 }
+      : await prepareSlot(this.repoRoot, path, this.setup, slot.record, {
+          ...options,
+          env: { ...options.env, MILESTONE_SLOT: String(slot.slot), MILESTONE_WORKTREE: path },
+        });
     slot.record.usedAt = this.now().toISOString();
     writeSlotRecord(path, slot.record);
     return {

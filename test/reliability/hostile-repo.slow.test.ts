@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptySlotRecord } from '../../src/engine/slot-record.js';
 import { prepareSlot } from '../../src/engine/slot-setup.js';
-import { asyncRepo, gitA, runAsync } from '../helpers/async-cli.js';
+import { asyncRepo, gitA, milestoneAsync, runAsync } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
 
 const plan = (run: string) => ({
@@ -156,5 +156,65 @@ describe('file names with newlines, quotes and non-UTF-8 bytes', () => {
     const report = await repo.run(['report', 'hostile']);
     expect(report.code, report.stderr).toBe(0);
     expect((await repo.status('hostile')).status).toBe('completed');
+  });
+});
+
+/**
+ * Adds `lib` as the submodule `vendor/lib` and commits; returns the environment that lets git
+ * use local (file) URLs for submodules, which it refuses unless asked (CVE-2022-39253).
+ */
+async function withSubmodule(root: string, lib: string): Promise<Record<string, string>> {
+  const config = join(tempDir(), 'gitconfig');
+  writeFiles(dirname(config), { gitconfig: '[protocol "file"]\n\tallow = always\n' });
+  const env = { GIT_CONFIG_GLOBAL: config };
+  const added = await runAsync('git', ['submodule', 'add', '-q', lib, 'vendor/lib'], { cwd: root, env });
+  expect(added.code, added.stderr).toBe(0);
+  await gitA(root, 'commit', '-qm', 'a submodule');
+  return env;
+}
+
+describe('unusual clones', () => {
+  it('runs a milestone in a shallow clone (depth 1) and finishes it', async () => {
+    const origin = asyncRepo({ 'a.txt': 'a\n' });
+    writeFiles(origin.root, { 'b.txt': 'b\n' });
+    await gitA(origin.root, 'add', '-A');
+    await gitA(origin.root, 'commit', '-qm', 'second');
+    const clone = join(tempDir('milestone-shallow-'), 'clone');
+    await gitA(origin.root, 'clone', '-q', '--depth', '1', `file://${origin.root}`, clone);
+    expect(await gitA(clone, 'rev-parse', '--is-shallow-repository')).toBe('true');
+    await gitA(clone, 'config', 'user.name', 'Test Author');
+    await gitA(clone, 'config', 'user.email', 'test@example.invalid');
+    writeFiles(clone, { 'plan.yaml': JSON.stringify(plan('echo hi > hi.txt')) });
+    const env = origin.env;
+    const cli = (args: string[]) => milestoneAsync(clone, args, env);
+    expect((await cli(['plan', '--from', 'plan.yaml'])).code).toBe(0);
+    const run = await cli(['execute', 'hostile', '--mode', 'agents']);
+    expect(run.code, run.stderr).toBe(0);
+    const finish = await cli(['finish', 'hostile']);
+    expect(finish.code, finish.stderr).toBe(0);
+    expect(await gitA(clone, 'show', 'main:hi.txt')).toBe('hi');
+  });
+
+  it('initialises submodules in task worktrees', async () => {
+    const lib = asyncRepo({ 'lib.txt': 'from the submodule\n' });
+    const repo = asyncRepo();
+    Object.assign(repo.env, await withSubmodule(repo.root, lib.root));
+    expect((await repo.plan(plan('cat vendor/lib/lib.txt > copied.txt'))).code).toBe(0);
+    const run = await repo.run(['execute', 'hostile', '--mode', 'agents']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await gitA(repo.root, 'show', 'milestone/hostile:copied.txt')).toBe('from the submodule');
+  });
+
+  it('refuses clearly when a submodule cannot be fetched', async () => {
+    const lib = asyncRepo({ 'lib.txt': 'x\n' });
+    const repo = asyncRepo();
+    Object.assign(repo.env, await withSubmodule(repo.root, lib.root));
+    // The URL the repository knows now leads nowhere.
+    await gitA(repo.root, 'config', 'submodule.vendor/lib.url', join(tempDir(), 'gone'));
+    expect((await repo.plan(plan('echo hi > hi.txt'))).code).toBe(0);
+    const run = await repo.run(['execute', 'hostile', '--mode', 'agents']);
+    expect(run.code).toBe(1);
+    const task = (await repo.status('hostile')).tasks[0]!;
+    expect(task.reason).toContain('worktree submodules: `git submodule update --init --recursive` failed');
   });
 });
