@@ -41,7 +41,7 @@ import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import { keepFailedBranch, slotPrepared } from './slot-events.js';
-import { DISK_SPACE_CODE } from './slot-space.js';
+import { SLOT_REFUSALS } from './slot-space.js';
 import { stepEnv } from './step-env.js';
 import { guardStore } from './store-guard.js';
 import { guardRepo, isShellAgent } from './stray-refs.js';
@@ -514,8 +514,9 @@ class Run {
         : await this.pool
             .acquire(branch, head, { logFile: log, signal: this.signal, timeoutMs: limits.timeoutMs, env })
             .catch((error: unknown) => {
-              if ((error as { code?: string }).code !== DISK_SPACE_CODE) throw error;
-              this.haltFor(DISK_SPACE_CODE, (error as Error).message);
+              const code = (error as { code?: string }).code ?? '';
+              if (!SLOT_REFUSALS.has(code)) throw error;
+              this.haltFor(code, (error as Error).message);
               return null;
             });
       if (!slot) {

@@ -7,6 +7,9 @@ import { formatBytes } from '../process/process-limits.js';
 /** Thrown before a new slot is made when its disk lacks the space; nothing was created. */
 export const DISK_SPACE_CODE = 'MILESTONE_DISK_SPACE';
 
+/** Refusals of a new slot (no space, no git-lfs): the task does not start and the run halts. */
+export const SLOT_REFUSALS: ReadonlySet<string> = new Set([DISK_SPACE_CODE, 'MILESTONE_LFS_MISSING']);
+
 /** Bytes of the files a checkout of `commit` writes (blob sizes from `git ls-tree -r -l`). */
 export async function checkoutBytes(repoRoot: string, commit: string): Promise<number> {
   const { stdout } = await gitExec(repoRoot, ['ls-tree', '-r', '-l', '-z', commit]);

@@ -6,6 +6,7 @@ import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
+import { checkLfs } from './slot-lfs.js';
 import type { SlotRecord } from './slot-record.js';
 import { lockSlot, readSlotRecord, slotLocked, unlockSlot, writeSlotRecord } from './slot-record.js';
 import type { SlotPreparation } from './slot-setup.js';
@@ -85,7 +86,10 @@ export class WorktreePool {
     if (!slot) {
       const claimed = this.claimExisting();
       // Before anything of a new slot exists: a full disk must leave nothing half made.
-      if (!claimed) await checkSlotSpace(this.repoRoot, this.dir, startPoint, this.setup.minFreeBytes ?? 0);
+      if (!claimed) {
+        await checkLfs(this.repoRoot);
+        await checkSlotSpace(this.repoRoot, this.dir, startPoint, this.setup.minFreeBytes ?? 0);
+      }
       reused = claimed !== undefined;
       slot = claimed ?? this.claimNew();
       this.held.set(slot.path, slot);

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emptySlotRecord } from '../../src/engine/slot-record.js';
@@ -216,5 +216,49 @@ describe('unusual clones', () => {
     expect(run.code).toBe(1);
     const task = (await repo.status('hostile')).tasks[0]!;
     expect(task.reason).toContain('worktree submodules: `git submodule update --init --recursive` failed');
+  });
+});
+
+const hasLfs = spawnSync('git', ['lfs', 'version']).status === 0;
+
+describe.skipIf(!hasLfs)('Git LFS files', () => {
+  async function lfsRepo(): Promise<ReturnType<typeof asyncRepo>> {
+    const repo = asyncRepo();
+    await gitA(repo.root, 'lfs', 'install', '--local');
+    await gitA(repo.root, 'lfs', 'track', '*.bin');
+    writeFiles(repo.root, { 'data.bin': 'binary content '.repeat(1000) });
+    await gitA(repo.root, 'add', '-A');
+    await gitA(repo.root, 'commit', '-qm', 'an LFS file');
+    return repo;
+  }
+
+  it('gives the task the content and commits no change to the pointer it did not touch', async () => {
+    const repo = await lfsRepo();
+    const pointer = await gitA(repo.root, 'rev-parse', 'HEAD:data.bin');
+    expect((await repo.plan(plan('wc -c < data.bin > size.txt'))).code).toBe(0);
+    const run = await repo.run(['execute', 'hostile', '--mode', 'agents']);
+    expect(run.code, run.stderr).toBe(0);
+    // The agent saw the real file (15,000 bytes), not the ~130-byte pointer.
+    expect((await gitA(repo.root, 'show', 'milestone/hostile:size.txt')).trim()).toBe('15000');
+    expect(await gitA(repo.root, 'rev-parse', 'milestone/hostile:data.bin')).toBe(pointer);
+    const changed = await gitA(repo.root, 'diff', '--name-only', 'main', 'milestone/hostile');
+    expect(changed.split('\n')).not.toContain('data.bin');
+  });
+
+  it('refuses clearly, before making a worktree, where git-lfs is not installed', async () => {
+    const repo = await lfsRepo();
+    expect((await repo.plan(plan('echo hi > hi.txt'))).code).toBe(0);
+    // A PATH with git and sh but no git-lfs.
+    const bin = tempDir('milestone-nolfs-');
+    for (const tool of ['git', 'sh']) {
+      const found = (await runAsync('/bin/sh', ['-c', `command -v ${tool}`], { cwd: bin })).stdout.trim();
+      symlinkSync(found, join(bin, tool));
+    }
+    const run = await repo.run(['execute', 'hostile', '--mode', 'agents'], { env: { PATH: bin } });
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stderr).toContain('uses Git LFS (filter.lfs in its git config) but git-lfs is not installed');
+    const slots = join(repo.worktreesDir);
+    const made = existsSync(slots) ? readdirSync(slots, { recursive: true }).map(String) : [];
+    expect(made.filter((p) => /_slot-\d+$/.test(p))).toEqual([]);
   });
 });
