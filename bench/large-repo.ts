@@ -43,7 +43,12 @@ export const largeRepo: BenchSection = {
       );
       rows.push(row(`${label}: run wall (first, second)`, first.wall, `second ${second.wall.toFixed(0)} ms`));
     } finally {
-      rmSync(root, { recursive: true, force: true });
+      // Slots removed in the background may still be pruning `.git`: retry, never mask an error.
+      try {
+        rmSync(root, { recursive: true, force: true, maxRetries: 5, retryDelay: 500 });
+      } catch (error) {
+        console.error(`could not remove ${root}: ${(error as Error).message}`);
+      }
     }
     return rows;
   },
