@@ -2,9 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { asyncRepo, gitA, runAsync } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
+
+// Whole runs of the CLI on a shared 2-core machine: minutes under load, seconds when quiet.
+vi.setConfig({ testTimeout: 240_000 });
 
 const mounts: string[] = [];
 afterEach(async () => {
