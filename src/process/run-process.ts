@@ -145,6 +145,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
         ? watchRunaway(child.pid, limits, (note) => {
             noteRunaway(options.logFile!, note);
             writeLog(`--- milestone: ${note.message} ---`);
+            // The rest of a runaway's output is not logged: the note stays the log's last line.
+            logBroken = true;
             void stop();
           })
         : undefined;
