@@ -2,6 +2,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { distributed } from './distributed.js';
 import { engine } from './engine.js';
+import { largeRepo } from './large-repo.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
 import { planning } from './planning.js';
@@ -15,7 +16,7 @@ import { worktrees } from './worktrees.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees, reads, distributed];
+const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees, reads, distributed, largeRepo];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -40,7 +40,8 @@ function slotTimes(events: StoredEvent[]): { slots: number[]; teardown: number }
   return { slots, teardown: lastPhase && last ? ms(lastPhase.at, last.at) : Number.NaN };
 }
 
-async function run(repo: string, stateHome: string, id: string, tasks: number, concurrency: number) {
+/** Plans and executes `tasks` no-op tasks; wall time and slot times from the event log. */
+export async function run(repo: string, stateHome: string, id: string, tasks: number, concurrency: number) {
   const spec = Array.from({ length: tasks }, (_, i) => ({ id: `t${i}`, title: `no-op ${i}`, run: 'true' }));
   writeFileSync(
     join(repo, `${id}.yaml`),
@@ -69,7 +70,7 @@ async function run(repo: string, stateHome: string, id: string, tasks: number, c
   }
 }
 
-function row(step: string, value: number, result: string): Measurement {
+export function row(step: string, value: number, result: string): Measurement {
   return { step, medianMs: value, minMs: value, firstMs: value, cpuMs: 0, result };
 }
 

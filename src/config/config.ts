@@ -6,6 +6,8 @@ import type { Problem } from '../errors.js';
 import { notifySchema } from '../notify/notify-config.js';
 import type { PositionOf } from '../plan/source-map.js';
 import { configProblems } from './config-problems.js';
+import type { ResourceLimits } from './limits-config.js';
+import { resourceLimitsSchema } from './limits-config.js';
 
 /** Adoption levels, from least to most trust in parallel agents (README, "Adoption level"). */
 export const ADOPTION_LEVELS = ['observe', 'opt-in', 'default-complex', 'auto'] as const;
@@ -133,6 +135,7 @@ const configSchema = z.strictObject({
   fallback: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** Bell, desktop notification and webhook when a run needs a person (`src/notify/`). */
   notify: notifySchema,
+  limits: resourceLimitsSchema,
   /** The planner role: the agent that writes a plan when `plan` has no `--from` (docs/agents.md). */
   planner: z
     .strictObject({
@@ -230,4 +233,10 @@ notify:            # when a run needs a person: conflict, review gate, budget, p
 secrets:           # values of variables named *KEY*, *TOKEN*, *SECRET*, *PASSWORD*, *CREDENTIAL*, *AUTH* are never written
   names: []        # e.g. [DEPLOY_PHRASE]: more names (or parts of names) whose values are secret
 queue: null        # e.g. redis://redis.internal:6379: execute hands tasks to \`milestone worker\` processes
+limits:            # per task process (agent, verify, setup); sizes in MB, null = no limit
+  logMaxMb: 50     # an attempt log keeps its last half of this, with a note of what was cut
+  outputMaxMb: 1024  # a process printing more is a runaway: stopped, its task fails, the run goes on
+  maxProcesses: 512  # a process group larger than this (a fork loop) is stopped the same way
+  memoryMb: null   # e.g. 4096: ulimit -d for each agent process
+  minFreeMb: 100   # free space kept on the worktrees' disk beyond a new slot's checkout
 `;

@@ -119,8 +119,10 @@ export async function resolveConflict(input: {
   });
   if (marked.length) return undo(`conflict markers remain in ${marked.join(', ')}`, usage);
   await gitExec(worktree, ['add', '-A']);
-  const unmerged = (await gitExec(worktree, ['diff', '--name-only', '--diff-filter=U'])).stdout.trim();
-  if (unmerged) return undo(`unmerged paths remain: ${unmerged.split('\n').join(', ')}`, usage);
+  const unmerged = (await gitExec(worktree, ['diff', '--name-only', '-z', '--diff-filter=U'])).stdout
+    .split('\0')
+    .filter(Boolean);
+  if (unmerged.length) return undo(`unmerged paths remain: ${unmerged.join(', ')}`, usage);
   if (input.verify) {
     const verify = await runProcess({
       file: input.verify,

@@ -19,6 +19,7 @@ import {
   revParse,
   updateRefCas,
 } from '../git/git.js';
+import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
 import { overLimit, sumUsage } from './budget.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
@@ -40,7 +41,9 @@ import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import { keepFailedBranch, slotPrepared } from './slot-events.js';
+import { SLOT_REFUSALS } from './slot-space.js';
 import { stepEnv } from './step-env.js';
+import { guardStore } from './store-guard.js';
 import { guardRepo, isShellAgent } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
@@ -58,7 +61,11 @@ export type { ConflictReport, EngineOptions, EngineResult } from './types.js';
  * merge queue, a phase commit after each phase. Holds the milestone's lease throughout.
  */
 export async function runMilestone(options: EngineOptions): Promise<EngineResult> {
-  const { store, milestoneId: id, me } = options;
+  const { milestoneId: id, me } = options;
+  const lost = new AbortController();
+  // A write the disk refuses stops the run like a lost lease, with its own message (store-guard.ts).
+  const guarded = guardStore(options.store, () => lost.abort(new Error('store write failed')));
+  const store = guarded.store;
   const claim = store.acquireLease(id, me, {
     now: new Date(),
     staleAfterMs: options.leaseStaleMs ?? 15_000,
@@ -70,7 +77,6 @@ export async function runMilestone(options: EngineOptions): Promise<EngineResult
       claim.holder,
     );
   }
-  const lost = new AbortController();
   const signal = AbortSignal.any([options.signal, lost.signal]);
   const heartbeat = setInterval(() => {
     if (!store.heartbeat(id, me, new Date())) lost.abort(new Error('lease lost'));
@@ -84,7 +90,15 @@ export async function runMilestone(options: EngineOptions): Promise<EngineResult
         message: `took over from a dead coordinator (pid ${claim.tookOverFrom.pid} on ${claim.tookOverFrom.host})`,
       });
     }
-    return await new Run(options, signal).execute();
+    // Log caps, runaway detection and the memory limit for every task process (process-limits.ts).
+    const result = await withProcessLimits(limitsFromConfig(options.config.limits), () =>
+      new Run({ ...options, store }, signal).execute(),
+    ).catch((error: unknown) => {
+      throw guarded.failureError(id, options.storeDir) ?? error;
+    });
+    const failure = guarded.failureError(id, options.storeDir);
+    if (failure) throw failure;
+    return result;
   } finally {
     clearInterval(heartbeat);
     store.releaseLease(id, me);
@@ -123,7 +137,10 @@ class Run {
   ) {
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
-    this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.config.worktrees);
+    this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, {
+      ...options.config.worktrees,
+      minFreeBytes: options.config.limits.minFreeMb * 1024 * 1024,
+    });
     this.waits = new TaskWaits({
       repoRoot: options.repoRoot,
       worktreeRoot: options.worktreeRoot,
@@ -494,12 +511,24 @@ class Run {
       const env = stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt });
       const slot = resume
         ? resume.slot
-        : await this.pool.acquire(branch, head, {
-            logFile: log,
-            signal: this.signal,
-            timeoutMs: limits.timeoutMs,
-            env,
-          });
+        : await this.pool
+            .acquire(branch, head, { logFile: log, signal: this.signal, timeoutMs: limits.timeoutMs, env })
+            .catch((error: unknown) => {
+              const code = (error as { code?: string }).code ?? '';
+              if (!SLOT_REFUSALS.has(code)) throw error;
+              this.haltFor(code, (error as Error).message);
+              return null;
+            });
+      if (!slot) {
+        // No room for a worktree (slot-space.ts): the task never started; the run halts.
+        this.record({
+          type: 'task_status',
+          taskId: task.id,
+          status: 'canceled',
+          reason: 'not started: no disk space',
+        });
+        return { outcome: 'canceled' };
+      }
       if (!resume) this.record(slotPrepared(task.id, attempt, slot));
       let outcome: AttemptOutcome = slot.setup.error
         ? setupFailure(slot.setup.error, this.signal.aborted)

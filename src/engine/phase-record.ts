@@ -22,14 +22,12 @@ export async function phaseRecordFiles(
   const { stdout } = await gitExec(repoRoot, [
     'diff',
     '--name-only',
+    '-z',
     `${since}...refs/heads/${state.branch}`,
     '--',
   ]);
   const dir = `.milestones/${state.id}`;
-  const deliverables = stdout
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith(`${dir}/`));
+  const deliverables = stdout.split('\0').filter((line) => line && !line.startsWith(`${dir}/`));
   const tasks = state.plan.tasks
     .filter((t) => t.phase === phase)
     .map((t) => {

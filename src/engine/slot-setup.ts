@@ -16,6 +16,7 @@ import { appendLogLine } from '../process/log-file.js';
 import { runProcess } from '../process/run-process.js';
 import { failureTail } from './failure-text.js';
 import type { SlotRecord } from './slot-record.js';
+import { checkInsideWorktree } from './worktree-links.js';
 import type { WorktreeSetup } from './worktrees.js';
 
 /** Lockfiles that key a slot's setup when config `worktrees.key` is not set. */
@@ -94,6 +95,11 @@ export async function prepareSlot(
   }
   const key = setupKey(worktree, setup);
   const stale = record.key !== key || !record.setupOk;
+  try {
+    for (const path of [...setup.link, ...setup.copy]) checkInsideWorktree(worktree, path);
+  } catch (error) {
+    return done((error as Error).message, false);
+  }
   for (const path of setup.link) ensureLink(join(repoRoot, path), join(worktree, path));
   for (const path of setup.copy) {
     const from = join(repoRoot, path);
@@ -162,13 +168,22 @@ function ensureLink(from: string, to: string): void {
  */
 function copyPath(from: string, to: string): void {
   mkdirSync(dirname(to), { recursive: true });
-  if (lstatSync(from).isDirectory()) rmSync(to, { recursive: true, force: true });
+  // A symlink at `to` (a tracked one) is replaced, never written through.
+  if (lstatSync(from).isDirectory() || isSymlink(to)) rmSync(to, { recursive: true, force: true });
   cpSync(from, to, {
     recursive: true,
     force: true,
     mode: constants.COPYFILE_FICLONE,
     verbatimSymlinks: true,
   });
+}
+
+function isSymlink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }
 
 /** Untracked paths, ignored ones included, folders collapsed (`dir/`). */

@@ -1,17 +1,19 @@
 import { readlinkSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
 import type { FailureKind } from '../agents/classify-failure.js';
 import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, identityArgs, revParse } from '../git/git.js';
+import { takeRunaway } from '../process/process-limits.js';
 import { createRedactor, redactDeep, redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
 import { commitTypeFor } from './commit-type.js';
 import { failureTail } from './failure-text.js';
 import { trailerBlock } from './landing.js';
 import { TRAILER } from './naming.js';
+import { leavingLinksReason, linkLeaves, linksLeaving } from './worktree-links.js';
 
 /** Everything one attempt of one task needs. */
 export interface AttemptRequest {
@@ -96,6 +98,15 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const steps: AttemptSteps = { agent: null, verify: null, commit: null };
   const env = { ...request.env, MILESTONE_ATTEMPT: String(request.attempt), MILESTONE_PHASE: task.phase };
   let result: Extract<AgentEvent, { type: 'result' }>['result'] | null = null;
+  // Before the agent: a tracked symlink leaving the worktree would carry its writes out.
+  const leaving = leavingLinksReason(await linksLeaving(request.worktree));
+  if (leaving) {
+    return {
+      ...fail(leaving, { retryable: false, usage: UNKNOWN_USAGE, durationMs: elapsed() }),
+      failureKind: 'sandbox',
+      steps,
+    };
+  }
   // Lines are redacted as they arrive; text the adapter joined from several lines is checked again.
   const redact = createRedactor({ ...process.env, ...env });
   for await (const raw of request.adapter.run(
@@ -126,6 +137,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     if (event.type === 'result') result = event.result;
   }
   steps.agent = elapsed();
+  const runaway = runawayFailure(request, steps, elapsed());
+  if (runaway) return runaway;
   if (!result) {
     return {
       ...fail('the agent ended without a result', {
@@ -190,6 +203,8 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
       },
     });
     steps.verify = Math.round(performance.now() - verifyStarted);
+    const runawayVerify = runawayFailure(request, steps, elapsed());
+    if (runawayVerify) return runawayVerify;
     if (verify.exitCode !== 0) {
       const why = verify.timedOut
         ? 'verify timed out'
@@ -246,6 +261,20 @@ async function changedFilesArg(request: AttemptRequest): Promise<string> {
   return files.map((f) => `'${f.replaceAll("'", "'\\''")}'`).join(' ');
 }
 
+/**
+ * A process of this attempt stopped by a runaway limit (process-limits.ts): the attempt fails
+ * with that reason, not retried (the same agent would run away again), and the run goes on.
+ */
+function runawayFailure(
+  request: AttemptRequest,
+  steps: AttemptSteps,
+  durationMs: number,
+): AttemptOutcome | null {
+  const note = takeRunaway(request.logFile);
+  if (!note) return null;
+  return { ...fail(note.message, { retryable: false, usage: UNKNOWN_USAGE, durationMs }), steps };
+}
+
 function fail(
   reason: string,
   rest: { retryable: boolean; usage: Usage; durationMs: number },
@@ -278,7 +307,7 @@ export async function commitTask(
     input: message,
   });
   const warnings = staged
-    .filter((e) => e.mode === '120000' && linkLeaves(worktree, e.path))
+    .filter((e) => e.mode === '120000' && committedLinkLeaves(worktree, e.path))
     .map((e) => `${task.id}: commits symlink ${e.path}, which points outside the worktree`);
   return { commit: (await revParse(worktree, 'HEAD'))!, warnings };
 }
@@ -312,12 +341,9 @@ async function stagedEntries(worktree: string): Promise<Array<{ path: string; mo
   return entries;
 }
 
-function linkLeaves(worktree: string, path: string): boolean {
+function committedLinkLeaves(worktree: string, path: string): boolean {
   try {
-    const target = readlinkSync(join(worktree, path));
-    const resolved = resolve(dirname(join(worktree, path)), target);
-    const rel = relative(worktree, resolved);
-    return isAbsolute(target) || rel.startsWith('..') || isAbsolute(rel);
+    return linkLeaves(worktree, path, readlinkSync(join(worktree, path)));
   } catch {
     return false;
   }

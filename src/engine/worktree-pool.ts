@@ -6,10 +6,13 @@ import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
+import { checkLfs } from './slot-lfs.js';
 import type { SlotRecord } from './slot-record.js';
 import { lockSlot, readSlotRecord, slotLocked, unlockSlot, writeSlotRecord } from './slot-record.js';
 import type { SlotPreparation } from './slot-setup.js';
 import { prepareSlot, slotOwnPaths } from './slot-setup.js';
+import { checkSlotSpace } from './slot-space.js';
+import { initSubmodules } from './slot-submodules.js';
 import type { WorktreeSetup } from './worktrees.js';
 
 /** A slot handed to a task. */
@@ -60,7 +63,7 @@ export class WorktreePool {
   constructor(
     private readonly repoRoot: string,
     worktreeRoot: string,
-    private readonly setup: WorktreeSetup & Partial<SlotRetention>,
+    private readonly setup: WorktreeSetup & Partial<SlotRetention> & { minFreeBytes?: number },
     private readonly now: () => Date = () => new Date(),
   ) {
     this.dir = repoSlotsDir(worktreeRoot, repoRoot);
@@ -82,6 +85,11 @@ export class WorktreePool {
     let reused = slot !== undefined;
     if (!slot) {
       const claimed = this.claimExisting();
+      // Before anything of a new slot exists: a full disk must leave nothing half made.
+      if (!claimed) {
+        await checkLfs(this.repoRoot);
+        await checkSlotSpace(this.repoRoot, this.dir, startPoint, this.setup.minFreeBytes ?? 0);
+      }
       reused = claimed !== undefined;
       slot = claimed ?? this.claimNew();
       this.held.set(slot.path, slot);
@@ -103,11 +111,14 @@ export class WorktreePool {
     if (!this.clean.has(path))
       await gitExec(path, ['clean', '-ffdq', ...own.flatMap((p) => ['-e', `/${p}`])]);
     this.clean.delete(path);
+    const submodules = await initSubmodules(path, options.signal);
     const checkoutMs = Math.round(performance.now() - started);
-    const setup = await prepareSlot(this.repoRoot, path, this.setup, slot.record, {
-      ...options,
-      env: { ...options.env, MILESTONE_SLOT: String(slot.slot), MILESTONE_WORKTREE: path },
-    });
+    const setup = submodules
+      ? { error: submodules, setupRan: false, durationMs: 0 }
+      : await prepareSlot(this.repoRoot, path, this.setup, slot.record, {
+          ...options,
+          env: { ...options.env, MILESTONE_SLOT: String(slot.slot), MILESTONE_WORKTREE: path },
+        });
     slot.record.usedAt = this.now().toISOString();
     writeSlotRecord(path, slot.record);
     return {

@@ -16,6 +16,13 @@ const ENVIRONMENT_CODES = new Set([
   'EBUSY',
   'ELOOP',
   'ENAMETOOLONG',
+  'EIO',
+  'EDQUOT',
+  // better-sqlite3's codes for a write the disk refused (a full disk, an I/O error).
+  'SQLITE_FULL',
+  'SQLITE_IOERR',
+  'SQLITE_IOERR_WRITE',
+  'SQLITE_IOERR_FSYNC',
 ]);
 
 /**

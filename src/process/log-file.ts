@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /**
@@ -7,7 +7,10 @@ import { dirname } from 'node:path';
  */
 export function openLogFile(path: string): number {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  return openSync(path, 'a', 0o600);
+  // a+: readable too, so a capped log can keep its own tail (capped-log.ts).
+  // O_NOFOLLOW: a symlink planted at a log's path is refused, never written through.
+  const { O_APPEND, O_CREAT, O_RDWR, O_NOFOLLOW } = constants;
+  return openSync(path, O_APPEND | O_CREAT | O_RDWR | O_NOFOLLOW, 0o600);
 }
 
 /** Appends one line (a `\n` is added) to a log file, creating it as {@link openLogFile} does. */

@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
-import { closeSync, statSync, writeSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { cappedLog } from './capped-log.js';
 import { createLineSplitter } from './line-splitter.js';
 import { openLogFile } from './log-file.js';
 import { ProcessStartError } from './process-error.js';
 import { stopGroup } from './process-group.js';
+import { currentProcessLimits, noteRunaway, withMemoryLimit } from './process-limits.js';
 import { createRedactor, redactSecrets } from './redact-secrets.js';
+import { watchRunaway } from './runaway.js';
 
 /** What to run and how. */
 export interface RunProcessOptions {
@@ -67,20 +70,28 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     return { ...emptyResult(), canceled: true };
   }
   checkCwd(options);
-  const logFd = options.logFile === undefined ? undefined : openLog(options.file, options.logFile);
+  // Task processes (those with an attempt log) run under the run's limits (process-limits.ts).
+  const limits = options.logFile === undefined ? null : currentProcessLimits();
+  const log =
+    options.logFile === undefined
+      ? undefined
+      : cappedLog(openLog(options.file, options.logFile), limits?.logMaxBytes ?? null);
   let logBroken = false;
   const writeLog = (line: string): void => {
-    if (logFd === undefined || logBroken) return;
+    if (log === undefined || logBroken) return;
     try {
-      writeSync(logFd, `${line}\n`);
+      log.write(line);
     } catch {
       // A full disk must not crash the caller mid-run; the run's outcome still counts.
       logBroken = true;
     }
   };
-  const [command, args] = options.shell
-    ? ['/bin/sh', ['-c', options.file, 'sh', ...options.args]]
-    : [options.file, options.args];
+  const [command, args] = withMemoryLimit(
+    ...((options.shell
+      ? ['/bin/sh', ['-c', options.file, 'sh', ...options.args]]
+      : [options.file, options.args]) as [string, string[]]),
+    limits?.memoryBytes ?? null,
+  );
 
   const env = mergeEnv(options.env);
   // Output enters milestone here and only here: no log, event or reply ever sees a secret.
@@ -133,8 +144,19 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     const cleanup = (): void => {
       for (const timer of timers) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
-      if (logFd !== undefined) closeSync(logFd);
+      watch?.stop();
+      log?.close();
     };
+    const watch =
+      limits && child.pid !== undefined && options.logFile !== undefined
+        ? watchRunaway(child.pid, limits, (note) => {
+            noteRunaway(options.logFile!, note);
+            writeLog(`--- milestone: ${note.message} ---`);
+            // The rest of a runaway's output is not logged: the note stays the log's last line.
+            logBroken = true;
+            void stop();
+          })
+        : undefined;
 
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (child.pid !== undefined || settled) return;
@@ -156,8 +178,14 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     child.once('spawn', () => {
       if (child.pid !== undefined) options.onStart?.(child.pid);
     });
-    child.stdout?.on('data', (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      watch?.output(chunk.byteLength);
+      stdout.push(chunk);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      watch?.output(chunk.byteLength);
+      stderr.push(chunk);
+    });
     if (child.stdin && options.input !== undefined) {
       // EPIPE when the program exits without reading its input: not our failure.
       child.stdin.on('error', () => {});

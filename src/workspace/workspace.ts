@@ -9,6 +9,7 @@ import { mainWorktreeRoot } from '../git/repo.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
+import { checkStateFolder } from './state-folders.js';
 
 /** Where milestone keeps things in one repository. */
 export interface Workspace {
@@ -98,6 +99,8 @@ export function storeExists(workspace: Workspace): boolean {
  * committed by accident.
  */
 export function openWorkspaceStore(workspace: Workspace): Store {
+  checkStateFolder(workspace.milestonesDir);
+  checkStateFolder(workspace.storeDir);
   mkdirSync(workspace.milestonesDir, { recursive: true });
   const ignore = join(workspace.milestonesDir, '.gitignore');
   if (!existsSync(ignore)) writeFileAtomic(ignore, MILESTONES_GITIGNORE);
@@ -127,7 +130,10 @@ export function checkMilestoneId(id: string, field = '<id>'): string {
 
 /** The folder of one milestone's committed record. */
 export function milestoneDir(workspace: Workspace, id: string): string {
-  return join(workspace.milestonesDir, checkMilestoneId(id));
+  const dir = join(workspace.milestonesDir, checkMilestoneId(id));
+  checkStateFolder(workspace.milestonesDir);
+  checkStateFolder(dir);
+  return dir;
 }
 
 /**

@@ -1,0 +1,81 @@
+import { lstatSync, readlinkSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { gitExec } from '../git/git.js';
+
+/** A tracked symlink whose target is outside the worktree. */
+export interface LeavingLink {
+  path: string;
+  target: string;
+}
+
+/** Leaving links by checked-out commit: a commit's tracked links never change. */
+const byCommit = new Map<string, LeavingLink[]>();
+
+/** True when the symlink at `path` (relative to `worktree`) resolves outside it. */
+export function linkLeaves(worktree: string, path: string, target: string): boolean {
+  const resolved = resolve(dirname(join(worktree, path)), target);
+  const rel = relative(worktree, resolved);
+  return isAbsolute(target) || rel === '..' || rel.startsWith('../') || isAbsolute(rel);
+}
+
+/**
+ * Tracked symlinks of the worktree's checkout that point outside it (`git ls-files -s -z`,
+ * mode 120000). An agent writing through one would change files outside its worktree (another
+ * checkout, the person's home, `/etc`), so such a worktree is refused before the agent starts.
+ */
+export async function linksLeaving(worktree: string): Promise<LeavingLink[]> {
+  // Per commit: listing the index costs ~0.3 s on a 100,000-file checkout, every attempt.
+  const head = (
+    await gitExec(worktree, ['rev-parse', '-q', '--verify', 'HEAD'], { allowExitCodes: [1] })
+  ).stdout.trim();
+  const known = head ? byCommit.get(head) : undefined;
+  if (known) return known;
+  const { stdout } = await gitExec(worktree, ['ls-files', '-s', '-z']);
+  const leaving: LeavingLink[] = [];
+  for (const entry of stdout.split('\0')) {
+    if (!entry.startsWith('120000 ')) continue;
+    const path = entry.slice(entry.indexOf('\t') + 1);
+    let target: string;
+    try {
+      target = readlinkSync(join(worktree, path));
+    } catch {
+      continue;
+    }
+    if (linkLeaves(worktree, path, target)) leaving.push({ path, target });
+  }
+  if (head) byCommit.set(head, leaving);
+  return leaving;
+}
+
+/** The reason to refuse a worktree with links leaving it, or `null`. */
+export function leavingLinksReason(links: readonly LeavingLink[]): string | null {
+  if (links.length === 0) return null;
+  const named = links
+    .slice(0, 3)
+    .map((l) => `${JSON.stringify(l.path)} -> ${JSON.stringify(l.target)}`)
+    .join(', ');
+  const more = links.length > 3 ? ` and ${links.length - 3} more` : '';
+  return `sandbox: the worktree holds symlinks that point outside it (${named}${more}); an agent writing through them would change files outside its worktree. Make them relative links inside the repository, or remove them`;
+}
+
+/**
+ * Throws when a folder on the way to `rel` inside `worktree` is a symlink: milestone's own
+ * writes (links and copies into a slot) never go through one, so a hostile repository's
+ * `cfg -> /etc` cannot turn a copy of `cfg/app.env` into a write outside the worktree.
+ */
+export function checkInsideWorktree(worktree: string, rel: string): void {
+  const parts = rel.split('/').filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    const prefix = parts.slice(0, i).join('/');
+    let isLink = false;
+    try {
+      isLink = lstatSync(join(worktree, prefix)).isSymbolicLink();
+    } catch {
+      return;
+    }
+    if (isLink)
+      throw new Error(
+        `worktrees: ${JSON.stringify(rel)} is below the symlink ${JSON.stringify(prefix)}; milestone does not write through links in a worktree`,
+      );
+  }
+}
