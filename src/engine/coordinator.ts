@@ -521,7 +521,7 @@ class Run {
       for (const warning of outcome.warnings ?? [])
         this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
       if (outcome.ok && branch)
-        return this.landParallel(task, slot.path, branch, attempt, limits, outcome.commit);
+        return this.landParallel(task, slot.path, branch, attempt, limits, outcome.commit, outcome.parent ?? null);
       if (outcome.ok && outcome.commit) {
         await this.pool.release(slot.path, { committed: true });
         return this.landDirect(task, outcome.commit, head, attempt);
@@ -791,6 +791,7 @@ class Run {
     branch: string,
     attempt: number,
     source?: string,
+    parent?: string | null,
   ): Promise<{ commit: string } | { conflicts: string[] }> {
     const { repoRoot } = this.options;
     this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
@@ -798,7 +799,10 @@ class Run {
     let result: { commit: string } | { conflicts: string[] } | null = null;
     if (source) {
       const head = await this.currentHead();
-      const tree = await mergeTree(repoRoot, head, source);
+      // Nothing landed since the task started and its commit sits on that head: the merge's
+      // tree is the task's own, no merge-tree needed.
+      const tree =
+        parent === head ? { clean: true as const, tree: `${source}^{tree}` } : await mergeTree(repoRoot, head, source);
       if (!tree.clean) result = { conflicts: tree.conflicts };
       else {
         const commit = await commitTree(repoRoot, tree.tree, [head, source], message);
@@ -869,8 +873,11 @@ class Run {
     attempt: number,
     limits: { timeoutMs: number; verify: string | undefined },
     commit: string | null,
+    parent: string | null,
   ): Promise<TaskResult> {
-    let merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt, commit ?? undefined));
+    let merged = await this.queue.run(() =>
+      this.mergeBranch(task, branch, attempt, commit ?? undefined, parent),
+    );
     const resolver = this.options.config.resolver.agent;
     if ('conflicts' in merged && resolver && this.dispatching()) {
       const adapter = this.options.adapters.get(resolver);

@@ -46,6 +46,8 @@ export interface Store {
   state(milestoneId: string): MilestoneState | undefined;
   /** Every planned milestone, oldest `created` first. */
   list(): MilestoneState[];
+  /** Writes the cached projection of what this store appended if it lags behind the log. */
+  flush(): void;
   /**
    * Folds the cached projections again from the events: `all`, or only those written under
    * another `PROJECTION_VERSION` (done at every writable open). Returns how many were rebuilt.
@@ -64,7 +66,7 @@ export interface Store {
   releaseLease(milestoneId: string, me: LeaseClaimant): void;
   /** The current holder, if any (stale or not). */
   lease(milestoneId: string): LeaseHolder | undefined;
-  /** Closes the connection; calling it again does nothing. */
+  /** Writes the lagging cached projection (see `flush`), then closes; calling it again does nothing. */
   close(): void;
 }
 
@@ -88,7 +90,9 @@ export function openStore(dir: string, options: StoreOptions = {}): Store {
       ...log,
       ...leases,
       close: () => {
-        if (connection.open) connection.close();
+        if (!connection.open) return;
+        if (!options.readonly) log.flush();
+        connection.close();
       },
     };
   } catch (error) {
