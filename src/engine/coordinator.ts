@@ -6,7 +6,7 @@ import type { MilestoneState } from '../core/projection.js';
 import type { Phase, TaskSpec } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
-import { ExitError, LockedError } from '../errors.js';
+import { EXIT, ExitError, LockedError } from '../errors.js';
 import {
   branchExists,
   commitTree,
@@ -117,10 +117,21 @@ class Run {
     halted: null,
   };
 
+  /**
+   * Run-wide stop: aborted by the caller (Ctrl-C, a lost lease) or when a task throws (see
+   * `supervise`); every running task sees it and settles before the run ends.
+   */
+  private readonly signal: AbortSignal;
+  private readonly abortRun = new AbortController();
+  /** The task whose run threw (a git error in checkout or landing), with the error. */
+  private crashed: Crash | null = null;
+
   constructor(
     private readonly options: EngineOptions,
-    private readonly signal: AbortSignal,
+    outer: AbortSignal,
   ) {
+    const signal = AbortSignal.any([outer, this.abortRun.signal]);
+    this.signal = signal;
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
     this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.config.worktrees);
@@ -148,7 +159,32 @@ class Run {
     return stored;
   }
 
+  /**
+   * The story of a run: the branch, recovery of what a dead run left, then phase after phase
+   * (tasks, the phase commit, review gates), and whatever happens, the pool cleaned up before the
+   * result is recorded. A task that threw ends the run failed, naming it, after every sibling
+   * was stopped and recorded.
+   */
   async execute(): Promise<EngineResult> {
+    try {
+      await this.runPhases();
+    } finally {
+      // Landings in flight finish (or fail) first; then slots let go of their branches.
+      await this.queue.drain();
+      await this.teardown().catch((error) => {
+        this.options.reporter.onLive?.({
+          type: 'note',
+          level: 'warn',
+          message: `cleaning up the worktree pool failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      });
+    }
+    const result = this.finish();
+    if (this.crashed) throw crashError(this.crashed);
+    return result;
+  }
+
+  private async runPhases(): Promise<void> {
     const { repoRoot } = this.options;
     let state = this.state();
     if (!(await branchExists(repoRoot, this.branch))) {
@@ -190,7 +226,7 @@ class Run {
         if (parallel) await this.runParallel(open);
         else await this.runDirect(open);
       }
-      if (this.signal.aborted) break;
+      if (this.signal.aborted || this.crashed) break;
       if (tasks.some((t) => !this.state().tasks[t.id]!.merged)) {
         this.skipLaterPhases(phase);
         break;
@@ -203,9 +239,6 @@ class Run {
     }
     if (!this.result.pausedAt && !this.signal.aborted)
       this.result.pausedAt = blockingGate(this.state(), config);
-    await this.queue.drain();
-    await this.teardown();
-    return this.finish();
   }
 
   /**
@@ -216,6 +249,8 @@ class Run {
     const started = performance.now();
     const slots = await this.pool.close();
     await this.deleteLandedBranches();
+    // Task commits skip git's automatic maintenance; it runs once here (detached when it has work).
+    await gitExec(this.options.repoRoot, ['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
     this.record({
       type: 'outcome',
       step: 'teardown',
@@ -265,7 +300,10 @@ class Run {
     const requested = state.plan.tasks.filter((t) => this.options.phases.includes(t.phase));
     const all = state.plan.tasks.every((t) => state.tasks[t.id]!.merged);
     this.result.skipped = requested.filter((t) => state.tasks[t.id]!.status === 'skipped').map((t) => t.id);
-    if (this.signal.aborted) {
+    if (this.crashed) {
+      this.result.status = 'failed';
+      this.record({ type: 'milestone_status', status: 'failed', reason: crashReason(this.crashed) });
+    } else if (this.signal.aborted) {
       this.result.interrupted = true;
       this.result.status = 'paused';
       this.record({
@@ -369,14 +407,36 @@ class Run {
         for (const id of scheduler.next()) {
           running.set(
             id,
-            this.runTask(byId.get(id)!, 'parallel').then((result) => ({ id, result })),
+            this.supervise(byId.get(id)!, 'parallel').then((result) => ({ id, result })),
           );
         }
       }
+      // After a crash nothing new starts, and the loop still waits for every running task.
       if (running.size === 0) break;
       const { id, result } = await Promise.race(running.values());
       running.delete(id);
+      if (this.crashed && result.outcome === 'canceled') this.crashed.stopped.push(id);
       this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
+    }
+  }
+
+  /**
+   * Runs one task and never throws: an error (a git failure in checkout or landing) is recorded
+   * as the task's failure, and stops the whole run, so its siblings are stopped and recorded
+   * before the run ends instead of running on against a closed store.
+   */
+  private async supervise(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskResult> {
+    try {
+      return await this.runTask(task, style);
+    } catch (error) {
+      const reason = `engine error: ${error instanceof Error ? error.message : String(error)}`;
+      if (!this.crashed) {
+        this.crashed = { taskId: task.id, error, stopped: [] };
+        this.abortRun.abort(error);
+      }
+      this.record({ type: 'task_status', taskId: task.id, status: 'failed', reason });
+      this.result.failed.push({ taskId: task.id, reason, log: '' });
+      return { outcome: 'failed', reason };
     }
   }
 
@@ -387,7 +447,7 @@ class Run {
     while (scheduler.hasTasks() && this.dispatching()) {
       const [id] = scheduler.next();
       if (!id) break;
-      const result = await this.runTask(byId.get(id)!, 'direct');
+      const result = await this.supervise(byId.get(id)!, 'direct');
       this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
     }
   }
@@ -568,7 +628,11 @@ class Run {
         if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       }
       if (outcome.canceled || this.signal.aborted) {
-        const why = this.halt && !this.signal.aborted ? `stopped: ${this.halt.message}` : 'interrupted';
+        const why = this.crashed
+          ? `stopped: ${crashReason(this.crashed)}`
+          : this.halt && !this.signal.aborted
+            ? `stopped: ${this.halt.message}`
+            : 'interrupted';
         this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: why });
         return { outcome: 'canceled' };
       }
@@ -1003,6 +1067,31 @@ function setupFailure(reason: string, canceled: boolean): AttemptOutcome {
     commit: null,
     durationMs: 0,
   };
+}
+
+/** A task whose run threw, the error, and the running tasks the run stopped because of it. */
+interface Crash {
+  taskId: string;
+  error: unknown;
+  stopped: string[];
+}
+
+function crashReason(crash: Crash): string {
+  const why = crash.error instanceof Error ? crash.error.message : String(crash.error);
+  return `task ${crash.taskId} failed with an engine error: ${why}`;
+}
+
+/** What the CLI reports when a task threw: which task, why, and what became of the others. */
+function crashError(crash: Crash): ExitError {
+  const stopped = crash.stopped.length
+    ? `; stopped ${crash.stopped.length} running task(s) (${crash.stopped.join(', ')})`
+    : '';
+  return new ExitError(
+    'MILESTONE_RUN_CRASHED',
+    `${crashReason(crash)}${stopped}; fix the cause, then run execute again to resume`,
+    EXIT.failed,
+    { cause: crash.error },
+  );
 }
 
 /** Phases in order, or just the one asked for. */
