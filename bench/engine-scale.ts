@@ -58,7 +58,14 @@ async function executeNoOps(cli: string, size: number): Promise<Sample> {
     );
     const env = { XDG_STATE_HOME: join(root, 'state') };
     await timed(cli, repo, env, ['plan', '--from', 'plan.json']);
-    const sample = await timed(cli, repo, env, ['execute', 'scale', '--mode', 'agents', '--concurrency', '4']);
+    const sample = await timed(cli, repo, env, [
+      'execute',
+      'scale',
+      '--mode',
+      'agents',
+      '--concurrency',
+      '4',
+    ]);
     return sample;
   } finally {
     rmSync(root, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentAdapter } from '../agents/adapter.js';
-import type { MilestoneEvent, StoredEvent, Usage } from '../core/events.js';
+import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import { workOf } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { Phase, TaskSpec } from '../core/types.js';
@@ -19,7 +19,8 @@ import {
   revParse,
   updateRefCas,
 } from '../git/git.js';
-import { overLimit, sumUsage } from './budget.js';
+import { decideAfterFailure } from './attempt-policy.js';
+import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { landedFor, trailerBlock } from './landing.js';
@@ -100,8 +101,8 @@ class Run {
   private halt: { code: string; message: string } | null = null;
   /** Aborted when the budget runs out and config says to stop running tasks too. */
   private readonly stopRunning = new AbortController();
-  /** Usage reported so far by attempts still running (running totals per task). */
-  private readonly live = new Map<string, Usage>();
+  /** Spending so far, recorded and live (budget-tracker.ts). */
+  private readonly budget: BudgetTracker;
   private readonly costWarned = new Set<string>();
   /** Usage-limit parking, quota fallback and session resume (task-waits.ts). */
   private readonly waits: TaskWaits;
@@ -134,6 +135,10 @@ class Run {
     this.signal = signal;
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
+    this.budget = new BudgetTracker(
+      options.budget,
+      Object.values(options.store.state(options.milestoneId)!.tasks).map((t) => t.usage),
+    );
     this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.config.worktrees);
     this.waits = new TaskWaits({
       repoRoot: options.repoRoot,
@@ -155,7 +160,10 @@ class Run {
   /** Appends events and shows each to the reporter. */
   private record(...events: MilestoneEvent[]): StoredEvent[] {
     const stored = this.options.store.append(this.id, events);
-    for (const event of stored) this.options.reporter.onEvent?.(event);
+    for (const event of stored) {
+      if (event.type === 'task_usage') this.budget.add(event.usage);
+      this.options.reporter.onEvent?.(event);
+    }
     return stored;
   }
 
@@ -452,10 +460,6 @@ class Run {
     }
   }
 
-  private retryDelay(retry: number): number {
-    return Math.min(30_000, (this.options.retryBaseMs ?? 1000) * 2 ** Math.max(0, retry - 1));
-  }
-
   private limits(task: TaskSpec) {
     const defaults = this.state().plan.defaults;
     return {
@@ -581,7 +585,15 @@ class Run {
       for (const warning of outcome.warnings ?? [])
         this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
       if (outcome.ok && branch)
-        return this.landParallel(task, slot.path, branch, attempt, limits, outcome.commit, outcome.parent ?? null);
+        return this.landParallel(
+          task,
+          slot.path,
+          branch,
+          attempt,
+          limits,
+          outcome.commit,
+          outcome.parent ?? null,
+        );
       if (outcome.ok && outcome.commit) {
         await this.pool.release(slot.path, { committed: true });
         return this.landDirect(task, outcome.commit, head, attempt);
@@ -616,53 +628,55 @@ class Run {
         continue;
       }
       if (wait?.kind === 'give_up') outcome = { ...outcome, retryable: false, reason: wait.reason };
-      const final =
-        !outcome.canceled &&
-        !this.signal.aborted &&
-        !(outcome.retryable && retries < limits.retries && this.halt === null) &&
-        !(!outcome.retryable && outcome.stop !== 'budget' && agent + 1 < chain.length);
+      const decision = decideAfterFailure({
+        outcome,
+        agent: name,
+        chain: chain.map((c) => c.name),
+        agentIndex: agent,
+        retries,
+        maxRetries: limits.retries,
+        retryBaseMs: this.options.retryBaseMs ?? 1000,
+        interrupted: this.signal.aborted,
+        halted: this.halt?.message ?? null,
+        crashed: this.crashed ? crashReason(this.crashed) : null,
+      });
+      // Work of a task that failed for good is kept for a person; otherwise the slot is freed.
       const kept =
-        final && branch ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths) : null;
+        decision.kind === 'fail' && branch
+          ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
+          : null;
       if (!kept) {
         await this.pool.release(slot.path, { detach: true });
         if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       }
-      if (outcome.canceled || this.signal.aborted) {
-        const why = this.crashed
-          ? `stopped: ${crashReason(this.crashed)}`
-          : this.halt && !this.signal.aborted
-            ? `stopped: ${this.halt.message}`
-            : 'interrupted';
-        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: why });
+      if (decision.kind === 'cancel') {
+        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: decision.reason });
         return { outcome: 'canceled' };
       }
-      const reason = outcome.reason ?? 'failed';
-      if (!outcome.retryable && outcome.stop !== 'budget' && agent + 1 < chain.length) {
-        agent += 1;
-        note = `fallback from ${name} (${reason}) to ${chain[agent]!.name}`;
+      if (decision.kind === 'fallback') {
+        agent = decision.agentIndex;
+        note = decision.note;
         this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${note}` });
         continue;
       }
-      // An agent that cannot log in will fail every task: stop starting new ones.
-      if (outcome.stop === 'auth')
-        this.haltFor('MILESTONE_AUTH', `${name}: ${reason}; fix the login, then run execute again`);
-      if (outcome.retryable && retries < limits.retries && this.halt === null) {
-        retries += 1;
-        const delay = this.retryDelay(retries);
-        note = `retry ${retries} of ${limits.retries} after: ${reason}`;
+      if (decision.kind === 'retry') {
+        retries = decision.retries;
+        note = decision.note;
         this.record({
           type: 'task_status',
           taskId: task.id,
           status: 'ready',
-          reason: `attempt ${attempt} failed (${reason}); retrying in ${Math.round(delay / 100) / 10}s`,
+          reason: `attempt ${attempt} failed (${outcome.reason ?? 'failed'}); retrying in ${Math.round(decision.delayMs / 100) / 10}s`,
         });
-        await sleep(delay, undefined, { signal: this.signal }).catch(() => undefined);
+        await sleep(decision.delayMs, undefined, { signal: this.signal }).catch(() => undefined);
         if (this.signal.aborted) {
           this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: 'interrupted' });
           return { outcome: 'canceled' };
         }
         continue;
       }
+      if (decision.halt) this.haltFor(decision.halt.code, decision.halt.message);
+      const reason = decision.reason;
       this.record({
         type: 'task_status',
         taskId: task.id,
@@ -711,8 +725,7 @@ class Run {
 
   /** Milestone spending so far, running attempts included. */
   private checkMilestoneBudget(): void {
-    const spent = sumUsage([...Object.values(this.state().tasks).map((t) => t.usage), ...this.live.values()]);
-    const over = overLimit(spent, this.options.budget.milestone, 'milestone');
+    const over = this.budget.milestoneOver();
     if (over) this.haltFor('MILESTONE_BUDGET', over);
   }
 
@@ -729,8 +742,7 @@ class Run {
     const own = new AbortController();
     const before = this.state().tasks[task.id]!.usage;
     const taskLimit = this.options.budget.task;
-    const remaining =
-      taskLimit.costUsd === null ? undefined : Math.max(0.01, taskLimit.costUsd - (before.costUsd ?? 0));
+    const remaining = this.budget.taskRemainingUsd(before);
     let overBudget: string | null = null;
     // The built-in shell agent runs the plan's own `run` command: only agents are guarded.
     const afterAgent = isShellAgent(adapter)
@@ -783,8 +795,8 @@ class Run {
             detail: { sessionId: event.sessionId, attempt },
           });
         } else if (event.type === 'usage') {
-          this.live.set(task.id, event.usage);
-          const over = overLimit(sumUsage([before, event.usage]), taskLimit, `task ${task.id}`);
+          this.budget.report(task.id, event.usage);
+          const over = this.budget.taskOver(task.id, before, event.usage);
           if (over && !overBudget) {
             overBudget = over;
             own.abort();
@@ -793,7 +805,7 @@ class Run {
         }
       },
     });
-    this.live.delete(task.id);
+    this.budget.settle(task.id);
     this.record({
       type: 'outcome',
       step: 'agent',
@@ -823,7 +835,7 @@ class Run {
         message: `agent ${adapter.name} reports no cost: cost limits cannot hold it, token limits still do`,
       });
     }
-    const after = overLimit(sumUsage([before, usage]), taskLimit, `task ${task.id}`);
+    const after = this.budget.taskOver(task.id, before, usage);
     this.checkMilestoneBudget();
     if (overBudget || (after && !outcome.ok)) {
       return {
@@ -866,7 +878,9 @@ class Run {
       // Nothing landed since the task started and its commit sits on that head: the merge's
       // tree is the task's own, no merge-tree needed.
       const tree =
-        parent === head ? { clean: true as const, tree: `${source}^{tree}` } : await mergeTree(repoRoot, head, source);
+        parent === head
+          ? { clean: true as const, tree: `${source}^{tree}` }
+          : await mergeTree(repoRoot, head, source);
       if (!tree.clean) result = { conflicts: tree.conflicts };
       else {
         const commit = await commitTree(repoRoot, tree.tree, [head, source], message);

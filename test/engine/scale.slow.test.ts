@@ -30,7 +30,15 @@ describe('execute at scale', () => {
     expect(status.tasks.filter((t) => !(t.merged && t.status === 'succeeded'))).toEqual([]);
     expect(status.tasks.every((t) => t.attempts === 1)).toBe(true);
     // On the branch: one merge commit per task, no task twice, and every task's file.
-    const merged = (await gitA(repo.root, 'log', '--format=%(trailers:key=Task-Id,valueonly)', '--merges', 'milestone/scale'))
+    const merged = (
+      await gitA(
+        repo.root,
+        'log',
+        '--format=%(trailers:key=Task-Id,valueonly)',
+        '--merges',
+        'milestone/scale',
+      )
+    )
       .split('\n')
       .filter(Boolean);
     expect(merged).toHaveLength(TASKS);

@@ -23,7 +23,11 @@ describe('execute: a task that throws stops the run cleanly', () => {
       id: 'crash',
       defaults: { retries: 0 },
       tasks: [
-        { id: 'breaker', title: 'break the branch ref', run: `if [ -e '${armed}' ]; then : > '${lock}'; fi; echo b > b.txt` },
+        {
+          id: 'breaker',
+          title: 'break the branch ref',
+          run: `if [ -e '${armed}' ]; then : > '${lock}'; fi; echo b > b.txt`,
+        },
         sibling(1),
         sibling(2),
         sibling(3),
@@ -62,7 +66,9 @@ describe('execute: a task that throws stops the run cleanly', () => {
     const merges = (await gitA(repo.root, 'log', '--format=%s', 'milestone/crash'))
       .split('\n')
       .filter((s) => s.startsWith('Merge task '));
-    expect(merges.sort()).toEqual(['breaker', 's1', 's2', 's3'].map((id) => expect.stringContaining(`Merge task ${id}:`)));
+    expect(merges.sort()).toEqual(
+      ['breaker', 's1', 's2', 's3'].map((id) => expect.stringContaining(`Merge task ${id}:`)),
+    );
     expect(existsSync(lock)).toBe(false);
   }, 180_000);
 });
