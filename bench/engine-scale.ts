@@ -27,11 +27,15 @@ export const engineScale: BenchSection = {
     builds.push({ label: baseline ? 'after' : 'this build', cli: resolve('dist/cli/main.js') });
     const rows: Measurement[] = [];
     for (const size of sizes) {
-      for (const build of builds) {
-        const samples: Sample[] = [];
-        for (let run = 0; run < repetitions; run++) samples.push(await executeNoOps(build.cli, size));
-        rows.push(summarize(`${build.label}: ${size.toLocaleString('en-US')} no-op tasks`, samples, size));
+      // Builds alternate run by run, so a change in the machine's load hits both alike.
+      const samples = builds.map((): Sample[] => []);
+      for (let run = 0; run < repetitions; run++) {
+        for (const [i, build] of builds.entries()) samples[i]!.push(await executeNoOps(build.cli, size));
       }
+      for (const [i, build] of builds.entries())
+        rows.push(
+          summarize(`${build.label}: ${size.toLocaleString('en-US')} no-op tasks`, samples[i]!, size),
+        );
     }
     return rows;
   },

@@ -729,6 +729,11 @@ class Run {
     if (over) this.haltFor('MILESTONE_BUDGET', over);
   }
 
+  /**
+   * One attempt of a task in a prepared worktree -> its outcome (agent, verify, commit, usage,
+   * budget): the single place where a task runs, so another executor (a remote worker) can take
+   * its place.
+   */
   private async attempt(
     task: TaskSpec,
     adapter: AgentAdapter,
@@ -907,6 +912,10 @@ class Run {
     return result;
   }
 
+  /**
+   * The one place right after a task landed (parallel, direct, or a hand resolution): the
+   * milestone branch is at `commit`. Checks that run after each landing hook in here.
+   */
   private recordLanded(task: TaskSpec, commit: string, attempt: number): void {
     this.record(
       { type: 'task_merged', taskId: task.id, commit },
@@ -1046,7 +1055,10 @@ class Run {
     return { outcome: 'succeeded' };
   }
 
-  /** The phase commit (see `commitPhase`), skipped when it already landed. */
+  /**
+   * The phase commit (see `commitPhase`), skipped when it already landed: the one place right
+   * before a phase commit, where checks of the whole phase belong.
+   */
   private async phaseCommit(phase: Phase): Promise<void> {
     const state = this.state();
     if (state.phaseCommits[phase]) return;
