@@ -2,6 +2,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { distributed } from './distributed.js';
 import { engine } from './engine.js';
+import { engineScale } from './engine-scale.js';
 import { largeRepo } from './large-repo.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
@@ -16,7 +17,16 @@ import { worktrees } from './worktrees.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees, reads, distributed, largeRepo];
+const SECTIONS: BenchSection[] = [
+  planAnalysis,
+  engine,
+  engineScale,
+  planning,
+  worktrees,
+  reads,
+  distributed,
+  largeRepo,
+];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

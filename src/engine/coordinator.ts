@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentAdapter } from '../agents/adapter.js';
-import type { MilestoneEvent, StoredEvent, Usage } from '../core/events.js';
+import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import { workOf } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { Phase, TaskSpec } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
-import { ExitError, LockedError } from '../errors.js';
+import { EXIT, ExitError, LockedError } from '../errors.js';
 import {
   branchExists,
   commitTree,
@@ -20,7 +20,9 @@ import {
   updateRefCas,
 } from '../git/git.js';
 import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
+import { decideAfterFailure } from './attempt-policy.js';
 import { overLimit, sumUsage } from './budget.js';
+import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { landedFor, trailerBlock } from './landing.js';
@@ -114,8 +116,8 @@ class Run {
   private halt: { code: string; message: string } | null = null;
   /** Aborted when the budget runs out and config says to stop running tasks too. */
   private readonly stopRunning = new AbortController();
-  /** Usage reported so far by attempts still running (running totals per task). */
-  private readonly live = new Map<string, Usage>();
+  /** Spending so far, recorded and live (budget-tracker.ts). */
+  private readonly budget: BudgetTracker;
   private readonly costWarned = new Set<string>();
   /** Usage-limit parking, quota fallback and session resume (task-waits.ts). */
   private readonly waits: TaskWaits;
@@ -131,12 +133,27 @@ class Run {
     halted: null,
   };
 
+  /**
+   * Run-wide stop: aborted by the caller (Ctrl-C, a lost lease) or when a task throws (see
+   * `supervise`); every running task sees it and settles before the run ends.
+   */
+  private readonly signal: AbortSignal;
+  private readonly abortRun = new AbortController();
+  /** The task whose run threw (a git error in checkout or landing), with the error. */
+  private crashed: Crash | null = null;
+
   constructor(
     private readonly options: EngineOptions,
-    private readonly signal: AbortSignal,
+    outer: AbortSignal,
   ) {
+    const signal = AbortSignal.any([outer, this.abortRun.signal]);
+    this.signal = signal;
     this.id = options.milestoneId;
     this.branch = milestoneBranch(options.milestoneId);
+    this.budget = new BudgetTracker(
+      options.budget,
+      Object.values(options.store.state(options.milestoneId)!.tasks).map((t) => t.usage),
+    );
     this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, {
       ...options.config.worktrees,
       minFreeBytes: options.config.limits.minFreeMb * 1024 * 1024,
@@ -161,11 +178,39 @@ class Run {
   /** Appends events and shows each to the reporter. */
   private record(...events: MilestoneEvent[]): StoredEvent[] {
     const stored = this.options.store.append(this.id, events);
-    for (const event of stored) this.options.reporter.onEvent?.(event);
+    for (const event of stored) {
+      if (event.type === 'task_usage') this.budget.add(event.usage);
+      this.options.reporter.onEvent?.(event);
+    }
     return stored;
   }
 
+  /**
+   * The story of a run: the branch, recovery of what a dead run left, then phase after phase
+   * (tasks, the phase commit, review gates), and whatever happens, the pool cleaned up before the
+   * result is recorded. A task that threw ends the run failed, naming it, after every sibling
+   * was stopped and recorded.
+   */
   async execute(): Promise<EngineResult> {
+    try {
+      await this.runPhases();
+    } finally {
+      // Landings in flight finish (or fail) first; then slots let go of their branches.
+      await this.queue.drain();
+      await this.teardown().catch((error) => {
+        this.options.reporter.onLive?.({
+          type: 'note',
+          level: 'warn',
+          message: `cleaning up the worktree pool failed: ${error instanceof Error ? error.message : String(error)}`,
+        });
+      });
+    }
+    const result = this.finish();
+    if (this.crashed) throw crashError(this.crashed);
+    return result;
+  }
+
+  private async runPhases(): Promise<void> {
     const { repoRoot } = this.options;
     let state = this.state();
     if (!(await branchExists(repoRoot, this.branch))) {
@@ -207,7 +252,7 @@ class Run {
         if (parallel) await this.runParallel(open);
         else await this.runDirect(open);
       }
-      if (this.signal.aborted) break;
+      if (this.signal.aborted || this.crashed) break;
       if (tasks.some((t) => !this.state().tasks[t.id]!.merged)) {
         this.skipLaterPhases(phase);
         break;
@@ -220,9 +265,6 @@ class Run {
     }
     if (!this.result.pausedAt && !this.signal.aborted)
       this.result.pausedAt = blockingGate(this.state(), config);
-    await this.queue.drain();
-    await this.teardown();
-    return this.finish();
   }
 
   /**
@@ -233,6 +275,8 @@ class Run {
     const started = performance.now();
     const slots = await this.pool.close();
     await this.deleteLandedBranches();
+    // Task commits skip git's automatic maintenance; it runs once here (detached when it has work).
+    await gitExec(this.options.repoRoot, ['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
     this.record({
       type: 'outcome',
       step: 'teardown',
@@ -282,7 +326,10 @@ class Run {
     const requested = state.plan.tasks.filter((t) => this.options.phases.includes(t.phase));
     const all = state.plan.tasks.every((t) => state.tasks[t.id]!.merged);
     this.result.skipped = requested.filter((t) => state.tasks[t.id]!.status === 'skipped').map((t) => t.id);
-    if (this.signal.aborted) {
+    if (this.crashed) {
+      this.result.status = 'failed';
+      this.record({ type: 'milestone_status', status: 'failed', reason: crashReason(this.crashed) });
+    } else if (this.signal.aborted) {
       this.result.interrupted = true;
       this.result.status = 'paused';
       this.record({
@@ -386,14 +433,36 @@ class Run {
         for (const id of scheduler.next()) {
           running.set(
             id,
-            this.runTask(byId.get(id)!, 'parallel').then((result) => ({ id, result })),
+            this.supervise(byId.get(id)!, 'parallel').then((result) => ({ id, result })),
           );
         }
       }
+      // After a crash nothing new starts, and the loop still waits for every running task.
       if (running.size === 0) break;
       const { id, result } = await Promise.race(running.values());
       running.delete(id);
+      if (this.crashed && result.outcome === 'canceled') this.crashed.stopped.push(id);
       this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
+    }
+  }
+
+  /**
+   * Runs one task and never throws: an error (a git failure in checkout or landing) is recorded
+   * as the task's failure, and stops the whole run, so its siblings are stopped and recorded
+   * before the run ends instead of running on against a closed store.
+   */
+  private async supervise(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskResult> {
+    try {
+      return await this.runTask(task, style);
+    } catch (error) {
+      const reason = `engine error: ${error instanceof Error ? error.message : String(error)}`;
+      if (!this.crashed) {
+        this.crashed = { taskId: task.id, error, stopped: [] };
+        this.abortRun.abort(error);
+      }
+      this.record({ type: 'task_status', taskId: task.id, status: 'failed', reason });
+      this.result.failed.push({ taskId: task.id, reason, log: '' });
+      return { outcome: 'failed', reason };
     }
   }
 
@@ -404,13 +473,9 @@ class Run {
     while (scheduler.hasTasks() && this.dispatching()) {
       const [id] = scheduler.next();
       if (!id) break;
-      const result = await this.runTask(byId.get(id)!, 'direct');
+      const result = await this.supervise(byId.get(id)!, 'direct');
       this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
     }
-  }
-
-  private retryDelay(retry: number): number {
-    return Math.min(30_000, (this.options.retryBaseMs ?? 1000) * 2 ** Math.max(0, retry - 1));
   }
 
   private limits(task: TaskSpec) {
@@ -550,7 +615,15 @@ class Run {
       for (const warning of outcome.warnings ?? [])
         this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
       if (outcome.ok && branch)
-        return this.landParallel(task, slot.path, branch, attempt, limits, outcome.commit);
+        return this.landParallel(
+          task,
+          slot.path,
+          branch,
+          attempt,
+          limits,
+          outcome.commit,
+          outcome.parent ?? null,
+        );
       if (outcome.ok && outcome.commit) {
         await this.pool.release(slot.path, { committed: true });
         return this.landDirect(task, outcome.commit, head, attempt);
@@ -585,49 +658,55 @@ class Run {
         continue;
       }
       if (wait?.kind === 'give_up') outcome = { ...outcome, retryable: false, reason: wait.reason };
-      const final =
-        !outcome.canceled &&
-        !this.signal.aborted &&
-        !(outcome.retryable && retries < limits.retries && this.halt === null) &&
-        !(!outcome.retryable && outcome.stop !== 'budget' && agent + 1 < chain.length);
+      const decision = decideAfterFailure({
+        outcome,
+        agent: name,
+        chain: chain.map((c) => c.name),
+        agentIndex: agent,
+        retries,
+        maxRetries: limits.retries,
+        retryBaseMs: this.options.retryBaseMs ?? 1000,
+        interrupted: this.signal.aborted,
+        halted: this.halt?.message ?? null,
+        crashed: this.crashed ? crashReason(this.crashed) : null,
+      });
+      // Work of a task that failed for good is kept for a person; otherwise the slot is freed.
       const kept =
-        final && branch ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths) : null;
+        decision.kind === 'fail' && branch
+          ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
+          : null;
       if (!kept) {
         await this.pool.release(slot.path, { detach: true });
         if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       }
-      if (outcome.canceled || this.signal.aborted) {
-        const why = this.halt && !this.signal.aborted ? `stopped: ${this.halt.message}` : 'interrupted';
-        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: why });
+      if (decision.kind === 'cancel') {
+        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: decision.reason });
         return { outcome: 'canceled' };
       }
-      const reason = outcome.reason ?? 'failed';
-      if (!outcome.retryable && outcome.stop !== 'budget' && agent + 1 < chain.length) {
-        agent += 1;
-        note = `fallback from ${name} (${reason}) to ${chain[agent]!.name}`;
+      if (decision.kind === 'fallback') {
+        agent = decision.agentIndex;
+        note = decision.note;
         this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${note}` });
         continue;
       }
-      // An agent that cannot log in will fail every task: stop starting new ones.
-      if (outcome.stop === 'auth')
-        this.haltFor('MILESTONE_AUTH', `${name}: ${reason}; fix the login, then run execute again`);
-      if (outcome.retryable && retries < limits.retries && this.halt === null) {
-        retries += 1;
-        const delay = this.retryDelay(retries);
-        note = `retry ${retries} of ${limits.retries} after: ${reason}`;
+      if (decision.kind === 'retry') {
+        retries = decision.retries;
+        note = decision.note;
         this.record({
           type: 'task_status',
           taskId: task.id,
           status: 'ready',
-          reason: `attempt ${attempt} failed (${reason}); retrying in ${Math.round(delay / 100) / 10}s`,
+          reason: `attempt ${attempt} failed (${outcome.reason ?? 'failed'}); retrying in ${Math.round(decision.delayMs / 100) / 10}s`,
         });
-        await sleep(delay, undefined, { signal: this.signal }).catch(() => undefined);
+        await sleep(decision.delayMs, undefined, { signal: this.signal }).catch(() => undefined);
         if (this.signal.aborted) {
           this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: 'interrupted' });
           return { outcome: 'canceled' };
         }
         continue;
       }
+      if (decision.halt) this.haltFor(decision.halt.code, decision.halt.message);
+      const reason = decision.reason;
       this.record({
         type: 'task_status',
         taskId: task.id,
@@ -676,11 +755,15 @@ class Run {
 
   /** Milestone spending so far, running attempts included. */
   private checkMilestoneBudget(): void {
-    const spent = sumUsage([...Object.values(this.state().tasks).map((t) => t.usage), ...this.live.values()]);
-    const over = overLimit(spent, this.options.budget.milestone, 'milestone');
+    const over = this.budget.milestoneOver();
     if (over) this.haltFor('MILESTONE_BUDGET', over);
   }
 
+  /**
+   * One attempt of a task in a prepared worktree -> its outcome (agent, verify, commit, usage,
+   * budget): the single place where a task runs, so another executor (a remote worker) can take
+   * its place.
+   */
   private async attempt(
     task: TaskSpec,
     adapter: AgentAdapter,
@@ -694,8 +777,7 @@ class Run {
     const own = new AbortController();
     const before = this.state().tasks[task.id]!.usage;
     const taskLimit = this.options.budget.task;
-    const remaining =
-      taskLimit.costUsd === null ? undefined : Math.max(0.01, taskLimit.costUsd - (before.costUsd ?? 0));
+    const remaining = this.budget.taskRemainingUsd(before);
     let overBudget: string | null = null;
     // The built-in shell agent runs the plan's own `run` command: only agents are guarded.
     const afterAgent = isShellAgent(adapter)
@@ -748,8 +830,8 @@ class Run {
             detail: { sessionId: event.sessionId, attempt },
           });
         } else if (event.type === 'usage') {
-          this.live.set(task.id, event.usage);
-          const over = overLimit(sumUsage([before, event.usage]), taskLimit, `task ${task.id}`);
+          this.budget.report(task.id, event.usage);
+          const over = this.budget.taskOver(task.id, before, event.usage);
           if (over && !overBudget) {
             overBudget = over;
             own.abort();
@@ -758,7 +840,7 @@ class Run {
         }
       },
     });
-    this.live.delete(task.id);
+    this.budget.settle(task.id);
     this.record({
       type: 'outcome',
       step: 'agent',
@@ -788,7 +870,7 @@ class Run {
         message: `agent ${adapter.name} reports no cost: cost limits cannot hold it, token limits still do`,
       });
     }
-    const after = overLimit(sumUsage([before, usage]), taskLimit, `task ${task.id}`);
+    const after = this.budget.taskOver(task.id, before, usage);
     this.checkMilestoneBudget();
     if (overBudget || (after && !outcome.ok)) {
       return {
@@ -820,6 +902,7 @@ class Run {
     branch: string,
     attempt: number,
     source?: string,
+    parent?: string | null,
   ): Promise<{ commit: string } | { conflicts: string[] }> {
     const { repoRoot } = this.options;
     this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
@@ -827,7 +910,12 @@ class Run {
     let result: { commit: string } | { conflicts: string[] } | null = null;
     if (source) {
       const head = await this.currentHead();
-      const tree = await mergeTree(repoRoot, head, source);
+      // Nothing landed since the task started and its commit sits on that head: the merge's
+      // tree is the task's own, no merge-tree needed.
+      const tree =
+        parent === head
+          ? { clean: true as const, tree: `${source}^{tree}` }
+          : await mergeTree(repoRoot, head, source);
       if (!tree.clean) result = { conflicts: tree.conflicts };
       else {
         const commit = await commitTree(repoRoot, tree.tree, [head, source], message);
@@ -854,6 +942,10 @@ class Run {
     return result;
   }
 
+  /**
+   * The one place right after a task landed (parallel, direct, or a hand resolution): the
+   * milestone branch is at `commit`. Checks that run after each landing hook in here.
+   */
   private recordLanded(task: TaskSpec, commit: string, attempt: number): void {
     this.record(
       { type: 'task_merged', taskId: task.id, commit },
@@ -898,8 +990,11 @@ class Run {
     attempt: number,
     limits: { timeoutMs: number; verify: string | undefined },
     commit: string | null,
+    parent: string | null,
   ): Promise<TaskResult> {
-    let merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt, commit ?? undefined));
+    let merged = await this.queue.run(() =>
+      this.mergeBranch(task, branch, attempt, commit ?? undefined, parent),
+    );
     const resolver = this.options.config.resolver.agent;
     if ('conflicts' in merged && resolver && this.dispatching()) {
       const adapter = this.options.adapters.get(resolver);
@@ -990,7 +1085,10 @@ class Run {
     return { outcome: 'succeeded' };
   }
 
-  /** The phase commit (see `commitPhase`), skipped when it already landed. */
+  /**
+   * The phase commit (see `commitPhase`), skipped when it already landed: the one place right
+   * before a phase commit, where checks of the whole phase belong.
+   */
   private async phaseCommit(phase: Phase): Promise<void> {
     const state = this.state();
     if (state.phaseCommits[phase]) return;
@@ -1025,6 +1123,31 @@ function setupFailure(reason: string, canceled: boolean): AttemptOutcome {
     commit: null,
     durationMs: 0,
   };
+}
+
+/** A task whose run threw, the error, and the running tasks the run stopped because of it. */
+interface Crash {
+  taskId: string;
+  error: unknown;
+  stopped: string[];
+}
+
+function crashReason(crash: Crash): string {
+  const why = crash.error instanceof Error ? crash.error.message : String(crash.error);
+  return `task ${crash.taskId} failed with an engine error: ${why}`;
+}
+
+/** What the CLI reports when a task threw: which task, why, and what became of the others. */
+function crashError(crash: Crash): ExitError {
+  const stopped = crash.stopped.length
+    ? `; stopped ${crash.stopped.length} running task(s) (${crash.stopped.join(', ')})`
+    : '';
+  return new ExitError(
+    'MILESTONE_RUN_CRASHED',
+    `${crashReason(crash)}${stopped}; fix the cause, then run execute again to resume`,
+    EXIT.failed,
+    { cause: crash.error },
+  );
 }
 
 /** Phases in order, or just the one asked for. */

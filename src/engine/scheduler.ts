@@ -27,13 +27,6 @@ export interface SchedulerOptions {
   concurrency: number;
   /** Ids already succeeded and merged (a resumed run); they count as succeeded. */
   done?: Iterable<string>;
-  /**
-   * Schedule only the tasks of these phases (`execute --phase`). Tasks of other phases are
-   * neither run nor skipped. If an earlier phase outside `only` still has unfinished tasks, the
-   * barrier before the selected phase can never open: those tasks are reported by `blocked()`
-   * and do not keep `hasTasks()` true.
-   */
-  only?: readonly Phase[];
 }
 
 /** How a running task ended. */
@@ -59,15 +52,11 @@ export interface Scheduler {
    * dependents and every task of later phases become `skipped` and are returned.
    */
   complete(id: string, outcome: TaskOutcome): { skipped: string[] };
-  /** A running task goes back to `ready` (the caller waits out the backoff before `next()`). */
-  retry(id: string): void;
   /** Whether anything is still pending, ready or running (blocked tasks aside). */
   hasTasks(): boolean;
   /** Ids of the running tasks, in the order they started. */
   running(): string[];
   state(id: string): ScheduleState;
-  /** Selected tasks that can never start because an earlier phase outside `only` is unfinished. */
-  blocked(): string[];
 }
 
 /**
@@ -95,10 +84,9 @@ export function createScheduler(tasks: readonly ScheduleTask[], options: Schedul
   const graph = buildGraph(tasks);
   const count = tasks.length;
   const done = new Set(options.done ?? []);
-  const only = new Set(options.only ?? PHASES);
 
   const status: ScheduleState[] = tasks.map((task) => (done.has(task.id) ? 'succeeded' : 'pending'));
-  const selected = tasks.map((task, i) => only.has(task.phase) && status[i] === 'pending');
+  const selected = tasks.map((_, i) => status[i] === 'pending');
   const unfinished = PHASES.map(() => 0);
   const waitingNeeds = new Int32Array(count);
   tasks.forEach((_, i) => {
@@ -107,12 +95,7 @@ export function createScheduler(tasks: readonly ScheduleTask[], options: Schedul
   });
 
   // Unfinished tasks outside `only` never finish in this run: phases after them stay shut.
-  let shutFrom: number = PHASES.length;
-  tasks.forEach((_, i) => {
-    if (!selected[i] && status[i] !== 'succeeded') shutFrom = Math.min(shutFrom, graph.phase[i]! + 1);
-  });
-  const isBlocked = (i: number) => selected[i]! && graph.phase[i]! >= shutFrom;
-  let active = selected.filter((isSelected, i) => isSelected && !isBlocked(i)).length;
+  let active = selected.filter(Boolean).length;
 
   const priorities = remainingCriticalPath(tasks);
   const priority = tasks.map((task) => priorities.get(task.id) ?? 0);
@@ -129,7 +112,7 @@ export function createScheduler(tasks: readonly ScheduleTask[], options: Schedul
   }
 
   function makeReady(i: number): void {
-    if (status[i] !== 'pending' || !selected[i] || isBlocked(i)) return;
+    if (status[i] !== 'pending' || !selected[i]) return;
     if (waitingNeeds[i]! > 0 || graph.phase[i]! > openUpTo) return;
     status[i] = 'ready';
     let low = 0;
@@ -174,7 +157,7 @@ export function createScheduler(tasks: readonly ScheduleTask[], options: Schedul
   function skipAfter(i: number): string[] {
     const skipped = new Set<number>();
     const skip = (j: number) => {
-      if ((status[j] === 'pending' || status[j] === 'ready') && selected[j] && !isBlocked(j)) {
+      if ((status[j] === 'pending' || status[j] === 'ready') && selected[j]) {
         status[j] = 'skipped';
         skipped.add(j);
         active--;
@@ -221,15 +204,9 @@ export function createScheduler(tasks: readonly ScheduleTask[], options: Schedul
       }
       return { skipped: skipAfter(i) };
     },
-    retry(id) {
-      const i = stopRunning(id);
-      status[i] = 'pending';
-      makeReady(i);
-    },
     hasTasks: () => active > 0,
     running: () => [...runningSet].map((i) => graph.ids[i]!),
     state: (id) => status[indexOf(id)]!,
-    blocked: () => graph.ids.filter((_, i) => isBlocked(i)),
   };
 }
 

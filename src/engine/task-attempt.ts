@@ -1,11 +1,11 @@
-import { readlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
 import type { FailureKind } from '../agents/classify-failure.js';
 import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
-import { gitExec, identityArgs, revParse } from '../git/git.js';
+import { gitExec, headCommit, identityArgs, indexWrittenAt } from '../git/git.js';
 import { takeRunaway } from '../process/process-limits.js';
 import { createRedactor, redactDeep, redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
@@ -70,6 +70,8 @@ export interface AttemptOutcome {
   usage: Usage;
   /** The task's commit in its worktree (always made on success, empty if nothing changed). */
   commit: string | null;
+  /** That commit's parent: when it is the milestone head, landing needs no merge-tree. */
+  parent?: string | null;
   /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
   stop?: 'budget' | 'auth';
   /** Why the agent failed, as data (`sandbox`: it changed the repository outside its task branch). */
@@ -109,6 +111,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   }
   // Lines are redacted as they arrive; text the adapter joined from several lines is checked again.
   const redact = createRedactor({ ...process.env, ...env });
+  const agentStartedAt = Date.now();
   for await (const raw of request.adapter.run(
     {
       milestoneId: request.milestoneId,
@@ -229,10 +232,11 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     }
   }
   const commitStarted = performance.now();
-  const { commit, warnings } = await commitTask(request.worktree, request.milestoneId, task, {
+  const { commit, parent, warnings } = await commitTask(request.worktree, request.milestoneId, task, {
     ownPaths: request.ownPaths ?? [],
     type: task.commitType ?? request.commitType ?? null,
     trailers: request.trailers ?? {},
+    agentStartedAt,
   });
   steps.commit = Math.round(performance.now() - commitStarted);
   return {
@@ -241,6 +245,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     reason: null,
     retryable: false,
     commit,
+    parent,
     durationMs: elapsed(),
     steps,
     warnings,
@@ -291,59 +296,84 @@ export async function commitTask(
   worktree: string,
   milestoneId: string,
   task: TaskSpec,
-  options: { ownPaths?: string[]; type?: string | null; trailers?: Record<string, string> } = {},
-): Promise<{ commit: string; warnings: string[] }> {
+  options: {
+    ownPaths?: string[];
+    type?: string | null;
+    trailers?: Record<string, string>;
+    /** When the agent started (epoch ms): an index older than that was not touched by it. */
+    agentStartedAt?: number;
+  } = {},
+): Promise<{ commit: string; parent: string | null; warnings: string[] }> {
   const own = options.ownPaths ?? [];
-  await stageWork(worktree, own);
-  const staged = await stagedEntries(worktree);
-  const type = options.type ?? commitTypeFor(staged.map((e) => e.path));
+  const staged = await stageWork(
+    worktree,
+    own,
+    options.agentStartedAt === undefined ? {} : { indexUntouchedSince: options.agentStartedAt },
+  );
+  const type = options.type ?? commitTypeFor(staged);
   const message = `${type}(${task.phase}): ${task.title}\n\n${trailerBlock({
     [TRAILER.milestone]: milestoneId,
     [TRAILER.task]: task.id,
     ...options.trailers,
   })}\n`;
   const identity = await identityArgs(worktree);
-  await gitExec(worktree, [...identity, 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'], {
-    input: message,
-  });
+  const parent = await headCommit(worktree).catch(() => null);
+  // No automatic maintenance after each of thousands of task commits: the run does it once.
+  await gitExec(
+    worktree,
+    [...identity, '-c', 'maintenance.auto=false', 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'],
+    { input: message },
+  );
   const warnings = staged
-    .filter((e) => e.mode === '120000' && committedLinkLeaves(worktree, e.path))
-    .map((e) => `${task.id}: commits symlink ${e.path}, which points outside the worktree`);
-  return { commit: (await revParse(worktree, 'HEAD'))!, warnings };
+    .filter((path) => committedLinkLeaves(worktree, path))
+    .map((path) => `${task.id}: commits symlink ${path}, which points outside the worktree`);
+  return { commit: await headCommit(worktree), parent, warnings };
 }
 
 /**
  * Stages the task's work: everything, then the slot's own paths taken out again (an exclude
  * pathspec would make git refuse when one of them is ignored, as `node_modules/` usually is).
+ * Returns the added or changed paths (`add --verbose` names them: no second git call).
  */
-export async function stageWork(worktree: string, ownPaths: readonly string[]): Promise<void> {
-  await gitExec(worktree, ['add', '-A']);
+export async function stageWork(
+  worktree: string,
+  ownPaths: readonly string[],
+  options: { indexUntouchedSince?: number } = {},
+): Promise<string[]> {
+  // `add --verbose` lists only what this add staged: enough when nobody (the agent) staged
+  // anything before, which the index's modification time tells; otherwise ask the index.
+  const since = options.indexUntouchedSince;
+  const written = since === undefined ? null : indexWrittenAt(worktree);
+  const listed = since !== undefined && written !== null && written < since;
+  const { stdout } = await gitExec(worktree, ['add', '-A', ...(listed ? ['--verbose'] : [])]);
   if (ownPaths.length > 0)
     await gitExec(worktree, ['reset', '-q', '--', ...ownPaths.map((p) => `:(literal)${p}`)]);
-}
-
-/** Added or changed entries of the index against HEAD, with their new mode. */
-async function stagedEntries(worktree: string): Promise<Array<{ path: string; mode: string }>> {
-  const { stdout } = await gitExec(worktree, [
+  const own = (path: string) => ownPaths.some((p) => path === p || path.startsWith(`${p}/`));
+  if (listed) {
+    const added: string[] = [];
+    for (const line of stdout.split('\n')) {
+      const path = /^add '(.*)'$/.exec(line)?.[1];
+      if (path !== undefined && !own(path)) added.push(path);
+    }
+    return added;
+  }
+  const staged = await gitExec(worktree, [
     'diff',
     '--cached',
-    '--raw',
+    '--name-only',
     '--no-renames',
     '-z',
     '--diff-filter=AMT',
   ]);
-  const fields = stdout.split('\0');
-  const entries: Array<{ path: string; mode: string }> = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    const mode = fields[i]!.split(' ')[1];
-    if (mode) entries.push({ path: fields[i + 1]!, mode });
-  }
-  return entries;
+  return staged.stdout.split('\0').filter((path) => path !== '' && !own(path));
 }
 
+/** A symlink the task committed whose target lies outside the worktree. */
 function committedLinkLeaves(worktree: string, path: string): boolean {
   try {
-    return linkLeaves(worktree, path, readlinkSync(join(worktree, path)));
+    const file = join(worktree, path);
+    if (!lstatSync(file).isSymbolicLink()) return false;
+    return linkLeaves(worktree, path, readlinkSync(file));
   } catch {
     return false;
   }

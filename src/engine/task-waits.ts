@@ -47,6 +47,7 @@ export type AfterFailure =
  */
 export class TaskWaits {
   private readonly quota = new QuotaBook();
+  private keptTasks: Set<string> | null = null;
 
   constructor(private readonly ctx: TaskWaitsContext) {}
 
@@ -71,6 +72,15 @@ export class TaskWaits {
    * Taken at most once (`resume_used` is recorded before the attempt runs).
    */
   async takeKept(taskId: string, agent: string, branch: string): Promise<ResumePoint | null> {
+    // Which tasks an earlier run kept a session for, read once: reading the log per task made
+    // every start cost O(events). A session is only kept when a run stops, never during it.
+    this.keptTasks ??= new Set(
+      this.ctx
+        .events()
+        .filter((e) => e.type === 'outcome' && e.step === 'resume_kept' && e.taskId)
+        .map((e) => (e as { taskId: string }).taskId),
+    );
+    if (!this.keptTasks.has(taskId)) return null;
     const kept = keptSession(this.ctx.events(), taskId);
     if (!kept) return null;
     if (kept.agent !== agent || !(await keptWorktreeIntact(kept.path, branch))) {

@@ -3,6 +3,11 @@ import type { MilestoneState } from '../core/projection.js';
 import type { TaskSpec } from '../core/types.js';
 import type { Problem } from '../errors.js';
 
+/** The field a task's agent problem points at (see `checkTransition`). */
+export function agentField(taskId: string): string {
+  return `tasks[${taskId}].agent`;
+}
+
 /** Whether an agent can run a task at all: the shell agent runs `run`, coding agents read `prompt`. */
 function canRun(agent: string, task: TaskSpec): boolean {
   if (agent === 'shell') return Boolean(task.run);
@@ -52,7 +57,8 @@ export async function transitionAdvice(input: {
         'no available agent can run these tasks: install the agent named above (see `milestone agents`), or give the tasks `run` commands for the shell agent',
       );
     }
-    const stuck = naming.filter((t) => agentProblems.some((p) => p.message.startsWith(`task ${t.id}:`)));
+    // Which task a problem is about is data on it (its field), not a prefix of its message.
+    const stuck = naming.filter((t) => agentProblems.some((p) => p.location?.field === agentField(t.id)));
     if (stuck.length > 0) {
       const file = state.source?.file ?? 'FILE';
       advice.push(

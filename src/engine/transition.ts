@@ -5,6 +5,7 @@ import type { MilestoneState } from '../core/projection.js';
 import type { Phase } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { planHash, readPlanningArtifacts } from '../planning/index.js';
+import { agentField } from './transition-advice.js';
 
 /** What the transition found: problems (empty = ready) and each needed agent's probe. */
 export interface TransitionCheck {
@@ -46,7 +47,7 @@ export async function checkTransition(input: {
   for (const task of state.plan.tasks) {
     if (!input.phases.includes(task.phase) || state.tasks[task.id]?.merged) continue;
     const name = task.agent ?? input.agentOverride ?? state.plan.defaults.agent;
-    const field = { field: `tasks[${task.id}].agent` };
+    const field = { field: agentField(task.id) };
     const adapter = input.adapters.get(name);
     if (!adapter) {
       const why = input.disabled.has(name)

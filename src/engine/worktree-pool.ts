@@ -59,6 +59,8 @@ export class WorktreePool {
   private readonly dir: string;
   /** Moves of conflicted tasks' worktrees, one at a time. */
   private readonly admin = serialQueue();
+  /** Each slot's record as this run last wrote it, without `usedAt` (see `saveRecord`). */
+  private readonly saved = new Map<string, string>();
 
   constructor(
     private readonly repoRoot: string,
@@ -120,7 +122,7 @@ export class WorktreePool {
           env: { ...options.env, MILESTONE_SLOT: String(slot.slot), MILESTONE_WORKTREE: path },
         });
     slot.record.usedAt = this.now().toISOString();
-    writeSlotRecord(path, slot.record);
+    this.saveRecord(slot);
     return {
       path,
       slot: slot.slot,
@@ -194,7 +196,10 @@ export class WorktreePool {
     // so every landed branch can be deleted.
     const idle = listSlots(this.dir).filter((s) => !this.held.has(s.path) && !slotLocked(s.path));
     await Promise.all([...slots, ...idle].map((s) => detachHead(s.path)));
-    for (const s of slots) unlockSlot(s.path);
+    for (const s of slots) {
+      if (existsSync(s.path)) writeSlotRecord(s.path, s.record);
+      unlockSlot(s.path);
+    }
     this.held.clear();
     this.free.length = 0;
     const removing = pruneSlots(this.repoRoot, this.dir, {
@@ -203,6 +208,19 @@ export class WorktreePool {
       now: this.now(),
     });
     return { kept: listSlots(this.dir).length, removing };
+  }
+
+  /**
+   * Writes a slot's record when its preparation changed or this run has not written it yet:
+   * an atomic write (with fsync) per task was a visible part of a no-op task's cost. `usedAt`
+   * alone is written again at `close`.
+   */
+  private saveRecord(slot: Slot): void {
+    const { usedAt: _usedAt, ...prepared } = slot.record;
+    const text = JSON.stringify(prepared);
+    if (this.saved.get(slot.path) === text) return;
+    writeSlotRecord(slot.path, slot.record);
+    this.saved.set(slot.path, text);
   }
 
   /** An unlocked slot left by an earlier run, locked for this one; broken ones are removed. */

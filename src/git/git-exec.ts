@@ -47,14 +47,44 @@ const REPO_LOCAL_ENV = [
 
 /** The environment git runs with: no repository overrides, no prompts, English messages. */
 export function gitEnv(overrides?: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of REPO_LOCAL_ENV) delete env[key];
-  // Headless: a credential or editor prompt would hang; C locale keeps stderr matchable.
-  Object.assign(env, { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', LC_ALL: 'C' });
+  const env: NodeJS.ProcessEnv = { ...baseEnv() };
   for (const [key, value] of Object.entries(overrides ?? {})) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  return env;
+}
+
+let cached: { source: string; env: NodeJS.ProcessEnv } | null = null;
+
+/** Variables whose change rebuilds the cached environment (reading a few is cheap; listing all is not). */
+const WATCHED_ENV = [
+  'PATH',
+  'HOME',
+  'XDG_CONFIG_HOME',
+  'GIT_CONFIG_GLOBAL',
+  'GIT_CONFIG_NOSYSTEM',
+  'GIT_AUTHOR_NAME',
+  'GIT_AUTHOR_EMAIL',
+  'GIT_AUTHOR_DATE',
+  'GIT_COMMITTER_NAME',
+  'GIT_COMMITTER_EMAIL',
+  'GIT_COMMITTER_DATE',
+];
+
+/**
+ * The sanitized `process.env`, copied once and again only when a watched variable changed:
+ * copying `process.env` (a slow enumeration) for every git call was a visible share of a run's
+ * CPU. Per-call variables go through `GitExecOptions.env`.
+ */
+function baseEnv(): NodeJS.ProcessEnv {
+  const key = WATCHED_ENV.map((name) => process.env[name] ?? '\u0001').join('\0');
+  if (cached?.source === key) return cached.env;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of REPO_LOCAL_ENV) delete env[name];
+  // Headless: a credential or editor prompt would hang; C locale keeps stderr matchable.
+  Object.assign(env, { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', LC_ALL: 'C' });
+  cached = { source: key, env };
   return env;
 }
 

@@ -7,6 +7,7 @@ export { commitTree, trailerValues } from './commit.js';
 export { GitError } from './git-error.js';
 export type { GitExecOptions, GitExecResult } from './git-exec.js';
 export { gitEnv, gitExec } from './git-exec.js';
+export { gitDirOf, headCommit, indexWrittenAt } from './head.js';
 export { FALLBACK_IDENTITY, identityArgs } from './identity.js';
 export type { MergeIntoResult, MergeTreeResult } from './merge.js';
 export { mergeInto, mergeTree } from './merge.js';

@@ -11,6 +11,9 @@ import { StaleVersionError } from './stale-version-error.js';
  */
 export const PROJECTION_VERSION = 2;
 
+/** How often, at most, an append writes the whole cached projection (readers fold the tail). */
+export const PROJECTION_SAVE_MS = 2000;
+
 /** Options of `append`. */
 export interface AppendOptions {
   /** Refuse with {@link StaleVersionError} unless the milestone is at exactly this version. */
@@ -35,6 +38,8 @@ export interface EventLog {
   rebuildProjections(which?: 'all' | 'outdated'): number;
   /** Deletes the milestone's events and projection (`milestone rm`); returns how many events went. */
   forget(milestoneId: string): number;
+  /** Writes the stored projection of what this connection appended, if it lags (done at close). */
+  flush(): void;
 }
 
 interface EventRow {
@@ -97,17 +102,44 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
   const saveProjection = (milestoneId: string, version: number, state: MilestoneState | undefined) =>
     upsertProjection.run(milestoneId, version, PROJECTION_VERSION, state ? JSON.stringify(state) : null);
 
+  /**
+   * The state this connection last wrote, kept in memory: the writer (a coordinator holding the
+   * lease) never parses its own projection again. Valid while the log's last seq is its version.
+   */
+  let written: { milestoneId: string; version: number; state: MilestoneState | undefined } | null = null;
+  /** Seq up to which each milestone's stored projection row is current (this connection's writes). */
+  const savedAt = new Map<string, number>();
+  let lastSave = 0;
+
   const readState = (row: ProjectionRow): MilestoneState | undefined => {
+    if (written?.milestoneId === row.milestone_id && written.version === lastSeq.get(row.milestone_id))
+      return written.state;
     // A cache written by other projection code is not trusted: fold the events instead.
     if (row.projection_version !== PROJECTION_VERSION) return project(readEvents(row.milestone_id));
-    return row.state === null ? undefined : (JSON.parse(row.state) as MilestoneState);
+    const cached = row.state === null ? undefined : (JSON.parse(row.state) as MilestoneState);
+    // The row may lag the log (the writer saves it every few seconds): fold the events after it.
+    const tail = readEvents(row.milestone_id, { afterSeq: row.version });
+    return tail.length === 0 ? cached : tail.reduce(applyEvent, cached);
   };
 
-  /** The projection at `version`; folded from the events if the cache is missing, behind or foreign. */
+  /** The projection at `version`: kept in memory, or the stored row plus the events after it. */
   const stateAt = (milestoneId: string, version: number): MilestoneState | undefined => {
+    if (written?.milestoneId === milestoneId && written.version === version) return written.state;
     const row = selectProjection.get(milestoneId);
-    if (row && row.version === version) return readState(row);
+    if (row) return readState(row);
     return project(readEvents(milestoneId));
+  };
+
+  /**
+   * Writing the whole projection at every append made appends cost O(state) each (quadratic on
+   * big milestones); it is written at most every `PROJECTION_SAVE_MS`, and by `flush`.
+   */
+  const saveLazily = (milestoneId: string, version: number, state: MilestoneState | undefined) => {
+    const now = Date.now();
+    if (savedAt.has(milestoneId) && now - lastSave < PROJECTION_SAVE_MS) return;
+    saveProjection(milestoneId, version, state);
+    savedAt.set(milestoneId, version);
+    lastSave = now;
   };
 
   const appendInTransaction = db.transaction(
@@ -116,7 +148,7 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
       if (expectVersion !== undefined && expectVersion !== current) {
         throw new StaleVersionError(milestoneId, expectVersion, current);
       }
-      if (events.length === 0) return [];
+      if (events.length === 0) return { stored: [] as StoredEvent[], state: undefined };
       const at = clock().toISOString();
       let state = stateAt(milestoneId, current);
       const before = state;
@@ -127,15 +159,17 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
         state = applyEvent(state, storedEvent);
         return storedEvent;
       });
-      saveProjection(milestoneId, current + events.length, state);
+      saveLazily(milestoneId, current + events.length, state);
       views.save(milestoneId, before, state);
-      return stored;
+      return { stored, state };
     },
   );
 
   const deleteEvents = db.prepare<[string]>('DELETE FROM events WHERE milestone_id = ?');
   const deleteProjection = db.prepare<[string]>('DELETE FROM projections WHERE milestone_id = ?');
   const forgetInTransaction = db.transaction((milestoneId: string) => {
+    written = null;
+    savedAt.delete(milestoneId);
     const removed = deleteEvents.run(milestoneId).changes;
     deleteProjection.run(milestoneId);
     views.forget(milestoneId);
@@ -143,6 +177,7 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
   });
 
   const rebuildInTransaction = db.transaction((ids: readonly string[]) => {
+    written = null;
     for (const id of ids) {
       const events = readEvents(id);
       const state = project(events);
@@ -156,11 +191,23 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
     append(milestoneId, events, options = {}) {
       checkAppend(milestoneId, events);
       // IMMEDIATE takes the write lock before reading the last seq, so no other writer can slip in between.
-      return appendInTransaction.immediate(milestoneId, events, options.expectVersion);
+      const { stored, state } = appendInTransaction.immediate(milestoneId, events, options.expectVersion);
+      const last = stored.at(-1);
+      // Kept only once committed: a rolled-back append leaves the previous state in place.
+      if (last) written = { milestoneId, version: last.seq, state };
+      return stored;
+    },
+    flush() {
+      if (!written || savedAt.get(written.milestoneId) === written.version) return;
+      saveProjection(written.milestoneId, written.version, written.state);
+      savedAt.set(written.milestoneId, written.version);
     },
     events: readEvents,
     version: (milestoneId) => lastSeq.get(milestoneId) ?? 0,
     state(milestoneId) {
+      // The writer's own state: no read of the (large) projection row at all.
+      if (written?.milestoneId === milestoneId && written.version === lastSeq.get(milestoneId))
+        return written.state;
       const row = selectProjection.get(milestoneId);
       return row ? readState(row) : undefined;
     },

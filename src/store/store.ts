@@ -49,6 +49,8 @@ export interface Store {
   state(milestoneId: string): MilestoneState | undefined;
   /** Every planned milestone, oldest `created` first. */
   list(): MilestoneState[];
+  /** Writes the cached projection of what this store appended if it lags behind the log. */
+  flush(): void;
   /**
    * Every planned milestone without plan and task states (`list`, resolving an omitted id):
    * one query over small rows, oldest `created` first.
@@ -76,7 +78,7 @@ export interface Store {
   releaseLease(milestoneId: string, me: LeaseClaimant): void;
   /** The current holder, if any (stale or not). */
   lease(milestoneId: string): LeaseHolder | undefined;
-  /** Closes the connection; calling it again does nothing. */
+  /** Writes the lagging cached projection (see `flush`), then closes; calling it again does nothing. */
   close(): void;
 }
 
@@ -118,7 +120,9 @@ export function openStore(dir: string, options: StoreOptions = {}): Store {
       header,
       statusRows,
       close: () => {
-        if (connection.open) connection.close();
+        if (!connection.open) return;
+        if (!options.readonly) log.flush();
+        connection.close();
       },
     };
   } catch (error) {

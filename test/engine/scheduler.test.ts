@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PHASES, type Phase } from '../../src/core/types.js';
+import { PHASES } from '../../src/core/types.js';
 import {
   createScheduler,
   type Scheduler,
@@ -132,15 +132,6 @@ describe('createScheduler', () => {
     expect(scheduler.next()).toEqual(['session']);
   });
 
-  it('offers a retried task again before overlapping work queued behind it', () => {
-    const tasks = [task('a', { files: ['src/x.ts'] }), task('b', { files: ['src/*.ts'] })];
-    const scheduler = createScheduler(tasks, { concurrency: 2 });
-    expect(scheduler.next()).toEqual(['a']);
-    scheduler.retry('a');
-    expect(scheduler.state('a')).toBe('ready');
-    expect(scheduler.next()).toEqual(['a']);
-  });
-
   it('skips the dependents of a failed task and later phases, while independent work goes on', () => {
     const tasks = [
       task('schema', { phase: 'design' }),
@@ -165,17 +156,6 @@ describe('createScheduler', () => {
     const tasks = [task('a'), task('b', { needs: ['a'] }), task('c'), task('d', { needs: ['c'] })];
     const { scheduler } = simulate(tasks, { concurrency: 2 }, { a: 'conflicted', c: 'canceled' });
     expect(tasks.map((t) => scheduler.state(t.id))).toEqual(['conflicted', 'skipped', 'canceled', 'skipped']);
-  });
-
-  it('puts a retried task back in line', () => {
-    const tasks = [task('a', { work: 5 }), task('b')];
-    const scheduler = createScheduler(tasks, { concurrency: 1 });
-    expect(scheduler.next()).toEqual(['a']);
-    scheduler.retry('a');
-    expect(scheduler.running()).toEqual([]);
-    expect(scheduler.next()).toEqual(['a']);
-    scheduler.complete('a', 'succeeded');
-    expect(scheduler.next()).toEqual(['b']);
   });
 
   it('with concurrency 1 runs everything in a valid order (direct mode)', () => {
@@ -222,20 +202,6 @@ describe('createScheduler', () => {
     const scheduler = createScheduler(tasks, { concurrency: 2, done: ['a', 'b'] });
     expect(scheduler.state('b')).toBe('succeeded');
     expect(scheduler.next()).toEqual(['c']);
-  });
-
-  it('schedules only the selected phases, and reports them blocked behind unfinished phases', () => {
-    const tasks = [task('d', { phase: 'design' }), task('s', { phase: 'spec' }), task('e')];
-    const resumed = createScheduler(tasks, { concurrency: 2, done: ['d'], only: ['spec'] });
-    expect(resumed.next()).toEqual(['s']);
-    resumed.complete('s', 'succeeded');
-    expect(resumed.hasTasks()).toBe(false);
-    expect(resumed.state('e')).toBe('pending');
-
-    const early = createScheduler(tasks, { concurrency: 2, only: ['spec'] as Phase[] });
-    expect(early.blocked()).toEqual(['s']);
-    expect(early.next()).toEqual([]);
-    expect(early.hasTasks()).toBe(false);
   });
 
   it('rejects graphs that could never finish, and misuse', () => {
