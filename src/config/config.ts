@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseAgeMs, parseDuration } from '../core/duration.js';
-import type { Phase, PhaseWeights } from '../core/types.js';
+import type { IntegrationMode, Phase, PhaseWeights } from '../core/types.js';
 import { DEFAULT_WEIGHTS, PHASES } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import type { NotifyConfig } from '../notify/notify-config.js';
@@ -24,6 +24,8 @@ export interface Config {
   /** Maximum agents at once; `null` = from CPU and memory. */
   concurrency: number | null;
   adoption: AdoptionLevel;
+  /** When the plan's integration check runs on the combined tree, unless the plan says (issue 10). */
+  integration: IntegrationMode;
   worktrees: {
     /** Where task worktrees live; `null` = the user's state directory. */
     dir: string | null;
@@ -49,7 +51,8 @@ export interface Config {
     /** Phase commit templates; `{title}` and `{id}` are replaced. */
     messages: Record<Phase, string>;
   };
-  phases: Record<Phase, { approval: 'required' | 'none' }>;
+  /** Review gates, and each phase's integration check (`verify`, the plan's own wins). */
+  phases: Record<Phase, { approval: 'required' | 'none'; verify?: string }>;
   /** Agent definitions by name, checked by the agent registry. */
   agents: Record<string, unknown>;
   complexity: { high: { tasks: number; files: number }; medium: { tasks: number; files: number } };
@@ -99,7 +102,11 @@ export const commitType = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
 
-const phaseGate = z.strictObject({ approval: z.enum(['required', 'none']).default('none') });
+const phaseGate = z.strictObject({
+  approval: z.enum(['required', 'none']).default('none'),
+  /** The phase's integration check on the combined tree (issue 10); the plan's wins. */
+  verify: z.string().min(1).optional(),
+});
 
 const configSchema = z.strictObject({
   version: z.literal(1).default(1),
@@ -115,6 +122,8 @@ const configSchema = z.strictObject({
     .default(DEFAULT_WEIGHTS),
   concurrency: z.number().int().min(1).max(256).nullable().default(null),
   adoption: z.enum(ADOPTION_LEVELS).default('default-complex'),
+  /** When integration checks run on the combined tree when the plan does not say (issue 10). */
+  integration: z.enum(['each', 'batch', 'phase']).default('batch'),
   worktrees: z
     .strictObject({
       dir: z.string().min(1).nullable().default(null),
@@ -200,10 +209,11 @@ export const DEFAULT_CONFIG: Config = normalise(configSchema.parse({}));
 
 function normalise(raw: z.infer<typeof configSchema>): Config {
   const messages = { ...DEFAULT_PHASE_MESSAGES };
-  const phases = {} as Record<Phase, { approval: 'required' | 'none' }>;
+  const phases = {} as Config['phases'];
   for (const phase of PHASES) {
     messages[phase] = raw.commit.messages[phase] ?? DEFAULT_PHASE_MESSAGES[phase];
-    phases[phase] = { approval: raw.phases[phase]?.approval ?? 'none' };
+    const verify = raw.phases[phase]?.verify;
+    phases[phase] = { approval: raw.phases[phase]?.approval ?? 'none', ...(verify && { verify }) };
   }
   return {
     ...raw,
@@ -238,6 +248,8 @@ weights: { design: 0.15, spec: 0.25, task: 0.20, execute: 0.40 }
 concurrency: null
 # observe | opt-in | default-complex | auto
 adoption: default-complex
+# each | batch | phase: when the plan's \`verify\` runs on the combined milestone tree
+integration: batch
 worktrees:
   dir: null        # null = the user's state directory (outside the working tree)
   setup: null      # e.g. "npm ci", run in each fresh worktree
@@ -251,7 +263,7 @@ commit:
   type: null       # task commit type (feat, fix, chore...); null = docs/test/feat from the changed files
   records: true    # false: \`finish\` keeps .milestones/<id>/ out of the merge into the base
   messages: {}     # e.g. { execute: "feat: {title}" }
-phases: {}         # e.g. { design: { approval: required } }
+phases: {}         # e.g. { design: { approval: required }, execute: { verify: "npm run e2e" } }
 agents: {}         # e.g. { mybot: { type: exec, command: ["node", "bot.js"] } }
 complexity:
   high: { tasks: 20, files: 50 }
