@@ -255,6 +255,7 @@ export class IntegrationChecks {
           timeoutMs: state.plan.defaults.timeoutMs,
           graceMs: this.host.graceMs,
           signal: this.host.signal,
+          onStart: (pid) => this.host.record({ type: 'intent', step: INTEGRATION_STEPS.process, detail: { pid } }),
         })
       : {
           ok: false,

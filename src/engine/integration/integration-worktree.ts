@@ -56,7 +56,15 @@ export class IntegrationWorktree {
   /** Runs `commands` in order at the checked-out tree; stops at the first that fails. */
   async run(
     commands: readonly string[],
-    options: { env: Record<string, string>; logFile: string; timeoutMs: number; graceMs: number; signal: AbortSignal },
+    options: {
+      env: Record<string, string>;
+      logFile: string;
+      timeoutMs: number;
+      graceMs: number;
+      signal: AbortSignal;
+      /** The check's process group, so a later run can stop it if this coordinator dies. */
+      onStart?: (pid: number) => void;
+    },
   ): Promise<CheckResult> {
     const started = performance.now();
     let last: CheckResult = { ok: true, command: '', exitCode: 0, output: '', durationMs: 0, canceled: false };
@@ -71,6 +79,7 @@ export class IntegrationWorktree {
         timeoutMs: options.timeoutMs,
         graceMs: options.graceMs,
         signal: options.signal,
+        ...(options.onStart && { onStart: options.onStart }),
       });
       const ok = result.exitCode === 0 && !result.timedOut && !result.canceled;
       last = {

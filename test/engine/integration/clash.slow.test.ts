@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { asyncRepo, gitA } from '../../helpers/async-cli.js';
+
+/** Fails when both halves say `clash`: each task alone passes, the two together do not. */
+const CHECK = `#!/bin/sh
+if grep -q clash a.txt 2>/dev/null && grep -q clash b.txt 2>/dev/null; then
+  echo "a.txt and b.txt clash" >&2
+  exit 1
+fi
+echo "combined tree ok"
+`;
+
+/** Writes `clash` the first time; with the integration failure in its environment, a fix. */
+function half(name: string): string {
+  return `if [ -n "$MILESTONE_INTEGRATION_FAILURE" ]; then cp "$MILESTONE_INTEGRATION_FAILURE" feedback-${name}.txt; echo compatible > ${name}.txt; else echo clash > ${name}.txt; fi`;
+}
+
+/** `Task-Id`/`Reverted` of each commit on the branch's first-parent line, oldest first. */
+export async function landingLog(root: string, branch: string) {
+  const out = await gitA(
+    root,
+    'log',
+    '--first-parent',
+    '--reverse',
+    '--format=%H%x1f%(trailers:key=Task-Id,valueonly,separator=%x2C)%x1f%(trailers:key=Reverted,valueonly)%x1f%(trailers:key=Milestone-Phase,valueonly)%x1e',
+    `main..${branch}`,
+  );
+  return out
+    .split('\x1e')
+    .map((r) => r.trim())
+    .filter(Boolean)
+    .map((r) => {
+      const [sha, task, reverted, phase] = r.split('\x1f');
+      return { sha: sha!, task: task?.trim() ?? '', reverted: reverted?.trim() ?? '', phase: phase?.trim() ?? '' };
+    });
+}
+
+/** Per task: landings minus reverts on the branch (must be exactly 1 for every task). */
+export function netLandings(log: Awaited<ReturnType<typeof landingLog>>): Record<string, number> {
+  const net: Record<string, number> = {};
+  for (const c of log) {
+    if (!c.task || c.phase) continue;
+    net[c.task] = (net[c.task] ?? 0) + (c.reverted ? -1 : 1);
+  }
+  return net;
+}
+
+describe('integration checks: two tasks green alone, red together', () => {
+  it('finds the culprit, reverts it, re-runs it with the failure in its environment, ends green', async () => {
+    const repo = asyncRepo({ 'check.sh': CHECK });
+    const planned = await repo.plan({
+      version: 1,
+      milestone: 'Clash',
+      id: 'clash',
+      verify: 'sh check.sh',
+      tasks: [
+        { id: 'a', title: 'Write a', run: half('a'), files: ['a.txt', 'feedback-a.txt'], verify: 'sh check.sh' },
+        { id: 'b', title: 'Write b', run: half('b'), files: ['b.txt', 'feedback-b.txt'], verify: 'sh check.sh' },
+      ],
+    });
+    expect(planned.code, planned.stderr).toBe(0);
+    const run = await repo.run(['execute', 'clash', '--mode', 'agents', '--concurrency', '2', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+
+    const log = await landingLog(repo.root, 'milestone/clash');
+    const reverts = log.filter((c) => c.reverted);
+    expect(reverts).toHaveLength(1);
+    const culprit = reverts[0]!.task;
+    const other = culprit === 'a' ? 'b' : 'a';
+    // The reverted landing was the culprit's, and it landed again after the revert.
+    expect(log.find((c) => c.sha === reverts[0]!.reverted)?.task).toBe(culprit);
+    expect(netLandings(log)).toEqual({ a: 1, b: 1 });
+
+    // Its retry got the failing output; the other task never did.
+    const head = 'milestone/clash';
+    expect(await gitA(repo.root, 'show', `${head}:feedback-${culprit}.txt`)).toContain('a.txt and b.txt clash');
+    expect(await gitA(repo.root, 'show', `${head}:${culprit}.txt`)).toBe('compatible');
+    expect(await gitA(repo.root, 'show', `${head}:${other}.txt`)).toBe('clash');
+
+    const events = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; step?: string; ok?: boolean; taskId?: string });
+    const steps = events.filter((e) => e.type === 'outcome' && e.step?.startsWith('integration_'));
+    expect(steps.some((e) => e.step === 'integration_check' && e.ok === false)).toBe(true);
+    expect(steps.filter((e) => e.step === 'integration_revert')).toEqual([
+      expect.objectContaining({ ok: true, taskId: culprit }),
+    ]);
+    // The last check before the phase commit passed.
+    const last = steps.filter((e) => e.step === 'integration_check').at(-1);
+    expect(last?.ok).toBe(true);
+
+    const status = await repo.status('clash');
+    expect(status.status).toBe('completed');
+    const task = status.tasks.find((t) => t.id === culprit)!;
+    expect(task.attempts).toBe(2);
+  });
+});
