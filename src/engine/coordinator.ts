@@ -22,6 +22,7 @@ import {
 import { overLimit, sumUsage } from './budget.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
+import { IntegrationChecks } from './integration/integration-checks.js';
 import { landedFor, trailerBlock } from './landing.js';
 import { serialQueue } from './merge-queue.js';
 import {
@@ -41,7 +42,6 @@ import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
 import { keepFailedBranch, slotPrepared } from './slot-events.js';
 import { stepEnv } from './step-env.js';
-import { IntegrationChecks } from './integration/integration-checks.js';
 import { guardRepo, isShellAgent } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
@@ -219,7 +219,10 @@ class Run {
         if (open.length === 0) break;
       }
       if (this.signal.aborted) break;
-      if (tasks.some((t) => !this.state().tasks[t.id]!.merged) || this.halt?.code === 'MILESTONE_INTEGRATION') {
+      if (
+        tasks.some((t) => !this.state().tasks[t.id]!.merged) ||
+        this.halt?.code === 'MILESTONE_INTEGRATION'
+      ) {
         this.skipLaterPhases(phase);
         break;
       }
@@ -304,7 +307,8 @@ class Run {
       });
     } else if (
       this.halt &&
-      (this.halt.code === 'MILESTONE_INTEGRATION' || !(all && this.result.failed.length === 0 && !this.result.pausedAt))
+      (this.halt.code === 'MILESTONE_INTEGRATION' ||
+        !(all && this.result.failed.length === 0 && !this.result.pausedAt))
     ) {
       // A halt that came after the last task landed changes nothing: the milestone completed.
       this.result.status = 'failed';

@@ -6,7 +6,9 @@ import { isRecord } from './field-path.js';
  * The plan's integration settings (`verify`, `integration`, `phases.<phase>.verify`), read from
  * a plan file whose structure the schema already checked: only the fields that are set.
  */
-export function integrationOfPlan(raw: Record<string, unknown>): Pick<Plan, 'verify' | 'integration' | 'phases'> {
+export function integrationOfPlan(
+  raw: Record<string, unknown>,
+): Pick<Plan, 'verify' | 'integration' | 'phases'> {
   const out: Pick<Plan, 'verify' | 'integration' | 'phases'> = {};
   if (typeof raw.verify === 'string' && raw.verify.trim()) out.verify = raw.verify;
   if (INTEGRATION_MODES.includes(raw.integration as IntegrationMode))

@@ -12,10 +12,10 @@ import { PLAN_CODES } from './codes.js';
 import { checkDuration, checkEstimate } from './durations.js';
 import { describeValue, isRecord } from './field-path.js';
 import { checkGraph } from './graph-checks.js';
+import { integrationOfPlan } from './integration-fields.js';
 import { type Locate, type ProblemSink, problemSink, sortProblems } from './problems.js';
 import { checkSchema } from './schema.js';
 import { slugify } from './slug.js';
-import { integrationOfPlan } from './integration-fields.js';
 import { checkWeights } from './weights.js';
 
 /** What validation needs besides the raw data. */

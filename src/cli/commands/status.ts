@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatIntegration, integrationStatus } from '../../engine/integration/integration-status.js';
 import { ExitError } from '../../errors.js';
 import { openLiveView } from '../../report/live-view-session.js';
 import type { StatusView } from '../../report/status-view.js';
@@ -40,13 +41,16 @@ export async function status(options: StatusOptions): Promise<StatusView> {
     };
     const print = (view: StatusView) => {
       const conflicts = conflictsOf(store, store.state(view.id)!, where);
-      if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts }));
-      else if (options.json) printJson(options.io, { ...view, conflicts });
+      const integration = integrationStatus(store.events(view.id, { types: ['intent', 'outcome'] }));
+      if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts, integration }));
+      else if (options.json) printJson(options.io, { ...view, conflicts, integration });
       else
         options.io.out(
-          [formatStatus(view), ...conflicts.flatMap((c) => ['', ...formatConflict(view.git.branch, c)])].join(
-            '\n',
-          ),
+          [
+            formatStatus(view),
+            ...formatIntegration(integration),
+            ...conflicts.flatMap((c) => ['', ...formatConflict(view.git.branch, c)]),
+          ].join('\n'),
         );
     };
     const first = resolveMilestone(store, options.id);

@@ -81,7 +81,9 @@ export class IntegrationChecks {
 
   constructor(private readonly host: IntegrationHost) {
     this.worktree = new IntegrationWorktree(host.repoRoot, host.worktreeRoot, host.milestoneId);
-    this.checks = host.events().filter((e) => e.type === 'intent' && e.step.startsWith('integration_')).length;
+    this.checks = host
+      .events()
+      .filter((e) => e.type === 'intent' && e.step.startsWith('integration_')).length;
   }
 
   /** After a task landed: in `each`/`batch` mode, start (or extend) the merge train of checks. */
@@ -234,7 +236,13 @@ export class IntegrationChecks {
     detail: Record<string, unknown>,
   ): Promise<CheckResult> {
     this.checks += 1;
-    const log = join(this.host.storeDir, 'logs', this.host.milestoneId, 'integration', `check-${this.checks}.log`);
+    const log = join(
+      this.host.storeDir,
+      'logs',
+      this.host.milestoneId,
+      'integration',
+      `check-${this.checks}.log`,
+    );
     mkdirSync(dirname(log), { recursive: true, mode: 0o700 });
     this.host.record({
       type: 'intent',
@@ -255,7 +263,8 @@ export class IntegrationChecks {
           timeoutMs: state.plan.defaults.timeoutMs,
           graceMs: this.host.graceMs,
           signal: this.host.signal,
-          onStart: (pid) => this.host.record({ type: 'intent', step: INTEGRATION_STEPS.process, detail: { pid } }),
+          onStart: (pid) =>
+            this.host.record({ type: 'intent', step: INTEGRATION_STEPS.process, detail: { pid } }),
         })
       : {
           ok: false,
@@ -325,7 +334,8 @@ export class IntegrationChecks {
           { batch: n, tasks, ...(rerun && { rerun: true }) },
         );
         if (result.canceled || result.ok) {
-          if (result.ok && rerun) this.host.note('warn', 'the integration check passed on a re-run: it is flaky');
+          if (result.ok && rerun)
+            this.host.note('warn', 'the integration check passed on a re-run: it is flaky');
           return;
         }
         failure = result;
@@ -385,7 +395,10 @@ export class IntegrationChecks {
   private lastLog(): string | null {
     const events = this.host.events();
     for (let i = events.length - 1; i >= 0; i--) {
-      const detail = events[i]!.type === 'outcome' ? (events[i] as { detail?: Record<string, unknown> }).detail : undefined;
+      const detail =
+        events[i]!.type === 'outcome'
+          ? (events[i] as { detail?: Record<string, unknown> }).detail
+          : undefined;
       if (typeof detail?.log === 'string') return detail.log;
     }
     return null;
@@ -395,10 +408,19 @@ export class IntegrationChecks {
    * Reverts `landing` on the milestone branch (a commit with its `Task-Id` and `Reverted:`),
    * then queues its task again with the failure, or fails it when its retries are used up.
    */
-  private async revert(landing: BranchLanding, failure: CheckResult, phase: Phase, cause?: string): Promise<void> {
+  private async revert(
+    landing: BranchLanding,
+    failure: CheckResult,
+    phase: Phase,
+    cause?: string,
+  ): Promise<void> {
     const state = this.host.state();
     const spec = state.plan.tasks.find((t) => t.id === landing.taskId);
-    if (!spec) throw new ExitError('MILESTONE_INTEGRATION', `landing ${landing.sha} names unknown task ${landing.taskId}`);
+    if (!spec)
+      throw new ExitError(
+        'MILESTONE_INTEGRATION',
+        `landing ${landing.sha} names unknown task ${landing.taskId}`,
+      );
     const used = await this.revertsOf(spec.id);
     const feedback = join(
       dirname(attemptLogPath(this.host.storeDir, this.host.milestoneId, spec.id, 1)),
@@ -412,7 +434,10 @@ export class IntegrationChecks {
       taskId: spec.id,
       detail: { phase, landing: landing.sha, command: failure.command, feedback, ...(cause && { cause }) },
     });
-    this.host.note('warn', `${spec.id}: its landing ${landing.sha.slice(0, 10)} broke \`${failure.command}\`; reverting it`);
+    this.host.note(
+      'warn',
+      `${spec.id}: its landing ${landing.sha.slice(0, 10)} broke \`${failure.command}\`; reverting it`,
+    );
     const branch = milestoneBranch(this.host.milestoneId);
     const commit = await this.host.serialize(async () => {
       const head = await this.host.head();
@@ -427,7 +452,10 @@ export class IntegrationChecks {
       const sha = await this.worktree.revertCommit(head, landing, message);
       if (!sha) return null;
       if (!(await updateRefCas(this.host.repoRoot, branch, sha, head)))
-        throw new ExitError('MILESTONE_BRANCH_MOVED', `${branch} moved during a revert; another writer is active`);
+        throw new ExitError(
+          'MILESTONE_BRANCH_MOVED',
+          `${branch} moved during a revert; another writer is active`,
+        );
       this.host.moved(sha);
       return sha;
     });
@@ -439,7 +467,9 @@ export class IntegrationChecks {
         ok: false,
         detail: { landing: landing.sha, reason: 'the revert does not apply cleanly' },
       });
-      this.halt(`${spec.id}: its landing ${landing.sha.slice(0, 10)} cannot be reverted cleanly; a person must fix the branch`);
+      this.halt(
+        `${spec.id}: its landing ${landing.sha.slice(0, 10)} cannot be reverted cleanly; a person must fix the branch`,
+      );
       return;
     }
     await this.pause(INTEGRATION_STEPS.revert);
@@ -448,17 +478,33 @@ export class IntegrationChecks {
       step: INTEGRATION_STEPS.revert,
       taskId: spec.id,
       ok: true,
-      detail: { phase, landing: landing.sha, commit, command: failure.command, durationMs: failure.durationMs },
+      detail: {
+        phase,
+        landing: landing.sha,
+        commit,
+        command: failure.command,
+        durationMs: failure.durationMs,
+      },
     });
     const retries = spec.retries ?? state.plan.defaults.retries;
     const why = `${cause ? `${cause}; ` : ''}\`${failure.command}\` failed on the combined tree with it; reverted as ${commit.slice(0, 10)}`;
     if (used + 1 > retries) {
       const reason = `${why}; no retries left`;
-      this.host.record({ type: 'task_status', taskId: spec.id, status: 'failed', reason: `${reason} (log: ${feedback})` });
+      this.host.record({
+        type: 'task_status',
+        taskId: spec.id,
+        status: 'failed',
+        reason: `${reason} (log: ${feedback})`,
+      });
       this.failed.push({ taskId: spec.id, reason, log: feedback });
       return;
     }
-    this.host.record({ type: 'task_status', taskId: spec.id, status: 'pending', reason: `${why}; queued again` });
+    this.host.record({
+      type: 'task_status',
+      taskId: spec.id,
+      status: 'pending',
+      reason: `${why}; queued again`,
+    });
     this.requeued.add(spec.id);
   }
 
@@ -469,7 +515,9 @@ export class IntegrationChecks {
   private async checkIntent(phase: Phase): Promise<void> {
     const state = this.host.state();
     const head = await this.host.head();
-    const base = (await gitExec(this.host.repoRoot, ['merge-base', `refs/heads/${state.base}`, head])).stdout.trim();
+    const base = (
+      await gitExec(this.host.repoRoot, ['merge-base', `refs/heads/${state.base}`, head])
+    ).stdout.trim();
     const history = await branchHistory(this.host.repoRoot, base, head, this.host.milestoneId);
     const problems = await intentProblems(this.host.repoRoot, state.plan, phase, history, head);
     for (const deleted of problems.deleted) {
@@ -481,7 +529,13 @@ export class IntegrationChecks {
         step: INTEGRATION_STEPS.intent,
         taskId: deleted.taskId,
         ok: false,
-        detail: { phase, kind: 'deleted', file: deleted.path, by: deleted.by.taskId, landing: deleted.by.sha },
+        detail: {
+          phase,
+          kind: 'deleted',
+          file: deleted.path,
+          by: deleted.by.taskId,
+          landing: deleted.by.sha,
+        },
       });
       this.host.note(
         'warn',

@@ -67,7 +67,14 @@ export class IntegrationWorktree {
     },
   ): Promise<CheckResult> {
     const started = performance.now();
-    let last: CheckResult = { ok: true, command: '', exitCode: 0, output: '', durationMs: 0, canceled: false };
+    let last: CheckResult = {
+      ok: true,
+      command: '',
+      exitCode: 0,
+      output: '',
+      durationMs: 0,
+      canceled: false,
+    };
     for (const command of commands) {
       const result = await runProcess({
         file: command,
@@ -86,7 +93,10 @@ export class IntegrationWorktree {
         ok,
         command,
         exitCode: result.exitCode,
-        output: [result.stdoutTail, result.stderrTail].filter((t) => t.trim()).join('\n').trim(),
+        output: [result.stdoutTail, result.stderrTail]
+          .filter((t) => t.trim())
+          .join('\n')
+          .trim(),
         durationMs: Math.round(performance.now() - started),
         canceled: result.canceled,
       };

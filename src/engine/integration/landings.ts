@@ -31,12 +31,21 @@ export async function branchHistory(
   const format = ['%H', '%P', ...keys.map((key) => `%(trailers:key=${key},valueonly,separator=%x2C)`)].join(
     '%x1f',
   );
-  const { stdout } = await gitExec(cwd, ['log', '--first-parent', '--reverse', `--format=${format}%x1e`, `${from}..${to}`]);
+  const { stdout } = await gitExec(cwd, [
+    'log',
+    '--first-parent',
+    '--reverse',
+    `--format=${format}%x1e`,
+    `${from}..${to}`,
+  ]);
   const history: BranchHistory = { landings: [], reverted: new Set() };
   for (const record of stdout.split('\x1e')) {
     const [sha, parents, milestone, task, phase, reverted] = record.trim().split('\x1f');
     if (!sha || milestone?.trim() !== milestoneId) continue;
-    const undone = (reverted ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const undone = (reverted ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     for (const landing of undone) history.reverted.add(landing);
     const taskId = task?.split(',')[0]?.trim();
     if (!taskId || undone.length > 0 || phase?.trim()) continue;
@@ -46,7 +55,10 @@ export async function branchHistory(
 }
 
 /** Paths a landing changed against its first parent, with git's status letter (A, M, D, R...). */
-export async function landingChanges(cwd: string, sha: string): Promise<Array<{ status: string; path: string }>> {
+export async function landingChanges(
+  cwd: string,
+  sha: string,
+): Promise<Array<{ status: string; path: string }>> {
   const { stdout } = await gitExec(cwd, ['diff', '--name-status', '--no-renames', '-z', `${sha}^1`, sha]);
   const parts = stdout.split('\0').filter(Boolean);
   const changes: Array<{ status: string; path: string }> = [];

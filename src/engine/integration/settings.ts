@@ -18,6 +18,8 @@ export function integrationSettings(
   phase: Phase,
 ): IntegrationSettings {
   const phaseVerify = plan.phases?.[phase]?.verify ?? config.phases[phase]?.verify;
-  const commands = [plan.verify, phaseVerify].filter((c): c is string => typeof c === 'string' && c.length > 0);
+  const commands = [plan.verify, phaseVerify].filter(
+    (c): c is string => typeof c === 'string' && c.length > 0,
+  );
   return { mode: plan.integration ?? config.integration ?? 'batch', commands: [...new Set(commands)] };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { asyncRepo, gitA } from '../../helpers/async-cli.js';
+import { landingLog, netLandings } from './landing-log.js';
 
 /** Fails when both halves say `clash`: each task alone passes, the two together do not. */
 const CHECK = `#!/bin/sh
@@ -15,36 +16,6 @@ function half(name: string): string {
   return `if [ -n "$MILESTONE_INTEGRATION_FAILURE" ]; then cp "$MILESTONE_INTEGRATION_FAILURE" feedback-${name}.txt; echo compatible > ${name}.txt; else echo clash > ${name}.txt; fi`;
 }
 
-/** `Task-Id`/`Reverted` of each commit on the branch's first-parent line, oldest first. */
-export async function landingLog(root: string, branch: string) {
-  const out = await gitA(
-    root,
-    'log',
-    '--first-parent',
-    '--reverse',
-    '--format=%H%x1f%(trailers:key=Task-Id,valueonly,separator=%x2C)%x1f%(trailers:key=Reverted,valueonly)%x1f%(trailers:key=Milestone-Phase,valueonly)%x1e',
-    `main..${branch}`,
-  );
-  return out
-    .split('\x1e')
-    .map((r) => r.trim())
-    .filter(Boolean)
-    .map((r) => {
-      const [sha, task, reverted, phase] = r.split('\x1f');
-      return { sha: sha!, task: task?.trim() ?? '', reverted: reverted?.trim() ?? '', phase: phase?.trim() ?? '' };
-    });
-}
-
-/** Per task: landings minus reverts on the branch (must be exactly 1 for every task). */
-export function netLandings(log: Awaited<ReturnType<typeof landingLog>>): Record<string, number> {
-  const net: Record<string, number> = {};
-  for (const c of log) {
-    if (!c.task || c.phase) continue;
-    net[c.task] = (net[c.task] ?? 0) + (c.reverted ? -1 : 1);
-  }
-  return net;
-}
-
 describe('integration checks: two tasks green alone, red together', () => {
   it('finds the culprit, reverts it, re-runs it with the failure in its environment, ends green', async () => {
     const repo = asyncRepo({ 'check.sh': CHECK });
@@ -54,8 +25,20 @@ describe('integration checks: two tasks green alone, red together', () => {
       id: 'clash',
       verify: 'sh check.sh',
       tasks: [
-        { id: 'a', title: 'Write a', run: half('a'), files: ['a.txt', 'feedback-a.txt'], verify: 'sh check.sh' },
-        { id: 'b', title: 'Write b', run: half('b'), files: ['b.txt', 'feedback-b.txt'], verify: 'sh check.sh' },
+        {
+          id: 'a',
+          title: 'Write a',
+          run: half('a'),
+          files: ['a.txt', 'feedback-a.txt'],
+          verify: 'sh check.sh',
+        },
+        {
+          id: 'b',
+          title: 'Write b',
+          run: half('b'),
+          files: ['b.txt', 'feedback-b.txt'],
+          verify: 'sh check.sh',
+        },
       ],
     });
     expect(planned.code, planned.stderr).toBe(0);
@@ -73,7 +56,9 @@ describe('integration checks: two tasks green alone, red together', () => {
 
     // Its retry got the failing output; the other task never did.
     const head = 'milestone/clash';
-    expect(await gitA(repo.root, 'show', `${head}:feedback-${culprit}.txt`)).toContain('a.txt and b.txt clash');
+    expect(await gitA(repo.root, 'show', `${head}:feedback-${culprit}.txt`)).toContain(
+      'a.txt and b.txt clash',
+    );
     expect(await gitA(repo.root, 'show', `${head}:${culprit}.txt`)).toBe('compatible');
     expect(await gitA(repo.root, 'show', `${head}:${other}.txt`)).toBe('clash');
 
