@@ -27,7 +27,9 @@ describe('integration fields of a plan', () => {
   });
 
   it('an unknown integration mode names the field and its line', async () => {
-    const result = await loadText(yamlPlan(TASKS, 'version: 1\nmilestone: Test plan\nintegration: sometimes\n'));
+    const result = await loadText(
+      yamlPlan(TASKS, 'version: 1\nmilestone: Test plan\nintegration: sometimes\n'),
+    );
     expect(onlyProblem(result)).toMatchObject({
       code: 'MILESTONE_PLAN_SCHEMA',
       location: { file: result.file, line: 3, field: 'integration' },

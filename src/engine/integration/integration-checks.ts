@@ -483,7 +483,6 @@ export class IntegrationChecks {
         landing: landing.sha,
         commit,
         command: failure.command,
-        durationMs: failure.durationMs,
       },
     });
     const retries = spec.retries ?? state.plan.defaults.retries;

@@ -106,3 +106,52 @@ export function formatIntegration(status: IntegrationStatus): string[] {
     ),
   ];
 }
+
+/** `metrics`: how many integration steps ran and the time they took (ms), from the outcomes. */
+export interface IntegrationMetrics {
+  checks: number;
+  bisectSteps: number;
+  baselines: number;
+  intentChecks: number;
+  reverts: number;
+  /** Time in checks of the head (and re-runs), bisect probes, baselines and intent re-checks. */
+  checkMs: number;
+  bisectMs: number;
+  totalMs: number;
+}
+
+/** Counts and times of the integration steps in a log (pure). */
+export function integrationMetrics(events: readonly StoredEvent[]): IntegrationMetrics {
+  const m: IntegrationMetrics = {
+    checks: 0,
+    bisectSteps: 0,
+    baselines: 0,
+    intentChecks: 0,
+    reverts: 0,
+    checkMs: 0,
+    bisectMs: 0,
+    totalMs: 0,
+  };
+  for (const event of events) {
+    if (event.type !== 'outcome' || !event.step.startsWith('integration_')) continue;
+    const ms = typeof event.detail?.durationMs === 'number' ? event.detail.durationMs : 0;
+    if (event.step === 'integration_check') {
+      m.checks += 1;
+      m.checkMs += ms;
+    } else if (event.step === 'integration_bisect') {
+      m.bisectSteps += 1;
+      m.bisectMs += ms;
+    } else if (event.step === 'integration_baseline') {
+      m.baselines += 1;
+      m.checkMs += ms;
+    } else if (event.step === 'integration_intent' && event.detail?.kind !== 'deleted') {
+      m.intentChecks += 1;
+      m.checkMs += ms;
+    } else if (event.step === 'integration_revert' && event.ok) {
+      m.reverts += 1;
+      continue;
+    } else continue;
+    m.totalMs += ms;
+  }
+  return m;
+}

@@ -79,5 +79,15 @@ describe('integration checks: two tasks green alone, red together', () => {
     expect(status.status).toBe('completed');
     const task = status.tasks.find((t) => t.id === culprit)!;
     expect(task.attempts).toBe(2);
+    const text = await repo.run(['status', 'clash']);
+    expect(text.stdout).toMatch(
+      /integration: green at [0-9a-f]{10} — \d+ check\(s\), \d+ bisect step\(s\), 1 revert\(s\)/,
+    );
+    const metrics = JSON.parse((await repo.run(['metrics', 'clash', '--json'])).stdout) as {
+      integration: { checks: number; reverts: number; totalMs: number };
+    };
+    expect(metrics.integration.reverts).toBe(1);
+    expect(metrics.integration.checks).toBeGreaterThanOrEqual(2);
+    expect(metrics.integration.totalMs).toBeGreaterThan(0);
   });
 });
