@@ -345,7 +345,7 @@ export class IntegrationChecks {
         }
         this.host.note(
           'warn',
-          `integration check \`${result.command}\` failed at ${head.slice(0, 10)}; bisecting ${n} landing(s)`,
+          `integration check \`${result.command}\` failed at ${head.slice(0, 10)}; ${n === 1 ? `one landing since the last green check: ${live[0]!.taskId}` : `bisecting ${n} landings`}`,
         );
         let canceled = false;
         const found = await bisectLandings(n, async (prefix) => {
