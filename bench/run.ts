@@ -1,6 +1,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { engine } from './engine.js';
+import { integrationBench } from './integration.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
 import { planning } from './planning.js';
@@ -13,7 +14,7 @@ import { worktrees } from './worktrees.js';
  * (`npm run bench -- analysis`). New sections: a file under bench/ exporting a
  * `BenchSection`, added to SECTIONS.
  */
-const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees];
+const SECTIONS: BenchSection[] = [planAnalysis, engine, planning, worktrees, integrationBench];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
