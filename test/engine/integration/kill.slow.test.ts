@@ -74,7 +74,7 @@ async function expectExactlyOnceAndGreen(repo: ReturnType<typeof asyncRepo>) {
   return status;
 }
 
-describe('integration checks survive kill -9', () => {
+describe('integration checks survive kill -9', { timeout: 240_000 }, () => {
   it('during a bisect: the resumed run bisects again, reverts the culprit once, ends green', async () => {
     const repo = asyncRepo({ 'check.sh': CHECK });
     expect((await repo.plan(plan())).code).toBe(0);
