@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { distributed } from './distributed.js';
 import { engine } from './engine.js';
 import { engineScale } from './engine-scale.js';
+import { integrationBench } from './integration.js';
 import { largeRepo } from './large-repo.js';
 import { formatTable } from './measure.js';
 import { planAnalysis } from './plan-analysis.js';
@@ -26,6 +27,7 @@ const SECTIONS: BenchSection[] = [
   reads,
   distributed,
   largeRepo,
+  integrationBench,
 ];
 
 const { values, positionals } = parseArgs({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseAgeMs, parseDuration } from '../core/duration.js';
-import type { Phase } from '../core/types.js';
+import type { IntegrationMode, Phase } from '../core/types.js';
 import { DEFAULT_WEIGHTS } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { notifySchema } from '../notify/notify-config.js';
@@ -38,8 +38,14 @@ export const commitType = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
 
-/** A phase's review gate; `none` unless the config asks for approval. */
-const phaseGate = z.strictObject({ approval: z.enum(['required', 'none']).default('none') }).prefault({});
+/** A phase's review gate (`none` unless the config asks for approval) and its integration check. */
+const phaseGate = z
+  .strictObject({
+    approval: z.enum(['required', 'none']).default('none'),
+    /** The phase's integration check on the combined tree; the plan's own wins. */
+    verify: z.string().min(1).optional(),
+  })
+  .prefault({});
 
 /** A spending limit; `null` = none. */
 const limit = z
@@ -73,6 +79,8 @@ const configSchema = z.strictObject({
   /** Maximum agents at once; `null` = from CPU and memory. */
   concurrency: z.number().int().min(1).max(256).nullable().default(null),
   adoption: z.enum(ADOPTION_LEVELS).default('default-complex'),
+  /** When integration checks run on the combined tree when the plan does not say (issue 10). */
+  integration: z.enum(['each', 'batch', 'phase']).default('batch'),
   worktrees: z
     .strictObject({
       /** Where task worktrees live; `null` = the user's state directory. */
@@ -197,6 +205,8 @@ weights: { design: 0.15, spec: 0.25, task: 0.20, execute: 0.40 }
 concurrency: null
 # observe | opt-in | default-complex | auto
 adoption: default-complex
+# each | batch | phase: when the plan's \`verify\` runs on the combined milestone tree
+integration: batch
 worktrees:
   dir: null        # null = the user's state directory (outside the working tree)
   setup: null      # e.g. "npm ci", run in each fresh worktree
@@ -210,7 +220,7 @@ commit:
   type: null       # task commit type (feat, fix, chore...); null = docs/test/feat from the changed files
   records: true    # false: \`finish\` keeps .milestones/<id>/ out of the merge into the base
   messages: {}     # e.g. { execute: "feat: {title}" }
-phases: {}         # e.g. { design: { approval: required } }
+phases: {}         # e.g. { design: { approval: required }, execute: { verify: "npm run e2e" } }
 agents: {}         # e.g. { mybot: { type: exec, command: ["node", "bot.js"] } }
 complexity:
   high: { tasks: 20, files: 50 }

@@ -90,6 +90,19 @@ export interface PlanDefaults {
   commitType?: string;
 }
 
+/**
+ * When the combined milestone tree is checked (issue 10): after every landing, after the
+ * landings that arrived while the previous check ran (a merge train), or once per phase.
+ */
+export const INTEGRATION_MODES = ['each', 'batch', 'phase'] as const;
+export type IntegrationMode = (typeof INTEGRATION_MODES)[number];
+
+/** Per-phase settings of a plan (`phases: { execute: { verify: ... } }`). */
+export interface PhasePlan {
+  /** Integration check run on the combined tree before the phase's commit. */
+  verify?: string;
+}
+
 /** Where a plan came from, for messages and the record. */
 export type PlanFormat = 'milestone-yaml' | 'milestone-json' | 'kiro' | 'spec-kit' | 'taskmaster';
 
@@ -103,6 +116,12 @@ export interface Plan {
   base?: string;
   weights: PhaseWeights;
   defaults: PlanDefaults;
+  /** Integration check run on the combined milestone tree (in its own worktree). */
+  verify?: string;
+  /** When the integration check runs; config `integration`, else `batch`, when absent. */
+  integration?: IntegrationMode;
+  /** Per-phase integration checks, run with `verify` before that phase's commit. */
+  phases?: Partial<Record<Phase, PhasePlan>>;
   tasks: TaskSpec[];
 }
 

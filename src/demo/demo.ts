@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import { main } from '../cli/main.js';
+import { conflictingPlan, conflictingProject } from './conflicting-plan.js';
 import { demoPlan, demoProject } from './demo-plan.js';
 
 /**
@@ -13,16 +14,21 @@ import { demoPlan, demoProject } from './demo-plan.js';
  * execute with the built-in `shell` agent in parallel worktrees, status. No API key needed.
  */
 async function demo(): Promise<number> {
+  // `--conflicting`: the integration-check demo (two tasks green alone, red together).
+  const conflicting = process.argv.includes('--conflicting');
+  const project = conflicting ? conflictingProject : demoProject;
+  const plan = conflicting ? conflictingPlan : demoPlan;
+  const id = plan.id;
   const root = mkdtempSync(join(tmpdir(), 'milestone-demo-'));
   const repo = join(root, 'repo');
   // Worktrees go under the demo folder, not the user's state directory.
   process.env.XDG_STATE_HOME = join(root, 'state');
   mkdirSync(repo);
-  for (const [path, content] of Object.entries(demoProject)) {
+  for (const [path, content] of Object.entries(project)) {
     mkdirSync(dirname(join(repo, path)), { recursive: true });
     writeFileSync(join(repo, path), content);
   }
-  writeFileSync(join(repo, 'milestone.yaml'), stringify(demoPlan));
+  writeFileSync(join(repo, 'milestone.yaml'), stringify(plan));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' }).toString();
   git('init', '-q', '-b', 'main');
   git('config', 'user.name', 'milestone demo');
@@ -41,25 +47,25 @@ async function demo(): Promise<number> {
   process.stdout.write(`demo repository: ${repo}\n`);
   await step('project settings', ['init']);
   await step('plan from a YAML file', ['plan', '--from', 'milestone.yaml']);
-  await step('what would run, changing nothing', ['execute', 'stats', '--dry-run']);
-  await step('run it: 4 agents at once, each in its own worktree', [
-    'execute',
-    'stats',
-    '--mode',
-    'agents',
-    '--concurrency',
-    '4',
-  ]);
-  await step('true progress, from merged work', ['status', 'stats']);
+  await step('what would run, changing nothing', ['execute', id, '--dry-run']);
+  await step(
+    conflicting
+      ? 'run it: both tasks pass alone; the integration check on the combined tree catches the clash'
+      : 'run it: 4 agents at once, each in its own worktree',
+    ['execute', id, '--mode', 'agents', '--concurrency', conflicting ? '2' : '4'],
+  );
+  await step('true progress, from merged work', ['status', id]);
   const cli = fileURLToPath(new URL('../cli/main.js', import.meta.url));
   process.stdout.write(
     `\nWhere to look:\n` +
       `  cd ${repo}\n` +
-      `  git log --graph --oneline milestone/stats     # task merges and phase commits\n` +
-      `  git show milestone/stats:src/stats/index.js     # the code the tasks wrote\n` +
-      `  node ${cli} show stats   # plan, critical path, tasks\n` +
-      `  ls ${join(repo, '.milestones', '.local', 'logs', 'stats')}   # one log per task attempt\n` +
-      `Your main branch is untouched; \`milestone finish stats\` would merge the milestone into it.\n`,
+      `  git log --graph --oneline milestone/${id}     # task merges${conflicting ? ', the revert (Reverted: trailer)' : ''} and phase commits\n` +
+      (conflicting
+        ? `  git log --format='%s%n%b' milestone/${id} --grep=Reverted   # which landing was undone, and why\n`
+        : `  git show milestone/${id}:src/stats/index.js     # the code the tasks wrote\n`) +
+      `  node ${cli} metrics ${id}   # time per step${conflicting ? ', integration checks, bisect steps, reverts' : ''}\n` +
+      `  ls ${join(repo, '.milestones', '.local', 'logs', id)}   # one log per task attempt\n` +
+      `Your main branch is untouched; \`milestone finish ${id}\` would merge the milestone into it.\n`,
   );
   return 0;
 }

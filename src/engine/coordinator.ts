@@ -25,6 +25,7 @@ import { overLimit, sumUsage } from './budget.js';
 import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
+import { IntegrationChecks } from './integration/integration-checks.js';
 import { landedFor, trailerBlock } from './landing.js';
 import { serialQueue } from './merge-queue.js';
 import {
@@ -123,6 +124,8 @@ class Run {
   private readonly waits: TaskWaits;
   /** The milestone branch head as this run last moved it (see `currentHead`). */
   private head: string | null = null;
+  /** Integration checks on the combined tree (issue 10, `integration/`). */
+  private readonly integration: IntegrationChecks;
   private readonly result: EngineResult = {
     status: 'executing',
     interrupted: false,
@@ -168,6 +171,25 @@ class Run {
       record: (...events) => this.record(...events),
       events: () => this.options.store.events(this.id, { types: ['outcome'] }),
       live: (event) => this.options.reporter.onLive?.(event),
+    });
+    this.integration = new IntegrationChecks({
+      repoRoot: options.repoRoot,
+      worktreeRoot: options.worktreeRoot,
+      storeDir: options.storeDir,
+      milestoneId: options.milestoneId,
+      config: options.config,
+      graceMs: options.graceMs ?? 5000,
+      signal,
+      state: () => this.state(),
+      events: () => this.options.store.events(this.id, { types: ['intent', 'outcome', 'task_merged'] }),
+      record: (...events) => this.record(...events),
+      note: (level, message) => this.options.reporter.onLive?.({ type: 'note', level, message }),
+      serialize: (job) => this.queue.run(job),
+      head: () => this.currentHead(),
+      moved: (head) => {
+        this.head = head;
+      },
+      pauseAt: process.env.MILESTONE_TEST_PAUSE_AT,
     });
   }
 
@@ -247,13 +269,22 @@ class Run {
       }
       const parallel =
         this.options.mode === 'agents' || (this.options.mode === 'hybrid' && phase === 'execute');
-      const open = tasks.filter((t) => !this.state().tasks[t.id]!.merged);
-      if (open.length > 0) {
-        if (parallel) await this.runParallel(open);
-        else await this.runDirect(open);
+      let open = tasks.filter((t) => !this.state().tasks[t.id]!.merged);
+      // Integration checks may revert landings: their tasks run again before the phase commit.
+      for (;;) {
+        if (open.length > 0) {
+          if (parallel) await this.runParallel(open);
+          else await this.runDirect(open);
+        }
+        if (this.signal.aborted) break;
+        open = await this.integrationGate(phase, tasks);
+        if (open.length === 0) break;
       }
       if (this.signal.aborted || this.crashed) break;
-      if (tasks.some((t) => !this.state().tasks[t.id]!.merged)) {
+      if (
+        tasks.some((t) => !this.state().tasks[t.id]!.merged) ||
+        this.halt?.code === 'MILESTONE_INTEGRATION'
+      ) {
         this.skipLaterPhases(phase);
         break;
       }
@@ -273,6 +304,7 @@ class Run {
    */
   private async teardown(): Promise<void> {
     const started = performance.now();
+    await this.integration.close();
     const slots = await this.pool.close();
     await this.deleteLandedBranches();
     // Task commits skip git's automatic maintenance; it runs once here (detached when it has work).
@@ -337,7 +369,11 @@ class Run {
         status: 'paused',
         reason: 'interrupted; run execute again to resume',
       });
-    } else if (this.halt && !(all && this.result.failed.length === 0 && !this.result.pausedAt)) {
+    } else if (
+      this.halt &&
+      (this.halt.code === 'MILESTONE_INTEGRATION' ||
+        !(all && this.result.failed.length === 0 && !this.result.pausedAt))
+    ) {
       // A halt that came after the last task landed changes nothing: the milestone completed.
       this.result.status = 'failed';
       this.result.halted = this.halt;
@@ -536,6 +572,7 @@ class Run {
     const merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt));
     if ('conflicts' in merged) return this.markConflicted(task, branch, path, merged.conflicts, { attempt });
     this.recordLanded(task, merged.commit, attempt);
+    this.integration.landed(task);
     await removeWorktree(repoRoot, path);
     await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
     return { outcome: 'succeeded' };
@@ -556,7 +593,8 @@ class Run {
     // continue a session an interrupted run kept.
     const start = this.waits.startAgent(chain.map((c) => c.name));
     let agent = start.index;
-    let retries = 0;
+    // Reverts by the integration checks count as retries.
+    let retries = await this.integration.revertsOf(task.id);
     let note: string | undefined = start.note;
     let parkedSince: number | null = null;
     let resume = branch ? await this.waits.takeKept(task.id, chain[agent]!.name, branch) : null;
@@ -573,7 +611,10 @@ class Run {
         ...(note && { reason: note }),
       });
       this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
-      const env = stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt });
+      const env = {
+        ...stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt }),
+        ...this.integration.feedback(task.id)?.env,
+      };
       const slot = resume
         ? resume.slot
         : await this.pool
@@ -598,7 +639,7 @@ class Run {
       let outcome: AttemptOutcome = slot.setup.error
         ? setupFailure(slot.setup.error, this.signal.aborted)
         : await this.attempt(
-            task,
+            this.integration.withFeedback(task),
             adapter,
             attempt,
             slot.path,
@@ -1062,6 +1103,7 @@ class Run {
       return this.markConflicted(task, branch, keepAt, merged.conflicts);
     }
     this.recordLanded(task, merged.commit, attempt);
+    this.integration.landed(task);
     await this.pool.release(slot, { committed: true });
     return { outcome: 'succeeded' };
   }
@@ -1083,6 +1125,22 @@ class Run {
     this.head = commit;
     this.recordLanded(task, commit, attempt);
     return { outcome: 'succeeded' };
+  }
+
+  /**
+   * After a phase's tasks ran: tasks the integration checks reverted meanwhile run again;
+   * once all landed, the phase gate (final check, intent re-check) decides. Returns the tasks
+   * to run again, none when the phase may be committed (or cannot be: `halt`).
+   */
+  private async integrationGate(phase: Phase, tasks: TaskSpec[]): Promise<TaskSpec[]> {
+    const again = this.integration.takeRequeued();
+    if (again.length === 0 && tasks.every((t) => this.state().tasks[t.id]!.merged)) {
+      const gate = await this.integration.beforePhaseCommit(phase);
+      this.result.failed.push(...gate.failed);
+      if (gate.reason) this.haltFor('MILESTONE_INTEGRATION', gate.reason);
+      again.push(...gate.requeued);
+    }
+    return tasks.filter((t) => again.includes(t.id) && !this.state().tasks[t.id]!.merged);
   }
 
   /**

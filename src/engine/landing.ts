@@ -36,11 +36,13 @@ export async function landedOnBranch(
 ): Promise<Landed> {
   const landed: Landed = { tasks: new Map(), phases: new Map() };
   if (!(await revParse(cwd, `refs/heads/${branch}`))) return landed;
-  const format = ['%H', TRAILER.milestone, TRAILER.task, TRAILER.phase, TRAILER.run]
+  const format = ['%H', TRAILER.milestone, TRAILER.task, TRAILER.phase, TRAILER.run, TRAILER.reverted]
     .map((key, i) => (i === 0 ? key : `%(trailers:key=${key},valueonly,separator=%x2C)`))
     .join('%x1f');
+  // Topological order: a revert always comes after the landing it undoes, a re-landing after it.
   const { stdout } = await gitExec(cwd, [
     'log',
+    '--topo-order',
     `--format=${format}%x1e`,
     `${filter.since ?? `refs/heads/${base}`}..refs/heads/${branch}`,
   ]);
@@ -52,10 +54,16 @@ export async function landedOnBranch(
   // Oldest first, so a phase commit is judged by the tasks that had landed before it; a later
   // commit for the same task or phase replaces an earlier one (newest wins).
   for (const record of stdout.split('\x1e').reverse()) {
-    const [sha, milestone, tasks, phases, run] = record.trim().split('\x1f');
+    const [sha, milestone, tasks, phases, run, reverted] = record.trim().split('\x1f');
     if (!sha || milestone?.trim() !== milestoneId) continue;
     if (filter.runs && !filter.runs.has(run?.trim() ?? '')) continue;
-    for (const task of list(tasks)) landed.tasks.set(task, sha);
+    const undone = list(reverted);
+    for (const task of list(tasks)) {
+      // A revert (`Reverted: <landing>`) cancels that landing of its task: net of reverts,
+      // a task has landed when its newest landing was not reverted after it.
+      if (undone.length === 0) landed.tasks.set(task, sha);
+      else if (undone.includes(landed.tasks.get(task) ?? '')) landed.tasks.delete(task);
+    }
     for (const phase of list(phases) as Phase[]) {
       const needed = filter.phaseTasks?.get(phase) ?? [];
       if (needed.every((task) => landed.tasks.has(task))) landed.phases.set(phase, sha);

@@ -53,6 +53,8 @@ export const TRAILER = {
   phase: 'Milestone-Phase',
   /** The plan lineage that made the commit: recovery counts only this plan's landings. */
   run: 'Milestone-Run',
+  /** On a revert commit made by the integration checks: the landing (commit) it undoes. */
+  reverted: 'Reverted',
 } as const;
 
 /** The `Milestone-Run` trailer of a milestone's commits, or none for plans made before it existed. */

@@ -85,6 +85,13 @@ export async function recoverMilestone(input: {
         notes.push(`${spec.id} was interrupted; it will re-run from a fresh worktree`);
     }
   }
+  // A check the dead coordinator was running on the combined tree (integration/) goes too.
+  const check = input.events.findLast((e) => e.type === 'intent' && e.step === 'integration_process');
+  const checkGroup = check?.type === 'intent' ? check.detail?.pid : undefined;
+  if (typeof checkGroup === 'number' && groupAlive(checkGroup)) {
+    await stopGroup(checkGroup, input.graceMs);
+    notes.push(`stopped the orphaned integration check (process group ${checkGroup})`);
+  }
   for (const [phase, sha] of landed.phases) {
     if (!state.phaseCommits[phase]) events.push({ type: 'phase_committed', phase, commit: sha });
   }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { AgentAdapter, ProbeResult } from '../agents/adapter.js';
 import { findCycle } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
-import type { Phase } from '../core/types.js';
+import type { Phase, Plan } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { planHash, readPlanningArtifacts } from '../planning/index.js';
 import { agentField } from './transition-advice.js';
@@ -45,8 +45,14 @@ export async function checkTransition(input: {
     });
   const probes = new Map<string, ProbeResult>();
   for (const task of state.plan.tasks) {
-    if (!input.phases.includes(task.phase) || state.tasks[task.id]?.merged) continue;
+    if (!input.phases.includes(task.phase)) continue;
     const name = task.agent ?? input.agentOverride ?? state.plan.defaults.agent;
+    if (state.tasks[task.id]?.merged) {
+      // A landed task runs again only when an integration check reverts it: probe, never refuse.
+      if (mayRevert(state.plan) && input.adapters.has(name) && !probes.has(name))
+        probes.set(name, await input.adapters.get(name)!.probe());
+      continue;
+    }
     const field = { field: agentField(task.id) };
     const adapter = input.adapters.get(name);
     if (!adapter) {
@@ -93,4 +99,11 @@ export async function checkTransition(input: {
     }
   }
   return { problems, probes };
+}
+
+/** Whether integration checks may revert a landed task (a plan or phase check, or a task verify). */
+function mayRevert(plan: Plan): boolean {
+  return Boolean(
+    plan.verify || plan.phases || plan.defaults.verify || plan.tasks.some((t) => t.verify !== undefined),
+  );
 }

@@ -38,6 +38,9 @@ export const defaultsFileSchema = z.strictObject({
   commitType: commitType.optional(),
 });
 
+/** `phases.<phase>:` of a milestone plan file: the phase's integration check. */
+export const phaseFileSchema = z.strictObject({ verify: text.optional() });
+
 /** A milestone plan file (docs/contract.md "Plan file"), before semantic checks. */
 export const planFileSchema = z.strictObject({
   version: z.literal(1),
@@ -47,6 +50,16 @@ export const planFileSchema = z.strictObject({
   base: text.optional(),
   weights: z.unknown().optional(),
   defaults: defaultsFileSchema.optional(),
+  verify: text.optional(),
+  integration: z.enum(['each', 'batch', 'phase']).optional(),
+  phases: z
+    .strictObject({
+      design: phaseFileSchema.optional(),
+      spec: phaseFileSchema.optional(),
+      task: phaseFileSchema.optional(),
+      execute: phaseFileSchema.optional(),
+    })
+    .optional(),
   tasks: z.array(taskFileSchema).optional(),
 });
 
@@ -111,7 +124,12 @@ function describeIssue(issue: z.core.$ZodIssue, path: FieldPath, input: unknown)
 
 function unknownKey(key: string, path: FieldPath): string {
   const level = path.length === 0 ? 'plan' : path[0] === 'defaults' ? 'defaults' : 'task';
-  const allowed = ALLOWED_KEYS[level]!;
+  const allowed =
+    path[0] === 'phases'
+      ? path.length === 1
+        ? ['design', 'spec', 'task', 'execute']
+        : Object.keys(phaseFileSchema.shape)
+      : ALLOWED_KEYS[level]!;
   const where = path.length === 0 ? 'the plan' : formatFieldPath(path);
   const guess = SYNONYMS[level]?.[key] ?? allowed.find((candidate) => closeTo(key, candidate));
   const hint = guess ? `; did you mean \`${guess}\`?` : ` (allowed: ${allowed.join(', ')})`;

@@ -12,6 +12,7 @@ import { PLAN_CODES } from './codes.js';
 import { checkDuration, checkEstimate } from './durations.js';
 import { describeValue, isRecord } from './field-path.js';
 import { checkGraph } from './graph-checks.js';
+import { integrationOfPlan } from './integration-fields.js';
 import { type Locate, type ProblemSink, problemSink, sortProblems } from './problems.js';
 import { checkSchema } from './schema.js';
 import { slugify } from './slug.js';
@@ -84,6 +85,7 @@ export function validatePlan(input: unknown, context: ValidateContext): Validate
   const plan: Plan = { version: 1, id, title, weights, defaults, tasks: tasks.map((task) => task.spec) };
   if (typeof raw.description === 'string') plan.description = raw.description;
   if (typeof raw.base === 'string') plan.base = raw.base;
+  Object.assign(plan, integrationOfPlan(raw));
   return { plan: reorder(plan), problems: [] };
 }
 
@@ -283,7 +285,8 @@ function outsideRepository(glob: string): string | null {
 
 /** Plain key order for the stored plan: readable `plan.json`, stable diffs. */
 function reorder(plan: Plan): Plan {
-  const { version, id, title, description, base, weights, defaults, tasks } = plan;
+  const { version, id, title, description, base, weights, defaults, verify, integration, phases, tasks } =
+    plan;
   return {
     version,
     id,
@@ -292,6 +295,9 @@ function reorder(plan: Plan): Plan {
     ...(base === undefined ? {} : { base }),
     weights,
     defaults,
+    ...(verify === undefined ? {} : { verify }),
+    ...(integration === undefined ? {} : { integration }),
+    ...(phases === undefined ? {} : { phases }),
     tasks,
   };
 }

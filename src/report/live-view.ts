@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../core/events.js';
 import type { Phase } from '../core/types.js';
 import { formatCost, sumUsage, tokensOf } from '../core/usage.js';
+import { integrationStatus } from '../engine/integration/integration-status.js';
 import type { StatusView, TaskView } from './status-view.js';
 
 /** What the live view shows besides the status document: things the store does not keep. */
@@ -150,18 +151,12 @@ export function renderLiveView(view: StatusView, extras: LiveExtras, options: Li
 }
 
 /**
- * The integration state from the log: the last `intent`/`outcome` whose step names the
- * integration checks (`integration`, `integration:<phase>` ...), as one phrase.
+ * The integration state from the log (`green at <commit>`, `bisecting (2 of 8 landings)`,
+ * `reverted <task>` ...; see `integrationStatus`), or null when none of the events says.
  */
 export function integrationState(events: readonly StoredEvent[]): string | null {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const event = events[i]!;
-    if ((event.type !== 'intent' && event.type !== 'outcome') || !event.step.startsWith('integration'))
-      continue;
-    if (event.type === 'intent') return `${event.step}: running`;
-    return `${event.step}: ${event.ok ? 'passed' : 'failed'}`;
-  }
-  return null;
+  const status = integrationStatus(events);
+  return status.state === 'none' ? null : status.text;
 }
 
 /** One short line for an event worth remembering in the view's footer; null for the rest. */

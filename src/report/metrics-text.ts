@@ -71,6 +71,12 @@ export function formatMetrics(m: MilestoneMetrics): string {
     `steps     ${STEPS.map((step) => `${step} ${formatElapsed(t.steps[step])}`).join(', ')}`,
     `quality   ${percent(t.quality)} (${t.firstTime} of ${plural(t.ran, 'task')} that ran landed on the first attempt${t.configFailures ? `; ${plural(t.configFailures, 'configuration failure')} (setup, command not found) not counted` : ''})`,
   ];
+  const i = m.integration;
+  if (i.checks + i.bisectSteps + i.intentChecks + i.baselines > 0) {
+    lines.push(
+      `checks    ${plural(i.checks, 'integration check')} (${formatElapsed(i.checkMs)}), ${plural(i.bisectSteps, 'bisect step')} (${formatElapsed(i.bisectMs)}), ${plural(i.reverts, 'revert')}, ${i.intentChecks} intent re-check(s); ${formatElapsed(i.totalMs)} in all`,
+    );
+  }
   if (m.phases.length) {
     lines.push(
       `phases    ${m.phases.map((p) => `${p.phase} ${p.at} (${p.commit.slice(0, 10)})`).join(', ')}`,

@@ -3,6 +3,7 @@ import type { StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Mode, Phase, TaskSpec, TaskStatus } from '../core/types.js';
 import { TASK_STATUSES } from '../core/types.js';
+import { type IntegrationMetrics, integrationMetrics } from '../engine/integration/integration-status.js';
 import type { AttemptRecord } from './metrics-attempts.js';
 import { readAttempts } from './metrics-attempts.js';
 import type { StepLog, StepTimes } from './metrics-steps.js';
@@ -112,6 +113,8 @@ export interface MilestoneMetrics {
   runs: RunMetrics[];
   phases: PhaseCommitTime[];
   totals: MetricsTotals;
+  /** Integration checks on the combined tree: counts and time (issue 10). */
+  integration: IntegrationMetrics;
 }
 
 /**
@@ -231,6 +234,7 @@ export function milestoneMetrics(state: MilestoneState, events: readonly StoredE
     runs,
     phases: [...phases.values()].sort((a, b) => a.at.localeCompare(b.at)),
     totals: { ...totals(tasks, runs), steps: steps.total },
+    integration: integrationMetrics(events),
   };
 }
 

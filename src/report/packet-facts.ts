@@ -76,7 +76,8 @@ function integrationChecks(events: StoredEvent[]): IntegrationCheck[] {
   const checks = new Map<string, IntegrationCheck>();
   for (const event of events) {
     if (event.type !== 'intent' && event.type !== 'outcome') continue;
-    if (!event.step.startsWith('integration')) continue;
+    // `integration_process` only records a check's process group (for recovery).
+    if (!event.step.startsWith('integration') || event.step === 'integration_process') continue;
     const detail = event.detail ? JSON.stringify(event.detail) : null;
     checks.set(event.step, {
       step: event.step,

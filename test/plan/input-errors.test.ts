@@ -134,7 +134,7 @@ describe('schema', () => {
       {
         code: 'MILESTONE_PLAN_SCHEMA',
         message:
-          'unknown key `owner` in the plan (allowed: version, milestone, id, description, base, weights, defaults, tasks)',
+          'unknown key `owner` in the plan (allowed: version, milestone, id, description, base, weights, defaults, verify, integration, phases, tasks)',
         location: { file: result.file, line: 3, column: 1, field: 'owner' },
       },
       {

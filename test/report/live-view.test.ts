@@ -80,11 +80,18 @@ describe('renderLiveView', () => {
   it('formats elapsed time and reads the integration state from the log', () => {
     expect(elapsed(3_725_000)).toBe('1:02:05');
     const at = { seq: 1, milestoneId: 'm', at: '' };
+    const commit = 'abcdef0123456789';
     const events = [
-      { ...at, type: 'intent', step: 'integration:execute' },
-      { ...at, type: 'outcome', step: 'integration:execute', ok: false },
+      { ...at, type: 'intent', step: 'integration_check', detail: { commit } },
+      { ...at, type: 'intent', step: 'integration_process', detail: { pid: 42 } },
+      { ...at, type: 'outcome', step: 'integration_check', ok: false, detail: { commit } },
+      { ...at, type: 'intent', step: 'integration_bisect', detail: { commit, prefix: 4, of: 8 } },
+      { ...at, type: 'outcome', step: 'integration_revert', taskId: 't5', ok: true, detail: { commit } },
     ] as StoredEvent[];
-    expect(integrationState(events)).toBe('integration:execute: failed');
-    expect(integrationState(events.slice(0, 1))).toBe('integration:execute: running');
+    expect(integrationState(events.slice(0, 2))).toBe('checking abcdef0123');
+    expect(integrationState(events.slice(0, 3))).toBe('red at abcdef0123');
+    expect(integrationState(events.slice(0, 4))).toBe('bisecting (4 of 8 landings)');
+    expect(integrationState(events)).toBe('reverted t5 (abcdef0123)');
+    expect(integrationState(events.slice(1, 2))).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withWorkers } from '../../distributed/worker-assignments.js';
+import { formatIntegration, integrationStatus } from '../../engine/integration/integration-status.js';
 import { ExitError, UsageError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
@@ -46,13 +47,16 @@ export async function status(options: StatusOptions): Promise<StatusView> {
         { id: view.id, branch: view.git.branch, tasks: view.tasks },
         where,
       );
-      if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts }));
-      else if (options.json) printJson(options.io, { ...view, conflicts });
+      const integration = integrationStatus(store.events(view.id, { types: ['intent', 'outcome'] }));
+      if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts, integration }));
+      else if (options.json) printJson(options.io, { ...view, conflicts, integration });
       else
         options.io.out(
-          [formatStatus(view), ...conflicts.flatMap((c) => ['', ...formatConflict(view.git.branch, c)])].join(
-            '\n',
-          ),
+          [
+            formatStatus(view),
+            ...formatIntegration(integration),
+            ...conflicts.flatMap((c) => ['', ...formatConflict(view.git.branch, c)]),
+          ].join('\n'),
         );
     };
     const id = resolveMilestoneId(store, options.id);
