@@ -14,7 +14,6 @@ export const ADOPTION_LEVELS = ['observe', 'opt-in', 'default-complex', 'auto'] 
 export type AdoptionLevel = (typeof ADOPTION_LEVELS)[number];
 
 /** How task work lands on the milestone branch. */
-export type CommitStrategy = Config['commit']['strategy'];
 
 export const DEFAULT_PHASE_MESSAGES: Record<Phase, string> = {
   design: 'feat(design): complete design phase for {title}',

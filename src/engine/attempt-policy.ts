@@ -83,8 +83,3 @@ export function decideAfterFailure(input: FailedAttempt): FailureDecision {
 export function retryDelay(baseMs: number, retry: number): number {
   return Math.min(30_000, baseMs * 2 ** Math.max(0, retry - 1));
 }
-
-/** Whether a decision ends the task for good (its work is then kept for a person). */
-export function isFinal(decision: FailureDecision): boolean {
-  return decision.kind === 'fail';
-}

@@ -22,4 +22,4 @@ export const notifySchema = z
   .prefault({});
 
 /** Who is told when a run needs a person (config `notify`, docs/notifications.md). */
-export type NotifyConfig = z.output<typeof notifySchema>;
+type NotifyConfig = z.output<typeof notifySchema>;
