@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../core/events.js';
 import type { Phase } from '../core/types.js';
 import { formatCost, sumUsage, tokensOf } from '../core/usage.js';
-import { integrationStatus } from '../engine/integration/integration-status.js';
+import { integrationStatus } from './integration-status.js';
 import type { StatusView, TaskView } from './status-view.js';
 
 /** What the live view shows besides the status document: things the store does not keep. */

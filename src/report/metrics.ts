@@ -3,7 +3,7 @@ import type { StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Mode, Phase, TaskSpec, TaskStatus } from '../core/types.js';
 import { TASK_STATUSES } from '../core/types.js';
-import { type IntegrationMetrics, integrationMetrics } from '../engine/integration/integration-status.js';
+import { type IntegrationMetrics, integrationMetrics } from './integration-status.js';
 import type { AttemptRecord } from './metrics-attempts.js';
 import { readAttempts } from './metrics-attempts.js';
 import type { StepLog, StepTimes } from './metrics-steps.js';

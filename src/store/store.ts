@@ -121,8 +121,15 @@ export function openStore(dir: string, options: StoreOptions = {}): Store {
       statusRows,
       close: () => {
         if (!connection.open) return;
-        if (!options.readonly) log.flush();
-        connection.close();
+        try {
+          if (!options.readonly) log.flush();
+        } catch (error) {
+          // The projection row is a cache (readers fold the events after it): a disk that
+          // refuses this last write (full, I/O error) loses nothing, and the events stay the truth.
+          if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_')) throw error;
+        } finally {
+          connection.close();
+        }
       },
     };
   } catch (error) {

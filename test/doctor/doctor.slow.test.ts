@@ -11,6 +11,7 @@ import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { fakeEnv, useFakeAgentsOnPath } from '../agents/fake-agents.js';
 import { type AsyncRepo, asyncRepo, gitA, pathWithoutGh, runAsync, script } from '../helpers/async-cli.js';
 import { CLI, GIT_ENV, tempDir } from '../helpers/git-repo.js';
+import { exited } from '../helpers/milestone-repo.js';
 
 useFakeAgentsOnPath();
 
@@ -197,7 +198,7 @@ describe('milestone doctor', { timeout: 180_000 }, () => {
       coordinator.once('exit', () => reject(new Error('the coordinator ended before its task started')));
     });
     coordinator.kill('SIGKILL');
-    await new Promise((resolve) => coordinator.once('exit', resolve));
+    await exited(coordinator);
 
     // And a task worktree of the milestone that no task owns any more.
     const leftover = join(repoWorktreeDir(repo.worktreesDir, repo.root, 'stuck'), 'gone-task');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { git } from '../helpers/git-repo.js';
-import { intervals, maxOverlap, milestoneRepo } from '../helpers/milestone-repo.js';
+import { exited, intervals, maxOverlap, milestoneRepo } from '../helpers/milestone-repo.js';
 
 /** Alive and not a zombie (an orphan's zombie lingers until PID 1 reaps it). */
 function isLiveProcess(pid: number): boolean {
@@ -230,7 +230,7 @@ describe('execute: one coordinator, crash and resume', () => {
     const second = await repo.run(['execute', 'lock']);
     expect(second.code).toBe(3);
     expect(second.stderr).toContain(`pid ${first.pid}`);
-    const code = await new Promise((resolve) => first.on('exit', resolve));
+    const code = await exited(first);
     expect(code).toBe(0);
   });
 
@@ -250,7 +250,7 @@ describe('execute: one coordinator, crash and resume', () => {
       await sleep(50);
     }
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await exited(child);
     const crashed = (await repo.status('crash')) as unknown as {
       status: string;
       coordinator: { pid: number; alive: boolean };

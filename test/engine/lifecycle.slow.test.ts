@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runAsync, shell } from '../helpers/async-cli.js';
 import { git, tempDir } from '../helpers/git-repo.js';
 import type { MilestoneRepo } from '../helpers/milestone-repo.js';
-import { milestoneRepo } from '../helpers/milestone-repo.js';
+import { exited, milestoneRepo } from '../helpers/milestone-repo.js';
 
 async function waitFor(
   repo: MilestoneRepo,
@@ -48,7 +48,7 @@ describe('interrupting and cancelling', () => {
     const child = repo.spawn(['execute', 'interrupt', '--mode', 'agents']);
     await waitFor(repo, 'interrupt', (s) => s.tasks.find((t) => t.id === 'slow')?.status === 'running');
     child.kill('SIGINT');
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const code = await exited(child);
     expect(code).toBe(130);
     expect(child.output().stderr).toContain('interrupted: state saved');
     const paused = await repo.status('interrupt');
@@ -71,7 +71,7 @@ describe('interrupting and cancelling', () => {
     await waitFor(repo, 'cancel', (s) => s.tasks.every((t) => t.status === 'running'));
     const cancelled = await repo.run(['cancel', 'cancel']);
     expect(cancelled.code, cancelled.stderr).toBe(0);
-    await new Promise((resolve) => child.on('exit', resolve));
+    await exited(child);
     const status = await repo.status('cancel');
     expect(status.status).toBe('cancelled');
     expect(status.tasks.every((t) => t.status === 'canceled')).toBe(true);
@@ -164,7 +164,7 @@ describe('clean', () => {
     for (let i = 0; i < 100 && repo.slots().length < 2; i++) await sleep(50);
     await sleep(300);
     child.kill('SIGKILL');
-    await new Promise((resolve) => child.on('exit', resolve));
+    await exited(child);
     expect(repo.slots()).toHaveLength(2);
     expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(3);
 
@@ -199,7 +199,7 @@ describe('status --watch', () => {
     for (let i = 0; i < 100 && !watcher.output().stdout.includes('\n'); i++) await sleep(50);
     const run = await repo.run(['execute', 'watch']);
     expect(run.code, run.stderr).toBe(0);
-    const code = await new Promise((resolve) => watcher.on('exit', resolve));
+    const code = await exited(watcher);
     expect(code).toBe(0);
     const lines = watcher
       .output()

@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/store.js';
 import { fakeCalls, fakeEnv, useFakeAgentsOnPath } from '../agents/fake-agents.js';
 import { CLI, git, tempDir } from '../helpers/git-repo.js';
 import type { MilestoneRepo } from '../helpers/milestone-repo.js';
-import { milestoneRepo } from '../helpers/milestone-repo.js';
+import { exited, milestoneRepo } from '../helpers/milestone-repo.js';
 
 useFakeAgentsOnPath();
 
@@ -137,7 +137,7 @@ describe('an interrupted agent resumes its own session', () => {
     const child = repo.spawn(['execute', 'resume', '--mode', 'agents']);
     await waitFor(repo, 'resume', (tasks) => tasks[0]?.sessionId !== null && tasks[0]?.status === 'running');
     child.kill('SIGINT');
-    const code = await new Promise((resolve) => child.on('exit', resolve));
+    const code = await exited(child);
     expect(code, child.output().stderr).toBe(130);
     const kept = events(repo, 'resume').find((e) => e.type === 'outcome' && e.step === 'resume_kept');
     const path = (kept?.type === 'outcome' ? kept.detail?.path : undefined) as string;

@@ -141,6 +141,10 @@ export function waitForOutput(child: ReturnType<MilestoneRepo['spawn']>, text: s
 }
 
 /** The exit code of a spawned CLI, once it exits. */
-export function exited(child: ReturnType<MilestoneRepo['spawn']>): Promise<number | null> {
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+export function exited(
+  child: Pick<ChildProcess, 'exitCode' | 'signalCode' | 'once'>,
+): Promise<number | null> {
+  // A child that already ended (while the test awaited something else) never emits 'exit' again.
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withWorkers } from '../../distributed/worker-assignments.js';
-import { formatIntegration, integrationStatus } from '../../engine/integration/integration-status.js';
 import { ExitError, UsageError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
+import { formatIntegration, integrationStatus } from '../../report/integration-status.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusViewOf } from '../../report/status-view.js';
 import type { Store } from '../../store/store.js';

@@ -1,4 +1,4 @@
-import type { StoredEvent } from '../../core/events.js';
+import type { StoredEvent } from '../core/events.js';
 
 /** A file a task created that a later landing deleted (issue 10, item 4). */
 export interface DeletedFileReport {
