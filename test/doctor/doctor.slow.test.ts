@@ -7,6 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DoctorReport } from '../../src/doctor/doctor.js';
 import type { Finding } from '../../src/doctor/finding.js';
 import { repoWorktreeDir } from '../../src/engine/naming.js';
+// The product's own check: a zombie (ended, not yet reaped by init) is not a live member.
+import { groupAlive, waitGroupGone } from '../../src/process/process-group.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { fakeEnv, useFakeAgentsOnPath } from '../agents/fake-agents.js';
 import { type AsyncRepo, asyncRepo, gitA, pathWithoutGh, runAsync, script } from '../helpers/async-cli.js';
@@ -33,16 +35,6 @@ function of(report: DoctorReport, check: Finding['check']): string[] {
 }
 
 const storeFile = (repo: AsyncRepo) => join(repo.root, '.milestones', '.local', 'store.db');
-
-/** Whether a process group still has a member. */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // Each test runs the built CLI several times; on a busy two-core machine each run takes seconds.
 describe('milestone doctor', { timeout: 180_000 }, () => {
