@@ -8,7 +8,7 @@ import type { DoctorReport } from '../../src/doctor/doctor.js';
 import type { Finding } from '../../src/doctor/finding.js';
 import { repoWorktreeDir } from '../../src/engine/naming.js';
 // The product's own check: a zombie (ended, not yet reaped by init) is not a live member.
-import { groupAlive, waitGroupGone } from '../../src/process/process-group.js';
+import { groupAlive } from '../../src/process/process-group.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { fakeEnv, useFakeAgentsOnPath } from '../agents/fake-agents.js';
 import { type AsyncRepo, asyncRepo, gitA, pathWithoutGh, runAsync, script } from '../helpers/async-cli.js';
