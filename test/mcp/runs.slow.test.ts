@@ -76,7 +76,9 @@ describe('milestone mcp runs (official SDK client over stdio)', () => {
       // It answered while a task is still held: the answer did not wait for the run.
       expect(json(started)).toMatchObject({ id: 'bg', started: true, running: true });
       const polled = json(await client.callTool({ name: 'milestone_status', arguments: { id: 'bg' } }));
-      expect(polled).toMatchObject({ id: 'bg', status: 'executing', run: { running: true } });
+      // The run is a child process: whether it has recorded `executing` yet is its own timing;
+      // what status must say at once is that this server's run of `bg` is going.
+      expect(polled).toMatchObject({ id: 'bg', run: { running: true } });
       const again = await client.callTool({ name: 'milestone_execute', arguments: { id: 'bg' } });
       expect(again.isError).toBe(true);
       expect(texts(again).at(-1)).toMatch(/already running from this server[\s\S]*\(exit code 3\)$/);
