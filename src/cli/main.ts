@@ -1,43 +1,18 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command } from '@commander-js/extra-typings';
-import { EXIT } from '../errors.js';
 import type { Io } from '../io/io.js';
 import { processIo } from '../io/io.js';
-import { reportError } from '../io/report-error.js';
-import { registerCommands } from './register.js';
+import { quickAnswer } from './quick-answer.js';
 
-/** Builds the program; `io` and `cwd` are parameters so tests can run it in-process. */
-export function buildProgram(io: Io, cwd: string): Command {
-  const program = new Command('milestone')
-    .description(
-      'Take a software milestone from plan to merged code with coding agents working in parallel. ' +
-        'Phases: design -> spec -> task -> execute. Every task runs in its own git worktree and lands ' +
-        'on the branch milestone/<id> through a serialized merge queue.',
-    )
-    .addHelpText(
-      'after',
-      '\nExit codes: 0 done, 1 the work failed (task, conflict, budget), 2 bad input (nothing changed),\n' +
-        '3 locked by another coordinator, 130 interrupted (state saved; execute resumes).\n' +
-        'Start: milestone init && milestone plan --from plan.yaml && milestone execute --dry-run',
-    )
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
-    .exitOverride();
-  registerCommands(program, io, cwd);
-  return program;
-}
-
-/** The CLI entry: the only place that sets the process exit code. */
+/**
+ * The CLI entry: the only place that sets the process exit code. This module stays small: the
+ * commander program (`program.ts`) and everything behind it load only when a command runs, so
+ * `milestone --version` and `--help` answer in about the time node itself takes to start.
+ */
 export async function main(argv: string[], io: Io = processIo, cwd = process.cwd()): Promise<number> {
-  try {
-    await buildProgram(io, cwd).parseAsync(argv, { from: 'user' });
-    return EXIT.ok;
-  } catch (error) {
-    return reportError(io, error);
-  }
+  const { runProgram } = await import('./program.js');
+  return runProgram(argv, io, cwd);
 }
 
 const invokedDirectly = (() => {
@@ -56,7 +31,14 @@ if (invokedDirectly) {
       throw error;
     });
   }
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+  const argv = process.argv.slice(2);
+  const answer = quickAnswer(argv);
+  if (answer) {
+    process[answer.stream].write(answer.text);
+    process.exitCode = answer.code;
+  } else {
+    main(argv).then((code) => {
+      process.exitCode = code;
+    });
+  }
 }

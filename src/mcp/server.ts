@@ -8,6 +8,7 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from '@modelcontextprotocol/sdk/types.js';
+import { packageVersion } from '../cli/version.js';
 import { recordingIo } from '../io/io.js';
 import { reportError } from '../io/report-error.js';
 import { Runs } from './runs.js';
@@ -134,7 +135,7 @@ function createMcpServer(cwd: string, runs: Runs, shutdown: AbortSignal): Server
   // The low-level `Server`, not `McpServer`: McpServer answers an unknown tool with a tool
   // result (isError), where the spec asks for JSON-RPC error -32602.
   const server = new Server(
-    { name: 'milestone', version: '0.1.0' },
+    { name: 'milestone', version: packageVersion() },
     { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
   );
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
