@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generatePlan, type PlanFile } from './generate-plan.js';
 import type { Measurement } from './measure.js';
+import { childrenCpuMs, milestoneBin } from './processes.js';
 import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
 
@@ -31,6 +32,8 @@ const CLI = resolve(import.meta.dirname, '..', 'dist', 'cli', 'main.js');
 interface Build {
   label: string;
   cli: string;
+  /** Its package.json `bin`: what `milestone --version` starts. */
+  bin: string;
 }
 
 const ENV = {
@@ -41,17 +44,6 @@ const ENV = {
   GIT_COMMITTER_EMAIL: 'bench@milestone.invalid',
   NO_COLOR: '1',
 };
-
-/** CPU time (user + system, ms) of this process's waited-for children, from /proc (Linux). */
-function childrenCpuMs(): number {
-  try {
-    const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-    // cutime and cstime are fields 16 and 17 of stat, in clock ticks (100 per second).
-    return (Number(fields[13]) + Number(fields[14])) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** Times `runs` runs of one command line; the result names the max, and what it printed. */
 function timeProcess(
@@ -169,9 +161,14 @@ async function stopRun(child: ChildProcess): Promise<void> {
 async function readBench(runs: number): Promise<Measurement[]> {
   const root = mkdtempSync(join(tmpdir(), 'milestone-bench-reads-'));
   const rows: Measurement[] = [];
-  const builds: Build[] = [{ label: 'now', cli: CLI }];
+  const builds: Build[] = [{ label: 'now', cli: CLI, bin: milestoneBin(resolve(CLI, '../../..')) }];
   const basePath = process.env.MILESTONE_BENCH_BASE;
-  if (basePath) builds.unshift({ label: 'base', cli: resolve(basePath, 'dist', 'cli', 'main.js') });
+  if (basePath)
+    builds.unshift({
+      label: 'base',
+      cli: resolve(basePath, 'dist', 'cli', 'main.js'),
+      bin: milestoneBin(resolve(basePath)),
+    });
   try {
     const plan1k = generatePlan({ tasks: 1000, seed: 11 });
     const plan10k = generatePlan({ tasks: 10_000, seed: 11 });
@@ -209,7 +206,9 @@ async function readBench(runs: number): Promise<Measurement[]> {
         timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.cli, ...args], cwd, env);
       const repo1k = plannedRepository(root, `${build.label}-1k`, build, plan1k);
       const repo10k = plannedRepository(root, `${build.label}-10k`, build, plan10k);
-      rows.push(node('--version', ['--version'], repo1k), node('--help', ['--help'], repo1k));
+      const bin = (step: string, args: string[]) =>
+        timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.bin, ...args], repo1k);
+      rows.push(bin('--version', ['--version']), bin('--help', ['--help']));
       const status1k = node('status --json, 1k tasks', ['status', '--json'], repo1k);
       statusRows.set(build.label, status1k.medianMs);
       if (taskMasterMs !== null)

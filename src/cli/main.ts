@@ -3,16 +3,27 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Io } from '../io/io.js';
 import { processIo } from '../io/io.js';
-import { quickAnswer } from './quick-answer.js';
 
 /**
- * The CLI entry: the only place that sets the process exit code. This module stays small: the
- * commander program (`program.ts`) and everything behind it load only when a command runs, so
- * `milestone --version` and `--help` answer in about the time node itself takes to start.
+ * The CLI: the commander program (`program.ts`) parses `argv` and runs the command; returns the
+ * exit code. The program loads on demand, so importing this module (as `bin.cjs` and the library
+ * do) costs nothing until a command runs.
  */
 export async function main(argv: string[], io: Io = processIo, cwd = process.cwd()): Promise<number> {
   const { runProgram } = await import('./program.js');
   return runProgram(argv, io, cwd);
+}
+
+/** Runs the CLI as this process: the only place that sets the process exit code. */
+export async function runCli(argv: string[]): Promise<void> {
+  // `milestone ... | head` closes the pipe early: that is the reader's choice, not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+  process.exitCode = await main(argv);
 }
 
 const invokedDirectly = (() => {
@@ -23,22 +34,5 @@ const invokedDirectly = (() => {
   }
 })();
 
-if (invokedDirectly) {
-  // `milestone ... | head` closes the pipe early: that is the reader's choice, not an error.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw error;
-    });
-  }
-  const argv = process.argv.slice(2);
-  const answer = quickAnswer(argv);
-  if (answer) {
-    process[answer.stream].write(answer.text);
-    process.exitCode = answer.code;
-  } else {
-    main(argv).then((code) => {
-      process.exitCode = code;
-    });
-  }
-}
+// `node dist/cli/main.js ...` (tests, the demo, the MCP server's runs): the whole CLI, always.
+if (invokedDirectly) void runCli(process.argv.slice(2));

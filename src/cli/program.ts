@@ -3,9 +3,14 @@ import { EXIT } from '../errors.js';
 import type { Io } from '../io/io.js';
 import { recordingIo } from '../io/io.js';
 import { reportError } from '../io/report-error.js';
-import { HELP_WIDTH } from './quick-answer.js';
 import { registerCommands } from './register.js';
 import { packageVersion } from './version.js';
+
+/**
+ * The width help is wrapped at, at most: `bin.cjs` answers `milestone --help` with the top-level
+ * help written at this width by the build (`write-help.ts`), so commander must print the same.
+ */
+export const HELP_WIDTH = 80;
 
 /** Help wraps at HELP_WIDTH, or narrower on a narrower terminal (never wider: see HELP_WIDTH). */
 function helpWidth(stream: NodeJS.WriteStream): number {
