@@ -1,13 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
-import { execute } from '../src/cli/commands/execute.js';
-import { plan } from '../src/cli/commands/plan.js';
-import { recordingIo } from '../src/io/io.js';
-import type { Measurement } from './measure.js';
+import { type Measurement, singleRun } from './measure.js';
+import { noopTasks, planAndExecute } from './milestone-run.js';
 import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
 
@@ -39,49 +36,23 @@ function waitFor(child: ChildProcess, text: string): Promise<void> {
   });
 }
 
-async function timedRun(repo: string, stateHome: string, id: string, tasks: number, queue?: string) {
-  writeFileSync(
-    join(repo, `${id}.yaml`),
-    stringify({
-      version: 1,
-      milestone: id,
-      id,
-      defaults: { agent: 'shell', retries: 0 },
-      tasks: Array.from({ length: tasks }, (_, i) => ({
-        id: `t${i + 1}`,
-        title: `no-op ${i + 1}`,
-        run: 'true',
-      })),
-    }),
-  );
-  await plan({ cwd: repo, io: recordingIo(), from: `${id}.yaml`, json: false });
-  const started = performance.now();
-  const result = await execute({
-    cwd: repo,
-    io: recordingIo(),
+function timedRun(repo: string, stateHome: string, id: string, tasks: number, queue?: string) {
+  return planAndExecute(repo, stateHome, {
     id,
+    tasks: noopTasks(tasks, 't'),
+    fields: { defaults: { agent: 'shell', retries: 0 } },
     mode: 'agents',
     concurrency: WORKERS,
-    dryRun: false,
-    json: false,
-    env: { XDG_STATE_HOME: stateHome },
     ...(queue && { queue }),
   });
-  const ms = performance.now() - started;
-  if (result?.status !== 'completed')
-    throw new Error(`bench milestone ${id} did not complete: ${result?.status}`);
-  return ms;
 }
 
 function row(step: string, ms: number, tasks: number): Measurement {
-  return {
+  return singleRun(
     step,
-    medianMs: Math.round(ms),
-    minMs: Math.round(ms),
-    firstMs: Math.round(ms),
-    cpuMs: 0,
-    result: `${tasks} tasks, ${(ms / tasks).toFixed(0)} ms wall per task, ${((ms * WORKERS) / tasks).toFixed(0)} ms per task per slot`,
-  };
+    Math.round(ms),
+    `${tasks} tasks, ${(ms / tasks).toFixed(0)} ms wall per task, ${((ms * WORKERS) / tasks).toFixed(0)} ms per task per slot`,
+  );
 }
 
 /**

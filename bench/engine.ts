@@ -1,65 +1,16 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { execute } from '../src/cli/commands/execute.js';
-import { plan } from '../src/cli/commands/plan.js';
 import { criticalPath } from '../src/core/graph.js';
 import type { TaskSpec } from '../src/core/types.js';
-import { recordingIo } from '../src/io/io.js';
-import type { Measurement } from './measure.js';
+import { type Measurement, singleRun as row } from './measure.js';
+import { durationRandom, noopTasks, planAndExecute } from './milestone-run.js';
 import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
-
-const _git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
 
 function repository(files: number): { root: string; repo: string } {
   const root = mkdtempSync(join(tmpdir(), 'milestone-bench-'));
   return { root, repo: benchRepository(join(root, 'repo'), files) };
-}
-
-async function runMilestone(
-  repo: string,
-  stateHome: string,
-  id: string,
-  tasks: object[],
-  mode: 'direct' | 'agents',
-  concurrency: number,
-) {
-  writeFileSync(
-    join(repo, `${id}.yaml`),
-    stringify({ version: 1, milestone: id, id, defaults: { retries: 0 }, tasks }),
-  );
-  await plan({ cwd: repo, io: recordingIo(), from: `${id}.yaml`, json: false });
-  const started = performance.now();
-  const result = await execute({
-    cwd: repo,
-    io: recordingIo(),
-    id,
-    mode,
-    concurrency,
-    dryRun: false,
-    json: false,
-    env: { XDG_STATE_HOME: stateHome },
-  });
-  const ms = performance.now() - started;
-  if (result?.status !== 'completed')
-    throw new Error(`bench milestone ${id} did not complete: ${result?.status}`);
-  return ms;
-}
-
-function row(step: string, ms: number, result: string): Measurement {
-  return { step, medianMs: ms, minMs: ms, firstMs: ms, cpuMs: 0, result };
-}
-
-/** A seeded generator, so every bench run simulates the same milestone. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
 }
 
 /**
@@ -79,10 +30,10 @@ export const engine: BenchSection = {
     try {
       // Two sizes: the difference is the steady per-task cost, without the one-off checkout of
       // the first worktree slot (2,000 files).
-      const noop = (n: number, prefix: string) =>
-        Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${i}`, title: `no-op ${i}`, run: 'true' }));
-      const small = await runMilestone(repo, stateHome, 'overhead-10', noop(10, 'a'), 'agents', 1);
-      const large = await runMilestone(repo, stateHome, 'overhead-30', noop(30, 'b'), 'agents', 1);
+      const noop = (id: string, n: number, prefix: string, mode: 'direct' | 'agents') =>
+        planAndExecute(repo, stateHome, { id, tasks: noopTasks(n, `${prefix}-`), mode, concurrency: 1 });
+      const small = await noop('overhead-10', 10, 'a', 'agents');
+      const large = await noop('overhead-30', 30, 'b', 'agents');
       const marginal = (large - small) / 20;
       rows.push(
         row(
@@ -105,12 +56,12 @@ export const engine: BenchSection = {
           `first slot checkout ~${(small - 10 * marginal).toFixed(0)} ms once`,
         ),
       );
-      const direct = await runMilestone(repo, stateHome, 'overhead-direct', noop(30, 'c'), 'direct', 1);
+      const direct = await noop('overhead-direct', 30, 'c', 'direct');
       rows.push(
         row('overhead: 30 no-op tasks, direct mode', direct, `${(direct / 30).toFixed(0)} ms per task`),
       );
 
-      const next = random(42);
+      const next = durationRandom(42);
       const concurrency = 4;
       const tasks: TaskSpec[] = Array.from({ length: 40 }, (_, i) => {
         const seconds = Math.round((1 + next() * 2) * 10) / 10;
@@ -131,8 +82,18 @@ export const engine: BenchSection = {
       // A small repository: this step measures scheduling, not checkout speed (measured above).
       const tiny = repository(20);
       cleanup.push(tiny.root);
-      const directMs = await runMilestone(tiny.repo, stateHome, 'speed-direct', tasks, 'direct', 1);
-      const agentsMs = await runMilestone(tiny.repo, stateHome, 'speed-agents', tasks, 'agents', concurrency);
+      const directMs = await planAndExecute(tiny.repo, stateHome, {
+        id: 'speed-direct',
+        tasks,
+        mode: 'direct',
+        concurrency: 1,
+      });
+      const agentsMs = await planAndExecute(tiny.repo, stateHome, {
+        id: 'speed-agents',
+        tasks,
+        mode: 'agents',
+        concurrency,
+      });
       const speedup = directMs / agentsMs;
       rows.push(
         row(

@@ -1,13 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { execute } from '../src/cli/commands/execute.js';
 import { metrics } from '../src/cli/commands/metrics.js';
-import { plan } from '../src/cli/commands/plan.js';
 import { recordingIo } from '../src/io/io.js';
 import type { MilestoneMetrics } from '../src/report/metrics.js';
-import type { Measurement } from './measure.js';
+import { type Measurement, singleRun } from './measure.js';
+import { durationRandom, planAndExecute } from './milestone-run.js';
 import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
 
@@ -16,18 +14,9 @@ const CONCURRENCY = 4;
 /** The integration check: one second, as a small test suite would take. */
 const CHECK = 'sleep 1';
 
-/** A seeded generator, so every bench run simulates the same milestone. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1103515245 + 12345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-}
-
 /** 40 independent tasks of 0.5-1.5 s, each writing its own file. */
 function tasks(prefix: string) {
-  const next = random(7);
+  const next = durationRandom(7);
   return Array.from({ length: TASKS }, (_, i) => {
     const seconds = Math.round((0.5 + next()) * 10) / 10;
     return {
@@ -40,32 +29,13 @@ function tasks(prefix: string) {
 }
 
 async function runOne(repo: string, stateHome: string, id: string, integration: string | null) {
-  writeFileSync(
-    join(repo, `${id}.yaml`),
-    stringify({
-      version: 1,
-      milestone: id,
-      id,
-      defaults: { retries: 0 },
-      ...(integration && { verify: CHECK, integration }),
-      tasks: tasks(id),
-    }),
-  );
-  await plan({ cwd: repo, io: recordingIo(), from: `${id}.yaml`, json: false });
-  const started = performance.now();
-  const result = await execute({
-    cwd: repo,
-    io: recordingIo(),
+  const ms = await planAndExecute(repo, stateHome, {
     id,
+    tasks: tasks(id),
+    fields: integration ? { verify: CHECK, integration } : {},
     mode: 'agents',
     concurrency: CONCURRENCY,
-    dryRun: false,
-    json: false,
-    env: { XDG_STATE_HOME: stateHome },
   });
-  const ms = performance.now() - started;
-  if (result?.status !== 'completed')
-    throw new Error(`bench milestone ${id} did not complete: ${result?.status}`);
   const m = (await metrics({
     cwd: repo,
     io: recordingIo(),
@@ -92,25 +62,17 @@ export const integrationBench: BenchSection = {
     const rows: Measurement[] = [];
     try {
       const none = await runOne(repo, stateHome, 'checks-none', null);
-      rows.push({
-        step: 'no integration checks',
-        medianMs: none.ms,
-        minMs: none.ms,
-        firstMs: none.ms,
-        cpuMs: 0,
-        result: 'baseline',
-      });
+      rows.push(singleRun('no integration checks', none.ms, 'baseline'));
       for (const mode of ['each', 'batch', 'phase'] as const) {
         const run = await runOne(repo, stateHome, `checks-${mode}`, mode);
         const extra = run.ms - none.ms;
-        rows.push({
-          step: `integration: ${mode}`,
-          medianMs: run.ms,
-          minMs: run.ms,
-          firstMs: run.ms,
-          cpuMs: 0,
-          result: `${run.checks} checks (${(run.checkMs / 1000).toFixed(1)} s), +${(extra / 1000).toFixed(1)} s wall (${((100 * extra) / none.ms).toFixed(0)}%)`,
-        });
+        rows.push(
+          singleRun(
+            `integration: ${mode}`,
+            run.ms,
+            `${run.checks} checks (${(run.checkMs / 1000).toFixed(1)} s), +${(extra / 1000).toFixed(1)} s wall (${((100 * extra) / none.ms).toFixed(0)}%)`,
+          ),
+        );
       }
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Measurement } from './measure.js';
+import { type Measurement, singleRun as row } from './measure.js';
 import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
-import { row, run } from './worktrees.js';
+import { run } from './worktrees.js';
 
 /**
  * Issue 15's "a repository with 100,000 files": worktree slots still work, and how long they

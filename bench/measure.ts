@@ -93,3 +93,8 @@ export function formatTable(rows: readonly Measurement[]): string {
       .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...cells.map(line)].join('\n');
 }
+
+/** A step measured once (a whole run is long): its one value in every time column, no CPU. */
+export function singleRun(step: string, ms: number, result: string): Measurement {
+  return { step, medianMs: ms, minMs: ms, firstMs: ms, cpuMs: 0, result };
+}

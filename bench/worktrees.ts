@@ -1,18 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { execute } from '../src/cli/commands/execute.js';
-import { plan } from '../src/cli/commands/plan.js';
 import type { StoredEvent } from '../src/core/events.js';
-import { recordingIo } from '../src/io/io.js';
 import { openStore } from '../src/store/store.js';
-import type { Measurement } from './measure.js';
+import { type Measurement, singleRun as row } from './measure.js';
+import { noopTasks, planAndExecute } from './milestone-run.js';
 import { benchRepository } from './repository.js';
 import type { BenchSection } from './section.js';
-
-const _git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, stdio: 'pipe' }).toString();
 
 function repository(root: string, files: number): string {
   return benchRepository(join(root, `repo-${files}`), files);
@@ -42,36 +36,18 @@ function slotTimes(events: StoredEvent[]): { slots: number[]; teardown: number }
 
 /** Plans and executes `tasks` no-op tasks; wall time and slot times from the event log. */
 export async function run(repo: string, stateHome: string, id: string, tasks: number, concurrency: number) {
-  const spec = Array.from({ length: tasks }, (_, i) => ({ id: `t${i}`, title: `no-op ${i}`, run: 'true' }));
-  writeFileSync(
-    join(repo, `${id}.yaml`),
-    stringify({ version: 1, milestone: id, id, defaults: { retries: 0 }, tasks: spec }),
-  );
-  await plan({ cwd: repo, io: recordingIo(), from: `${id}.yaml`, json: false });
-  const started = performance.now();
-  const result = await execute({
-    cwd: repo,
-    io: recordingIo(),
+  const wall = await planAndExecute(repo, stateHome, {
     id,
+    tasks: noopTasks(tasks, 't'),
     mode: 'agents',
     concurrency,
-    dryRun: false,
-    json: false,
-    env: { XDG_STATE_HOME: stateHome },
   });
-  const wall = performance.now() - started;
-  if (result?.status !== 'completed')
-    throw new Error(`bench milestone ${id} did not complete: ${result?.status}`);
   const store = openStore(join(repo, '.milestones', '.local'));
   try {
     return { wall, ...slotTimes(store.events(id)) };
   } finally {
     store.close();
   }
-}
-
-export function row(step: string, value: number, result: string): Measurement {
-  return { step, medianMs: value, minMs: value, firstMs: value, cpuMs: 0, result };
 }
 
 /**
