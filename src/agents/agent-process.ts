@@ -131,12 +131,6 @@ export function lastLine(text: string, max = 200): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
-/** `text` on one line (whitespace collapsed), shortened to `max` characters. */
-export function oneLine(text: string, max = 500): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
-}
-
 /** Marks where one attempt starts and ends in its log, for a human reading it later. */
 export function logMarker(logFile: string, text: string): void {
   try {

@@ -1,9 +1,10 @@
 import type { Usage } from '../core/events.js';
 import type { AgentEvent } from './adapter.js';
-import { oneLine, UNKNOWN_USAGE } from './agent-process.js';
+import { UNKNOWN_USAGE } from './agent-process.js';
 import type { AgentLimit, FinalVerdict } from './classify-failure.js';
 import type { JsonObject } from './json-line.js';
 import { objectAt, parseJsonLine, stringAt } from './json-line.js';
+import { oneLine } from './one-line.js';
 
 /** What a coding agent's output stream said by the time it ended. Plain data. */
 export interface StreamReport {

@@ -1,4 +1,4 @@
-import { oneLine } from './agent-process.js';
+import { oneLine } from './one-line.js';
 import { parseResetTime } from './reset-time.js';
 
 /** The coding-agent CLIs whose failures {@link classifyFailure} knows how to read. */

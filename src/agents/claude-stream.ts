@@ -1,10 +1,10 @@
 import type { Usage } from '../core/events.js';
 import type { AgentEvent } from './adapter.js';
-import { oneLine } from './agent-process.js';
 import type { AgentStreamReader, LineHandlers, StreamReport } from './agent-stream.js';
 import { describeTool, emptyReport, firstLine, readJsonLine, usageChanged } from './agent-stream.js';
 import type { JsonObject } from './json-line.js';
 import { arrayAt, isObject, numberAt, objectAt, stringAt } from './json-line.js';
+import { oneLine } from './one-line.js';
 
 /** Token counts of one Claude API message: input includes cache writes and reads. */
 type Tokens = Omit<Usage, 'costUsd'>;

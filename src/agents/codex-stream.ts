@@ -1,9 +1,9 @@
 import type { AgentEvent } from './adapter.js';
-import { oneLine } from './agent-process.js';
 import type { AgentStreamReader, LineHandlers, StreamReport } from './agent-stream.js';
 import { emptyReport, firstLine, readJsonLine } from './agent-stream.js';
 import type { JsonObject } from './json-line.js';
 import { arrayAt, numberAt, objectAt, stringAt } from './json-line.js';
+import { oneLine } from './one-line.js';
 
 /**
  * Reads `codex exec --json` output: `thread.started`, `turn.started`, `item.*`,

@@ -9,7 +9,6 @@ import {
   attemptProcessOptions,
   lastLine,
   logMarker,
-  oneLine,
   startFailure,
   stopReason,
   streamProcess,
@@ -17,6 +16,7 @@ import {
 } from './agent-process.js';
 import type { ExecEvent } from './exec-protocol.js';
 import { addUsageEvent, execAgentInput, parseExecLine } from './exec-protocol.js';
+import { oneLine } from './one-line.js';
 
 /** How to run an `exec` agent: any program that speaks the exec protocol. */
 export interface ExecAdapterOptions {

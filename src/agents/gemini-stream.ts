@@ -1,9 +1,9 @@
 import type { AgentEvent } from './adapter.js';
-import { oneLine } from './agent-process.js';
 import type { AgentStreamReader, LineHandlers, StreamReport } from './agent-stream.js';
 import { describeTool, emptyReport, firstLine, readJsonLine } from './agent-stream.js';
 import type { JsonObject } from './json-line.js';
 import { numberAt, objectAt, stringAt } from './json-line.js';
+import { oneLine } from './one-line.js';
 
 /**
  * Reads Gemini CLI's `--output-format stream-json` output: `init`, `message` (assistant text
