@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { MilestoneHeader, TaskRow } from '../core/milestone-header.js';
 import { headerOf, taskRow } from '../core/milestone-header.js';
-import type { FoldChanges, MilestoneState } from '../core/projection.js';
 import { type ProgressTally, progressTally } from '../core/progress-tally.js';
+import type { FoldChanges, MilestoneState } from '../core/projection.js';
 
 /**
  * The read side of the store: per milestone one header row and one row per task, kept in step
