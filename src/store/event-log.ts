@@ -32,6 +32,11 @@ export interface EventQuery {
   afterSeq?: number;
   /** Only events of these types. */
   types?: readonly string[];
+  /**
+   * Only `intent`/`outcome` events of these steps: an indexed query (migration 3), O(events
+   * found) however long the log, for readers that show a few steps (`status`).
+   */
+  steps?: readonly string[];
 }
 
 /** The event log and its cached projections over one open database. */
@@ -76,6 +81,12 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
     `SELECT seq, at, data FROM events
      WHERE milestone_id = ? AND seq > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY seq`,
   );
+  // The step index (migration 3); INDEXED BY because the planner prefers the seq range of the key.
+  const selectEventsOfSteps = db.prepare<[string, string, number, string], EventRow>(
+    `SELECT seq, at, data FROM events INDEXED BY events_step
+     WHERE milestone_id = ? AND json_extract(data, '$.step') IN (SELECT value FROM json_each(?)) AND seq > ?
+       AND type IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+  );
   const selectProjection = db.prepare<[string], ProjectionRow>(
     'SELECT milestone_id, version, projection_version, state FROM projections WHERE milestone_id = ?',
   );
@@ -94,9 +105,16 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
 
   const readEvents = (milestoneId: string, query: EventQuery = {}): StoredEvent[] => {
     const after = query.afterSeq ?? 0;
-    const rows = query.types
-      ? selectEventsOfTypes.all(milestoneId, after, JSON.stringify(query.types))
-      : selectEvents.all(milestoneId, after);
+    const rows = query.steps
+      ? selectEventsOfSteps.all(
+          milestoneId,
+          JSON.stringify(query.steps),
+          after,
+          JSON.stringify(query.types ?? ['intent', 'outcome']),
+        )
+      : query.types
+        ? selectEventsOfTypes.all(milestoneId, after, JSON.stringify(query.types))
+        : selectEvents.all(milestoneId, after);
     return rows.map((row) => ({
       ...(JSON.parse(row.data) as MilestoneEvent),
       seq: row.seq,
