@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { MilestoneHeader, TaskRow } from '../core/milestone-header.js';
-import { headerOf, taskRow } from '../core/milestone-header.js';
+import { headerOf, taskRow, taskRowsOf } from '../core/milestone-header.js';
 import { type ProgressTally, progressTally } from '../core/progress-tally.js';
 import type { FoldChanges, MilestoneState } from '../core/projection.js';
 
@@ -59,8 +59,10 @@ export function createReadModel(db: Database, projectionVersion: number): ReadMo
   );
   const deleteHeader = db.prepare<[string]>('DELETE FROM milestone_views WHERE milestone_id = ?');
   const deleteTasks = db.prepare<[string]>('DELETE FROM task_views WHERE milestone_id = ?');
-  const deleteTasksFrom = db.prepare<[string, number]>(
-    'DELETE FROM task_views WHERE milestone_id = ? AND position >= ?',
+  // A whole plan's rows in one statement: SQLite splits the JSON array (one run per row cost
+  // ~0.1 ms each, a quarter of `plan --from` on 2,000 tasks).
+  const insertAllTasks = db.prepare<[string, string]>(
+    'INSERT INTO task_views (milestone_id, position, view) SELECT ?, key, value FROM json_each(?)',
   );
   // Rows written under another projection version are not trusted (as the projections): the
   // store folds the events instead until a writable open rebuilds them.
@@ -103,7 +105,6 @@ export function createReadModel(db: Database, projectionVersion: number): ReadMo
         deleteTasks.run(milestoneId);
         return;
       }
-      const tasks = state.plan.tasks;
       const known = tallies.get(milestoneId);
       let tally: ProgressTally;
       // Kept only across this connection's own consecutive appends to the same plan; else
@@ -116,8 +117,8 @@ export function createReadModel(db: Database, projectionVersion: number): ReadMo
       upsertHeader.run(milestoneId, state.created, JSON.stringify(headerOf(state, tally)));
       if (changes.replanned) {
         // A new or replaced plan: every row again, and none left over from a longer plan.
-        deleteTasksFrom.run(milestoneId, tasks.length);
-        for (let i = 0; i < tasks.length; i++) writeTask(milestoneId, state, i);
+        deleteTasks.run(milestoneId);
+        insertAllTasks.run(milestoneId, JSON.stringify(taskRowsOf(state)));
         return;
       }
       const at = positionsOf(state.plan);
