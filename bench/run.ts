@@ -10,6 +10,7 @@ import { planAnalysis } from './plan-analysis.js';
 import { planning } from './planning.js';
 import { reads } from './reads.js';
 import type { BenchSection } from './section.js';
+import { storeAppends } from './store-appends.js';
 import { worktrees } from './worktrees.js';
 
 /**
@@ -25,6 +26,7 @@ const SECTIONS: BenchSection[] = [
   planning,
   worktrees,
   reads,
+  storeAppends,
   distributed,
   largeRepo,
   integrationBench,
