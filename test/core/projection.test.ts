@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MilestoneEvent, StoredEvent } from '../../src/core/events.js';
+import { computeProgress } from '../../src/core/progress.js';
+import { progressTally } from '../../src/core/progress-tally.js';
 import {
   applyEvent,
   foldChanges,
@@ -8,9 +10,6 @@ import {
   project,
   type TaskState,
 } from '../../src/core/projection.js';
-import { computeProgress } from '../../src/core/progress.js';
-import { progressTally } from '../../src/core/progress-tally.js';
-import { addUsage } from '../../src/core/usage.js';
 import {
   DEFAULT_DEFAULTS,
   DEFAULT_WEIGHTS,
@@ -19,6 +18,7 @@ import {
   type Plan,
   TASK_STATUSES,
 } from '../../src/core/types.js';
+import { addUsage } from '../../src/core/usage.js';
 import { propertySettings } from '../helpers/property.js';
 
 /**
