@@ -11,6 +11,7 @@ import { planning } from './planning.js';
 import { reads } from './reads.js';
 import type { BenchSection } from './section.js';
 import { startup } from './startup.js';
+import { storeAppends } from './store-appends.js';
 import { worktrees } from './worktrees.js';
 
 /**
@@ -27,6 +28,7 @@ const SECTIONS: BenchSection[] = [
   worktrees,
   reads,
   startup,
+  storeAppends,
   distributed,
   largeRepo,
   integrationBench,

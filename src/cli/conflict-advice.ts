@@ -84,7 +84,10 @@ export function conflictsOf(
   const conflicted = milestone.tasks.filter((t) => t.status === 'conflicted');
   if (conflicted.length === 0) return [];
   const files = new Map<string, string[]>();
-  for (const event of store.events(milestone.id, { types: ['outcome'] })) {
+  for (const event of store.events(milestone.id, {
+    types: ['outcome'],
+    steps: ['merge', 'hand_resolution'],
+  })) {
     if (event.type !== 'outcome' || event.ok || !event.taskId) continue;
     const detail = event.detail ?? {};
     const list =

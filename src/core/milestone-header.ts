@@ -1,4 +1,5 @@
 import { computeProgress, type Progress } from './progress.js';
+import type { ProgressTally } from './progress-tally.js';
 import type { MilestoneState, TaskState } from './projection.js';
 import type { Phase } from './types.js';
 
@@ -26,14 +27,19 @@ export interface MilestoneHeader extends Omit<MilestoneState, 'plan' | 'tasks' |
   commitCount: number;
 }
 
-/** The header of a state: everything but the plan, the task states and the commit list. */
-export function headerOf(state: MilestoneState): MilestoneHeader {
+/**
+ * The header of a state: everything but the plan, the task states and the commit list. With a
+ * `tally` of the state's tasks (kept by the store's writer) it costs O(1) in the task count.
+ */
+export function headerOf(state: MilestoneState, tally?: ProgressTally): MilestoneHeader {
   const { plan, tasks, commits, ...rest } = state;
+  const completed = state.status === 'completed';
   let landedCount = 0;
-  for (const task of Object.values(tasks)) if (task.status === 'succeeded' && task.merged) landedCount++;
+  if (tally) landedCount = tally.doneCount;
+  else for (const task of Object.values(tasks)) if (task.status === 'succeeded' && task.merged) landedCount++;
   return {
     ...rest,
-    progress: computeProgress(plan, tasks, { completed: state.status === 'completed' }),
+    progress: tally ? tally.progress({ completed }) : computeProgress(plan, tasks, { completed }),
     taskCount: plan.tasks.length,
     landedCount,
     commitCount: commits.length,

@@ -66,7 +66,7 @@ export function computeProgress(
   return { overall: percent(overall), phases };
 }
 
-// Half-up rounding that survives float error: 0.15 * 0.5 * 100 is 7.499999999999999, not 7.5.
-function percent(fraction: number): number {
+/** Half-up rounding that survives float error: 0.15 * 0.5 * 100 is 7.499999999999999, not 7.5. */
+export function percent(fraction: number): number {
   return Math.min(100, Math.max(0, Math.round(fraction * 100 + 1e-9)));
 }

@@ -84,15 +84,38 @@ function initialTask(id: string, agent: string): TaskState {
   };
 }
 
-/** Folds one event into the state. Pure; unknown event types leave the state as it was. */
+/**
+ * What one fold changed, for the store's read model: the task ids whose state changed, and
+ * whether a (new or replaced) plan arrived, which changes every task row.
+ */
+export interface FoldChanges {
+  tasks: Set<string>;
+  replanned: boolean;
+}
+
+/** An empty change set for {@link applyEvent}. */
+export function foldChanges(): FoldChanges {
+  return { tasks: new Set(), replanned: false };
+}
+
+/**
+ * Folds one event into the state **in place** and returns it: O(1) per event whatever the
+ * milestone's size (copying the task map per event made a run's fold quadratic). The folder owns
+ * `state`: a caller that needs the state as it was keeps its own copy (`structuredClone`).
+ * `milestone_planned` returns a new state (keeping only the old `created` and, when replaced, its
+ * reviews); before a plan, other events return `undefined`; unknown types change nothing but
+ * `updated` and `version`. `changes`, when given, collects what the event touched.
+ */
 export function applyEvent(
   state: MilestoneState | undefined,
   event: StoredEvent,
+  changes?: FoldChanges,
 ): MilestoneState | undefined {
   if (event.type === 'milestone_planned') {
     const { plan } = event;
     const tasks: Record<string, TaskState> = {};
     for (const task of plan.tasks) tasks[task.id] = initialTask(task.id, task.agent ?? plan.defaults.agent);
+    if (changes) changes.replanned = true;
     return {
       id: plan.id,
       title: plan.title,
@@ -120,74 +143,84 @@ export function applyEvent(
     };
   }
   if (!state) return undefined;
-  const next: MilestoneState = { ...state, updated: event.at, version: event.seq };
-  const withTask = (taskId: string, change: (task: TaskState) => TaskState) => {
-    const task = next.tasks[taskId];
-    if (task) next.tasks = { ...next.tasks, [taskId]: change(task) };
+  state.updated = event.at;
+  state.version = event.seq;
+  const taskOf = (taskId: string): TaskState | undefined => {
+    const task = Object.hasOwn(state.tasks, taskId) ? state.tasks[taskId] : undefined;
+    if (task) changes?.tasks.add(taskId);
+    return task;
   };
   switch (event.type) {
     case 'milestone_status':
-      next.status = event.status;
+      state.status = event.status;
       break;
     case 'mode_selected':
-      next.mode = event.mode;
-      next.modeReason = event.reason;
-      next.adoption = event.adoption ?? next.adoption;
-      next.wouldHave = event.wouldHave ?? next.wouldHave;
+      state.mode = event.mode;
+      state.modeReason = event.reason;
+      state.adoption = event.adoption ?? state.adoption;
+      state.wouldHave = event.wouldHave ?? state.wouldHave;
       break;
     case 'mode_transition':
-      next.transitionedAt = next.transitionedAt ?? event.at;
+      state.transitionedAt = state.transitionedAt ?? event.at;
       break;
-    case 'task_status':
-      withTask(event.taskId, (task) => {
-        const running = event.status === 'running';
-        const waiting = event.status === 'waiting';
-        const terminal = !running && !waiting && event.status !== 'pending' && event.status !== 'ready';
-        return {
-          ...task,
-          status: event.status,
-          attempts: Math.max(task.attempts, event.attempt ?? task.attempts),
-          agent: event.agent ?? task.agent,
-          reason: event.reason ?? (running ? null : task.reason),
-          startedAt: running ? event.at : task.startedAt,
-          finishedAt: terminal ? event.at : running ? null : task.finishedAt,
-          merged: event.status === 'pending' ? false : task.merged,
-          waitingUntil: waiting ? (event.until ?? null) : null,
-        };
-      });
+    case 'task_status': {
+      const task = taskOf(event.taskId);
+      if (!task) break;
+      const running = event.status === 'running';
+      const waiting = event.status === 'waiting';
+      const terminal = !running && !waiting && event.status !== 'pending' && event.status !== 'ready';
+      task.status = event.status;
+      task.attempts = Math.max(task.attempts, event.attempt ?? task.attempts);
+      task.agent = event.agent ?? task.agent;
+      task.reason = event.reason ?? (running ? null : task.reason);
+      task.startedAt = running ? event.at : task.startedAt;
+      task.finishedAt = terminal ? event.at : running ? null : task.finishedAt;
+      task.merged = event.status === 'pending' ? false : task.merged;
+      task.waitingUntil = waiting ? (event.until ?? null) : null;
       break;
-    case 'task_merged':
-      withTask(event.taskId, (task) => ({ ...task, merged: true, commit: event.commit }));
-      next.head = event.commit;
-      next.commits = [...next.commits, event.commit];
+    }
+    case 'task_merged': {
+      const task = taskOf(event.taskId);
+      if (task) {
+        task.merged = true;
+        task.commit = event.commit;
+      }
+      state.head = event.commit;
+      state.commits.push(event.commit);
       break;
-    case 'task_usage':
-      withTask(event.taskId, (task) => ({ ...task, usage: addUsage(task.usage, event.usage) }));
+    }
+    case 'task_usage': {
+      const task = taskOf(event.taskId);
+      // A new usage object: a caller holding the old one (a budget's "before") keeps its figures.
+      if (task) task.usage = addUsage(task.usage, event.usage);
       break;
+    }
     case 'phase_committed':
-      next.phaseCommits = { ...next.phaseCommits, [event.phase]: event.commit };
-      next.head = event.commit;
-      next.commits = [...next.commits, event.commit];
+      state.phaseCommits[event.phase] = event.commit;
+      state.head = event.commit;
+      state.commits.push(event.commit);
       break;
     case 'outcome':
       if (event.step === 'agent_session' && event.taskId && typeof event.detail?.sessionId === 'string') {
-        const sessionId = event.detail.sessionId;
-        withTask(event.taskId, (task) => ({ ...task, sessionId }));
+        const task = taskOf(event.taskId);
+        if (task) task.sessionId = event.detail.sessionId;
       }
       break;
     case 'review':
-      next.reviews = [
-        ...next.reviews,
-        { phase: event.phase, decision: event.decision, comment: event.comment ?? null, at: event.at },
-      ];
+      state.reviews.push({
+        phase: event.phase,
+        decision: event.decision,
+        comment: event.comment ?? null,
+        at: event.at,
+      });
       break;
     default:
       break;
   }
-  return next;
+  return state;
 }
 
-/** Folds a whole log (oldest first) into the state; `undefined` if it was never planned. */
+/** Folds a whole log (oldest first) into a new state; `undefined` if it was never planned. */
 export function project(events: Iterable<StoredEvent>): MilestoneState | undefined {
   let state: MilestoneState | undefined;
   for (const event of events) state = applyEvent(state, event);

@@ -20,6 +20,7 @@ import {
   updateRefCas,
 } from '../git/git.js';
 import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
+import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
 import { overLimit, sumUsage } from './budget.js';
 import { BudgetTracker } from './budget-tracker.js';
@@ -169,7 +170,7 @@ class Run {
       signal,
       maxWaitMs: options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS,
       record: (...events) => this.record(...events),
-      events: () => this.options.store.events(this.id, { types: ['outcome'] }),
+      events: eventTail(options.store, this.id, ['outcome']),
       live: (event) => this.options.reporter.onLive?.(event),
     });
     this.integration = new IntegrationChecks({
@@ -181,7 +182,7 @@ class Run {
       graceMs: options.graceMs ?? 5000,
       signal,
       state: () => this.state(),
-      events: () => this.options.store.events(this.id, { types: ['intent', 'outcome', 'task_merged'] }),
+      events: eventTail(options.store, this.id, ['intent', 'outcome', 'task_merged']),
       record: (...events) => this.record(...events),
       note: (level, message) => this.options.reporter.onLive?.({ type: 'note', level, message }),
       serialize: (job) => this.queue.run(job),

@@ -1,8 +1,19 @@
 import { findCycle, type GraphTask } from '../core/graph.js';
-import { PHASES, type Phase } from '../core/types.js';
+import { PHASES, type Phase, type TaskSpec } from '../core/types.js';
 import { PLAN_CODES } from './codes.js';
 import type { ProblemSink } from './problems.js';
-import type { TaskDraft } from './validate.js';
+
+/** A task as far as it could be read: graph checks run on every task, valid or not. */
+export interface TaskDraft {
+  index: number;
+  /** The id when it is a string (valid or not). */
+  id: string | undefined;
+  /** The phase when it is one of PHASES. */
+  phase: Phase | undefined;
+  /** String entries of `needs`, with their index in the list. */
+  needs: Array<{ id: string; index: number }>;
+  spec: TaskSpec;
+}
 
 const PHASE_RANK = new Map<Phase, number>(PHASES.map((phase, rank) => [phase, rank]));
 /** Enough to show a tangled plan's cycles without flooding the output. */

@@ -11,7 +11,7 @@ import type { Problem } from '../errors.js';
 import { PLAN_CODES } from './codes.js';
 import { checkDuration, checkEstimate } from './durations.js';
 import { describeValue, isRecord } from './field-path.js';
-import { checkGraph } from './graph-checks.js';
+import { checkGraph, type TaskDraft } from './graph-checks.js';
 import { integrationOfPlan } from './integration-fields.js';
 import { type Locate, type ProblemSink, problemSink, sortProblems } from './problems.js';
 import { checkSchema } from './schema.js';
@@ -89,17 +89,7 @@ export function validatePlan(input: unknown, context: ValidateContext): Validate
   return { plan: reorder(plan), problems: [] };
 }
 
-/** A task as far as it could be read: graph checks run on every task, valid or not. */
-export interface TaskDraft {
-  index: number;
-  /** The id when it is a string (valid or not). */
-  id: string | undefined;
-  /** The phase when it is one of PHASES. */
-  phase: Phase | undefined;
-  /** String entries of `needs`, with their index in the list. */
-  needs: Array<{ id: string; index: number }>;
-  spec: TaskSpec;
-}
+export type { TaskDraft } from './graph-checks.js';
 
 function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
   const at = ['tasks', index] as const;

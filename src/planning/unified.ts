@@ -71,6 +71,8 @@ export interface PlanningOptions {
   maxAgents?: number;
   /** Milliseconds clock for `analysisMs`; default `performance.now` (the only impure input). */
   clock?: () => number;
+  /** `analyzeGraph(plan)` when the caller already has it (`plan` prints it too). */
+  graph?: GraphAnalysis;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function runPlanningAnalyses(
 ): Promise<UnifiedPlanning> {
   const clock = options.clock ?? (() => performance.now());
   const started = clock();
-  const graph = analyzeGraph(plan);
+  const graph = options.graph ?? analyzeGraph(plan);
   const maxAgents = options.maxAgents;
   const [scope, estimates] = await Promise.all([
     role(() => analyzeScope(plan, facts)),

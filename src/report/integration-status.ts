@@ -26,6 +26,15 @@ export interface IntegrationStatus {
 
 const short = (sha: unknown) => (typeof sha === 'string' ? sha.slice(0, 10) : '?');
 
+/** The steps {@link integrationStatus} folds: what `status` reads (an indexed query, not the log). */
+export const INTEGRATION_STATUS_STEPS = [
+  'integration_check',
+  'integration_baseline',
+  'integration_intent',
+  'integration_bisect',
+  'integration_revert',
+] as const;
+
 /** Folds the integration events (`integration_*` steps) into what `status` shows. */
 export function integrationStatus(events: readonly StoredEvent[]): IntegrationStatus {
   const status: IntegrationStatus = {

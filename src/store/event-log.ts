@@ -1,6 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
-import { applyEvent, type MilestoneState, project } from '../core/projection.js';
+import {
+  applyEvent,
+  type FoldChanges,
+  foldChanges,
+  type MilestoneState,
+  project,
+} from '../core/projection.js';
 import { InternalError } from '../errors.js';
 import type { ReadModel } from './read-model.js';
 import { StaleVersionError } from './stale-version-error.js';
@@ -26,6 +32,11 @@ export interface EventQuery {
   afterSeq?: number;
   /** Only events of these types. */
   types?: readonly string[];
+  /**
+   * Only `intent`/`outcome` events of these steps: an indexed query (migration 3), O(events
+   * found) however long the log, for readers that show a few steps (`status`).
+   */
+  steps?: readonly string[];
 }
 
 /** The event log and its cached projections over one open database. */
@@ -70,6 +81,12 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
     `SELECT seq, at, data FROM events
      WHERE milestone_id = ? AND seq > ? AND type IN (SELECT value FROM json_each(?)) ORDER BY seq`,
   );
+  // The step index (migration 3); INDEXED BY because the planner prefers the seq range of the key.
+  const selectEventsOfSteps = db.prepare<[string, string, number, string], EventRow>(
+    `SELECT seq, at, data FROM events INDEXED BY events_step
+     WHERE milestone_id = ? AND json_extract(data, '$.step') IN (SELECT value FROM json_each(?)) AND seq > ?
+       AND type IN (SELECT value FROM json_each(?)) ORDER BY seq`,
+  );
   const selectProjection = db.prepare<[string], ProjectionRow>(
     'SELECT milestone_id, version, projection_version, state FROM projections WHERE milestone_id = ?',
   );
@@ -88,9 +105,16 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
 
   const readEvents = (milestoneId: string, query: EventQuery = {}): StoredEvent[] => {
     const after = query.afterSeq ?? 0;
-    const rows = query.types
-      ? selectEventsOfTypes.all(milestoneId, after, JSON.stringify(query.types))
-      : selectEvents.all(milestoneId, after);
+    const rows = query.steps
+      ? selectEventsOfSteps.all(
+          milestoneId,
+          JSON.stringify(query.steps),
+          after,
+          JSON.stringify(query.types ?? ['intent', 'outcome']),
+        )
+      : query.types
+        ? selectEventsOfTypes.all(milestoneId, after, JSON.stringify(query.types))
+        : selectEvents.all(milestoneId, after);
     return rows.map((row) => ({
       ...(JSON.parse(row.data) as MilestoneEvent),
       seq: row.seq,
@@ -118,8 +142,10 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
     if (row.projection_version !== PROJECTION_VERSION) return project(readEvents(row.milestone_id));
     const cached = row.state === null ? undefined : (JSON.parse(row.state) as MilestoneState);
     // The row may lag the log (the writer saves it every few seconds): fold the events after it.
-    const tail = readEvents(row.milestone_id, { afterSeq: row.version });
-    return tail.length === 0 ? cached : tail.reduce(applyEvent, cached);
+    let state = cached;
+    for (const event of readEvents(row.milestone_id, { afterSeq: row.version }))
+      state = applyEvent(state, event);
+    return state;
   };
 
   /** The projection at `version`: kept in memory, or the stored row plus the events after it. */
@@ -150,17 +176,19 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
       }
       if (events.length === 0) return { stored: [] as StoredEvent[], state: undefined };
       const at = clock().toISOString();
+      // Folded in place (O(1) per event): `written` is invalid from here until the commit.
       let state = stateAt(milestoneId, current);
-      const before = state;
+      written = null;
+      const changes: FoldChanges = foldChanges();
       const stored = events.map((event, index): StoredEvent => {
         const payload = eventPayload(event);
         const storedEvent = { ...payload, seq: current + index + 1, milestoneId, at } as StoredEvent;
         insertEvent.run(milestoneId, storedEvent.seq, event.type, at, JSON.stringify(payload));
-        state = applyEvent(state, storedEvent);
+        state = applyEvent(state, storedEvent, changes);
         return storedEvent;
       });
       saveLazily(milestoneId, current + events.length, state);
-      views.save(milestoneId, before, state);
+      views.save(milestoneId, state, changes, current);
       return { stored, state };
     },
   );
@@ -182,7 +210,7 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
       const events = readEvents(id);
       const state = project(events);
       saveProjection(id, events.at(-1)?.seq ?? 0, state);
-      views.save(id, undefined, state);
+      views.save(id, state, { tasks: new Set(), replanned: true }, -1);
     }
     return ids.length;
   });
@@ -191,9 +219,17 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
     append(milestoneId, events, options = {}) {
       checkAppend(milestoneId, events);
       // IMMEDIATE takes the write lock before reading the last seq, so no other writer can slip in between.
-      const { stored, state } = appendInTransaction.immediate(milestoneId, events, options.expectVersion);
+      let appended: { stored: StoredEvent[]; state: MilestoneState | undefined };
+      try {
+        appended = appendInTransaction.immediate(milestoneId, events, options.expectVersion);
+      } catch (error) {
+        views.reset();
+        throw error;
+      }
+      const { stored, state } = appended;
       const last = stored.at(-1);
-      // Kept only once committed: a rolled-back append leaves the previous state in place.
+      // Kept only once committed: after a rolled-back append (whose fold may have changed the
+      // state in place) the next read folds the stored rows again.
       if (last) written = { milestoneId, version: last.seq, state };
       return stored;
     },

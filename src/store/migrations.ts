@@ -49,6 +49,14 @@ export const MIGRATIONS: readonly Migration[] = [
       db.exec('UPDATE projections SET projection_version = 0');
     },
   },
+  {
+    // `events(id, { steps })`: `status` reads its integration and worker steps without the log.
+    name: 'index of events by step',
+    up: (db) =>
+      db.exec(
+        `CREATE INDEX IF NOT EXISTS events_step ON events (milestone_id, json_extract(data, '$.step'))`,
+      ),
+  },
 ];
 
 /** The schema version this code reads and writes. */

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3';
 import type { MilestoneHeader, TaskRow } from '../core/milestone-header.js';
-import { headerOf, taskRow } from '../core/milestone-header.js';
-import type { MilestoneState } from '../core/projection.js';
+import { headerOf, taskRow, taskRowsOf } from '../core/milestone-header.js';
+import { type ProgressTally, progressTally } from '../core/progress-tally.js';
+import type { FoldChanges, MilestoneState } from '../core/projection.js';
 
 /**
  * The read side of the store: per milestone one header row and one row per task, kept in step
@@ -10,8 +11,14 @@ import type { MilestoneState } from '../core/projection.js';
  * megabytes of JSON; the header is a few hundred bytes).
  */
 export interface ReadModel {
-  /** Rewrites what changed between `before` and `after` (the same append); `after` undefined deletes. */
-  save(milestoneId: string, before: MilestoneState | undefined, after: MilestoneState | undefined): void;
+  /**
+   * Rewrites the header and the rows of the tasks an append changed (`changes`, collected by the
+   * fold) to the state at `before` (its version); `state` undefined deletes. O(changed tasks): the header's progress comes from a tally
+   * kept per milestone while the appends are this connection's (see `ProgressTally`).
+   */
+  save(milestoneId: string, state: MilestoneState | undefined, changes: FoldChanges, before: number): void;
+  /** Drops what this connection keeps in memory (after a rolled-back append). */
+  reset(): void;
   /** Deletes the milestone's rows (`milestone rm`). */
   forget(milestoneId: string): void;
   /**
@@ -52,8 +59,10 @@ export function createReadModel(db: Database, projectionVersion: number): ReadMo
   );
   const deleteHeader = db.prepare<[string]>('DELETE FROM milestone_views WHERE milestone_id = ?');
   const deleteTasks = db.prepare<[string]>('DELETE FROM task_views WHERE milestone_id = ?');
-  const deleteTasksFrom = db.prepare<[string, number]>(
-    'DELETE FROM task_views WHERE milestone_id = ? AND position >= ?',
+  // A whole plan's rows in one statement: SQLite splits the JSON array (one run per row cost
+  // ~0.1 ms each, a quarter of `plan --from` on 2,000 tasks).
+  const insertAllTasks = db.prepare<[string, string]>(
+    'INSERT INTO task_views (milestone_id, position, view) SELECT ?, key, value FROM json_each(?)',
   );
   // Rows written under another projection version are not trusted (as the projections): the
   // store folds the events instead until a writable open rebuilds them.
@@ -76,28 +85,51 @@ export function createReadModel(db: Database, projectionVersion: number): ReadMo
   const writeTask = (milestoneId: string, state: MilestoneState, position: number) =>
     upsertTask.run(milestoneId, position, JSON.stringify(taskRow(state, position)));
 
+  /** Per milestone: the tally of its tasks and the version it reflects. */
+  const tallies = new Map<string, { tally: ProgressTally; version: number }>();
+  const positions = new WeakMap<MilestoneState['plan'], Map<string, number>>();
+  const positionsOf = (plan: MilestoneState['plan']) => {
+    let found = positions.get(plan);
+    if (!found) {
+      found = new Map(plan.tasks.map((task, i) => [task.id, i]));
+      positions.set(plan, found);
+    }
+    return found;
+  };
+
   return {
-    save(milestoneId, before, after) {
-      if (!after) {
+    save(milestoneId, state, changes, before) {
+      if (!state) {
+        tallies.delete(milestoneId);
         deleteHeader.run(milestoneId);
         deleteTasks.run(milestoneId);
         return;
       }
-      upsertHeader.run(milestoneId, after.created, JSON.stringify(headerOf(after)));
-      const tasks = after.plan.tasks;
-      if (!before || before.plan !== after.plan) {
+      const known = tallies.get(milestoneId);
+      let tally: ProgressTally;
+      // Kept only across this connection's own consecutive appends to the same plan; else
+      // (another writer appended, a new plan, a rebuild) it starts again from the state.
+      if (!changes.replanned && known?.tally.plan === state.plan && known.version === before) {
+        tally = known.tally;
+        for (const id of changes.tasks) tally.update(id, state.tasks[id]);
+      } else tally = progressTally(state.plan, state.tasks);
+      tallies.set(milestoneId, { tally, version: state.version });
+      upsertHeader.run(milestoneId, state.created, JSON.stringify(headerOf(state, tally)));
+      if (changes.replanned) {
         // A new or replaced plan: every row again, and none left over from a longer plan.
-        deleteTasksFrom.run(milestoneId, tasks.length);
-        for (let i = 0; i < tasks.length; i++) writeTask(milestoneId, after, i);
+        deleteTasks.run(milestoneId);
+        insertAllTasks.run(milestoneId, JSON.stringify(taskRowsOf(state)));
         return;
       }
-      // The projection replaces only the task states an event touched: compare by identity.
-      for (let i = 0; i < tasks.length; i++) {
-        const id = tasks[i]!.id;
-        if (after.tasks[id] !== before.tasks[id]) writeTask(milestoneId, after, i);
+      const at = positionsOf(state.plan);
+      for (const id of changes.tasks) {
+        const position = at.get(id);
+        if (position !== undefined) writeTask(milestoneId, state, position);
       }
     },
+    reset: () => tallies.clear(),
     forget(milestoneId) {
+      tallies.delete(milestoneId);
       deleteHeader.run(milestoneId);
       deleteTasks.run(milestoneId);
     },

@@ -116,7 +116,7 @@ export function openStore(dir: string, options: StoreOptions = {}): Store {
       path: file,
       ...log,
       ...leases,
-      headers: () => views.headers() ?? log.list().map(headerOf),
+      headers: () => views.headers() ?? log.list().map((state) => headerOf(state)),
       header,
       statusRows,
       close: () => {

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadPlanFile } from '../../src/plan/load.js';
 import { parsePlan } from '../../src/plan/parse.js';
 import { planToYaml } from '../../src/plan/serialize.js';
+import { propertySettings } from '../helpers/property.js';
 import { fixture } from './plan-file.js';
 
 describe('planToYaml', () => {
@@ -36,5 +38,60 @@ describe('planToYaml', () => {
     const back = parsePlan(planToYaml(plan!), { file: 'milestone.yaml' });
     expect(back.plan).toEqual(plan);
     expect(back.plan!.tasks[0]!.timeoutMs).toBe(1500);
+  });
+});
+
+describe('planToYaml on any text', () => {
+  // Texts people put in plans: quotes, colons, hashes, brackets, leading dashes and spaces,
+  // several lines, unicode; each must read back exactly.
+  const text = fc.oneof(
+    fc.string({ minLength: 1, maxLength: 30 }),
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
+    fc
+      .array(
+        fc.constantFrom(
+          'a',
+          ' ',
+          '-',
+          ':',
+          '#',
+          '"',
+          "'",
+          '\n',
+          '\t',
+          '[',
+          ',',
+          '*',
+          '1',
+          'true',
+          '|',
+          '>',
+          '&',
+        ),
+        {
+          minLength: 1,
+          maxLength: 12,
+        },
+      )
+      .map((parts) => parts.join('')),
+  );
+  it('reads back as the same plan', async () => {
+    const { plan } = await loadPlanFile(fixture('add-login.yaml'));
+    fc.assert(
+      fc.property(text, text, text, text, text, (title, prompt, run, glob, description) => {
+        fc.pre(title.trim() !== '' && prompt.trim() !== '');
+        const [first, ...rest] = plan!.tasks;
+        const changed = {
+          ...plan!,
+          description,
+          tasks: [{ ...first!, title, prompt, run, files: [glob, 'src/**'] }, ...rest],
+        };
+        const back = parsePlan(planToYaml(changed), { file: 'milestone.yaml' });
+        // A value the plan checks reject (not the writing) is skipped; most cases are plans.
+        fc.pre(back.problems.length === 0);
+        expect(back.plan).toEqual(changed);
+      }),
+      propertySettings(300),
+    );
   });
 });

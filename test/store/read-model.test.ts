@@ -66,6 +66,39 @@ describe('the read model (what status and list read)', () => {
     });
   });
 
+  it("stays equal while another process appends between this writer's appends", () => {
+    const dir = storeDir();
+    withStore(dir, (writer) => {
+      writer.append('add-login', [plannedEvent(), RUN[0]!, RUN[1]!]);
+      withStore(dir, (other) => other.append('add-login', RUN.slice(2, 6)));
+      // The writer's next append must see the other's landing of `api` in its progress.
+      writer.append('add-login', [RUN[6]!]);
+      expectRowsMatchState(writer, 'add-login');
+      expect(writer.header('add-login')).toMatchObject({
+        landedCount: 1,
+        progress: { phases: { design: 100 } },
+      });
+      writer.append('add-login', RUN.slice(7));
+      expectRowsMatchState(writer, 'add-login');
+    });
+  });
+
+  it('an append that fails half way leaves the state and rows as stored (nothing folded twice)', () => {
+    withStore(storeDir(), (store) => {
+      store.append('add-login', [plannedEvent(), ...RUN.slice(0, 3)]);
+      const broken = { type: 'outcome', step: 'x', ok: true, detail: { n: 1n } } as unknown as MilestoneEvent;
+      // The first events fold in place before the third cannot be stored: the whole append rolls back.
+      expect(() => store.append('add-login', [...RUN.slice(3, 6), broken])).toThrow();
+      expect(store.version('add-login')).toBe(4);
+      expect(store.state('add-login')!.tasks.api).toMatchObject({ status: 'running', merged: false });
+      expectRowsMatchState(store, 'add-login');
+      store.append('add-login', RUN.slice(3, 6));
+      expect(store.state('add-login')!.tasks.api).toMatchObject({ status: 'succeeded', merged: true });
+      expect(store.state('add-login')!.commits).toEqual(['a'.repeat(40)]);
+      expectRowsMatchState(store, 'add-login');
+    });
+  });
+
   it('a replaced plan with fewer tasks leaves no rows of the old one', () => {
     withStore(storeDir(), (store) => {
       store.append('add-login', [plannedEvent(), ...RUN]);

@@ -267,7 +267,9 @@ async function storePlan(
   const planner = generated ? recordPlanner(workspace, dir, generated) : undefined;
   // The four analyses are independent of each other and offline; their artifacts are what
   // `execute` checks before it starts (the planning-to-execution transition).
-  const planning = await runPlanningAnalyses(planned, await gatherRepoFacts(workspace.root));
+  const planning = await runPlanningAnalyses(planned, await gatherRepoFacts(workspace.root), {
+    graph: analysis,
+  });
   writePlanningArtifacts(join(dir, 'planning'), planning);
 
   if (options.json) {

@@ -1,9 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withWorkers } from '../../distributed/worker-assignments.js';
+import { WORKER_STEP, withWorkers } from '../../distributed/worker-assignments.js';
 import { ExitError, UsageError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
-import { formatIntegration, integrationStatus } from '../../report/integration-status.js';
+import {
+  formatIntegration,
+  INTEGRATION_STATUS_STEPS,
+  integrationStatus,
+} from '../../report/integration-status.js';
 import type { StatusView } from '../../report/status-view.js';
 import { formatStatus, statusViewOf } from '../../report/status-view.js';
 import type { Store } from '../../store/store.js';
@@ -34,7 +38,8 @@ const SETTLED = new Set(['completed', 'failed', 'cancelled', 'paused']);
  * with `json`) until the milestone settles (completed, failed, cancelled or paused).
  *
  * Reads only what it prints: the milestone's header and task rows (`store.statusRows`), the
- * lease, and for conflicted tasks their failed merges; never the plan or the whole state.
+ * lease, the integration and queue-worker steps (indexed by step), and for conflicted tasks
+ * their failed merges; never the plan, the whole state or the whole log.
  */
 export async function status(options: StatusOptions): Promise<StatusView> {
   const workspace = await openWorkspace(options.cwd);
@@ -47,7 +52,7 @@ export async function status(options: StatusOptions): Promise<StatusView> {
         { id: view.id, branch: view.git.branch, tasks: view.tasks },
         where,
       );
-      const integration = integrationStatus(store.events(view.id, { types: ['intent', 'outcome'] }));
+      const integration = integrationStatus(store.events(view.id, { steps: INTEGRATION_STATUS_STEPS }));
       if (options.json && options.watch) options.io.out(JSON.stringify({ ...view, conflicts, integration }));
       else if (options.json) printJson(options.io, { ...view, conflicts, integration });
       else
@@ -121,5 +126,5 @@ function readView(store: Store, workspace: Workspace, id: string): StatusView {
   const view = statusViewOf(rows.header, rows.tasks, workspace.config, facts);
   // Which queue worker runs each running task (`execute --queue`): read only while tasks run.
   if (!view.tasks.some((task) => task.status === 'running')) return view;
-  return withWorkers(view, store.events(id, { types: ['outcome'] }));
+  return withWorkers(view, store.events(id, { types: ['outcome'], steps: [WORKER_STEP] }));
 }
