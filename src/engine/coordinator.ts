@@ -21,7 +21,6 @@ import {
   repoSlotsDir,
   repoWorktreeDir,
   runTrailer,
-  TRAILER,
   taskBranch,
   taskWorktreePath,
 } from './naming.js';
