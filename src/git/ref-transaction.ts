@@ -153,7 +153,8 @@ export class RefTransactions {
       this.stderr += chunk;
     });
     const end = (error: GitError) => {
-      if (this.child === child) this.exited = error;
+      // The current process, or one `close` let go of while a transaction was still using it.
+      if (this.child === child || this.child === null) this.exited = error;
       for (const waiter of this.waiting.splice(0)) waiter.reject(error);
     };
     child.once('error', (error) => end(this.failure(`could not run: ${error.message}`)));
