@@ -181,6 +181,12 @@ class Run {
       moved: (head) => this.lander.moved(head),
       pauseAt: process.env.MILESTONE_TEST_PAUSE_AT,
     });
+    // Test hook: wait with the branch's ref prepared (locked, checked) but not committed.
+    if (process.env.MILESTONE_TEST_PAUSE_AT === 'land_commit')
+      this.lander.beforeCommit = async () => {
+        options.reporter.onLive?.({ type: 'note', level: 'info', message: 'paused at land_commit' });
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      };
   }
 
   private state(): MilestoneState {
