@@ -3,7 +3,8 @@ import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { Phase, TaskSpec } from '../core/types.js';
 import { ExitError } from '../errors.js';
-import { commitTree, mergeInto, mergeTree, revParse } from '../git/git.js';
+import { CommitWriter } from '../git/commit-writer.js';
+import { mergeInto, mergeTree, revParse } from '../git/git.js';
 import { RefTransactions } from '../git/ref-transaction.js';
 import { landedFor, trailerBlock } from './landing.js';
 import { type SerialQueue, serialQueue } from './merge-queue.js';
@@ -57,6 +58,8 @@ const MAX_BATCH = 16;
 export class Lander {
   private readonly queue: SerialQueue = serialQueue();
   private readonly refs: RefTransactions;
+  /** Merge commits through one long-lived git process (see {@link CommitWriter}). */
+  private readonly commits: CommitWriter;
   /** The branch head as this run last moved it (null: not read yet). */
   private head: string | null = null;
   /** Landings merged in memory on top of `head`, not yet on the branch. */
@@ -70,6 +73,7 @@ export class Lander {
 
   constructor(private readonly host: LanderHost) {
     this.refs = new RefTransactions(host.repoRoot, 'milestone: land');
+    this.commits = new CommitWriter(host.repoRoot);
   }
 
   /** Ref-update processes started (one per run unless another writer made a transaction fail). */
@@ -104,9 +108,9 @@ export class Lander {
     return this.queue.drain();
   }
 
-  /** Ends the ref-update process (end of the run, after `drain`). */
-  close(): Promise<void> {
-    return this.refs.close();
+  /** Ends the run's long-lived git processes (end of the run, after `drain`). */
+  async close(): Promise<void> {
+    await Promise.all([this.refs.close(), this.commits.close()]);
   }
 
   /**
@@ -216,10 +220,10 @@ export class Lander {
     // tree is the task's own, no merge-tree needed.
     const tree =
       source.parent === base
-        ? { clean: true as const, tree: `${source.commit}^{tree}` }
+        ? { clean: true as const, tree: await this.commits.treeOf(source.commit) }
         : await mergeTree(repoRoot, base, source.commit);
     if (!tree.clean) return { conflicts: tree.conflicts };
-    const commit = await commitTree(repoRoot, tree.tree, [base, source.commit], message);
+    const commit = await this.commits.write(tree.tree, [base, source.commit], message);
     if (source.linksUnchanged) inheritLeavingLinks(base, commit);
     this.tip = commit;
     const pending = new Promise<LandingResult>((settle, fail) => {
