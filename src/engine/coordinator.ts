@@ -600,15 +600,18 @@ class Run {
       const { name, adapter } = chain[agent]!;
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
       const head = await this.lander.currentHead();
-      this.record({
-        type: 'task_status',
-        taskId: task.id,
-        status: 'running',
-        attempt,
-        agent: name,
-        ...(note && { reason: note }),
-      });
-      this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
+      // One append (one store transaction) for both.
+      this.record(
+        {
+          type: 'task_status',
+          taskId: task.id,
+          status: 'running',
+          attempt,
+          agent: name,
+          ...(note && { reason: note }),
+        },
+        { type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } },
+      );
       const env = {
         ...stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt }),
         ...this.integration.feedback(task.id)?.env,
