@@ -56,7 +56,8 @@ export class CommitWriter {
 
   /** Writes a commit of `tree` with `parents` (no branch moves) and returns its id. */
   async write(tree: string, parents: readonly string[], message: string): Promise<string> {
-    const identity = await (this.identity ??= this.readIdentity());
+    if (!this.identity) this.identity = this.readIdentity();
+    const identity = await this.identity;
     if (!identity || !OBJECT_ID.test(tree) || !parents.every((p) => OBJECT_ID.test(p)))
       return commitTree(this.cwd, tree, parents, message);
     const now = new Date();
