@@ -7,40 +7,25 @@ import type { Phase, TaskSpec } from '../core/types.js';
 import { PHASES } from '../core/types.js';
 import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
 import { EXIT, ExitError, LockedError } from '../errors.js';
-import {
-  branchExists,
-  commitTree,
-  createBranch,
-  deleteBranch,
-  gitExec,
-  mergeInto,
-  mergeTree,
-  removeWorktree,
-  revParse,
-  updateRefCas,
-} from '../git/git.js';
+import { branchExists, createBranch, deleteBranch, gitExec, removeWorktree } from '../git/git.js';
 import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
 import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
-import { overLimit, sumUsage } from './budget.js';
 import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { IntegrationChecks } from './integration/integration-checks.js';
-import { landedFor, trailerBlock } from './landing.js';
-import { serialQueue } from './merge-queue.js';
+import { Lander, type LandingSource } from './lander.js';
 import {
   attemptLogPath,
   milestoneBranch,
   repoSlotsDir,
   repoWorktreeDir,
   runTrailer,
-  TRAILER,
   taskBranch,
   taskWorktreePath,
 } from './naming.js';
 import { DEFAULT_MAX_WAIT_MS } from './parking.js';
-import { commitPhase } from './phase-commit.js';
 import { recoverMilestone } from './recovery.js';
 import type { TaskOutcome } from './scheduler.js';
 import { createScheduler } from './scheduler.js';
@@ -112,7 +97,8 @@ export async function runMilestone(options: EngineOptions): Promise<EngineResult
 class Run {
   private readonly id: string;
   private readonly branch: string;
-  private readonly queue = serialQueue();
+  /** Every move of the milestone branch: merges, fast-forwards, phase commits (lander.ts). */
+  private readonly lander: Lander;
   private readonly pool: WorktreePool;
   /** Set when no new task may start: the budget is spent or an agent cannot authenticate. */
   private halt: { code: string; message: string } | null = null;
@@ -123,8 +109,6 @@ class Run {
   private readonly costWarned = new Set<string>();
   /** Usage-limit parking, quota fallback and session resume (task-waits.ts). */
   private readonly waits: TaskWaits;
-  /** The milestone branch head as this run last moved it (see `currentHead`). */
-  private head: string | null = null;
   /** Integration checks on the combined tree (issue 10, `integration/`). */
   private readonly integration: IntegrationChecks;
   private readonly result: EngineResult = {
@@ -158,6 +142,14 @@ class Run {
       options.budget,
       Object.values(options.store.state(options.milestoneId)!.tasks).map((t) => t.usage),
     );
+    this.lander = new Lander({
+      repoRoot: options.repoRoot,
+      milestoneId: options.milestoneId,
+      branch: this.branch,
+      config: options.config,
+      state: () => this.state(),
+      record: (...events) => this.record(...events),
+    });
     this.pool = new WorktreePool(options.repoRoot, options.worktreeRoot, {
       ...options.config.worktrees,
       minFreeBytes: options.config.limits.minFreeMb * 1024 * 1024,
@@ -185,13 +177,17 @@ class Run {
       events: eventTail(options.store, this.id, ['intent', 'outcome', 'task_merged']),
       record: (...events) => this.record(...events),
       note: (level, message) => this.options.reporter.onLive?.({ type: 'note', level, message }),
-      serialize: (job) => this.queue.run(job),
-      head: () => this.currentHead(),
-      moved: (head) => {
-        this.head = head;
-      },
+      serialize: (job) => this.lander.serialize(job),
+      head: () => this.lander.currentHead(),
+      moved: (head) => this.lander.moved(head),
       pauseAt: process.env.MILESTONE_TEST_PAUSE_AT,
     });
+    // Test hook: wait with the branch's ref prepared (locked, checked) but not committed.
+    if (process.env.MILESTONE_TEST_PAUSE_AT === 'land_commit')
+      this.lander.beforeCommit = async () => {
+        options.reporter.onLive?.({ type: 'note', level: 'info', message: 'paused at land_commit' });
+        await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      };
   }
 
   private state(): MilestoneState {
@@ -203,6 +199,7 @@ class Run {
     const stored = this.options.store.append(this.id, events);
     for (const event of stored) {
       if (event.type === 'task_usage') this.budget.add(event.usage);
+      else if (event.type === 'task_merged') this.integration.taskLanded(event.taskId);
       this.options.reporter.onEvent?.(event);
     }
     return stored;
@@ -219,7 +216,7 @@ class Run {
       await this.runPhases();
     } finally {
       // Landings in flight finish (or fail) first; then slots let go of their branches.
-      await this.queue.drain();
+      await this.lander.drain();
       await this.teardown().catch((error) => {
         this.options.reporter.onLive?.({
           type: 'note',
@@ -227,6 +224,7 @@ class Run {
           message: `cleaning up the worktree pool failed: ${error instanceof Error ? error.message : String(error)}`,
         });
       });
+      await this.lander.close();
     }
     const result = this.finish();
     if (this.crashed) throw crashError(this.crashed);
@@ -289,7 +287,7 @@ class Run {
         this.skipLaterPhases(phase);
         break;
       }
-      await this.queue.run(() => this.phaseCommit(phase));
+      await this.lander.phaseCommit(phase);
       if (gateState(this.state(), config, phase) === 'in_review') {
         this.result.pausedAt = phase;
         break;
@@ -549,7 +547,7 @@ class Run {
       repoRoot,
       worktree: path,
       milestoneId: this.id,
-      milestoneHead: await this.currentHead(),
+      milestoneHead: await this.lander.currentHead(),
       taskBranch: branch,
       task,
       verify: limits.verify,
@@ -570,9 +568,9 @@ class Run {
         reason: `${check.reason} (log: ${log})`,
         attempt,
       });
-    const merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt));
+    const merged = await this.lander.land(task, branch, attempt, {});
     if ('conflicts' in merged) return this.markConflicted(task, branch, path, merged.conflicts, { attempt });
-    this.recordLanded(task, merged.commit, attempt);
+    this.lander.landed(task, merged.commit, attempt);
     this.integration.landed(task);
     await removeWorktree(repoRoot, path);
     await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
@@ -602,16 +600,19 @@ class Run {
     for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
       const { name, adapter } = chain[agent]!;
       const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
-      const head = await this.currentHead();
-      this.record({
-        type: 'task_status',
-        taskId: task.id,
-        status: 'running',
-        attempt,
-        agent: name,
-        ...(note && { reason: note }),
-      });
-      this.record({ type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } });
+      const head = await this.lander.currentHead();
+      // One append (one store transaction) for both.
+      this.record(
+        {
+          type: 'task_status',
+          taskId: task.id,
+          status: 'running',
+          attempt,
+          agent: name,
+          ...(note && { reason: note }),
+        },
+        { type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } },
+      );
       const env = {
         ...stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt }),
         ...this.integration.feedback(task.id)?.env,
@@ -649,26 +650,27 @@ class Run {
             {
               env: { ...env, MILESTONE_WORKTREE: slot.path, MILESTONE_SLOT: String(slot.slot) },
               startPoint: head,
+              ...(!resume && { checkedOut: head }),
               ownPaths: slot.ownPaths,
             },
             resume?.sessionId ?? undefined,
           );
+      // The commit sits on the head the slot was checked out at and adds no link leaving the
+      // worktree: the landing's commit has the head's (known) leaving links, no `ls-files` for it.
+      const linksUnchanged = !resume && outcome.parent === head && outcome.addsLeavingLink === false;
       resume = null;
       for (const warning of outcome.warnings ?? [])
         this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
       if (outcome.ok && branch)
-        return this.landParallel(
-          task,
-          slot.path,
-          branch,
-          attempt,
-          limits,
-          outcome.commit,
-          outcome.parent ?? null,
-        );
+        return this.landParallel(task, slot.path, branch, attempt, limits, {
+          ...(outcome.commit && { commit: outcome.commit }),
+          parent: outcome.parent ?? null,
+          linksUnchanged,
+        });
       if (outcome.ok && outcome.commit) {
         await this.pool.release(slot.path, { committed: true });
-        return this.landDirect(task, outcome.commit, head, attempt);
+        await this.lander.fastForward(task, outcome.commit, head, attempt, linksUnchanged);
+        return { outcome: 'succeeded' };
       }
       const wait = await this.waits.afterFailure({
         taskId: task.id,
@@ -928,74 +930,6 @@ class Run {
     return outcome;
   }
 
-  /** The milestone branch head: cached, since this run's queue is its only writer (CAS guards the rest). */
-  private async currentHead(): Promise<string> {
-    this.head ??= (await revParse(this.options.repoRoot, `refs/heads/${this.branch}`))!;
-    return this.head;
-  }
-
-  /**
-   * Merges a task's commit into the milestone branch (run inside the queue). Fast path: the
-   * cached head, merge-tree, commit-tree, compare-and-swap, three git calls; if another writer
-   * moved the branch, the general `mergeInto` (which re-reads it) takes over.
-   */
-  private async mergeBranch(
-    task: TaskSpec,
-    branch: string,
-    attempt: number,
-    source?: string,
-    parent?: string | null,
-  ): Promise<{ commit: string } | { conflicts: string[] }> {
-    const { repoRoot } = this.options;
-    this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { branch, attempt } });
-    const message = `Merge task ${task.id}: ${task.title}\n\n${trailerBlock({ [TRAILER.milestone]: this.id, [TRAILER.task]: task.id, ...runTrailer(this.state().runId) })}\n`;
-    let result: { commit: string } | { conflicts: string[] } | null = null;
-    if (source) {
-      const head = await this.currentHead();
-      // Nothing landed since the task started and its commit sits on that head: the merge's
-      // tree is the task's own, no merge-tree needed.
-      const tree =
-        parent === head
-          ? { clean: true as const, tree: `${source}^{tree}` }
-          : await mergeTree(repoRoot, head, source);
-      if (!tree.clean) result = { conflicts: tree.conflicts };
-      else {
-        const commit = await commitTree(repoRoot, tree.tree, [head, source], message);
-        if (await updateRefCas(repoRoot, this.branch, commit, head)) result = { commit };
-      }
-    }
-    if (!result) {
-      const merged = await mergeInto(repoRoot, {
-        target: this.branch,
-        source: `refs/heads/${branch}`,
-        message,
-      });
-      result = merged.merged ? { commit: merged.commit } : { conflicts: merged.conflicts };
-    }
-    if ('commit' in result) this.head = result.commit;
-    else
-      this.record({
-        type: 'outcome',
-        step: 'merge',
-        taskId: task.id,
-        ok: false,
-        detail: { conflicts: result.conflicts },
-      });
-    return result;
-  }
-
-  /**
-   * The one place right after a task landed (parallel, direct, or a hand resolution): the
-   * milestone branch is at `commit`. Checks that run after each landing hook in here.
-   */
-  private recordLanded(task: TaskSpec, commit: string, attempt: number): void {
-    this.record(
-      { type: 'task_merged', taskId: task.id, commit },
-      { type: 'task_status', taskId: task.id, status: 'succeeded', attempt },
-      { type: 'outcome', step: 'merge', taskId: task.id, ok: true },
-    );
-  }
-
   private markConflicted(
     task: TaskSpec,
     branch: string,
@@ -1031,12 +965,9 @@ class Run {
     branch: string,
     attempt: number,
     limits: { timeoutMs: number; verify: string | undefined },
-    commit: string | null,
-    parent: string | null,
+    source: LandingSource,
   ): Promise<TaskResult> {
-    let merged = await this.queue.run(() =>
-      this.mergeBranch(task, branch, attempt, commit ?? undefined, parent),
-    );
+    let merged = await this.lander.land(task, branch, attempt, source);
     const resolver = this.options.config.resolver.agent;
     if ('conflicts' in merged && resolver && this.dispatching()) {
       const adapter = this.options.adapters.get(resolver);
@@ -1088,7 +1019,7 @@ class Run {
           ok: resolution.ok,
           detail: { agent: resolver, files: conflicts, reason: resolution.reason },
         });
-        if (resolution.ok) merged = await this.queue.run(() => this.mergeBranch(task, branch, attempt));
+        if (resolution.ok) merged = await this.lander.land(task, branch, attempt, {});
         else
           this.options.reporter.onLive?.({
             type: 'note',
@@ -1103,28 +1034,9 @@ class Run {
       await this.pool.retire(slot, keepAt);
       return this.markConflicted(task, branch, keepAt, merged.conflicts);
     }
-    this.recordLanded(task, merged.commit, attempt);
+    this.lander.landed(task, merged.commit, attempt);
     this.integration.landed(task);
     await this.pool.release(slot, { committed: true });
-    return { outcome: 'succeeded' };
-  }
-
-  /** Direct landing: the task's commit sits on the branch head, so it is a fast-forward (CAS). */
-  private async landDirect(
-    task: TaskSpec,
-    commit: string,
-    head: string,
-    attempt: number,
-  ): Promise<TaskResult> {
-    this.record({ type: 'intent', step: 'merge', taskId: task.id, detail: { commit, attempt } });
-    if (!(await updateRefCas(this.options.repoRoot, this.branch, commit, head))) {
-      throw new ExitError(
-        'MILESTONE_BRANCH_MOVED',
-        `${this.branch} moved during the run; another writer is active`,
-      );
-    }
-    this.head = commit;
-    this.recordLanded(task, commit, attempt);
     return { outcome: 'succeeded' };
   }
 
@@ -1142,31 +1054,6 @@ class Run {
       again.push(...gate.requeued);
     }
     return tasks.filter((t) => again.includes(t.id) && !this.state().tasks[t.id]!.merged);
-  }
-
-  /**
-   * The phase commit (see `commitPhase`), skipped when it already landed: the one place right
-   * before a phase commit, where checks of the whole phase belong.
-   */
-  private async phaseCommit(phase: Phase): Promise<void> {
-    const state = this.state();
-    if (state.phaseCommits[phase]) return;
-    const landed = await landedFor(this.options.repoRoot, state);
-    const already = landed.phases.get(phase);
-    if (already) {
-      this.record({ type: 'phase_committed', phase, commit: already });
-      return;
-    }
-    const squash = this.options.config.commit.strategy === 'phase';
-    this.record({ type: 'intent', step: 'phase_commit', detail: { phase, squash } });
-    const commit = await commitPhase({
-      repoRoot: this.options.repoRoot,
-      state,
-      phase,
-      config: this.options.config,
-    });
-    this.head = commit;
-    this.record({ type: 'phase_committed', phase, commit });
   }
 }
 

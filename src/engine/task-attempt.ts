@@ -38,6 +38,8 @@ export interface AttemptRequest {
   env?: Record<string, string>;
   /** The commit the task started from: `{files}` in verify lists what changed since. */
   startPoint?: string;
+  /** The commit the worktree was just checked out at, when the caller knows it (saves a `rev-parse`). */
+  checkedOut?: string;
   /** Linked, copied and set-up paths of the slot: never committed. */
   ownPaths?: string[];
   /** Task commit type when neither the task nor the plan sets one (config `commit.type`). */
@@ -72,6 +74,8 @@ export interface AttemptOutcome {
   commit: string | null;
   /** That commit's parent: when it is the milestone head, landing needs no merge-tree. */
   parent?: string | null;
+  /** The commit adds or changes a symlink that points outside the worktree (see `inheritLeavingLinks`). */
+  addsLeavingLink?: boolean;
   /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
   stop?: 'budget' | 'auth';
   /** Why the agent failed, as data (`sandbox`: it changed the repository outside its task branch). */
@@ -101,7 +105,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   const env = { ...request.env, MILESTONE_ATTEMPT: String(request.attempt), MILESTONE_PHASE: task.phase };
   let result: Extract<AgentEvent, { type: 'result' }>['result'] | null = null;
   // Before the agent: a tracked symlink leaving the worktree would carry its writes out.
-  const leaving = leavingLinksReason(await linksLeaving(request.worktree));
+  const leaving = leavingLinksReason(await linksLeaving(request.worktree, request.checkedOut));
   if (leaving) {
     return {
       ...fail(leaving, { retryable: false, usage: UNKNOWN_USAGE, durationMs: elapsed() }),
@@ -232,12 +236,17 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     }
   }
   const commitStarted = performance.now();
-  const { commit, parent, warnings } = await commitTask(request.worktree, request.milestoneId, task, {
-    ownPaths: request.ownPaths ?? [],
-    type: task.commitType ?? request.commitType ?? null,
-    trailers: request.trailers ?? {},
-    agentStartedAt,
-  });
+  const { commit, parent, warnings, addsLeavingLink } = await commitTask(
+    request.worktree,
+    request.milestoneId,
+    task,
+    {
+      ownPaths: request.ownPaths ?? [],
+      type: task.commitType ?? request.commitType ?? null,
+      trailers: request.trailers ?? {},
+      agentStartedAt,
+    },
+  );
   steps.commit = Math.round(performance.now() - commitStarted);
   return {
     ...base,
@@ -246,6 +255,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
     retryable: false,
     commit,
     parent,
+    addsLeavingLink,
     durationMs: elapsed(),
     steps,
     warnings,
@@ -303,7 +313,7 @@ export async function commitTask(
     /** When the agent started (epoch ms): an index older than that was not touched by it. */
     agentStartedAt?: number;
   } = {},
-): Promise<{ commit: string; parent: string | null; warnings: string[] }> {
+): Promise<{ commit: string; parent: string | null; warnings: string[]; addsLeavingLink: boolean }> {
   const own = options.ownPaths ?? [];
   const staged = await stageWork(
     worktree,
@@ -327,7 +337,7 @@ export async function commitTask(
   const warnings = staged
     .filter((path) => committedLinkLeaves(worktree, path))
     .map((path) => `${task.id}: commits symlink ${path}, which points outside the worktree`);
-  return { commit: await headCommit(worktree), parent, warnings };
+  return { commit: await headCommit(worktree), parent, warnings, addsLeavingLink: warnings.length > 0 };
 }
 
 /**

@@ -23,11 +23,12 @@ export function linkLeaves(worktree: string, path: string, target: string): bool
  * mode 120000). An agent writing through one would change files outside its worktree (another
  * checkout, the person's home, `/etc`), so such a worktree is refused before the agent starts.
  */
-export async function linksLeaving(worktree: string): Promise<LeavingLink[]> {
-  // Per commit: listing the index costs ~0.3 s on a 100,000-file checkout, every attempt.
-  const head = (
-    await gitExec(worktree, ['rev-parse', '-q', '--verify', 'HEAD'], { allowExitCodes: [1] })
-  ).stdout.trim();
+export async function linksLeaving(worktree: string, checkedOut?: string): Promise<LeavingLink[]> {
+  // Per commit: listing the index costs ~0.3 s on a 100,000-file checkout, every attempt. The
+  // caller that just checked the worktree out names its commit: no `rev-parse` process.
+  const head =
+    checkedOut ??
+    (await gitExec(worktree, ['rev-parse', '-q', '--verify', 'HEAD'], { allowExitCodes: [1] })).stdout.trim();
   const known = head ? byCommit.get(head) : undefined;
   if (known) return known;
   const { stdout } = await gitExec(worktree, ['ls-files', '-s', '-z']);
@@ -45,6 +46,16 @@ export async function linksLeaving(worktree: string): Promise<LeavingLink[]> {
   }
   if (head) byCommit.set(head, leaving);
   return leaving;
+}
+
+/**
+ * Carries what is known of `from`'s leaving links to `to`, a commit made from it by changes
+ * that neither added, changed nor removed a symlink (a no-op task's landing): the next task
+ * that starts from `to` needs no `ls-files` process. Unknown `from`: nothing is carried.
+ */
+export function inheritLeavingLinks(from: string, to: string): void {
+  const known = byCommit.get(from);
+  if (known && known.length === 0) byCommit.set(to, known);
 }
 
 /** The reason to refuse a worktree with links leaving it, or `null`. */

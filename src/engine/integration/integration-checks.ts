@@ -78,6 +78,10 @@ export class IntegrationChecks {
   /** Intent checks already passed: `task:landing:head`. */
   private readonly intentPassed = new Set<string>();
   private readonly reported = new Set<string>();
+  /** Reverts per task, read from git once (see `revertsOf`). */
+  private reverts: Promise<Map<string, number>> | null = null;
+  /** Feedback files per reverted task (see `feedbackFiles`). */
+  private feedbackByTask: Map<string, { file: string; command: string }> | null = null;
 
   constructor(private readonly host: IntegrationHost) {
     this.worktree = new IntegrationWorktree(host.repoRoot, host.worktreeRoot, host.milestoneId);
@@ -132,8 +136,16 @@ export class IntegrationChecks {
     return ids;
   }
 
-  /** Reverts of `taskId` so far (they count as its retries), from git: the truth after a crash. */
+  /**
+   * Reverts of `taskId` so far (they count as its retries), from git: the truth after a crash.
+   * Read once per run (one `git log` for every task); this run's own reverts are counted as made.
+   */
   async revertsOf(taskId: string): Promise<number> {
+    if (!this.reverts) this.reverts = this.readReverts();
+    return (await this.reverts).get(taskId) ?? 0;
+  }
+
+  private async readReverts(): Promise<Map<string, number>> {
     const state = this.host.state();
     const { stdout } = await gitExec(this.host.repoRoot, [
       'log',
@@ -141,10 +153,12 @@ export class IntegrationChecks {
       `--format=%(trailers:key=${TRAILER.task},valueonly,separator=%x2C)%x1f%(trailers:key=${TRAILER.reverted},valueonly)%x1e`,
       `refs/heads/${state.base}..refs/heads/${state.branch}`,
     ]);
-    return stdout
-      .split('\x1e')
-      .map((r) => r.trim().split('\x1f'))
-      .filter(([task, reverted]) => task?.trim() === taskId && reverted?.trim()).length;
+    const counts = new Map<string, number>();
+    for (const [task, reverted] of stdout.split('\x1e').map((r) => r.trim().split('\x1f'))) {
+      const id = task?.trim();
+      if (id && reverted?.trim()) counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
   }
 
   /**
@@ -153,14 +167,7 @@ export class IntegrationChecks {
    * Null once the task landed again after its last revert.
    */
   feedback(taskId: string): { env: Record<string, string>; prompt: string } | null {
-    let file: string | null = null;
-    let command = '';
-    for (const event of this.host.events()) {
-      if (event.type === 'intent' && event.step === INTEGRATION_STEPS.revert && event.taskId === taskId) {
-        file = typeof event.detail?.feedback === 'string' ? event.detail.feedback : null;
-        command = typeof event.detail?.command === 'string' ? event.detail.command : '';
-      } else if (event.type === 'task_merged' && event.taskId === taskId) file = null;
-    }
+    const { file, command } = this.feedbackFiles().get(taskId) ?? { file: null, command: '' };
     if (!file) return null;
     const output = readText(file);
     return {
@@ -175,6 +182,30 @@ export class IntegrationChecks {
         '```',
       ].join('\n'),
     };
+  }
+
+  /**
+   * Each reverted task's feedback file, from the log once per run, then kept up to date by this
+   * run's reverts and landings: reading the log per task start was quadratic on big milestones.
+   */
+  private feedbackFiles(): Map<string, { file: string; command: string }> {
+    if (this.feedbackByTask) return this.feedbackByTask;
+    const files = new Map<string, { file: string; command: string }>();
+    for (const event of this.host.events()) {
+      if (event.type === 'intent' && event.step === INTEGRATION_STEPS.revert && event.taskId) {
+        const file = typeof event.detail?.feedback === 'string' ? event.detail.feedback : null;
+        const command = typeof event.detail?.command === 'string' ? event.detail.command : '';
+        if (file) files.set(event.taskId, { file, command });
+        else files.delete(event.taskId);
+      } else if (event.type === 'task_merged') files.delete(event.taskId);
+    }
+    this.feedbackByTask = files;
+    return files;
+  }
+
+  /** A task landed (any style): its feedback from an earlier revert is done with. */
+  taskLanded(taskId: string): void {
+    this.feedbackByTask?.delete(taskId);
   }
 
   /** The task with the failing integration output appended to its prompt, when it has some. */
@@ -438,6 +469,7 @@ export class IntegrationChecks {
       'warn',
       `${spec.id}: its landing ${landing.sha.slice(0, 10)} broke \`${failure.command}\`; reverting it`,
     );
+    this.feedbackFiles().set(spec.id, { file: feedback, command: failure.command });
     const branch = milestoneBranch(this.host.milestoneId);
     const commit = await this.host.serialize(async () => {
       const head = await this.host.head();
@@ -472,6 +504,8 @@ export class IntegrationChecks {
       );
       return;
     }
+    // `revertsOf` above read the counts: this run's revert is counted as made.
+    (await this.reverts)?.set(spec.id, used + 1);
     await this.pause(INTEGRATION_STEPS.revert);
     this.host.record({
       type: 'outcome',

@@ -44,15 +44,11 @@ export async function intentProblems(
 ): Promise<{ recheck: IntentRecheck[]; deleted: DeletedFile[] }> {
   const live = history.landings.filter((l) => !history.reverted.has(l.sha));
   const specs = new Map(plan.tasks.map((t) => [t.id, t]));
-  const changes = new Map<string, Array<{ status: string; path: string }>>();
-  const changesOf = async (sha: string) => {
-    let list = changes.get(sha);
-    if (!list) {
-      list = await landingChanges(cwd, sha);
-      changes.set(sha, list);
-    }
-    return list;
-  };
+  const changes = await landingChanges(
+    cwd,
+    live.filter((l) => l.parent !== ''),
+  );
+  const changesOf = (sha: string) => changes.get(sha) ?? [];
   const { stdout } = await gitExec(cwd, ['ls-tree', '-r', '-z', '--name-only', head]);
   const atHead = new Set(stdout.split('\0').filter(Boolean));
   const recheck: IntentRecheck[] = [];
@@ -62,12 +58,12 @@ export async function intentProblems(
     const spec = specs.get(landing.taskId);
     // Only the task's newest live landing speaks for it (an earlier one was re-landed).
     if (!spec || spec.phase !== phase || live.slice(i + 1).some((l) => l.taskId === landing.taskId)) continue;
-    const own = await changesOf(landing.sha);
+    const own = changesOf(landing.sha);
     const paths = new Set(own.map((c) => c.path));
     const later: BranchLanding[] = [];
     for (const next of live.slice(i + 1)) {
       if (next.taskId === landing.taskId) continue;
-      const theirs = await changesOf(next.sha);
+      const theirs = changesOf(next.sha);
       if (theirs.some((c) => paths.has(c.path))) later.push(next);
       for (const change of theirs) {
         if (change.status !== 'D' || atHead.has(change.path)) continue;

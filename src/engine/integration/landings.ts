@@ -7,6 +7,8 @@ export interface BranchLanding {
   taskId: string;
   /** A merge (parallel style) is undone with `revert -m 1`; a fast-forward commit plainly. */
   merge: boolean;
+  /** The first parent: the branch before this landing. */
+  parent: string;
 }
 
 /** The first-parent history of a range, read from trailers: landings, and which were reverted. */
@@ -49,20 +51,51 @@ export async function branchHistory(
     for (const landing of undone) history.reverted.add(landing);
     const taskId = task?.split(',')[0]?.trim();
     if (!taskId || undone.length > 0 || phase?.trim()) continue;
-    history.landings.push({ sha, taskId, merge: (parents ?? '').trim().split(/\s+/).length > 1 });
+    const parentIds = (parents ?? '').trim().split(/\s+/);
+    history.landings.push({ sha, taskId, merge: parentIds.length > 1, parent: parentIds[0] ?? '' });
   }
   return history;
 }
 
-/** Paths a landing changed against its first parent, with git's status letter (A, M, D, R...). */
+/** A path a landing changed against its first parent, with git's status letter (A, M, D, T). */
+export interface LandingChange {
+  status: string;
+  path: string;
+}
+
+const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/**
+ * Paths each landing changed against its first parent, for many landings in one
+ * `git diff-tree --stdin` process (a process per landing was a visible share of a big run).
+ */
 export async function landingChanges(
   cwd: string,
-  sha: string,
-): Promise<Array<{ status: string; path: string }>> {
-  const { stdout } = await gitExec(cwd, ['diff', '--name-status', '--no-renames', '-z', `${sha}^1`, sha]);
-  const parts = stdout.split('\0').filter(Boolean);
-  const changes: Array<{ status: string; path: string }> = [];
-  for (let i = 0; i + 1 < parts.length; i += 2) changes.push({ status: parts[i]!, path: parts[i + 1]! });
+  landings: ReadonlyArray<{ sha: string; parent: string }>,
+): Promise<Map<string, LandingChange[]>> {
+  const changes = new Map<string, LandingChange[]>(landings.map((l) => [l.sha, []]));
+  if (landings.length === 0) return changes;
+  const { stdout } = await gitExec(
+    cwd,
+    ['diff-tree', '--stdin', '-r', '--name-status', '--no-renames', '-z'],
+    {
+      input: `${landings.map((l) => `${l.sha} ${l.parent}`).join('\n')}\n`,
+    },
+  );
+  // `<commit>\0` before each commit's changes, then `<status>\0<path>\0` pairs: a status is a
+  // letter, never an object id, so an id where a status belongs starts the next commit.
+  const parts = stdout.split('\0');
+  let current: LandingChange[] | undefined;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]!;
+    if (part === '') continue;
+    if (OBJECT_ID.test(part)) {
+      current = changes.get(part);
+      continue;
+    }
+    const path = parts[++i];
+    if (current && path !== undefined) current.push({ status: part, path });
+  }
   return changes;
 }
 
