@@ -147,7 +147,7 @@ async function mcpCall(
 describe('secrets are never written', () => {
   it('no sink holds a secret printed by shell, exec, claude, codex or gemini, or quoted by a verify command', async () => {
     const hook = await receiver();
-    const repo = asyncRepo({
+    const repo = await asyncRepo({
       '.milestones/config.yaml': stringify({
         agents: { echo: { type: 'exec', command: [process.execPath, ECHO_AGENT] } },
         secrets: { names: ['DEPLOY_PHRASE'] },

@@ -18,7 +18,7 @@ const COLORS = [
 
 /** Two tasks editing the same line: one lands, the other stops `conflicted` with its worktree kept. */
 async function conflicted(extra: Record<string, unknown> = {}) {
-  const repo = asyncRepo({ 'config.txt': 'color=red\n' });
+  const repo = await asyncRepo({ 'config.txt': 'color=red\n' });
   const planned = await repo.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: COLORS, ...extra });
   expect(planned.code, planned.stderr).toBe(0);
   const first = await repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
@@ -138,7 +138,7 @@ describe('2. every command works from a linked worktree; the conflict advice wor
   });
 
   it('status, show, list and execute run from a linked worktree and a folder below it', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Linked',
@@ -164,7 +164,7 @@ describe('2. every command works from a linked worktree; the conflict advice wor
 });
 
 async function completedShip(files: Record<string, string> = {}) {
-  const repo = asyncRepo(files);
+  const repo = await asyncRepo(files);
   await repo.plan({
     version: 1,
     milestone: 'Ship',
@@ -291,7 +291,7 @@ describe('3. finish never destroys anything when it fails', { timeout: 180_000 }
 
 describe('4. a checked-out milestone branch is never moved under the person', { timeout: 180_000 }, () => {
   it('execute refuses with exit 2 while milestone/<id> is checked out, in a linked or the main worktree', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Guard',
@@ -326,7 +326,7 @@ describe('4. a checked-out milestone branch is never moved under the person', { 
 
 describe('6. state import cannot claim work that did not land', { timeout: 180_000 }, () => {
   it('refuses succeeded without a landed commit, and completed with open tasks', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Claims',
@@ -362,7 +362,7 @@ describe('6. state import cannot claim work that did not land', { timeout: 180_0
 
 describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
   it('status --watch ends with the resume hint when the coordinator is killed; clean stops its orphaned agents', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const pids = join(tempDir('milestone-pids-'), 'pids');
     await repo.plan({
       version: 1,
@@ -402,7 +402,7 @@ describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
   });
 
   it('a resume keeps the concurrency of the interrupted run unless a new one is given', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const gate = join(tempDir('milestone-gate-'), 'open');
     await repo.plan({
       version: 1,

@@ -6,12 +6,12 @@ import { git, gitRepo } from '../helpers/git-repo.js';
 
 describe('lsFiles on a large tree', () => {
   it('lists 20,000 files quickly', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     for (let d = 0; d < 200; d++) {
       mkdirSync(join(repo, `dir-${d}`));
       for (let f = 0; f < 100; f++) writeFileSync(join(repo, `dir-${d}`, `file ${f}.ts`), '');
     }
-    git(repo, 'add', '-A');
+    await git(repo, 'add', '-A');
     const started = performance.now();
     const files = await lsFiles(repo);
     const ms = performance.now() - started;

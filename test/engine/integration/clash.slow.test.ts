@@ -18,7 +18,7 @@ function half(name: string): string {
 
 describe('integration checks: two tasks green alone, red together', { timeout: 240_000 }, () => {
   it('finds the culprit, reverts it, re-runs it with the failure in its environment, ends green', async () => {
-    const repo = asyncRepo({ 'check.sh': CHECK });
+    const repo = await asyncRepo({ 'check.sh': CHECK });
     const planned = await repo.plan({
       version: 1,
       milestone: 'Clash',
