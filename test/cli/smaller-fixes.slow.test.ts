@@ -93,5 +93,5 @@ describe('smaller ones (item 11, part)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('$ milestone execute stats');
     expect(result.stdout).not.toContain('\x1b[');
-  }, 300_000);
+  });
 });

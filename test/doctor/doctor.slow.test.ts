@@ -37,7 +37,7 @@ function of(report: DoctorReport, check: Finding['check']): string[] {
 const storeFile = (repo: AsyncRepo) => join(repo.root, '.milestones', '.local', 'store.db');
 
 // Each test runs the built CLI several times; on a busy two-core machine each run takes seconds.
-describe('milestone doctor', { timeout: 180_000 }, () => {
+describe('milestone doctor', () => {
   it('on a healthy repository: every check ok, exit 0', async () => {
     const repo = await asyncRepo();
     const planned = await repo.plan({

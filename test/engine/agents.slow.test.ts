@@ -61,7 +61,7 @@ describe('coding agents through the engine (fake claude, codex, gemini on PATH)'
       else expect(task.usage.costUsd).toBeNull();
     }
     // Three full plan + execute runs: on a busy two-core machine each takes 15-20 s.
-  }, 180_000);
+  });
 
   it('an error result with exit 0 fails the task (the exit code alone is not trusted)', async () => {
     const repo = await milestoneRepo();

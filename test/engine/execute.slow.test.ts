@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { git } from '../helpers/git-repo.js';
+import { git, tempDir } from '../helpers/git-repo.js';
 import { exited, intervals, maxOverlap, milestoneRepo } from '../helpers/milestone-repo.js';
 
 /** Alive and not a zombie (an orphan's zombie lingers until PID 1 reaps it). */
@@ -225,15 +225,18 @@ describe('execute: failures', () => {
 describe('execute: one coordinator, crash and resume', () => {
   it('a second execute exits 3 naming the holder', async () => {
     const repo = await milestoneRepo();
+    const gate = join(tempDir('milestone-gate-'), 'open');
     await repo.plan({
       version: 1,
       milestone: 'Lock',
       id: 'lock',
-      tasks: [{ id: 'wait', title: 'Wait', run: 'sleep 4' }],
+      // The task holds until the test opens its gate: the second execute surely meets the first.
+      tasks: [{ id: 'wait', title: 'Wait', run: `while [ ! -e '${gate}' ]; do sleep 0.1; done` }],
     });
     const first = repo.spawn(['execute', 'lock']);
-    for (let i = 0; i < 100 && (await repo.status('lock')).status !== 'executing'; i++) await sleep(100);
+    while (first.exitCode === null && (await repo.status('lock')).status !== 'executing') await sleep(100);
     const second = await repo.run(['execute', 'lock']);
+    writeFileSync(gate, '');
     expect(second.code).toBe(3);
     expect(second.stderr).toContain(`pid ${first.pid}`);
     const code = await exited(first);

@@ -163,7 +163,7 @@ describe('clean', () => {
     // Running is recorded before the worktree exists: wait for both agents' process groups too.
     await waitFor(repo, 'orphans', (s) => s.tasks.every((t) => t.status === 'running'));
     // Slots persist between runs by design; clean is what removes them.
-    for (let i = 0; i < 100 && repo.slots().length < 2; i++) await sleep(50);
+    while (child.exitCode === null && repo.slots().length < 2) await sleep(50);
     await sleep(300);
     child.kill('SIGKILL');
     await exited(child);

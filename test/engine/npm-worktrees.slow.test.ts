@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   const packed = await run('npm', ['pack', '--silent', '--pack-destination', template], pkg);
   expect(packed.code, packed.stderr).toBe(0);
-}, 60_000);
+});
 
 afterAll(() => rmSync(template, { recursive: true, force: true }));
 
@@ -121,7 +121,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(reason).toContain(
       'are dependencies installed in the worktree? see worktrees.link / worktrees.setup',
     );
-  }, 60_000);
+  });
 
   it('link: node_modules makes verify pass in every slot and nothing under node_modules lands', async () => {
     const repo = await npmRepo('worktrees: { link: [node_modules] }\n');
@@ -135,7 +135,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     const slots = slotDirs(repo);
     expect(slots.length).toBeGreaterThanOrEqual(1);
     for (const slot of slots) expect(lstatSync(join(slot, 'node_modules')).isSymbolicLink()).toBe(true);
-  }, 90_000);
+  });
 
   it('copy accepts a folder: node_modules copied into the slot, verify passes, nothing of it lands', async () => {
     const repo = await npmRepo('worktrees: { copy: [node_modules] }\n');
@@ -146,7 +146,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     const [slot] = slotDirs(repo);
     expect(lstatSync(join(slot!, 'node_modules')).isDirectory()).toBe(true);
     expect(existsSync(join(slot!, 'node_modules/greet/bin.js'))).toBe(true);
-  }, 60_000);
+  });
 
   it('a missing link or copy source is an error, not silently skipped', async () => {
     const repo = await npmRepo('worktrees: { copy: [.env] }\n');
@@ -155,7 +155,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('.env');
     expect(result.stderr).toContain('worktrees.copy');
-  }, 60_000);
+  });
 
   it('a setup that fails once is run again on the next attempt, and its output has its own header', async () => {
     // Fails the first time it runs (no marker yet), then installs for real.
@@ -173,7 +173,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(log).toContain('registry unreachable');
     expect(log).toContain('--- milestone: worktree setup failed');
     expect((await repo.tree('milestone/flaky')).filter((p) => p.startsWith('node_modules'))).toEqual([]);
-  }, 90_000);
+  });
 
   it('a setup that keeps failing fails the task with the setup reason, not a verify 127', async () => {
     const repo = await npmRepo('worktrees: { setup: "echo no network >&2; exit 3" }\n');
@@ -185,7 +185,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(status.tasks[0].reason).toContain('worktree setup `echo no network >&2; exit 3` exited with 3');
     expect(status.tasks[0].reason).toContain('no network');
     expect(status.tasks[0].reason).not.toContain('verify');
-  }, 60_000);
+  });
 
   it('MILESTONE_SLOT differs between concurrent tasks, and every step sees the MILESTONE_* variables', async () => {
     const repo = await npmRepo(
@@ -228,7 +228,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
         .map((line) => line.split(' ')[0])
         .sort(),
     ).toEqual(runs.map((r) => r[0]).sort());
-  }, 90_000);
+  });
 
   it('a second run reuses the slots without running setup again; a lockfile change reruns it once', async () => {
     const repo = await npmRepo(
@@ -257,7 +257,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     await repo.plan('fourth', writes(1));
     expect((await repo.cli(['execute', 'fourth', '--mode', 'agents'])).code).toBe(0);
     expect(setups(repo)).toEqual(['1', '1']);
-  }, 120_000);
+  });
 });
 
 function slotDirs(repo: NpmRepo): string[] {

@@ -276,5 +276,5 @@ describe('secrets are never written', () => {
       expect(progress, task).toContain(task);
     }
     expect(sinks['execute stderr']).toContain(`verify \`test "${MARK}" = no\``);
-  }, 240_000);
+  });
 });

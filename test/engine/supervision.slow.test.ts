@@ -70,5 +70,5 @@ describe('execute: a task that throws stops the run cleanly', () => {
       ['breaker', 's1', 's2', 's3'].map((id) => expect.stringContaining(`Merge task ${id}:`)),
     );
     expect(existsSync(lock)).toBe(false);
-  }, 180_000);
+  });
 });

@@ -40,7 +40,7 @@ async function resolveByHand(worktree: string, content: string) {
   expect(commit.code, commit.stderr).toBe(0);
 }
 
-describe('1. a hand-resolved conflict is verified before it lands', { timeout: 180_000 }, () => {
+describe('1. a hand-resolved conflict is verified before it lands', () => {
   it('a resolution that still holds conflict markers stays conflicted, exits 1 and lands nothing', async () => {
     const { repo, conflict, landedBefore } = await conflicted();
     await resolveByHand(
@@ -108,9 +108,7 @@ describe('1. a hand-resolved conflict is verified before it lands', { timeout: 1
   });
 });
 
-describe('2. every command works from a linked worktree; the conflict advice works as printed', {
-  timeout: 180_000,
-}, () => {
+describe('2. every command works from a linked worktree; the conflict advice works as printed', () => {
   it('following the steps status prints, literally, from inside the task worktree, lands the task', async () => {
     const { repo, first } = await conflicted();
     const conflict = (await repo.status('colors')).conflicts[0]!;
@@ -184,7 +182,7 @@ async function snapshot(repo: AsyncRepo) {
   };
 }
 
-describe('3. finish never destroys anything when it fails', { timeout: 180_000 }, () => {
+describe('3. finish never destroys anything when it fails', () => {
   it('a conflict with the base exits 1 naming the files and leaves the record and base alone', async () => {
     const repo = await completedShip();
     writeFileSync(join(repo.root, 'a.txt'), 'mine\n');
@@ -289,7 +287,7 @@ describe('3. finish never destroys anything when it fails', { timeout: 180_000 }
   });
 });
 
-describe('4. a checked-out milestone branch is never moved under the person', { timeout: 180_000 }, () => {
+describe('4. a checked-out milestone branch is never moved under the person', () => {
   it('execute refuses with exit 2 while milestone/<id> is checked out, in a linked or the main worktree', async () => {
     const repo = await asyncRepo();
     await repo.plan({
@@ -324,7 +322,7 @@ describe('4. a checked-out milestone branch is never moved under the person', { 
   });
 });
 
-describe('6. state import cannot claim work that did not land', { timeout: 180_000 }, () => {
+describe('6. state import cannot claim work that did not land', () => {
   it('refuses succeeded without a landed commit, and completed with open tasks', async () => {
     const repo = await asyncRepo();
     await repo.plan({
@@ -360,7 +358,7 @@ describe('6. state import cannot claim work that did not land', { timeout: 180_0
   });
 });
 
-describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
+describe('11. watch, resume, clean', () => {
   it('status --watch ends with the resume hint when the coordinator is killed; clean stops its orphaned agents', async () => {
     const repo = await asyncRepo();
     const pids = join(tempDir('milestone-pids-'), 'pids');

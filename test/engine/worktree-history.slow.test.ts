@@ -56,7 +56,7 @@ describe('history people can ship', () => {
     expect(decided).toContain('feat(design): Sketch the API in code');
     expect(decided).toContain('docs(design): Write notes');
     expect(decided).toContain('test(execute): Add tests');
-  }, 90_000);
+  });
 
   it('a failed task keeps its work on its branch, and with --keep-failed its worktree; the failure line has the last output', async () => {
     const repo = await repoWith();
@@ -85,7 +85,7 @@ describe('history people can ship', () => {
     expect(kept && existsSync(join(kept, 'partial.txt'))).toBe(true);
     // Nothing landed.
     expect(await git(repo.root, 'ls-tree', '--name-only', 'milestone/fails')).not.toContain('partial.txt');
-  }, 60_000);
+  });
 
   it('finish --without-records merges the code without .milestones/<id>/', async () => {
     const repo = await repoWith();
@@ -100,7 +100,7 @@ describe('history people can ship', () => {
     expect(onMain).toContain('one.txt');
     expect(onMain.filter((p) => p.startsWith('.milestones/quiet/'))).toEqual([]);
     expect(readFileSync(join(repo.root, 'one.txt'), 'utf8')).toBe('1\n');
-  }, 60_000);
+  });
 
   it('records on the milestone branch hold no absolute path of this machine', async () => {
     const repo = await repoWith();
@@ -129,7 +129,7 @@ describe('history people can ship', () => {
       expect(found.stdout).toBe('');
       expect(found.code).toBe(1);
     }
-  }, 60_000);
+  });
 
   it('warns when a task commits a symlink that points outside the worktree', async () => {
     const repo = await repoWith();
@@ -139,7 +139,7 @@ describe('history people can ship', () => {
     expect(`${result.stdout}${result.stderr}`).toContain(
       'leak: commits symlink host-link, which points outside the worktree',
     );
-  }, 60_000);
+  });
 });
 
 describe('preflight', () => {
@@ -165,7 +165,7 @@ describe('preflight', () => {
     expect(dry.stdout).toContain('setup: none; link: none; copy: none');
     expect(dry.stdout).toContain('verify `npm test` runs in worktrees without node_modules');
     expect(dry.stdout).toContain('worktrees: { link: [node_modules] }');
-  }, 60_000);
+  });
 
   it('after a run the preflight shows the kept slots, their disk use and the last setup time', async () => {
     const repo = await repoWith({ '.milestones/config.yaml': 'worktrees: { setup: "echo set up" }\n' });
@@ -183,7 +183,7 @@ describe('preflight', () => {
     const run = await repo.cli(['execute', 'next', '--mode', 'agents', '--concurrency', '2']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('slots: 1 kept');
-  }, 60_000);
+  });
 });
 
 describe('slot lifecycle', () => {
@@ -216,5 +216,5 @@ describe('slot lifecycle', () => {
     const narrow = await repo.cli(['execute', 'narrow', '--mode', 'agents', '--concurrency', '1']);
     expect(narrow.code, narrow.stderr).toBe(0);
     expect(slotsOf(repo.stateHome)).toEqual([first]);
-  }, 90_000);
+  });
 });

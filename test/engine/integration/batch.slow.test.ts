@@ -11,7 +11,7 @@ function events(stdout: string): Event[] {
     .map((l) => JSON.parse(l) as Event);
 }
 
-describe('integration checks: a batch of landings', { timeout: 240_000 }, () => {
+describe('integration checks: a batch of landings', () => {
   it('finds the one bad landing of 8 in at most 3 bisect checks and keeps the other 7', async () => {
     const repo = await asyncRepo({
       'check.sh': 'if [ -f broken ]; then echo "found broken" >&2; exit 1; fi\n',

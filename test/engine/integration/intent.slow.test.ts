@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { asyncRepo, gitA } from '../../helpers/async-cli.js';
 import { landingLog, netLandings } from './landing-log.js';
 
-describe('integration checks: intent kept', { timeout: 240_000 }, () => {
+describe('integration checks: intent kept', () => {
   it('reports a later task that deletes an earlier task’s test file, with the landing that did it', async () => {
     const repo = await asyncRepo();
     await repo.plan({

@@ -74,7 +74,7 @@ async function expectExactlyOnceAndGreen(repo: Awaited<ReturnType<typeof asyncRe
   return status;
 }
 
-describe('integration checks survive kill -9', { timeout: 240_000 }, () => {
+describe('integration checks survive kill -9', () => {
   it('during a bisect: the resumed run bisects again, reverts the culprit once, ends green', async () => {
     const repo = await asyncRepo({ 'check.sh': CHECK });
     expect((await repo.plan(plan())).code).toBe(0);
