@@ -164,7 +164,9 @@ describe('clean', () => {
     await waitFor(repo, 'orphans', (s) => s.tasks.every((t) => t.status === 'running'));
     // Slots persist between runs by design; clean is what removes them.
     while (child.exitCode === null && repo.slots().length < 2) await sleep(50);
-    await sleep(300);
+    // A slot folder appears before its worktree is registered: wait for both worktrees in git.
+    while (child.exitCode === null && (await git(repo.root, 'worktree', 'list')).split('\n').length < 3)
+      await sleep(50);
     child.kill('SIGKILL');
     await exited(child);
     expect(repo.slots()).toHaveLength(2);
@@ -198,7 +200,7 @@ describe('status --watch', () => {
     });
     const watcher = repo.spawn(['status', 'watch', '--watch', '--json']);
     // Start the run only once the watcher has printed its first state.
-    for (let i = 0; i < 100 && !watcher.output().stdout.includes('\n'); i++) await sleep(50);
+    while (watcher.exitCode === null && !watcher.output().stdout.includes('\n')) await sleep(50);
     const run = await repo.run(['execute', 'watch']);
     expect(run.code, run.stderr).toBe(0);
     const code = await exited(watcher);
