@@ -14,7 +14,8 @@ export function agentRequest(
     worktree,
     attempt: 1,
     logFile: join(tempDir('milestone-logs-'), 't1', 'attempt-1.log'),
-    timeoutMs: 30_000,
+    // Far above any fake agent's run even on a busy machine: tests of the limit set their own.
+    timeoutMs: 600_000,
     ...overrides,
   };
 }

@@ -70,7 +70,7 @@ describe('shell agent', () => {
       retryable: true,
     });
     const pgid = Number(readFileSync(join(request.worktree, 'pgid'), 'utf8'));
-    expect(liveMembers(pgid)).toEqual([]);
+    expect(await liveMembers(pgid)).toEqual([]);
   });
 
   it('stops when canceled, and says a retry will not help', async () => {
@@ -104,6 +104,6 @@ describe('shell agent', () => {
       if (event.type === 'progress') break;
     }
     const pgid = Number(readFileSync(join(request.worktree, 'pgid'), 'utf8'));
-    expect(liveMembers(pgid)).toEqual([]);
+    expect(await liveMembers(pgid)).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ const independent = (count: number) =>
   }));
 
 async function dryRun(tasks: object[], config?: string, extra: string[] = []) {
-  const repo = milestoneRepo(config ? { '.milestones/config.yaml': config } : {});
+  const repo = await milestoneRepo(config ? { '.milestones/config.yaml': config } : {});
   expect((await repo.plan({ version: 1, milestone: 'Decide', id: 'decide', tasks })).code).toBe(0);
   return await repo.run(['execute', 'decide', '--dry-run', '--concurrency', '4', ...extra]);
 }
@@ -52,7 +52,7 @@ describe('mode decision (execute --dry-run prints it and changes nothing)', () =
   });
 
   it('records the decision and the planning-to-execution transition with the run', async () => {
-    const repo = milestoneRepo({ '.milestones/config.yaml': 'adoption: observe\n' });
+    const repo = await milestoneRepo({ '.milestones/config.yaml': 'adoption: observe\n' });
     await repo.plan({ version: 1, milestone: 'Small', id: 'small', tasks: independent(2) });
     const run = await repo.run(['execute', 'small']);
     expect(run.code, run.stderr).toBe(0);
@@ -65,7 +65,7 @@ describe('mode decision (execute --dry-run prints it and changes nothing)', () =
 
 describe('planning-to-execution transition', () => {
   it('refuses with the list of what is missing, and runs once the analyses are redone', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({ version: 1, milestone: 'Gap', id: 'gap', tasks: independent(2) });
     rmSync(join(repo.root, '.milestones/gap/planning/risks.json'));
     writeFiles(repo.root, { '.milestones/gap/planning/scope.json': '{ not json' });
@@ -82,7 +82,7 @@ describe('planning-to-execution transition', () => {
   });
 
   it('refuses tasks no available agent can run', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Agents',
@@ -101,7 +101,9 @@ describe('planning-to-execution transition', () => {
 
 describe('review gates', () => {
   it('pauses after a gated phase, keeps it blocked on a change request, continues after approval', async () => {
-    const repo = milestoneRepo({ '.milestones/config.yaml': 'phases: { design: { approval: required } }\n' });
+    const repo = await milestoneRepo({
+      '.milestones/config.yaml': 'phases: { design: { approval: required } }\n',
+    });
     await repo.plan({
       version: 1,
       milestone: 'Gated',
@@ -160,7 +162,9 @@ describe('review gates', () => {
 
 describe('agents', () => {
   it('lists every adapter with its availability and the machine concurrency', async () => {
-    const repo = milestoneRepo({ '.milestones/config.yaml': 'agents: { codex: { disabled: true } }\n' });
+    const repo = await milestoneRepo({
+      '.milestones/config.yaml': 'agents: { codex: { disabled: true } }\n',
+    });
     // A PATH with only git and sh: claude is missing on every machine, so one outcome is asserted.
     const result = await milestone(repo.root, ['agents', '--json'], {
       ...repo.env,

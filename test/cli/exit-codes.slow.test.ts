@@ -14,7 +14,7 @@ const SLOW = {
 
 describe('exit codes and messages that mean what they say (item 8)', () => {
   it('a dry run that would refuse exits 2 and suggests --agent with an available agent', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const plan = {
       version: 1,
       milestone: 'Needs an agent',
@@ -34,7 +34,7 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
   });
 
   it('a refused execute (exit 3) writes nothing to the store and prints no executing line', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan(SLOW)).code).toBe(0);
     const child = repo.spawn(['execute', 'slow']);
     const done = exited(child);
@@ -55,7 +55,7 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
   });
 
   it('three quick Ctrl-C print one line saying the state is saved and how to resume', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan(SLOW)).code).toBe(0);
     const child = repo.spawn(['execute', 'slow']);
     const done = exited(child);
@@ -75,7 +75,7 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
   });
 
   it('pausing after --phase suggests the next execute, not finish; completing suggests finish', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const plan = {
       version: 1,
       milestone: 'Two phases',
@@ -95,7 +95,7 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
   });
 
   it('cancel, execute and finish give the same advice for a cancelled milestone', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan({ ...SLOW, tasks: [{ id: 'a', title: 'A', run: 'true' }] })).code).toBe(0);
     const cancelled = await repo.run(['cancel', 'slow']);
     expect(cancelled.code).toBe(0);
@@ -114,7 +114,7 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
   });
 
   it('git refusing and a base branch deleted after planning exit 2 with the cause, never "internal error"', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan({ ...SLOW, tasks: [{ id: 'a', title: 'A', run: 'true' }] })).code).toBe(0);
     // Another git process holds the ref lock: git refuses to create the milestone branch.
     const lock = join(repo.root, '.git/refs/heads/milestone/slow.lock');
@@ -126,8 +126,8 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
     expect(locked.stderr).toContain('cannot lock ref');
     expect(locked.stderr).not.toContain('internal error');
 
-    git(repo.root, 'checkout', '-q', '-b', 'other');
-    git(repo.root, 'branch', '-D', 'main');
+    await git(repo.root, 'checkout', '-q', '-b', 'other');
+    await git(repo.root, 'branch', '-D', 'main');
     const gone = await repo.run(['execute', 'slow']);
     expect(gone.code).toBe(2);
     expect(gone.stderr).toContain('the base branch "main" of milestone slow no longer exists');
@@ -135,7 +135,7 @@ describe('exit codes and messages that mean what they say (item 8)', () => {
   });
 
   it('a YAML alias bomb is bad input (exit 2), not an internal error', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
     for (const name of ['b', 'c', 'd', 'e', 'f']) {
       const previous = levels.at(-1)!.split(':')[0]!;

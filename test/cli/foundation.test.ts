@@ -32,7 +32,7 @@ describe('init', () => {
   });
 
   it('creates the config and git-ignore rules, keeps them on a second run, installs Claude files on request', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const first = await repo.run(['init']);
     expect(first.code).toBe(0);
     expect(readFileSync(join(repo.root, '.milestones/config.yaml'), 'utf8')).toContain(
@@ -48,7 +48,7 @@ describe('init', () => {
   });
 
   it('rejects an invalid config with the file and field', async () => {
-    const repo = milestoneRepo({ '.milestones/config.yaml': 'adoption: sometimes\n' });
+    const repo = await milestoneRepo({ '.milestones/config.yaml': 'adoption: sometimes\n' });
     const result = await repo.run(['list']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('config.yaml');
@@ -82,7 +82,7 @@ describe('plan and validate: bad input exits 2, names the place, writes nothing'
   ];
   for (const [name, body, message] of cases) {
     it(name, async () => {
-      const repo = milestoneRepo();
+      const repo = await milestoneRepo();
       writeFiles(repo.root, { 'plan.yaml': `version: 1\nmilestone: Broken\n${body}` });
       const planned = await repo.run(['plan', '--from', 'plan.yaml']);
       expect(planned.code).toBe(2);
@@ -96,14 +96,14 @@ describe('plan and validate: bad input exits 2, names the place, writes nothing'
   }
 
   it('names a missing file', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const result = await repo.run(['plan', '--from', 'nowhere.yaml']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('nowhere.yaml');
   });
 
   it('validate reports every problem, not only the first, each with its line', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     writeFiles(repo.root, {
       'plan.yaml':
         'version: 1\nmilestone: Many\ntasks:\n  - { id: a, title: A }\n  - { id: b, title: B, run: x, phase: build }\n  - { id: c, title: C, run: x, needs: [zzz] }\n',
@@ -121,7 +121,7 @@ describe('plan and validate: bad input exits 2, names the place, writes nothing'
 
 describe('plan, list, show, status, visualize', () => {
   it('stores the plan, writes its record and reports status in the contract shape', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const planned = await repo.plan(PLAN);
     expect(planned.code, planned.stderr).toBe(0);
     expect(planned.stdout).toContain('critical path');
@@ -129,7 +129,7 @@ describe('plan, list, show, status, visualize', () => {
     expect(JSON.parse(readFileSync(join(record, 'plan.json'), 'utf8')).tasks).toHaveLength(4);
     expect(readFileSync(join(record, 'milestone.yaml'), 'utf8')).toContain('milestone: Add login feature');
     expect(statSync(join(repo.root, '.milestones/.local')).mode & 0o777).toBe(0o700);
-    expect(git(repo.root, 'status', '--porcelain')).not.toContain('.local');
+    expect(await git(repo.root, 'status', '--porcelain')).not.toContain('.local');
 
     const status = await repo.status('add-login');
     expect(status).toMatchObject({
@@ -160,7 +160,7 @@ describe('plan, list, show, status, visualize', () => {
   });
 
   it('draws the graph grouped by phase in three formats', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan(PLAN);
     const mermaid = (await repo.run(['visualize', 'add-login', '--format', 'mermaid'])).stdout;
     expect(mermaid).toContain('flowchart LR');
@@ -175,7 +175,7 @@ describe('plan, list, show, status, visualize', () => {
   });
 
   it('imports a Task Master tasks.json with a title from the command line', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     writeFiles(repo.root, {
       'tasks.json': JSON.stringify({
         tasks: [
@@ -200,7 +200,7 @@ describe('plan, list, show, status, visualize', () => {
 
 describe('state bridge', () => {
   it('export -> import -> export is lossless in both shapes; a change applies as events; a stale import is refused', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan(PLAN);
     for (const format of ['command', 'agent']) {
       const exported = (await repo.run(['state', 'export', 'add-login', '--format', format])).stdout;
@@ -238,14 +238,14 @@ describe('state bridge', () => {
   });
 
   it('refuses an import that claims a merge not on the milestone branch', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan(PLAN);
     const exported = JSON.parse((await repo.run(['state', 'export', 'add-login'])).stdout);
     exported.phases.design.tasks[0] = {
       ...exported.phases.design.tasks[0],
       status: 'succeeded',
       merged: true,
-      commit: git(repo.root, 'rev-parse', 'HEAD'),
+      commit: await git(repo.root, 'rev-parse', 'HEAD'),
     };
     writeFileSync(join(repo.root, 'claim.json'), JSON.stringify(exported));
     const result = await repo.run(['state', 'import', 'claim.json']);

@@ -20,7 +20,7 @@ function sleepers(id: string) {
 
 describe('milestone metrics', () => {
   it('reports per-task and total time and attempts of real runs, and compares direct with agents', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan(sleepers('seq'))).code).toBe(0);
     const direct = await repo.run(['execute', 'seq', '--mode', 'direct']);
     expect(direct.code, direct.stderr).toBe(0);
@@ -84,7 +84,7 @@ describe('milestone metrics', () => {
   });
 
   it('shows the tokens and cost an exec agent reports, in metrics and in status --json', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const agent = join(repo.stateHome, 'meter.mjs');
     writeFiles(repo.stateHome, {
       'meter.mjs': [

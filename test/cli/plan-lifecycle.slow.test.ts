@@ -17,7 +17,7 @@ const FIRST = {
 
 describe('recovery matches this plan, not just task ids (item 5)', () => {
   it("a branch left by an earlier plan is not taken as the new plan's work; plan asks, adopt or new branch", async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan(FIRST)).code).toBe(0);
     expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     // The local store is lost (a fresh clone, a deleted .milestones): the branch stays.
@@ -40,16 +40,16 @@ describe('recovery matches this plan, not just task ids (item 5)', () => {
     expect(fresh.code).toBe(0);
     expect(fresh.stdout).toContain('moved the earlier branch milestone/ship to milestone/ship.previous-1');
     expect((await repo.run(['execute', 'ship'])).code).toBe(0);
-    expect(git(repo.root, 'show', 'milestone/ship:c.txt')).toBe('second');
-    expect(git(repo.root, 'show', 'milestone/ship.previous-1:a.txt')).toBe('first');
+    expect(await git(repo.root, 'show', 'milestone/ship:c.txt')).toBe('second');
+    expect(await git(repo.root, 'show', 'milestone/ship.previous-1:a.txt')).toBe('first');
     expect((await repo.status('ship')).tasks[0]).toMatchObject({ id: 'a', status: 'succeeded', attempts: 1 });
     expect(
-      git(repo.root, 'log', '-1', '--format=%(trailers:key=Milestone-Run,valueonly)', 'milestone/ship'),
+      await git(repo.root, 'log', '-1', '--format=%(trailers:key=Milestone-Run,valueonly)', 'milestone/ship'),
     ).toMatch(/^[0-9a-f]{12}$/);
   });
 
   it('with --adopt-branch the tasks found there count as landed and only the rest run', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan(FIRST)).code).toBe(0);
     expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     rmSync(join(repo.root, '.milestones'), { recursive: true, force: true });
@@ -67,25 +67,25 @@ describe('recovery matches this plan, not just task ids (item 5)', () => {
   });
 
   it('execute does not recover commits of another lineage that appear on the branch later', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan(FIRST)).code).toBe(0);
     expect((await repo.run(['execute', 'ship'])).code).toBe(0);
-    git(repo.root, 'branch', '-m', 'milestone/ship', 'keep');
+    await git(repo.root, 'branch', '-m', 'milestone/ship', 'keep');
     expect((await repo.run(['rm', 'ship'])).code).toBe(0);
     const other = { ...FIRST, tasks: [{ id: 'b', title: 'Other b', run: 'echo other > other.txt' }] };
     writeFiles(repo.root, { 'plan.yaml': stringify(other) });
     expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(0);
     // The earlier plan's branch comes back (a push from another clone): Task-Id b is on it.
-    git(repo.root, 'branch', '-m', 'keep', 'milestone/ship');
+    await git(repo.root, 'branch', '-m', 'keep', 'milestone/ship');
     expect((await repo.run(['execute', 'ship'])).code).toBe(0);
     expect((await repo.status('ship')).tasks[0]).toMatchObject({ id: 'b', status: 'succeeded', attempts: 1 });
-    expect(git(repo.root, 'show', 'milestone/ship:other.txt')).toBe('other');
+    expect(await git(repo.root, 'show', 'milestone/ship:other.txt')).toBe('other');
   });
 });
 
 describe('the plan lifecycle (item 7)', () => {
   it('plan --replace fixes a failed task: what landed stays, the rest runs under the new definition', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const typo = {
       ...FIRST,
       defaults: { retries: 0 },
@@ -110,13 +110,10 @@ describe('the plan lifecycle (item 7)', () => {
     const tasks = Object.fromEntries((await repo.status('ship')).tasks.map((t) => [t.id, t]));
     expect(tasks.a).toMatchObject({ status: 'succeeded', attempts: 0 });
     expect(tasks.b).toMatchObject({ status: 'succeeded', attempts: 1 });
-    expect(git(repo.root, 'show', 'milestone/ship:b.txt')).toBe('first');
+    expect(await git(repo.root, 'show', 'milestone/ship:b.txt')).toBe('first');
     // Task a landed once: one task commit for it on the branch.
-    const aCommits = git(
-      repo.root,
-      'log',
-      '--format=%(trailers:key=Task-Id,valueonly)',
-      'main..milestone/ship',
+    const aCommits = (
+      await git(repo.root, 'log', '--format=%(trailers:key=Task-Id,valueonly)', 'main..milestone/ship')
     )
       .split('\n')
       .filter((line) => line.trim() === 'a');
@@ -124,7 +121,7 @@ describe('the plan lifecycle (item 7)', () => {
   });
 
   it('a cancelled milestone can be replaced and run again; a completed one cannot be replaced', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.plan(FIRST)).code).toBe(0);
     expect((await repo.run(['cancel', 'ship'])).code).toBe(0);
     expect((await repo.run(['plan', '--from', 'plan.yaml', '--replace'])).code).toBe(0);
@@ -135,7 +132,7 @@ describe('the plan lifecycle (item 7)', () => {
   });
 
   it('rm deletes the record, refuses a running milestone, and with --branches deletes its branches', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const slow = { ...FIRST, tasks: [{ id: 'a', title: 'Slow', run: 'sleep 30' }] };
     expect((await repo.plan(slow)).code).toBe(0);
     const child = repo.spawn(['execute', 'ship']);
@@ -154,7 +151,7 @@ describe('the plan lifecycle (item 7)', () => {
     const removed = await repo.run(['rm', 'ship', '--branches']);
     expect(removed.code).toBe(0);
     expect(removed.stdout).toContain('deleted branch milestone/ship');
-    expect(git(repo.root, 'branch', '--list', 'milestone/*')).toBe('');
+    expect(await git(repo.root, 'branch', '--list', 'milestone/*')).toBe('');
     expect(existsSync(join(repo.root, '.milestones/ship'))).toBe(false);
     expect(repo.leftoverWorktrees()).toEqual([]);
     expect((await repo.run(['list'])).stdout).toContain('no milestones yet');

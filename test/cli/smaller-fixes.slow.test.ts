@@ -10,7 +10,7 @@ import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 describe('smaller ones (item 11, part)', () => {
   it('show, visualize and review take an optional id like status', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const plan = {
       version: 1,
       milestone: 'Only one',
@@ -26,7 +26,7 @@ describe('smaller ones (item 11, part)', () => {
   });
 
   it('visualize marks failed and skipped tasks apart and prints a legend', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const plan = {
       version: 1,
       milestone: 'Marks',
@@ -77,7 +77,7 @@ describe('smaller ones (item 11, part)', () => {
   });
 
   it('init --claude writes files that call the installed milestone binary, never npx', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     expect((await repo.run(['init', '--claude'])).code).toBe(0);
     const mcp = JSON.parse(readFileSync(join(repo.root, '.mcp.json'), 'utf8'));
     expect(mcp.mcpServers.milestone).toEqual({ command: 'milestone', args: ['mcp'] });
@@ -93,5 +93,5 @@ describe('smaller ones (item 11, part)', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('$ milestone execute stats');
     expect(result.stdout).not.toContain('\x1b[');
-  }, 300_000);
+  });
 });

@@ -24,7 +24,7 @@ describe('one way to show time (item 10)', () => {
   });
 
   it('plan prints one format, no ±0m, and says which weights progress uses', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const result = await repo.plan({
       version: 1,
       milestone: 'Long one',

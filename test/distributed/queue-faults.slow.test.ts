@@ -79,7 +79,7 @@ describe.skipIf(unavailable !== null)('execute --queue faults', () => {
       for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
       await redis.stop();
     }
-  }, 120_000);
+  });
 
   it("a push the remote refuses fails that task's attempt, with git's words; other tasks land (Redis with a password that is never printed)", async () => {
     const password = `pw-${process.pid}-secret`;
@@ -125,5 +125,5 @@ describe.skipIf(unavailable !== null)('execute --queue faults', () => {
       for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
       await redis.stop();
     }
-  }, 120_000);
+  });
 });

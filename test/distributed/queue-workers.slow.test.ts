@@ -145,7 +145,7 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
       for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
       await redis.stop();
     }
-  }, 240_000);
+  });
 });
 
 /** Which worker took which task (the `remote_worker` records `status` reads), from the store. */

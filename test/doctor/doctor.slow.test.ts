@@ -37,9 +37,9 @@ function of(report: DoctorReport, check: Finding['check']): string[] {
 const storeFile = (repo: AsyncRepo) => join(repo.root, '.milestones', '.local', 'store.db');
 
 // Each test runs the built CLI several times; on a busy two-core machine each run takes seconds.
-describe('milestone doctor', { timeout: 180_000 }, () => {
+describe('milestone doctor', () => {
   it('on a healthy repository: every check ok, exit 0', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const planned = await repo.plan({
       version: 1,
       milestone: 'Fine',
@@ -61,7 +61,7 @@ describe('milestone doctor', { timeout: 180_000 }, () => {
   });
 
   it('a git older than 2.38 needs a person', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const real = (await runAsync('/bin/sh', ['-c', 'command -v git'], { cwd: repo.root })).stdout.trim();
     const bin = tempDir('milestone-old-git-');
     script(
@@ -78,7 +78,7 @@ describe('milestone doctor', { timeout: 180_000 }, () => {
   });
 
   it('a damaged store needs a person, and --fix leaves it alone', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Hurt',
@@ -102,7 +102,7 @@ describe('milestone doctor', { timeout: 180_000 }, () => {
   });
 
   it('an older store schema is upgraded by --fix; a newer one needs a person', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     // A store no milestone has migrated yet: schema version 0.
     mkdirSync(join(repo.root, '.milestones', '.local'), { recursive: true, mode: 0o700 });
     writeFileSync(storeFile(repo), '', { mode: 0o600 });
@@ -131,7 +131,7 @@ describe('milestone doctor', { timeout: 180_000 }, () => {
   });
 
   it('an agent a plan needs that is missing or logged out needs a person; unused ones are notes', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Needs claude',
@@ -160,7 +160,7 @@ describe('milestone doctor', { timeout: 180_000 }, () => {
   });
 
   it('after kill -9 of a coordinator: stale lease, dead coordinator, orphaned agent and task branch; --fix repairs what is safe', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Stuck',

@@ -7,7 +7,7 @@ const TASKS = 2000;
 
 describe('execute at scale', () => {
   it(`lands a ${TASKS.toLocaleString('en-US')}-task milestone end to end, every task exactly once`, async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const tasks = Array.from({ length: TASKS }, (_, i) => ({
       id: `t${i}`,
       title: `no-op ${i}`,

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { git } from '../helpers/git-repo.js';
+import { git, tempDir } from '../helpers/git-repo.js';
 import { exited, intervals, maxOverlap, milestoneRepo } from '../helpers/milestone-repo.js';
 
 /** Alive and not a zombie (an orphan's zombie lingers until PID 1 reaps it). */
@@ -25,8 +25,8 @@ function independentTasks(count: number, seconds: number) {
 
 describe('execute: agents in parallel worktrees', () => {
   it('runs 8 independent tasks 4 at a time, lands all 8 files, leaves the base alone', async () => {
-    const repo = milestoneRepo();
-    const baseBefore = git(repo.root, 'rev-parse', 'main');
+    const repo = await milestoneRepo();
+    const baseBefore = await git(repo.root, 'rev-parse', 'main');
     expect(
       (await repo.plan({ version: 1, milestone: 'Eight files', id: 'eight', tasks: independentTasks(8, 1) }))
         .code,
@@ -45,32 +45,34 @@ describe('execute: agents in parallel worktrees', () => {
     expect(overlap).toBeLessThanOrEqual(4);
     expect(overlap).toBeGreaterThan(1);
 
-    const files = git(repo.root, 'ls-tree', '--name-only', 'milestone/eight').split('\n');
+    const files = (await git(repo.root, 'ls-tree', '--name-only', 'milestone/eight')).split('\n');
     for (let i = 1; i <= 8; i++) expect(files).toContain(`out-${i}.txt`);
-    expect(git(repo.root, 'rev-parse', 'main')).toBe(baseBefore);
-    expect(git(repo.root, 'status', '--porcelain')).not.toContain('out-');
-    expect(git(repo.root, 'log', '--format=%s', 'milestone/eight')).toContain(
+    expect(await git(repo.root, 'rev-parse', 'main')).toBe(baseBefore);
+    expect(await git(repo.root, 'status', '--porcelain')).not.toContain('out-');
+    expect(await git(repo.root, 'log', '--format=%s', 'milestone/eight')).toContain(
       'feat(execute): implement Eight files functionality',
     );
     expect(repo.leftoverWorktrees()).toEqual([]);
   });
 
   it('direct mode runs the same tasks one at a time', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({ version: 1, milestone: 'Direct', id: 'direct', tasks: independentTasks(4, 0.2) });
     const run = await repo.run(['execute', 'direct', '--mode', 'direct']);
     expect(run.code, run.stderr).toBe(0);
     const status = await repo.status('direct');
     expect(status.mode).toBe('direct');
     expect(maxOverlap(intervals(status))).toBe(1);
-    const log = git(repo.root, 'log', '--format=%(trailers:key=Task-Id,valueonly)', 'milestone/direct')
+    const log = (
+      await git(repo.root, 'log', '--format=%(trailers:key=Task-Id,valueonly)', 'milestone/direct')
+    )
       .split('\n')
       .filter(Boolean);
     expect(log.sort()).toEqual(['t1', 't2', 't3', 't4']);
   });
 
   it('records each phase commit with the reference messages and the milestone record', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Login',
@@ -88,19 +90,23 @@ describe('execute: agents in parallel worktrees', () => {
     });
     const run = await repo.run(['execute', 'login', '--mode', 'hybrid']);
     expect(run.code, run.stderr).toBe(0);
-    const subjects = git(repo.root, 'log', '--format=%s', 'milestone/login');
+    const subjects = await git(repo.root, 'log', '--format=%s', 'milestone/login');
     expect(subjects).toContain('feat(design): complete design phase for Login');
     expect(subjects).toContain('feat(spec): complete specification phase for Login');
     expect(subjects).toContain('feat(execute): implement Login functionality');
-    const record = JSON.parse(git(repo.root, 'show', 'milestone/login:.milestones/login/phases/design.json'));
+    const record = JSON.parse(
+      await git(repo.root, 'show', 'milestone/login:.milestones/login/phases/design.json'),
+    );
     expect(record.deliverables).toEqual(['docs/design.md']);
-    expect(git(repo.root, 'show', 'milestone/login:.milestones/login/plan.json')).toContain('"id": "login"');
+    expect(await git(repo.root, 'show', 'milestone/login:.milestones/login/plan.json')).toContain(
+      '"id": "login"',
+    );
   });
 });
 
 describe('execute: failures', () => {
   it('a failing verify fails the task and skips its dependents while independent work lands', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Verify',
@@ -125,7 +131,7 @@ describe('execute: failures', () => {
   });
 
   it('a timeout stops the whole process tree', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const pids = join(repo.stateHome, 'pids.txt');
     await repo.plan({
       version: 1,
@@ -169,7 +175,7 @@ describe('execute: failures', () => {
       { id: 'other', title: 'Other', run: 'echo other > other.txt' },
     ];
 
-    const conflicted = milestoneRepo(lines);
+    const conflicted = await milestoneRepo(lines);
     await conflicted.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(false) });
     const first = await conflicted.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
     expect(first.code).toBe(1);
@@ -180,7 +186,7 @@ describe('execute: failures', () => {
     expect(first.stderr).toMatch(new RegExp(`conflict: task ${losers[0]!.id} .*config\\.txt`));
     expect(status.tasks.find((t) => t.id === 'other')?.status).toBe('succeeded');
 
-    const serialized = milestoneRepo(lines);
+    const serialized = await milestoneRepo(lines);
     await serialized.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: tasks(true) });
     const second = await serialized.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '3']);
     expect(second.code, second.stderr).toBe(0);
@@ -189,7 +195,7 @@ describe('execute: failures', () => {
   });
 
   it('a person resolves a conflict in the kept worktree and execute lands it', async () => {
-    const repo = milestoneRepo({ 'config.txt': 'color=red\n' });
+    const repo = await milestoneRepo({ 'config.txt': 'color=red\n' });
     await repo.plan({
       version: 1,
       milestone: 'Colors',
@@ -203,14 +209,14 @@ describe('execute: failures', () => {
     expect(first.code).toBe(1);
     const worktree = /cd (\S+)/.exec(first.stderr)?.[1];
     expect(worktree).toBeTruthy();
-    expect(() => git(worktree!, 'merge', 'milestone/colors', '--no-edit')).toThrow();
+    await expect(git(worktree!, 'merge', 'milestone/colors', '--no-edit')).rejects.toThrow();
     writeFileSync(join(worktree!, 'config.txt'), 'color=teal\n');
-    git(worktree!, 'add', '-A');
-    git(worktree!, 'commit', '-q', '--no-edit');
+    await git(worktree!, 'add', '-A');
+    await git(worktree!, 'commit', '-q', '--no-edit');
 
     const second = await repo.run(['execute', 'colors']);
     expect(second.code, second.stderr).toBe(0);
-    expect(git(repo.root, 'show', 'milestone/colors:config.txt')).toBe('color=teal');
+    expect(await git(repo.root, 'show', 'milestone/colors:config.txt')).toBe('color=teal');
     expect((await repo.status('colors')).tasks.every((t) => t.status === 'succeeded' && t.merged)).toBe(true);
     expect(repo.leftoverWorktrees()).toEqual([]);
   });
@@ -218,16 +224,19 @@ describe('execute: failures', () => {
 
 describe('execute: one coordinator, crash and resume', () => {
   it('a second execute exits 3 naming the holder', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
+    const gate = join(tempDir('milestone-gate-'), 'open');
     await repo.plan({
       version: 1,
       milestone: 'Lock',
       id: 'lock',
-      tasks: [{ id: 'wait', title: 'Wait', run: 'sleep 4' }],
+      // The task holds until the test opens its gate: the second execute surely meets the first.
+      tasks: [{ id: 'wait', title: 'Wait', run: `while [ ! -e '${gate}' ]; do sleep 0.1; done` }],
     });
     const first = repo.spawn(['execute', 'lock']);
-    for (let i = 0; i < 100 && (await repo.status('lock')).status !== 'executing'; i++) await sleep(100);
+    while (first.exitCode === null && (await repo.status('lock')).status !== 'executing') await sleep(100);
     const second = await repo.run(['execute', 'lock']);
+    writeFileSync(gate, '');
     expect(second.code).toBe(3);
     expect(second.stderr).toContain(`pid ${first.pid}`);
     const code = await exited(first);
@@ -235,7 +244,7 @@ describe('execute: one coordinator, crash and resume', () => {
   });
 
   it('after kill -9 of the coordinator, execute resumes and every effect lands exactly once', async () => {
-    const repo = milestoneRepo({ 'shared.log': '' });
+    const repo = await milestoneRepo({ 'shared.log': '' });
     const tasks = Array.from({ length: 6 }, (_, i) => ({
       id: `step-${i + 1}`,
       title: `Step ${i + 1}`,
@@ -263,14 +272,16 @@ describe('execute: one coordinator, crash and resume', () => {
 
     const resumed = await repo.run(['execute', 'crash']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const lines = git(repo.root, 'show', 'milestone/crash:shared.log').split('\n').filter(Boolean);
+    const lines = (await git(repo.root, 'show', 'milestone/crash:shared.log')).split('\n').filter(Boolean);
     expect(lines.sort()).toEqual(tasks.map((t) => t.id).sort());
-    const trailers = git(
-      repo.root,
-      'log',
-      '--first-parent',
-      '--format=%(trailers:key=Task-Id,valueonly)',
-      'milestone/crash',
+    const trailers = (
+      await git(
+        repo.root,
+        'log',
+        '--first-parent',
+        '--format=%(trailers:key=Task-Id,valueonly)',
+        'milestone/crash',
+      )
     )
       .split('\n')
       .filter(Boolean);
@@ -278,11 +289,11 @@ describe('execute: one coordinator, crash and resume', () => {
     expect(repo.leftoverWorktrees()).toEqual([]);
     // The slots stay for the next run (the dead coordinator's locks were taken over), detached:
     // no task branch is left checked out or at all.
-    const listed = git(repo.root, 'worktree', 'list', '--porcelain')
+    const listed = (await git(repo.root, 'worktree', 'list', '--porcelain'))
       .split('\n')
       .filter((l) => l.startsWith('worktree '));
     expect(listed.slice(1).every((l) => /\/_slots\/_slot-\d+$/.test(l))).toBe(true);
-    expect(git(repo.root, 'branch', '--list', 'milestone/crash.tasks/*')).toBe('');
+    expect(await git(repo.root, 'branch', '--list', 'milestone/crash.tasks/*')).toBe('');
     expect(repo.slots().filter((s) => existsSync(`${s}.lock`))).toEqual([]);
   });
 });

@@ -28,7 +28,7 @@ const slowTasks = (count: number) =>
 
 describe('interrupting and cancelling', () => {
   it('SIGINT stops the agents, saves state, exits 130; execute resumes', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     // `slow` runs until the test opens its gate: the SIGINT surely lands while it runs.
     const gate = join(tempDir('milestone-gate-'), 'open');
     await repo.plan({
@@ -65,7 +65,7 @@ describe('interrupting and cancelling', () => {
   });
 
   it('cancel stops a running milestone, its agents and worktrees', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({ version: 1, milestone: 'Cancel', id: 'cancel', tasks: slowTasks(2) });
     const child = repo.spawn(['execute', 'cancel', '--mode', 'agents', '--concurrency', '2']);
     await waitFor(repo, 'cancel', (s) => s.tasks.every((t) => t.status === 'running'));
@@ -84,7 +84,7 @@ describe('interrupting and cancelling', () => {
 
 describe('finish', () => {
   async function completed() {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Ship',
@@ -96,7 +96,7 @@ describe('finish', () => {
   }
 
   it('refuses an unfinished milestone and a dirty working tree, changing nothing', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Early',
@@ -106,29 +106,29 @@ describe('finish', () => {
     expect((await repo.run(['finish', 'early'])).code).toBe(2);
 
     const done = await completed();
-    const before = git(done.root, 'rev-parse', 'main');
+    const before = await git(done.root, 'rev-parse', 'main');
     writeFileSync(join(done.root, 'README.md'), 'local edit\n');
     const dirty = await done.run(['finish', 'ship']);
     expect(dirty.code).toBe(2);
     expect(dirty.stderr).toContain('uncommitted changes');
-    expect(git(done.root, 'rev-parse', 'main')).toBe(before);
+    expect(await git(done.root, 'rev-parse', 'main')).toBe(before);
   });
 
   it('merges the milestone branch into the checked-out base', async () => {
     const repo = await completed();
     const result = await repo.run(['finish', 'ship']);
     expect(result.code, result.stderr).toBe(0);
-    expect(git(repo.root, 'log', '-1', '--format=%s', 'main')).toBe('Merge milestone ship: Ship');
+    expect(await git(repo.root, 'log', '-1', '--format=%s', 'main')).toBe('Merge milestone ship: Ship');
     expect(existsSync(join(repo.root, 'a.txt'))).toBe(true);
   });
 
   it('merges into another branch without checking it out', async () => {
     const repo = await completed();
-    git(repo.root, 'branch', 'release');
+    await git(repo.root, 'branch', 'release');
     const result = await repo.run(['finish', 'ship', '--into', 'release']);
     expect(result.code, result.stderr).toBe(0);
-    expect(git(repo.root, 'show', 'release:a.txt')).toBe('a');
-    expect(git(repo.root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(await git(repo.root, 'show', 'release:a.txt')).toBe('a');
+    expect(await git(repo.root, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
     expect(existsSync(join(repo.root, 'a.txt'))).toBe(false);
   });
 
@@ -149,24 +149,28 @@ describe('finish', () => {
       expect(result.stderr).toContain('git push of milestone/ship to origin failed');
       expect(result.stderr).toContain('no pull request was opened');
     }
-    expect(git(repo.root, 'rev-parse', 'main')).not.toBe(git(repo.root, 'rev-parse', 'milestone/ship'));
+    expect(await git(repo.root, 'rev-parse', 'main')).not.toBe(
+      await git(repo.root, 'rev-parse', 'milestone/ship'),
+    );
   });
 });
 
 describe('clean', () => {
   it('removes the worktrees and task branches a killed run left behind', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({ version: 1, milestone: 'Orphans', id: 'orphans', tasks: slowTasks(2) });
     const child = repo.spawn(['execute', 'orphans', '--mode', 'agents', '--concurrency', '2']);
     // Running is recorded before the worktree exists: wait for both agents' process groups too.
     await waitFor(repo, 'orphans', (s) => s.tasks.every((t) => t.status === 'running'));
     // Slots persist between runs by design; clean is what removes them.
-    for (let i = 0; i < 100 && repo.slots().length < 2; i++) await sleep(50);
-    await sleep(300);
+    while (child.exitCode === null && repo.slots().length < 2) await sleep(50);
+    // A slot folder appears before its worktree is registered: wait for both worktrees in git.
+    while (child.exitCode === null && (await git(repo.root, 'worktree', 'list')).split('\n').length < 3)
+      await sleep(50);
     child.kill('SIGKILL');
     await exited(child);
     expect(repo.slots()).toHaveLength(2);
-    expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(3);
+    expect((await git(repo.root, 'worktree', 'list')).split('\n')).toHaveLength(3);
 
     const dry = await repo.run(['clean', '--dry-run']);
     expect(dry.code).toBe(0);
@@ -177,14 +181,14 @@ describe('clean', () => {
     expect(cleaned.code, cleaned.stderr).toBe(0);
     expect(repo.slots()).toEqual([]);
     expect(repo.leftoverWorktrees()).toEqual([]);
-    expect(git(repo.root, 'worktree', 'list').split('\n')).toHaveLength(1);
-    expect(git(repo.root, 'branch', '--list', 'milestone/orphans.tasks/*')).toBe('');
+    expect((await git(repo.root, 'worktree', 'list')).split('\n')).toHaveLength(1);
+    expect(await git(repo.root, 'branch', '--list', 'milestone/orphans.tasks/*')).toBe('');
   });
 });
 
 describe('status --watch', () => {
   it('prints a JSON line per change while a run progresses and stops when it completes', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Watch',
@@ -196,7 +200,7 @@ describe('status --watch', () => {
     });
     const watcher = repo.spawn(['status', 'watch', '--watch', '--json']);
     // Start the run only once the watcher has printed its first state.
-    for (let i = 0; i < 100 && !watcher.output().stdout.includes('\n'); i++) await sleep(50);
+    while (watcher.exitCode === null && !watcher.output().stdout.includes('\n')) await sleep(50);
     const run = await repo.run(['execute', 'watch']);
     expect(run.code, run.stderr).toBe(0);
     const code = await exited(watcher);

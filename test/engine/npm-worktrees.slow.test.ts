@@ -40,7 +40,7 @@ beforeAll(async () => {
   });
   const packed = await run('npm', ['pack', '--silent', '--pack-destination', template], pkg);
   expect(packed.code, packed.stderr).toBe(0);
-}, 60_000);
+});
 
 afterAll(() => rmSync(template, { recursive: true, force: true }));
 
@@ -54,11 +54,11 @@ interface NpmRepo {
   cli(args: string[]): Promise<CliResult>;
   plan(id: string, tasks: object[], extra?: object): Promise<void>;
   /** Every path on a branch. */
-  tree(branch: string): string[];
+  tree(branch: string): Promise<string[]>;
 }
 
 async function npmRepo(config: string): Promise<NpmRepo> {
-  const root = gitRepo({
+  const root = await gitRepo({
     files: {
       '.gitignore': 'node_modules/\n',
       'vendor/greet-1.0.0.tgz': '',
@@ -74,9 +74,9 @@ async function npmRepo(config: string): Promise<NpmRepo> {
   );
   expect(installed.code, installed.stderr).toBe(0);
   expect(lstatSync(join(root, 'node_modules/greet')).isDirectory()).toBe(true);
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'depend on greet');
-  expect(git(root, 'status', '--porcelain')).toBe('');
+  await git(root, 'add', '-A');
+  await git(root, 'commit', '-q', '-m', 'depend on greet');
+  expect(await git(root, 'status', '--porcelain')).toBe('');
   const stateHome = tempDir('milestone-state-');
   const scratch = tempDir('milestone-scratch-');
   const repo: NpmRepo = {
@@ -89,7 +89,7 @@ async function npmRepo(config: string): Promise<NpmRepo> {
       const planned = await repo.cli(['plan', '--from', `${id}.yaml`]);
       expect(planned.code, planned.stderr).toBe(0);
     },
-    tree: (branch) => git(root, 'ls-tree', '-r', '--name-only', branch).split('\n'),
+    tree: async (branch) => (await git(root, 'ls-tree', '-r', '--name-only', branch)).split('\n'),
   };
   return repo;
 }
@@ -121,32 +121,32 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(reason).toContain(
       'are dependencies installed in the worktree? see worktrees.link / worktrees.setup',
     );
-  }, 60_000);
+  });
 
   it('link: node_modules makes verify pass in every slot and nothing under node_modules lands', async () => {
     const repo = await npmRepo('worktrees: { link: [node_modules] }\n');
     await repo.plan('linked', writes(3));
     const result = await repo.cli(['execute', 'linked', '--mode', 'agents', '--concurrency', '3']);
     expect(result.code, result.stderr).toBe(0);
-    const tree = repo.tree('milestone/linked');
+    const tree = await repo.tree('milestone/linked');
     expect(tree).toEqual(expect.arrayContaining(['out-0.txt', 'out-1.txt', 'out-2.txt']));
     expect(tree.filter((p) => p.startsWith('node_modules'))).toEqual([]);
     // The slots hold a symlink to the main checkout's node_modules, not a copy.
     const slots = slotDirs(repo);
     expect(slots.length).toBeGreaterThanOrEqual(1);
     for (const slot of slots) expect(lstatSync(join(slot, 'node_modules')).isSymbolicLink()).toBe(true);
-  }, 90_000);
+  });
 
   it('copy accepts a folder: node_modules copied into the slot, verify passes, nothing of it lands', async () => {
     const repo = await npmRepo('worktrees: { copy: [node_modules] }\n');
     await repo.plan('copied', writes(1));
     const result = await repo.cli(['execute', 'copied', '--mode', 'agents']);
     expect(result.code, result.stderr).toBe(0);
-    expect(repo.tree('milestone/copied').filter((p) => p.startsWith('node_modules'))).toEqual([]);
+    expect((await repo.tree('milestone/copied')).filter((p) => p.startsWith('node_modules'))).toEqual([]);
     const [slot] = slotDirs(repo);
     expect(lstatSync(join(slot!, 'node_modules')).isDirectory()).toBe(true);
     expect(existsSync(join(slot!, 'node_modules/greet/bin.js'))).toBe(true);
-  }, 60_000);
+  });
 
   it('a missing link or copy source is an error, not silently skipped', async () => {
     const repo = await npmRepo('worktrees: { copy: [.env] }\n');
@@ -155,7 +155,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('.env');
     expect(result.stderr).toContain('worktrees.copy');
-  }, 60_000);
+  });
 
   it('a setup that fails once is run again on the next attempt, and its output has its own header', async () => {
     // Fails the first time it runs (no marker yet), then installs for real.
@@ -172,8 +172,8 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(log).toMatch(/--- milestone: worktree setup `.*` in .* ---/);
     expect(log).toContain('registry unreachable');
     expect(log).toContain('--- milestone: worktree setup failed');
-    expect(repo.tree('milestone/flaky').filter((p) => p.startsWith('node_modules'))).toEqual([]);
-  }, 90_000);
+    expect((await repo.tree('milestone/flaky')).filter((p) => p.startsWith('node_modules'))).toEqual([]);
+  });
 
   it('a setup that keeps failing fails the task with the setup reason, not a verify 127', async () => {
     const repo = await npmRepo('worktrees: { setup: "echo no network >&2; exit 3" }\n');
@@ -185,7 +185,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     expect(status.tasks[0].reason).toContain('worktree setup `echo no network >&2; exit 3` exited with 3');
     expect(status.tasks[0].reason).toContain('no network');
     expect(status.tasks[0].reason).not.toContain('verify');
-  }, 60_000);
+  });
 
   it('MILESTONE_SLOT differs between concurrent tasks, and every step sees the MILESTONE_* variables', async () => {
     const repo = await npmRepo(
@@ -228,7 +228,7 @@ describe('worktrees on a repository with an npm dependency tree', () => {
         .map((line) => line.split(' ')[0])
         .sort(),
     ).toEqual(runs.map((r) => r[0]).sort());
-  }, 90_000);
+  });
 
   it('a second run reuses the slots without running setup again; a lockfile change reruns it once', async () => {
     const repo = await npmRepo(
@@ -240,24 +240,24 @@ describe('worktrees on a repository with an npm dependency tree', () => {
     // The slot stays, with what setup installed, and is not on any task branch.
     const [slot] = slotDirs(repo);
     expect(existsSync(join(slot!, 'node_modules/greet/bin.js'))).toBe(true);
-    expect(git(slot!, 'status', '--porcelain')).toBe('');
+    expect(await git(slot!, 'status', '--porcelain')).toBe('');
 
     await repo.plan('second', writes(1));
     const second = await repo.cli(['execute', 'second', '--mode', 'agents']);
     expect(second.code, second.stderr).toBe(0);
     expect(setups(repo)).toEqual(['1']);
-    expect(repo.tree('milestone/second').filter((p) => p.startsWith('node_modules'))).toEqual([]);
+    expect((await repo.tree('milestone/second')).filter((p) => p.startsWith('node_modules'))).toEqual([]);
 
     // A change of the lockfile on the base: the slot is set up again, once.
     const lock = join(repo.root, 'package-lock.json');
     writeFileSync(lock, `${readFileSync(lock, 'utf8').trimEnd()}\n\n`);
-    git(repo.root, 'commit', '-q', '-am', 'touch the lockfile');
+    await git(repo.root, 'commit', '-q', '-am', 'touch the lockfile');
     await repo.plan('third', writes(1));
     expect((await repo.cli(['execute', 'third', '--mode', 'agents'])).code).toBe(0);
     await repo.plan('fourth', writes(1));
     expect((await repo.cli(['execute', 'fourth', '--mode', 'agents'])).code).toBe(0);
     expect(setups(repo)).toEqual(['1', '1']);
-  }, 120_000);
+  });
 });
 
 function slotDirs(repo: NpmRepo): string[] {

@@ -17,33 +17,37 @@ const twoPhases = {
 
 describe('execute options', () => {
   it('commit strategy phase squashes each phase into its phase commit, keeping every Task-Id', async () => {
-    const repo = milestoneRepo({ '.milestones/config.yaml': 'commit: { strategy: phase }\n' });
+    const repo = await milestoneRepo({ '.milestones/config.yaml': 'commit: { strategy: phase }\n' });
     await repo.plan(twoPhases);
     const run = await repo.run(['execute', 'options', '--mode', 'agents']);
     expect(run.code, run.stderr).toBe(0);
-    const subjects = git(repo.root, 'log', '--format=%s', 'main..milestone/options').split('\n');
+    const subjects = (await git(repo.root, 'log', '--format=%s', 'main..milestone/options')).split('\n');
     expect(subjects).toEqual([
       'feat(execute): implement Options functionality',
       'feat(design): complete design phase for Options',
     ]);
-    const trailers = git(
-      repo.root,
-      'log',
-      '--format=%(trailers:key=Task-Id,valueonly,separator=%x2C)',
-      'milestone/options',
+    const trailers = (
+      await git(
+        repo.root,
+        'log',
+        '--format=%(trailers:key=Task-Id,valueonly,separator=%x2C)',
+        'milestone/options',
+      )
     )
       .split(/[\n,]/)
       .filter(Boolean);
     expect(trailers.sort()).toEqual(['doc', 'one', 'two']);
-    expect(git(repo.root, 'ls-tree', '--name-only', 'milestone/options')).toContain('two.txt');
+    expect(await git(repo.root, 'ls-tree', '--name-only', 'milestone/options')).toContain('two.txt');
     // Idempotent after the squash: running again re-runs nothing.
     const again = await repo.run(['execute', 'options']);
     expect(again.code, again.stderr).toBe(0);
-    expect(git(repo.root, 'log', '--format=%s', 'main..milestone/options').split('\n')).toHaveLength(2);
+    expect((await git(repo.root, 'log', '--format=%s', 'main..milestone/options')).split('\n')).toHaveLength(
+      2,
+    );
   });
 
   it('runs the worktree setup command once per worktree and copies configured files into each', async () => {
-    const repo = milestoneRepo({
+    const repo = await milestoneRepo({
       '.milestones/config.yaml': 'worktrees: { setup: "echo ready > .setup-done", copy: [".env"] }\n',
       '.gitignore': '.env\n.setup-done\n',
     });
@@ -56,11 +60,11 @@ describe('execute options', () => {
     writeFileSync(join(repo.root, '.env'), 'SECRET=1\n');
     const run = await repo.run(['execute', 'setup']);
     expect(run.code, run.stderr).toBe(0);
-    expect(git(repo.root, 'show', 'milestone/setup:seen.txt')).toBe('SECRET=1');
+    expect(await git(repo.root, 'show', 'milestone/setup:seen.txt')).toBe('SECRET=1');
   });
 
   it('--json prints one JSON event per line; --phase runs one phase, and a later phase first is refused', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan(twoPhases);
     const refused = await repo.run(['execute', 'options', '--phase', 'execute']);
     expect(refused.code).toBe(2);

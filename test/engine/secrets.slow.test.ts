@@ -147,7 +147,7 @@ async function mcpCall(
 describe('secrets are never written', () => {
   it('no sink holds a secret printed by shell, exec, claude, codex or gemini, or quoted by a verify command', async () => {
     const hook = await receiver();
-    const repo = asyncRepo({
+    const repo = await asyncRepo({
       '.milestones/config.yaml': stringify({
         agents: { echo: { type: 'exec', command: [process.execPath, ECHO_AGENT] } },
         secrets: { names: ['DEPLOY_PHRASE'] },
@@ -276,5 +276,5 @@ describe('secrets are never written', () => {
       expect(progress, task).toContain(task);
     }
     expect(sinks['execute stderr']).toContain(`verify \`test "${MARK}" = no\``);
-  }, 240_000);
+  });
 });

@@ -24,7 +24,7 @@ async function withEnv<T>(
 
 describe('an agent that leaves its worktree', () => {
   it('fails the attempt and reports the branch and worktree it made (what EnterWorktree did)', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const planned = await repo.plan({
       version: 1,
       milestone: 'Stray',
@@ -45,11 +45,11 @@ describe('an agent that leaves its worktree', () => {
     expect(task.reason).toMatch(/worktree \S+\/\.claude\/worktrees\/side added on branch worktree-side/);
     expect(run.stderr).toContain('greet: sandbox:');
     // Reported and left for a person, not silently kept or silently deleted.
-    expect(git(repo.root, 'branch', '--list', 'worktree-side')).toContain('worktree-side');
+    expect(await git(repo.root, 'branch', '--list', 'worktree-side')).toContain('worktree-side');
   });
 
   it('raises no alarm for the engine’s own branches and worktrees of parallel tasks', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const tasks = ['a', 'b', 'c'].map((id) => ({
       id,
       title: `Task ${id}`,

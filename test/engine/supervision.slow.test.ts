@@ -6,7 +6,7 @@ import { tempDir } from '../helpers/git-repo.js';
 
 describe('execute: a task that throws stops the run cleanly', () => {
   it('stops and records every sibling, cleans the pool, names the failure, then resumes', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const marks = tempDir('milestone-marks-');
     const armed = join(marks, 'armed');
     // A lock file on the milestone branch's ref: git refuses to move it, so landing the first
@@ -70,5 +70,5 @@ describe('execute: a task that throws stops the run cleanly', () => {
       ['breaker', 's1', 's2', 's3'].map((id) => expect.stringContaining(`Merge task ${id}:`)),
     );
     expect(existsSync(lock)).toBe(false);
-  }, 180_000);
+  });
 });

@@ -18,7 +18,7 @@ const COLORS = [
 
 /** Two tasks editing the same line: one lands, the other stops `conflicted` with its worktree kept. */
 async function conflicted(extra: Record<string, unknown> = {}) {
-  const repo = asyncRepo({ 'config.txt': 'color=red\n' });
+  const repo = await asyncRepo({ 'config.txt': 'color=red\n' });
   const planned = await repo.plan({ version: 1, milestone: 'Colors', id: 'colors', tasks: COLORS, ...extra });
   expect(planned.code, planned.stderr).toBe(0);
   const first = await repo.run(['execute', 'colors', '--mode', 'agents', '--concurrency', '2']);
@@ -40,7 +40,7 @@ async function resolveByHand(worktree: string, content: string) {
   expect(commit.code, commit.stderr).toBe(0);
 }
 
-describe('1. a hand-resolved conflict is verified before it lands', { timeout: 180_000 }, () => {
+describe('1. a hand-resolved conflict is verified before it lands', () => {
   it('a resolution that still holds conflict markers stays conflicted, exits 1 and lands nothing', async () => {
     const { repo, conflict, landedBefore } = await conflicted();
     await resolveByHand(
@@ -108,9 +108,7 @@ describe('1. a hand-resolved conflict is verified before it lands', { timeout: 1
   });
 });
 
-describe('2. every command works from a linked worktree; the conflict advice works as printed', {
-  timeout: 180_000,
-}, () => {
+describe('2. every command works from a linked worktree; the conflict advice works as printed', () => {
   it('following the steps status prints, literally, from inside the task worktree, lands the task', async () => {
     const { repo, first } = await conflicted();
     const conflict = (await repo.status('colors')).conflicts[0]!;
@@ -138,7 +136,7 @@ describe('2. every command works from a linked worktree; the conflict advice wor
   });
 
   it('status, show, list and execute run from a linked worktree and a folder below it', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Linked',
@@ -164,7 +162,7 @@ describe('2. every command works from a linked worktree; the conflict advice wor
 });
 
 async function completedShip(files: Record<string, string> = {}) {
-  const repo = asyncRepo(files);
+  const repo = await asyncRepo(files);
   await repo.plan({
     version: 1,
     milestone: 'Ship',
@@ -184,7 +182,7 @@ async function snapshot(repo: AsyncRepo) {
   };
 }
 
-describe('3. finish never destroys anything when it fails', { timeout: 180_000 }, () => {
+describe('3. finish never destroys anything when it fails', () => {
   it('a conflict with the base exits 1 naming the files and leaves the record and base alone', async () => {
     const repo = await completedShip();
     writeFileSync(join(repo.root, 'a.txt'), 'mine\n');
@@ -289,9 +287,9 @@ describe('3. finish never destroys anything when it fails', { timeout: 180_000 }
   });
 });
 
-describe('4. a checked-out milestone branch is never moved under the person', { timeout: 180_000 }, () => {
+describe('4. a checked-out milestone branch is never moved under the person', () => {
   it('execute refuses with exit 2 while milestone/<id> is checked out, in a linked or the main worktree', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Guard',
@@ -324,9 +322,9 @@ describe('4. a checked-out milestone branch is never moved under the person', { 
   });
 });
 
-describe('6. state import cannot claim work that did not land', { timeout: 180_000 }, () => {
+describe('6. state import cannot claim work that did not land', () => {
   it('refuses succeeded without a landed commit, and completed with open tasks', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Claims',
@@ -360,9 +358,9 @@ describe('6. state import cannot claim work that did not land', { timeout: 180_0
   });
 });
 
-describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
+describe('11. watch, resume, clean', () => {
   it('status --watch ends with the resume hint when the coordinator is killed; clean stops its orphaned agents', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const pids = join(tempDir('milestone-pids-'), 'pids');
     await repo.plan({
       version: 1,
@@ -402,7 +400,7 @@ describe('11. watch, resume, clean', { timeout: 180_000 }, () => {
   });
 
   it('a resume keeps the concurrency of the interrupted run unless a new one is given', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const gate = join(tempDir('milestone-gate-'), 'open');
     await repo.plan({
       version: 1,

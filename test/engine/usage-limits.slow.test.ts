@@ -39,7 +39,7 @@ async function waitFor(repo: MilestoneRepo, id: string, check: (tasks: TaskJson[
 
 describe('usage limits', () => {
   it('parks the task until the reset, keeps other work going on a fallback agent, resumes the session once', async () => {
-    const repo = milestoneRepo({ '.milestones/config.yaml': 'fallback: { claude: [shell] }\n' });
+    const repo = await milestoneRepo({ '.milestones/config.yaml': 'fallback: { claude: [shell] }\n' });
     const state = tempDir('milestone-fake-state-');
     // c finishes only once a is parked, so b starts while claude is out of quota.
     const untilParked = `cd ${repo.root} && until node ${CLI} status usage --json | grep -q '"waiting"'; do sleep 0.1; done`;
@@ -94,11 +94,11 @@ describe('usage limits', () => {
     const calls = fakeCalls(state).filter((c) => c.agent === 'claude');
     expect(calls).toHaveLength(2);
     expect(calls[1]?.argv).toContain('--resume=aaaaaaaa-0000-4000-8000-00000000limi');
-    expect(git(repo.root, 'show', 'milestone/usage:hello.txt')).toBe('hello from claude');
+    expect(await git(repo.root, 'show', 'milestone/usage:hello.txt')).toBe('hello from claude');
   });
 
   it('fails the task with the reason when the reset is later than --max-wait', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Wait',
@@ -116,7 +116,7 @@ describe('usage limits', () => {
   });
 
   it('refuses a --max-wait that is no duration', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     const run = await repo.run(['execute', '--max-wait', 'soon']);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--max-wait');
@@ -125,7 +125,7 @@ describe('usage limits', () => {
 
 describe('an interrupted agent resumes its own session', () => {
   it('Ctrl-C keeps the worktree and session; the next execute resumes it there, once', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({
       version: 1,
       milestone: 'Resume',

@@ -5,8 +5,8 @@ import { stringify } from 'yaml';
 import { milestoneAsync, runIn } from '../helpers/async-cli.js';
 import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 
-function repoWith(files: Record<string, string> = {}) {
-  const root = gitRepo({ files });
+async function repoWith(files: Record<string, string> = {}) {
+  const root = await gitRepo({ files });
   const stateHome = tempDir('milestone-state-');
   const cli = (args: string[]) => milestoneAsync(root, args, { XDG_STATE_HOME: stateHome });
   return {
@@ -20,13 +20,14 @@ function repoWith(files: Record<string, string> = {}) {
       const planned = await cli(['plan', '--from', `${id}.yaml`]);
       expect(planned.code, planned.stderr).toBe(0);
     },
-    subjects: (branch: string) => git(root, 'log', '--format=%s', `main..${branch}`).split('\n'),
+    subjects: async (branch: string) =>
+      (await git(root, 'log', '--format=%s', `main..${branch}`)).split('\n'),
   };
 }
 
 describe('history people can ship', () => {
   it('task commit types: from the files changed, from the task, from the plan default', async () => {
-    const repo = repoWith();
+    const repo = await repoWith();
     await repo.plan(
       'types',
       [
@@ -39,26 +40,26 @@ describe('history people can ship', () => {
     );
     const result = await repo.cli(['execute', 'types', '--mode', 'direct']);
     expect(result.code, result.stderr).toBe(0);
-    const subjects = repo.subjects('milestone/types');
+    const subjects = await repo.subjects('milestone/types');
     // The plan default applies to every task that sets none; the task's own type wins.
     expect(subjects).toContain('chore(design): Sketch the API in code');
     expect(subjects).toContain('fix(execute): Fix the bug');
 
-    const auto = repoWith();
+    const auto = await repoWith();
     await auto.plan('auto', [
       { id: 'code', title: 'Sketch the API in code', phase: 'design', run: 'echo x > api.ts' },
       { id: 'notes', title: 'Write notes', phase: 'design', run: 'echo x > notes.md' },
       { id: 'tests', title: 'Add tests', run: 'mkdir -p test && echo t > test/api.test.ts' },
     ]);
     expect((await auto.cli(['execute', 'auto', '--mode', 'direct'])).code).toBe(0);
-    const decided = auto.subjects('milestone/auto');
+    const decided = await auto.subjects('milestone/auto');
     expect(decided).toContain('feat(design): Sketch the API in code');
     expect(decided).toContain('docs(design): Write notes');
     expect(decided).toContain('test(execute): Add tests');
-  }, 90_000);
+  });
 
   it('a failed task keeps its work on its branch, and with --keep-failed its worktree; the failure line has the last output', async () => {
-    const repo = repoWith();
+    const repo = await repoWith();
     await repo.plan(
       'fails',
       [
@@ -79,30 +80,30 @@ describe('history people can ship', () => {
     const reason: string = status.tasks[0].reason;
     expect(reason).toContain('exited with 1; last output: 2 tests failed');
     expect(reason).toContain('work kept on milestone/fails.tasks/half');
-    expect(git(repo.root, 'show', 'milestone/fails.tasks/half:partial.txt')).toBe('partial');
+    expect(await git(repo.root, 'show', 'milestone/fails.tasks/half:partial.txt')).toBe('partial');
     const kept = /in (\S+)$/.exec(reason)?.[1];
     expect(kept && existsSync(join(kept, 'partial.txt'))).toBe(true);
     // Nothing landed.
-    expect(git(repo.root, 'ls-tree', '--name-only', 'milestone/fails')).not.toContain('partial.txt');
-  }, 60_000);
+    expect(await git(repo.root, 'ls-tree', '--name-only', 'milestone/fails')).not.toContain('partial.txt');
+  });
 
   it('finish --without-records merges the code without .milestones/<id>/', async () => {
-    const repo = repoWith();
+    const repo = await repoWith();
     await repo.plan('quiet', [{ id: 'one', title: 'One', run: 'echo 1 > one.txt' }]);
     expect((await repo.cli(['execute', 'quiet', '--mode', 'agents'])).code).toBe(0);
-    expect(git(repo.root, 'ls-tree', '-r', '--name-only', 'milestone/quiet')).toContain(
+    expect(await git(repo.root, 'ls-tree', '-r', '--name-only', 'milestone/quiet')).toContain(
       '.milestones/quiet/plan.json',
     );
     const finished = await repo.cli(['finish', 'quiet', '--without-records']);
     expect(finished.code, finished.stderr).toBe(0);
-    const onMain = git(repo.root, 'ls-tree', '-r', '--name-only', 'main').split('\n');
+    const onMain = (await git(repo.root, 'ls-tree', '-r', '--name-only', 'main')).split('\n');
     expect(onMain).toContain('one.txt');
     expect(onMain.filter((p) => p.startsWith('.milestones/quiet/'))).toEqual([]);
     expect(readFileSync(join(repo.root, 'one.txt'), 'utf8')).toBe('1\n');
-  }, 60_000);
+  });
 
   it('records on the milestone branch hold no absolute path of this machine', async () => {
-    const repo = repoWith();
+    const repo = await repoWith();
     await repo.plan('paths', [
       { id: 'ok', title: 'Ok', run: 'echo ok > ok.txt' },
       {
@@ -112,11 +113,11 @@ describe('history people can ship', () => {
       },
     ]);
     writeFiles(repo.root, { '.gitignore': '.retry\n' });
-    git(repo.root, 'add', '-A');
-    git(repo.root, 'commit', '-qm', 'ignore');
+    await git(repo.root, 'add', '-A');
+    await git(repo.root, 'commit', '-qm', 'ignore');
     const result = await repo.cli(['execute', 'paths', '--mode', 'agents']);
     expect(result.code, result.stderr).toBe(0);
-    expect(git(repo.root, 'ls-tree', '-r', '--name-only', 'milestone/paths')).toContain(
+    expect(await git(repo.root, 'ls-tree', '-r', '--name-only', 'milestone/paths')).toContain(
       '.milestones/paths/phases/execute.json',
     );
     for (const path of [repo.root, repo.stateHome, '/tmp/']) {
@@ -128,22 +129,22 @@ describe('history people can ship', () => {
       expect(found.stdout).toBe('');
       expect(found.code).toBe(1);
     }
-  }, 60_000);
+  });
 
   it('warns when a task commits a symlink that points outside the worktree', async () => {
-    const repo = repoWith();
+    const repo = await repoWith();
     await repo.plan('links', [{ id: 'leak', title: 'Leak', run: 'ln -s /etc/hostname host-link' }]);
     const result = await repo.cli(['execute', 'links', '--mode', 'agents']);
     expect(result.code, result.stderr).toBe(0);
     expect(`${result.stdout}${result.stderr}`).toContain(
       'leak: commits symlink host-link, which points outside the worktree',
     );
-  }, 60_000);
+  });
 });
 
 describe('preflight', () => {
   it('execute --dry-run shows the worktree folder, the slots, the settings and warns about missing dependencies', async () => {
-    const repo = repoWith({
+    const repo = await repoWith({
       '.gitignore': 'node_modules/\n',
       'package.json': '{ "name": "app", "scripts": { "test": "eslint ." } }\n',
     });
@@ -164,10 +165,10 @@ describe('preflight', () => {
     expect(dry.stdout).toContain('setup: none; link: none; copy: none');
     expect(dry.stdout).toContain('verify `npm test` runs in worktrees without node_modules');
     expect(dry.stdout).toContain('worktrees: { link: [node_modules] }');
-  }, 60_000);
+  });
 
   it('after a run the preflight shows the kept slots, their disk use and the last setup time', async () => {
-    const repo = repoWith({ '.milestones/config.yaml': 'worktrees: { setup: "echo set up" }\n' });
+    const repo = await repoWith({ '.milestones/config.yaml': 'worktrees: { setup: "echo set up" }\n' });
     await repo.plan('first', [{ id: 'a', title: 'A', run: 'true' }]);
     expect((await repo.cli(['execute', 'first', '--mode', 'agents'])).code).toBe(0);
     await repo.plan('next', [
@@ -182,7 +183,7 @@ describe('preflight', () => {
     const run = await repo.cli(['execute', 'next', '--mode', 'agents', '--concurrency', '2']);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('slots: 1 kept');
-  }, 60_000);
+  });
 });
 
 describe('slot lifecycle', () => {
@@ -199,7 +200,7 @@ describe('slot lifecycle', () => {
   };
 
   it('prunes slots beyond worktrees.keep and slots unused for worktrees.maxAge when a run ends', async () => {
-    const repo = repoWith({ '.milestones/config.yaml': 'worktrees: { keep: 2, maxAge: 1d }\n' });
+    const repo = await repoWith({ '.milestones/config.yaml': 'worktrees: { keep: 2, maxAge: 1d }\n' });
     const three = ['a', 'b', 'c'].map((id) => ({ id, title: id, run: `echo ${id} > ${id}.txt` }));
     await repo.plan('wide', three);
     const wide = await repo.cli(['execute', 'wide', '--mode', 'agents', '--concurrency', '3']);
@@ -215,5 +216,5 @@ describe('slot lifecycle', () => {
     const narrow = await repo.cli(['execute', 'narrow', '--mode', 'agents', '--concurrency', '1']);
     expect(narrow.code, narrow.stderr).toBe(0);
     expect(slotsOf(repo.stateHome)).toEqual([first]);
-  }, 90_000);
+  });
 });

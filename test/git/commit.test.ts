@@ -4,13 +4,13 @@ import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 
 describe('commits', () => {
   it('writes a commit of a tree with the given parents', async () => {
-    const repo = gitRepo();
-    const head = git(repo, 'rev-parse', 'HEAD');
-    const tree = git(repo, 'rev-parse', 'HEAD^{tree}');
+    const repo = await gitRepo();
+    const head = await git(repo, 'rev-parse', 'HEAD');
+    const tree = await git(repo, 'rev-parse', 'HEAD^{tree}');
     const sha = await commitTree(repo, tree, [head], 'on top');
-    expect(git(repo, 'rev-parse', `${sha}^`)).toBe(head);
-    expect(git(repo, 'log', '-1', '--format=%s', sha)).toBe('on top');
-    expect(git(repo, 'rev-parse', 'HEAD')).toBe(head);
+    expect(await git(repo, 'rev-parse', `${sha}^`)).toBe(head);
+    expect(await git(repo, 'log', '-1', '--format=%s', sha)).toBe('on top');
+    expect(await git(repo, 'rev-parse', 'HEAD')).toBe(head);
   });
 
   it('commits on a machine without a git identity', async () => {
@@ -30,14 +30,14 @@ describe('commits', () => {
     }
     vi.stubEnv('GIT_CONFIG_COUNT', undefined);
     try {
-      const repo = gitRepo();
-      git(repo, 'config', '--unset', 'user.name');
-      git(repo, 'config', '--unset', 'user.email');
+      const repo = await gitRepo();
+      await git(repo, 'config', '--unset', 'user.name');
+      await git(repo, 'config', '--unset', 'user.email');
       // Without it git may invent user@hostname instead of failing, and the test would prove nothing.
-      git(repo, 'config', 'user.useConfigOnly', 'true');
-      const head = git(repo, 'rev-parse', 'HEAD');
-      const sha = await commitTree(repo, git(repo, 'rev-parse', 'HEAD^{tree}'), [head], 'no identity');
-      const author = git(repo, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', sha);
+      await git(repo, 'config', 'user.useConfigOnly', 'true');
+      const head = await git(repo, 'rev-parse', 'HEAD');
+      const sha = await commitTree(repo, await git(repo, 'rev-parse', 'HEAD^{tree}'), [head], 'no identity');
+      const author = await git(repo, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', sha);
       expect(author).toBe(
         `${FALLBACK_IDENTITY.name} <${FALLBACK_IDENTITY.email}>|${FALLBACK_IDENTITY.name} <${FALLBACK_IDENTITY.email}>`,
       );

@@ -5,7 +5,7 @@ import { gitRepo } from '../helpers/git-repo.js';
 
 describe('gitExec failures', () => {
   it('never quote a token from the arguments or from git stderr', async () => {
-    const root = gitRepo({ files: { 'a.txt': 'a\n' } });
+    const root = await gitRepo({ files: { 'a.txt': 'a\n' } });
     const token = 'ghp_Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LmNbVc';
     const failure = await gitExec(root, ['rev-parse', '--verify', `${token}^{commit}`]).catch(
       (e: unknown) => e,

@@ -6,30 +6,30 @@ import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 /** A branch `name` off `main` with `files` committed in its own worktree. */
 async function taskWith(repo: string, name: string, files: Record<string, string>): Promise<string> {
   const path = join(tempDir(), name);
-  git(repo, 'worktree', 'add', '-q', '-b', name, path, 'main');
+  await git(repo, 'worktree', 'add', '-q', '-b', name, path, 'main');
   writeFiles(path, files);
-  git(path, 'add', '-A');
-  git(path, 'commit', '-q', '-m', `task ${name}`, '--trailer', `Task-Id: ${name}`);
-  return git(path, 'rev-parse', 'HEAD');
+  await git(path, 'add', '-A');
+  await git(path, 'commit', '-q', '-m', `task ${name}`, '--trailer', `Task-Id: ${name}`);
+  return await git(path, 'rev-parse', 'HEAD');
 }
 
 /** `Task-Id` trailers on `ref` since `main`, newest first. */
-function taskIds(repo: string, ref: string): string[] {
-  return git(repo, 'log', '--format=%(trailers:key=Task-Id,valueonly)', ref, '^main')
+async function taskIds(repo: string, ref: string): Promise<string[]> {
+  return (await git(repo, 'log', '--format=%(trailers:key=Task-Id,valueonly)', ref, '^main'))
     .split('\n')
     .filter((line) => line !== '');
 }
 
 describe('mergeTree', () => {
   it('reports a clean merge with the merged tree', async () => {
-    const repo = gitRepo({ files: { 'a.txt': 'a\n' } });
+    const repo = await gitRepo({ files: { 'a.txt': 'a\n' } });
     await taskWith(repo, 't1', { 'b.txt': 'b\n' });
     const result = await mergeTree(repo, 'main', 't1');
-    expect(result).toEqual({ clean: true, tree: git(repo, 'rev-parse', 't1^{tree}') });
+    expect(result).toEqual({ clean: true, tree: await git(repo, 'rev-parse', 't1^{tree}') });
   });
 
   it('names each conflicting file once', async () => {
-    const repo = gitRepo({ files: { 'a.txt': 'base\n', 'b.txt': 'base\n' } });
+    const repo = await gitRepo({ files: { 'a.txt': 'base\n', 'b.txt': 'base\n' } });
     await taskWith(repo, 'left', { 'a.txt': 'left\n', 'b.txt': 'left\n', 'only-left.txt': 'x' });
     await taskWith(repo, 'right', { 'a.txt': 'right\n', 'b.txt': 'right\n', 'only-right.txt': 'y' });
     const result = await mergeTree(repo, 'left', 'right');
@@ -40,26 +40,26 @@ describe('mergeTree', () => {
 
 describe('mergeInto', () => {
   it('creates a two-parent merge commit and moves the branch without a checkout', async () => {
-    const repo = gitRepo({ files: { 'a.txt': 'a\n' } });
+    const repo = await gitRepo({ files: { 'a.txt': 'a\n' } });
     await createBranch(repo, 'milestone/m', 'main');
     const task = await taskWith(repo, 't1', { 'b.txt': 'b\n' });
-    const before = git(repo, 'rev-parse', 'milestone/m');
+    const before = await git(repo, 'rev-parse', 'milestone/m');
 
     const result = await mergeInto(repo, { target: 'milestone/m', source: 't1', message: 'merge t1' });
     expect(result).toMatchObject({ merged: true, alreadyMerged: false });
-    const head = git(repo, 'rev-parse', 'milestone/m');
+    const head = await git(repo, 'rev-parse', 'milestone/m');
     if (result.merged) expect(result.commit).toBe(head);
-    expect(git(repo, 'log', '-1', '--format=%P', head)).toBe(`${before} ${task}`);
-    expect(git(repo, 'log', '-1', '--format=%s', head)).toBe('merge t1');
-    expect(git(repo, 'show', `${head}:b.txt`)).toBe('b');
+    expect(await git(repo, 'log', '-1', '--format=%P', head)).toBe(`${before} ${task}`);
+    expect(await git(repo, 'log', '-1', '--format=%s', head)).toBe('merge t1');
+    expect(await git(repo, 'show', `${head}:b.txt`)).toBe('b');
     // The checked-out branch and working tree are untouched.
-    expect(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
-    expect(git(repo, 'status', '--porcelain')).toBe('');
-    expect(taskIds(repo, 'milestone/m')).toEqual(['t1']);
+    expect(await git(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(await git(repo, 'status', '--porcelain')).toBe('');
+    expect(await taskIds(repo, 'milestone/m')).toEqual(['t1']);
   });
 
   it('is a no-op when the source already landed', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     await createBranch(repo, 'milestone/m', 'main');
     await taskWith(repo, 't1', { 'b.txt': 'b\n' });
     const first = await mergeInto(repo, { target: 'milestone/m', source: 't1', message: 'merge t1' });
@@ -68,19 +68,19 @@ describe('mergeInto', () => {
   });
 
   it('returns the conflicting files and leaves the branch where it was', async () => {
-    const repo = gitRepo({ files: { 'a.txt': 'base\n' } });
+    const repo = await gitRepo({ files: { 'a.txt': 'base\n' } });
     await createBranch(repo, 'milestone/m', 'main');
     await taskWith(repo, 'left', { 'a.txt': 'left\n' });
     await taskWith(repo, 'right', { 'a.txt': 'right\n' });
     await mergeInto(repo, { target: 'milestone/m', source: 'left', message: 'merge left' });
-    const head = git(repo, 'rev-parse', 'milestone/m');
+    const head = await git(repo, 'rev-parse', 'milestone/m');
     const result = await mergeInto(repo, { target: 'milestone/m', source: 'right', message: 'merge right' });
     expect(result).toEqual({ merged: false, conflicts: ['a.txt'] });
-    expect(git(repo, 'rev-parse', 'milestone/m')).toBe(head);
+    expect(await git(repo, 'rev-parse', 'milestone/m')).toBe(head);
   });
 
   it('loses no merge when two writers merge into one branch at once', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     await createBranch(repo, 'milestone/m', 'main');
     await taskWith(repo, 't1', { 't1.txt': '1\n' });
     await taskWith(repo, 't2', { 't2.txt': '2\n' });
@@ -89,11 +89,11 @@ describe('mergeInto', () => {
       mergeInto(repo, { target: 'milestone/m', source: 't2', message: 'merge t2' }),
     ]);
     expect(results.every((r) => r.merged)).toBe(true);
-    expect(taskIds(repo, 'milestone/m').sort()).toEqual(['t1', 't2']);
+    expect((await taskIds(repo, 'milestone/m')).sort()).toEqual(['t1', 't2']);
   });
 
   it('refuses a source that is not a commit', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     await createBranch(repo, 'milestone/m', 'main');
     await expect(
       mergeInto(repo, { target: 'milestone/m', source: 'nope', message: 'm' }),

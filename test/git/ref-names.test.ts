@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
@@ -12,7 +11,7 @@ import {
   taskBranch,
   updateRefCas,
 } from '../../src/git/git.js';
-import { gitRepo, tempDir } from '../helpers/git-repo.js';
+import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 
 describe('branch names', () => {
   it.each([
@@ -50,8 +49,8 @@ describe('branch names', () => {
     },
   );
 
-  it('agrees with git check-ref-format --branch', () => {
-    const repo = gitRepo();
+  it('agrees with git check-ref-format --branch', async () => {
+    const repo = await gitRepo();
     for (const name of [
       'a..b',
       'has space',
@@ -61,7 +60,10 @@ describe('branch names', () => {
       '.hidden',
       'a@{b',
     ]) {
-      const gitOk = spawnSync('git', ['check-ref-format', '--branch', name], { cwd: repo }).status === 0;
+      const gitOk = await git(repo, 'check-ref-format', '--branch', name).then(
+        () => true,
+        () => false,
+      );
       expect([name, branchNameProblem(name) === null]).toEqual([name, gitOk]);
     }
   });
@@ -86,7 +88,7 @@ describe('branch names', () => {
   });
 
   it('names task branches so they can coexist with the milestone branch', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     expect(milestoneBranch('add-login')).toBe('milestone/add-login');
     expect(taskBranch('add-login', 'api')).toBe('milestone/add-login.tasks/api');
     await createBranch(repo, milestoneBranch('add-login'), 'main');

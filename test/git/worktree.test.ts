@@ -6,9 +6,9 @@ import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
 
 describe('worktrees', () => {
   it('lists a worktree on a new branch and removes it', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     const path = join(tempDir(), 'wt-a');
-    git(repo, 'worktree', 'add', '-q', '-b', 'milestone/x.tasks/a', path, 'main');
+    await git(repo, 'worktree', 'add', '-q', '-b', 'milestone/x.tasks/a', path, 'main');
     expect(existsSync(join(path, 'README.md'))).toBe(true);
     expect(await currentBranch(repo)).toBe('main');
 
@@ -18,7 +18,7 @@ describe('worktrees', () => {
     expect(listed[1]).toMatchObject({
       path,
       branch: 'milestone/x.tasks/a',
-      head: git(repo, 'rev-parse', 'main'),
+      head: await git(repo, 'rev-parse', 'main'),
     });
 
     writeFiles(path, { 'dirty.txt': 'uncommitted' });
@@ -26,13 +26,13 @@ describe('worktrees', () => {
     expect(existsSync(path)).toBe(false);
     expect(await listWorktrees(repo)).toHaveLength(1);
     // The branch outlives its worktree.
-    expect(git(repo, 'branch', '--list', 'milestone/x.tasks/a')).not.toBe('');
+    expect(await git(repo, 'branch', '--list', 'milestone/x.tasks/a')).not.toBe('');
   });
 
   it('tolerates removing a worktree that is already gone', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     const path = join(tempDir(), 'wt');
-    git(repo, 'worktree', 'add', '-q', '-b', 'task', path, 'main');
+    await git(repo, 'worktree', 'add', '-q', '-b', 'task', path, 'main');
     rmSync(path, { recursive: true, force: true });
     expect((await listWorktrees(repo))[1]?.prunable).toBe(true);
     await removeWorktree(repo, path);
@@ -42,22 +42,22 @@ describe('worktrees', () => {
   });
 
   it('prunes records of deleted worktree folders', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     const path = join(tempDir(), 'wt');
-    git(repo, 'worktree', 'add', '-q', '-b', 'task', path, 'main');
+    await git(repo, 'worktree', 'add', '-q', '-b', 'task', path, 'main');
     rmSync(path, { recursive: true, force: true });
     await pruneWorktrees(repo);
     expect(await listWorktrees(repo)).toHaveLength(1);
   });
 
   it('reports a detached worktree without a branch', async () => {
-    const repo = gitRepo();
+    const repo = await gitRepo();
     const path = join(tempDir(), 'wt');
-    git(repo, 'worktree', 'add', '-q', '--detach', path, 'main');
+    await git(repo, 'worktree', 'add', '-q', '--detach', path, 'main');
     expect((await listWorktrees(repo))[1]).toMatchObject({
       path,
       branch: null,
-      head: git(repo, 'rev-parse', 'main'),
+      head: await git(repo, 'rev-parse', 'main'),
     });
   });
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
 import type { CliResult } from './git-repo.js';
-import { CLI, GIT_ENV, gitRepo, tempDir, writeFiles } from './git-repo.js';
+import { CLI, GIT_ENV, git, gitRepo, tempDir, writeFiles } from './git-repo.js';
 
 /** Runs a program to its end without blocking the test worker. */
 export function runAsync(
@@ -33,10 +33,8 @@ export function runAsync(
 }
 
 /** `git <args>` in `cwd`; trimmed stdout, throws on a non-zero exit. */
-export async function gitA(cwd: string, ...args: string[]): Promise<string> {
-  const result = await runAsync('git', args, { cwd });
-  if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
-  return result.stdout.trim();
+export function gitA(cwd: string, ...args: string[]): Promise<string> {
+  return git(cwd, ...args);
 }
 
 /** Runs a command line with `/bin/sh -c`, as a person pasting it would. */
@@ -90,8 +88,8 @@ export interface StatusDoc {
   git: { branch: string; head: string | null };
 }
 
-export function asyncRepo(files: Record<string, string> = {}): AsyncRepo {
-  const root = gitRepo({ files });
+export async function asyncRepo(files: Record<string, string> = {}): Promise<AsyncRepo> {
+  const root = await gitRepo({ files });
   const stateHome = tempDir('milestone-state-');
   const env = { XDG_STATE_HOME: stateHome };
   const repo: AsyncRepo = {

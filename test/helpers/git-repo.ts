@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -33,23 +33,30 @@ export function writeFiles(root: string, files: Record<string, string>): void {
   }
 }
 
-/** Runs git in `cwd` and returns its trimmed stdout; throws with stderr on failure. */
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8' }).trim();
+/**
+ * Runs git in `cwd` and returns its trimmed stdout; throws with stderr on failure. Asynchronous:
+ * a blocking child process stalls the test worker's RPC with vitest on a busy machine.
+ */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const result = await run('git', args, cwd, GIT_ENV);
+  if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
+  return result.stdout.trim();
 }
 
 /**
  * A real git repository in a temporary directory with one commit of `files` on `main`.
  * Returns its absolute path.
  */
-export function gitRepo(options: { files?: Record<string, string>; branch?: string } = {}): string {
+export async function gitRepo(
+  options: { files?: Record<string, string>; branch?: string } = {},
+): Promise<string> {
   const root = tempDir('milestone-repo-');
-  git(root, 'init', '-q', '-b', options.branch ?? 'main');
-  git(root, 'config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME);
-  git(root, 'config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL);
+  await git(root, 'init', '-q', '-b', options.branch ?? 'main');
+  await git(root, 'config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME);
+  await git(root, 'config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL);
   writeFiles(root, { 'README.md': '# test repo\n', ...options.files });
-  git(root, 'add', '-A');
-  git(root, 'commit', '-q', '-m', 'initial');
+  await git(root, 'add', '-A');
+  await git(root, 'commit', '-q', '-m', 'initial');
   return root;
 }
 
@@ -68,10 +75,15 @@ export interface CliResult {
  * (a blocking wait starves vitest's worker RPC on a busy machine: "Timeout calling onTaskUpdate").
  */
 export function milestone(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return run(process.execPath, [CLI, ...args], cwd, { ...GIT_ENV, NO_COLOR: '1', ...env });
+}
+
+/** Runs `file` to its end in `cwd` without blocking the worker's event loop. */
+function run(file: string, args: string[], cwd: string, env: Record<string, string>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const child = spawn(file, args, {
       cwd,
-      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

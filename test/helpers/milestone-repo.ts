@@ -42,8 +42,8 @@ export interface StatusJson {
   git: { base: string; branch: string; head: string | null };
 }
 
-export function milestoneRepo(files: Record<string, string> = {}): MilestoneRepo {
-  const root = gitRepo({ files });
+export async function milestoneRepo(files: Record<string, string> = {}): Promise<MilestoneRepo> {
+  const root = await gitRepo({ files });
   const stateHome = tempDir('milestone-state-');
   const env = { XDG_STATE_HOME: stateHome };
   const repo: MilestoneRepo = {

@@ -54,7 +54,7 @@ export async function tmuxSession(options: {
   const session: TmuxSession = {
     screen: async (withEscapes = false) =>
       (await tmux('capture-pane', '-p', ...(withEscapes ? ['-e'] : []))).stdout,
-    waitFor: async (test, what, timeoutMs = 180_000) => {
+    waitFor: async (test, what, timeoutMs = 600_000) => {
       const deadline = Date.now() + timeoutMs;
       let last = '';
       while (Date.now() < deadline) {

@@ -14,7 +14,7 @@ describe('milestone mcp runs (official SDK client over stdio)', () => {
   it(
     'execute with wait sends progress notifications as tasks land; report gives the review packet',
     async () => {
-      const repo = asyncRepo();
+      const repo = await asyncRepo();
       await repo.plan({
         version: 1,
         milestone: 'Three steps',
@@ -54,7 +54,7 @@ describe('milestone mcp runs (official SDK client over stdio)', () => {
   it(
     'execute returns the run id at once; status polls it and, with waitSeconds, notifies progress to the end',
     async () => {
-      const repo = asyncRepo();
+      const repo = await asyncRepo();
       const gate = tempDir('milestone-gate-');
       await repo.plan({
         version: 1,
@@ -104,7 +104,7 @@ describe('milestone mcp runs (official SDK client over stdio)', () => {
   it(
     'a cancelled call (notifications/cancelled) stops the run: the agent is stopped, state saved, resumable',
     async () => {
-      const repo = asyncRepo();
+      const repo = await asyncRepo();
       const marks = tempDir('milestone-marks-');
       await repo.plan({
         version: 1,
@@ -150,7 +150,7 @@ describe('milestone mcp shutdown', () => {
   it(
     'on SIGTERM the server stops the runs it started with their state saved, and execute resumes them',
     async () => {
-      const repo = asyncRepo();
+      const repo = await asyncRepo();
       const gate = tempDir('milestone-gate-');
       await repo.plan({
         version: 1,

@@ -10,7 +10,7 @@ import { connect, initialize, json, rawServer, texts } from './client.js';
 
 describe('milestone mcp (official SDK client over stdio)', () => {
   it('answers initialize with a protocol version it supports, never an echo of an unknown one', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const client = await connect(repo);
     expect(client.getServerVersion()).toMatchObject({ name: 'milestone' });
     expect(client.getServerCapabilities()).toMatchObject({ tools: {} });
@@ -29,7 +29,7 @@ describe('milestone mcp (official SDK client over stdio)', () => {
   });
 
   it('answers an unknown tool with JSON-RPC error -32602 (not a tool result)', async () => {
-    const client = await connect(asyncRepo());
+    const client = await connect(await asyncRepo());
     const call = client.callTool({ name: 'milestone_nope', arguments: {} });
     await expect(call).rejects.toBeInstanceOf(McpError);
     await expect(call).rejects.toMatchObject({ code: ErrorCode.InvalidParams });
@@ -39,7 +39,7 @@ describe('milestone mcp (official SDK client over stdio)', () => {
   });
 
   it('survives lines that are not one JSON-RPC object (garbage, scalars, batches) and answers each', async () => {
-    const raw = rawServer(asyncRepo());
+    const raw = rawServer(await asyncRepo());
     raw.write(initialize(1, '2025-06-18'));
     raw.write('this is not json\n');
     raw.write('42\nnull\n"text"\n');
@@ -60,7 +60,7 @@ describe('milestone mcp (official SDK client over stdio)', () => {
   });
 
   it('a failing tool answers with what it found: validate lists the located problems, execute keeps its events', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     writeFiles(repo.root, {
       'bad.yaml': [
         'version: 1',
@@ -113,7 +113,7 @@ describe('milestone mcp (official SDK client over stdio)', () => {
   });
 
   it('each tool input is declared once in zod: tools/list shows the derived JSON Schema, bad arguments are located', async () => {
-    const client = await connect(asyncRepo());
+    const client = await connect(await asyncRepo());
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toEqual(MCP_TOOLS.map((t) => t.name));
     for (const tool of MCP_TOOLS) {
@@ -140,7 +140,9 @@ describe('milestone mcp (official SDK client over stdio)', () => {
 
 describe('milestone init --claude', () => {
   it('registers the server in .mcp.json, keeping servers already there', async () => {
-    const repo = asyncRepo({ '.mcp.json': JSON.stringify({ mcpServers: { other: { command: 'other' } } }) });
+    const repo = await asyncRepo({
+      '.mcp.json': JSON.stringify({ mcpServers: { other: { command: 'other' } } }),
+    });
     expect((await repo.run(['init', '--claude'])).code).toBe(0);
     const config = JSON.parse(readFileSync(join(repo.root, '.mcp.json'), 'utf8'));
     expect(config.mcpServers).toEqual({

@@ -61,7 +61,7 @@ describe('notifications', () => {
       res.statusCode = n <= 2 ? 503 : 204;
       res.end();
     });
-    const repo = milestoneRepo({
+    const repo = await milestoneRepo({
       '.milestones/config.yaml': stringify({ notify: { webhook: hook.url, desktop: false } }),
     });
     await repo.plan({
@@ -125,7 +125,9 @@ describe('notifications', () => {
     const calls = join(bin, 'calls.txt');
     writeFiles(bin, { 'notify-send': `#!/bin/sh\nprintf '%s|' "$@" >> ${calls}\necho >> ${calls}\n` });
     chmodSync(join(bin, 'notify-send'), 0o755);
-    const repo = milestoneRepo({ '.milestones/config.yaml': stringify({ notify: { webhook: hook.url } }) });
+    const repo = await milestoneRepo({
+      '.milestones/config.yaml': stringify({ notify: { webhook: hook.url } }),
+    });
     await repo.plan({
       version: 1,
       milestone: 'Quick',
@@ -151,7 +153,7 @@ describe('notifications', () => {
   });
 
   it('refuses a webhook that is not an http(s) URL, naming the field', async () => {
-    const repo = milestoneRepo({
+    const repo = await milestoneRepo({
       '.milestones/config.yaml': stringify({ notify: { webhook: 'ftp://example.invalid/x' } }),
     });
     const result = await milestoneAsync(repo.root, ['list'], repo.env);

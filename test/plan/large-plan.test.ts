@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { PHASES } from '../../src/core/types.js';
 import { loadPlanFile } from '../../src/plan/load.js';
 import { parsePlan } from '../../src/plan/parse.js';
+import { cpuMsSince } from '../helpers/cpu-time.js';
 import { writePlan } from './plan-file.js';
 
 const COUNT = 10_000;
@@ -31,11 +32,11 @@ describe('a 10,000-task plan', () => {
   it('reports a problem in every task without slowing to a crawl', () => {
     const plan = bigPlan(COUNT);
     for (const task of plan.tasks) task.needs = ['ghost'];
-    const started = performance.now();
+    const started = process.cpuUsage();
     const result = parsePlan(JSON.stringify(plan), { file: 'big.json' });
     expect(result.problems).toHaveLength(COUNT);
     expect(result.problems.every((p) => p.code === 'MILESTONE_PLAN_UNKNOWN_DEP')).toBe(true);
     // Generous: linear work is well under a second here; a quadratic pass would take minutes.
-    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(cpuMsSince(started)).toBeLessThan(20_000);
   });
 });

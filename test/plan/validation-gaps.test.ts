@@ -89,7 +89,7 @@ describe('validation gaps (item 9)', () => {
   });
 
   it('config errors name file:line and the value found, like plan errors', async () => {
-    const repo = milestoneRepo({
+    const repo = await milestoneRepo({
       '.milestones/config.yaml': 'version: 1\nconcurrency: many\nworktree:\n  dir: x\nadoption: sometimes\n',
     });
     const result = await repo.run(['list']);

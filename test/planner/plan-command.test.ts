@@ -22,7 +22,7 @@ const repoFiles = {
 
 describe('plan "<title>" with a planner agent', () => {
   it('retries an invalid plan with its problems fed back, then stores the valid one like an imported plan', async () => {
-    const repo = milestoneRepo(repoFiles);
+    const repo = await milestoneRepo(repoFiles);
     const cyclic = `Here is my plan:\n\n${JSON.stringify(cyclicPlan())}\n\nLet me know.`;
     const valid = `\`\`\`json\n${JSON.stringify(validPlan(), null, 2)}\n\`\`\``;
     const { env, state } = plannerEnv([cyclic, valid]);
@@ -73,7 +73,7 @@ describe('plan "<title>" with a planner agent', () => {
   });
 
   it('exits 1 after maxAttempts when every answer is invalid, listing the problems and logs, storing nothing', async () => {
-    const repo = milestoneRepo(repoFiles);
+    const repo = await milestoneRepo(repoFiles);
     const { env, state } = plannerEnv(['I could not come up with a plan, sorry.']);
 
     const result = await milestoneRun(repo, ['plan', 'Add a greeting', '--id', 'greet'], env);
@@ -89,7 +89,7 @@ describe('plan "<title>" with a planner agent', () => {
   });
 
   it('exits 2 when no planner agent is available, saying to install one or pass --from', async () => {
-    const repo = milestoneRepo(repoFiles);
+    const repo = await milestoneRepo(repoFiles);
     const result = await milestoneRun(repo, ['plan', 'Add a greeting'], { PATH: gitOnlyPath() });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/no planner agent available .*claude.*not found on PATH/);

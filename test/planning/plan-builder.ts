@@ -29,8 +29,8 @@ export function minutes(value: number): NonNullable<TaskSpec['estimate']> {
 export const NO_FACTS: RepoFacts = { files: [], churn: new Map() };
 
 /** Commits `files` (path -> content) on the current branch of `repo`. */
-export function commit(repo: string, files: Record<string, string>, message = 'change'): void {
+export async function commit(repo: string, files: Record<string, string>, message = 'change'): Promise<void> {
   writeFiles(repo, files);
-  git(repo, 'add', '-A');
-  git(repo, 'commit', '-q', '-m', message);
+  await git(repo, 'add', '-A');
+  await git(repo, 'commit', '-q', '-m', message);
 }

@@ -5,10 +5,10 @@ import { commit } from './plan-builder.js';
 
 describe('gatherRepoFacts', () => {
   it('lists tracked files and counts the recent commits touching each', async () => {
-    const repo = gitRepo({ files: { 'src/a.ts': '1', 'docs/read me é.md': 'x' } });
-    commit(repo, { 'src/a.ts': '2' });
-    commit(repo, { 'src/a.ts': '3', 'src/b.ts': 'new' });
-    commit(repo, { 'src/a.ts': '4' });
+    const repo = await gitRepo({ files: { 'src/a.ts': '1', 'docs/read me é.md': 'x' } });
+    await commit(repo, { 'src/a.ts': '2' });
+    await commit(repo, { 'src/a.ts': '3', 'src/b.ts': 'new' });
+    await commit(repo, { 'src/a.ts': '4' });
 
     const facts = await gatherRepoFacts(repo);
     expect(facts.files.sort()).toEqual(['README.md', 'docs/read me é.md', 'src/a.ts', 'src/b.ts']);
@@ -25,7 +25,7 @@ describe('gatherRepoFacts', () => {
 
   it('gives no churn for a repository without commits', async () => {
     const repo = tempDir();
-    git(repo, 'init', '-q', '-b', 'main');
+    await git(repo, 'init', '-q', '-b', 'main');
     const facts = await gatherRepoFacts(repo);
     expect(facts).toEqual({ files: [], churn: new Map() });
   });

@@ -16,8 +16,8 @@ const FILES = {
 
 /** A repository where `src/core/hot.ts` changed in 4 commits after the first. */
 async function churnedRepo() {
-  const repo = gitRepo({ files: FILES });
-  for (let n = 1; n <= 4; n++) commit(repo, { 'src/core/hot.ts': String(n) });
+  const repo = await gitRepo({ files: FILES });
+  for (let n = 1; n <= 4; n++) await commit(repo, { 'src/core/hot.ts': String(n) });
   return gatherRepoFacts(repo);
 }
 

@@ -17,7 +17,7 @@ const FILES = {
 
 describe('analyzeScope', () => {
   it('resolves globs and words to the files of a real repository', async () => {
-    const facts = await gatherRepoFacts(gitRepo({ files: FILES }));
+    const facts = await gatherRepoFacts(await gitRepo({ files: FILES }));
     const plan = planOf(
       [
         task('auth', { files: ['src/auth/**'] }),

@@ -11,7 +11,7 @@ import { minutes, NO_FACTS, planOf, task } from './plan-builder.js';
 describe('KIRO classification', () => {
   it('classifies tasks from their verbs and whether their files exist', async () => {
     const facts = await gatherRepoFacts(
-      gitRepo({ files: { 'src/legacy/old.ts': '', 'src/core/engine.ts': '' } }),
+      await gitRepo({ files: { 'src/legacy/old.ts': '', 'src/core/engine.ts': '' } }),
     );
     const plan = planOf([
       task('drop-legacy', { title: 'Remove the legacy adapter', files: ['src/legacy/**'] }),

@@ -24,7 +24,7 @@ const plan = planOf(
 );
 
 async function planned() {
-  const repo = gitRepo({
+  const repo = await gitRepo({
     files: { 'src/auth/login.ts': '', 'src/auth/cookies.ts': '', 'test/auth/login.test.ts': '' },
   });
   const ticks = [1000, 1042];

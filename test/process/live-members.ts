@@ -1,8 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 /** Live (non-zombie) processes of a process group, as `ps` sees them: `pid stat comm` each. */
-export function liveMembers(pgid: number): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,comm='], { encoding: 'utf8' });
+export async function liveMembers(pgid: number): Promise<string[]> {
+  const { stdout: out } = await promisify(execFile)('ps', ['-eo', 'pid=,pgid=,stat=,comm='], {
+    encoding: 'utf8',
+  });
   return out
     .split('\n')
     .map((line) => line.trim().split(/\s+/))

@@ -115,7 +115,7 @@ describe('runProcess', () => {
     expect(result.exitCode).toBeNull();
     expect(result.signal).toBe('SIGTERM');
     expect(pgid).toBeGreaterThan(0);
-    expect(liveMembers(pgid)).toEqual([]);
+    expect(await liveMembers(pgid)).toEqual([]);
   });
 
   it('uses SIGKILL when the group ignores SIGTERM past the grace period', async () => {
@@ -133,7 +133,7 @@ describe('runProcess', () => {
     });
     expect(result.timedOut).toBe(true);
     expect(result.signal).toBe('SIGKILL');
-    expect(liveMembers(pgid)).toEqual([]);
+    expect(await liveMembers(pgid)).toEqual([]);
   });
 
   it('stops descendants left running after the program exits', async () => {
@@ -148,7 +148,7 @@ describe('runProcess', () => {
       },
     });
     expect(result.exitCode).toBe(0);
-    expect(liveMembers(pgid)).toEqual([]);
+    expect(await liveMembers(pgid)).toEqual([]);
   });
 
   it('reports cancellation through an AbortSignal', async () => {
@@ -168,7 +168,7 @@ describe('runProcess', () => {
     });
     const result = await running;
     expect(result).toMatchObject({ canceled: true, timedOut: false, exitCode: null });
-    expect(liveMembers(pgid)).toEqual([]);
+    expect(await liveMembers(pgid)).toEqual([]);
   });
 
   it('does not start when the signal is already aborted', async () => {

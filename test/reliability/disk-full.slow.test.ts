@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -24,21 +24,25 @@ async function smallDisk(dir: string, size: string): Promise<boolean> {
   return result.code === 0;
 }
 
-const canMount =
-  process.getuid?.() === 0 &&
-  (() => {
-    // Probe once, synchronously at collection time (no test is running yet).
-    const probe = join('/tmp', `milestone-mount-probe-${process.pid}`);
-    mkdirSync(probe, { recursive: true });
-    const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe]).status === 0;
-    if (ok) spawnSync('umount', [probe]);
-    rmSync(probe, { recursive: true, force: true });
+/** Probed once at collection time, in a private folder: can this process mount a tmpfs? */
+async function probeMount(): Promise<boolean> {
+  if (process.getuid?.() !== 0) return false;
+  const probe = mkdtempSync(join(tmpdir(), 'milestone-mount-probe-'));
+  try {
+    const ok =
+      (await runAsync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', probe], { cwd: '/' })).code === 0;
+    if (ok) await runAsync('umount', [probe], { cwd: '/' });
     return ok;
-  })();
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+}
+
+const canMount = await probeMount();
 
 describe.skipIf(!canMount)('the store disk fills up mid-run (an 8 MB tmpfs)', () => {
   it('stops with a clear message, keeps the store sound, records no landing that did not happen, and resumes once space is freed', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const storeDir = join(repo.root, '.milestones', '.local');
     // Room for the store and its WAL once the filler is gone: the resume must not run short itself.
     expect(await smallDisk(storeDir, '8m')).toBe(true);
@@ -108,7 +112,7 @@ describe.skipIf(!canMount)('the store disk fills up mid-run (an 8 MB tmpfs)', ()
 
 describe.skipIf(!canMount)('no disk space for a worktree slot (a 2 MB tmpfs as worktrees.dir)', () => {
   it('refuses before making anything, names the space needed and free, exits 1, and the task runs once there is room', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const disk = join(tempDir('milestone-disk-'), 'worktrees');
     expect(await smallDisk(disk, '2m')).toBe(true);
     // 3 MB of files: more than the whole small disk.

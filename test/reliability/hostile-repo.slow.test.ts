@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -21,7 +21,7 @@ const plan = (run: string) => ({
 describe('a worktree holding a symlink that points outside it', () => {
   it('refuses the task before the agent runs, so nothing is written through the link', async () => {
     const outside = tempDir('milestone-outside-');
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     symlinkSync(outside, join(repo.root, 'out'));
     await gitA(repo.root, 'add', '-A');
     await gitA(repo.root, 'commit', '-qm', 'a link out');
@@ -37,7 +37,7 @@ describe('a worktree holding a symlink that points outside it', () => {
   });
 
   it('lets links that stay inside the worktree be', async () => {
-    const repo = asyncRepo({ 'docs/guide.md': 'guide\n' });
+    const repo = await asyncRepo({ 'docs/guide.md': 'guide\n' });
     symlinkSync('docs/guide.md', join(repo.root, 'GUIDE.md'));
     await gitA(repo.root, 'add', '-A');
     await gitA(repo.root, 'commit', '-qm', 'a link in');
@@ -88,10 +88,10 @@ describe('a worktree holding a symlink that points outside it', () => {
 
 describe.skipIf(process.getuid?.() !== 0)('state folders another user could change', () => {
   async function refused(
-    setup: (repo: ReturnType<typeof asyncRepo>) => void,
+    setup: (repo: Awaited<ReturnType<typeof asyncRepo>>) => void,
     message: RegExp,
   ): Promise<void> {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     expect((await repo.plan(plan('echo hi > hi.txt'))).code).toBe(0);
     await setup(repo);
     const before = await gitA(repo.root, 'for-each-ref');
@@ -128,7 +128,7 @@ describe.skipIf(process.getuid?.() !== 0)('state folders another user could chan
 
 describe('file names with newlines, quotes and non-UTF-8 bytes', () => {
   it('land as they are and show in the phase record, task output and report', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     // printf makes the names: a newline, both quotes, a backslash and the byte 0xff.
     const run = `printf 'x' > "$(printf 'new\\nline.txt')"; printf 'x' > "q'uo\\"te.txt"; printf 'x' > "$(printf 'bad\\377name.txt')"; ls`;
     expect((await repo.plan(plan(run))).code).toBe(0);
@@ -178,7 +178,7 @@ async function withSubmodule(root: string, lib: string): Promise<Record<string, 
 
 describe('unusual clones', () => {
   it('runs a milestone in a shallow clone (depth 1) and finishes it', async () => {
-    const origin = asyncRepo({ 'a.txt': 'a\n' });
+    const origin = await asyncRepo({ 'a.txt': 'a\n' });
     writeFiles(origin.root, { 'b.txt': 'b\n' });
     await gitA(origin.root, 'add', '-A');
     await gitA(origin.root, 'commit', '-qm', 'second');
@@ -199,8 +199,8 @@ describe('unusual clones', () => {
   });
 
   it('initialises submodules in task worktrees', async () => {
-    const lib = asyncRepo({ 'lib.txt': 'from the submodule\n' });
-    const repo = asyncRepo();
+    const lib = await asyncRepo({ 'lib.txt': 'from the submodule\n' });
+    const repo = await asyncRepo();
     Object.assign(repo.env, await withSubmodule(repo.root, lib.root));
     expect((await repo.plan(plan('cat vendor/lib/lib.txt > copied.txt'))).code).toBe(0);
     const run = await repo.run(['execute', 'hostile', '--mode', 'agents']);
@@ -209,8 +209,8 @@ describe('unusual clones', () => {
   });
 
   it('refuses clearly when a submodule cannot be fetched', async () => {
-    const lib = asyncRepo({ 'lib.txt': 'x\n' });
-    const repo = asyncRepo();
+    const lib = await asyncRepo({ 'lib.txt': 'x\n' });
+    const repo = await asyncRepo();
     Object.assign(repo.env, await withSubmodule(repo.root, lib.root));
     // The URL the repository knows now leads nowhere.
     await gitA(repo.root, 'config', 'submodule.vendor/lib.url', join(tempDir(), 'gone'));
@@ -222,11 +222,11 @@ describe('unusual clones', () => {
   });
 });
 
-const hasLfs = spawnSync('git', ['lfs', 'version']).status === 0;
+const hasLfs = (await runAsync('git', ['lfs', 'version'], { cwd: '/' })).code === 0;
 
 describe.skipIf(!hasLfs)('Git LFS files', () => {
-  async function lfsRepo(): Promise<ReturnType<typeof asyncRepo>> {
-    const repo = asyncRepo();
+  async function lfsRepo(): Promise<Awaited<ReturnType<typeof asyncRepo>>> {
+    const repo = await asyncRepo();
     await gitA(repo.root, 'lfs', 'install', '--local');
     await gitA(repo.root, 'lfs', 'track', '*.bin');
     writeFiles(repo.root, { 'data.bin': 'binary content '.repeat(1000) });

@@ -9,7 +9,7 @@ vi.setConfig({ testTimeout: 240_000 });
 
 describe('a runaway agent during a run', () => {
   it('is stopped and reported, its log stays capped, and the independent task still lands', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     writeFiles(repo.root, { '.milestones/config.yaml': 'limits: { outputMaxMb: 1, logMaxMb: 0.25 }\n' });
     const planned = await repo.plan({
       version: 1,

@@ -36,7 +36,7 @@ process.stdin.on('end', () => {
 `;
 
 async function completedMilestone() {
-  const repo = milestoneRepo({
+  const repo = await milestoneRepo({
     'tools/claimer.mjs': CLAIMER,
     '.milestones/config.yaml': stringify({
       agents: { claimer: { type: 'exec', command: ['node', 'tools/claimer.mjs'] } },
@@ -147,8 +147,8 @@ describe('finish --pr with a fake gh on PATH', () => {
   it('--stack opens one pull request per phase, each based on the previous; --pr alone uses the whole packet', async () => {
     const repo = await completedMilestone();
     const origin = tempDir('milestone-origin-');
-    git(origin, 'init', '-q', '--bare');
-    git(repo.root, 'remote', 'add', 'origin', origin);
+    await git(origin, 'init', '-q', '--bare');
+    await git(repo.root, 'remote', 'add', 'origin', origin);
     const bin = tempDir('milestone-bin-');
     const record = tempDir('milestone-gh-');
     writeFiles(bin, { gh: FAKE_GH });
@@ -181,10 +181,16 @@ describe('finish --pr with a fake gh on PATH', () => {
     expect(calls[0]!.stdin).not.toContain('## Phase execute');
     expect(calls[2]!.stdin).toContain('### `greet` Write the greeting');
     // Each phase branch was pushed at its phase commit, never forced.
-    const designCommit = git(repo.root, 'log', '--format=%H', '--grep=^feat(design)', 'milestone/greeting');
-    expect(git(origin, 'rev-parse', 'milestone/greeting.phases/design')).toBe(designCommit);
-    expect(git(origin, 'rev-parse', 'milestone/greeting')).toBe(
-      git(repo.root, 'rev-parse', 'milestone/greeting'),
+    const designCommit = await git(
+      repo.root,
+      'log',
+      '--format=%H',
+      '--grep=^feat(design)',
+      'milestone/greeting',
+    );
+    expect(await git(origin, 'rev-parse', 'milestone/greeting.phases/design')).toBe(designCommit);
+    expect(await git(origin, 'rev-parse', 'milestone/greeting')).toBe(
+      await git(repo.root, 'rev-parse', 'milestone/greeting'),
     );
 
     const single = await milestoneAsync(repo.root, ['finish', 'greeting', '--pr'], env);

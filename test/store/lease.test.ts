@@ -1,4 +1,5 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { isLeaseStale, type LeaseHolder } from '../../src/store/lease.js';
 import { isPidAlive } from '../../src/store/pid-alive.js';
@@ -10,9 +11,11 @@ const at = (seconds: number) => new Date(T0 + seconds * 1000);
 const STALE_AFTER_MS = 30_000;
 
 /** The pid of a process that has run and exited: certainly not alive (pid reuse aside). */
-function deadPid(): number {
-  const { pid } = spawnSync(process.execPath, ['-e', '']);
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  const { pid } = child;
   if (!pid) throw new Error('could not spawn node');
+  await once(child, 'close');
   return pid;
 }
 
@@ -62,9 +65,10 @@ describe('isLeaseStale', () => {
 });
 
 describe('isPidAlive', () => {
-  it('sees this process alive and an exited one dead', () => {
+  it('sees this process alive and an exited one dead', async () => {
+    const dead = await deadPid();
     expect(isPidAlive(process.pid)).toBe(true);
-    expect(isPidAlive(deadPid())).toBe(false);
+    expect(isPidAlive(dead)).toBe(false);
     expect(isPidAlive(0)).toBe(false);
     expect(isPidAlive(-1)).toBe(false);
   });
@@ -87,11 +91,12 @@ describe('store leases', () => {
     }
   }
 
-  it('gives the lease to the first claimant and tells the second who holds it', () => {
+  it('gives the lease to the first claimant and tells the second who holds it', async () => {
+    const dead = await deadPid();
     withStore((store) => {
       const first = { pid: process.pid, host };
       expect(store.acquireLease('m', first, options(0))).toEqual({ acquired: true });
-      const refused = store.acquireLease('m', { pid: deadPid(), host }, options(1));
+      const refused = store.acquireLease('m', { pid: dead, host }, options(1));
       expect(refused).toEqual({
         acquired: false,
         holder: expect.objectContaining({ pid: process.pid, host }),
@@ -114,9 +119,10 @@ describe('store leases', () => {
     });
   });
 
-  it('takes over at once a lease whose pid is dead on this host, and the old holder learns it lost it', () => {
+  it('takes over at once a lease whose pid is dead on this host, and the old holder learns it lost it', async () => {
+    const dead = await deadPid();
     withStore((store) => {
-      const crashed = { pid: deadPid(), host };
+      const crashed = { pid: dead, host };
       store.acquireLease('m', crashed, options(0));
       const me = { pid: process.pid, host };
       const taken = store.acquireLease('m', me, options(1));
@@ -129,21 +135,24 @@ describe('store leases', () => {
     });
   });
 
-  it('does not take over a lease whose pid is still alive on this host, until a pid reuse is likely', () => {
+  it('does not take over a lease whose pid is still alive on this host, until a pid reuse is likely', async () => {
+    const dead1 = await deadPid();
+    const dead2 = await deadPid();
     withStore((store) => {
       store.acquireLease('m', { pid: process.pid, host }, options(0));
-      const result = store.acquireLease('m', { pid: deadPid(), host }, options(200));
+      const result = store.acquireLease('m', { pid: dead1, host }, options(200));
       expect(result).toEqual({ acquired: false, holder: expect.objectContaining({ pid: process.pid }) });
-      expect(store.acquireLease('m', { pid: deadPid(), host }, options(3600))).toMatchObject({
+      expect(store.acquireLease('m', { pid: dead2, host }, options(3600))).toMatchObject({
         acquired: true,
       });
     });
   });
 
-  it('stays fresh while the holder heartbeats', () => {
+  it('stays fresh while the holder heartbeats', async () => {
+    const dead = await deadPid();
     withStore((store) => {
       // A holder on another host: only its heartbeat keeps the lease.
-      const holderProcess = { pid: deadPid(), host: 'elsewhere' };
+      const holderProcess = { pid: dead, host: 'elsewhere' };
       store.acquireLease('m', holderProcess, options(0));
       for (const seconds of [20, 40, 60]) expect(store.heartbeat('m', holderProcess, at(seconds))).toBe(true);
       const me = { pid: process.pid, host };

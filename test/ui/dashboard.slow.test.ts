@@ -63,7 +63,7 @@ async function exited(child: ChildProcess): Promise<number | null> {
 
 describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
   it('shows statuses and the log tail change live, refuses actions without the token, survives coordinator restarts', async () => {
-    const repo = milestoneRepo({
+    const repo = await milestoneRepo({
       '.milestones/config.yaml': stringify({ phases: { design: { approval: 'required' } } }),
     });
     const gate = (n: number) => join(repo.stateHome, `gate-${n}`);
@@ -167,7 +167,7 @@ describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
   });
 
   it('refuses a non-loopback address without --allow-remote, and warns with it', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     await repo.plan({ version: 1, milestone: 'M', id: 'm', tasks: [{ id: 'a', title: 'A', run: 'true' }] });
     const refused = await milestoneAsync(repo.root, ['ui', '--host', '0.0.0.0', '--port', '0'], repo.env);
     expect(refused.code).toBe(2);

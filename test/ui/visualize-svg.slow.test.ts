@@ -14,7 +14,7 @@ const CHROMIUM = '/usr/bin/chromium';
 
 describe('visualize --format svg', () => {
   it('draws the graph with status colours and the timeline with one lane per agent slot', async () => {
-    const repo = milestoneRepo();
+    const repo = await milestoneRepo();
     // Two parallel tasks that each wait for the other to start: they must overlap in time.
     const mark = (me: string, other: string) =>
       `touch ${repo.stateHome}/${me}; while [ ! -f ${repo.stateHome}/${other} ]; do sleep 0.05; done; echo ${me} > ${me}.txt`;

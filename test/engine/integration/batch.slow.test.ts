@@ -11,9 +11,11 @@ function events(stdout: string): Event[] {
     .map((l) => JSON.parse(l) as Event);
 }
 
-describe('integration checks: a batch of landings', { timeout: 240_000 }, () => {
+describe('integration checks: a batch of landings', () => {
   it('finds the one bad landing of 8 in at most 3 bisect checks and keeps the other 7', async () => {
-    const repo = asyncRepo({ 'check.sh': 'if [ -f broken ]; then echo "found broken" >&2; exit 1; fi\n' });
+    const repo = await asyncRepo({
+      'check.sh': 'if [ -f broken ]; then echo "found broken" >&2; exit 1; fi\n',
+    });
     const tasks = Array.from({ length: 8 }, (_, i) => ({
       id: `t${i + 1}`,
       title: `Write ${i + 1}`,
@@ -58,7 +60,7 @@ describe('integration checks: a batch of landings', { timeout: 240_000 }, () => 
   });
 
   it('stops and says so when the check fails without any of the batch', async () => {
-    const repo = asyncRepo({ 'check.sh': 'echo "database unreachable" >&2; exit 1\n' });
+    const repo = await asyncRepo({ 'check.sh': 'echo "database unreachable" >&2; exit 1\n' });
     await repo.plan({
       version: 1,
       milestone: 'Env',

@@ -16,9 +16,9 @@ function half(name: string): string {
   return `if [ -n "$MILESTONE_INTEGRATION_FAILURE" ]; then cp "$MILESTONE_INTEGRATION_FAILURE" feedback-${name}.txt; echo compatible > ${name}.txt; else echo clash > ${name}.txt; fi`;
 }
 
-describe('integration checks: two tasks green alone, red together', { timeout: 240_000 }, () => {
+describe('integration checks: two tasks green alone, red together', () => {
   it('finds the culprit, reverts it, re-runs it with the failure in its environment, ends green', async () => {
-    const repo = asyncRepo({ 'check.sh': CHECK });
+    const repo = await asyncRepo({ 'check.sh': CHECK });
     const planned = await repo.plan({
       version: 1,
       milestone: 'Clash',

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { asyncRepo, gitA } from '../../helpers/async-cli.js';
 import { landingLog, netLandings } from './landing-log.js';
 
-describe('integration checks: intent kept', { timeout: 240_000 }, () => {
+describe('integration checks: intent kept', () => {
   it('reports a later task that deletes an earlier task’s test file, with the landing that did it', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Intent',
@@ -41,7 +41,7 @@ describe('integration checks: intent kept', { timeout: 240_000 }, () => {
   });
 
   it('does not report a deletion the later task’s plan announces', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     await repo.plan({
       version: 1,
       milestone: 'Intent ok',
@@ -68,7 +68,7 @@ describe('integration checks: intent kept', { timeout: 240_000 }, () => {
   });
 
   it('re-runs a task’s verify when a later landing touched its files, and reverts the landing that broke it', async () => {
-    const repo = asyncRepo({ 'sum.txt': '1\n' });
+    const repo = await asyncRepo({ 'sum.txt': '1\n' });
     await repo.plan({
       version: 1,
       milestone: 'Verify again',

@@ -48,7 +48,7 @@ async function killAt(root: string, env: Record<string, string>, step: string): 
   return output;
 }
 
-async function expectExactlyOnceAndGreen(repo: ReturnType<typeof asyncRepo>) {
+async function expectExactlyOnceAndGreen(repo: Awaited<ReturnType<typeof asyncRepo>>) {
   const resumed = await repo.run(['execute', 'crash', '--json']);
   expect(resumed.code, resumed.stderr).toBe(0);
   const log = await landingLog(repo.root, 'milestone/crash');
@@ -74,9 +74,9 @@ async function expectExactlyOnceAndGreen(repo: ReturnType<typeof asyncRepo>) {
   return status;
 }
 
-describe('integration checks survive kill -9', { timeout: 240_000 }, () => {
+describe('integration checks survive kill -9', () => {
   it('during a bisect: the resumed run bisects again, reverts the culprit once, ends green', async () => {
-    const repo = asyncRepo({ 'check.sh': CHECK });
+    const repo = await asyncRepo({ 'check.sh': CHECK });
     expect((await repo.plan(plan())).code).toBe(0);
     await killAt(repo.root, repo.env, 'integration_bisect');
     // Nothing was reverted yet: every task is on the branch once.
@@ -90,7 +90,7 @@ describe('integration checks survive kill -9', { timeout: 240_000 }, () => {
   });
 
   it('during a revert: the revert commit counts, the culprit re-runs once with the failure, ends green', async () => {
-    const repo = asyncRepo({ 'check.sh': CHECK });
+    const repo = await asyncRepo({ 'check.sh': CHECK });
     expect((await repo.plan(plan())).code).toBe(0);
     await killAt(repo.root, repo.env, 'integration_revert');
     // The branch holds the revert, the store never heard of it: git is the truth.
