@@ -17,7 +17,7 @@ function spec(id: string): TaskSpec {
 
 /** A repository with `milestone/m` at main and one task branch per id, each adding its own file. */
 async function repoWithTasks(ids: string[]) {
-  const root = gitRepo({ files: { 'a.txt': 'a' } });
+  const root = await gitRepo({ files: { 'a.txt': 'a' } });
   const base = await gitA(root, 'rev-parse', 'HEAD');
   await gitA(root, 'branch', 'milestone/m', base);
   const commits = new Map<string, string>();
@@ -46,7 +46,7 @@ function lander(root: string, events: MilestoneEvent[]) {
   });
 }
 
-describe('landing through one update-ref process', { timeout: 120_000 }, () => {
+describe('landing through one update-ref process', () => {
   it('lands landings queued behind each other in one transaction, each Task-Id once, in order', async () => {
     const ids = ['t1', 't2', 't3'];
     const { root, base, commits } = await repoWithTasks(ids);
@@ -107,7 +107,7 @@ describe('landing through one update-ref process', { timeout: 120_000 }, () => {
   });
 
   it('kill -9 between prepare and commit: the branch stays at the old head, unlocked; the resume lands each task once', async () => {
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const plan = {
       version: 1,
       milestone: 'Kill',

@@ -7,10 +7,10 @@ import { tempDir } from '../helpers/git-repo.js';
 // The symlink guard asks git for a head's tracked links only when the head is not derived from
 // a known one by a landing that added no link leaving the worktree: a landing that adds one must
 // still make the next task's worktree refused.
-describe('the symlink guard across landings', { timeout: 240_000 }, () => {
+describe('the symlink guard across landings', () => {
   it('refuses the task after a landing that committed a link leaving the worktree; tasks before it land', async () => {
     const outside = tempDir('milestone-outside-');
-    const repo = asyncRepo();
+    const repo = await asyncRepo();
     const plan = {
       version: 1,
       milestone: 'Links',

@@ -6,7 +6,7 @@ import { gitRepo } from '../helpers/git-repo.js';
 
 describe('CommitWriter (commits through one long-lived git process)', () => {
   it('writes the very commit git commit-tree writes (same tree, parents, identity, dates, message)', async () => {
-    const root = gitRepo({ files: { 'a.txt': '1' } });
+    const root = await gitRepo({ files: { 'a.txt': '1' } });
     const first = await gitA(root, 'rev-parse', 'HEAD');
     await gitA(root, 'commit', '-q', '--allow-empty', '-m', 'two');
     const head = await gitA(root, 'rev-parse', 'HEAD');
@@ -29,7 +29,7 @@ describe('CommitWriter (commits through one long-lived git process)', () => {
   });
 
   it("stamps each commit with its own time and git's identity when no date is fixed", async () => {
-    const root = gitRepo({ files: { 'a.txt': '1' } });
+    const root = await gitRepo({ files: { 'a.txt': '1' } });
     const head = await gitA(root, 'rev-parse', 'HEAD');
     const writer = new CommitWriter(root);
     try {

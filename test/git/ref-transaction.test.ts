@@ -7,7 +7,7 @@ import { gitRepo, writeFiles } from '../helpers/git-repo.js';
 
 /** A repository with branch `m` at its first commit, and a second commit `next` on top of it. */
 async function repoWithTwoCommits() {
-  const root = gitRepo({ files: { 'a.txt': '1' } });
+  const root = await gitRepo({ files: { 'a.txt': '1' } });
   const first = await gitA(root, 'rev-parse', 'HEAD');
   await gitA(root, 'branch', 'm', first);
   writeFiles(root, { 'a.txt': '2' });
