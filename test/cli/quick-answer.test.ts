@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { topLevelHelp } from '../../src/cli/program.js';
-import { type CliResult, tempDir } from '../helpers/git-repo.js';
+import { type CliResult, runFile, tempDir } from '../helpers/git-repo.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -13,25 +12,8 @@ const MANIFEST = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 /** The `milestone` command as installed: package.json's bin. */
 const BIN = join(ROOT, MANIFEST.bin.milestone);
 
-function run(command: string, args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.once('error', fail);
-    child.once('close', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (command: string, args: string[], cwd: string): Promise<CliResult> =>
+  runFile(command, args, cwd, { NO_COLOR: '1' });
 
 const milestone = (cwd: string, args: string[], nodeOptions: string[] = []) =>
   run(process.execPath, [...nodeOptions, BIN, ...args], cwd);

@@ -38,7 +38,7 @@ export function writeFiles(root: string, files: Record<string, string>): void {
  * a blocking child process stalls the test worker's RPC with vitest on a busy machine.
  */
 export async function git(cwd: string, ...args: string[]): Promise<string> {
-  const result = await run('git', args, cwd, GIT_ENV);
+  const result = await runFile('git', args, cwd, GIT_ENV);
   if (result.code !== 0) throw new Error(`git ${args.join(' ')} failed (${result.code}): ${result.stderr}`);
   return result.stdout.trim();
 }
@@ -75,11 +75,16 @@ export interface CliResult {
  * (a blocking wait starves vitest's worker RPC on a busy machine: "Timeout calling onTaskUpdate").
  */
 export function milestone(cwd: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return run(process.execPath, [CLI, ...args], cwd, { ...GIT_ENV, NO_COLOR: '1', ...env });
+  return runFile(process.execPath, [CLI, ...args], cwd, { ...GIT_ENV, NO_COLOR: '1', ...env });
 }
 
 /** Runs `file` to its end in `cwd` without blocking the worker's event loop. */
-function run(file: string, args: string[], cwd: string, env: Record<string, string>): Promise<CliResult> {
+export function runFile(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd,
