@@ -9,7 +9,8 @@ function checked(id: string): string {
   return id;
 }
 
-export { milestoneBranch, taskBranch } from '../git/git.js';
+// From ref-names itself, not the git barrel: `status` and `show` load this module and no git.
+export { milestoneBranch, taskBranch } from '../git/ref-names.js';
 
 /** Folder holding one repository's worktrees under the worktree root. */
 export function repoWorktreeDir(worktreeRoot: string, repoRoot: string, milestoneId: string): string {

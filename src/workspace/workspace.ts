@@ -4,11 +4,10 @@ import type { Config } from '../config/config.js';
 import { readConfig } from '../config/read-config.js';
 import { ID_PATTERN } from '../core/types.js';
 import { ExitError, UsageError } from '../errors.js';
-import { gitExec } from '../git/git-exec.js';
-import { mainWorktreeRoot } from '../git/repo.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
+import { locateQuickly } from './locate-quickly.js';
 import { checkStateFolder } from './state-folders.js';
 
 /** Where milestone keeps things in one repository. */
@@ -67,6 +66,13 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
  * worktree, `mainWorktreeRoot` asks git for the worktree list.
  */
 async function locateRepository(cwd: string): Promise<{ root: string; worktree: string }> {
+  // A plain repository is found without git (read commands start in less time); git answers the rest.
+  const quick = locateQuickly(cwd);
+  if (quick !== null) return { root: quick, worktree: quick };
+  const [{ gitExec }, { mainWorktreeRoot }] = await Promise.all([
+    import('../git/git-exec.js'),
+    import('../git/repo.js'),
+  ]);
   const out = await gitExec(cwd, [
     'rev-parse',
     '--show-toplevel',
