@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
@@ -14,10 +13,7 @@ import { createLeaseTable } from './lease-table.js';
 import { assertNotNewer, migrate, SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { ensurePrivateDir, ensurePrivateFile, PRIVATE_FILE_MODE } from './private-dir.js';
 import { createReadModel } from './read-model.js';
-
-// Required, not imported: node's ES module loader would first scan the package's CommonJS source
-// for its export names (cjs-module-lexer), ~10 ms of every read command's start.
-const Database = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3;
+import { Database, nativeBinding } from './sqlite.js';
 
 /** File name of the database inside the store directory. */
 export const STORE_FILE = 'store.db';
@@ -147,7 +143,7 @@ function openWriter(dir: string, file: string): BetterSqlite3.Database {
   ensurePrivateDir(dir);
   ensureGitIgnored(dir);
   ensurePrivateFile(file);
-  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(file, { timeout: BUSY_TIMEOUT_MS, nativeBinding: nativeBinding() });
   try {
     // WAL: readers never block the writer nor each other, and a commit survives kill -9.
     const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -171,7 +167,12 @@ function openReader(file: string): BetterSqlite3.Database {
       `no milestone store at ${file}: nothing was planned here yet`,
     );
   }
-  const db = new Database(file, { readonly: true, fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
+  const db = new Database(file, {
+    readonly: true,
+    fileMustExist: true,
+    timeout: BUSY_TIMEOUT_MS,
+    nativeBinding: nativeBinding(),
+  });
   try {
     assertNotNewer(db, file);
     // A reader cannot migrate; an older schema needs one writable open first.
