@@ -30,14 +30,32 @@ function staticImports(entry: string): { files: Set<string>; packages: Set<strin
 const HEAVY = /^src\/(engine|agents|planner|planning|notify|ui|mcp)\//;
 
 describe('a read never loads the engine, agents or planners', () => {
-  it.each(['src/cli/program.ts', 'src/cli/commands/status.ts', 'src/cli/commands/list.ts'])(
-    '%s loads neither the engine, agents, planners nor the YAML, schema and glob libraries',
+  it.each([
+    'src/cli/program.ts',
+    'src/cli/quick-read.ts',
+    'src/cli/commands/status.ts',
+    'src/cli/commands/list.ts',
+  ])('%s loads neither the engine, agents, planners nor the YAML, schema and glob libraries', (entry) => {
+    const { files, packages } = staticImports(entry);
+    expect([...files].filter((file) => HEAVY.test(file) && file !== 'src/engine/naming.ts')).toEqual([]);
+    expect([...packages].filter((name) => ['zod', 'yaml', 'log-update', 'picomatch'].includes(name))).toEqual(
+      [],
+    );
+  });
+
+  it.each(['src/cli/commands/status.ts', 'src/cli/commands/list.ts', 'src/cli/commands/show.ts'])(
+    '%s loads neither commander nor git: the quick path skips the program, a plain repository is found without git',
     (entry) => {
       const { files, packages } = staticImports(entry);
-      expect([...files].filter((file) => HEAVY.test(file) && file !== 'src/engine/naming.ts')).toEqual([]);
       expect(
-        [...packages].filter((name) => ['zod', 'yaml', 'log-update', 'picomatch'].includes(name)),
+        [...files].filter((file) => file.startsWith('src/git/') && file !== 'src/git/ref-names.ts'),
       ).toEqual([]);
+      expect(
+        [...files].filter(
+          (file) => file.startsWith('src/process/') && file !== 'src/process/redact-secrets.ts',
+        ),
+      ).toEqual([]);
+      expect([...packages].filter((name) => name.includes('commander'))).toEqual([]);
     },
   );
 
