@@ -38,14 +38,15 @@ export async function quickRead(argv: readonly string[], io: Io, cwd: string): P
   const read = parseQuickRead(argv);
   if (!read) return null;
   try {
+    // Each command from one bundled file in dist/ (`read-status.ts`, `scripts/bundle-reads.mjs`).
     if (read.command === 'status') {
-      const { status } = await import('./commands/status.js');
+      const { status } = await import('./read-status.js');
       await status({ cwd, io, id: read.id, watch: false, json: read.json });
     } else if (read.command === 'list') {
-      const { list } = await import('./commands/list.js');
+      const { list } = await import('./read-list.js');
       await list({ cwd, io, json: read.json });
     } else {
-      const { show } = await import('./commands/show.js');
+      const { show } = await import('./read-show.js');
       await show({ cwd, io, id: read.id, json: read.json });
     }
     return EXIT.ok;

@@ -82,7 +82,8 @@ function readCache(file: string): CachedConfig | null {
 function schemaBuild(): string {
   for (const name of ['config.js', 'config.ts']) {
     try {
-      const stat = statSync(fileURLToPath(new URL(name, import.meta.url)));
+      // From ../config/, not ./: the read commands' bundle (dist/cli/reads.js) holds this code too.
+      const stat = statSync(fileURLToPath(new URL(`../config/${name}`, import.meta.url)));
       return `${name}:${stat.size}:${stat.mtimeMs}`;
     } catch {
       // the other extension (compiled or run from source)

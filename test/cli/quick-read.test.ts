@@ -1,9 +1,11 @@
-import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseQuickRead } from '../../src/cli/quick-read.js';
 import { locateQuickly } from '../../src/workspace/locate-quickly.js';
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
+
+const DIST = resolve(import.meta.dirname, '../../dist/cli');
 
 describe('the read command lines answered without commander', () => {
   it('takes status, show and list with --json and an id, in any order', () => {
@@ -70,4 +72,19 @@ describe('locating a plain repository without git', () => {
     // No HEAD: git would not call it a repository either.
     expect(locateQuickly(fake, {})).toBeNull();
   });
+});
+
+describe('the built read commands', () => {
+  it.each(['status', 'list', 'show'])(
+    'dist/cli/read-%s.js is one bundled file: it loads only packages, node modules and the shared errors and redaction',
+    (command) => {
+      const source = readFileSync(join(DIST, `read-${command}.js`), 'utf8');
+      const loaded = [...source.matchAll(/^import\s[^;]*?from\s+"([^"]+)"/gms)].map((m) => m[1]!);
+      const local = [...new Set(loaded.filter((path) => path.startsWith('.')))].sort();
+      expect(local).toEqual(['../errors.js', '../process/redact-secrets.js']);
+      // Lazy parts stay lazy and point at the same dist/ files the rest of the CLI loads.
+      for (const [, path] of source.matchAll(/import\("([^"]+)"\)/g))
+        expect(existsSync(join(DIST, path!)), path).toBe(true);
+    },
+  );
 });
