@@ -2,7 +2,8 @@
 // The `milestone` command (package.json `bin`). CommonJS, so node starts it without its ES
 // module loader, and it requires nothing but node's own modules: `--version`, `--help` and a bare
 // `milestone` are answered here, in about the time node itself takes to start. Anything else
-// loads the CLI (main.js, commander and the command) and runs it.
+// loads the CLI (main.js, then commander and the command; `status`, `list` and `show` skip
+// commander: main.js's quick-read.ts) and runs it.
 import fs = require('node:fs');
 import path = require('node:path');
 
