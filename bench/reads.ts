@@ -201,26 +201,41 @@ async function readBench(runs: number): Promise<Measurement[]> {
       });
     }
 
-    for (const build of builds) {
-      const node = (step: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) =>
-        timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.cli, ...args], cwd, env);
-      const repo1k = plannedRepository(root, `${build.label}-1k`, build, plan1k);
-      const repo10k = plannedRepository(root, `${build.label}-10k`, build, plan10k);
-      const bin = (step: string, args: string[]) =>
-        timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.bin, ...args], repo1k);
-      rows.push(bin('--version', ['--version']), bin('--help', ['--help']));
-      const status1k = node('status --json, 1k tasks', ['status', '--json'], repo1k);
-      statusRows.set(build.label, status1k.medianMs);
-      if (taskMasterMs !== null)
-        status1k.result += `; ${(taskMasterMs / status1k.medianMs).toFixed(1)}x faster than task-master list`;
-      rows.push(
-        status1k,
-        node('list, 1k tasks', ['list'], repo1k),
-        node('show --json, 1k tasks', ['show', '--json'], repo1k),
-        node('status --json, 10k tasks', ['status', '--json'], repo10k),
-        node('list, 10k tasks', ['list'], repo10k),
-      );
-
+    // Every build's fixtures first, then each step for every build in turn (base, now, base,
+    // now ...): on a shared machine the two rows of a step are taken minutes closer together.
+    const setups = builds.map((build) => ({
+      build,
+      repo1k: plannedRepository(root, `${build.label}-1k`, build, plan1k),
+      repo10k: plannedRepository(root, `${build.label}-10k`, build, plan10k),
+    }));
+    const node = (build: Build, step: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) =>
+      timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.cli, ...args], cwd, env);
+    const steps: Array<[string, (setup: (typeof setups)[number]) => Measurement]> = [
+      ['--version', ({ build, repo1k }) => bin(build, '--version', ['--version'], repo1k)],
+      ['--help', ({ build, repo1k }) => bin(build, '--help', ['--help'], repo1k)],
+      [
+        'status 1k',
+        ({ build, repo1k }) => {
+          const row = node(build, 'status --json, 1k tasks', ['status', '--json'], repo1k);
+          statusRows.set(build.label, row.medianMs);
+          if (taskMasterMs !== null)
+            row.result += `; ${(taskMasterMs / row.medianMs).toFixed(1)}x faster than task-master list`;
+          return row;
+        },
+      ],
+      ['list 1k', ({ build, repo1k }) => node(build, 'list, 1k tasks', ['list'], repo1k)],
+      ['show 1k', ({ build, repo1k }) => node(build, 'show --json, 1k tasks', ['show', '--json'], repo1k)],
+      [
+        'status 10k',
+        ({ build, repo10k }) => node(build, 'status --json, 10k tasks', ['status', '--json'], repo10k),
+      ],
+      ['list 10k', ({ build, repo10k }) => node(build, 'list, 10k tasks', ['list'], repo10k)],
+      ['plan 2k', ({ build }) => planRow(build)],
+    ];
+    function bin(build: Build, step: string, args: string[], cwd: string): Measurement {
+      return timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.bin, ...args], cwd);
+    }
+    function planRow(build: Build): Measurement {
       // plan --from of a 2,000-task JSON plan, warm: a fresh store each run (not timed).
       const planRepo = benchRepository(join(root, `${build.label}-plan`), 20);
       writeFileSync(join(planRepo, 'plan.json'), JSON.stringify(plan2k));
@@ -235,21 +250,24 @@ async function readBench(runs: number): Promise<Measurement[]> {
         );
       }
       const sorted = planTimes.map((m) => m.medianMs).sort((a, b) => a - b);
-      rows.push({
+      return {
         step: `${build.label}: plan --from, 2k-task JSON (warm)`,
         medianMs: sorted[Math.floor(sorted.length / 2)]!,
         minMs: sorted[0]!,
         firstMs: planTimes[0]!.medianMs,
         cpuMs: planTimes.map((m) => m.cpuMs).sort((a, b) => a - b)[Math.floor(runs / 2)]!,
         result: `max ${sorted.at(-1)!.toFixed(0)} ms`,
-      });
+      };
+    }
+    for (const [, measure] of steps) for (const setup of setups) rows.push(measure(setup));
 
+    for (const { build } of setups) {
       // status while a 500-task milestone executes (agents, concurrency 4, tasks `true`).
       const runRepo = plannedRepository(root, `${build.label}-run`, build, plan500);
       const env = { ...ENV, XDG_STATE_HOME: join(root, `${build.label}-state`) };
       const child = await startRun(build, runRepo, env);
       try {
-        const during = node('status --json during a 500-task run', ['status', '--json'], runRepo, env);
+        const during = node(build, 'status --json during a 500-task run', ['status', '--json'], runRepo, env);
         const landed = (
           JSON.parse(run(build.cli, ['status', '--json'], runRepo, env)) as {
             tasks: Array<{ merged: boolean }>;
