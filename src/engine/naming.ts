@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import { ID_PATTERN } from '../core/types.js';
 import { InternalError } from '../errors.js';
+import { lazyCrypto } from '../store/lazy-crypto.js';
 
 function checked(id: string): string {
   // Ids are validated at the edges; this is the last line before a path or a ref.
@@ -14,7 +14,7 @@ export { milestoneBranch, taskBranch } from '../git/ref-names.js';
 
 /** Folder holding one repository's worktrees under the worktree root. */
 export function repoWorktreeDir(worktreeRoot: string, repoRoot: string, milestoneId: string): string {
-  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
+  const hash = lazyCrypto().createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
   return join(worktreeRoot, `${basename(repoRoot)}-${hash}`, checked(milestoneId));
 }
 
@@ -23,7 +23,7 @@ export function repoWorktreeDir(worktreeRoot: string, repoRoot: string, mileston
  * `<root>/<repo>-<hash>/_slots/_slot-N` (ids never start with `_`, so no milestone folder meets it).
  */
 export function repoSlotsDir(worktreeRoot: string, repoRoot: string): string {
-  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
+  const hash = lazyCrypto().createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
   return join(worktreeRoot, `${basename(repoRoot)}-${hash}`, '_slots');
 }
 

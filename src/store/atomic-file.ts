@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { lazyCrypto } from './lazy-crypto.js';
 
 /**
  * Replaces `path` with `content` so that readers see the old file or the new one, never a mix:
@@ -11,7 +11,7 @@ import { basename, dirname, join } from 'node:path';
  */
 export function writeFileAtomic(path: string, content: string | Uint8Array, mode?: number): void {
   const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
+  const temp = join(dir, `.${basename(path)}.${lazyCrypto().randomBytes(8).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode ?? 0o666);
   try {
     try {

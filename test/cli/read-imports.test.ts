@@ -9,9 +9,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
  * imports, followed through the repository. Dynamic `import()` is not followed: that is what
  * keeps a command's heavy parts out until its action runs.
  */
-function staticImports(entry: string): { files: Set<string>; packages: Set<string> } {
+function staticImports(entry: string): { files: Set<string>; packages: Set<string>; builtins: Set<string> } {
   const files = new Set<string>();
   const packages = new Set<string>();
+  const builtins = new Set<string>();
   const visit = (file: string) => {
     if (files.has(file)) return;
     files.add(file);
@@ -20,11 +21,12 @@ function staticImports(entry: string): { files: Set<string>; packages: Set<strin
       const target = match[2]!;
       if (target.startsWith('.'))
         visit(relative(ROOT, resolve(dirname(join(ROOT, file)), target.replace(/\.js$/, '.ts'))));
-      else if (!target.startsWith('node:')) packages.add(target);
+      else if (target.startsWith('node:')) builtins.add(target);
+      else packages.add(target);
     }
   };
   visit(entry);
-  return { files, packages };
+  return { files, packages, builtins };
 }
 
 const HEAVY = /^src\/(engine|agents|planner|planning|notify|ui|mcp)\//;
@@ -56,6 +58,16 @@ describe('a read never loads the engine, agents or planners', () => {
         ),
       ).toEqual([]);
       expect([...packages].filter((name) => name.includes('commander'))).toEqual([]);
+    },
+  );
+
+  it.each(['src/cli/commands/status.ts', 'src/cli/commands/list.ts'])(
+    '%s loads neither node:crypto nor node:child_process (compiling them is a tenth of a read)',
+    (entry) => {
+      const { builtins } = staticImports(entry);
+      expect([...builtins].filter((name) => ['node:crypto', 'node:child_process'].includes(name))).toEqual(
+        [],
+      );
     },
   );
 
