@@ -31,7 +31,7 @@ export function locateQuickly(cwd: string, env: NodeJS.ProcessEnv = process.env)
   const uid = process.getuid?.();
   if (uid === undefined) return null;
   try {
-    let dir = realpathSync(cwd);
+    let dir = realpathSync.native(cwd);
     const device = statSync(dir).dev;
     for (;;) {
       // Inside a .git folder git answers differently (no work tree): ask it.
