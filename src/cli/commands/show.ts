@@ -4,13 +4,9 @@ import type { MilestoneState } from '../../core/projection.js';
 import { PHASES } from '../../core/types.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
-import { readPlanningArtifacts } from '../../planning/artifacts.js';
-import { planHash } from '../../planning/plan-hash.js';
-import { formatPlanningSummary } from '../../planning/summary.js';
 import type { UnifiedPlanning } from '../../planning/unified.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { formatStatus, statusView } from '../../report/status-view.js';
-import { planFileChanged } from '../../workspace/plan-file-changed.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withReadStore } from '../../workspace/workspace.js';
 import { worktreeRoot } from '../../workspace/worktree-root.js';
@@ -56,14 +52,18 @@ export async function show(options: ShowOptions): Promise<void> {
     return;
   }
   const io = options.io;
+  // What only the text prints (its hashes would load node:crypto for `--json` too).
+  const [{ planFileChanged }, planning] = await Promise.all([
+    import('../../workspace/plan-file-changed.js'),
+    storedPlanning(workspace.milestonesDir, state),
+  ]);
   const changed = planFileChanged(workspace, state);
   if (changed) io.err(changed);
   io.out(formatStatus(view));
   for (const conflict of conflicts) io.out(`\n${formatConflict(state.branch, conflict).join('\n')}`);
   if (state.plan.description) io.out(`\n${state.plan.description}`);
   io.out(`\n${formatAnalysis(state.plan, analysis)}`);
-  const planning = storedPlanning(workspace.milestonesDir, state);
-  if (planning) io.out(`\n${formatPlanningSummary(planning)}`);
+  if (planning) io.out(`\n${planning}`);
   else io.out('\nplanning analyses: missing or out of date (`milestone plan --id <id>` runs them again)');
   for (const phase of PHASES) {
     const tasks = view.tasks.filter((t) => t.phase === phase);
@@ -86,13 +86,19 @@ export async function show(options: ShowOptions): Promise<void> {
     io.out(`\ncommits on ${state.branch}: ${state.commits.length}, head ${state.head}`);
 }
 
-/** The stored planning artifacts, when all five exist and match the plan. */
-function storedPlanning(milestonesDir: string, state: MilestoneState): UnifiedPlanning | null {
+/** The summary of the stored planning artifacts, when all five exist and match the plan. */
+async function storedPlanning(milestonesDir: string, state: MilestoneState): Promise<string | null> {
+  const [{ readPlanningArtifacts }, { planHash }, { formatPlanningSummary }] = await Promise.all([
+    import('../../planning/artifacts.js'),
+    import('../../planning/plan-hash.js'),
+    import('../../planning/summary.js'),
+  ]);
   const hash = planHash(state.plan);
   const { artifacts, problems } = readPlanningArtifacts(join(milestonesDir, state.id, 'planning'), {
     planHash: hash,
   });
   const { scope, estimates, risks, strategy, unified } = artifacts;
   if (problems.length || !scope || !estimates || !risks || !strategy || !unified) return null;
-  return { planHash: hash, scope, estimates, risks, strategy, unified };
+  const planning: UnifiedPlanning = { planHash: hash, scope, estimates, risks, strategy, unified };
+  return formatPlanningSummary(planning);
 }
