@@ -12,7 +12,8 @@ import type { BenchSection } from './section.js';
  * The read commands, measured as a person runs them: a whole `milestone` process per run
  * (start, module loading, store, output), on 1,000 and 10,000 tasks, beside Task Master's
  * `task-master list` on the same 1,000 tasks, and beside an older build of milestone when
- * `MILESTONE_BENCH_BASE` names one (a checkout with `dist/` built), all in one run:
+ * `MILESTONE_BENCH_BASE` names one (a checkout with `dist/` built), all in one run, each step
+ * taken for the base and then for this build before the next step:
  *
  *   MILESTONE_BENCH_BASE=~/.cache/milestone/base-96e518b npm run bench -- reads
  *
