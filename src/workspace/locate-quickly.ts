@@ -9,6 +9,7 @@ const GIT_DISCOVERY_ENV = [
   'GIT_DIR',
   'GIT_WORK_TREE',
   'GIT_COMMON_DIR',
+  'GIT_OBJECT_DIRECTORY',
   'GIT_CEILING_DIRECTORIES',
   'GIT_DISCOVERY_ACROSS_FILESYSTEM',
   'GIT_CONFIG',
@@ -19,8 +20,9 @@ const GIT_DISCOVERY_ENV = [
 /**
  * The top level of the git repository around `cwd` when it is a plain one, found without
  * starting git: the nearest folder (physical path, as `git rev-parse --show-toplevel` prints it)
- * whose `.git` is a directory owned by this user, holding a `HEAD`, on the same file system as
- * `cwd`, and whose config neither names another work tree, says bare, nor includes other files.
+ * whose `.git` is a directory owned by this user, holding `HEAD`, `objects/` and `refs/`, on the
+ * same file system as `cwd`, and whose config neither names another work tree, says bare, nor
+ * includes other files.
  * `null` for everything else (a linked worktree or submodule, whose `.git` is a file; git's
  * discovery environment; another owner, where git's `safe.directory` check applies; no
  * repository at all): then the caller asks git, whose answer and errors stay the reference.
@@ -40,7 +42,9 @@ export function locateQuickly(cwd: string, env: NodeJS.ProcessEnv = process.env)
       const found = lstatSync(gitDir, { throwIfNoEntry: false });
       if (found) {
         if (!found.isDirectory() || found.uid !== uid || statSync(dir).uid !== uid) return null;
-        if (!existsSync(join(gitDir, 'HEAD')) || existsSync(join(gitDir, 'commondir'))) return null;
+        // What git checks before it calls a folder a repository: HEAD, objects/ and refs/.
+        if (!['HEAD', 'objects', 'refs'].every((name) => existsSync(join(gitDir, name)))) return null;
+        if (existsSync(join(gitDir, 'commondir'))) return null;
         const config = readFileSync(join(gitDir, 'config'), 'utf8');
         if (/^\s*worktree\s*=|^\s*bare\s*(=\s*(true|yes|on|1)\s*)?$|^\s*\[\s*include/im.test(config))
           return null;
