@@ -12,8 +12,8 @@ import type { BenchSection } from './section.js';
  * The read commands, measured as a person runs them: a whole `milestone` process per run
  * (start, module loading, store, output), on 1,000 and 10,000 tasks, beside Task Master's
  * `task-master list` on the same 1,000 tasks, and beside an older build of milestone when
- * `MILESTONE_BENCH_BASE` names one (a checkout with `dist/` built), all in one run, each step
- * taken for the base and then for this build before the next step:
+ * `MILESTONE_BENCH_BASE` names one (a checkout with `dist/` built), all in one run, the two
+ * builds' runs of a step interleaved (base, now, base, now ...):
  *
  *   MILESTONE_BENCH_BASE=~/.cache/milestone/base-96e518b npm run bench -- reads
  *
@@ -46,7 +46,61 @@ const ENV = {
   NO_COLOR: '1',
 };
 
-/** Times `runs` runs of one command line; the result names the max, and what it printed. */
+/** One command line to time: a full step name, and where it runs. */
+interface Timed {
+  step: string;
+  command: string;
+  args: string[];
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Times `runs` runs of each command line, interleaved (run i of every line before run i + 1 of
+ * any: base and now alternate, so a shared machine's load weighs on both alike); each result
+ * names its max and what it printed.
+ */
+function timeProcesses(runs: number, lines: readonly Timed[]): Array<Measurement & { maxMs: number }> {
+  const times = lines.map((): number[] => []);
+  const cpu = lines.map((): number[] => []);
+  const out = lines.map(() => '');
+  for (let run = 0; run < runs; run++) {
+    lines.forEach((line, index) => {
+      const cpuBefore = childrenCpuMs();
+      const started = performance.now();
+      const result = spawnSync(line.command, line.args, {
+        cwd: line.cwd,
+        env: line.env ?? ENV,
+        encoding: 'utf8',
+        maxBuffer: 1 << 30,
+      });
+      times[index]!.push(performance.now() - started);
+      cpu[index]!.push(childrenCpuMs() - cpuBefore);
+      if (result.status !== 0) {
+        throw new Error(
+          `${line.step}: ${line.command} ${line.args.join(' ')} exited ${result.status}: ${result.stderr}`,
+        );
+      }
+      out[index] = result.stdout;
+    });
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return lines.map((line, index) => {
+    const sorted = [...times[index]!].sort((a, b) => a - b);
+    const maxMs = sorted.at(-1)!;
+    return {
+      step: line.step,
+      medianMs: median(times[index]!),
+      minMs: sorted[0]!,
+      firstMs: times[index]![0]!,
+      cpuMs: median(cpu[index]!),
+      maxMs,
+      result: `max ${maxMs.toFixed(0)} ms, ${(out[index]!.length / 1024).toFixed(0)} KiB out`,
+    };
+  });
+}
+
+/** {@link timeProcesses} of one command line. */
 function timeProcess(
   step: string,
   runs: number,
@@ -55,32 +109,7 @@ function timeProcess(
   cwd: string,
   env: NodeJS.ProcessEnv = ENV,
 ): Measurement & { maxMs: number } {
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let out = '';
-  for (let run = 0; run < runs; run++) {
-    const cpuBefore = childrenCpuMs();
-    const started = performance.now();
-    const result = spawnSync(command, args, { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
-    times.push(performance.now() - started);
-    cpu.push(childrenCpuMs() - cpuBefore);
-    if (result.status !== 0) {
-      throw new Error(`${step}: ${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-    }
-    out = result.stdout;
-  }
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const maxMs = sorted.at(-1)!;
-  return {
-    step,
-    medianMs: median(times),
-    minMs: sorted[0]!,
-    firstMs: times[0]!,
-    cpuMs: median(cpu),
-    maxMs,
-    result: `max ${maxMs.toFixed(0)} ms, ${(out.length / 1024).toFixed(0)} KiB out`,
-  };
+  return timeProcesses(runs, [{ step, command, args, cwd, env }])[0]!;
 }
 
 function run(cli: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = ENV): string {
@@ -202,8 +231,8 @@ async function readBench(runs: number): Promise<Measurement[]> {
       });
     }
 
-    // Every build's fixtures first, then each step for every build in turn (base, now, base,
-    // now ...): on a shared machine the two rows of a step are taken minutes closer together.
+    // Every build's fixtures first, then each step for every build, run by run (base, now, base,
+    // now ...): on a shared machine the two rows of a step see the same load.
     const setups = builds.map((build) => ({
       build,
       repo1k: plannedRepository(root, `${build.label}-1k`, build, plan1k),
@@ -211,30 +240,41 @@ async function readBench(runs: number): Promise<Measurement[]> {
     }));
     const node = (build: Build, step: string, args: string[], cwd: string, env?: NodeJS.ProcessEnv) =>
       timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.cli, ...args], cwd, env);
-    const steps: Array<[string, (setup: (typeof setups)[number]) => Measurement]> = [
-      ['--version', ({ build, repo1k }) => bin(build, '--version', ['--version'], repo1k)],
-      ['--help', ({ build, repo1k }) => bin(build, '--help', ['--help'], repo1k)],
-      [
-        'status 1k',
-        ({ build, repo1k }) => {
-          const row = node(build, 'status --json, 1k tasks', ['status', '--json'], repo1k);
+    type Setup = (typeof setups)[number];
+    const cli = (step: string, args: string[], repo: (setup: Setup) => string) => (setup: Setup) => ({
+      step: `${setup.build.label}: ${step}`,
+      command: process.execPath,
+      args: [setup.build.cli, ...args],
+      cwd: repo(setup),
+    });
+    const bin = (step: string, args: string[]) => (setup: Setup) => ({
+      step: `${setup.build.label}: ${step}`,
+      command: process.execPath,
+      args: [setup.build.bin, ...args],
+      cwd: setup.repo1k,
+    });
+    const at1k = (setup: Setup) => setup.repo1k;
+    const at10k = (setup: Setup) => setup.repo10k;
+    const steps: Array<(setup: Setup) => Timed> = [
+      bin('--version', ['--version']),
+      bin('--help', ['--help']),
+      cli('status --json, 1k tasks', ['status', '--json'], at1k),
+      cli('list, 1k tasks', ['list'], at1k),
+      cli('show --json, 1k tasks', ['show', '--json'], at1k),
+      cli('status --json, 10k tasks', ['status', '--json'], at10k),
+      cli('list, 10k tasks', ['list'], at10k),
+    ];
+    for (const line of steps) {
+      const measured = timeProcesses(runs, setups.map(line));
+      for (const [index, row] of measured.entries()) {
+        const { build } = setups[index]!;
+        if (row.step === `${build.label}: status --json, 1k tasks`) {
           statusRows.set(build.label, row.medianMs);
           if (taskMasterMs !== null)
             row.result += `; ${(taskMasterMs / row.medianMs).toFixed(1)}x faster than task-master list`;
-          return row;
-        },
-      ],
-      ['list 1k', ({ build, repo1k }) => node(build, 'list, 1k tasks', ['list'], repo1k)],
-      ['show 1k', ({ build, repo1k }) => node(build, 'show --json, 1k tasks', ['show', '--json'], repo1k)],
-      [
-        'status 10k',
-        ({ build, repo10k }) => node(build, 'status --json, 10k tasks', ['status', '--json'], repo10k),
-      ],
-      ['list 10k', ({ build, repo10k }) => node(build, 'list, 10k tasks', ['list'], repo10k)],
-      ['plan 2k', ({ build }) => planRow(build)],
-    ];
-    function bin(build: Build, step: string, args: string[], cwd: string): Measurement {
-      return timeProcess(`${build.label}: ${step}`, runs, process.execPath, [build.bin, ...args], cwd);
+        }
+        rows.push(row);
+      }
     }
     function planRow(build: Build): Measurement {
       // plan --from of a 2,000-task JSON plan, warm: a fresh store each run (not timed).
@@ -260,7 +300,7 @@ async function readBench(runs: number): Promise<Measurement[]> {
         result: `max ${sorted.at(-1)!.toFixed(0)} ms`,
       };
     }
-    for (const [, measure] of steps) for (const setup of setups) rows.push(measure(setup));
+    for (const { build } of setups) rows.push(planRow(build));
 
     for (const { build } of setups) {
       // status while a 500-task milestone executes (agents, concurrency 4, tasks `true`).
