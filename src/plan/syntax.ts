@@ -1,8 +1,8 @@
-import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
 import { PLAN_CODES } from './codes.js';
 import { findJsonError, jsonPositions } from './json-scan.js';
 import { documentPositions, lazyPositions, lineIndex, type PositionOf } from './source-map.js';
+import { yamlLibrary } from './yaml-lib.js';
 
 /** A text read as data, with a way back from field paths to positions, or why it could not be. */
 export type SyntaxResult =
@@ -14,6 +14,7 @@ export type SyntaxResult =
  * reported: the parser's later errors are mostly echoes of it.
  */
 export function readYaml(text: string, file: string): SyntaxResult {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *base`) are YAML 1.1, widely used; accepted so an anchor can share fields.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });

@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, relative } from 'node:path';
 import type { PlanSource } from '../core/events.js';
-import { runsOnBranch } from '../engine/landing.js';
 import { UsageError } from '../errors.js';
 import { branchExists, gitExec, listWorktrees, milestoneBranch } from '../git/git.js';
 import type { Workspace } from './workspace.js';
@@ -55,6 +54,8 @@ export async function lineageForNewPlan(
     }
     return { runId, adoptedRuns: [] };
   }
+  // Only when the branch exists: a new plan's usual path does not load the engine.
+  const { runsOnBranch } = await import('../engine/landing.js');
   const found = await runsOnBranch(workspace.root, branch, base, id);
   if (choice === 'adopt') return { runId, adoptedRuns: found.runs };
   if (choice === 'new') return { runId, adoptedRuns: [], movedTo: await moveAside(workspace.root, branch) };

@@ -14,8 +14,6 @@ import { loadPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
 import { slugify } from '../../plan/slug.js';
 import type { AgentPlanResult } from '../../planner/agent-plan.js';
-import { planFromAgent } from '../../planner/agent-plan.js';
-import { writeDeliverables } from '../../planner/deliverables.js';
 import {
   formatPlanningSummary,
   gatherRepoFacts,
@@ -264,7 +262,7 @@ async function storePlan(
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
   writeFileAtomic(join(dir, 'milestone.yaml'), planToYaml(planned));
-  const planner = generated ? recordPlanner(workspace, dir, generated) : undefined;
+  const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
   // The four analyses are independent of each other and offline; their artifacts are what
   // `execute` checks before it starts (the planning-to-execution transition).
   const planning = await runPlanningAnalyses(planned, await gatherRepoFacts(workspace.root), {
@@ -327,6 +325,8 @@ async function planByAgent(workspace: Workspace, options: PlanOptions): Promise<
   const base = await resolveBase(workspace, undefined);
   // Checked again when the plan is stored; here so the planner's work is not wasted on a refusal.
   if (!options.branch) await lineageForNewPlan(workspace, id, base, undefined, retryCommand(options));
+  // Loaded here: importing a plan file needs neither the planner nor the agents.
+  const { planFromAgent } = await import('../../planner/agent-plan.js');
   const generated = await planFromAgent({
     workspace,
     io: options.io,
@@ -356,7 +356,12 @@ async function planByAgent(workspace: Workspace, options: PlanOptions): Promise<
 }
 
 /** Writes a planner's deliverables and `planner.json` into the milestone's folder. */
-function recordPlanner(workspace: Workspace, dir: string, generated: AgentPlanResult): PlannerRecord {
+async function recordPlanner(
+  workspace: Workspace,
+  dir: string,
+  generated: AgentPlanResult,
+): Promise<PlannerRecord> {
+  const { writeDeliverables } = await import('../../planner/deliverables.js');
   writeDeliverables(dir, generated.deliverables);
   const record: PlannerRecord = {
     agent: generated.agent,
