@@ -42,10 +42,12 @@ export async function lineageForNewPlan(
   base: string,
   choice: BranchChoice | undefined,
   retry: string,
+  /** `branchExists` of the milestone branch, when the caller asked git already. */
+  branchFound?: Promise<boolean>,
 ): Promise<Lineage> {
   const runId = newRunId();
   const branch = milestoneBranch(id);
-  if (!(await branchExists(workspace.root, branch))) {
+  if (!(await (branchFound ?? branchExists(workspace.root, branch)))) {
     if (choice) {
       throw new UsageError(
         'MILESTONE_NO_BRANCH_TO_ADOPT',

@@ -1,0 +1,14 @@
+import { readFileSync } from 'node:fs';
+const { parsePlan } = await import('./dist/plan/parse.js');
+const { analyzeGraph } = await import('./dist/core/analysis.js');
+const { planToYaml } = await import('./dist/plan/serialize.js');
+const { runPlanningAnalyses, gatherRepoFacts } = await import('./dist/planning/index.js');
+const text = readFileSync('/tmp/h11/prof.oLyC/repo/plan.json', 'utf8');
+const facts = await gatherRepoFacts('/tmp/h11/prof.oLyC/repo');
+const { plan } = parsePlan(text, { file: 'plan.json' });
+globalThis.AG = () => analyzeGraph(plan);
+const analysis = AG();
+globalThis.YAML = () => planToYaml(plan);
+YAML();
+globalThis.PLANNING = () => runPlanningAnalyses(plan, facts, { graph: analysis });
+await PLANNING();
