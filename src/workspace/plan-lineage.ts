@@ -2,7 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, relative } from 'node:path';
 import type { PlanSource } from '../core/events.js';
 import { UsageError } from '../errors.js';
-import { branchExists, gitExec, listWorktrees, milestoneBranch } from '../git/git.js';
+import { gitExec } from '../git/git-exec.js';
+import { milestoneBranch } from '../git/ref-names.js';
+import { branchExists } from '../git/refs.js';
+import { listWorktrees } from '../git/worktree.js';
 import type { Workspace } from './workspace.js';
 
 /** What `plan` does with a `milestone/<id>` branch that exists while no such milestone is recorded. */
