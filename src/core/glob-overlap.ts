@@ -160,7 +160,8 @@ function collectHits(entries: readonly (readonly string[])[]): Hits {
 function verdictCache(globs: readonly string[]): (x: number, y: number) => boolean {
   const count = globs.length;
   const compute = (x: number, y: number) => globsMayIntersect(globs[x]!, globs[y]!);
-  if (count * count <= 1 << 22) {
+  // A table only while small: zero-filling megabytes costs more than the few lookups a plan makes.
+  if (count * count <= 1 << 16) {
     const table = new Int8Array(count * count).fill(-1);
     return (x, y) => {
       const key = x < y ? x * count + y : y * count + x;
