@@ -82,5 +82,7 @@ function sortedKeys(record: Record<string, unknown>): string[] {
 }
 
 function isArrayIndex(key: string): boolean {
+  const first = key.charCodeAt(0);
+  if (!(first >= 48 && first <= 57)) return false; // not a digit: the common case, no regex
   return /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 4_294_967_295;
 }
