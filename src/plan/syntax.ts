@@ -51,10 +51,14 @@ export function readYaml(text: string, file: string): SyntaxResult {
   return { ok: true, value, positionOf: documentPositions(doc, lineCounter) };
 }
 
-/** Reads JSON with `JSON.parse`; a syntax error names its line and column. */
-export function readJson(text: string, file: string): SyntaxResult {
+/**
+ * Reads JSON with `JSON.parse`; a syntax error names its line and column. `parsed`: the value
+ * of `JSON.parse(text)` when the caller has it already.
+ */
+export function readJson(text: string, file: string, parsed?: { value: unknown }): SyntaxResult {
   try {
-    return { ok: true, value: JSON.parse(text), positionOf: lazyPositions(text, jsonPositions) };
+    const value = parsed ? parsed.value : JSON.parse(text);
+    return { ok: true, value, positionOf: lazyPositions(text, jsonPositions) };
   } catch (error) {
     const found = findJsonError(text);
     const pos = found ? lineIndex(text)(found.offset) : undefined;
