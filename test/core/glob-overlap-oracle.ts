@@ -1,7 +1,8 @@
 /**
  * The oracle: src/core/glob-overlap.ts as it was before the `dir/**` shortcut (commit 2519e5d),
- * kept verbatim so test/core/glob-overlap.oracle.property.test.ts can check the current module
- * answers exactly as it did. Not used by the program.
+ * kept as it was (less `intersectingEntryPairs`, which the test does not call) so
+ * test/core/glob-overlap.oracle.property.test.ts can check the current module answers exactly
+ * as it did. Not used by the program.
  */
 import picomatch from 'picomatch';
 
@@ -61,18 +62,6 @@ export function intersectingPairs(entries: readonly (readonly string[])[], keep?
     pairs.push({ a, b, files });
   });
   return pairs;
-}
-
-/**
- * The pairs of {@link intersectingPairs} as two columns, without listing the globs: what the
- * scheduler's conflict sets need, cheaply for thousands of pairs.
- */
-export function intersectingEntryPairs(entries: readonly (readonly string[])[]): {
-  a: Int32Array;
-  b: Int32Array;
-} {
-  const { pairA, pairB } = collectHits(entries);
-  return { a: pairA, b: pairB };
 }
 
 /**
