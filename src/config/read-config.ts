@@ -47,8 +47,9 @@ export async function readConfig(file: string, cacheDir: string | null): Promise
 }
 
 async function validate(file: string, text: string | null): Promise<Config> {
+  // No config file: the schema's defaults, written out (no zod to load for them).
+  if (text === null) return (await import('./default-config.js')).SCHEMA_DEFAULTS;
   const { DEFAULT_CONFIG, parseConfig } = await import('./config.js');
-  if (text === null) return DEFAULT_CONFIG;
   const { readYaml } = await import('../plan/syntax.js');
   // Read like a plan file: merge keys accepted, alias bombs refused, problems with file:line.
   const syntax = readYaml(text, file);

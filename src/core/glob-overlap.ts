@@ -160,7 +160,8 @@ function collectHits(entries: readonly (readonly string[])[]): Hits {
 function verdictCache(globs: readonly string[]): (x: number, y: number) => boolean {
   const count = globs.length;
   const compute = (x: number, y: number) => globsMayIntersect(globs[x]!, globs[y]!);
-  if (count * count <= 1 << 22) {
+  // A table only while small: zero-filling megabytes costs more than the few lookups a plan makes.
+  if (count * count <= 1 << 16) {
     const table = new Int8Array(count * count).fill(-1);
     return (x, y) => {
       const key = x < y ? x * count + y : y * count + x;
@@ -261,8 +262,14 @@ type Segment =
  * Literal paths (most of a plan's `files`) skip the segment objects.
  */
 type Shape =
-  | { literal: true; path: string; prefix: string[] }
-  | { literal: false; path: string; prefix: string[]; segments: Segment[] };
+  | { literal: true; path: string; prefix: string[]; plain: boolean }
+  | { literal: false; path: string; prefix: string[]; segments: Segment[]; under: string | null };
+
+/**
+ * A segment picomatch reads as exactly itself, whose every match `**` covers: no wildcard, no
+ * character it treats specially, not `.` or `..` (which `**` never matches).
+ */
+const PLAIN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
 
 const MAX_ALTERNATIVES = 256;
 // Large enough for the distinct globs of a 10,000-task plan, so repeated analyses hit.
@@ -300,7 +307,8 @@ function toShape(alternative: string): Shape | null {
   if (path.endsWith('/')) path += '**';
   const parts = path.split('/').filter((part) => part !== '.');
   if (firstMagic(path) < 0) {
-    return { literal: true, path: parts.join('/'), prefix: parts };
+    const plain = parts.every((part) => PLAIN_SEGMENT.test(part));
+    return { literal: true, path: parts.join('/'), prefix: parts, plain };
   }
   const segments: Segment[] = [];
   for (const text of parts) {
@@ -318,7 +326,15 @@ function toShape(alternative: string): Shape | null {
     if (segment.kind !== 'literal') break;
     prefix.push(segment.text);
   }
-  return { literal: false, path: segments.map(segmentText).join('/'), prefix, segments };
+  // `dir/**` (plain segments, then one `**`), the most common glob of a plan: see shapesMayIntersect.
+  const under =
+    prefix.length > 0 &&
+    prefix.length === segments.length - 1 &&
+    segments.at(-1)!.kind === 'globstar' &&
+    prefix.every((part) => PLAIN_SEGMENT.test(part))
+      ? prefix.join('/')
+      : null;
+  return { literal: false, path: segments.map(segmentText).join('/'), prefix, segments, under };
 }
 
 function segmentText(segment: Segment): string {
@@ -394,10 +410,24 @@ function matcher(glob: string): (path: string) => boolean {
 }
 
 function shapesMayIntersect(x: Shape, y: Shape): boolean {
-  if (x.literal && y.literal) return x.path === y.path;
-  if (x.literal) return matcher(y.path)(x.path);
-  if (y.literal) return matcher(x.path)(y.path);
+  if (x.literal) return y.literal ? x.path === y.path : literalMatches(x, y);
+  if (y.literal) return literalMatches(y, x);
   return segmentsMayIntersect(x.segments, y.segments);
+}
+
+/**
+ * Whether picomatch matches the literal path `x` with the glob `y`. For `dir/**` and a path of
+ * plain segments that is a string comparison (picomatch's `dir/**` matches `dir` and everything
+ * under it), which spares compiling a regular expression per folder glob of the plan.
+ */
+function literalMatches(
+  x: Extract<Shape, { literal: true }>,
+  y: Extract<Shape, { literal: false }>,
+): boolean {
+  if (x.plain && y.under !== null) {
+    return x.path.startsWith(y.under) && (x.path.length === y.under.length || x.path[y.under.length] === '/');
+  }
+  return matcher(y.path)(x.path);
 }
 
 /**

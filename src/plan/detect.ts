@@ -12,26 +12,38 @@ const YAML_PLAN_KEY = /^(version|milestone|tasks)\s*:/m;
  * Other names are sniffed by content; `null` when nothing fits.
  */
 export function detectFormat(file: string, text: string): PlanFormat | null {
-  const extension = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
-  if (extension === 'yaml' || extension === 'yml') return 'milestone-yaml';
-  if (extension === 'json') return jsonFormat(text);
-  if (extension === 'md' || extension === 'markdown') return SPEC_KIT_TASK.test(text) ? 'spec-kit' : 'kiro';
-  const start = text.trimStart();
-  if (start.startsWith('{')) return jsonFormat(text);
-  if (CHECKBOX.test(text)) return SPEC_KIT_TASK.test(text) ? 'spec-kit' : 'kiro';
-  if (YAML_PLAN_KEY.test(text)) return 'milestone-yaml';
-  return null;
+  return sniffFormat(file, text).format;
 }
 
-function jsonFormat(text: string): PlanFormat {
+/**
+ * {@link detectFormat}, with the value when telling JSON formats apart parsed the text: the
+ * parser then need not parse a large plan a second time.
+ */
+export function sniffFormat(
+  file: string,
+  text: string,
+): { format: PlanFormat | null; json?: { value: unknown } } {
+  const extension = /\.([^./\\]+)$/.exec(file)?.[1]?.toLowerCase();
+  if (extension === 'yaml' || extension === 'yml') return { format: 'milestone-yaml' };
+  if (extension === 'json') return jsonFormat(text);
+  if (extension === 'md' || extension === 'markdown')
+    return { format: SPEC_KIT_TASK.test(text) ? 'spec-kit' : 'kiro' };
+  const start = text.trimStart();
+  if (start.startsWith('{')) return jsonFormat(text);
+  if (CHECKBOX.test(text)) return { format: SPEC_KIT_TASK.test(text) ? 'spec-kit' : 'kiro' };
+  if (YAML_PLAN_KEY.test(text)) return { format: 'milestone-yaml' };
+  return { format: null };
+}
+
+function jsonFormat(text: string): { format: PlanFormat; json?: { value: unknown } } {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
     // Malformed: parse it as a milestone plan so the syntax error is reported with its place.
-    return 'milestone-json';
+    return { format: 'milestone-json' };
   }
-  return isTaskMaster(value) ? 'taskmaster' : 'milestone-json';
+  return { format: isTaskMaster(value) ? 'taskmaster' : 'milestone-json', json: { value } };
 }
 
 function isTaskMaster(value: unknown): boolean {

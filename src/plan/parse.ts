@@ -1,7 +1,7 @@
 import type { Plan, PlanFormat } from '../core/types.js';
 import type { Location, Problem } from '../errors.js';
 import { PLAN_CODES } from './codes.js';
-import { detectFormat } from './detect.js';
+import { sniffFormat } from './detect.js';
 import { type FieldPath, formatFieldPath } from './field-path.js';
 import type { ImportResult } from './importers/import-result.js';
 import { importKiro } from './importers/kiro.js';
@@ -43,7 +43,8 @@ export interface ParseResult {
 export function parsePlan(text: string, options: ParseOptions): ParseResult {
   const { file } = options;
   const source = text.replace(/^\uFEFF/, '');
-  const format = options.format ?? detectFormat(file, source);
+  const sniffed = options.format === undefined ? sniffFormat(file, source) : undefined;
+  const format = options.format ?? sniffed!.format;
   if (format === null) {
     const problem: Problem = {
       code: PLAN_CODES.format,
@@ -53,7 +54,7 @@ export function parsePlan(text: string, options: ParseOptions): ParseResult {
     };
     return { plan: null, problems: [problem], format: null };
   }
-  const read = readSource(source, format, file);
+  const read = readSource(source, format, file, sniffed?.json);
   if (!read.ok) return { plan: null, problems: sortProblems(read.problems), format };
   const result = validatePlan(read.raw, { locate: read.locate, title: options.title, id: options.id });
   // An importer that found no tasks already said so in its own words.
@@ -72,9 +73,14 @@ interface SourceRead {
   problems: Problem[];
 }
 
-function readSource(text: string, format: PlanFormat, file: string): SourceRead {
+function readSource(
+  text: string,
+  format: PlanFormat,
+  file: string,
+  parsed: { value: unknown } | undefined,
+): SourceRead {
   if (format === 'milestone-yaml' || format === 'milestone-json') {
-    const syntax = format === 'milestone-yaml' ? readYaml(text, file) : readJson(text, file);
+    const syntax = format === 'milestone-yaml' ? readYaml(text, file) : readJson(text, file, parsed);
     if (!syntax.ok) return { ok: false, raw: null, locate: () => ({ file }), problems: syntax.problems };
     return { ok: true, raw: syntax.value, locate: fieldLocator(file, syntax.positionOf), problems: [] };
   }

@@ -1,67 +1,90 @@
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type { z } from 'zod';
 import { PLAN_CODES } from './codes.js';
 import { describeValue, type FieldPath, formatFieldPath, valueAt } from './field-path.js';
 import type { ProblemSink } from './problems.js';
+import { planFitsSchema } from './schema-shape.js';
 
-// Structure only: ids, phases, durations and weights are typed loosely here and checked by
-// the semantic pass, which gives them their own codes and messages.
-const retries = z.number().int().min(0);
-const text = z.string().min(1);
-/** A conventional-commit type for task commits (`feat`, `fix`, `chore`...). */
-const commitType = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
+type Zod = typeof import('zod');
 
-/** A task as written in a milestone plan file. */
-export const taskFileSchema = z.strictObject({
-  id: z.string(),
-  title: text,
-  phase: z.unknown().optional(),
-  prompt: z.string().optional(),
-  run: z.string().optional(),
-  needs: z.array(z.string()).optional(),
-  files: z.array(text).optional(),
-  estimate: z.unknown().optional(),
-  agent: text.optional(),
-  verify: text.optional(),
-  timeout: z.unknown().optional(),
-  retries: retries.optional(),
-  commitType: commitType.optional(),
-});
+/**
+ * The zod schemas of a plan file, built on first use: a plan that passes
+ * {@link planFitsSchema} (every well-formed plan) never loads zod, a good part of a command's
+ * start. Loaded synchronously (zod's CommonJS build), so validation stays synchronous.
+ */
+function buildSchemas(z: Zod['z']) {
+  // Structure only: ids, phases, durations and weights are typed loosely here and checked by
+  // the semantic pass, which gives them their own codes and messages.
+  const retries = z.number().int().min(0);
+  const text = z.string().min(1);
+  /** A conventional-commit type for task commits (`feat`, `fix`, `chore`...). */
+  const commitType = z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,19}$/, 'must be a commit type such as feat, fix, chore');
 
-/** `defaults:` of a milestone plan file. */
-export const defaultsFileSchema = z.strictObject({
-  agent: text.optional(),
-  verify: text.optional(),
-  timeout: z.unknown().optional(),
-  retries: retries.optional(),
-  commitType: commitType.optional(),
-});
+  /** A task as written in a milestone plan file. */
+  const taskFileSchema = z.strictObject({
+    id: z.string(),
+    title: text,
+    phase: z.unknown().optional(),
+    prompt: z.string().optional(),
+    run: z.string().optional(),
+    needs: z.array(z.string()).optional(),
+    files: z.array(text).optional(),
+    estimate: z.unknown().optional(),
+    agent: text.optional(),
+    verify: text.optional(),
+    timeout: z.unknown().optional(),
+    retries: retries.optional(),
+    commitType: commitType.optional(),
+  });
 
-/** `phases.<phase>:` of a milestone plan file: the phase's integration check. */
-export const phaseFileSchema = z.strictObject({ verify: text.optional() });
+  /** `defaults:` of a milestone plan file. */
+  const defaultsFileSchema = z.strictObject({
+    agent: text.optional(),
+    verify: text.optional(),
+    timeout: z.unknown().optional(),
+    retries: retries.optional(),
+    commitType: commitType.optional(),
+  });
 
-/** A milestone plan file (docs/contract.md "Plan file"), before semantic checks. */
-export const planFileSchema = z.strictObject({
-  version: z.literal(1),
-  milestone: text.optional(),
-  id: z.string().optional(),
-  description: z.string().optional(),
-  base: text.optional(),
-  weights: z.unknown().optional(),
-  defaults: defaultsFileSchema.optional(),
-  verify: text.optional(),
-  integration: z.enum(['each', 'batch', 'phase']).optional(),
-  phases: z
-    .strictObject({
-      design: phaseFileSchema.optional(),
-      spec: phaseFileSchema.optional(),
-      task: phaseFileSchema.optional(),
-      execute: phaseFileSchema.optional(),
-    })
-    .optional(),
-  tasks: z.array(taskFileSchema).optional(),
-});
+  /** `phases.<phase>:` of a milestone plan file: the phase's integration check. */
+  const phaseFileSchema = z.strictObject({ verify: text.optional() });
+
+  /** A milestone plan file (docs/contract.md "Plan file"), before semantic checks. */
+  const planFileSchema = z.strictObject({
+    version: z.literal(1),
+    milestone: text.optional(),
+    id: z.string().optional(),
+    description: z.string().optional(),
+    base: text.optional(),
+    weights: z.unknown().optional(),
+    defaults: defaultsFileSchema.optional(),
+    verify: text.optional(),
+    integration: z.enum(['each', 'batch', 'phase']).optional(),
+    phases: z
+      .strictObject({
+        design: phaseFileSchema.optional(),
+        spec: phaseFileSchema.optional(),
+        task: phaseFileSchema.optional(),
+        execute: phaseFileSchema.optional(),
+      })
+      .optional(),
+    tasks: z.array(taskFileSchema).optional(),
+  });
+  return { taskFileSchema, defaultsFileSchema, phaseFileSchema, planFileSchema };
+}
+
+/** The zod schemas of a plan file (see {@link buildSchemas}). */
+export type PlanFileSchemas = ReturnType<typeof buildSchemas>;
+
+let schemas: PlanFileSchemas | undefined;
+
+/** The plan file's zod schemas, built (and zod loaded) on the first call. */
+export function planFileSchemas(): PlanFileSchemas {
+  schemas ??= buildSchemas((createRequire(import.meta.url)('zod') as Zod).z);
+  return schemas;
+}
 
 /** Keys people write from habit (other tools, other formats), and what they mean here. */
 const SYNONYMS: Record<string, Record<string, string>> = {
@@ -82,15 +105,23 @@ const SYNONYMS: Record<string, Record<string, string>> = {
 };
 
 /** Keys allowed at each object level, for "unknown key" messages. */
-const ALLOWED_KEYS: Record<string, readonly string[]> = {
-  plan: Object.keys(planFileSchema.shape),
-  task: Object.keys(taskFileSchema.shape),
-  defaults: Object.keys(defaultsFileSchema.shape),
-};
+function allowedKeys(level: string): readonly string[] {
+  const { planFileSchema, taskFileSchema, defaultsFileSchema } = planFileSchemas();
+  const shape =
+    level === 'plan'
+      ? planFileSchema.shape
+      : level === 'task'
+        ? taskFileSchema.shape
+        : defaultsFileSchema.shape;
+  return Object.keys(shape);
+}
 
 /** Checks the structure of `raw` and reports every issue into `sink` as MILESTONE_PLAN_SCHEMA. */
 export function checkSchema(raw: unknown, sink: ProblemSink): void {
-  const result = planFileSchema.safeParse(raw);
+  // The common case, a well-formed plan, without zod: planFitsSchema is true only when the
+  // schema would accept `raw` too (test/plan/schema-shape.test.ts checks that property).
+  if (planFitsSchema(raw)) return;
+  const result = planFileSchemas().planFileSchema.safeParse(raw);
   if (result.success) return;
   for (const issue of result.error.issues) {
     const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
@@ -128,8 +159,8 @@ function unknownKey(key: string, path: FieldPath): string {
     path[0] === 'phases'
       ? path.length === 1
         ? ['design', 'spec', 'task', 'execute']
-        : Object.keys(phaseFileSchema.shape)
-      : ALLOWED_KEYS[level]!;
+        : Object.keys(planFileSchemas().phaseFileSchema.shape)
+      : allowedKeys(level);
   const where = path.length === 0 ? 'the plan' : formatFieldPath(path);
   const guess = SYNONYMS[level]?.[key] ?? allowed.find((candidate) => closeTo(key, candidate));
   const hint = guess ? `; did you mean \`${guess}\`?` : ` (allowed: ${allowed.join(', ')})`;

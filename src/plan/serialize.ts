@@ -118,9 +118,17 @@ function estimateValue(estimate: Estimate): unknown {
 
 /** `2h` when that reads back exactly, else the number of minutes. */
 function minutesValue(minutes: number): string | number {
-  const text = formatDuration(minutes);
-  return parseDuration(text) === minutes ? text : minutes;
+  // A plan repeats a few durations thousands of times: each is formatted and checked once.
+  let value = minutesValues.get(minutes);
+  if (value === undefined) {
+    const text = formatDuration(minutes);
+    value = parseDuration(text) === minutes ? text : minutes;
+    if (minutesValues.size < 10_000) minutesValues.set(minutes, value);
+  }
+  return value;
 }
+
+const minutesValues = new Map<number, string | number>();
 
 function timeoutText(ms: number): string | number {
   if (ms % 60_000 === 0) return minutesValue(ms / 60_000);

@@ -1,5 +1,6 @@
-import { type Document, isMap, isScalar, isSeq, type LineCounter } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { FieldPath } from './field-path.js';
+import { yamlLibrary } from './yaml-lib.js';
 
 /** A 1-based line and column in a source text. */
 export interface Position {
@@ -16,6 +17,7 @@ export type PositionOf = (path: FieldPath, target?: 'key' | 'value') => Position
 
 /** Positions from a parsed YAML document (JSON is YAML too, so this serves both). */
 export function documentPositions(doc: Document, lineCounter: LineCounter): PositionOf {
+  const { isMap, isSeq } = yamlLibrary();
   return (path, target = 'value') => {
     let node: unknown = doc.contents;
     let key: unknown;
@@ -74,7 +76,7 @@ export function lineIndex(text: string): (offset: number) => Position {
 }
 
 function keyText(key: unknown): string {
-  return isScalar(key) ? String(key.value) : String(key);
+  return yamlLibrary().isScalar(key) ? String(key.value) : String(key);
 }
 
 function rangeStart(node: unknown): number | undefined {

@@ -1,8 +1,8 @@
-import { LineCounter, parseDocument } from 'yaml';
 import type { Problem } from '../errors.js';
 import { PLAN_CODES } from './codes.js';
 import { findJsonError, jsonPositions } from './json-scan.js';
 import { documentPositions, lazyPositions, lineIndex, type PositionOf } from './source-map.js';
+import { yamlLibrary } from './yaml-lib.js';
 
 /** A text read as data, with a way back from field paths to positions, or why it could not be. */
 export type SyntaxResult =
@@ -14,6 +14,7 @@ export type SyntaxResult =
  * reported: the parser's later errors are mostly echoes of it.
  */
 export function readYaml(text: string, file: string): SyntaxResult {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *base`) are YAML 1.1, widely used; accepted so an anchor can share fields.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
@@ -50,10 +51,14 @@ export function readYaml(text: string, file: string): SyntaxResult {
   return { ok: true, value, positionOf: documentPositions(doc, lineCounter) };
 }
 
-/** Reads JSON with `JSON.parse`; a syntax error names its line and column. */
-export function readJson(text: string, file: string): SyntaxResult {
+/**
+ * Reads JSON with `JSON.parse`; a syntax error names its line and column. `parsed`: the value
+ * of `JSON.parse(text)` when the caller has it already.
+ */
+export function readJson(text: string, file: string, parsed?: { value: unknown }): SyntaxResult {
   try {
-    return { ok: true, value: JSON.parse(text), positionOf: lazyPositions(text, jsonPositions) };
+    const value = parsed ? parsed.value : JSON.parse(text);
+    return { ok: true, value, positionOf: lazyPositions(text, jsonPositions) };
   } catch (error) {
     const found = findJsonError(text);
     const pos = found ? lineIndex(text)(found.offset) : undefined;

@@ -80,16 +80,31 @@ function resolve(index: FileIndex, glob: string): readonly number[] {
     const bucket = index.byBasename.get(last) ?? [];
     if (bucket.length < hi - lo) candidates = bucket.filter((i) => i >= lo && i < hi);
   }
-  let regex: RegExp;
+  // `dir/**` over plain folder names: picomatch matches every file under `dir/` (the candidates)
+  // except names it cannot read as a path; no regular expression to compile for the common case.
+  const underFolder =
+    firstMagic === segments.length - 1 &&
+    last === '**' &&
+    segments.slice(0, -1).every((segment) => PLAIN_SEGMENT.test(segment));
+  let regex: RegExp | undefined;
+  const matches = (file: string): boolean => {
+    if (underFolder && !UNUSUAL_PATH.test(file)) return true;
+    regex ??= picomatch.makeRe(path, { dot: true, windows: false });
+    return regex.test(file);
+  };
+  const result: number[] = [];
   try {
-    regex = picomatch.makeRe(path, { dot: true, windows: false });
+    for (const i of candidates) if (matches(index.files[i]!)) result.push(i);
   } catch {
     return []; // A glob picomatch cannot compile matches nothing; it is reported as a new path.
   }
-  const result: number[] = [];
-  for (const i of candidates) if (regex.test(index.files[i]!)) result.push(i);
   return result;
 }
+
+/** A folder name picomatch reads as itself (as in core/glob-overlap.ts). */
+const PLAIN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
+/** A path `**` may not match: a `.` or `..` segment, an empty one, or a line break. */
+const UNUSUAL_PATH = /(?:^|\/)\.{0,2}(?:\/|$)|[\n\r\u2028\u2029]/;
 
 function* rangeOf(lo: number, hi: number): Generator<number> {
   for (let i = lo; i < hi; i++) yield i;

@@ -1,4 +1,6 @@
-import { GitError, gitExec, lsFiles } from '../git/git.js';
+import { GitError } from '../git/git-error.js';
+import { gitExec } from '../git/git-exec.js';
+import { lsFiles } from '../git/repo.js';
 
 /**
  * What the planning analysers know about the repository: plain data gathered once by

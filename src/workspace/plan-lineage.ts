@@ -1,9 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, relative } from 'node:path';
 import type { PlanSource } from '../core/events.js';
-import { runsOnBranch } from '../engine/landing.js';
 import { UsageError } from '../errors.js';
-import { branchExists, gitExec, listWorktrees, milestoneBranch } from '../git/git.js';
+import { gitExec } from '../git/git-exec.js';
+import { milestoneBranch } from '../git/ref-names.js';
+import { branchExists } from '../git/refs.js';
+import { listWorktrees } from '../git/worktree.js';
 import type { Workspace } from './workspace.js';
 
 /** What `plan` does with a `milestone/<id>` branch that exists while no such milestone is recorded. */
@@ -43,10 +45,12 @@ export async function lineageForNewPlan(
   base: string,
   choice: BranchChoice | undefined,
   retry: string,
+  /** `branchExists` of the milestone branch, when the caller asked git already. */
+  branchFound?: Promise<boolean>,
 ): Promise<Lineage> {
   const runId = newRunId();
   const branch = milestoneBranch(id);
-  if (!(await branchExists(workspace.root, branch))) {
+  if (!(await (branchFound ?? branchExists(workspace.root, branch)))) {
     if (choice) {
       throw new UsageError(
         'MILESTONE_NO_BRANCH_TO_ADOPT',
@@ -55,6 +59,8 @@ export async function lineageForNewPlan(
     }
     return { runId, adoptedRuns: [] };
   }
+  // Only when the branch exists: a new plan's usual path does not load the engine.
+  const { runsOnBranch } = await import('../engine/landing.js');
   const found = await runsOnBranch(workspace.root, branch, base, id);
   if (choice === 'adopt') return { runId, adoptedRuns: found.runs };
   if (choice === 'new') return { runId, adoptedRuns: [], movedTo: await moveAside(workspace.root, branch) };

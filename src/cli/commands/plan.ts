@@ -7,18 +7,19 @@ import type { PlanSource, Usage } from '../../core/events.js';
 import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Plan } from '../../core/types.js';
 import { LockedError, UsageError } from '../../errors.js';
-import { currentBranch, revParse } from '../../git/git.js';
+import { milestoneBranch } from '../../git/ref-names.js';
+import { branchExists, revParse } from '../../git/refs.js';
+import { currentBranch } from '../../git/repo.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
 import { loadPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
 import { slugify } from '../../plan/slug.js';
 import type { AgentPlanResult } from '../../planner/agent-plan.js';
-import { planFromAgent } from '../../planner/agent-plan.js';
-import { writeDeliverables } from '../../planner/deliverables.js';
 import {
   formatPlanningSummary,
   gatherRepoFacts,
+  type RepoFacts,
   runPlanningAnalyses,
   writePlanningArtifacts,
 } from '../../planning/index.js';
@@ -134,6 +135,7 @@ async function importPlan(workspace: Workspace, options: PlanOptions, file: stri
   }
   const from = resolve(options.cwd, file);
   const id = replaceId ?? options.id;
+  const reads = startGitReads(workspace);
   const parsed = await loadPlanFile(from, {
     ...(options.title !== undefined && { title: options.title }),
     ...(id !== undefined && { id }),
@@ -147,7 +149,33 @@ async function importPlan(workspace: Workspace, options: PlanOptions, file: stri
   } catch {
     // Read a moment ago; if it vanished since, there is just no change warning later.
   }
-  return storePlan(workspace, parsed.plan, options, `from ${parsed.format}`, undefined, source);
+  return storePlan(workspace, parsed.plan, options, `from ${parsed.format}`, undefined, source, reads);
+}
+
+/** The git reads of `plan` that do not depend on the plan (see {@link startGitReads}). */
+interface GitReads {
+  /** The checked-out branch: the base when the plan names none. */
+  head: Promise<string | null>;
+  /** `refs/heads/<head>` resolved, `null` when it does not exist (an unborn branch). */
+  headCommit: Promise<string | null>;
+  facts: Promise<RepoFacts>;
+}
+
+/**
+ * Starts the git processes `plan` needs whatever the plan file says, so they run while the
+ * file is read and validated instead of one after another after it. Read-only: a plan refused
+ * later has changed nothing. Each is awaited where it was run before, so a failure surfaces at
+ * the same point with the same message.
+ */
+function startGitReads(workspace: Workspace): GitReads {
+  const head = currentBranch(workspace.worktree);
+  const headCommit = head.then((branch) =>
+    branch ? revParse(workspace.root, `refs/heads/${branch}`) : null,
+  );
+  const facts = gatherRepoFacts(workspace.root);
+  // Awaited later, or never when the plan is refused first: no unhandled rejection meanwhile.
+  for (const read of [head, headCommit, facts]) read.catch(() => undefined);
+  return { head, headCommit, facts };
 }
 
 /** `milestone plan --from F` with the flags that identify it, for printed advice. */
@@ -181,23 +209,35 @@ async function storePlan(
   origin: string,
   generated?: AgentPlanResult,
   source?: PlanSource,
+  reads?: GitReads,
 ): Promise<PlanResult> {
   let planned: Plan = plan;
   if (options.agent) planned = { ...planned, defaults: { ...planned.defaults, agent: options.agent } };
-  const base = await resolveBase(workspace, planned.base);
+  // Asked now, used after the store's check below: runs while the graph is analysed.
+  const branchFound = options.replace ? undefined : branchExists(workspace.root, milestoneBranch(planned.id));
+  branchFound?.catch(() => undefined);
+  const base = await resolveBase(workspace, planned.base, reads);
   planned = { ...planned, base };
   const analysis = analyzeGraph(planned);
   const dir = milestoneDir(workspace, planned.id);
 
   let lineage: Lineage | undefined;
-  if (!options.replace) {
-    // Before the store is touched: a branch left by an earlier plan needs the person's choice.
-    const known = await withStore(workspace, (store) => store.state(planned.id));
-    if (known) throw existsError(planned.id, known.status, options);
-    lineage = await lineageForNewPlan(workspace, planned.id, base, options.branch, retryCommand(options));
-  }
   let replaced: MilestoneState | undefined;
-  await withStore(workspace, (store) => {
+  // One open of the store for the checks and the append (no transaction spans the git reads).
+  await withStore(workspace, async (store) => {
+    if (!options.replace) {
+      // Before anything is written: a branch left by an earlier plan needs the person's choice.
+      const known = store.state(planned.id);
+      if (known) throw existsError(planned.id, known.status, options);
+      lineage = await lineageForNewPlan(
+        workspace,
+        planned.id,
+        base,
+        options.branch,
+        retryCommand(options),
+        branchFound,
+      );
+    }
     const existing = store.state(planned.id);
     if (existing && !options.replace) throw existsError(planned.id, existing.status, options);
     if (!existing && options.replace) {
@@ -264,12 +304,11 @@ async function storePlan(
   mkdirSync(dir, { recursive: true });
   writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
   writeFileAtomic(join(dir, 'milestone.yaml'), planToYaml(planned));
-  const planner = generated ? recordPlanner(workspace, dir, generated) : undefined;
+  const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
   // The four analyses are independent of each other and offline; their artifacts are what
   // `execute` checks before it starts (the planning-to-execution transition).
-  const planning = await runPlanningAnalyses(planned, await gatherRepoFacts(workspace.root), {
-    graph: analysis,
-  });
+  const facts = await (reads?.facts ?? gatherRepoFacts(workspace.root));
+  const planning = await runPlanningAnalyses(planned, facts, { graph: analysis });
   writePlanningArtifacts(join(dir, 'planning'), planning);
 
   if (options.json) {
@@ -327,6 +366,8 @@ async function planByAgent(workspace: Workspace, options: PlanOptions): Promise<
   const base = await resolveBase(workspace, undefined);
   // Checked again when the plan is stored; here so the planner's work is not wasted on a refusal.
   if (!options.branch) await lineageForNewPlan(workspace, id, base, undefined, retryCommand(options));
+  // Loaded here: importing a plan file needs neither the planner nor the agents.
+  const { planFromAgent } = await import('../../planner/agent-plan.js');
   const generated = await planFromAgent({
     workspace,
     io: options.io,
@@ -356,7 +397,12 @@ async function planByAgent(workspace: Workspace, options: PlanOptions): Promise<
 }
 
 /** Writes a planner's deliverables and `planner.json` into the milestone's folder. */
-function recordPlanner(workspace: Workspace, dir: string, generated: AgentPlanResult): PlannerRecord {
+async function recordPlanner(
+  workspace: Workspace,
+  dir: string,
+  generated: AgentPlanResult,
+): Promise<PlannerRecord> {
+  const { writeDeliverables } = await import('../../planner/deliverables.js');
   writeDeliverables(dir, generated.deliverables);
   const record: PlannerRecord = {
     agent: generated.agent,
@@ -370,16 +416,24 @@ function recordPlanner(workspace: Workspace, dir: string, generated: AgentPlanRe
   return record;
 }
 
-async function resolveBase(workspace: Workspace, requested: string | undefined): Promise<string> {
+async function resolveBase(
+  workspace: Workspace,
+  requested: string | undefined,
+  reads?: GitReads,
+): Promise<string> {
   // The branch checked out where the person runs `plan` (a linked worktree has its own).
-  const base = requested ?? (await currentBranch(workspace.worktree));
+  const base = requested ?? (await (reads?.head ?? currentBranch(workspace.worktree)));
   if (!base) {
     throw new UsageError(
       'MILESTONE_NO_BASE',
       'HEAD is detached: give the plan a `base:` branch or check out a branch',
     );
   }
-  if (!(await revParse(workspace.root, `refs/heads/${base}`))) {
+  const commit =
+    requested === undefined && reads
+      ? await reads.headCommit
+      : await revParse(workspace.root, `refs/heads/${base}`);
+  if (!commit) {
     throw new UsageError('MILESTONE_BAD_BASE', `base branch "${base}" does not exist in ${workspace.root}`, [
       {
         code: 'MILESTONE_BAD_BASE',

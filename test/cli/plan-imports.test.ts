@@ -1,0 +1,65 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runAsync } from '../helpers/async-cli.js';
+import { CLI, gitRepo, tempDir } from '../helpers/git-repo.js';
+
+const PRELOAD = resolve(import.meta.dirname, '../fixtures/module-log/preload.mjs');
+
+/** The modules a whole `milestone` process loads, ES and CommonJS, as file paths or URLs. */
+async function loadedModules(args: string[], cwd: string): Promise<string[]> {
+  const log = join(tempDir('milestone-modules-'), 'modules.log');
+  writeFileSync(log, '');
+  const result = await runAsync(process.execPath, ['--import', PRELOAD, CLI, ...args], {
+    cwd,
+    env: { MODULE_LOG: log },
+  });
+  expect(result.code, result.stderr).toBe(0);
+  return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+}
+
+describe('plan --from of a JSON plan loads only what importing a plan needs', () => {
+  it('neither zod, the YAML library, the engine, the agents nor the planner', async () => {
+    const repo = await gitRepo();
+    const plan = {
+      version: 1,
+      milestone: 'Imports',
+      tasks: [
+        { id: 'a', title: 'A', run: 'true', files: ['src/a/**'] },
+        { id: 'b', title: 'B', run: 'true', needs: ['a'], files: ['src/a/b.ts'], estimate: '1h' },
+      ],
+    };
+    writeFileSync(join(repo, 'plan.json'), JSON.stringify(plan));
+    const modules = await loadedModules(['plan', '--from', 'plan.json'], repo);
+    // The check sees modules at all (the plan command and its parser among them).
+    expect(modules.some((m) => m.endsWith('/dist/cli/commands/plan.js'))).toBe(true);
+    expect(modules.some((m) => m.endsWith('/dist/plan/validate.js'))).toBe(true);
+    const heavy = modules.filter((m) =>
+      /\/node_modules\/(zod|yaml)\/|\/dist\/(engine|agents|planner)\//.test(m),
+    );
+    expect(heavy).toEqual([]);
+  });
+
+  it('a YAML plan loads the YAML library, and a malformed one zod to word its problems', async () => {
+    const repo = await gitRepo();
+    writeFileSync(
+      join(repo, 'plan.yaml'),
+      'version: 1\nmilestone: Y\ntasks:\n  - id: a\n    title: A\n    run: "true"\n',
+    );
+    const modules = await loadedModules(['plan', '--from', 'plan.yaml'], repo);
+    expect(modules.some((m) => m.includes('/node_modules/yaml/'))).toBe(true);
+    writeFileSync(
+      join(repo, 'bad.json'),
+      JSON.stringify({ version: 1, milestone: 'B', tasks: [{ id: 'a' }] }),
+    );
+    const log = join(tempDir('milestone-modules-'), 'modules.log');
+    writeFileSync(log, '');
+    const bad = await runAsync(process.execPath, ['--import', PRELOAD, CLI, 'plan', '--from', 'bad.json'], {
+      cwd: repo,
+      env: { MODULE_LOG: log },
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('a task needs a `title`');
+    expect(readFileSync(log, 'utf8')).toContain('/node_modules/zod/');
+  });
+});
