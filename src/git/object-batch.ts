@@ -1,0 +1,187 @@
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { redactSecrets } from '../process/redact-secrets.js';
+import { GitError } from './git-error.js';
+import { gitEnv } from './git-exec.js';
+
+/** One object as `git cat-file --batch` gives it. */
+export interface GitObject {
+  type: string;
+  data: Buffer;
+}
+
+/** One entry of a tree: `name` holds the raw bytes as a latin1 string (git names are bytes). */
+export interface TreeEntry {
+  mode: string;
+  oid: string;
+}
+
+/** A parsed tree: name (latin1) → entry. */
+export type Tree = Map<string, TreeEntry>;
+
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * A long-lived git process spoken to in bytes (object contents and tree entry names are not
+ * text): requests are written to stdin, answers parsed from stdout in order. Like
+ * `GitLineProcess`, it starts on first use and ends with {@link close}.
+ */
+abstract class GitByteProcess<T> {
+  private child: ChildProcessByStdio<Writable, Readable, Readable> | null = null;
+  private stderr = '';
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  protected readonly waiting: Array<Waiter<T>> = [];
+
+  constructor(
+    private readonly cwd: string,
+    private readonly args: readonly string[],
+  ) {}
+
+  /** Takes one answer off the front of `buffer`: the answer and the bytes it used, or null if incomplete. */
+  protected abstract parse(buffer: Buffer): { value: T; used: number } | null;
+
+  protected request(payload: Buffer | string): Promise<T> {
+    const child = this.process();
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({ resolve, reject });
+      child.stdin.write(payload);
+    });
+  }
+
+  /** Ends the process (its stdin closes). */
+  close(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((done) => {
+      child.once('close', () => done());
+      child.stdin.end();
+    });
+  }
+
+  private process() {
+    if (this.child) return this.child;
+    this.stderr = '';
+    this.chunks = [];
+    this.buffered = 0;
+    const child = spawn('git', this.args, { cwd: this.cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stdin.on('error', () => undefined);
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
+    child.stderr.on('data', (chunk: string) => {
+      this.stderr += chunk;
+    });
+    const end = (why: string, code: number | null) => {
+      if (this.child === child) this.child = null;
+      const stderr = redactSecrets(this.stderr.trim());
+      const error = new GitError(
+        `git ${this.args.join(' ')} ${why} in ${this.cwd}${stderr ? `: ${stderr}` : ''}`,
+        [...this.args],
+        this.cwd,
+        code,
+        stderr,
+      );
+      for (const waiter of this.waiting.splice(0)) waiter.reject(error);
+    };
+    child.once('error', (error) => end(`could not run: ${error.message}`, null));
+    child.once('close', (code, signal) =>
+      end(code === null ? `was killed by ${signal}` : `exited with ${code}`, code),
+    );
+    this.child = child;
+    return child;
+  }
+
+  private receive(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    let buffer = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
+    while (this.waiting.length > 0) {
+      const answer = this.parse(buffer);
+      if (!answer) break;
+      buffer = buffer.subarray(answer.used);
+      this.waiting.shift()!.resolve(answer.value);
+    }
+    this.chunks = buffer.length > 0 ? [buffer] : [];
+    this.buffered = buffer.length;
+  }
+}
+
+const HEX = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+
+/** Objects read through one long-lived `git cat-file --batch` (one process for any number of reads). */
+export class ObjectReader extends GitByteProcess<GitObject | null> {
+  constructor(cwd: string) {
+    super(cwd, ['cat-file', '--batch']);
+  }
+
+  /** The object `oid` (a full hex id), or null when the repository does not have it. */
+  read(oid: string): Promise<GitObject | null> {
+    if (!HEX.test(oid)) return Promise.reject(new Error(`not an object id: ${oid}`));
+    return this.request(`${oid}\n`);
+  }
+
+  protected parse(buffer: Buffer): { value: GitObject | null; used: number } | null {
+    const nl = buffer.indexOf(10);
+    if (nl < 0) return null;
+    const header = buffer.toString('latin1', 0, nl).split(' ');
+    if (header[1] === 'missing' || header.length !== 3) return { value: null, used: nl + 1 };
+    const size = Number(header[2]);
+    // The content, then a newline.
+    if (buffer.length < nl + 1 + size + 1) return null;
+    const data = Buffer.from(buffer.subarray(nl + 1, nl + 1 + size));
+    return { value: { type: header[1]!, data }, used: nl + 1 + size + 1 };
+  }
+}
+
+/** Parses a raw tree object; `hashBytes` is 20 (SHA-1) or 32 (SHA-256). */
+export function parseTree(data: Buffer, hashBytes: number): Tree {
+  const tree: Tree = new Map();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    const nul = data.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + hashBytes > data.length) throw new Error('malformed tree object');
+    const mode = data.toString('latin1', at, space);
+    const name = data.toString('latin1', space + 1, nul);
+    const oid = data.toString('hex', nul + 1, nul + 1 + hashBytes);
+    tree.set(name, { mode, oid });
+    at = nul + 1 + hashBytes;
+  }
+  return tree;
+}
+
+/** The git object type a tree entry's mode stands for. */
+export function entryType(mode: string): 'tree' | 'commit' | 'blob' {
+  return mode === '40000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
+}
+
+/**
+ * Trees written through one long-lived `git mktree -z --missing --batch`: git sorts the entries
+ * and stores the tree, one process for any number of trees. `--missing` skips git's lookup of
+ * each entry: every entry comes from a tree git already holds.
+ */
+export class TreeWriter extends GitByteProcess<string> {
+  constructor(cwd: string) {
+    super(cwd, ['mktree', '-z', '--missing', '--batch']);
+  }
+
+  /** Writes `tree` and returns its id. */
+  write(tree: Tree): Promise<string> {
+    const parts: Buffer[] = [];
+    for (const [name, { mode, oid }] of tree)
+      parts.push(Buffer.from(`${mode} ${entryType(mode)} ${oid}\t${name}\0`, 'latin1'));
+    // An empty record ends the tree.
+    parts.push(Buffer.from([0]));
+    return this.request(Buffer.concat(parts));
+  }
+
+  protected parse(buffer: Buffer): { value: string; used: number } | null {
+    const nl = buffer.indexOf(10);
+    if (nl < 0) return null;
+    return { value: buffer.toString('latin1', 0, nl), used: nl + 1 };
+  }
+}
