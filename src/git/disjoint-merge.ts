@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gitExec } from './git-exec.js';
-import { ObjectReader, parseTree, type Tree, type TreeEntry, TreeWriter } from './object-batch.js';
+import {
+  ObjectReader,
+  parseTree,
+  sortedEntries,
+  type Tree,
+  type TreeEntry,
+  TreeWriter,
+} from './object-batch.js';
 
 /** The tree of a merge of disjoint changes, or why it must go to `git merge-tree` instead. */
 export type DisjointMergeResult = { tree: string } | { fallback: FallbackReason };
@@ -37,7 +44,7 @@ class Fallback extends Error {
  * Merges in memory what `git merge-tree --write-tree` would merge, when the two sides changed
  * disjoint paths: walks the three trees (base, ours, theirs) only where they differ, takes each
  * path changed on one side from that side, and writes the folders it changed through one
- * long-lived `git cat-file --batch` and one `git mktree --batch`. Anything a merge could treat
+ * long-lived `git cat-file --batch` and one `git hash-object -w -t tree --stdin-paths`. Anything a merge could treat
  * differently from "take the side that changed it" (both sides changed a path or a folder and
  * a path in it, a file↔folder change, a submodule, a `.gitattributes` with merge-related
  * attributes, a non-canonical mode) is refused with the reason, and the caller runs `merge-tree`.
@@ -102,30 +109,40 @@ export class DisjointMerge {
     if (base === ours) return theirs;
     const [b, o, t] = await Promise.all([this.tree(base), this.tree(ours), this.tree(theirs)]);
     await Promise.all([this.checkAttributes(b), this.checkAttributes(o), this.checkAttributes(t)]);
-    const merged: Tree = new Map(o);
-    const names = new Set([...b.keys(), ...t.keys()]);
-    for (const name of names) {
+    // What theirs changed here, by name (null: deleted), merged into ours below.
+    const changes = new Map<string, TreeEntry | null>();
+    for (const [name, et] of t) {
       const eb = b.get(name);
-      const et = t.get(name);
-      if (same(eb, et)) continue;
+      if (!same(eb, et)) changes.set(name, et);
+    }
+    for (const name of b.keys()) if (!t.has(name)) changes.set(name, null);
+    for (const [name, change] of changes) {
+      const eb = b.get(name);
       const eo = o.get(name);
+      const et = change ?? undefined;
       if (same(eb, eo)) {
         // Only theirs changed this path: take theirs.
         checkChange(eb, et);
-        if (et) merged.set(name, et);
-        else merged.delete(name);
         continue;
       }
       // Both sides changed it: only folders changed inside on both sides may still be disjoint.
       if (eb?.mode !== '40000' || eo?.mode !== '40000' || et?.mode !== '40000') throw new Fallback('overlap');
       const sub = await this.mergeDir(eb.oid, eo.oid, et.oid);
-      if (sub === null) merged.delete(name);
-      else merged.set(name, { mode: '40000', oid: sub });
+      changes.set(name, sub === null ? null : { mode: '40000', oid: sub });
     }
+    const merged: Tree = new Map();
+    for (const [name, entry] of o) {
+      const change = changes.get(name);
+      if (change === undefined) merged.set(name, entry);
+      else if (change !== null) merged.set(name, change);
+    }
+    for (const [name, change] of changes) if (change !== null && !o.has(name)) merged.set(name, change);
     for (const entry of merged.values()) if (!CANONICAL_MODES.has(entry.mode)) throw new Fallback('unusual');
     if (merged.size === 0) return null;
-    const id = await this.writer.write(merged);
-    this.remember(id, merged);
+    const entries = sortedEntries(merged);
+    const id = await this.writer.write(entries);
+    // Kept in git's order: the next landing's "ours" starts sorted.
+    this.remember(id, new Map(entries));
     return id;
   }
 

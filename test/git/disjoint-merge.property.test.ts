@@ -16,7 +16,8 @@ type Files = Map<string, File>;
 
 const DIRS = ['', 'a/', 'a/b/', 'a/b/c/', 'd/', 'e/f/'];
 const NEW_DIRS = ['g/', 'g/h/', 'a/n/', 'a/b/c/m/'];
-const NAMES = ['x', 'y', 'z.txt', 'w'];
+// `a.b` and `a0` sort on either side of the folder `a` (git compares it as `a/`); `ü` is two bytes.
+const NAMES = ['x', 'y', 'z.txt', 'w', 'a.b', 'a0', 'ü'];
 const CONTENTS = ['one\n', 'two\n', 'three\nlines\nhere\n', 'one\n\nmore\n'];
 const GITLINK = '1234567890123456789012345678901234567890';
 
