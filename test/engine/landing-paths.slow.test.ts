@@ -4,7 +4,8 @@ import type { MilestoneState } from '../../src/core/projection.js';
 import type { TaskSpec } from '../../src/core/types.js';
 import { Lander } from '../../src/engine/lander.js';
 import { gitA } from '../helpers/async-cli.js';
-import { gitRepo, writeFiles } from '../helpers/git-repo.js';
+import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
+import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 function spec(id: string): TaskSpec {
   return { id, title: `Write ${id}`, phase: 'execute', needs: [], files: [] } as unknown as TaskSpec;
@@ -102,5 +103,25 @@ describe('how a landing merges', () => {
       await l.close();
     }
     expect(await gitA(root, 'show', 'milestone/m:a.txt')).toBe('ONE\ntwo\nthree\nfour\nFIVE');
+  });
+
+  it('a run with MILESTONE_DEBUG=1 says how its landings merged: four tasks started from one head, three merged in memory', async () => {
+    const repo = await milestoneRepo();
+    // Each task waits until all four started, so all four start from the same head.
+    const gate = tempDir('milestone-gate-');
+    const tasks = Array.from({ length: 4 }, (_, i) => ({
+      id: `t${i + 1}`,
+      title: `write ${i + 1}`,
+      run: `touch ${gate}/t${i + 1}; while [ $(ls ${gate} | wc -l) -lt 4 ]; do sleep 0.05; done; echo ${i} > out-${i + 1}.txt`,
+    }));
+    expect((await repo.plan({ version: 1, milestone: 'Paths', id: 'paths', tasks })).code).toBe(0);
+    repo.env.MILESTONE_DEBUG = '1';
+    const run = await repo.run(['execute', 'paths', '--mode', 'agents', '--concurrency', '4']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(`${run.stdout}${run.stderr}`).toContain(
+      'landings: 3 in memory, 1 same base, 0 merge-tree, 0 general',
+    );
+    const files = (await git(repo.root, 'ls-tree', '--name-only', 'milestone/paths')).split('\n');
+    expect(files).toEqual(expect.arrayContaining(['out-1.txt', 'out-2.txt', 'out-3.txt', 'out-4.txt']));
   });
 });
