@@ -268,18 +268,25 @@ export class Lander {
       this.paths.fallbacks.lineage = (this.paths.fallbacks.lineage ?? 0) + 1;
       return null;
     }
-    const [baseTree, oursTree, theirsTree] = await Promise.all([
-      this.lineage.treeOf(start) ?? this.disjoint.treeOf(start),
-      this.lineage.treeOf(base) ?? this.disjoint.treeOf(base),
-      this.disjoint.treeOf(source.commit),
-    ]);
-    const merged = await this.disjoint.merge(baseTree, oursTree, theirsTree);
-    if ('tree' in merged) {
-      this.paths.inMemory += 1;
-      return { clean: true, tree: merged.tree };
+    let reason: string;
+    try {
+      const [baseTree, oursTree, theirsTree] = await Promise.all([
+        this.lineage.treeOf(start) ?? this.disjoint.treeOf(start),
+        this.lineage.treeOf(base) ?? this.disjoint.treeOf(base),
+        this.disjoint.treeOf(source.commit),
+      ]);
+      const merged = await this.disjoint.merge(baseTree, oursTree, theirsTree);
+      if ('tree' in merged) {
+        this.paths.inMemory += 1;
+        return { clean: true, tree: merged.tree };
+      }
+      reason = merged.fallback;
+    } catch {
+      // A long-lived process failed (it restarts on the next use): git's own merge decides this one.
+      reason = 'error';
     }
     this.paths.mergeTree += 1;
-    this.paths.fallbacks[merged.fallback] = (this.paths.fallbacks[merged.fallback] ?? 0) + 1;
+    this.paths.fallbacks[reason] = (this.paths.fallbacks[reason] ?? 0) + 1;
     return null;
   }
 
