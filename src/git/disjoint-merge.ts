@@ -71,12 +71,12 @@ export class DisjointMerge {
 
   /** The tree id of `commit`. */
   async treeOf(commit: string): Promise<string> {
-    const object = await this.reader.read(commit);
-    if (object?.type !== 'commit') throw new Error(`${commit} is not a commit`);
-    const match = /^tree ([0-9a-f]+)\n/.exec(object.data.toString('latin1', 0, 80));
-    if (!match) throw new Error(`commit ${commit} has no tree line`);
-    this.hashBytes = match[1]!.length / 2;
-    return match[1]!;
+    // `<commit>^{tree}` answers with the tree itself: kept, the merge reads it next.
+    const object = await this.reader.treeOfCommit(commit);
+    if (!object) throw new Error(`${commit} is not a commit`);
+    this.hashBytes = object.oid.length / 2;
+    this.remember(object.oid, parseTree(object.data, this.hashBytes));
+    return object.oid;
   }
 
   /** Merges the trees `ours` and `theirs` whose merge base has the tree `base`. */

@@ -10,6 +10,8 @@ import { GitLineProcess } from './line-process.js';
 
 /** One object as `git cat-file --batch` gives it. */
 export interface GitObject {
+  /** The object's id (what a revision such as `<commit>^{tree}` named). */
+  oid: string;
   type: string;
   data: Buffer;
 }
@@ -128,6 +130,13 @@ export class ObjectReader extends GitByteProcess<GitObject | null> {
     return this.request(`${oid}\n`);
   }
 
+  /** The tree of the commit `commit` (a full hex id), in one round trip; null when there is none. */
+  async treeOfCommit(commit: string): Promise<GitObject | null> {
+    if (!HEX.test(commit)) throw new Error(`not an object id: ${commit}`);
+    const object = await this.request(`${commit}^{tree}\n`);
+    return object?.type === 'tree' && HEX.test(object.oid) ? object : null;
+  }
+
   protected parse(buffer: Buffer): { value: GitObject | null; used: number } | null {
     const nl = buffer.indexOf(10);
     if (nl < 0) return null;
@@ -137,7 +146,7 @@ export class ObjectReader extends GitByteProcess<GitObject | null> {
     // The content, then a newline.
     if (buffer.length < nl + 1 + size + 1) return null;
     const data = Buffer.from(buffer.subarray(nl + 1, nl + 1 + size));
-    return { value: { type: header[1]!, data }, used: nl + 1 + size + 1 };
+    return { value: { oid: header[0]!, type: header[1]!, data }, used: nl + 1 + size + 1 };
   }
 }
 
