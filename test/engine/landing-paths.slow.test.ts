@@ -33,7 +33,7 @@ function lander(root: string) {
   });
 }
 
-async function landAll(l: Lander, root: string, tasks: Array<[string, string, string]>) {
+async function landAll(l: Lander, tasks: Array<[string, string, string]>) {
   const results = [];
   for (const [id, commit, parent] of tasks)
     results.push(await l.land(spec(id), `milestone/m.tasks/${id}`, 1, { commit, parent }));
@@ -50,7 +50,7 @@ describe('how a landing merges', () => {
     const t3 = await task(root, 't3', base, { 't3.txt': 't3\n' });
     const l = lander(root);
     try {
-      const results = await landAll(l, root, [
+      const results = await landAll(l, [
         ['t1', t1, base],
         ['t2', t2, base],
         ['t3', t3, base],
@@ -84,7 +84,7 @@ describe('how a landing merges', () => {
     const t5 = await task(root, 't5', base, { 't5.txt': 't5\n' });
     const l = lander(root);
     try {
-      const results = await landAll(l, root, [
+      const results = await landAll(l, [
         ['t1', t1, base],
         ['t2', t2, base],
         ['t3', t3, own],
