@@ -60,6 +60,8 @@ export class DisjointMerge {
   /** Parsed trees by id, newest last (trees this class wrote go in too: the next landing's "ours"). */
   private readonly trees = new Map<string, Tree>();
   private readonly attributes = new Map<string, boolean>();
+  /** Trees whose every entry has a canonical mode (written here, or checked as ours). */
+  private readonly canonical = new Set<string>();
   private hashBytes = 20;
   /** Whether `$GIT_DIR/info/attributes` exists (looked up once). */
   private infoAttributes: Promise<boolean> | null = null;
@@ -137,12 +139,16 @@ export class DisjointMerge {
       else if (change !== null) merged.set(name, change);
     }
     for (const [name, change] of changes) if (change !== null && !o.has(name)) merged.set(name, change);
-    for (const entry of merged.values()) if (!CANONICAL_MODES.has(entry.mode)) throw new Fallback('unusual');
+    // Ours' entries are checked once per tree (the trees this class wrote were checked before).
+    const checked = this.canonical.has(ours);
+    for (const entry of checked ? changes.values() : merged.values())
+      if (entry !== null && !CANONICAL_MODES.has(entry.mode)) throw new Fallback('unusual');
     if (merged.size === 0) return null;
     const entries = sortedEntries(merged);
     const id = await this.writer.write(entries);
     // Kept in git's order: the next landing's "ours" starts sorted.
     this.remember(id, new Map(entries));
+    this.canonical.add(id);
     return id;
   }
 

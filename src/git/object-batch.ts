@@ -158,13 +158,24 @@ export function parseTree(data: Buffer, hashBytes: number): Tree {
     const space = data.indexOf(32, at);
     const nul = data.indexOf(0, space + 1);
     if (space < 0 || nul < 0 || nul + 1 + hashBytes > data.length) throw new Error('malformed tree object');
-    const mode = data.toString('latin1', at, space);
+    const mode = knownMode(data, at, space) ?? data.toString('latin1', at, space);
     const name = data.toString('latin1', space + 1, nul);
     const oid = data.toString('hex', nul + 1, nul + 1 + hashBytes);
     tree.set(name, { mode, oid });
     at = nul + 1 + hashBytes;
   }
   return tree;
+}
+
+const KNOWN_MODES = ['100644', '40000', '100755', '120000', '160000'].map(
+  (mode) => [mode, Buffer.from(mode, 'latin1')] as const,
+);
+
+/** The mode at `data[at..end)` as a shared string when it is one git writes (no string per entry). */
+function knownMode(data: Buffer, at: number, end: number): string | undefined {
+  for (const [mode, bytes] of KNOWN_MODES)
+    if (bytes.length === end - at && data.compare(bytes, 0, bytes.length, at, end) === 0) return mode;
+  return undefined;
 }
 
 /** git's order of tree entries: by name bytes, a folder compared as if its name ended in `/`. */
