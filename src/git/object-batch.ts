@@ -40,6 +40,8 @@ abstract class GitByteProcess<T> {
   private stderr = '';
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** Bytes the answer being received needs before parsing it again is worth it. */
+  private needed = 0;
   protected readonly waiting: Array<Waiter<T>> = [];
 
   constructor(
@@ -49,6 +51,11 @@ abstract class GitByteProcess<T> {
 
   /** Takes one answer off the front of `buffer`: the answer and the bytes it used, or null if incomplete. */
   protected abstract parse(buffer: Buffer): { value: T; used: number } | null;
+
+  /** How many bytes the incomplete answer at the front of `buffer` needs in all, when known (else 0). */
+  protected bytesNeeded(_buffer: Buffer): number {
+    return 0;
+  }
 
   protected request(payload: Buffer | string): Promise<T> {
     const child = this.process();
@@ -74,6 +81,7 @@ abstract class GitByteProcess<T> {
     this.stderr = '';
     this.chunks = [];
     this.buffered = 0;
+    this.needed = 0;
     const child = spawn('git', this.args, { cwd: this.cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.on('error', () => undefined);
     child.stderr.setEncoding('utf8');
@@ -104,10 +112,16 @@ abstract class GitByteProcess<T> {
   private receive(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    // A large object arrives in many chunks: joined once it is all there, not at every chunk.
+    if (this.buffered < this.needed) return;
+    this.needed = 0;
     let buffer = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
     while (this.waiting.length > 0) {
       const answer = this.parse(buffer);
-      if (!answer) break;
+      if (!answer) {
+        this.needed = this.bytesNeeded(buffer);
+        break;
+      }
       buffer = buffer.subarray(answer.used);
       this.waiting.shift()!.resolve(answer.value);
     }
@@ -148,6 +162,13 @@ export class ObjectReader extends GitByteProcess<GitObject | null> {
     const data = Buffer.from(buffer.subarray(nl + 1, nl + 1 + size));
     return { value: { oid: header[0]!, type: header[1]!, data }, used: nl + 1 + size + 1 };
   }
+
+  protected override bytesNeeded(buffer: Buffer): number {
+    const nl = buffer.indexOf(10);
+    if (nl < 0) return 0;
+    const size = Number(buffer.toString('latin1', 0, nl).split(' ')[2]);
+    return Number.isFinite(size) ? nl + 1 + size + 1 : 0;
+  }
 }
 
 /** Parses a raw tree object; `hashBytes` is 20 (SHA-1) or 32 (SHA-256). */
@@ -155,9 +176,12 @@ export function parseTree(data: Buffer, hashBytes: number): Tree {
   const tree: Tree = new Map();
   let at = 0;
   while (at < data.length) {
-    const space = data.indexOf(32, at);
-    const nul = data.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 1 + hashBytes > data.length) throw new Error('malformed tree object');
+    // A byte loop: `Buffer.indexOf` per field cost more than the fields are long.
+    let space = at;
+    while (space < data.length && data[space] !== 32) space++;
+    let nul = space + 1;
+    while (nul < data.length && data[nul] !== 0) nul++;
+    if (space >= data.length || nul + 1 + hashBytes > data.length) throw new Error('malformed tree object');
     const mode = knownMode(data, at, space) ?? data.toString('latin1', at, space);
     const name = data.toString('latin1', space + 1, nul);
     const oid = data.toString('hex', nul + 1, nul + 1 + hashBytes);
@@ -167,14 +191,15 @@ export function parseTree(data: Buffer, hashBytes: number): Tree {
   return tree;
 }
 
-const KNOWN_MODES = ['100644', '40000', '100755', '120000', '160000'].map(
-  (mode) => [mode, Buffer.from(mode, 'latin1')] as const,
-);
+const KNOWN_MODES = ['100644', '40000', '100755', '120000', '160000'];
 
-/** The mode at `data[at..end)` as a shared string when it is one git writes (no string per entry). */
+/** The mode at `data[at..end)` as one shared string when it is one git writes (no string per entry). */
 function knownMode(data: Buffer, at: number, end: number): string | undefined {
-  for (const [mode, bytes] of KNOWN_MODES)
-    if (bytes.length === end - at && data.compare(bytes, 0, bytes.length, at, end) === 0) return mode;
+  next: for (const mode of KNOWN_MODES) {
+    if (mode.length !== end - at) continue;
+    for (let i = 0; i < mode.length; i++) if (data[at + i] !== mode.charCodeAt(i)) continue next;
+    return mode;
+  }
   return undefined;
 }
 
@@ -208,15 +233,25 @@ export function sortedEntries(tree: Tree): Array<[string, TreeEntry]> {
   return out;
 }
 
+function hexValue(hex: string, at: number): number {
+  const code = hex.charCodeAt(at);
+  // 0-9 are 48-57, a-f are 97-102 (ids are lower-case hex, checked where they come from git).
+  return code <= 57 ? code - 48 : code - 87;
+}
+
 /** The raw tree object of `entries`, which are in git's order (see {@link sortedEntries}). */
 export function treeObject(entries: ReadonlyArray<readonly [string, TreeEntry]>): Buffer {
   let size = 0;
   for (const [name, { mode, oid }] of entries) size += mode.length + 1 + name.length + 1 + oid.length / 2;
   const data = Buffer.allocUnsafe(size);
+  // Byte loops: a `Buffer.write` per field cost more than the fields are long.
   let at = 0;
   for (const [name, { mode, oid }] of entries) {
-    at += data.write(`${mode} ${name}\0`, at, 'latin1');
-    at += data.write(oid, at, 'hex');
+    for (let i = 0; i < mode.length; i++) data[at++] = mode.charCodeAt(i);
+    data[at++] = 32;
+    for (let i = 0; i < name.length; i++) data[at++] = name.charCodeAt(i);
+    data[at++] = 0;
+    for (let i = 0; i < oid.length; i += 2) data[at++] = (hexValue(oid, i) << 4) | hexValue(oid, i + 1);
   }
   return data;
 }
