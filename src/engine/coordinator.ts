@@ -16,6 +16,7 @@ import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { IntegrationChecks } from './integration/integration-checks.js';
 import { Lander, type LandingSource } from './lander.js';
+import { describeLandingPaths } from './landing-paths.js';
 import {
   attemptLogPath,
   milestoneBranch,
@@ -225,6 +226,12 @@ class Run {
         });
       });
       await this.lander.close();
+      if (process.env.MILESTONE_DEBUG)
+        this.options.reporter.onLive?.({
+          type: 'note',
+          level: 'info',
+          message: describeLandingPaths(this.lander.paths),
+        });
     }
     const result = this.finish();
     if (this.crashed) throw crashError(this.crashed);

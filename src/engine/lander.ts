@@ -4,9 +4,12 @@ import type { MilestoneState } from '../core/projection.js';
 import type { Phase, TaskSpec } from '../core/types.js';
 import { ExitError } from '../errors.js';
 import { CommitWriter } from '../git/commit-writer.js';
+import { DisjointMerge } from '../git/disjoint-merge.js';
 import { mergeInto, mergeTree, revParse } from '../git/git.js';
+import type { MergeTreeResult } from '../git/merge.js';
 import { RefTransactions } from '../git/ref-transaction.js';
 import { landedFor, trailerBlock } from './landing.js';
+import { emptyLandingPaths, type LandingPaths, Lineage } from './landing-paths.js';
 import { type SerialQueue, serialQueue } from './merge-queue.js';
 import { runTrailer, TRAILER } from './naming.js';
 import { commitPhase } from './phase-commit.js';
@@ -68,12 +71,19 @@ export class Lander {
   private tip: string | null = null;
   /** Landings waiting in the queue: while one waits, the batch stays open for it. */
   private waiting = 0;
+  /** Disjoint changes merged in memory instead of one `merge-tree` process per landing. */
+  private readonly disjoint: DisjointMerge;
+  /** Commits known to be on the branch below the batch's tip: a task's start point there is its merge base. */
+  private readonly lineage = new Lineage();
+  /** How each landing's tree was made (see {@link LandingPaths}). */
+  readonly paths: LandingPaths = emptyLandingPaths();
   /** Test hook: runs between git's `prepare` and `commit` of each transaction. */
   beforeCommit: (() => Promise<void>) | undefined;
 
   constructor(private readonly host: LanderHost) {
     this.refs = new RefTransactions(host.repoRoot, 'milestone: land');
     this.commits = new CommitWriter(host.repoRoot);
+    this.disjoint = new DisjointMerge(host.repoRoot);
   }
 
   /** Ref-update processes started (one per run unless another writer made a transaction fail). */
@@ -83,13 +93,17 @@ export class Lander {
 
   /** The milestone branch head: cached, since this run's queue is its only writer (CAS guards the rest). */
   async currentHead(): Promise<string> {
-    this.head ??= (await revParse(this.host.repoRoot, `refs/heads/${this.host.branch}`))!;
+    if (this.head === null) {
+      this.head = (await revParse(this.host.repoRoot, `refs/heads/${this.host.branch}`))!;
+      this.lineage.reset(this.head);
+    }
     return this.head;
   }
 
   /** Another part of the run moved the branch (inside {@link serialize}) to `head`. */
   moved(head: string): void {
     this.head = head;
+    this.lineage.reset(head);
   }
 
   /**
@@ -110,7 +124,7 @@ export class Lander {
 
   /** Ends the run's long-lived git processes (end of the run, after `drain`). */
   async close(): Promise<void> {
-    await Promise.all([this.refs.close(), this.commits.close()]);
+    await Promise.all([this.refs.close(), this.commits.close(), this.disjoint.close()]);
   }
 
   /**
@@ -165,6 +179,7 @@ export class Lander {
       }
       if (linksUnchanged) inheritLeavingLinks(head, commit);
       this.head = commit;
+      this.lineage.add(commit);
     });
     this.landed(task, commit, attempt);
   }
@@ -204,6 +219,9 @@ export class Lander {
         config: this.host.config,
       });
       this.head = commit;
+      // A squash sits on the previous phase commit, not on the head.
+      if (squash) this.lineage.reset(commit);
+      else this.lineage.add(commit);
       this.host.record({ type: 'phase_committed', phase, commit });
     });
   }
@@ -218,18 +236,58 @@ export class Lander {
     const { repoRoot } = this.host;
     // Nothing landed since the task started and its commit sits on that head: the merge's
     // tree is the task's own, no merge-tree needed.
-    const tree =
-      source.parent === base
-        ? { clean: true as const, tree: await this.commits.treeOf(source.commit) }
-        : await mergeTree(repoRoot, base, source.commit);
+    let tree: MergeTreeResult;
+    if (source.parent === base) {
+      tree = { clean: true, tree: await this.commits.treeOf(source.commit) };
+      this.paths.sameBase += 1;
+    } else
+      tree = (await this.mergeInMemory(base, source)) ?? (await mergeTree(repoRoot, base, source.commit));
     if (!tree.clean) return { conflicts: tree.conflicts };
     const commit = await this.commits.write(tree.tree, [base, source.commit], message);
+    this.lineage.add(commit, tree.tree);
     if (source.linksUnchanged) inheritLeavingLinks(base, commit);
     this.tip = commit;
     const pending = new Promise<LandingResult>((settle, fail) => {
       this.batch.push({ branch, message, commit, settle, fail });
     });
     return { pending };
+  }
+
+  /**
+   * The merge of disjoint changes without a `merge-tree` process (see {@link DisjointMerge}),
+   * when the task's start point is known to be on the branch (so it is the merge base); null
+   * when git's own merge must decide (counted in {@link paths}).
+   */
+  private async mergeInMemory(
+    base: string,
+    source: Required<LandingSource>,
+  ): Promise<MergeTreeResult | null> {
+    const start = source.parent;
+    if (start === null || !this.lineage.has(start)) {
+      this.paths.mergeTree += 1;
+      this.paths.fallbacks.lineage = (this.paths.fallbacks.lineage ?? 0) + 1;
+      return null;
+    }
+    let reason: string;
+    try {
+      const [baseTree, oursTree, theirsTree] = await Promise.all([
+        this.lineage.treeOf(start) ?? this.disjoint.treeOf(start),
+        this.lineage.treeOf(base) ?? this.disjoint.treeOf(base),
+        this.disjoint.treeOf(source.commit),
+      ]);
+      const merged = await this.disjoint.merge(baseTree, oursTree, theirsTree);
+      if ('tree' in merged) {
+        this.paths.inMemory += 1;
+        return { clean: true, tree: merged.tree };
+      }
+      reason = merged.fallback;
+    } catch {
+      // A long-lived process failed (it restarts on the next use): git's own merge decides this one.
+      reason = 'error';
+    }
+    this.paths.mergeTree += 1;
+    this.paths.fallbacks[reason] = (this.paths.fallbacks[reason] ?? 0) + 1;
+    return null;
   }
 
   /** Moves the branch to the batch's tip in one transaction; when another writer moved it, each landing again on the new head. */
@@ -248,14 +306,18 @@ export class Lander {
       }
       // Lost the race: re-read the branch and land one by one by the general merge.
       this.head = null;
+      this.lineage.reset(null);
       for (const staged of batch) staged.settle(await this.mergeGeneral(staged.branch, staged.message));
     } catch (error) {
+      // The staged merges are not on the branch: only the head as known stays in the lineage.
+      this.lineage.reset(this.head);
       for (const staged of batch) staged.fail(error);
     }
   }
 
   /** The general merge (`mergeInto`): re-reads the branch, merges the task branch's tip, retries a lost race once. */
   private async mergeGeneral(branch: string, message: string): Promise<LandingResult> {
+    this.paths.general += 1;
     const merged = await mergeInto(this.host.repoRoot, {
       target: this.host.branch,
       source: `refs/heads/${branch}`,
@@ -263,6 +325,7 @@ export class Lander {
     });
     if (!merged.merged) return { conflicts: merged.conflicts };
     this.head = merged.commit;
+    this.lineage.reset(merged.commit);
     return { commit: merged.commit };
   }
 

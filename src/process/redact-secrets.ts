@@ -34,10 +34,23 @@ let configuredNames: string[] = [];
  */
 export function useSecretNames(names: readonly string[]): void {
   configuredNames = names.map((name) => name.toUpperCase()).filter((name) => name !== '');
+  secretNames.clear();
 }
+
+/** {@link isSecretName} by name: every process milestone starts asks again about the same variables. */
+const secretNames = new Map<string, boolean>();
 
 /** Whether a variable's name says its value is a secret. */
 export function isSecretName(name: string): boolean {
+  let secret = secretNames.get(name);
+  if (secret === undefined) {
+    secret = nameSaysSecret(name);
+    secretNames.set(name, secret);
+  }
+  return secret;
+}
+
+function nameSaysSecret(name: string): boolean {
   if (NOT_SECRET.has(name)) return false;
   if (SECRET_NAME.test(name)) return true;
   const upper = name.toUpperCase();
@@ -48,7 +61,8 @@ export function isSecretName(name: string): boolean {
 export function secretValues(...envs: Array<Readonly<Record<string, string | undefined>>>): string[] {
   const values = new Set<string>();
   for (const env of envs) {
-    for (const [name, value] of Object.entries(env)) {
+    for (const name in env) {
+      const value = env[name];
       if (value === undefined || value.length < MIN_SECRET_LENGTH || !isSecretName(name)) continue;
       values.add(value);
       // In a JSON line (an agent's stream) a quote or backslash in the value appears escaped.

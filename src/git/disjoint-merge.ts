@@ -1,0 +1,199 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gitExec } from './git-exec.js';
+import {
+  ObjectReader,
+  parseTree,
+  sortedEntries,
+  type Tree,
+  type TreeEntry,
+  TreeWriter,
+} from './object-batch.js';
+
+/** The tree of a merge of disjoint changes, or why it must go to `git merge-tree` instead. */
+export type DisjointMergeResult = { tree: string } | { fallback: FallbackReason };
+
+/** Why a merge was left to `git merge-tree`. */
+export type FallbackReason =
+  /** Both sides changed the same path (or one changed a folder the other changed inside). */
+  | 'overlap'
+  /** A file became a folder or a folder a file. */
+  | 'type-change'
+  /** A submodule (gitlink) changed. */
+  | 'gitlink'
+  /** A `.gitattributes` that may change how git merges (merge drivers, filters, line endings). */
+  | 'attributes'
+  /** A mode git would write differently (a tree from an old git), or an object that is not there. */
+  | 'unusual'
+  /** The merge would empty the whole tree. */
+  | 'empty';
+
+/** Modes a tree holds as git writes them today; anything else is left to git. */
+const CANONICAL_MODES = new Set(['100644', '100755', '120000', '40000', '160000']);
+/** Attributes that change what a merge does (drivers, renormalization, filters such as LFS). */
+const MERGE_ATTRIBUTES = /\b(merge|filter|text|eol|crlf|binary|ident|working-tree-encoding)\b/;
+const TREE_CACHE_SIZE = 32;
+
+class Fallback extends Error {
+  constructor(readonly reason: FallbackReason) {
+    super(reason);
+  }
+}
+
+/**
+ * Merges in memory what `git merge-tree --write-tree` would merge, when the two sides changed
+ * disjoint paths: walks the three trees (base, ours, theirs) only where they differ, takes each
+ * path changed on one side from that side, and writes the folders it changed through one
+ * long-lived `git cat-file --batch` and one `git hash-object -w -t tree --stdin-paths`. Anything a merge could treat
+ * differently from "take the side that changed it" (both sides changed a path or a folder and
+ * a path in it, a file↔folder change, a submodule, a `.gitattributes` with merge-related
+ * attributes, a non-canonical mode) is refused with the reason, and the caller runs `merge-tree`.
+ *
+ * Why this is exact: a path one side left as it was in the base is taken from the other side by
+ * every three-way merge; renames matter only where they meet the other side's changes (a rename
+ * is a delete plus an add, both inside the renaming side's paths), and a directory rename can
+ * only move the other side's additions inside the vanished folder, which is an overlap here.
+ */
+export class DisjointMerge {
+  private readonly reader: ObjectReader;
+  private readonly writer: TreeWriter;
+  /** Parsed trees by id, newest last (trees this class wrote go in too: the next landing's "ours"). */
+  private readonly trees = new Map<string, Tree>();
+  private readonly attributes = new Map<string, boolean>();
+  /** Trees whose every entry has a canonical mode (written here, or checked as ours). */
+  private readonly canonical = new Set<string>();
+  private hashBytes = 20;
+  /** Whether `$GIT_DIR/info/attributes` exists (looked up once). */
+  private infoAttributes: Promise<boolean> | null = null;
+
+  constructor(private readonly cwd: string) {
+    this.reader = new ObjectReader(cwd);
+    this.writer = new TreeWriter(cwd);
+  }
+
+  /** The tree id of `commit`. */
+  async treeOf(commit: string): Promise<string> {
+    // `<commit>^{tree}` answers with the tree itself: kept, the merge reads it next.
+    const object = await this.reader.treeOfCommit(commit);
+    if (!object) throw new Error(`${commit} is not a commit`);
+    this.hashBytes = object.oid.length / 2;
+    this.remember(object.oid, parseTree(object.data, this.hashBytes));
+    return object.oid;
+  }
+
+  /** Merges the trees `ours` and `theirs` whose merge base has the tree `base`. */
+  async merge(base: string, ours: string, theirs: string): Promise<DisjointMergeResult> {
+    this.infoAttributes ??= this.hasInfoAttributes();
+    if (await this.infoAttributes) return { fallback: 'attributes' };
+    try {
+      const tree = await this.mergeDir(base, ours, theirs);
+      if (tree === null) return { fallback: 'empty' };
+      return { tree };
+    } catch (error) {
+      if (error instanceof Fallback) return { fallback: error.reason };
+      throw error;
+    }
+  }
+
+  /** Ends the two git processes. */
+  async close(): Promise<void> {
+    await Promise.all([this.reader.close(), this.writer.close()]);
+  }
+
+  private async hasInfoAttributes(): Promise<boolean> {
+    const { stdout } = await gitExec(this.cwd, ['rev-parse', '--git-common-dir']);
+    return existsSync(join(resolve(this.cwd, stdout.trim()), 'info', 'attributes'));
+  }
+
+  /** The merged folder's tree id, or null when it ends up empty (git keeps no empty folders). */
+  private async mergeDir(base: string, ours: string, theirs: string): Promise<string | null> {
+    if (base === theirs) return ours;
+    if (base === ours) return theirs;
+    const [b, o, t] = await Promise.all([this.tree(base), this.tree(ours), this.tree(theirs)]);
+    await Promise.all([this.checkAttributes(b), this.checkAttributes(o), this.checkAttributes(t)]);
+    // What theirs changed here, by name (null: deleted), merged into ours below.
+    const changes = new Map<string, TreeEntry | null>();
+    for (const [name, et] of t) {
+      const eb = b.get(name);
+      if (!same(eb, et)) changes.set(name, et);
+    }
+    for (const name of b.keys()) if (!t.has(name)) changes.set(name, null);
+    for (const [name, change] of changes) {
+      const eb = b.get(name);
+      const eo = o.get(name);
+      const et = change ?? undefined;
+      if (same(eb, eo)) {
+        // Only theirs changed this path: take theirs.
+        checkChange(eb, et);
+        continue;
+      }
+      // Both sides changed it: only folders changed inside on both sides may still be disjoint.
+      if (eb?.mode !== '40000' || eo?.mode !== '40000' || et?.mode !== '40000') throw new Fallback('overlap');
+      const sub = await this.mergeDir(eb.oid, eo.oid, et.oid);
+      changes.set(name, sub === null ? null : { mode: '40000', oid: sub });
+    }
+    const merged: Tree = new Map();
+    for (const [name, entry] of o) {
+      const change = changes.get(name);
+      if (change === undefined) merged.set(name, entry);
+      else if (change !== null) merged.set(name, change);
+    }
+    for (const [name, change] of changes) if (change !== null && !o.has(name)) merged.set(name, change);
+    // Ours' entries are checked once per tree (the trees this class wrote were checked before).
+    const checked = this.canonical.has(ours);
+    for (const entry of checked ? changes.values() : merged.values())
+      if (entry !== null && !CANONICAL_MODES.has(entry.mode)) throw new Fallback('unusual');
+    if (merged.size === 0) return null;
+    const entries = sortedEntries(merged);
+    const id = await this.writer.write(entries);
+    // Kept in git's order: the next landing's "ours" starts sorted.
+    this.remember(id, new Map(entries));
+    this.canonical.add(id);
+    return id;
+  }
+
+  private async tree(id: string): Promise<Tree> {
+    const cached = this.trees.get(id);
+    if (cached) {
+      // Most recently used last.
+      this.trees.delete(id);
+      this.trees.set(id, cached);
+      return cached;
+    }
+    const object = await this.reader.read(id);
+    if (object?.type !== 'tree') throw new Fallback('unusual');
+    this.hashBytes = id.length / 2;
+    const tree = parseTree(object.data, this.hashBytes);
+    this.remember(id, tree);
+    return tree;
+  }
+
+  private remember(id: string, tree: Tree): void {
+    this.trees.set(id, tree);
+    if (this.trees.size > TREE_CACHE_SIZE) this.trees.delete(this.trees.keys().next().value!);
+  }
+
+  /** A `.gitattributes` in a folder the merge rewrites: merge-related attributes leave it to git. */
+  private async checkAttributes(tree: Tree): Promise<void> {
+    const entry = tree.get('.gitattributes');
+    if (!entry) return;
+    let risky = this.attributes.get(entry.oid);
+    if (risky === undefined) {
+      const object = entry.mode === '40000' ? null : await this.reader.read(entry.oid);
+      risky = !object || MERGE_ATTRIBUTES.test(object.data.toString('latin1'));
+      this.attributes.set(entry.oid, risky);
+    }
+    if (risky) throw new Fallback('attributes');
+  }
+}
+
+function same(a: TreeEntry | undefined, b: TreeEntry | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.oid === b.oid && a.mode === b.mode);
+}
+
+/** A change one side made alone that is still left to git: a submodule, a file↔folder change. */
+function checkChange(before: TreeEntry | undefined, after: TreeEntry | undefined): void {
+  if (before?.mode === '160000' || after?.mode === '160000') throw new Fallback('gitlink');
+  if (before && after && (before.mode === '40000') !== (after.mode === '40000'))
+    throw new Fallback('type-change');
+}
