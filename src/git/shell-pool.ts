@@ -74,6 +74,7 @@ export class ShellPool {
   private readonly queue: Job[] = [];
   private env: NodeJS.ProcessEnv | null = null;
   private broken = false;
+  private watchingExit = false;
 
   constructor(private readonly options: ShellPoolOptions) {}
 
@@ -157,6 +158,16 @@ export class ShellPool {
       return null;
     }
     this.shells.add(shell);
+    if (!this.watchingExit) {
+      // When the program's work is done, end the shells and wait for them: the program then
+      // reaps them, so their CPU (and their git children's) counts in its own, and none outlives it.
+      this.watchingExit = true;
+      process.once('beforeExit', () => {
+        this.watchingExit = false;
+        this.idle.splice(0);
+        for (const each of this.shells) this.retire(each);
+      });
+    }
     return shell;
   }
 
@@ -246,7 +257,9 @@ class PooledShell {
     this.child.stdin.write(this.request(job));
   }
 
+  /** Closes the shell's input, so it exits, and holds the event loop until it has. */
   endInput(): void {
+    (this.child as unknown as Referable).ref();
     this.child.stdin.end();
   }
 
