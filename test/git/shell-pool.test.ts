@@ -143,6 +143,7 @@ describe('gitExec through the shell pool', () => {
       "'",
       "'\\''",
       'two\nlines',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, meant literally
       '$HOME ${PATH} $(id) `id`',
       '*',
       '~',
