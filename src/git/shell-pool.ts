@@ -1,8 +1,5 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 
 /** One git invocation run by a pooled shell. */
@@ -11,7 +8,7 @@ export interface ShellGitCommand {
   cwd: string;
   /** The git arguments (without `git`). */
   args: readonly string[];
-  /** Git's stdin (through a private file); otherwise `/dev/null`. */
+  /** Git's stdin (piped from the shell's `printf`); otherwise `/dev/null`. */
   input?: string;
   /** Over the shell's environment; `undefined` removes a variable. */
   env?: Record<string, string | undefined>;
@@ -42,6 +39,7 @@ const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 export function shellCanRun(command: ShellGitCommand): boolean {
   if (command.cwd.includes('\0') || command.args.some((arg) => arg.includes('\0'))) return false;
+  if (command.input?.includes('\0')) return false;
   for (const [name, value] of Object.entries(command.env ?? {})) {
     if (!SHELL_NAME.test(name) || name === 'PATH' || value?.includes('\0')) return false;
   }
@@ -55,7 +53,6 @@ export function shellQuote(value: string): string {
 
 interface Job {
   command: ShellGitCommand;
-  inputPath: string | null;
   resolve: (outcome: ShellGitOutcome) => void;
   reject: (error: Error) => void;
 }
@@ -79,30 +76,18 @@ export class ShellPool {
   constructor(private readonly options: ShellPoolOptions) {}
 
   /** Runs `git <args>` in a shell of the pool (see {@link shellCanRun} for what it accepts). */
-  async run(command: ShellGitCommand): Promise<ShellGitOutcome> {
-    if (this.broken) return { ran: false, why: 'shell' };
+  run(command: ShellGitCommand): Promise<ShellGitOutcome> {
+    if (this.broken) return Promise.resolve({ ran: false, why: 'shell' });
     const env = this.options.env();
     if (env !== this.env) {
       this.env = env;
       // Shells started with another environment end (input closed); busy ones after their call.
       for (const shell of this.idle.splice(0)) this.retire(shell);
     }
-    let dir: string | null = null;
-    try {
-      let inputPath: string | null = null;
-      if (command.input !== undefined) {
-        // Git's stdin is a file: the shell's own stdin carries the commands.
-        dir = await mkdtemp(join(tmpdir(), 'milestone-git-input-'));
-        inputPath = join(dir, 'stdin');
-        await writeFile(inputPath, command.input, { mode: 0o600, flag: 'wx' });
-      }
-      return await new Promise<ShellGitOutcome>((resolve, reject) => {
-        this.queue.push({ command, inputPath, resolve, reject });
-        this.dispatch();
-      });
-    } finally {
-      if (dir !== null) await rm(dir, { recursive: true, force: true });
-    }
+    return new Promise<ShellGitOutcome>((resolve, reject) => {
+      this.queue.push({ command, resolve, reject });
+      this.dispatch();
+    });
   }
 
   /** The process ids of the running shells. */
@@ -265,22 +250,23 @@ class PooledShell {
 
   /**
    * The request: enter the directory (or report `nocd`), run git with its stdin from /dev/null
-   * or the input file, stderr to fd 3 (fd 3 itself closed for git), `nogit` when git is not on
-   * PATH; then the two markers. Per-call variables are prefix assignments, removed ones `unset`
-   * in a subshell.
+   * or piped from `printf` (the shell's own stdin carries the commands), its stderr to fd 3 (fd 3
+   * itself closed for git), `nogit` when git is not on PATH; then the two markers. Per-call
+   * variables are prefix assignments, removed ones `unset` in a subshell.
    */
   private request(job: Job): string {
-    const { command, inputPath } = job;
+    const { command } = job;
     const set: string[] = [];
     const unset: string[] = [];
     for (const [name, value] of Object.entries(command.env ?? {})) {
       if (value === undefined) unset.push(name);
       else set.push(`${name}=${shellQuote(value)}`);
     }
-    const stdin = inputPath === null ? '/dev/null' : shellQuote(inputPath);
     const words = [...set, 'git', ...command.args.map(shellQuote)].join(' ');
-    const git = `${words} <${stdin} 2>&3 3>&-`;
-    const run = unset.length > 0 ? `(unset ${unset.join(' ')}; ${git})` : git;
+    const stdin = command.input === undefined ? ' </dev/null' : '';
+    const git = `${words}${stdin} 2>&3 3>&-`;
+    const inner = unset.length > 0 ? `(unset ${unset.join(' ')}; ${git})` : git;
+    const run = command.input === undefined ? inner : `printf %s ${shellQuote(command.input)} | ${inner}`;
     return (
       `if cd -P -- ${shellQuote(command.cwd)}; then ${run}; s=$?; ` +
       `case $s in 127) command -v git >/dev/null || s=nogit;; esac; else s=nocd; fi; ` +

@@ -160,23 +160,24 @@ describe('gitExec through the shell pool', () => {
     expect((result as { value: { stdout: string } }).value.stdout).toBe(expected);
   });
 
-  it('feeds input through a private file it removes afterwards', async () => {
+  it('gives git its input (and /dev/null without input), never the commands on the shell stdin', async () => {
     const repo = await gitRepo();
-    const privateTmp = tempDir();
-    const before = process.env.TMPDIR;
-    process.env.TMPDIR = privateTmp;
-    try {
-      for (const input of ['', 'no newline', "quote ' and\nnewline\n", 'x'.repeat(200_000), '\u0000nul']) {
-        const result = await expectSame(repo, ['hash-object', '--stdin'], { input });
-        expect(result.ok).toBe(true);
-      }
-      // Git reads its input from the file: not from the shell's own stdin (the commands).
-      await expectSame(repo, ['hash-object', '--stdin']);
-    } finally {
-      if (before === undefined) delete process.env.TMPDIR;
-      else process.env.TMPDIR = before;
+    for (const input of [
+      '',
+      'no newline',
+      "quote ' and\nnewline\n",
+      '-n %s \\n',
+      'x'.repeat(200_000),
+      '\u0000nul',
+    ]) {
+      const result = await expectSame(repo, ['hash-object', '--stdin'], { input });
+      expect(result.ok).toBe(true);
     }
-    expect(readdirSync(privateTmp)).toEqual([]);
+    // Without input git reads /dev/null, not the rest of the shell's own stdin.
+    const empty = await expectSame(repo, ['hash-object', '--stdin']);
+    expect((empty as { value: { stdout: string } }).value.stdout).toBe(
+      'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391\n',
+    );
   });
 
   it('sets and removes variables per call; git sees the environment a direct spawn gives it', async () => {
@@ -214,18 +215,32 @@ describe('gitExec through the shell pool', () => {
     }
   });
 
-  it('runs many concurrent calls on at most 8 shells', async () => {
+  it('answers many concurrent calls, each with its own output', async () => {
     const repo = await gitRepo();
     const inputs = Array.from({ length: 60 }, (_, i) => `content ${i}\n`);
-    const pending = inputs.map((input) => gitExec(repo, ['hash-object', '--stdin'], { input }));
-    expect(gitShellPool().pids().length).toBeLessThanOrEqual(8);
-    const pooled = await Promise.all(pending);
+    const pooled = await Promise.all(
+      inputs.map((input) => gitExec(repo, ['hash-object', '--stdin'], { input })),
+    );
     process.env.MILESTONE_GIT_SPAWN = 'direct';
     const direct = await Promise.all(
       inputs.map((input) => gitExec(repo, ['hash-object', '--stdin'], { input })),
     );
     expect(pooled).toEqual(direct);
     expect(new Set(pooled.map((r) => r.stdout)).size).toBe(60);
+  });
+
+  it('grows up to its cap of shells and queues the calls beyond it', async () => {
+    const repo = await gitRepo();
+    const env = gitEnv();
+    const pool = new ShellPool({ env: () => env, maxShells: 3 });
+    const parents = Array.from({ length: 20 }, () => pool.run({ cwd: repo, args: GIT_PARENT }));
+    expect(pool.pids()).toHaveLength(3);
+    const shells = new Set(
+      (await Promise.all(parents)).map((outcome) => (outcome.ran ? Number(outcome.stdout.toString()) : 0)),
+    );
+    expect([...shells].sort()).toEqual(pool.pids().sort());
+    await pool.close();
+    expect(pool.pids()).toEqual([]);
   });
 
   it('says killed by SIGKILL when git dies by a signal', async () => {
