@@ -98,10 +98,21 @@ export class ShellPool {
   /** Ends every shell (input closed) once its call is done, and waits until they exited. */
   async close(): Promise<void> {
     const shells = [...this.shells];
-    this.idle.splice(0);
-    for (const shell of shells) this.retire(shell);
+    process.off('beforeExit', this.endAtExit);
+    this.endAtExit();
     await Promise.all(shells.map((shell) => shell.exited));
   }
+
+  /**
+   * At `beforeExit` (the program's work is done): ends the shells and holds the event loop
+   * until they exited, so the program reaps them: their CPU (and their git children's) counts
+   * in its own, and none outlives it.
+   */
+  private readonly endAtExit = (): void => {
+    this.watchingExit = false;
+    this.idle.splice(0);
+    for (const shell of this.shells) this.retire(shell);
+  };
 
   private dispatch(): void {
     while (this.queue.length > 0) {
@@ -144,14 +155,8 @@ export class ShellPool {
     }
     this.shells.add(shell);
     if (!this.watchingExit) {
-      // When the program's work is done, end the shells and wait for them: the program then
-      // reaps them, so their CPU (and their git children's) counts in its own, and none outlives it.
       this.watchingExit = true;
-      process.once('beforeExit', () => {
-        this.watchingExit = false;
-        this.idle.splice(0);
-        for (const each of this.shells) this.retire(each);
-      });
+      process.once('beforeExit', this.endAtExit);
     }
     return shell;
   }
