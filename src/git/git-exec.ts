@@ -112,6 +112,40 @@ export function gitExec(
   args: readonly string[],
   options: GitExecOptions = {},
 ): Promise<GitExecResult> {
+  if (subcommand(args) === 'worktree')
+    return oneAtATime(resolvePath(cwd), () => startGit(cwd, args, options));
+  return startGit(cwd, args, options);
+}
+
+/**
+ * `git worktree add` is not safe beside another in one repository: each reads every worktree's
+ * admin files, which the other may be half-way writing ("failed to read
+ * .git/worktrees/_slot-3/commondir"; seen with direct spawns too, more often when the commands
+ * start close together). So `worktree` commands run one at a time per directory.
+ */
+const worktreeQueues = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(key: string, run: () => Promise<T>): Promise<T> {
+  const result = (worktreeQueues.get(key) ?? Promise.resolve()).then(run);
+  const tail = result.catch(() => undefined);
+  worktreeQueues.set(key, tail);
+  void tail.then(() => {
+    if (worktreeQueues.get(key) === tail) worktreeQueues.delete(key);
+  });
+  return result;
+}
+
+/** The git command of `args`, after git's own options (`-c name=value`, `-C dir`, `--flag`). */
+function subcommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '-c' || arg === '-C') i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+function startGit(cwd: string, args: readonly string[], options: GitExecOptions): Promise<GitExecResult> {
   if (
     options.timeoutMs === undefined &&
     options.signal === undefined &&

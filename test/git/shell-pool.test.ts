@@ -243,6 +243,18 @@ describe('gitExec through the shell pool', () => {
     expect(pool.pids()).toEqual([]);
   });
 
+  it('adds many worktrees of one repository at once without the race of concurrent `worktree add`', async () => {
+    for (let round = 0; round < 4; round++) {
+      const repo = await gitRepo();
+      const head = await git(repo, 'rev-parse', 'HEAD');
+      const slots = tempDir();
+      const adds = Array.from({ length: 8 }, (_, i) =>
+        gitExec(repo, ['worktree', 'add', '-f', '--detach', '--quiet', join(slots, `slot-${i}`), head]),
+      );
+      expect((await Promise.allSettled(adds)).filter((add) => add.status === 'rejected')).toEqual([]);
+    }
+  });
+
   it('says killed by SIGKILL when git dies by a signal', async () => {
     const repo = await gitRepo();
     const failure = await gitExec(repo, ['-c', 'alias.die=!kill -9 $PPID', 'die']).catch((e: unknown) => e);
