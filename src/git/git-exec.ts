@@ -94,7 +94,10 @@ function baseEnv(): NodeJS.ProcessEnv {
 /** The shells that run git for {@link gitExec} (started on first use, with the sanitized environment). */
 const shells = new ShellPool({ env: baseEnv });
 
-/** The pool of shells behind {@link gitExec}: for tests and to end it early. */
+/**
+ * The pool of shells behind {@link gitExec}: its shells' pids for tests, `close()` to end it early.
+ * @internal
+ */
 export function gitShellPool(): ShellPool {
   return shells;
 }
