@@ -4,28 +4,44 @@ import { redactSecrets } from '../process/redact-secrets.js';
 import { GitError } from './git-error.js';
 import { gitEnv } from './git-exec.js';
 
+interface Waiter<T> {
+  resolve: (value: T) => void;
+  reject: (error: Error) => void;
+}
+
 /**
- * A long-lived git process that answers one line per line it is sent (`hash-object
- * --stdin-paths`, `cat-file --batch-check`): many answers for the cost of one process. Requests
- * are answered in order; the process starts on first use and ends with {@link close}.
+ * A long-lived git process: requests are written to stdin, answers parsed from stdout in bytes
+ * (object contents and tree entry names are not text), in order: many answers for the cost of
+ * one process. It starts on first use and ends with {@link close}; if git ends, every waiting
+ * request is rejected with a {@link GitError} naming the command and git's stderr.
  */
-export class GitLineProcess {
+export abstract class GitByteProcess<T> {
   private child: ChildProcessByStdio<Writable, Readable, Readable> | null = null;
-  private buffer = '';
   private stderr = '';
-  private readonly waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes the answer being received needs before parsing it again is worth it. */
+  private needed = 0;
+  protected readonly waiting: Array<Waiter<T>> = [];
 
   constructor(
     private readonly cwd: string,
     private readonly args: readonly string[],
   ) {}
 
-  /** Sends `line` and resolves with git's answer line. */
-  ask(line: string): Promise<string> {
+  /** Takes one answer off the front of `buffer`: the answer and the bytes it used, or null if incomplete. */
+  protected abstract parse(buffer: Buffer): { value: T; used: number } | null;
+
+  /** How many bytes the incomplete answer at the front of `buffer` needs in all, when known (else 0). */
+  protected bytesNeeded(_buffer: Buffer): number {
+    return 0;
+  }
+
+  protected request(payload: Buffer | string): Promise<T> {
     const child = this.process();
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
-      child.stdin.write(`${line}\n`);
+      child.stdin.write(payload);
     });
   }
 
@@ -42,24 +58,14 @@ export class GitLineProcess {
 
   private process() {
     if (this.child) return this.child;
-    this.buffer = '';
     this.stderr = '';
+    this.chunks = [];
+    this.buffered = 0;
+    this.needed = 0;
     const child = spawn('git', this.args, { cwd: this.cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdin.on('error', () => undefined);
-    child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      this.buffer += chunk;
-      for (
-        let nl = this.buffer.indexOf('\n');
-        nl >= 0 && this.waiting.length > 0;
-        nl = this.buffer.indexOf('\n')
-      ) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
-        this.waiting.shift()!.resolve(line);
-      }
-    });
+    child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
     child.stderr.on('data', (chunk: string) => {
       this.stderr += chunk;
     });
@@ -81,5 +87,41 @@ export class GitLineProcess {
     );
     this.child = child;
     return child;
+  }
+
+  private receive(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    // A large object arrives in many chunks: joined once it is all there, not at every chunk.
+    if (this.buffered < this.needed) return;
+    this.needed = 0;
+    let buffer = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
+    while (this.waiting.length > 0) {
+      const answer = this.parse(buffer);
+      if (!answer) {
+        this.needed = this.bytesNeeded(buffer);
+        break;
+      }
+      buffer = buffer.subarray(answer.used);
+      this.waiting.shift()!.resolve(answer.value);
+    }
+    this.chunks = buffer.length > 0 ? [buffer] : [];
+    this.buffered = buffer.length;
+  }
+}
+
+/**
+ * A long-lived git process that answers one line per line it is sent (`hash-object
+ * --stdin-paths`, `cat-file --batch-check`).
+ */
+export class GitLineProcess extends GitByteProcess<string> {
+  /** Sends `line` and resolves with git's answer line. */
+  ask(line: string): Promise<string> {
+    return this.request(`${line}\n`);
+  }
+
+  protected parse(buffer: Buffer): { value: string; used: number } | null {
+    const nl = buffer.indexOf(10);
+    return nl < 0 ? null : { value: buffer.toString('utf8', 0, nl), used: nl + 1 };
   }
 }

@@ -1,12 +1,7 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
-import { redactSecrets } from '../process/redact-secrets.js';
-import { GitError } from './git-error.js';
-import { gitEnv } from './git-exec.js';
-import { GitLineProcess } from './line-process.js';
+import { GitByteProcess, GitLineProcess } from './line-process.js';
 
 /** One object as `git cat-file --batch` gives it. */
 export interface GitObject {
@@ -24,111 +19,6 @@ export interface TreeEntry {
 
 /** A parsed tree: name (latin1) → entry. */
 export type Tree = Map<string, TreeEntry>;
-
-interface Waiter<T> {
-  resolve: (value: T) => void;
-  reject: (error: Error) => void;
-}
-
-/**
- * A long-lived git process spoken to in bytes (object contents and tree entry names are not
- * text): requests are written to stdin, answers parsed from stdout in order. Like
- * `GitLineProcess`, it starts on first use and ends with {@link close}.
- */
-abstract class GitByteProcess<T> {
-  private child: ChildProcessByStdio<Writable, Readable, Readable> | null = null;
-  private stderr = '';
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  /** Bytes the answer being received needs before parsing it again is worth it. */
-  private needed = 0;
-  protected readonly waiting: Array<Waiter<T>> = [];
-
-  constructor(
-    private readonly cwd: string,
-    private readonly args: readonly string[],
-  ) {}
-
-  /** Takes one answer off the front of `buffer`: the answer and the bytes it used, or null if incomplete. */
-  protected abstract parse(buffer: Buffer): { value: T; used: number } | null;
-
-  /** How many bytes the incomplete answer at the front of `buffer` needs in all, when known (else 0). */
-  protected bytesNeeded(_buffer: Buffer): number {
-    return 0;
-  }
-
-  protected request(payload: Buffer | string): Promise<T> {
-    const child = this.process();
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.push({ resolve, reject });
-      child.stdin.write(payload);
-    });
-  }
-
-  /** Ends the process (its stdin closes). */
-  close(): Promise<void> {
-    const child = this.child;
-    this.child = null;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    return new Promise((done) => {
-      child.once('close', () => done());
-      child.stdin.end();
-    });
-  }
-
-  private process() {
-    if (this.child) return this.child;
-    this.stderr = '';
-    this.chunks = [];
-    this.buffered = 0;
-    this.needed = 0;
-    const child = spawn('git', this.args, { cwd: this.cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-    child.stdin.on('error', () => undefined);
-    child.stderr.setEncoding('utf8');
-    child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));
-    child.stderr.on('data', (chunk: string) => {
-      this.stderr += chunk;
-    });
-    const end = (why: string, code: number | null) => {
-      if (this.child === child) this.child = null;
-      const stderr = redactSecrets(this.stderr.trim());
-      const error = new GitError(
-        `git ${this.args.join(' ')} ${why} in ${this.cwd}${stderr ? `: ${stderr}` : ''}`,
-        [...this.args],
-        this.cwd,
-        code,
-        stderr,
-      );
-      for (const waiter of this.waiting.splice(0)) waiter.reject(error);
-    };
-    child.once('error', (error) => end(`could not run: ${error.message}`, null));
-    child.once('close', (code, signal) =>
-      end(code === null ? `was killed by ${signal}` : `exited with ${code}`, code),
-    );
-    this.child = child;
-    return child;
-  }
-
-  private receive(chunk: Buffer): void {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    // A large object arrives in many chunks: joined once it is all there, not at every chunk.
-    if (this.buffered < this.needed) return;
-    this.needed = 0;
-    let buffer = this.chunks.length === 1 ? chunk : Buffer.concat(this.chunks, this.buffered);
-    while (this.waiting.length > 0) {
-      const answer = this.parse(buffer);
-      if (!answer) {
-        this.needed = this.bytesNeeded(buffer);
-        break;
-      }
-      buffer = buffer.subarray(answer.used);
-      this.waiting.shift()!.resolve(answer.value);
-    }
-    this.chunks = buffer.length > 0 ? [buffer] : [];
-    this.buffered = buffer.length;
-  }
-}
 
 const HEX = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
