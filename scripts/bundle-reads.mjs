@@ -16,6 +16,7 @@ const outDir = resolve(root, 'dist/cli');
 const SHARED = ['dist/errors.js', 'dist/process/redact-secrets.js'].map((file) => resolve(root, file));
 
 for (const command of ['status', 'list', 'show']) await bundle(resolve(outDir, `read-${command}.js`));
+await bundleScript(resolve(outDir, 'read-script.js'), resolve(outDir, 'read-script.cjs'));
 
 async function bundle(entry) {
   await build({
@@ -47,4 +48,41 @@ async function bundle(entry) {
   // tsc's source map describes the file this replaced.
   const map = `${entry}.map`;
   if (existsSync(map)) rmSync(map);
+}
+
+// The read script (src/cli/read-script.ts; run by read-script-runner.cts with V8's code cache):
+// `status` and `list` as one classic script, everything relative inside (its own errors.js and
+// redact-secrets.js: nothing of it meets the ES module CLI's), packages and node's modules
+// required. Every `import()` becomes a rejected promise: the script hands such a read back to
+// the ES module CLI, which loads what it needs. `import.meta.url` is the script's own URL (as in
+// the ES module bundles, the files sit in dist/cli/).
+async function bundleScript(entry, outfile) {
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    define: { 'import.meta.url': '__script_url' },
+    banner: { js: 'var __script_url = require("node:url").pathToFileURL(__filename).href;' },
+    plugins: [
+      {
+        name: 'script',
+        setup(context) {
+          context.onResolve({ filter: /.*/ }, (args) => {
+            if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'not-in-script' };
+            if (args.kind !== 'entry-point' && !args.path.startsWith('.')) return { external: true };
+            return undefined;
+          });
+          context.onLoad({ filter: /.*/, namespace: 'not-in-script' }, (args) => ({
+            contents: `throw new Error(${JSON.stringify(`${args.path} is not in the read script`)});`,
+            loader: 'js',
+          }));
+        },
+      },
+    ],
+  });
+  for (const file of [entry, `${entry}.map`]) if (existsSync(file)) rmSync(file);
 }

@@ -3,7 +3,8 @@
 // module loader, and it requires nothing but node's own modules: `--version`, `--help` and a bare
 // `milestone` are answered here, in about the time node itself takes to start. Anything else
 // loads the CLI (main.js, then commander and the command; `status`, `list` and `show` skip
-// commander: main.js's quick-read.ts) and runs it.
+// commander: main.js's quick-read.ts) and runs it; `status` and `list` first try the read script
+// (read-script-runner.cts), which loads no ES module at all.
 import fs = require('node:fs');
 import path = require('node:path');
 
@@ -61,5 +62,11 @@ if (answer) {
   answer.stream.write(answer.text);
   process.exitCode = answer.code;
 } else {
-  void import('./main.js').then(({ runCli }) => runCli(argv));
+  // `status` and `list`: the read script (read-script-runner.cts), no ES module loaded; anything
+  // it hands back, and every other command, runs the CLI.
+  const { printRead, runReadScript } =
+    require('./read-script-runner.cjs') as typeof import('./read-script-runner.cjs');
+  void runReadScript(argv, process.cwd(), Boolean(process.stdout.isTTY), printRead).then((done) => {
+    if (!done) void import('./main.js').then(({ runCli }) => runCli(argv));
+  });
 }

@@ -39,4 +39,10 @@ const invokedDirectly = (() => {
 })();
 
 // `node dist/cli/main.js ...` (tests, the demo, the MCP server's runs): the whole CLI, always.
-if (invokedDirectly) void runCli(process.argv.slice(2));
+if (invokedDirectly) {
+  const argv = process.argv.slice(2);
+  // `status` and `list` through the read script first (quick-read.ts), as bin.cjs does.
+  void import('./quick-read.js')
+    .then(({ quickScript }) => quickScript(argv, process.cwd()))
+    .then((done) => (done ? undefined : runCli(argv)));
+}
