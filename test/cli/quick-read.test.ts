@@ -87,4 +87,14 @@ describe('the built read commands', () => {
         expect(existsSync(join(DIST, path!)), path).toBe(true);
     },
   );
+
+  it('dist/cli/read-script.cjs holds all of status and list: it requires only packages and node modules, and imports nothing', () => {
+    const source = readFileSync(join(DIST, 'read-script.cjs'), 'utf8');
+    const required = [...source.matchAll(/\brequire\d*\("([^"]+)"\)/g)].map((m) => m[1]!);
+    expect(required.filter((path) => path.startsWith('.'))).toEqual([]);
+    expect(new Set(required)).toContain('better-sqlite3');
+    // Every import() of the bundled code became a rejection: the script hands such a read back.
+    expect(source).not.toMatch(/\bimport\(/);
+    expect(source).toContain('is not in the read script');
+  });
 });
