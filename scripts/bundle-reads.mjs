@@ -6,8 +6,8 @@
 // - every `import()` (lazy by design: git for a linked worktree, the config schema, --watch);
 // - packages (better-sqlite3, picomatch) and node's own modules;
 // - SHARED: modules with process state or classes checked with `instanceof` across the CLI.
-import { existsSync, rmSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -52,7 +52,8 @@ async function bundle(entry) {
 
 // The read script (src/cli/read-script.ts; run by read-script-runner.cts with V8's code cache):
 // `status` and `list` as one classic script, everything relative inside (its own errors.js and
-// redact-secrets.js: nothing of it meets the ES module CLI's), packages and node's modules
+// redact-secrets.js: nothing of it meets the ES module CLI's) and better-sqlite3's JavaScript
+// (src/store/sqlite-script.ts in place of sqlite.ts), other packages and node's modules
 // required. Every `import()` becomes a rejected promise: the script hands such a read back to
 // the ES module CLI, which loads what it needs. `import.meta.url` is the script's own URL (as in
 // the ES module bundles, the files sit in dist/cli/).
@@ -73,6 +74,10 @@ async function bundleScript(entry, outfile) {
         setup(context) {
           context.onResolve({ filter: /.*/ }, (args) => {
             if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'not-in-script' };
+            // better-sqlite3's JavaScript inside, from sqlite-script.ts (which checks the release).
+            if (args.path === './sqlite.js' && args.importer.endsWith(`${sep}store${sep}store.js`))
+              return { path: resolve(dirname(args.importer), 'sqlite-script.js') };
+            if (args.path === 'better-sqlite3' || args.path === 'better-sqlite3/package.json') return undefined;
             if (args.kind !== 'entry-point' && !args.path.startsWith('.')) return { external: true };
             return undefined;
           });
@@ -85,4 +90,6 @@ async function bundleScript(entry, outfile) {
     ],
   });
   for (const file of [entry, `${entry}.map`]) if (existsSync(file)) rmSync(file);
+  if (!readFileSync(outfile, 'utf8').includes('the read script holds'))
+    throw new Error(`${outfile}: sqlite-script.js did not replace sqlite.js (store.ts moved its import?)`);
 }
