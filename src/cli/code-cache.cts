@@ -54,18 +54,17 @@ function codeCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
 }
 
 /**
- * Compiles `source` (named `filename` in stack traces) as a classic script, with the cache file
+ * Compiles `source` (UTF-8; named `filename` in stack traces) as a classic script, with the cache file
  * `name` of `dir` when it holds code for exactly this source: same bytes of source (kept in the
  * file and compared), same V8 version and architecture (in the name), an intact payload (its
  * length, and its two copies equal; V8's own check of its data is its version and flags, not the
  * bytes). Anything else, a missing, truncated, corrupt or foreign file included, is ignored: the
  * script compiles as without a cache, and `save` replaces the file. `dir` null: no cache at all.
  */
-function compileCached(source: string, filename: string, dir: string | null, name: string): CachedScript {
+function compileCached(source: Buffer, filename: string, dir: string | null, name: string): CachedScript {
   const file = dir && path.join(dir, `${name}-${process.arch}-v8-${process.versions.v8}.bin`);
-  const sourceBytes = Buffer.from(source);
-  const cachedData = file ? readCache(file, sourceBytes) : undefined;
-  const script = new vm.Script(source, { filename, ...(cachedData ? { cachedData } : {}) });
+  const cachedData = file ? readCache(file, source) : undefined;
+  const script = new vm.Script(source.toString(), { filename, ...(cachedData ? { cachedData } : {}) });
   const cacheUsed = cachedData !== undefined && script.cachedDataRejected === false;
   return {
     script,
@@ -73,7 +72,7 @@ function compileCached(source: string, filename: string, dir: string | null, nam
     save: () => {
       if (!file || cacheUsed) return;
       try {
-        writeCache(file, sourceBytes, script.createCachedData());
+        writeCache(file, source, script.createCachedData());
       } catch {
         // A full disk or a folder that changed under us: the next run compiles again.
       }

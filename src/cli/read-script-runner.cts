@@ -34,10 +34,13 @@ async function runReadScript(
   let printed: ReadPrinted | null | undefined;
   let compiled: ReturnType<typeof codeCache.compileCached>;
   try {
-    const source = fs.readFileSync(SCRIPT, 'utf8');
-    // The CommonJS wrapper, as node's own loader puts around a module.
-    const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`;
-    compiled = codeCache.compileCached(wrapped, SCRIPT, codeCache.codeCacheDir(env), 'read-script');
+    // The file is a function expression (the CommonJS wrapper node puts around a module).
+    compiled = codeCache.compileCached(
+      fs.readFileSync(SCRIPT),
+      SCRIPT,
+      codeCache.codeCacheDir(env),
+      'read-script',
+    );
     const module = { exports: {} as { readScript?: ReadScript } };
     (compiled.script.runInThisContext() as (...args: unknown[]) => void).call(
       module.exports,

@@ -24,7 +24,7 @@ const MAIN = join(DIST, 'main.js');
 const codeCache = createRequire(import.meta.url)(join(DIST, 'code-cache.cjs')) as {
   codeCacheDir(env: NodeJS.ProcessEnv): string | null;
   compileCached(
-    source: string,
+    source: Buffer,
     filename: string,
     dir: string | null,
     name: string,
@@ -153,8 +153,8 @@ describe('the code cache itself', () => {
   it('is used only for exactly the source it was made from: V8 itself checks only the length', () => {
     const dir = codeCache.codeCacheDir({ XDG_CACHE_HOME: tempDir('milestone-cache-') });
     expect(dir).not.toBeNull();
-    const one = '(function () { return "one"; })';
-    const two = '(function () { return "two"; })';
+    const one = Buffer.from('(function () { return "one"; })');
+    const two = Buffer.from('(function () { return "two"; })');
     const first = codeCache.compileCached(one, 'one.js', dir, 'unit');
     expect(first.cacheUsed).toBe(false);
     expect((first.script.runInThisContext() as () => string)()).toBe('one');
@@ -164,9 +164,9 @@ describe('the code cache itself', () => {
     expect((again.script.runInThisContext() as () => string)()).toBe('one');
     // What the check is for: V8 takes another source's cache of the same length and runs that
     // code, and takes a damaged payload without a word.
-    const made = new Script(one);
+    const made = new Script(one.toString());
     made.runInThisContext();
-    const foreign = new Script(two, { cachedData: made.createCachedData() });
+    const foreign = new Script(two.toString(), { cachedData: made.createCachedData() });
     expect(foreign.cachedDataRejected).toBe(false);
     expect((foreign.runInThisContext() as () => string)()).toBe('one');
     // Here, same length, other bytes: not taken, and it runs its own code.
