@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Io } from '../io/io.js';
 import { processIo } from '../io/io.js';
@@ -41,8 +42,22 @@ const invokedDirectly = (() => {
 // `node dist/cli/main.js ...` (tests, the demo, the MCP server's runs): the whole CLI, always.
 if (invokedDirectly) {
   const argv = process.argv.slice(2);
-  // `status` and `list` through the read script first (quick-read.ts), as bin.cjs does.
-  void import('./quick-read.js')
-    .then(({ quickScript }) => quickScript(argv, process.cwd()))
-    .then((done) => (done ? undefined : runCli(argv)));
+  // `status` and `list` through the read script first, as bin.cjs does.
+  void readScriptFirst(argv).then((done) => (done ? undefined : runCli(argv)));
+}
+
+/**
+ * `status` and `list` through the read script (`read-script-runner.cts`: one classic script
+ * compiled with V8's code cache, no further ES module to load), printed on the process's own
+ * streams. False, with nothing printed, where there is no script (running from source) or it
+ * hands the line back.
+ */
+async function readScriptFirst(argv: string[]): Promise<boolean> {
+  let runner: typeof import('./read-script-runner.cjs');
+  try {
+    runner = createRequire(import.meta.url)('./read-script-runner.cjs') as typeof runner;
+  } catch {
+    return false;
+  }
+  return runner.runReadScript(argv, process.cwd(), Boolean(process.stdout.isTTY), runner.printRead);
 }

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { EXIT } from '../errors.js';
 import type { Io } from '../io/io.js';
 
@@ -55,20 +54,4 @@ export async function quickRead(argv: readonly string[], io: Io, cwd: string): P
     const { reportError } = await import('../io/report-error.js');
     return reportError(io, error);
   }
-}
-
-/**
- * `status` and `list` through the read script (`read-script-runner.cts`: one classic script
- * compiled with V8's code cache, no ES module to load), printing on the process's own streams:
- * for `node dist/cli/main.js` (`bin.cjs` tries it before it loads this module). False, with
- * nothing printed, when the script is not there (running from source) or hands the line back.
- */
-export async function quickScript(argv: readonly string[], cwd: string): Promise<boolean> {
-  let runner: typeof import('./read-script-runner.cjs');
-  try {
-    runner = createRequire(import.meta.url)('./read-script-runner.cjs') as typeof runner;
-  } catch {
-    return false;
-  }
-  return runner.runReadScript(argv, cwd, Boolean(process.stdout.isTTY), runner.printRead);
 }
