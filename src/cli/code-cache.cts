@@ -114,13 +114,14 @@ function writeCache(file: string, source: Buffer, data: Buffer): void {
   const temporary = `${file}.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2)}`;
   const fd = fs.openSync(temporary, 'wx', 0o600);
   try {
-    fs.writeSync(fd, Buffer.concat([header, source, data, data]));
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
+    try {
+      fs.writeSync(fd, Buffer.concat([header, source, data, data]));
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temporary, file);
   } catch (error) {
+    // A full disk: no half-written file left beside the cache.
     fs.rmSync(temporary, { force: true });
     throw error;
   }
