@@ -1,5 +1,6 @@
 import {
   chmodSync,
+  cpSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -146,6 +147,53 @@ describe('status and list through the read script (dist/cli/read-script.cjs, V8 
       const result = await runFile(process.execPath, [BIN, ...argv], cwd, env);
       expect(result, `${cwd} ${argv.join(' ')}`).toEqual(expected);
     }
+  });
+});
+
+describe('the read script and the installed better-sqlite3', () => {
+  it('hands the read to the full CLI where the installed package is another release than the one it holds', async () => {
+    const repo = await plannedRepo();
+    const expected = await viaProgramWithState(repo, ['status', '--json']);
+    // An install of this build whose better-sqlite3 says another version (same files otherwise).
+    const install = tempDir('milestone-install-');
+    const root = join(DIST, '..', '..');
+    cpSync(join(root, 'dist'), join(install, 'dist'), { recursive: true, preserveTimestamps: true });
+    cpSync(join(root, 'package.json'), join(install, 'package.json'));
+    mkdirSync(join(install, 'node_modules'));
+    for (const name of readdirSync(join(root, 'node_modules')))
+      if (name !== 'better-sqlite3')
+        symlinkSync(join(root, 'node_modules', name), join(install, 'node_modules', name));
+    const sqlite = join(install, 'node_modules', 'better-sqlite3');
+    for (const part of ['lib', 'build', 'package.json'])
+      cpSync(join(root, 'node_modules', 'better-sqlite3', part), join(sqlite, part), { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(sqlite, 'package.json'), 'utf8')) as { version: string };
+    writeFileSync(
+      join(sqlite, 'package.json'),
+      JSON.stringify({ ...manifest, version: `${manifest.version}-other` }),
+    );
+
+    const cache = tempDir('milestone-cache-');
+    const env = { NO_COLOR: '1', ...repo.env, XDG_CACHE_HOME: cache };
+    const result = await runFile(
+      process.execPath,
+      [join(install, 'dist', 'cli', 'bin.cjs'), 'status', '--json'],
+      repo.root,
+      env,
+    );
+    expect(result).toEqual(expected);
+    // The script handed it back (it writes its cache only after a read it printed).
+    expect(readdirSync(join(cache, 'milestone'))).toEqual([]);
+    // The same install with the package as the script holds it takes the script.
+    writeFileSync(join(sqlite, 'package.json'), JSON.stringify(manifest));
+    expect(
+      await runFile(
+        process.execPath,
+        [join(install, 'dist', 'cli', 'bin.cjs'), 'status', '--json'],
+        repo.root,
+        env,
+      ),
+    ).toEqual(expected);
+    expect(cacheFile(cache)).toBeDefined();
   });
 });
 
