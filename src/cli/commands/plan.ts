@@ -16,6 +16,7 @@ import { loadPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
 import { slugify } from '../../plan/slug.js';
 import type { AgentPlanResult } from '../../planner/agent-plan.js';
+import { planningArtifactFiles } from '../../planning/artifacts.js';
 import {
   formatPlanningSummary,
   gatherRepoFacts,
@@ -25,6 +26,7 @@ import {
 } from '../../planning/index.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { writeFilesAtomic } from '../../store/atomic-files.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import type { BranchChoice, Lineage } from '../../workspace/plan-lineage.js';
 import { lineageForNewPlan, planSource } from '../../workspace/plan-lineage.js';
@@ -301,15 +303,18 @@ async function storePlan(
       if (existing) store.releaseLease(existing.id, me);
     }
   });
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
-  writeFileAtomic(join(dir, 'milestone.yaml'), planToYaml(planned));
+  mkdirSync(join(dir, 'planning'), { recursive: true });
   const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
   // The four analyses are independent of each other and offline; their artifacts are what
   // `execute` checks before it starts (the planning-to-execution transition).
   const facts = await (reads?.facts ?? gatherRepoFacts(workspace.root));
   const planning = await runPlanningAnalyses(planned, facts, { graph: analysis });
-  writePlanningArtifacts(join(dir, 'planning'), planning);
+  // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
+  await writeFilesAtomic([
+    { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
+    { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
+    ...planningArtifactFiles(join(dir, 'planning'), planning),
+  ]);
 
   if (options.json) {
     printJson(options.io, {
