@@ -20,6 +20,8 @@ for (const command of ['status', 'list', 'show']) await bundle(resolve(outDir, `
 // milestone branch exists, runs its git through it too) and GitError (checked with `instanceof`
 // by the error report).
 await bundle(resolve(outDir, 'plan-command.js'), ['dist/git/git-exec.js', 'dist/git/git-error.js']);
+// The worker thread of plan's planning analyses (src/planning/analyses-worker.ts).
+await bundle(resolve(root, 'dist/planning/analyses-worker.js'));
 
 async function bundle(entry, alsoShared = []) {
   const shared = [...SHARED, ...alsoShared.map((file) => resolve(root, file))];
@@ -42,7 +44,7 @@ async function bundle(entry, alsoShared = []) {
             const file = resolve(args.resolveDir, args.path);
             if (args.kind !== 'dynamic-import' && !shared.includes(file)) return undefined;
             // Kept as an import, re-pointed from the bundle's folder.
-            const path = relative(outDir, file);
+            const path = relative(dirname(entry), file);
             return { path: path.startsWith('.') ? path : `./${path}`, external: true };
           });
         },

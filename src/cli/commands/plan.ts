@@ -16,7 +16,6 @@ import { loadPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
 import { slugify } from '../../plan/slug.js';
 import type { AgentPlanResult } from '../../planner/agent-plan.js';
-import { planningArtifactFiles } from '../../planning/artifacts.js';
 import {
   formatPlanningSummary,
   gatherRepoFacts,
@@ -24,6 +23,8 @@ import {
   runPlanningAnalyses,
   writePlanningArtifacts,
 } from '../../planning/index.js';
+import { planningOutput } from '../../planning/output.js';
+import type { PlanningRunner } from '../../planning/planning-thread.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { writeFilesAtomic } from '../../store/atomic-files.js';
@@ -58,6 +59,12 @@ export interface PlanOptions {
   replace?: string | boolean | undefined;
   /** `milestone/<id>` exists but no such milestone is recorded: keep it (`adopt`) or move it aside (`new`). */
   branch?: BranchChoice | undefined;
+  /**
+   * How the planning analyses of the plan being stored run: by default in this thread after the
+   * plan is stored; given (the CLI passes a worker thread's, `plan-command.ts`), they start as
+   * soon as the graph is analysed and run while the plan is stored.
+   */
+  planning?: PlanningRunner | undefined;
 }
 
 /** Statuses whose plan `--replace` may change (a running or completed one may not). */
@@ -222,6 +229,17 @@ async function storePlan(
   planned = { ...planned, base };
   const analysis = analyzeGraph(planned);
   const dir = milestoneDir(workspace, planned.id);
+  // The four analyses are independent of each other and offline; their artifacts are what
+  // `execute` checks before it starts (the planning-to-execution transition). On a runner of
+  // the caller's (a worker thread) they start now and run while the plan is stored; a plan
+  // refused below discards them.
+  const analysed = planned;
+  const analyse = (run: PlanningRunner) =>
+    (reads?.facts ?? gatherRepoFacts(workspace.root)).then((facts) =>
+      run({ plan: analysed, facts, graph: analysis, dir: join(dir, 'planning') }),
+    );
+  const early = options.planning ? analyse(options.planning) : undefined;
+  early?.catch(() => undefined);
 
   let lineage: Lineage | undefined;
   let replaced: MilestoneState | undefined;
@@ -305,16 +323,13 @@ async function storePlan(
   });
   mkdirSync(join(dir, 'planning'), { recursive: true });
   const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
-  // The four analyses are independent of each other and offline; their artifacts are what
-  // `execute` checks before it starts (the planning-to-execution transition).
-  const facts = await (reads?.facts ?? gatherRepoFacts(workspace.root));
-  const planning = await runPlanningAnalyses(planned, facts, { graph: analysis });
-  // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
-  await writeFilesAtomic([
+  const record = [
     { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
     { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
-    ...planningArtifactFiles(join(dir, 'planning'), planning),
-  ]);
+  ];
+  const planning = await (early ?? analyse(planningOutput));
+  // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
+  await writeFilesAtomic([...record, ...planning.files]);
 
   if (options.json) {
     printJson(options.io, {
@@ -339,7 +354,7 @@ async function storePlan(
     );
     if (planner?.deliverables.length) options.io.out(`deliverables: ${planner.deliverables.join(', ')}`);
     options.io.out(formatAnalysis(planned, analysis));
-    options.io.out(formatPlanningSummary(planning));
+    options.io.out(planning.summary);
     options.io.out(
       `record: ${dir}\nnext:   milestone show ${planned.id}   |   milestone execute ${planned.id} --dry-run`,
     );
