@@ -1,4 +1,4 @@
-import type { GraphAnalysis } from '../core/analysis.js';
+import { analyzeGraph, type GraphAnalysis } from '../core/analysis.js';
 import type { Plan } from '../core/types.js';
 import type { AtomicFile } from '../store/atomic-files.js';
 import { planningArtifactFiles } from './artifacts.js';
@@ -10,11 +10,14 @@ import { runPlanningAnalyses, type UnifiedArtifact } from './unified.js';
 export interface PlanningInput {
   plan: Plan;
   facts: RepoFacts;
-  /** `analyzeGraph(plan)`, which `plan` prints too. */
-  graph: GraphAnalysis;
+  /** `analyzeGraph(plan)` when the caller has it (`plan` prints it too). */
+  graph?: GraphAnalysis | undefined;
   /** The artifacts' folder, `.milestones/<id>/planning`. */
   dir: string;
 }
+
+/** A {@link PlanningInput} whose repository facts are still being read (git). */
+export type PlanningRequest = Omit<PlanningInput, 'facts'> & { facts: Promise<RepoFacts> };
 
 /** The planning analyses as `plan` records and prints them: plain data, so a worker thread can send it. */
 export interface PlanningOutput {
@@ -28,7 +31,8 @@ export interface PlanningOutput {
 
 /** Runs the planning analyses of a plan and renders what `plan` writes and prints. */
 export async function planningOutput(input: PlanningInput): Promise<PlanningOutput> {
-  const planning = await runPlanningAnalyses(input.plan, input.facts, { graph: input.graph });
+  const graph = input.graph ?? analyzeGraph(input.plan);
+  const planning = await runPlanningAnalyses(input.plan, input.facts, { graph });
   return {
     files: planningArtifactFiles(input.dir, planning),
     summary: formatPlanningSummary(planning),

@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { generatePlan } from '../../bench/generate-plan.js';
 import { analyzeGraph } from '../../src/core/analysis.js';
 import { parsePlan } from '../../src/plan/parse.js';
-import { type PlanningInput, type PlanningOutput, planningOutput } from '../../src/planning/output.js';
+import {
+  type PlanningInput,
+  type PlanningOutput,
+  type PlanningRequest,
+  planningOutput,
+} from '../../src/planning/output.js';
 import { startPlanningThread } from '../../src/planning/planning-thread.js';
 import { gatherRepoFacts } from '../../src/planning/repo-facts.js';
 import { gitRepo } from '../helpers/git-repo.js';
@@ -23,6 +28,11 @@ async function input(): Promise<PlanningInput> {
     graph: analyzeGraph(base),
     dir: join(repo, 'planning'),
   };
+}
+
+/** The request a runner gets: the facts still being read, no graph (the thread analyses it). */
+function request(input: PlanningInput): PlanningRequest {
+  return { plan: input.plan, dir: input.dir, facts: Promise.resolve(input.facts) };
 }
 
 /** The output without the two figures that differ between runs: wall time and the time written. */
@@ -44,7 +54,7 @@ describe('the planning analyses on a worker thread', () => {
     const given = await input();
     const thread = startPlanningThread(pathToFileURL(WORKER));
     try {
-      const viaThread = await thread.run(given);
+      const viaThread = await thread.run(request(given));
       expect(viaThread.files.map((file) => file.path.slice(given.dir.length))).toEqual([
         '/scope.json',
         '/estimates.json',
@@ -61,7 +71,7 @@ describe('the planning analyses on a worker thread', () => {
   it("take the worker's answer", async () => {
     const thread = startPlanningThread(pathToFileURL(join(FIXTURES, 'answers-marked.mjs')));
     try {
-      expect((await thread.run(await input())).summary).toBe('from the worker thread');
+      expect((await thread.run(request(await input()))).summary).toBe('from the worker thread');
     } finally {
       thread.close();
     }
@@ -73,7 +83,22 @@ describe('the planning analyses on a worker thread', () => {
     for (const file of ['fails.mjs', 'exits.mjs', 'missing.mjs']) {
       const thread = startPlanningThread(pathToFileURL(join(FIXTURES, file)));
       try {
-        expect(stable(await thread.run(given)), file).toEqual(expected);
+        expect(stable(await thread.run(request(given))), file).toEqual(expected);
+      } finally {
+        thread.close();
+      }
+    }
+  });
+
+  it('fails as reading the facts failed when git did, whether or not the thread runs', async () => {
+    const given = await input();
+    for (const file of [WORKER, join(FIXTURES, 'missing.mjs')]) {
+      const thread = startPlanningThread(pathToFileURL(file));
+      try {
+        const facts = Promise.reject(new Error('git log failed'));
+        await expect(thread.run({ plan: given.plan, dir: given.dir, facts })).rejects.toThrow(
+          'git log failed',
+        );
       } finally {
         thread.close();
       }

@@ -23,8 +23,7 @@ import {
   runPlanningAnalyses,
   writePlanningArtifacts,
 } from '../../planning/index.js';
-import { planningOutput } from '../../planning/output.js';
-import type { PlanningRunner } from '../../planning/planning-thread.js';
+import { type PlanningRunner, planInThisThread } from '../../planning/planning-thread.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { writeFilesAtomic } from '../../store/atomic-files.js';
@@ -227,19 +226,22 @@ async function storePlan(
   branchFound?.catch(() => undefined);
   const base = await resolveBase(workspace, planned.base, reads);
   planned = { ...planned, base };
-  const analysis = analyzeGraph(planned);
   const dir = milestoneDir(workspace, planned.id);
   // The four analyses are independent of each other and offline; their artifacts are what
   // `execute` checks before it starts (the planning-to-execution transition). On a runner of
-  // the caller's (a worker thread) they start now and run while the plan is stored; a plan
-  // refused below discards them.
+  // the caller's (a worker thread) they start now, with the graph, and run while the plan is
+  // stored; a plan refused below discards them.
   const analysed = planned;
-  const analyse = (run: PlanningRunner) =>
-    (reads?.facts ?? gatherRepoFacts(workspace.root)).then((facts) =>
-      run({ plan: analysed, facts, graph: analysis, dir: join(dir, 'planning') }),
-    );
+  const analyse = (run: PlanningRunner, graph?: GraphAnalysis) =>
+    run({
+      plan: analysed,
+      facts: reads?.facts ?? gatherRepoFacts(workspace.root),
+      graph,
+      dir: join(dir, 'planning'),
+    });
   const early = options.planning ? analyse(options.planning) : undefined;
   early?.catch(() => undefined);
+  const analysis = analyzeGraph(planned);
 
   let lineage: Lineage | undefined;
   let replaced: MilestoneState | undefined;
@@ -327,7 +329,7 @@ async function storePlan(
     { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
     { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
   ];
-  const planning = await (early ?? analyse(planningOutput));
+  const planning = await (early ?? analyse(planInThisThread, analysis));
   // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
   await writeFilesAtomic([...record, ...planning.files]);
 
