@@ -1,7 +1,8 @@
 /**
  * The worker thread of `startPlanningThread` (`planning-thread.ts`): receives a plan (and the
  * folder of its artifacts), analyses its graph at once, then, once the repository facts follow
- * in a second message, runs the planning analyses and answers `{ output }` or `{ error }`. The
+ * in a second message, runs the planning analyses and answers `{ output }` (the graph analysis
+ * with it) or `{ error }`. The
  * build bundles it into one file (`scripts/bundle-reads.mjs`), so the thread starts without
  * loading ~30 modules.
  */

@@ -27,6 +27,8 @@ export interface PlanningOutput {
   summary: string;
   /** The unified plan, which `plan --json` prints. */
   unified: UnifiedArtifact;
+  /** `analyzeGraph(plan)` (the input's when given), which `plan` prints. */
+  graph: GraphAnalysis;
 }
 
 /** Runs the planning analyses of a plan and renders what `plan` writes and prints. */
@@ -37,5 +39,6 @@ export async function planningOutput(input: PlanningInput): Promise<PlanningOutp
     files: planningArtifactFiles(input.dir, planning),
     summary: formatPlanningSummary(planning),
     unified: planning.unified,
+    graph,
   };
 }

@@ -45,6 +45,7 @@ function stable(output: PlanningOutput): PlanningOutput {
     files: output.files.map((file) => ({ path: file.path, content: clean(file.content) })),
     summary: output.summary,
     unified: { ...output.unified, metrics: { ...output.unified.metrics, analysisMs: 0 } },
+    graph: output.graph,
   };
 }
 
@@ -63,6 +64,8 @@ describe('the planning analyses on a worker thread', () => {
         '/unified.json',
       ]);
       expect(stable(viaThread)).toEqual(stable(await planningOutput(given)));
+      // The thread analysed the graph itself: the caller's analysis, without being given it.
+      expect(viaThread.graph).toEqual(given.graph);
     } finally {
       thread.close();
     }

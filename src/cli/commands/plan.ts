@@ -227,21 +227,19 @@ async function storePlan(
   const base = await resolveBase(workspace, planned.base, reads);
   planned = { ...planned, base };
   const dir = milestoneDir(workspace, planned.id);
-  // The four analyses are independent of each other and offline; their artifacts are what
-  // `execute` checks before it starts (the planning-to-execution transition). On a runner of
-  // the caller's (a worker thread) they start now, with the graph, and run while the plan is
-  // stored; a plan refused below discards them.
+  // The graph analysis and the four planning analyses are independent of the store and
+  // offline; their artifacts are what `execute` checks before it starts (the
+  // planning-to-execution transition). On a runner of the caller's (a worker thread) they start
+  // now and run while the plan is stored; a plan refused below discards them.
   const analysed = planned;
-  const analyse = (run: PlanningRunner, graph?: GraphAnalysis) =>
+  const analyse = (run: PlanningRunner) =>
     run({
       plan: analysed,
       facts: reads?.facts ?? gatherRepoFacts(workspace.root),
-      graph,
       dir: join(dir, 'planning'),
     });
   const early = options.planning ? analyse(options.planning) : undefined;
   early?.catch(() => undefined);
-  const analysis = analyzeGraph(planned);
 
   let lineage: Lineage | undefined;
   let replaced: MilestoneState | undefined;
@@ -329,7 +327,8 @@ async function storePlan(
     { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
     { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
   ];
-  const planning = await (early ?? analyse(planInThisThread, analysis));
+  const planning = await (early ?? analyse(planInThisThread));
+  const analysis = planning.graph;
   // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
   await writeFilesAtomic([...record, ...planning.files]);
 
