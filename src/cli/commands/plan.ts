@@ -7,6 +7,7 @@ import type { PlanSource, Usage } from '../../core/events.js';
 import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Plan } from '../../core/types.js';
 import { LockedError, UsageError } from '../../errors.js';
+import { branchExistsInFiles, headBranchFromFiles } from '../../git/ref-files.js';
 import { milestoneBranch } from '../../git/ref-names.js';
 import { branchExists, revParse } from '../../git/refs.js';
 import { currentBranch } from '../../git/repo.js';
@@ -164,26 +165,34 @@ async function importPlan(workspace: Workspace, options: PlanOptions, file: stri
 interface GitReads {
   /** The checked-out branch: the base when the plan names none. */
   head: Promise<string | null>;
-  /** `refs/heads/<head>` resolved, `null` when it does not exist (an unborn branch). */
-  headCommit: Promise<string | null>;
+  /** Whether `refs/heads/<head>` exists (not when the branch is unborn, nor for a detached HEAD). */
+  headExists: Promise<boolean>;
   facts: Promise<RepoFacts>;
 }
 
 /**
- * Starts the git processes `plan` needs whatever the plan file says, so they run while the
- * file is read and validated instead of one after another after it. Read-only: a plan refused
- * later has changed nothing. Each is awaited where it was run before, so a failure surfaces at
- * the same point with the same message.
+ * Starts the git reads `plan` needs whatever the plan file says, so they run while the file is
+ * read and validated instead of one after another after it. Read-only: a plan refused later has
+ * changed nothing. Each is awaited where it was run before, so a failure surfaces at the same
+ * point with the same message. In a plain repository the branch checked out and whether it
+ * exists are read from `.git` (`ref-files.ts`: two git processes fewer), else git answers.
  */
 function startGitReads(workspace: Workspace): GitReads {
-  const head = currentBranch(workspace.worktree);
-  const headCommit = head.then((branch) =>
-    branch ? revParse(workspace.root, `refs/heads/${branch}`) : null,
-  );
+  const main = workspace.worktree === workspace.root;
+  const known = main ? headBranchFromFiles(workspace.root) : undefined;
+  const head = known === undefined ? currentBranch(workspace.worktree) : Promise.resolve(known);
+  const headExists = head.then((branch) => (branch ? baseExists(workspace, branch) : false));
   const facts = gatherRepoFacts(workspace.root);
   // Awaited later, or never when the plan is refused first: no unhandled rejection meanwhile.
-  for (const read of [head, headCommit, facts]) read.catch(() => undefined);
-  return { head, headCommit, facts };
+  for (const read of [head, headExists, facts]) read.catch(() => undefined);
+  return { head, headExists, facts };
+}
+
+/** Whether the local branch `branch` exists: from `.git` in a plain repository, else `rev-parse`. */
+async function baseExists(workspace: Workspace, branch: string): Promise<boolean> {
+  const known =
+    workspace.worktree === workspace.root ? branchExistsInFiles(workspace.root, branch) : undefined;
+  return known ?? (await revParse(workspace.root, `refs/heads/${branch}`)) !== null;
 }
 
 /** `milestone plan --from F` with the flags that identify it, for printed advice. */
@@ -222,7 +231,14 @@ async function storePlan(
   let planned: Plan = plan;
   if (options.agent) planned = { ...planned, defaults: { ...planned.defaults, agent: options.agent } };
   // Asked now, used after the store's check below: runs while the graph is analysed.
-  const branchFound = options.replace ? undefined : branchExists(workspace.root, milestoneBranch(planned.id));
+  const branch = milestoneBranch(planned.id);
+  const known =
+    workspace.worktree === workspace.root ? branchExistsInFiles(workspace.root, branch) : undefined;
+  const branchFound = options.replace
+    ? undefined
+    : known === undefined
+      ? branchExists(workspace.root, branch)
+      : Promise.resolve(known);
   branchFound?.catch(() => undefined);
   const base = await resolveBase(workspace, planned.base, reads);
   planned = { ...planned, base };
@@ -450,11 +466,11 @@ async function resolveBase(
       'HEAD is detached: give the plan a `base:` branch or check out a branch',
     );
   }
-  const commit =
+  const exists =
     requested === undefined && reads
-      ? await reads.headCommit
-      : await revParse(workspace.root, `refs/heads/${base}`);
-  if (!commit) {
+      ? await reads.headExists
+      : (await revParse(workspace.root, `refs/heads/${base}`)) !== null;
+  if (!exists) {
     throw new UsageError('MILESTONE_BAD_BASE', `base branch "${base}" does not exist in ${workspace.root}`, [
       {
         code: 'MILESTONE_BAD_BASE',
