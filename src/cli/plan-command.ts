@@ -10,10 +10,13 @@ import { type PlanOptions, type PlanResult, plan as planCommand } from './comman
 
 /**
  * `milestone plan`; importing a plan file (`--from`), its planning analyses run on a worker
- * thread started now, while the plan is read, checked and stored here.
+ * thread started now, while the plan is read, checked and stored here (in this thread with
+ * `MILESTONE_PLAN_THREAD=off`: on a machine without a spare core the thread only adds its start).
  */
 export async function plan(options: PlanOptions): Promise<PlanResult> {
-  if (!options.from || options.planning) return planCommand(options);
+  if (!options.from || options.planning || process.env.MILESTONE_PLAN_THREAD === 'off') {
+    return planCommand(options);
+  }
   // dist/planning/analyses-worker.js beside this file's dist/cli/ (missing when the sources run).
   const thread = startPlanningThread(new URL('../planning/analyses-worker.js', import.meta.url));
   try {

@@ -123,5 +123,14 @@ describe('plan --from without commander prints and stores what the program does'
       NO_COLOR: '1',
     });
     expect(process).toEqual(results[0]);
+    // The planning analyses in the main thread instead of a worker thread: the same bytes.
+    reset();
+    const inMainThread = await runFile(
+      globalThis.process.execPath,
+      [BIN, 'plan', '--from', 'plan.json'],
+      repo,
+      { ...GIT_ENV, NO_COLOR: '1', MILESTONE_PLAN_THREAD: 'off' },
+    );
+    expect(inMainThread).toEqual(results[0]);
   });
 });
