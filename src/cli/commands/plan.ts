@@ -60,9 +60,9 @@ export interface PlanOptions {
   /** `milestone/<id>` exists but no such milestone is recorded: keep it (`adopt`) or move it aside (`new`). */
   branch?: BranchChoice | undefined;
   /**
-   * How the planning analyses of the plan being stored run: by default in this thread after the
-   * plan is stored; given (the CLI passes a worker thread's, `plan-command.ts`), they start as
-   * soon as the graph is analysed and run while the plan is stored.
+   * How the graph and planning analyses of the plan being stored run: by default in this thread
+   * after the plan is stored; given (the CLI passes a worker thread's, `plan-command.ts`), they
+   * start as soon as the plan's base is resolved and run while the plan is stored.
    */
   planning?: PlanningRunner | undefined;
 }
@@ -230,7 +230,7 @@ async function storePlan(
 ): Promise<PlanResult> {
   let planned: Plan = plan;
   if (options.agent) planned = { ...planned, defaults: { ...planned.defaults, agent: options.agent } };
-  // Asked now, used after the store's check below: runs while the graph is analysed.
+  // Asked now, used after the store's check below: runs while the base is resolved.
   const branch = milestoneBranch(planned.id);
   const known =
     workspace.worktree === workspace.root ? branchExistsInFiles(workspace.root, branch) : undefined;
