@@ -9,12 +9,16 @@ import { processIo } from '../io/io.js';
  * The CLI: the commander program (`program.ts`) parses `argv` and runs the command; returns the
  * exit code. The program loads on demand, so importing this module (as `bin.cjs` and the library
  * do) costs nothing until a command runs. The plain read command lines (`status`, `list`, `show`
- * with `--json` and an id) skip the program (`quick-read.ts`): same command, same output.
+ * with `--json` and an id) skip the program (`quick-read.ts`), as does `plan --from FILE`
+ * (`quick-plan.ts`): same command, same output.
  */
 export async function main(argv: string[], io: Io = processIo, cwd = process.cwd()): Promise<number> {
   const { quickRead } = await import('./quick-read.js');
   const quick = await quickRead(argv, io, cwd);
   if (quick !== null) return quick;
+  const { quickPlan } = await import('./quick-plan.js');
+  const planned = await quickPlan(argv, io, cwd);
+  if (planned !== null) return planned;
   const { runProgram } = await import('./program.js');
   return runProgram(argv, io, cwd);
 }

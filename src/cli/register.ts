@@ -105,7 +105,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .option('--agent <name>', 'default agent for tasks that name none')
     .option('--json', 'print the stored plan and its analysis as JSON')
     .action(async (title, opts) => {
-      const { plan } = await import('./commands/plan.js');
+      const { plan } = await import('./plan-command.js');
       await plan({
         cwd,
         io,

@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { picomatchLibrary } from './picomatch-lib.js';
 
 /**
  * Whether two `files` globs of a plan may name a common path. Conservative: `true` whenever
@@ -404,7 +404,7 @@ function findCommaBrace(text: string): { open: number; close: number; options: s
 function matcher(glob: string): (path: string) => boolean {
   return cached(matcherCache, glob, () => {
     // The bare regular expression: picomatch's matcher function adds per-call overhead.
-    const regex = picomatch.makeRe(glob, { dot: true, windows: false });
+    const regex = picomatchLibrary().makeRe(glob, { dot: true, windows: false });
     return (path: string) => regex.test(path);
   });
 }

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
+import type { AtomicFile } from '../store/atomic-files.js';
 import type { EstimatesArtifact } from './estimates.js';
 import type { RisksArtifact } from './risks.js';
 import type { ScopeArtifact } from './scope.js';
@@ -57,17 +58,31 @@ export function writePlanningArtifacts(
   options: { generatedAt?: Date } = {},
 ): string[] {
   mkdirSync(dir, { recursive: true });
+  return planningArtifactFiles(dir, planning, options).map(({ path, content }) => {
+    writeFileAtomic(path, content);
+    return path;
+  });
+}
+
+/**
+ * The five artifact files of `dir` as {@link writePlanningArtifacts} writes them, in its order
+ * (`unified.json` last), for a caller that writes them with other files (`writeFilesAtomic`).
+ */
+export function planningArtifactFiles(
+  dir: string,
+  planning: UnifiedPlanning,
+  options: { generatedAt?: Date } = {},
+): AtomicFile[] {
   const header = {
     version: 1 as const,
     planId: planning.unified.planId,
     planHash: planning.planHash,
     generatedAt: (options.generatedAt ?? new Date()).toISOString(),
   };
-  return PLANNING_ARTIFACTS.map((name) => {
-    const path = join(dir, `${name}.json`);
-    writeFileAtomic(path, `${JSON.stringify({ artifact: name, ...header, ...planning[name] }, null, 2)}\n`);
-    return path;
-  });
+  return PLANNING_ARTIFACTS.map((name) => ({
+    path: join(dir, `${name}.json`),
+    content: `${JSON.stringify({ artifact: name, ...header, ...planning[name] }, null, 2)}\n`,
+  }));
 }
 
 /**

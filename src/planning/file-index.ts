@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { picomatchLibrary } from '../core/picomatch-lib.js';
 
 /**
  * The repository's files prepared for glob resolution. Sorted, so every folder's files form one
@@ -89,7 +89,7 @@ function resolve(index: FileIndex, glob: string): readonly number[] {
   let regex: RegExp | undefined;
   const matches = (file: string): boolean => {
     if (underFolder && !UNUSUAL_PATH.test(file)) return true;
-    regex ??= picomatch.makeRe(path, { dot: true, windows: false });
+    regex ??= picomatchLibrary().makeRe(path, { dot: true, windows: false });
     return regex.test(file);
   };
   const result: number[] = [];

@@ -6,10 +6,14 @@ import type { Plan } from '../core/types.js';
  * text whatever order its keys were built in. `undefined` members are left out, as JSON does.
  */
 export function canonicalJson(value: unknown): string {
-  // Written directly for plain data (a plan: objects, arrays, strings, numbers, booleans,
-  // null): no sorted copy of every object. Anything else takes the replacer (same text).
-  const parts: string[] = [];
-  return writeCanonical(value, parts) ? parts.join('') : canonicalJsonByReplacer(value);
+  // For plain data (a plan: objects, arrays, strings, numbers, booleans, null), JSON.stringify
+  // with every key of the value as its property list writes each object's keys in the list's
+  // order: sorted, in one native pass (~10x faster than writing it here). Anything else, and a
+  // `__proto__` key (the list makes JSON.stringify read it through every object's prototype),
+  // takes the replacer (same text).
+  const keys = new Set<string>();
+  if (!collectKeys(value, keys) || keys.has('__proto__')) return canonicalJsonByReplacer(value);
+  return JSON.stringify(value, sortedKeys([...keys]));
 }
 
 /** {@link canonicalJson} through `JSON.stringify`'s replacer: any value, slower. */
@@ -22,42 +26,20 @@ export function canonicalJsonByReplacer(value: unknown): string {
   });
 }
 
-/** Appends the canonical JSON of a plain value; `false` (parts then unusable) for anything else. */
-function writeCanonical(value: unknown, parts: string[]): boolean {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') {
-    parts.push(JSON.stringify(value));
-    return true;
-  }
-  if (typeof value === 'number') {
-    parts.push(JSON.stringify(value));
-    return true;
-  }
-  if (typeof value !== 'object') return false;
+/** Adds the keys of every object in a plain value to `keys`; `false` for anything else. */
+function collectKeys(value: unknown, keys: Set<string>): boolean {
+  if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) {
-    parts.push('[');
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) parts.push(',');
-      const item: unknown = value[i];
-      // JSON writes a missing, undefined or function item of an array as null.
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') parts.push('null');
-      else if (!writeCanonical(item, parts)) return false;
-    }
-    parts.push(']');
+    for (let i = 0; i < value.length; i++) if (!collectKeys(value[i], keys)) return false;
     return true;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
   const record = value as Record<string, unknown>;
-  parts.push('{');
-  let first = true;
-  for (const key of sortedKeys(record)) {
-    const member = record[key];
-    if (member === undefined || typeof member === 'function' || typeof member === 'symbol') continue;
-    parts.push(first ? '' : ',', JSON.stringify(key), ':');
-    first = false;
-    if (!writeCanonical(member, parts)) return false;
+  for (const key of Object.keys(record)) {
+    keys.add(key);
+    if (!collectKeys(record[key], keys)) return false;
   }
-  parts.push('}');
   return true;
 }
 
@@ -71,14 +53,12 @@ export function planHash(plan: Plan): string {
 
 /**
  * The keys in the order the replacer's sorted copy has them: an object lists its integer keys
- * first, ascending (`Object.keys` already does), then the others in insertion order (sorted).
+ * first, ascending, then the others in insertion order (sorted).
  */
-function sortedKeys(record: Record<string, unknown>): string[] {
-  const keys = Object.keys(record);
-  let integers = 0;
-  while (integers < keys.length && isArrayIndex(keys[integers]!)) integers++;
-  if (integers === 0) return keys.sort();
-  return keys.slice(0, integers).concat(keys.slice(integers).sort());
+function sortedKeys(keys: string[]): string[] {
+  const integers = keys.filter(isArrayIndex).sort((a, b) => Number(a) - Number(b));
+  const others = keys.filter((key) => !isArrayIndex(key)).sort();
+  return integers.length === 0 ? others : integers.concat(others);
 }
 
 function isArrayIndex(key: string): boolean {

@@ -25,7 +25,10 @@ import { generatePlan } from '../../bench/generate-plan.js';
  *
  *   node --import tsx test/plan/plan-import-digest.ts /work/main/dist/cli/main.js
  */
-export async function planImportDigest(cli: string): Promise<Record<string, string>> {
+export async function planImportDigest(
+  cli: string,
+  env: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const root = realpathSync(mkdtempSync(join(tmpdir(), 'milestone-plan-digest-')));
   try {
     const repo = join(root, 'repo');
@@ -41,7 +44,7 @@ export async function planImportDigest(cli: string): Promise<Record<string, stri
     const record = (name: string, text: string) => {
       digest[name] = createHash('sha256').update(normalize(text)).digest('hex');
     };
-    record('plan stdout', await run(cli, ['plan', '--from', 'plan.json'], repo));
+    record('plan stdout', await run(cli, ['plan', '--from', 'plan.json'], repo, env));
     const dir = join(repo, '.milestones', 'bench-plan');
     for (const file of ['plan.json', 'milestone.yaml']) record(file, readFileSync(join(dir, file), 'utf8'));
     for (const file of readdirSync(join(dir, 'planning')).sort())
@@ -55,10 +58,10 @@ export async function planImportDigest(cli: string): Promise<Record<string, stri
     } finally {
       db.close();
     }
-    record('show --json', await run(cli, ['show', '--json', 'bench-plan'], repo));
+    record('show --json', await run(cli, ['show', '--json', 'bench-plan'], repo, env));
     record(
       'plan --json stdout',
-      await run(cli, ['plan', '--from', 'plan.json', '--id', 'bench-plan-json', '--json'], repo),
+      await run(cli, ['plan', '--from', 'plan.json', '--id', 'bench-plan-json', '--json'], repo, env),
     );
     return digest;
   } finally {
@@ -100,13 +103,18 @@ function git(cwd: string, ...args: string[]): Promise<string> {
   return spawnText('git', args, cwd);
 }
 
-function run(cli: string, args: string[], cwd: string): Promise<string> {
-  return spawnText(process.execPath, [cli, ...args], cwd);
+function run(cli: string, args: string[], cwd: string, env: Record<string, string>): Promise<string> {
+  return spawnText(process.execPath, [cli, ...args], cwd, env);
 }
 
-function spawnText(file: string, args: string[], cwd: string): Promise<string> {
+function spawnText(
+  file: string,
+  args: string[],
+  cwd: string,
+  env: Record<string, string> = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(file, args, { cwd, env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { cwd, env: { ...ENV, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {

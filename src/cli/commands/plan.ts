@@ -7,6 +7,7 @@ import type { PlanSource, Usage } from '../../core/events.js';
 import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Plan } from '../../core/types.js';
 import { LockedError, UsageError } from '../../errors.js';
+import { branchExistsInFiles, headBranchFromFiles } from '../../git/ref-files.js';
 import { milestoneBranch } from '../../git/ref-names.js';
 import { branchExists, revParse } from '../../git/refs.js';
 import { currentBranch } from '../../git/repo.js';
@@ -23,8 +24,10 @@ import {
   runPlanningAnalyses,
   writePlanningArtifacts,
 } from '../../planning/index.js';
+import { type PlanningRunner, planInThisThread } from '../../planning/planning-thread.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
+import { writeFilesAtomic } from '../../store/atomic-files.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import type { BranchChoice, Lineage } from '../../workspace/plan-lineage.js';
 import { lineageForNewPlan, planSource } from '../../workspace/plan-lineage.js';
@@ -56,6 +59,12 @@ export interface PlanOptions {
   replace?: string | boolean | undefined;
   /** `milestone/<id>` exists but no such milestone is recorded: keep it (`adopt`) or move it aside (`new`). */
   branch?: BranchChoice | undefined;
+  /**
+   * How the graph and planning analyses of the plan being stored run: by default in this thread
+   * after the plan is stored; given (the CLI passes a worker thread's, `plan-command.ts`), they
+   * start as soon as the plan's base is resolved and run while the plan is stored.
+   */
+  planning?: PlanningRunner | undefined;
 }
 
 /** Statuses whose plan `--replace` may change (a running or completed one may not). */
@@ -156,26 +165,34 @@ async function importPlan(workspace: Workspace, options: PlanOptions, file: stri
 interface GitReads {
   /** The checked-out branch: the base when the plan names none. */
   head: Promise<string | null>;
-  /** `refs/heads/<head>` resolved, `null` when it does not exist (an unborn branch). */
-  headCommit: Promise<string | null>;
+  /** Whether `refs/heads/<head>` exists (not when the branch is unborn, nor for a detached HEAD). */
+  headExists: Promise<boolean>;
   facts: Promise<RepoFacts>;
 }
 
 /**
- * Starts the git processes `plan` needs whatever the plan file says, so they run while the
- * file is read and validated instead of one after another after it. Read-only: a plan refused
- * later has changed nothing. Each is awaited where it was run before, so a failure surfaces at
- * the same point with the same message.
+ * Starts the git reads `plan` needs whatever the plan file says, so they run while the file is
+ * read and validated instead of one after another after it. Read-only: a plan refused later has
+ * changed nothing. Each is awaited where it was run before, so a failure surfaces at the same
+ * point with the same message. In a plain repository the branch checked out and whether it
+ * exists are read from `.git` (`ref-files.ts`: two git processes fewer), else git answers.
  */
 function startGitReads(workspace: Workspace): GitReads {
-  const head = currentBranch(workspace.worktree);
-  const headCommit = head.then((branch) =>
-    branch ? revParse(workspace.root, `refs/heads/${branch}`) : null,
-  );
+  const main = workspace.worktree === workspace.root;
+  const known = main ? headBranchFromFiles(workspace.root) : undefined;
+  const head = known === undefined ? currentBranch(workspace.worktree) : Promise.resolve(known);
+  const headExists = head.then((branch) => (branch ? baseExists(workspace, branch) : false));
   const facts = gatherRepoFacts(workspace.root);
   // Awaited later, or never when the plan is refused first: no unhandled rejection meanwhile.
-  for (const read of [head, headCommit, facts]) read.catch(() => undefined);
-  return { head, headCommit, facts };
+  for (const read of [head, headExists, facts]) read.catch(() => undefined);
+  return { head, headExists, facts };
+}
+
+/** Whether the local branch `branch` exists: from `.git` in a plain repository, else `rev-parse`. */
+async function baseExists(workspace: Workspace, branch: string): Promise<boolean> {
+  const known =
+    workspace.worktree === workspace.root ? branchExistsInFiles(workspace.root, branch) : undefined;
+  return known ?? (await revParse(workspace.root, `refs/heads/${branch}`)) !== null;
 }
 
 /** `milestone plan --from F` with the flags that identify it, for printed advice. */
@@ -213,13 +230,32 @@ async function storePlan(
 ): Promise<PlanResult> {
   let planned: Plan = plan;
   if (options.agent) planned = { ...planned, defaults: { ...planned.defaults, agent: options.agent } };
-  // Asked now, used after the store's check below: runs while the graph is analysed.
-  const branchFound = options.replace ? undefined : branchExists(workspace.root, milestoneBranch(planned.id));
+  // Asked now, used after the store's check below: runs while the base is resolved.
+  const branch = milestoneBranch(planned.id);
+  const known =
+    workspace.worktree === workspace.root ? branchExistsInFiles(workspace.root, branch) : undefined;
+  const branchFound = options.replace
+    ? undefined
+    : known === undefined
+      ? branchExists(workspace.root, branch)
+      : Promise.resolve(known);
   branchFound?.catch(() => undefined);
   const base = await resolveBase(workspace, planned.base, reads);
   planned = { ...planned, base };
-  const analysis = analyzeGraph(planned);
   const dir = milestoneDir(workspace, planned.id);
+  // The graph analysis and the four planning analyses are independent of the store and
+  // offline; their artifacts are what `execute` checks before it starts (the
+  // planning-to-execution transition). On a runner of the caller's (a worker thread) they start
+  // now and run while the plan is stored; a plan refused below discards them.
+  const analysed = planned;
+  const analyse = (run: PlanningRunner) =>
+    run({
+      plan: analysed,
+      facts: reads?.facts ?? gatherRepoFacts(workspace.root),
+      dir: join(dir, 'planning'),
+    });
+  const early = options.planning ? analyse(options.planning) : undefined;
+  early?.catch(() => undefined);
 
   let lineage: Lineage | undefined;
   let replaced: MilestoneState | undefined;
@@ -301,15 +337,16 @@ async function storePlan(
       if (existing) store.releaseLease(existing.id, me);
     }
   });
-  mkdirSync(dir, { recursive: true });
-  writeFileAtomic(join(dir, 'plan.json'), `${JSON.stringify(planned, null, 2)}\n`);
-  writeFileAtomic(join(dir, 'milestone.yaml'), planToYaml(planned));
+  mkdirSync(join(dir, 'planning'), { recursive: true });
   const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
-  // The four analyses are independent of each other and offline; their artifacts are what
-  // `execute` checks before it starts (the planning-to-execution transition).
-  const facts = await (reads?.facts ?? gatherRepoFacts(workspace.root));
-  const planning = await runPlanningAnalyses(planned, facts, { graph: analysis });
-  writePlanningArtifacts(join(dir, 'planning'), planning);
+  const record = [
+    { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
+    { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
+  ];
+  const planning = await (early ?? analyse(planInThisThread));
+  const analysis = planning.graph;
+  // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
+  await writeFilesAtomic([...record, ...planning.files]);
 
   if (options.json) {
     printJson(options.io, {
@@ -334,7 +371,7 @@ async function storePlan(
     );
     if (planner?.deliverables.length) options.io.out(`deliverables: ${planner.deliverables.join(', ')}`);
     options.io.out(formatAnalysis(planned, analysis));
-    options.io.out(formatPlanningSummary(planning));
+    options.io.out(planning.summary);
     options.io.out(
       `record: ${dir}\nnext:   milestone show ${planned.id}   |   milestone execute ${planned.id} --dry-run`,
     );
@@ -429,11 +466,11 @@ async function resolveBase(
       'HEAD is detached: give the plan a `base:` branch or check out a branch',
     );
   }
-  const commit =
+  const exists =
     requested === undefined && reads
-      ? await reads.headCommit
-      : await revParse(workspace.root, `refs/heads/${base}`);
-  if (!commit) {
+      ? await reads.headExists
+      : (await revParse(workspace.root, `refs/heads/${base}`)) !== null;
+  if (!exists) {
     throw new UsageError('MILESTONE_BAD_BASE', `base branch "${base}" does not exist in ${workspace.root}`, [
       {
         code: 'MILESTONE_BAD_BASE',
