@@ -1,0 +1,415 @@
+import { AsyncResource } from 'node:async_hooks';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { constants } from 'node:os';
+
+/**
+ * Task processes started by long-lived `/bin/sh` spawners instead of by the coordinator itself.
+ *
+ * Why: a fork of the coordinator (a Node process of ~100 MB) costs it ~7-10 ms of CPU per
+ * process: the page tables are copied, every page it writes afterwards takes a copy-on-write
+ * fault, and libuv and Node set up three pipes and their streams. A spawner (dash, ~1 MB)
+ * forks for a fraction of that. The coordinator writes one line per task; the spawner starts the
+ * task in the background under `setsid` (its own session and process group, as `detached: true`
+ * gives a direct spawn), reports its pid, waits for it and reports its exit status.
+ *
+ * Channels of a spawner: fd 0 its commands; fd 1 and fd 4 the tasks' stdout and stderr (one
+ * task at a time per spawner, framed: after the task ended and its group was stopped, the
+ * coordinator asks for a fence, `\n<nonce>\n` on both, and what came before belongs to the
+ * task); fd 3 the spawner's own reports (`s <pid>`, `e <status>`); its own stderr is /dev/null.
+ * Tasks get stdin from /dev/null and neither fd 3 nor fd 4.
+ *
+ * What differs from a direct spawn: sh reports a death by signal n as status 128+n; a status
+ * that matches a signal this side sent (timeout, abort, runaway) is reported as that signal,
+ * any other as the exit code (a task killed by someone else reads `exit 137`, not `SIGKILL`).
+ */
+
+/** What a spawner can start: an argv, a directory, the whole environment the task gets. */
+export interface SpawnRequest {
+  argv: readonly [string, ...string[]];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Variables sh sets itself (on `cd`), so they are always stated for the task. */
+const SHELL_SET = ['PWD', 'OLDPWD'] as const;
+
+let setsidPath: string | null | undefined;
+
+/** `setsid` (util-linux), which gives the task its own session and process group. */
+function findSetsid(): string | null {
+  if (setsidPath !== undefined) return setsidPath;
+  setsidPath = null;
+  if (process.platform !== 'linux' || !existsSync('/bin/sh')) return null;
+  for (const path of ['/usr/bin/setsid', '/bin/setsid']) if (existsSync(path)) setsidPath = path;
+  return setsidPath;
+}
+
+/**
+ * Whether `request` can go through a spawner: Linux with `setsid`, not turned off
+ * (`MILESTONE_TASK_SPAWN=direct`), arguments without NUL bytes, and only variable names sh
+ * can carry (dash drops other names from the environment it passes on).
+ */
+export function spawnerCanRun(request: SpawnRequest): boolean {
+  if (process.env.MILESTONE_TASK_SPAWN === 'direct' || findSetsid() === null) return false;
+  if (request.cwd.includes('\0') || request.argv.some((arg) => arg.includes('\0'))) return false;
+  for (const name of Object.keys(request.env)) if (!SHELL_NAME.test(name)) return false;
+  return true;
+}
+
+/** `value` as one sh word. */
+function quote(value: string): string {
+  return `'${value.replaceAll("'", "'\\''")}'`;
+}
+
+/** One stream of a task: bytes before the fence marker are the task's. */
+class FramedStream extends EventEmitter {
+  /** Bytes held back: they could be the start of the marker. */
+  private held: Buffer = Buffer.alloc(0);
+  done = false;
+
+  constructor(
+    private readonly marker: Buffer,
+    private readonly scope: AsyncResource,
+  ) {
+    super();
+  }
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    return this.scope.runInAsyncScope(() => super.emit(event, ...args));
+  }
+
+  /** Takes a chunk from the spawner's pipe; returns bytes past the marker (not this task's). */
+  push(chunk: Buffer): Buffer | null {
+    if (this.done) return chunk;
+    const data = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
+    const at = data.indexOf(this.marker);
+    if (at >= 0) {
+      this.held = Buffer.alloc(0);
+      this.done = true;
+      if (at > 0) this.emit('data', data.subarray(0, at));
+      const rest = data.subarray(at + this.marker.length);
+      this.emit('end');
+      return rest.length > 0 ? rest : null;
+    }
+    // Keep the longest suffix that is a prefix of the marker; pass on the rest now.
+    let keep = Math.min(this.marker.length - 1, data.length);
+    while (keep > 0 && !data.subarray(data.length - keep).equals(this.marker.subarray(0, keep))) keep--;
+    this.held = Buffer.from(data.subarray(data.length - keep));
+    if (data.length - keep > 0) this.emit('data', data.subarray(0, data.length - keep));
+    return null;
+  }
+
+  /** The spawner died: what was held is the task's after all. */
+  flush(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.held.length > 0) this.emit('data', this.held);
+    this.held = Buffer.alloc(0);
+    this.emit('end');
+  }
+}
+
+/**
+ * A task started by a spawner, shaped like the part of a `ChildProcess` that `runProcess`
+ * uses: `pid`, `stdout`/`stderr` emitting `data`, and the events `spawn`, `exit`, `close`,
+ * `error`. `close` comes after {@link fence}, once all of the task's output was delivered.
+ */
+export class SpawnedTask extends EventEmitter {
+  pid: number | undefined;
+  readonly stdout: FramedStream;
+  readonly stderr: FramedStream;
+  readonly stdin = null;
+  exited = false;
+  /** Signals sent to the task's group: a matching 128+n status is reported as that signal. */
+  readonly sent = new Set<NodeJS.Signals>();
+
+  /** The caller's async context: its listeners run there, not in the spawner's. */
+  private readonly scope = new AsyncResource('MilestoneSpawnedTask');
+
+  constructor(
+    private readonly spawner: Spawner,
+    marker: Buffer,
+  ) {
+    super();
+    this.stdout = new FramedStream(marker, this.scope);
+    this.stderr = new FramedStream(marker, this.scope);
+    let open = 2;
+    const ended = () => {
+      if (--open === 0) {
+        this.spawner.taskDone(this);
+        this.emit('close', null, null);
+      }
+    };
+    this.stdout.once('end', ended);
+    this.stderr.once('end', ended);
+  }
+
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    return this.scope.runInAsyncScope(() => super.emit(event, ...args));
+  }
+
+  /** After the task exited and its group is gone: ask for the markers that end its output. */
+  fence(): void {
+    this.spawner.fence(this);
+  }
+
+  /**
+   * Signals the task's process group; before the task is known to have called `setsid`
+   * (the group may not exist yet), the task's process itself. False when neither exists.
+   */
+  signal(signal: NodeJS.Signals | 0): boolean {
+    if (this.pid === undefined) return false;
+    if (signal !== 0) this.sent.add(signal);
+    try {
+      process.kill(-this.pid, signal);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EPERM') return true;
+    }
+    // The pid is ours until the spawner reaps it, which it reports (`exited`).
+    if (this.exited) return false;
+    try {
+      process.kill(this.pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** Anything with `ref`/`unref` (a child process, its pipes). */
+interface Referable {
+  ref(): void;
+  unref(): void;
+}
+
+/** One long-lived `/bin/sh` that starts tasks, one at a time. */
+class Spawner {
+  readonly child: ChildProcess;
+  readonly base: NodeJS.ProcessEnv;
+  private readonly nonce = randomBytes(16).toString('hex');
+  private readonly marker = Buffer.from(`\n${this.nonce}\n`);
+  task: SpawnedTask | null = null;
+  alive = true;
+  /** Output arrived outside a task's frame (a descendant that escaped its group): retire. */
+  tainted = false;
+  private control = '';
+  readonly exitedPromise: Promise<void>;
+
+  constructor(
+    private readonly setsid: string,
+    private readonly pool: TaskSpawnerPool,
+  ) {
+    this.base = { ...process.env };
+    // Own process group: Ctrl-C on the terminal reaches the coordinator, which stops the run.
+    const child = spawn('/bin/sh', [], {
+      env: this.base,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    this.child = child;
+    child.stdin!.on('error', () => undefined);
+    child.stdout!.on('data', (chunk: Buffer) => this.output(chunk, 'stdout'));
+    child.stderr!.on('data', (chunk: Buffer) => this.output(chunk, 'stderr'));
+    const control = child.stdio[3] as NodeJS.ReadableStream;
+    control.setEncoding('latin1');
+    control.on('data', (text: string) => this.reports(text));
+    this.exitedPromise = new Promise((done) => child.once('close', () => done()));
+    child.once('error', () => {
+      if (child.pid === undefined) this.gone();
+    });
+    child.once('close', () => this.gone());
+    // The shell's own messages to /dev/null; the tasks' stderr goes to fd 4 (the pipe).
+    child.stdin!.write('exec 4>&2 2>/dev/null\n');
+    this.setRef(false);
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  start(request: SpawnRequest): SpawnedTask {
+    const task = new SpawnedTask(this, this.marker);
+    this.task = task;
+    this.setRef(true);
+    const exports: string[] = [];
+    const unset: string[] = [];
+    for (const [name, value] of Object.entries(request.env)) {
+      if (value !== undefined && (value !== this.base[name] || (SHELL_SET as readonly string[]).includes(name)))
+        exports.push(`${name}=${quote(value)}`);
+    }
+    for (const name of Object.keys(this.base)) if (request.env[name] === undefined) unset.push(name);
+    for (const name of SHELL_SET) if (request.env[name] === undefined && !unset.includes(name)) unset.push(name);
+    const group = [
+      unset.length > 0 ? `unset ${unset.join(' ')}; ` : '',
+      exports.length > 0 ? `export ${exports.join(' ')}; ` : '',
+      `exec ${this.setsid} ${request.argv.map(quote).join(' ')};`,
+    ].join('');
+    this.child.stdin!.write(
+      `if cd -P -- ${quote(request.cwd)}; then { ${group} } </dev/null 2>&4 3>&- 4>&- & ` +
+        `echo "s $!" >&3; wait $!; echo "e $?" >&3; else echo "e nocd" >&3; fi\n`,
+    );
+    return task;
+  }
+
+  fence(task: SpawnedTask): void {
+    if (this.task !== task || !this.alive) return;
+    this.child.stdin!.write(`printf '\\n%s\\n' ${this.nonce}; printf '\\n%s\\n' ${this.nonce} >&4\n`);
+  }
+
+  taskDone(task: SpawnedTask): void {
+    if (this.task !== task) return;
+    this.task = null;
+    this.setRef(false);
+    this.pool.idle(this);
+  }
+
+  endInput(): void {
+    (this.child as unknown as Referable).ref();
+    this.child.stdin!.end();
+  }
+
+  private output(chunk: Buffer, which: 'stdout' | 'stderr'): void {
+    const task = this.task;
+    if (task === null || task[which].done) {
+      this.tainted = true;
+      return;
+    }
+    if (task[which].push(chunk) !== null) this.tainted = true;
+  }
+
+  private reports(text: string): void {
+    this.control += text;
+    let newline = this.control.indexOf('\n');
+    while (newline >= 0) {
+      const line = this.control.slice(0, newline);
+      this.control = this.control.slice(newline + 1);
+      this.report(line);
+      newline = this.control.indexOf('\n');
+    }
+  }
+
+  private report(line: string): void {
+    const task = this.task;
+    if (task === null) return;
+    const [kind, value = ''] = line.split(' ');
+    if (kind === 's') {
+      task.pid = Number(value);
+      task.emit('spawn');
+    } else if (kind === 'e' && value === 'nocd') {
+      const error = Object.assign(new Error(`cannot enter the working directory`), { code: 'ENOENT' });
+      task.exited = true;
+      task.emit('error', error);
+      // Nothing ran: the frame ends here (markers still flush nothing but keep the framing).
+      this.fence(task);
+    } else if (kind === 'e') {
+      const status = Number(value);
+      task.exited = true;
+      const signal = status > 128 ? signalNamed(status - 128) : null;
+      if (signal !== null && task.sent.has(signal)) task.emit('exit', null, signal);
+      else task.emit('exit', status, null);
+    }
+  }
+
+  private gone(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.pool.ended(this);
+    const task = this.task;
+    this.task = null;
+    if (task === null) return;
+    if (task.pid === undefined) {
+      task.emit('error', Object.assign(new Error('the task spawner could not start'), { code: 'ESPAWNER' }));
+      return;
+    }
+    // A task the dead spawner started would go on unsupervised: end its group.
+    if (!task.exited) {
+      task.signal('SIGKILL');
+      task.exited = true;
+      task.emit('exit', null, 'SIGKILL');
+    }
+    task.stdout.flush();
+    task.stderr.flush();
+  }
+
+  private setRef(on: boolean): void {
+    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr, this.child.stdio[3]];
+    for (const handle of handles) {
+      const referable = handle as unknown as Referable | null;
+      if (on) referable?.ref();
+      else referable?.unref();
+    }
+  }
+}
+
+function signalNamed(number: number): NodeJS.Signals | null {
+  for (const [name, value] of Object.entries(constants.signals))
+    if (value === number) return name as NodeJS.Signals;
+  return null;
+}
+
+/**
+ * Spawners on demand, one per task running at once; idle ones hold no reference on the event
+ * loop, and at `beforeExit` their input is closed and they are waited for (so they, and their
+ * CPU, are reaped by the program). After a `kill -9` of the coordinator they read end of input
+ * and exit once their task (if any) ended.
+ */
+class TaskSpawnerPool {
+  private readonly spawners = new Set<Spawner>();
+  private readonly free: Spawner[] = [];
+  private watchingExit = false;
+
+  /** Starts `request` in an idle spawner (a new one when none is idle). */
+  start(request: SpawnRequest): SpawnedTask {
+    const setsid = findSetsid()!;
+    let spawner = this.free.pop();
+    while (spawner && (!spawner.alive || spawner.tainted)) spawner = this.free.pop();
+    if (!spawner) {
+      spawner = new Spawner(setsid, this);
+      this.spawners.add(spawner);
+      if (!this.watchingExit) {
+        this.watchingExit = true;
+        process.once('beforeExit', this.endAtExit);
+      }
+    }
+    return spawner.start(request);
+  }
+
+  /** The process ids of the running spawners. */
+  pids(): number[] {
+    return [...this.spawners].flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
+  }
+
+  /** Closes every spawner's input and waits until they exited. */
+  async close(): Promise<void> {
+    const all = [...this.spawners];
+    process.off('beforeExit', this.endAtExit);
+    this.endAtExit();
+    await Promise.all(all.map((s) => s.exitedPromise));
+  }
+
+  idle(spawner: Spawner): void {
+    if (!spawner.alive) return;
+    if (spawner.tainted || !this.watchingExit) spawner.endInput();
+    else this.free.push(spawner);
+  }
+
+  ended(spawner: Spawner): void {
+    this.spawners.delete(spawner);
+    const at = this.free.indexOf(spawner);
+    if (at >= 0) this.free.splice(at, 1);
+  }
+
+  private readonly endAtExit = (): void => {
+    this.watchingExit = false;
+    this.free.splice(0);
+    for (const spawner of this.spawners) if (spawner.task === null) spawner.endInput();
+  };
+}
+
+/** The process's spawners (task-spawner.ts): one pool per process. */
+export const taskSpawners = new TaskSpawnerPool();
