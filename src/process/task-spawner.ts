@@ -17,8 +17,8 @@ import { constants } from 'node:os';
  *
  * Channels of a spawner: fd 0 its commands; fd 1 and fd 4 the tasks' stdout and stderr (one
  * task at a time per spawner, framed: after the task ended and its group was stopped, the
- * coordinator asks for a fence, `\n<nonce>\n` on both, and what came before belongs to the
- * task); fd 3 the spawner's own reports (`s <pid>`, `e <status>`); its own stderr is /dev/null.
+ * coordinator asks for a fence, `<nonce>\n` on both, and what came before belongs to the task;
+ * a line break is never held back waiting for more bytes, since the nonce starts with none); fd 3 the spawner's own reports (`s <pid>`, `e <status>`); its own stderr is /dev/null.
  * Tasks get stdin from /dev/null and neither fd 3 nor fd 4.
  *
  * What differs from a direct spawn: sh reports a death by signal n as status 128+n; a status
@@ -192,12 +192,14 @@ class Spawner {
   readonly child: ChildProcess;
   readonly base: NodeJS.ProcessEnv;
   private readonly nonce = randomBytes(16).toString('hex');
-  private readonly marker = Buffer.from(`\n${this.nonce}\n`);
+  private readonly marker = Buffer.from(`${this.nonce}\n`);
   task: SpawnedTask | null = null;
   alive = true;
   /** Output arrived outside a task's frame (a descendant that escaped its group): retire. */
   tainted = false;
   private control = '';
+  /** Output of the current task that arrived before its pid was reported. */
+  private readonly early: Array<['stdout' | 'stderr', Buffer]> = [];
   readonly exitedPromise: Promise<void>;
 
   constructor(
@@ -222,7 +224,8 @@ class Spawner {
     child.once('error', () => {
       if (child.pid === undefined) this.gone();
     });
-    child.once('close', () => this.gone());
+    // 'exit', not 'close': a task the dead spawner started still holds the output pipes open.
+    child.once('exit', () => this.gone());
     // The shell's own messages to /dev/null; the tasks' stderr goes to fd 4 (the pipe).
     child.stdin!.write('exec 4>&2 2>/dev/null\n');
     this.setRef(false);
@@ -239,11 +242,15 @@ class Spawner {
     const exports: string[] = [];
     const unset: string[] = [];
     for (const [name, value] of Object.entries(request.env)) {
-      if (value !== undefined && (value !== this.base[name] || (SHELL_SET as readonly string[]).includes(name)))
+      if (
+        value !== undefined &&
+        (value !== this.base[name] || (SHELL_SET as readonly string[]).includes(name))
+      )
         exports.push(`${name}=${quote(value)}`);
     }
     for (const name of Object.keys(this.base)) if (request.env[name] === undefined) unset.push(name);
-    for (const name of SHELL_SET) if (request.env[name] === undefined && !unset.includes(name)) unset.push(name);
+    for (const name of SHELL_SET)
+      if (request.env[name] === undefined && !unset.includes(name)) unset.push(name);
     const group = [
       unset.length > 0 ? `unset ${unset.join(' ')}; ` : '',
       exports.length > 0 ? `export ${exports.join(' ')}; ` : '',
@@ -258,7 +265,7 @@ class Spawner {
 
   fence(task: SpawnedTask): void {
     if (this.task !== task || !this.alive) return;
-    this.child.stdin!.write(`printf '\\n%s\\n' ${this.nonce}; printf '\\n%s\\n' ${this.nonce} >&4\n`);
+    this.child.stdin!.write(`printf '%s\\n' ${this.nonce}; printf '%s\\n' ${this.nonce} >&4\n`);
   }
 
   taskDone(task: SpawnedTask): void {
@@ -279,7 +286,9 @@ class Spawner {
       this.tainted = true;
       return;
     }
-    if (task[which].push(chunk) !== null) this.tainted = true;
+    // Output may overtake the pid's report (another pipe): it waits, so 'spawn' comes first.
+    if (task.pid === undefined) this.early.push([which, chunk]);
+    else if (task[which].push(chunk) !== null) this.tainted = true;
   }
 
   private reports(text: string): void {
@@ -300,6 +309,7 @@ class Spawner {
     if (kind === 's') {
       task.pid = Number(value);
       task.emit('spawn');
+      for (const [which, chunk] of this.early.splice(0)) this.output(chunk, which);
     } else if (kind === 'e' && value === 'nocd') {
       const error = Object.assign(new Error(`cannot enter the working directory`), { code: 'ENOENT' });
       task.exited = true;
@@ -322,6 +332,7 @@ class Spawner {
     const task = this.task;
     this.task = null;
     if (task === null) return;
+    this.early.splice(0);
     if (task.pid === undefined) {
       task.emit('error', Object.assign(new Error('the task spawner could not start'), { code: 'ESPAWNER' }));
       return;
