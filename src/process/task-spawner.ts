@@ -34,10 +34,15 @@ export interface SpawnRequest {
 }
 
 const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 /** Variables sh sets itself (on `cd`), so they are always stated for the task. */
 const SHELL_SET = ['PWD', 'OLDPWD'] as const;
 
+/** How a spawner starts tasks: Python's `posix_spawn` with `setsid`, or sh plus `setsid(1)`. */
+type SpawnerKind = { type: 'python'; path: string } | { type: 'sh'; setsid: string };
+
 let setsidPath: string | null | undefined;
+let pythonUnusable = false;
 
 /** `setsid` (util-linux), which gives the task its own session and process group. */
 function findSetsid(): string | null {
@@ -48,16 +53,93 @@ function findSetsid(): string | null {
   return setsidPath;
 }
 
+let pythonPath: string | null | undefined;
+
+/** A system Python 3 (not a version manager's shim: a script that costs a whole start each time). */
+function findPython(): string | null {
+  if (pythonPath !== undefined) return pythonPath;
+  pythonPath = null;
+  if (process.platform !== 'linux') return null;
+  for (const path of ['/usr/bin/python3', '/usr/local/bin/python3']) if (existsSync(path)) pythonPath = path;
+  return pythonPath;
+}
+
 /**
- * Whether `request` can go through a spawner: Linux with `setsid`, not turned off
- * (`MILESTONE_TASK_SPAWN=direct`), arguments without NUL bytes, and only variable names sh
- * can carry (dash drops other names from the environment it passes on).
+ * The spawner to use: Python when there is one (`posix_spawn` with `POSIX_SPAWN_SETSID` copies
+ * no page tables and execs only the task; an exec costs milliseconds on a virtual machine, and
+ * sh needs `setsid(1)` as one more), else sh with `setsid`; `MILESTONE_TASK_SPAWN=sh` forces sh.
+ * `null`: no spawner here.
+ */
+function spawnerKind(): SpawnerKind | null {
+  const mode = process.env.MILESTONE_TASK_SPAWN;
+  if (mode === 'direct') return null;
+  const python = mode === 'sh' || pythonUnusable ? null : findPython();
+  if (python !== null) return { type: 'python', path: python };
+  const setsid = findSetsid();
+  return setsid === null ? null : { type: 'sh', setsid };
+}
+
+/**
+ * Whether `request` can go through a spawner: Linux with Python 3 or `setsid`, not turned off
+ * (`MILESTONE_TASK_SPAWN=direct`), no NUL bytes, variable names sh can carry (dash drops other
+ * names from the environment it passes on) and values that are well-formed UTF-16 (they travel
+ * as JSON to Python).
  */
 export function spawnerCanRun(request: SpawnRequest): boolean {
-  if (process.env.MILESTONE_TASK_SPAWN === 'direct' || findSetsid() === null) return false;
+  if (spawnerKind() === null) return false;
   if (request.cwd.includes('\0') || request.argv.some((arg) => arg.includes('\0'))) return false;
-  for (const name of Object.keys(request.env)) if (!SHELL_NAME.test(name)) return false;
+  for (const [name, value] of Object.entries(request.env)) {
+    if (!SHELL_NAME.test(name)) return false;
+    if (value !== undefined && (value.includes('\0') || LONE_SURROGATE.test(value))) return false;
+  }
   return true;
+}
+
+/**
+ * The Python spawner: one JSON request per line on stdin, either a task (`argv`, `cwd`, `env`),
+ * started with `posix_spawn` in its own session, stdin /dev/null, stderr to fd 4, fds 3 and 4
+ * closed, reported as `s <pid>`, then `e <code>` or `k <signal>` (exact, from `waitpid`), or
+ * `e nocd` / `e spawn <errno>`; or a fence: the nonce and a newline written to fds 1 and 4.
+ */
+const PYTHON_SPAWNER = `
+import os, sys, json
+null = os.open('/dev/null', os.O_RDONLY)
+def report(text):
+    os.write(3, (text + '\\n').encode())
+for line in sys.stdin.buffer:
+    request = json.loads(line)
+    fence = request.get('fence')
+    if fence is not None:
+        mark = (fence + '\\n').encode()
+        os.write(1, mark)
+        os.write(4, mark)
+        continue
+    try:
+        os.chdir(request['cwd'])
+    except OSError:
+        report('e nocd')
+        continue
+    argv = request['argv']
+    try:
+        pid = os.posix_spawn(argv[0], argv, request['env'], setsid=True, file_actions=[
+            (os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, 4, 2),
+            (os.POSIX_SPAWN_CLOSE, 3), (os.POSIX_SPAWN_CLOSE, 4)])
+    except OSError as error:
+        report('e spawn %d' % error.errno)
+        continue
+    report('s %d' % pid)
+    status = os.waitpid(pid, 0)[1]
+    if os.WIFSIGNALED(status):
+        report('k %d' % os.WTERMSIG(status))
+    else:
+        report('e %d' % os.WEXITSTATUS(status))
+`;
+
+/** A Python spawner's request: the whole environment, so the task gets exactly it. */
+function pythonRequest(request: SpawnRequest): string {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.env)) if (value !== undefined) env[name] = value;
+  return `${JSON.stringify({ argv: request.argv, cwd: request.cwd, env })}\n`;
 }
 
 /** `value` as one sh word. */
@@ -131,8 +213,10 @@ export class SpawnedTask extends EventEmitter {
   private readonly scope = new AsyncResource('MilestoneSpawnedTask');
 
   constructor(
-    private readonly spawner: Spawner,
+    /** The spawner running it (another one when the first could not start it). */
+    public spawner: Spawner,
     marker: Buffer,
+    readonly request: SpawnRequest,
   ) {
     super();
     this.stdout = new FramedStream(marker, this.scope);
@@ -203,20 +287,23 @@ class Spawner {
   readonly exitedPromise: Promise<void>;
 
   constructor(
-    private readonly setsid: string,
+    readonly kind: SpawnerKind,
     private readonly pool: TaskSpawnerPool,
   ) {
     this.base = { ...process.env };
     // Own process group: Ctrl-C on the terminal reaches the coordinator, which stops the run.
-    const child = spawn('/bin/sh', [], {
+    // fd 2 is the spawner's own stderr (/dev/null), fd 4 the tasks' stderr.
+    const [file, args] =
+      kind.type === 'python' ? [kind.path, ['-I', '-S', '-c', PYTHON_SPAWNER]] : ['/bin/sh', []];
+    const child = spawn(file, args, {
       env: this.base,
-      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'ignore', 'pipe', 'pipe'],
       detached: true,
     });
     this.child = child;
     child.stdin!.on('error', () => undefined);
     child.stdout!.on('data', (chunk: Buffer) => this.output(chunk, 'stdout'));
-    child.stderr!.on('data', (chunk: Buffer) => this.output(chunk, 'stderr'));
+    (child.stdio[4] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => this.output(chunk, 'stderr'));
     const control = child.stdio[3] as NodeJS.ReadableStream;
     control.setEncoding('latin1');
     control.on('data', (text: string) => this.reports(text));
@@ -226,8 +313,6 @@ class Spawner {
     });
     // 'exit', not 'close': a task the dead spawner started still holds the output pipes open.
     child.once('exit', () => this.gone());
-    // The shell's own messages to /dev/null; the tasks' stderr goes to fd 4 (the pipe).
-    child.stdin!.write('exec 4>&2 2>/dev/null\n');
     this.setRef(false);
   }
 
@@ -236,9 +321,25 @@ class Spawner {
   }
 
   start(request: SpawnRequest): SpawnedTask {
-    const task = new SpawnedTask(this, this.marker);
+    return this.adopt(new SpawnedTask(this, this.marker, request));
+  }
+
+  /** Runs `task` here (its first spawner, or the next one when the first could not run it). */
+  adopt(task: SpawnedTask): SpawnedTask {
+    task.spawner = this;
     this.task = task;
     this.setRef(true);
+    this.child.stdin!.write(
+      this.kind.type === 'python' ? pythonRequest(task.request) : this.shellRequest(task.request),
+    );
+    return task;
+  }
+
+  /**
+   * The sh request: a background group that states the variables that differ from the
+   * spawner's own (and those sh sets itself), then execs `setsid` with the argv.
+   */
+  private shellRequest(request: SpawnRequest): string {
     const exports: string[] = [];
     const unset: string[] = [];
     for (const [name, value] of Object.entries(request.env)) {
@@ -254,18 +355,21 @@ class Spawner {
     const group = [
       unset.length > 0 ? `unset ${unset.join(' ')}; ` : '',
       exports.length > 0 ? `export ${exports.join(' ')}; ` : '',
-      `exec ${this.setsid} ${request.argv.map(quote).join(' ')};`,
+      `exec ${(this.kind as { setsid: string }).setsid} ${request.argv.map(quote).join(' ')};`,
     ].join('');
-    this.child.stdin!.write(
-      `if cd -P -- ${quote(request.cwd)}; then { ${group} } </dev/null 2>&4 3>&- 4>&- & ` +
-        `echo "s $!" >&3; wait $!; echo "e $?" >&3; else echo "e nocd" >&3; fi\n`,
+    return (
+      `if cd -P -- ${quote(request.cwd)} 2>/dev/null; then { ${group} } </dev/null 2>&4 3>&- 4>&- & ` +
+      `echo "s $!" >&3; wait $!; echo "e $?" >&3; else echo "e nocd" >&3; fi\n`
     );
-    return task;
   }
 
   fence(task: SpawnedTask): void {
     if (this.task !== task || !this.alive) return;
-    this.child.stdin!.write(`printf '%s\\n' ${this.nonce}; printf '%s\\n' ${this.nonce} >&4\n`);
+    this.child.stdin!.write(
+      this.kind.type === 'python'
+        ? `${JSON.stringify({ fence: this.nonce })}\n`
+        : `printf '%s\\n' ${this.nonce}; printf '%s\\n' ${this.nonce} >&4\n`,
+    );
   }
 
   taskDone(task: SpawnedTask): void {
@@ -310,6 +414,15 @@ class Spawner {
       task.pid = Number(value);
       task.emit('spawn');
       for (const [which, chunk] of this.early.splice(0)) this.output(chunk, which);
+    } else if (kind === 'k') {
+      task.exited = true;
+      task.emit('exit', null, signalNamed(Number(value)) ?? 'SIGKILL');
+    } else if (kind === 'e' && value === 'spawn') {
+      const errno = Number(line.split(' ')[2]);
+      const code = Object.entries(constants.errno).find(([, n]) => n === errno)?.[0] ?? 'UNKNOWN';
+      task.exited = true;
+      task.emit('error', Object.assign(new Error(`cannot start: ${code}`), { code }));
+      this.fence(task);
     } else if (kind === 'e' && value === 'nocd') {
       const error = Object.assign(new Error(`cannot enter the working directory`), { code: 'ENOENT' });
       task.exited = true;
@@ -334,7 +447,9 @@ class Spawner {
     if (task === null) return;
     this.early.splice(0);
     if (task.pid === undefined) {
-      task.emit('error', Object.assign(new Error('the task spawner could not start'), { code: 'ESPAWNER' }));
+      // It never started the task (python too old, missing, killed): the sh spawner runs it.
+      this.pool.unusable(this.kind);
+      this.pool.restart(task);
       return;
     }
     // A task the dead spawner started would go on unsupervised: end its group.
@@ -348,7 +463,13 @@ class Spawner {
   }
 
   private setRef(on: boolean): void {
-    const handles = [this.child, this.child.stdin, this.child.stdout, this.child.stderr, this.child.stdio[3]];
+    const handles = [
+      this.child,
+      this.child.stdin,
+      this.child.stdout,
+      this.child.stdio[3],
+      this.child.stdio[4],
+    ];
     for (const handle of handles) {
       const referable = handle as unknown as Referable | null;
       if (on) referable?.ref();
@@ -376,18 +497,39 @@ class TaskSpawnerPool {
 
   /** Starts `request` in an idle spawner (a new one when none is idle). */
   start(request: SpawnRequest): SpawnedTask {
-    const setsid = findSetsid()!;
+    return this.spawner().start(request);
+  }
+
+  /** Runs a task its spawner could not start in another one. */
+  restart(task: SpawnedTask): void {
+    if (spawnerKind() === null) {
+      task.exited = true;
+      task.emit('error', Object.assign(new Error('no task spawner could start'), { code: 'ESPAWNER' }));
+      return;
+    }
+    this.spawner().adopt(task);
+  }
+
+  /** A kind of spawner that cannot start tasks here: the next kind from now on. */
+  unusable(kind: SpawnerKind): void {
+    if (kind.type === 'python') pythonUnusable = true;
+    else setsidPath = null;
+  }
+
+  private spawner(): Spawner {
+    const kind = spawnerKind()!;
     let spawner = this.free.pop();
-    while (spawner && (!spawner.alive || spawner.tainted)) spawner = this.free.pop();
+    while (spawner && (!spawner.alive || spawner.tainted || spawner.kind.type !== kind.type))
+      spawner = this.free.pop();
     if (!spawner) {
-      spawner = new Spawner(setsid, this);
+      spawner = new Spawner(kind, this);
       this.spawners.add(spawner);
       if (!this.watchingExit) {
         this.watchingExit = true;
         process.once('beforeExit', this.endAtExit);
       }
     }
-    return spawner.start(request);
+    return spawner;
   }
 
   /** The process ids of the running spawners. */

@@ -2,13 +2,21 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { setTimeout as pause } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type RunProcessOptions, runProcess } from '../../src/process/run-process.js';
 import { taskSpawners } from '../../src/process/task-spawner.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { liveMembers } from './live-members.js';
 
 const DIST_RUN_PROCESS = resolve(import.meta.dirname, '../../dist/process/run-process.js');
+
+/** The spawner kind under test: `MILESTONE_TASK_SPAWN` for it (`undefined`: Python, the default). */
+let kindSetting: string | undefined;
+
+function useKind(): void {
+  if (kindSetting === undefined) delete process.env.MILESTONE_TASK_SPAWN;
+  else process.env.MILESTONE_TASK_SPAWN = kindSetting;
+}
 
 afterEach(() => {
   delete process.env.MILESTONE_TASK_SPAWN;
@@ -43,7 +51,7 @@ async function bothWays(file: string, options: Partial<RunProcessOptions> = {}) 
   };
   process.env.MILESTONE_TASK_SPAWN = 'direct';
   const direct = await observe({ ...base, logFile: join(tempDir(), 'direct.log') });
-  delete process.env.MILESTONE_TASK_SPAWN;
+  useKind();
   const before = new Set(taskSpawners.pids());
   const spawned = await observe({ ...base, logFile: join(tempDir(), 'spawned.log') });
   return { direct, spawned, spawners: taskSpawners.pids(), before };
@@ -63,7 +71,15 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-describe('task spawner (task shell commands started from a long-lived /bin/sh)', () => {
+describe.each([
+  { kind: 'python (posix_spawn with setsid)', setting: undefined },
+  { kind: 'sh (with setsid(1))', setting: 'sh' },
+])('task spawner: $kind', ({ setting }) => {
+  beforeEach(() => {
+    kindSetting = setting;
+    useKind();
+  });
+
   it('gives the same output, lines, log, exit code and environment as a direct spawn, byte for byte', async () => {
     // Output that ends without a newline, a line of the marker's shape, CRs, UTF-8 cut anywhere,
     // stderr interleaved, the environment (PWD and OLDPWD included) and a non-zero exit.
@@ -152,10 +168,11 @@ describe('task spawner (task shell commands started from a long-lived /bin/sh)',
     expect(result).toMatchObject({ canceled: true, exitCode: null, signal: 'SIGTERM' });
   });
 
-  it('reports a death by a signal nobody here sent as sh does: exit code 128+n', async () => {
+  it('reports a death by a signal nobody here sent exactly (python), or as sh does: exit code 128+n', async () => {
     const { direct, spawned } = await bothWays('kill -9 $$');
     expect(direct.result).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
-    expect(spawned.result).toMatchObject({ exitCode: 137, signal: null });
+    if (setting === 'sh') expect(spawned.result).toMatchObject({ exitCode: 137, signal: null });
+    else expect(spawned.result).toEqual(direct.result);
   });
 
   it('goes on with a fresh spawner when one dies in the middle of a task, and reports the task killed', async () => {
@@ -204,6 +221,7 @@ if (process.argv[3] === 'hold') setInterval(() => {}, 60_000);
     const run = (hold: boolean) => {
       const child = spawn(process.execPath, [script, cwd, ...(hold ? ['hold'] : [])], {
         stdio: ['ignore', 'pipe', 'inherit'],
+        env: process.env,
       });
       const exited = new Promise<number | null>((done) => child.once('exit', done));
       const pids = new Promise<number[]>((done) => {
@@ -250,7 +268,7 @@ if (process.argv[3] === 'hold') setInterval(() => {}, 60_000);
     expect(await parent({ logFile: join(cwd, 'a.log'), input: 'x' })).toBe(process.pid);
     process.env.MILESTONE_TASK_SPAWN = 'direct';
     expect(await parent({ logFile: join(cwd, 'b.log') })).toBe(process.pid);
-    delete process.env.MILESTONE_TASK_SPAWN;
+    useKind();
     expect(await parent({ logFile: join(cwd, 'c.log') })).not.toBe(process.pid);
   });
 });
