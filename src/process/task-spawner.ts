@@ -6,24 +6,33 @@ import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 
 /**
- * Task processes started by long-lived `/bin/sh` spawners instead of by the coordinator itself.
+ * Task processes started by small long-lived spawner processes instead of by the coordinator.
  *
- * Why: a fork of the coordinator (a Node process of ~100 MB) costs it ~7-10 ms of CPU per
+ * Why: a fork of the coordinator (a Node process of ~100 MB) cost it ~8-10 ms of CPU per task
  * process: the page tables are copied, every page it writes afterwards takes a copy-on-write
- * fault, and libuv and Node set up three pipes and their streams. A spawner (dash, ~1 MB)
- * forks for a fraction of that. The coordinator writes one line per task; the spawner starts the
- * task in the background under `setsid` (its own session and process group, as `detached: true`
- * gives a direct spawn), reports its pid, waits for it and reports its exit status.
+ * fault, and libuv and Node set up three pipes and their streams. A spawner starts the task for
+ * a fraction of that, and the coordinator only writes a line and reads its reports.
  *
- * Channels of a spawner: fd 0 its commands; fd 1 and fd 4 the tasks' stdout and stderr (one
- * task at a time per spawner, framed: after the task ended and its group was stopped, the
+ * Two kinds: Python 3 (`/usr/bin/python3`), whose `os.posix_spawn(..., setsid=True)` neither
+ * copies page tables (vfork) nor execs anything but the task, and reports exact exit codes and
+ * signals; else `/bin/sh` (dash), which starts `setsid(1)` in the background, execing the task
+ * (one exec more, ~5 ms of CPU on a virtual machine), and reports what `wait` says. Either way
+ * the task is in its own session and process group (pgid = pid), as `detached: true` gives a
+ * direct spawn, so every kill of the group works as before.
+ *
+ * Channels of a spawner: fd 0 its requests; fd 1 and fd 4 the tasks' stdout and stderr (one
+ * task at a time per spawner, framed: once the task exited and its group was stopped, the
  * coordinator asks for a fence, `<nonce>\n` on both, and what came before belongs to the task;
- * a line break is never held back waiting for more bytes, since the nonce starts with none); fd 3 the spawner's own reports (`s <pid>`, `e <status>`); its own stderr is /dev/null.
- * Tasks get stdin from /dev/null and neither fd 3 nor fd 4.
+ * a line break is never held back waiting for more bytes, as the nonce starts with none);
+ * fd 3 the spawner's reports (`s <pid>`, `e <code>`, `k <signal>`); fd 2 /dev/null. Tasks get
+ * stdin from /dev/null and neither fd 3 nor fd 4.
  *
- * What differs from a direct spawn: sh reports a death by signal n as status 128+n; a status
- * that matches a signal this side sent (timeout, abort, runaway) is reported as that signal,
- * any other as the exit code (a task killed by someone else reads `exit 137`, not `SIGKILL`).
+ * What differs from a direct spawn: through sh, a death by signal n reads status 128+n; one
+ * that matches a signal this side sent (timeout, abort, runaway) is reported as that signal, any
+ * other as the exit code (a task killed by someone else reads `exit 137`, not `SIGKILL`).
+ * A descendant that escaped its group (its own `setsid`) and still writes after the fence: what
+ * arrives between tasks is dropped and its spawner retired; what arrives while the spawner runs
+ * a later task would count as that task's output (a direct spawn drops it after 500 ms).
  */
 
 /** What a spawner can start: an argv, a directory, the whole environment the task gets. */
