@@ -42,11 +42,6 @@ export function groupAlive(pgid: number): boolean {
   return false;
 }
 
-/** Waits until the group has no live process; false if `ms` passed first. */
-export async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
-  return waitGone(() => groupAlive(pgid), ms);
-}
-
 /**
  * Stops a whole process group: SIGTERM, up to `graceMs` to exit, then SIGKILL. Resolves once
  * no live member remains (or the kernel did not finish removing them within a short wait).
