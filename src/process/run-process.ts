@@ -97,7 +97,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const env = mergeEnv(options.env);
   // Output enters milestone here and only here: no log, event or reply ever sees a secret.
   const transform = createRedactor(env);
-  // Task shell commands (the shell agent, verify, setup) start from a small long-lived shell:
+  // Task shell commands (the shell agent, verify, setup) start from a small long-lived spawner:
   // a fork of this large process costs it ~10 ms of CPU each (task-spawner.ts).
   const request = { argv: [command, ...args] as [string, ...string[]], cwd: options.cwd, env };
   const spawned: SpawnedTask | null =
