@@ -51,7 +51,8 @@ const SHELL_SET = ['PWD', 'OLDPWD'] as const;
 type SpawnerKind = { type: 'python'; path: string } | { type: 'sh'; setsid: string };
 
 let setsidPath: string | null | undefined;
-let pythonUnusable = false;
+/** Pythons that could not start a task (too old, broken): not asked again in this process. */
+const unusablePythons = new Set<string>();
 
 /** `setsid` (util-linux), which gives the task its own session and process group. */
 function findSetsid(): string | null {
@@ -76,14 +77,20 @@ function findPython(): string | null {
 /**
  * The spawner to use: Python when there is one (`posix_spawn` with `POSIX_SPAWN_SETSID` copies
  * no page tables and execs only the task; an exec costs milliseconds on a virtual machine, and
- * sh needs `setsid(1)` as one more), else sh with `setsid`; `MILESTONE_TASK_SPAWN=sh` forces sh.
+ * sh needs `setsid(1)` as one more), else sh with `setsid`; `MILESTONE_TASK_SPAWN=sh` forces sh,
+ * `MILESTONE_TASK_SPAWN=python=<path>` names the interpreter.
  * `null`: no spawner here.
  */
 function spawnerKind(): SpawnerKind | null {
   const mode = process.env.MILESTONE_TASK_SPAWN;
   if (mode === 'direct') return null;
-  const python = mode === 'sh' || pythonUnusable ? null : findPython();
-  if (python !== null) return { type: 'python', path: python };
+  // `python=<path>`: that interpreter (tests give one that cannot start tasks).
+  const python = mode?.startsWith('python=')
+    ? mode.slice('python='.length)
+    : mode === 'sh'
+      ? null
+      : findPython();
+  if (python !== null && !unusablePythons.has(python)) return { type: 'python', path: python };
   const setsid = findSetsid();
   return setsid === null ? null : { type: 'sh', setsid };
 }
@@ -218,16 +225,18 @@ export class SpawnedTask extends EventEmitter {
   /** Signals sent to the task's group: a matching 128+n status is reported as that signal. */
   readonly sent = new Set<NodeJS.Signals>();
 
+  /** Ends the task's output on both pipes (random per task: no task can print it by chance). */
+  readonly nonce = randomBytes(16).toString('hex');
   /** The caller's async context: its listeners run there, not in the spawner's. */
   private readonly scope = new AsyncResource('MilestoneSpawnedTask');
 
   constructor(
     /** The spawner running it (another one when the first could not start it). */
     public spawner: Spawner,
-    marker: Buffer,
     readonly request: SpawnRequest,
   ) {
     super();
+    const marker = Buffer.from(`${this.nonce}\n`);
     this.stdout = new FramedStream(marker, this.scope);
     this.stderr = new FramedStream(marker, this.scope);
     let open = 2;
@@ -284,8 +293,6 @@ interface Referable {
 class Spawner {
   readonly child: ChildProcess;
   readonly base: NodeJS.ProcessEnv;
-  private readonly nonce = randomBytes(16).toString('hex');
-  private readonly marker = Buffer.from(`${this.nonce}\n`);
   task: SpawnedTask | null = null;
   alive = true;
   /** Output arrived outside a task's frame (a descendant that escaped its group): retire. */
@@ -330,7 +337,7 @@ class Spawner {
   }
 
   start(request: SpawnRequest): SpawnedTask {
-    return this.adopt(new SpawnedTask(this, this.marker, request));
+    return this.adopt(new SpawnedTask(this, request));
   }
 
   /** Runs `task` here (its first spawner, or the next one when the first could not run it). */
@@ -376,8 +383,8 @@ class Spawner {
     if (this.task !== task || !this.alive) return;
     this.child.stdin!.write(
       this.kind.type === 'python'
-        ? `${JSON.stringify({ fence: this.nonce })}\n`
-        : `printf '%s\\n' ${this.nonce}; printf '%s\\n' ${this.nonce} >&4\n`,
+        ? `${JSON.stringify({ fence: task.nonce })}\n`
+        : `printf '%s\\n' ${task.nonce}; printf '%s\\n' ${task.nonce} >&4\n`,
     );
   }
 
@@ -487,6 +494,10 @@ class Spawner {
   }
 }
 
+function kindKey(kind: SpawnerKind): string {
+  return kind.type === 'python' ? `python:${kind.path}` : `sh:${kind.setsid}`;
+}
+
 function signalNamed(number: number): NodeJS.Signals | null {
   for (const [name, value] of Object.entries(constants.signals))
     if (value === number) return name as NodeJS.Signals;
@@ -521,14 +532,14 @@ class TaskSpawnerPool {
 
   /** A kind of spawner that cannot start tasks here: the next kind from now on. */
   unusable(kind: SpawnerKind): void {
-    if (kind.type === 'python') pythonUnusable = true;
+    if (kind.type === 'python') unusablePythons.add(kind.path);
     else setsidPath = null;
   }
 
   private spawner(): Spawner {
     const kind = spawnerKind()!;
     let spawner = this.free.pop();
-    while (spawner && (!spawner.alive || spawner.tainted || spawner.kind.type !== kind.type))
+    while (spawner && (!spawner.alive || spawner.tainted || kindKey(spawner.kind) !== kindKey(kind)))
       spawner = this.free.pop();
     if (!spawner) {
       spawner = new Spawner(kind, this);

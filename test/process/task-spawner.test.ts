@@ -272,3 +272,26 @@ if (process.argv[3] === 'hold') setInterval(() => {}, 60_000);
     expect(await parent({ logFile: join(cwd, 'c.log') })).not.toBe(process.pid);
   });
 });
+
+describe('task spawner fallback', () => {
+  it('runs the task through sh when the Python spawner cannot start it, and leaves that Python alone after', async () => {
+    const dir = tempDir();
+    // A "python" that exits at once, as one too old for posix_spawn's setsid would on its first request.
+    const python = join(dir, 'python3');
+    writeFileSync(python, '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+    process.env.MILESTONE_TASK_SPAWN = `python=${python}`;
+    for (const name of ['a', 'b']) {
+      const seen = await observe({
+        file: 'echo ran; ps -o comm= -p $PPID',
+        args: [],
+        shell: true,
+        cwd: dir,
+        logFile: join(dir, `${name}.log`),
+      });
+      expect(seen.result).toMatchObject({ exitCode: 0, signal: null });
+      // Started by the sh spawner (dash), in its own group, output intact.
+      expect(seen.lines).toEqual(['ran', 'sh']);
+      expect(await liveMembers(seen.pid)).toEqual([]);
+    }
+  });
+});
