@@ -289,7 +289,7 @@ interface Referable {
   unref(): void;
 }
 
-/** One long-lived `/bin/sh` that starts tasks, one at a time. */
+/** One long-lived spawner process (Python or `/bin/sh`) that starts tasks, one at a time. */
 class Spawner {
   readonly child: ChildProcess;
   readonly base: NodeJS.ProcessEnv;
