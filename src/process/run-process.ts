@@ -8,7 +8,8 @@ import { groupAlive, stopGroup, stopMembers } from './process-group.js';
 import { currentProcessLimits, noteRunaway, withMemoryLimit } from './process-limits.js';
 import { createRedactor, redactSecrets } from './redact-secrets.js';
 import { watchRunaway } from './runaway.js';
-import { type SpawnedTask, spawnerCanRun, taskSpawners } from './task-spawner.js';
+import { spawnerCanRun } from './spawner-kinds.js';
+import { type SpawnedTask, taskSpawners } from './task-spawner.js';
 
 /** What to run and how. */
 export interface RunProcessOptions {
