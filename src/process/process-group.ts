@@ -42,24 +42,40 @@ export function groupAlive(pgid: number): boolean {
   return false;
 }
 
-/** Waits until the group has no live process; false if `ms` passed first. */
-export async function waitGroupGone(pgid: number, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (groupAlive(pgid)) {
-    if (Date.now() >= deadline) return false;
-    await sleep(POLL_MS);
-  }
-  return true;
-}
-
 /**
  * Stops a whole process group: SIGTERM, up to `graceMs` to exit, then SIGKILL. Resolves once
  * no live member remains (or the kernel did not finish removing them within a short wait).
  */
 export async function stopGroup(pgid: number, graceMs: number): Promise<void> {
-  if (!groupAlive(pgid)) return;
-  signalGroup(pgid, 'SIGTERM');
-  if (await waitGroupGone(pgid, graceMs)) return;
-  signalGroup(pgid, 'SIGKILL');
-  await waitGroupGone(pgid, KILL_WAIT_MS);
+  await stopMembers(
+    (signal) => signalGroup(pgid, signal),
+    () => groupAlive(pgid),
+    graceMs,
+  );
+}
+
+/**
+ * {@link stopGroup} over any way to signal and to tell liveness: SIGTERM, up to `graceMs`,
+ * SIGKILL, then a short wait for the kernel (a task spawner's task, whose group may not exist
+ * yet in the moment between its fork and its `setsid`, is signalled by pid then).
+ */
+export async function stopMembers(
+  signal: (signal: NodeJS.Signals) => boolean,
+  alive: () => boolean,
+  graceMs: number,
+): Promise<void> {
+  if (!alive()) return;
+  signal('SIGTERM');
+  if (await waitGone(alive, graceMs)) return;
+  signal('SIGKILL');
+  await waitGone(alive, KILL_WAIT_MS);
+}
+
+async function waitGone(alive: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (alive()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(POLL_MS);
+  }
+  return true;
 }

@@ -1,13 +1,15 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { cappedLog } from './capped-log.js';
 import { createLineSplitter } from './line-splitter.js';
 import { openLogFile } from './log-file.js';
 import { ProcessStartError } from './process-error.js';
-import { stopGroup } from './process-group.js';
+import { groupAlive, stopGroup, stopMembers } from './process-group.js';
 import { currentProcessLimits, noteRunaway, withMemoryLimit } from './process-limits.js';
 import { createRedactor, redactSecrets } from './redact-secrets.js';
 import { watchRunaway } from './runaway.js';
+import { spawnerCanRun } from './spawner-kinds.js';
+import { type SpawnedTask, taskSpawners } from './task-spawner.js';
 
 /** What to run and how. */
 export interface RunProcessOptions {
@@ -96,13 +98,22 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const env = mergeEnv(options.env);
   // Output enters milestone here and only here: no log, event or reply ever sees a secret.
   const transform = createRedactor(env);
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env,
-    // Own process group (pgid = pid): one signal to -pid reaches every descendant.
-    detached: true,
-    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
+  // Task shell commands (the shell agent, verify, setup) start from a small long-lived spawner:
+  // a fork of this large process costs it ~10 ms of CPU each (task-spawner.ts).
+  const request = { argv: [command, ...args] as [string, ...string[]], cwd: options.cwd, env };
+  const spawned: SpawnedTask | null =
+    options.shell && options.logFile !== undefined && options.input === undefined && spawnerCanRun(request)
+      ? taskSpawners.start(request)
+      : null;
+  const child =
+    spawned ??
+    spawn(command, args, {
+      cwd: options.cwd,
+      env,
+      // Own process group (pgid = pid): one signal to -pid reaches every descendant.
+      detached: true,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
 
   return new Promise<ProcessResult>((resolve, reject) => {
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
@@ -122,15 +133,28 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     );
     const stderr = createLineSplitter(writeLog, { transform });
 
+    /** A stop asked for before a spawner reported the task's pid: done once it has. */
+    let stopWhenStarted = false;
     const stop = (): Promise<void> => {
       const pid = child.pid;
-      if (pid === undefined) return Promise.resolve();
+      if (pid === undefined) {
+        if (spawned && !spawned.exited) stopWhenStarted = true;
+        return Promise.resolve();
+      }
+      if (spawned) {
+        stopping ??= stopMembers(
+          (signal) => spawned.signal(signal),
+          () => !spawned.exited || groupAlive(pid),
+          graceMs,
+        );
+        return stopping;
+      }
       stopping ??= stopGroup(pid, graceMs).then(() => {
         // A descendant that left the group (setsid) may hold our pipes open forever.
         timers.push(
           setTimeout(() => {
-            child.stdout?.destroy();
-            child.stderr?.destroy();
+            (child as ChildProcess).stdout?.destroy();
+            (child as ChildProcess).stderr?.destroy();
           }, PIPE_DRAIN_MS),
         );
       });
@@ -147,16 +171,19 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       watch?.stop();
       log?.close();
     };
-    const watch =
-      limits && child.pid !== undefined && options.logFile !== undefined
-        ? watchRunaway(child.pid, limits, (note) => {
-            noteRunaway(options.logFile!, note);
-            writeLog(`--- milestone: ${note.message} ---`);
-            // The rest of a runaway's output is not logged: the note stays the log's last line.
-            logBroken = true;
-            void stop();
-          })
-        : undefined;
+    let watch: ReturnType<typeof watchRunaway> | undefined;
+    const startWatch = (): void => {
+      if (!limits || child.pid === undefined || options.logFile === undefined || settled) return;
+      watch = watchRunaway(child.pid, limits, (note) => {
+        noteRunaway(options.logFile!, note);
+        writeLog(`--- milestone: ${note.message} ---`);
+        // The rest of a runaway's output is not logged: the note stays the log's last line.
+        logBroken = true;
+        void stop();
+      });
+    };
+    // A spawner's task has its pid once the spawner reported it ('spawn').
+    if (!spawned) startWatch();
 
     child.once('error', (error: NodeJS.ErrnoException) => {
       if (child.pid !== undefined || settled) return;
@@ -177,6 +204,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     });
     child.once('spawn', () => {
       if (child.pid !== undefined) options.onStart?.(child.pid);
+      if (spawned) startWatch();
+      if (stopWhenStarted) void stop();
     });
     child.stdout?.on('data', (chunk: Buffer) => {
       watch?.output(chunk.byteLength);
@@ -202,10 +231,11 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     }
     options.signal?.addEventListener('abort', onAbort, { once: true });
 
-    child.once('exit', (code, signal) => {
+    child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
       exit = { code, signal };
       // Background children left behind would hold the pipes open and keep the worktree busy.
-      void stop();
+      // A spawner's task shares the spawner's pipes: once its group is gone, a fence ends its output.
+      void stop().then(() => spawned?.fence());
     });
     child.once('close', () => {
       void (stopping ?? Promise.resolve()).then(() => {
