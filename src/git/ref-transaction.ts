@@ -33,12 +33,16 @@ export class RefTransactions {
   private waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
   private exited: Error | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Transactions applied and not yet settled. */
+  private pending = 0;
   /** Processes started so far (a refused transaction ends one): for tests and benchmarks. */
   started = 0;
 
   constructor(
     private readonly cwd: string,
     private readonly reflogMessage = 'milestone: update branch',
+    /** Between transactions the process holds no reference on the event loop (its owner closes it). */
+    private readonly unrefWhenIdle = false,
   ) {}
 
   /**
@@ -53,8 +57,14 @@ export class RefTransactions {
       assertRevision(move.to, 'new value');
       if (move.from !== null) assertRevision(move.from, 'old value');
     }
+    this.pending += 1;
     const run = this.chain.then(() => this.transaction(moves, beforeCommit));
-    this.chain = run.catch(() => undefined);
+    this.chain = run
+      .catch(() => undefined)
+      .then(() => {
+        this.pending -= 1;
+        if (this.pending === 0 && this.unrefWhenIdle && this.child) setRef(this.child, false);
+      });
     return run;
   }
 
@@ -65,6 +75,7 @@ export class RefTransactions {
     if (!child) return Promise.resolve();
     return new Promise((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done();
+      setRef(child, true);
       child.once('close', () => done());
       child.stdin.end();
     });
@@ -73,6 +84,7 @@ export class RefTransactions {
   private async transaction(moves: readonly RefMove[], beforeCommit?: () => Promise<void>): Promise<boolean> {
     if (moves.length === 0) return true;
     const child = this.process();
+    if (this.unrefWhenIdle) setRef(child, true);
     const lines = moves.map((m) => `update ${m.ref} ${m.to} ${m.from ?? ''}`.trimEnd());
     try {
       await this.send(child, ['start'], 'start');
@@ -163,5 +175,13 @@ export class RefTransactions {
     );
     this.child = child;
     return child;
+  }
+}
+
+function setRef(child: Child, on: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
+    const referable = handle as unknown as { ref(): void; unref(): void };
+    if (on) referable.ref();
+    else referable.unref();
   }
 }
