@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { dirname, join } from 'node:path';
 import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
+import { switchCleanWorktree } from '../git/worktree-switch.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
 import { checkLfs } from './slot-lfs.js';
@@ -105,13 +106,22 @@ export class WorktreePool {
     }
     const { path } = slot;
     const own = slotOwnPaths(this.setup, slot.record);
-    const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
-    // A slot left by a killed run may still have this branch checked out; it lets go at close.
-    await gitExec(path, ['checkout', '--quiet', '--force', '--ignore-other-worktrees', ...target]);
-    // -ff: also nested repositories; ignored files and the slot's own paths (links, copies,
-    // what setup made) are kept. A slot whose last task committed everything has nothing to clean.
-    if (!this.clean.has(path))
-      await gitExec(path, ['clean', '-ffdq', ...own.flatMap((p) => ['-e', `/${p}`])]);
+    // A slot whose last task committed everything (this run) matches its HEAD: only the files
+    // that differ from the start point are rewritten (switchCleanWorktree), no full checkout.
+    const switched =
+      reused &&
+      branch !== null &&
+      this.clean.has(path) &&
+      (await switchCleanWorktree(path, branch, startPoint));
+    if (!switched) {
+      const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
+      // A slot left by a killed run may still have this branch checked out; it lets go at close.
+      await gitExec(path, ['checkout', '--quiet', '--force', '--ignore-other-worktrees', ...target]);
+      // -ff: also nested repositories; ignored files and the slot's own paths (links, copies,
+      // what setup made) are kept. A slot whose last task committed everything has nothing to clean.
+      if (!this.clean.has(path))
+        await gitExec(path, ['clean', '-ffdq', ...own.flatMap((p) => ['-e', `/${p}`])]);
+    }
     this.clean.delete(path);
     const submodules = await initSubmodules(path, options.signal);
     const checkoutMs = Math.round(performance.now() - started);

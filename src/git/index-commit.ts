@@ -1,13 +1,13 @@
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { CommitWriter } from './commit-writer.js';
-import { gitBaseEnv, gitEnv } from './git-exec.js';
+import { join } from 'node:path';
 import { gitDirOf } from './head.js';
 import { type IndexSnapshot, indexTree, readIndex } from './index-file.js';
-import { TreeWriter } from './object-batch.js';
-import { branchNameProblem } from './ref-names.js';
-import { RefTransactions } from './ref-transaction.js';
+import {
+  commonDirOf,
+  headBranch,
+  type RepositoryWriters,
+  repositoryWriters,
+  runsHook,
+} from './repository-writers.js';
 
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
@@ -65,7 +65,7 @@ async function tryCommit(worktree: string, parent: string, message: string): Pro
   const writers = repositoryWriters(commonDir);
   const settings = await writers.commits.settings();
   if (!settings || !plainCommitSettings(settings)) return { fallback: 'settings' };
-  if (hasCommitHook(worktree, commonDir, settings)) return { fallback: 'hook' };
+  if (runsHook(worktree, commonDir, settings, COMMIT_HOOKS)) return { fallback: 'hook' };
   const index = readIndex(join(gitDir, 'index'), parent.length / 2);
   if ('problem' in index) return { fallback: 'index' };
   const tree = await treeOf(index, writers);
@@ -82,53 +82,12 @@ function treeOf(index: IndexSnapshot, writers: RepositoryWriters): Promise<strin
   });
 }
 
-/** The branch HEAD names (`ref: refs/heads/<branch>`), or null (detached, unusual). */
-function headBranch(gitDir: string): string | null {
-  let head: string;
-  try {
-    head = readFileSync(join(gitDir, 'HEAD'), 'utf8');
-  } catch {
-    return null;
-  }
-  const branch = /^ref: refs\/heads\/(\S+)\n?$/.exec(head)?.[1];
-  return branch !== undefined && branchNameProblem(branch) === null ? branch : null;
-}
-
-function commonDirOf(gitDir: string): string {
-  try {
-    const common = readFileSync(join(gitDir, 'commondir'), 'utf8').trim();
-    return resolve(gitDir, common);
-  } catch {
-    return gitDir;
-  }
-}
-
 /** No setting that makes `git commit` write something else than a plain commit of the index. */
 function plainCommitSettings(settings: ReadonlyMap<string, string>): boolean {
   const cleanup = settings.get('commit.cleanup')?.toLowerCase();
   // Per-worktree config (config.worktree) could say otherwise than the repository's.
   if (/^(true|yes|on|1)$/i.test(settings.get('extensions.worktreeconfig') ?? '')) return false;
   return cleanup === undefined || cleanup === 'default' || cleanup === 'whitespace';
-}
-
-/** Whether `git commit` would run one of {@link COMMIT_HOOKS} in this worktree. */
-function hasCommitHook(worktree: string, commonDir: string, settings: ReadonlyMap<string, string>): boolean {
-  const configured = settings.get('core.hookspath');
-  let dir = join(commonDir, 'hooks');
-  if (configured !== undefined && configured !== '') {
-    if (configured.startsWith('~/')) dir = join(gitEnv().HOME ?? homedir(), configured.slice(2));
-    else if (configured.startsWith('~'))
-      return true; // ~user: let git expand it
-    else dir = isAbsolute(configured) ? configured : resolve(worktree, configured);
-  }
-  return COMMIT_HOOKS.some((hook) => {
-    try {
-      accessSync(join(dir, hook), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /**
@@ -150,66 +109,4 @@ export function stripSpace(message: string): string {
     lines.push(line);
   }
   return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-}
-
-/** The long-lived git processes that write one repository's task commits. */
-interface RepositoryWriters {
-  commits: CommitWriter;
-  trees: TreeWriter;
-  refs: RefTransactions;
-  /** The environment and config file they were started with: a change starts new ones. */
-  env: NodeJS.ProcessEnv;
-  configStamp: string;
-}
-
-const writersByRepository = new Map<string, RepositoryWriters>();
-let closingAtExit = false;
-
-function repositoryWriters(commonDir: string): RepositoryWriters {
-  const env = gitBaseEnv();
-  const configStamp = stampOf(join(commonDir, 'config'));
-  const known = writersByRepository.get(commonDir);
-  if (known && known.env === env && known.configStamp === configStamp) return known;
-  if (known) void closeWriters(known);
-  // Started in the common git folder: it stays while worktrees come and go.
-  const writers: RepositoryWriters = {
-    commits: new CommitWriter(commonDir, { unrefWhenIdle: true }),
-    trees: new TreeWriter(commonDir, { unrefWhenIdle: true }),
-    refs: new RefTransactions(commonDir, 'milestone: task commit', true),
-    env,
-    configStamp,
-  };
-  writersByRepository.set(commonDir, writers);
-  if (!closingAtExit) {
-    closingAtExit = true;
-    process.once('beforeExit', () => {
-      closingAtExit = false;
-      void closeIndexCommitWriters();
-    });
-  }
-  return writers;
-}
-
-/** A config file's size and modification time: a hook path or setting changed by an agent is seen. */
-function stampOf(path: string): string {
-  try {
-    const stat = statSync(path);
-    return `${stat.size}:${stat.mtimeMs}`;
-  } catch {
-    return 'none';
-  }
-}
-
-function closeWriters(writers: RepositoryWriters): Promise<unknown> {
-  return Promise.all([writers.commits.close(), writers.trees.close(), writers.refs.close()]);
-}
-
-/**
- * Ends the long-lived processes of {@link commitIndex} (they also end at `beforeExit`, so the
- * program reaps them and their CPU counts in its own).
- */
-export async function closeIndexCommitWriters(): Promise<void> {
-  const all = [...writersByRepository.values()];
-  writersByRepository.clear();
-  await Promise.all(all.map(closeWriters));
 }

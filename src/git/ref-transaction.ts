@@ -6,12 +6,15 @@ import { gitEnv } from './git-exec.js';
 import { assertRevision } from './ref-names.js';
 import { revParse } from './refs.js';
 
-/** One compare-and-swap move of a ref: to `to` only if it is at `from` (`null`: only if it does not exist). */
+/**
+ * One compare-and-swap move of a ref: to `to` only if it is at `from` (`null`: only if it does
+ * not exist; `'any'`: wherever it is, created if need be, as `git branch -f` does).
+ */
 export interface RefMove {
   /** The full ref name, e.g. `refs/heads/milestone/x`. */
   ref: string;
   to: string;
-  from: string | null;
+  from: string | null | 'any';
 }
 
 const FULL_REF = /^refs\/[A-Za-z0-9._/-]+$/;
@@ -55,7 +58,7 @@ export class RefTransactions {
       if (!FULL_REF.test(move.ref) || move.ref.includes('..') || move.ref.endsWith('.lock'))
         throw new GitError(`invalid ref ${JSON.stringify(move.ref)}`, ['update-ref'], this.cwd, null, '');
       assertRevision(move.to, 'new value');
-      if (move.from !== null) assertRevision(move.from, 'old value');
+      if (move.from !== null && move.from !== 'any') assertRevision(move.from, 'old value');
     }
     this.pending += 1;
     const run = this.chain.then(() => this.transaction(moves, beforeCommit));
@@ -85,7 +88,9 @@ export class RefTransactions {
     if (moves.length === 0) return true;
     const child = this.process();
     if (this.unrefWhenIdle) setRef(child, true);
-    const lines = moves.map((m) => `update ${m.ref} ${m.to} ${m.from ?? ''}`.trimEnd());
+    // No old value: no check; the null id: the ref must not exist.
+    const old = (m: RefMove) => (m.from === 'any' ? '' : (m.from ?? '0'.repeat(m.to.length)));
+    const lines = moves.map((m) => `update ${m.ref} ${m.to} ${old(m)}`.trimEnd());
     try {
       await this.send(child, ['start'], 'start');
       await this.send(child, [...lines, 'prepare'], 'prepare');
@@ -96,6 +101,7 @@ export class RefTransactions {
       if (!(error instanceof GitError)) throw error;
       // git refused and exited: did a ref move under us (a lost race) or is it something else?
       for (const move of moves) {
+        if (move.from === 'any') continue;
         const at = await revParse(this.cwd, move.ref);
         if (at !== move.from) return false;
       }

@@ -3,14 +3,10 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitTask } from '../../src/engine/task-attempt.js';
-import {
-  closeIndexCommitWriters,
-  commitIndex,
-  indexCommitCounts,
-  stripSpace,
-} from '../../src/git/index-commit.js';
+import { commitIndex, indexCommitCounts, stripSpace } from '../../src/git/index-commit.js';
 import { indexTree, readIndex } from '../../src/git/index-file.js';
 import { TreeWriter } from '../../src/git/object-batch.js';
+import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { runAsync } from '../helpers/async-cli.js';
 import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
@@ -19,7 +15,7 @@ const DATES = { GIT_AUTHOR_DATE: '2024-05-01T10:00:00Z', GIT_COMMITTER_DATE: '20
 const saved = { ...process.env };
 
 afterEach(async () => {
-  await closeIndexCommitWriters();
+  await closeRepositoryWriters();
   process.env = { ...saved };
 });
 
