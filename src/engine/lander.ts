@@ -9,6 +9,7 @@ import { mergeInto, mergeTree, revParse } from '../git/git.js';
 import { LooseBlobPacker } from '../git/loose-blobs.js';
 import type { MergeTreeResult } from '../git/merge.js';
 import { RefTransactions } from '../git/ref-transaction.js';
+import { closeRepositoryWriters } from '../git/repository-writers.js';
 import { landedFor, trailerBlock } from './landing.js';
 import { emptyLandingPaths, type LandingPaths, Lineage } from './landing-paths.js';
 import { type SerialQueue, serialQueue } from './merge-queue.js';
@@ -128,7 +129,14 @@ export class Lander {
 
   /** Ends the run's long-lived git processes (end of the run, after `drain`). */
   async close(): Promise<void> {
-    await Promise.all([this.refs.close(), this.commits.close(), this.disjoint.close(), this.blobs.close()]);
+    await Promise.all([
+      this.refs.close(),
+      this.commits.close(),
+      this.disjoint.close(),
+      this.blobs.close(),
+      // The task commits' and slot switches' writers of this repository (see repository-writers.ts).
+      closeRepositoryWriters(this.host.repoRoot),
+    ]);
   }
 
   /**

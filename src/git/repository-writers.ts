@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { CommitWriter } from './commit-writer.js';
 import { gitBaseEnv, gitEnv } from './git-exec.js';
+import { gitDirOf } from './head.js';
 import { TreeWriter } from './object-batch.js';
 import { branchNameProblem } from './ref-names.js';
 import { RefTransactions } from './ref-transaction.js';
@@ -52,11 +53,19 @@ export function repositoryWriters(commonDir: string): RepositoryWriters {
   return writers;
 }
 
-/** Ends every repository's writers (also done at `beforeExit`). */
-export async function closeRepositoryWriters(): Promise<void> {
-  const all = [...writersByRepository.values()];
-  writersByRepository.clear();
-  await Promise.all(all.map(closeWriters));
+/**
+ * Ends the writers of the repository `cwd` is in, or of every repository (also done at
+ * `beforeExit`). A later use starts new ones.
+ */
+export async function closeRepositoryWriters(cwd?: string): Promise<void> {
+  const keys = cwd === undefined ? [...writersByRepository.keys()] : [commonDirOf(gitDirOf(cwd))];
+  const closing: RepositoryWriters[] = [];
+  for (const key of keys) {
+    const writers = writersByRepository.get(key);
+    if (writers) closing.push(writers);
+    writersByRepository.delete(key);
+  }
+  await Promise.all(closing.map(closeWriters));
 }
 
 function closeWriters(writers: RepositoryWriters): Promise<unknown> {
