@@ -5,8 +5,8 @@ import type { FailureKind } from '../agents/classify-failure.js';
 import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
-import { gitExec, headCommit, identityArgs, indexWrittenAt } from '../git/git.js';
-import { commitIndex } from '../git/index-commit.js';
+import { gitExec, headCommit, indexWrittenAt } from '../git/git.js';
+import { commitWorktree } from '../git/index-commit.js';
 import { takeRunaway } from '../process/process-limits.js';
 import { createRedactor, redactDeep, redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
@@ -328,31 +328,11 @@ export async function commitTask(
     ...options.trailers,
   })}\n`;
   const parent = await headCommit(worktree).catch(() => null);
-  // The index's commit without a git process (commitIndex), else git's own when it must run.
-  const written = parent === null ? null : await commitIndex(worktree, parent, message);
-  if (written === null) {
-    const identity = await identityArgs(worktree);
-    // No automatic maintenance after each of thousands of task commits: the run does it once.
-    await gitExec(
-      worktree,
-      [
-        ...identity,
-        '-c',
-        'maintenance.auto=false',
-        'commit',
-        '-q',
-        '--allow-empty',
-        '--no-verify',
-        '-F',
-        '-',
-      ],
-      { input: message },
-    );
-  }
+  // From the index without a git process where it can (commitWorktree), else by `git commit`.
+  const commit = await commitWorktree(worktree, parent, message);
   const warnings = staged
     .filter((path) => committedLinkLeaves(worktree, path))
     .map((path) => `${task.id}: commits symlink ${path}, which points outside the worktree`);
-  const commit = written ?? (await headCommit(worktree));
   return { commit, parent, warnings, addsLeavingLink: warnings.length > 0 };
 }
 

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
-import { gitDirOf } from './head.js';
+import { gitExec } from './git-exec.js';
+import { gitDirOf, headCommit } from './head.js';
+import { identityArgs } from './identity.js';
 import { type IndexSnapshot, indexTree, readIndex } from './index-file.js';
 import {
   commonDirOf,
@@ -17,10 +19,21 @@ const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
  */
 const COMMIT_HOOKS = ['prepare-commit-msg', 'post-commit', 'post-index-change'];
 
-/** Why a commit was left to `git commit` (counted per reason for tests and debugging). */
+/**
+ * Why a commit was left to `git commit` (counted per reason for tests and debugging):
+ * `disabled` (`MILESTONE_TASK_COMMIT=git`: a comparison, a way out), `head` (HEAD not on a
+ * branch), `settings`, `hook`, `index` (an index this reader leaves to git), `tree` (a reused
+ * tree missing), `moved` (the branch was not at the parent), `error` (a long-lived process failed).
+ */
 export type IndexCommitFallback =
-  /** `MILESTONE_TASK_COMMIT=git`: every task commit by `git commit` (a comparison, a way out). */
-  'disabled' | 'head' | 'settings' | 'hook' | 'index' | 'tree' | 'moved' | 'error';
+  | 'disabled'
+  | 'head'
+  | 'settings'
+  | 'hook'
+  | 'index'
+  | 'tree'
+  | 'moved'
+  | 'error';
 
 /** How many task commits went each way in this process (tests, `MILESTONE_DEBUG`). */
 export const indexCommitCounts: { written: number; fallbacks: Partial<Record<IndexCommitFallback, number>> } =
@@ -28,6 +41,28 @@ export const indexCommitCounts: { written: number; fallbacks: Partial<Record<Ind
     written: 0,
     fallbacks: {},
   };
+
+/**
+ * Commits everything staged in `worktree` (`git commit -q --allow-empty --no-verify -F -`) on
+ * top of `parent` (its HEAD, read by the caller; null when unknown) and returns the commit: by
+ * {@link commitIndex} when it can, else by `git commit` itself.
+ */
+export async function commitWorktree(
+  worktree: string,
+  parent: string | null,
+  message: string,
+): Promise<string> {
+  const written = parent === null ? null : await commitIndex(worktree, parent, message);
+  if (written !== null) return written;
+  const identity = await identityArgs(worktree);
+  // No automatic maintenance after each of thousands of task commits: the run does it once.
+  await gitExec(
+    worktree,
+    [...identity, '-c', 'maintenance.auto=false', 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'],
+    { input: message },
+  );
+  return headCommit(worktree);
+}
 
 /**
  * Commits a worktree's index on its branch as `git commit -q --allow-empty --no-verify -F -`
