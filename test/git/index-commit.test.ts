@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitTask } from '../../src/engine/task-attempt.js';
-import { commitIndex, indexCommitCounts, stripSpace } from '../../src/git/index-commit.js';
+import { commitIndex, commitWorktree, indexCommitCounts, stripSpace } from '../../src/git/index-commit.js';
 import { indexTree, readIndex } from '../../src/git/index-file.js';
 import { TreeWriter } from '../../src/git/object-batch.js';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
@@ -133,6 +133,17 @@ describe('commitIndex (a task commit without a git process)', () => {
     // And then it writes again.
     const head = await git(root, 'rev-parse', 'task');
     expect(await commitIndex(worktree, head, 'x\n')).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('MILESTONE_TASK_COMMIT=git leaves every commit to git commit, which commitWorktree then runs', async () => {
+    const { root, worktree, base } = await worktreeRepo();
+    process.env.MILESTONE_TASK_COMMIT = 'git';
+    const before = indexCommitCounts.fallbacks.disabled ?? 0;
+    expect(await commitIndex(worktree, base, 'x\n')).toBeNull();
+    expect(indexCommitCounts.fallbacks.disabled).toBe(before + 1);
+    const commit = await commitWorktree(worktree, base, 'by git\n');
+    expect(await git(root, 'log', '-1', '--format=%P %s', commit)).toBe(`${base} by git`);
+    expect(await git(root, 'rev-parse', 'refs/heads/task')).toBe(commit);
   });
 
   it("a task commit still runs the repository's post-commit hook (through git commit)", async () => {

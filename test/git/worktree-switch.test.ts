@@ -57,4 +57,17 @@ describe('switchCleanWorktree (a clean slot to the next task without a full chec
     expect(await switchCleanWorktree(worktree, 'next', second)).toBe(false);
     expect(await git(worktree, 'rev-parse', 'HEAD')).toBe(first);
   });
+
+  it('MILESTONE_SLOT_SWITCH=checkout declines every switch (the pool then checks out)', async () => {
+    const { worktree, first, second } = await repoWithWorktree();
+    const saved = process.env.MILESTONE_SLOT_SWITCH;
+    process.env.MILESTONE_SLOT_SWITCH = 'checkout';
+    try {
+      expect(await switchCleanWorktree(worktree, 'next', second)).toBe(false);
+      expect(await git(worktree, 'rev-parse', 'HEAD')).toBe(first);
+    } finally {
+      if (saved === undefined) delete process.env.MILESTONE_SLOT_SWITCH;
+      else process.env.MILESTONE_SLOT_SWITCH = saved;
+    }
+  });
 });
