@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Measurement } from './measure.js';
@@ -65,13 +65,19 @@ async function executeNoOps(cli: string, size: number, layout: Layout): Promise<
   const root = mkdtempSync(join(tmpdir(), 'milestone-bench-scale-'));
   try {
     const repo = benchRepository(join(root, 'repo'), 50);
+    // The folders exist from the start (a `.keep` each): the tasks' command stays one `echo`.
+    if (layout === 'folders') {
+      for (let d = 0; d < 64; d++) {
+        mkdirSync(join(repo, `d${d}`), { recursive: true });
+        writeFileSync(join(repo, `d${d}`, '.keep'), '');
+      }
+      execFileSync('git', ['add', '-A'], { cwd: repo, stdio: 'pipe' });
+      execFileSync('git', ['commit', '-q', '-m', 'folders'], { cwd: repo, stdio: 'pipe' });
+    }
     const tasks = Array.from({ length: size }, (_, i) => ({
       id: `t${i}`,
       title: `no-op ${i}`,
-      run:
-        layout === 'flat'
-          ? `echo ${i} > out-${i}.txt`
-          : `mkdir -p d${i % 64} && echo ${i} > d${i % 64}/out-${i}.txt`,
+      run: layout === 'flat' ? `echo ${i} > out-${i}.txt` : `echo ${i} > d${i % 64}/out-${i}.txt`,
     }));
     writeFileSync(
       join(repo, 'plan.json'),
