@@ -47,7 +47,8 @@ const SLOT_NAME = /^_slot-(\d+)$/;
 /**
  * Worktrees reused across tasks, runs and milestones of one repository, one per running task
  * at a time. A fresh `git worktree add` checks out every file (seconds on a large repository);
- * switching a used one with `checkout --force` + `clean` rewrites only what differs, and a
+ * switching a used one with `checkout --force` + `clean` rewrites only what differs (and one
+ * whose last task committed everything, `read-tree -m -u`, stats only that), and a
  * slot prepared once (links, copies, setup) stays prepared until its setup key changes. Slots
  * live in `<worktrees>/<repo>-<hash>/_slots/_slot-N`, each with a `.json` record and, while a
  * run holds it, a `.lock` naming the process.
