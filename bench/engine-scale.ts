@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Measurement } from './measure.js';
@@ -13,7 +13,10 @@ import type { BenchSection } from './section.js';
  * `MILESTONE_BENCH_SCALE=100,1000` and `MILESTONE_BENCH_SCALE_RUNS=3` (default: 100,1000,5000 and
  * the `--runs` of the bench). `MILESTONE_BENCH_BASELINE=<dir>` also runs another build of
  * milestone (a checkout whose `dist/` is built) on the same milestones, row by row, for a
- * before/after comparison in one run.
+ * before/after comparison in one run. `MILESTONE_BENCH_SCALE_LAYOUTS=flat,folders` adds rows where
+ * each task writes its file into one of 64 folders (`d<i % 64>/out-<i>.txt`) instead of the
+ * repository's root: the default `flat` layout makes every landing rewrite one ever-growing root
+ * folder, which the `folders` rows, labelled, leave out.
  */
 export const engineScale: BenchSection = {
   name: 'engine-scale',
@@ -25,36 +28,56 @@ export const engineScale: BenchSection = {
     const baseline = process.env.MILESTONE_BENCH_BASELINE;
     if (baseline) builds.push({ label: 'before', cli: join(resolve(baseline), 'dist/cli/main.js') });
     builds.push({ label: baseline ? 'after' : 'this build', cli: resolve('dist/cli/main.js') });
+    const layouts = (process.env.MILESTONE_BENCH_SCALE_LAYOUTS ?? 'flat').split(',') as Layout[];
     const rows: Measurement[] = [];
-    for (const size of sizes) {
-      // Builds alternate run by run, so a change in the machine's load hits both alike.
-      const samples = builds.map((): Sample[] => []);
-      for (let run = 0; run < repetitions; run++) {
-        for (const [i, build] of builds.entries()) samples[i]!.push(await executeNoOps(build.cli, size));
+    for (const layout of layouts)
+      for (const size of sizes) {
+        // Builds alternate run by run, so a change in the machine's load hits both alike.
+        const samples = builds.map((): Sample[] => []);
+        for (let run = 0; run < repetitions; run++) {
+          for (const [i, build] of builds.entries())
+            samples[i]!.push(await executeNoOps(build.cli, size, layout));
+        }
+        const label = layout === 'flat' ? '' : ' (files in 64 folders)';
+        for (const [i, build] of builds.entries())
+          rows.push(
+            summarize(
+              `${build.label}: ${size.toLocaleString('en-US')} no-op tasks${label}`,
+              samples[i]!,
+              size,
+            ),
+          );
       }
-      for (const [i, build] of builds.entries())
-        rows.push(
-          summarize(`${build.label}: ${size.toLocaleString('en-US')} no-op tasks`, samples[i]!, size),
-        );
-    }
     return rows;
   },
 };
+
+/** Where each task writes its file: the repository's root, or one of 64 folders. */
+type Layout = 'flat' | 'folders';
 
 interface Sample {
   wallMs: number;
   cpuMs: number;
 }
 
-/** One fresh 50-file repository, a plan of `size` no-op tasks, then one timed `execute`. */
-async function executeNoOps(cli: string, size: number): Promise<Sample> {
+/** One fresh 50-file repository, a plan of `size` no-op tasks (files laid out by `layout`), then one timed `execute`. */
+async function executeNoOps(cli: string, size: number, layout: Layout): Promise<Sample> {
   const root = mkdtempSync(join(tmpdir(), 'milestone-bench-scale-'));
   try {
     const repo = benchRepository(join(root, 'repo'), 50);
+    // The folders exist from the start (a `.keep` each): the tasks' command stays one `echo`.
+    if (layout === 'folders') {
+      for (let d = 0; d < 64; d++) {
+        mkdirSync(join(repo, `d${d}`), { recursive: true });
+        writeFileSync(join(repo, `d${d}`, '.keep'), '');
+      }
+      execFileSync('git', ['add', '-A'], { cwd: repo, stdio: 'pipe' });
+      execFileSync('git', ['commit', '-q', '-m', 'folders'], { cwd: repo, stdio: 'pipe' });
+    }
     const tasks = Array.from({ length: size }, (_, i) => ({
       id: `t${i}`,
       title: `no-op ${i}`,
-      run: `echo ${i} > out-${i}.txt`,
+      run: layout === 'flat' ? `echo ${i} > out-${i}.txt` : `echo ${i} > d${i % 64}/out-${i}.txt`,
     }));
     writeFileSync(
       join(repo, 'plan.json'),

@@ -6,8 +6,10 @@ import { ExitError } from '../errors.js';
 import { CommitWriter } from '../git/commit-writer.js';
 import { DisjointMerge } from '../git/disjoint-merge.js';
 import { mergeInto, mergeTree, revParse } from '../git/git.js';
+import { LooseBlobPacker } from '../git/loose-blobs.js';
 import type { MergeTreeResult } from '../git/merge.js';
 import { RefTransactions } from '../git/ref-transaction.js';
+import { closeRepositoryWriters } from '../git/repository-writers.js';
 import { landedFor, trailerBlock } from './landing.js';
 import { emptyLandingPaths, type LandingPaths, Lineage } from './landing-paths.js';
 import { type SerialQueue, serialQueue } from './merge-queue.js';
@@ -73,6 +75,8 @@ export class Lander {
   private waiting = 0;
   /** Disjoint changes merged in memory instead of one `merge-tree` process per landing. */
   private readonly disjoint: DisjointMerge;
+  /** The files those merges landed, packed a batch at a time (see {@link LooseBlobPacker}). */
+  private readonly blobs: LooseBlobPacker;
   /** Commits known to be on the branch below the batch's tip: a task's start point there is its merge base. */
   private readonly lineage = new Lineage();
   /** How each landing's tree was made (see {@link LandingPaths}). */
@@ -84,6 +88,7 @@ export class Lander {
     this.refs = new RefTransactions(host.repoRoot, 'milestone: land');
     this.commits = new CommitWriter(host.repoRoot);
     this.disjoint = new DisjointMerge(host.repoRoot);
+    this.blobs = new LooseBlobPacker(host.repoRoot);
   }
 
   /** Ref-update processes started (one per run unless another writer made a transaction fail). */
@@ -124,7 +129,14 @@ export class Lander {
 
   /** Ends the run's long-lived git processes (end of the run, after `drain`). */
   async close(): Promise<void> {
-    await Promise.all([this.refs.close(), this.commits.close(), this.disjoint.close()]);
+    await Promise.all([
+      this.refs.close(),
+      this.commits.close(),
+      this.disjoint.close(),
+      this.blobs.close(),
+      // The task commits' and slot switches' writers of this repository (see repository-writers.ts).
+      closeRepositoryWriters(this.host.repoRoot),
+    ]);
   }
 
   /**
@@ -276,7 +288,9 @@ export class Lander {
         this.disjoint.treeOf(source.commit),
       ]);
       const merged = await this.disjoint.merge(baseTree, oursTree, theirsTree);
+      const blobs = this.disjoint.takeBlobs();
       if ('tree' in merged) {
+        this.blobs.add(blobs);
         this.paths.inMemory += 1;
         return { clean: true, tree: merged.tree };
       }

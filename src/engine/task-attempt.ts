@@ -5,7 +5,8 @@ import type { FailureKind } from '../agents/classify-failure.js';
 import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
-import { gitExec, headCommit, identityArgs, indexWrittenAt } from '../git/git.js';
+import { gitExec, headCommit, indexWrittenAt } from '../git/git.js';
+import { commitWorktree } from '../git/index-commit.js';
 import { takeRunaway } from '../process/process-limits.js';
 import { createRedactor, redactDeep, redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
@@ -326,18 +327,13 @@ export async function commitTask(
     [TRAILER.task]: task.id,
     ...options.trailers,
   })}\n`;
-  const identity = await identityArgs(worktree);
   const parent = await headCommit(worktree).catch(() => null);
-  // No automatic maintenance after each of thousands of task commits: the run does it once.
-  await gitExec(
-    worktree,
-    [...identity, '-c', 'maintenance.auto=false', 'commit', '-q', '--allow-empty', '--no-verify', '-F', '-'],
-    { input: message },
-  );
+  // From the index without a git process where it can (commitWorktree), else by `git commit`.
+  const commit = await commitWorktree(worktree, parent, message);
   const warnings = staged
     .filter((path) => committedLinkLeaves(worktree, path))
     .map((path) => `${task.id}: commits symlink ${path}, which points outside the worktree`);
-  return { commit: await headCommit(worktree), parent, warnings, addsLeavingLink: warnings.length > 0 };
+  return { commit, parent, warnings, addsLeavingLink: warnings.length > 0 };
 }
 
 /**

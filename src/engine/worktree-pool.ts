@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { dirname, join } from 'node:path';
 import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
+import { switchCleanWorktree } from '../git/worktree-switch.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
 import { checkLfs } from './slot-lfs.js';
@@ -46,7 +47,8 @@ const SLOT_NAME = /^_slot-(\d+)$/;
 /**
  * Worktrees reused across tasks, runs and milestones of one repository, one per running task
  * at a time. A fresh `git worktree add` checks out every file (seconds on a large repository);
- * switching a used one with `checkout --force` + `clean` rewrites only what differs, and a
+ * switching a used one with `checkout --force` + `clean` rewrites only what differs (and one
+ * whose last task committed everything, `read-tree -m -u`, stats only that), and a
  * slot prepared once (links, copies, setup) stays prepared until its setup key changes. Slots
  * live in `<worktrees>/<repo>-<hash>/_slots/_slot-N`, each with a `.json` record and, while a
  * run holds it, a `.lock` naming the process.
@@ -105,13 +107,22 @@ export class WorktreePool {
     }
     const { path } = slot;
     const own = slotOwnPaths(this.setup, slot.record);
-    const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
-    // A slot left by a killed run may still have this branch checked out; it lets go at close.
-    await gitExec(path, ['checkout', '--quiet', '--force', '--ignore-other-worktrees', ...target]);
-    // -ff: also nested repositories; ignored files and the slot's own paths (links, copies,
-    // what setup made) are kept. A slot whose last task committed everything has nothing to clean.
-    if (!this.clean.has(path))
-      await gitExec(path, ['clean', '-ffdq', ...own.flatMap((p) => ['-e', `/${p}`])]);
+    // A slot whose last task committed everything (this run) matches its HEAD: only the files
+    // that differ from the start point are rewritten (switchCleanWorktree), no full checkout.
+    const switched =
+      reused &&
+      branch !== null &&
+      this.clean.has(path) &&
+      (await switchCleanWorktree(path, branch, startPoint));
+    if (!switched) {
+      const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
+      // A slot left by a killed run may still have this branch checked out; it lets go at close.
+      await gitExec(path, ['checkout', '--quiet', '--force', '--ignore-other-worktrees', ...target]);
+      // -ff: also nested repositories; ignored files and the slot's own paths (links, copies,
+      // what setup made) are kept. A slot whose last task committed everything has nothing to clean.
+      if (!this.clean.has(path))
+        await gitExec(path, ['clean', '-ffdq', ...own.flatMap((p) => ['-e', `/${p}`])]);
+    }
     this.clean.delete(path);
     const submodules = await initSubmodules(path, options.signal);
     const checkoutMs = Math.round(performance.now() - started);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { commitTree } from './commit.js';
 import { gitEnv, gitExec } from './git-exec.js';
 import { identityArgs } from './identity.js';
-import { GitLineProcess } from './line-process.js';
+import { GitLineProcess, type GitProcessOptions } from './line-process.js';
 import { assertRevision } from './ref-names.js';
 
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -12,6 +12,8 @@ const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const IDENT = /^(.*>) (\d+) ([+-]\d{4})$/;
 
 interface Identity {
+  /** git's config and variables as `git var -l` lists them (names lower-cased). */
+  values: Map<string, string>;
   author: string;
   committer: string;
   /** Dates fixed by `GIT_AUTHOR_DATE` / `GIT_COMMITTER_DATE`: kept as git gave them. */
@@ -33,16 +35,40 @@ export class CommitWriter {
   private dir: string | null = null;
   private written = 0;
 
-  constructor(private readonly cwd: string) {
-    this.hasher = new GitLineProcess(cwd, [
-      'hash-object',
-      '-w',
-      '-t',
-      'commit',
-      '--stdin-paths',
-      '--no-filters',
-    ]);
-    this.resolver = new GitLineProcess(cwd, ['cat-file', '--batch-check=%(objectname) %(objecttype)']);
+  constructor(
+    private readonly cwd: string,
+    options: GitProcessOptions = {},
+  ) {
+    this.hasher = new GitLineProcess(
+      cwd,
+      ['hash-object', '-w', '-t', 'commit', '--stdin-paths', '--no-filters'],
+      options,
+    );
+    this.resolver = new GitLineProcess(
+      cwd,
+      ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
+      options,
+    );
+  }
+
+  /**
+   * git's settings here (`git var -l`: config and identity, names lower-cased), or null when
+   * this writer leaves commits to `git commit-tree` (signing, another encoding, no identity).
+   */
+  async settings(): Promise<ReadonlyMap<string, string> | null> {
+    if (!this.identity) this.identity = this.readIdentity();
+    return (await this.identity)?.values ?? null;
+  }
+
+  /** The type of each object (`tree`, `blob`, ...), or null for one the repository lacks; one round trip. */
+  objectTypes(ids: readonly string[]): Promise<Array<string | null>> {
+    return Promise.all(
+      ids.map(async (id) => {
+        if (!OBJECT_ID.test(id)) return null;
+        const [, type] = (await this.resolver.ask(id)).split(' ');
+        return type === undefined || type === 'missing' ? null : type;
+      }),
+    );
   }
 
   /** The id of the tree a revision names (e.g. `<commit>^{tree}`), through one long-lived `cat-file`. */
@@ -105,6 +131,7 @@ export class CommitWriter {
       if (!IDENT.test(author) || !IDENT.test(committer)) return null;
       const env = gitEnv();
       return {
+        values,
         author,
         committer,
         fixedAuthor: env.GIT_AUTHOR_DATE !== undefined,

@@ -63,6 +63,8 @@ export class DisjointMerge {
   /** Trees whose every entry has a canonical mode (written here, or checked as ours). */
   private readonly canonical = new Set<string>();
   private hashBytes = 20;
+  /** Files (blob ids) the merges took from theirs, for {@link takeBlobs}. */
+  private takenBlobs: string[] = [];
   /** Whether `$GIT_DIR/info/attributes` exists (looked up once). */
   private infoAttributes: Promise<boolean> | null = null;
 
@@ -95,6 +97,11 @@ export class DisjointMerge {
     }
   }
 
+  /** The blob ids of files theirs changed, taken by merges since the last call (they are kept only until then). */
+  takeBlobs(): string[] {
+    return this.takenBlobs.splice(0);
+  }
+
   /** Ends the two git processes. */
   async close(): Promise<void> {
     await Promise.all([this.reader.close(), this.writer.close()]);
@@ -125,6 +132,7 @@ export class DisjointMerge {
       if (same(eb, eo)) {
         // Only theirs changed this path: take theirs.
         checkChange(eb, et);
+        if (et && et.mode !== '40000') this.takenBlobs.push(et.oid);
         continue;
       }
       // Both sides changed it: only folders changed inside on both sides may still be disjoint.

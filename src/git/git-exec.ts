@@ -91,6 +91,15 @@ function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * The sanitized environment itself (not a copy): the same object until a watched variable
+ * changes, so long-lived git processes can tell when theirs is out of date.
+ * @internal
+ */
+export function gitBaseEnv(): NodeJS.ProcessEnv {
+  return baseEnv();
+}
+
 /** The shells that run git for {@link gitExec} (started on first use, with the sanitized environment). */
 const shells = new ShellPool({ env: baseEnv });
 

@@ -4,6 +4,21 @@ import { redactSecrets } from '../process/redact-secrets.js';
 import { GitError } from './git-error.js';
 import { gitEnv } from './git-exec.js';
 
+/** Options of a long-lived git process. */
+export interface GitProcessOptions {
+  /**
+   * While no answer is awaited, the process and its pipes hold no reference on the event loop,
+   * so a program ends when its work does (its owner then closes it, e.g. at `beforeExit`).
+   */
+  unrefWhenIdle?: boolean;
+}
+
+/** Anything with `ref`/`unref` (a child process, its pipes). */
+interface Referable {
+  ref(): void;
+  unref(): void;
+}
+
 interface Waiter<T> {
   resolve: (value: T) => void;
   reject: (error: Error) => void;
@@ -27,6 +42,7 @@ export abstract class GitByteProcess<T> {
   constructor(
     private readonly cwd: string,
     private readonly args: readonly string[],
+    private readonly options: GitProcessOptions = {},
   ) {}
 
   /** Takes one answer off the front of `buffer`: the answer and the bytes it used, or null if incomplete. */
@@ -39,17 +55,20 @@ export abstract class GitByteProcess<T> {
 
   protected request(payload: Buffer | string): Promise<T> {
     const child = this.process();
+    if (this.options.unrefWhenIdle && this.waiting.length === 0) setRef(child, true);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ resolve, reject });
       child.stdin.write(payload);
     });
   }
 
-  /** Ends the process (its stdin closes). */
+  /** Ends the process (its stdin closes) and resolves once it exited. */
   close(): Promise<void> {
     const child = this.child;
     this.child = null;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    // Held until it exited, so the program reaps it.
+    setRef(child, true);
     return new Promise((done) => {
       child.once('close', () => done());
       child.stdin.end();
@@ -86,6 +105,7 @@ export abstract class GitByteProcess<T> {
       end(code === null ? `was killed by ${signal}` : `exited with ${code}`, code),
     );
     this.child = child;
+    if (this.options.unrefWhenIdle) setRef(child, false);
     return child;
   }
 
@@ -104,9 +124,18 @@ export abstract class GitByteProcess<T> {
       }
       buffer = buffer.subarray(answer.used);
       this.waiting.shift()!.resolve(answer.value);
+      if (this.waiting.length === 0 && this.options.unrefWhenIdle && this.child) setRef(this.child, false);
     }
     this.chunks = buffer.length > 0 ? [buffer] : [];
     this.buffered = buffer.length;
+  }
+}
+
+function setRef(child: ChildProcessByStdio<Writable, Readable, Readable>, on: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
+    const referable = handle as unknown as Referable;
+    if (on) referable.ref();
+    else referable.unref();
   }
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GitByteProcess, GitLineProcess } from './line-process.js';
+import { GitByteProcess, GitLineProcess, type GitProcessOptions } from './line-process.js';
 
 /** One object as `git cat-file --batch` gives it. */
 export interface GitObject {
@@ -157,22 +157,24 @@ export class TreeWriter {
   private dir: string | null = null;
   private written = 0;
 
-  constructor(cwd: string) {
-    this.hasher = new GitLineProcess(cwd, [
-      'hash-object',
-      '-w',
-      '-t',
-      'tree',
-      '--stdin-paths',
-      '--no-filters',
-    ]);
+  constructor(cwd: string, options: GitProcessOptions = {}) {
+    this.hasher = new GitLineProcess(
+      cwd,
+      ['hash-object', '-w', '-t', 'tree', '--stdin-paths', '--no-filters'],
+      options,
+    );
   }
 
   /** Writes the tree of `entries` (in git's order) and returns its id. */
-  async write(entries: ReadonlyArray<readonly [string, TreeEntry]>): Promise<string> {
+  write(entries: ReadonlyArray<readonly [string, TreeEntry]>): Promise<string> {
+    return this.writeObject(treeObject(entries));
+  }
+
+  /** Writes a raw tree object (git checks its format) and returns its id. */
+  async writeObject(data: Buffer): Promise<string> {
     this.dir ??= mkdtempSync(join(tmpdir(), 'milestone-tree-'));
     const file = join(this.dir, `tree-${this.written++}`);
-    writeFileSync(file, treeObject(entries), { mode: 0o600 });
+    writeFileSync(file, data, { mode: 0o600 });
     try {
       const id = (await this.hasher.ask(file)).trim();
       if (!HEX.test(id)) throw new Error(`git hash-object answered ${JSON.stringify(id)}`);

@@ -6,12 +6,15 @@ import { gitEnv } from './git-exec.js';
 import { assertRevision } from './ref-names.js';
 import { revParse } from './refs.js';
 
-/** One compare-and-swap move of a ref: to `to` only if it is at `from` (`null`: only if it does not exist). */
+/**
+ * One compare-and-swap move of a ref: to `to` only if it is at `from` (`null`: only if it does
+ * not exist; `'any'`: wherever it is, created if need be, as `git branch -f` does).
+ */
 export interface RefMove {
   /** The full ref name, e.g. `refs/heads/milestone/x`. */
   ref: string;
   to: string;
-  from: string | null;
+  from: string | null | 'any';
 }
 
 const FULL_REF = /^refs\/[A-Za-z0-9._/-]+$/;
@@ -33,12 +36,16 @@ export class RefTransactions {
   private waiting: Array<{ resolve: (line: string) => void; reject: (error: Error) => void }> = [];
   private exited: Error | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Transactions applied and not yet settled. */
+  private pending = 0;
   /** Processes started so far (a refused transaction ends one): for tests and benchmarks. */
   started = 0;
 
   constructor(
     private readonly cwd: string,
     private readonly reflogMessage = 'milestone: update branch',
+    /** Between transactions the process holds no reference on the event loop (its owner closes it). */
+    private readonly unrefWhenIdle = false,
   ) {}
 
   /**
@@ -51,10 +58,16 @@ export class RefTransactions {
       if (!FULL_REF.test(move.ref) || move.ref.includes('..') || move.ref.endsWith('.lock'))
         throw new GitError(`invalid ref ${JSON.stringify(move.ref)}`, ['update-ref'], this.cwd, null, '');
       assertRevision(move.to, 'new value');
-      if (move.from !== null) assertRevision(move.from, 'old value');
+      if (move.from !== null && move.from !== 'any') assertRevision(move.from, 'old value');
     }
+    this.pending += 1;
     const run = this.chain.then(() => this.transaction(moves, beforeCommit));
-    this.chain = run.catch(() => undefined);
+    this.chain = run
+      .catch(() => undefined)
+      .then(() => {
+        this.pending -= 1;
+        if (this.pending === 0 && this.unrefWhenIdle && this.child) setRef(this.child, false);
+      });
     return run;
   }
 
@@ -65,6 +78,7 @@ export class RefTransactions {
     if (!child) return Promise.resolve();
     return new Promise((done) => {
       if (child.exitCode !== null || child.signalCode !== null) return done();
+      setRef(child, true);
       child.once('close', () => done());
       child.stdin.end();
     });
@@ -73,7 +87,10 @@ export class RefTransactions {
   private async transaction(moves: readonly RefMove[], beforeCommit?: () => Promise<void>): Promise<boolean> {
     if (moves.length === 0) return true;
     const child = this.process();
-    const lines = moves.map((m) => `update ${m.ref} ${m.to} ${m.from ?? ''}`.trimEnd());
+    if (this.unrefWhenIdle) setRef(child, true);
+    // No old value: no check; the null id: the ref must not exist.
+    const old = (m: RefMove) => (m.from === 'any' ? '' : (m.from ?? '0'.repeat(m.to.length)));
+    const lines = moves.map((m) => `update ${m.ref} ${m.to} ${old(m)}`.trimEnd());
     try {
       await this.send(child, ['start'], 'start');
       await this.send(child, [...lines, 'prepare'], 'prepare');
@@ -84,6 +101,7 @@ export class RefTransactions {
       if (!(error instanceof GitError)) throw error;
       // git refused and exited: did a ref move under us (a lost race) or is it something else?
       for (const move of moves) {
+        if (move.from === 'any') continue;
         const at = await revParse(this.cwd, move.ref);
         if (at !== move.from) return false;
       }
@@ -163,5 +181,13 @@ export class RefTransactions {
     );
     this.child = child;
     return child;
+  }
+}
+
+function setRef(child: Child, on: boolean): void {
+  for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
+    const referable = handle as unknown as { ref(): void; unref(): void };
+    if (on) referable.ref();
+    else referable.unref();
   }
 }

@@ -1,0 +1,70 @@
+import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { gitExec } from './git-exec.js';
+import { gitDirOf, headCommit } from './head.js';
+import { assertBranchName } from './ref-names.js';
+import { commonDirOf, headBranch, repositoryWriters, runsHook } from './repository-writers.js';
+
+const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+/** `git checkout` runs it; `read-tree` does not: a repository with one keeps checkout. */
+const CHECKOUT_HOOKS = ['post-checkout'];
+
+/** How many switches went each way in this process (tests, `MILESTONE_DEBUG`). */
+export const switchCounts = { readTree: 0, declined: 0 };
+
+/**
+ * Switches a worktree whose files, index and HEAD agree (its last task committed everything) to
+ * `branch` at `commit`, as `git checkout --force -B <branch> <commit>` would there, for less:
+ * `git read-tree -m -u <HEAD> <commit>` rewrites only the files that differ between the two
+ * trees and stats only those (checkout stats every file of the worktree), the branch is set in
+ * the repository's long-lived `update-ref --stdin`, and HEAD is written as git writes it (a
+ * `HEAD.lock` renamed over it). Returns false, having changed nothing git would not redo, when
+ * the caller must run the checkout: HEAD unreadable or locked, a `post-checkout` hook, or
+ * read-tree refused (a local change or an untracked file in the way).
+ */
+export async function switchCleanWorktree(
+  worktree: string,
+  branch: string,
+  commit: string,
+): Promise<boolean> {
+  const done = await trySwitch(worktree, branch, commit).catch(() => false);
+  if (done) switchCounts.readTree += 1;
+  else switchCounts.declined += 1;
+  return done;
+}
+
+async function trySwitch(worktree: string, branch: string, commit: string): Promise<boolean> {
+  assertBranchName(branch);
+  if (process.env.MILESTONE_SLOT_SWITCH === 'checkout' || !OBJECT_ID.test(commit)) return false;
+  const gitDir = gitDirOf(worktree);
+  if (existsSync(join(gitDir, 'HEAD.lock'))) return false;
+  const head = await headCommit(worktree).catch(() => null);
+  if (head === null || !OBJECT_ID.test(head)) return false;
+  const commonDir = commonDirOf(gitDir);
+  const writers = repositoryWriters(commonDir);
+  const settings = await writers.commits.settings();
+  if (!settings || runsHook(worktree, commonDir, settings, CHECKOUT_HOOKS)) return false;
+  // A two-tree merge: paths that differ between the trees are checked (must match HEAD) and
+  // rewritten; every other index entry stays as it is, unstatted.
+  const read = await gitExec(worktree, ['read-tree', '-m', '-u', head, commit], { allowExitCodes: [128] });
+  if (read.exitCode !== 0) return false;
+  // The files and index are at `commit` now; on any failure below, the caller's checkout redoes it all.
+  if (!(await writers.refs.apply([{ ref: `refs/heads/${branch}`, to: commit, from: 'any' }]))) return false;
+  if (headBranch(gitDir) !== branch) writeHead(gitDir, `ref: refs/heads/${branch}\n`);
+  return true;
+}
+
+/** Writes a worktree's HEAD the way git does: `HEAD.lock` created exclusively, then renamed over HEAD. */
+function writeHead(gitDir: string, text: string): void {
+  const lock = join(gitDir, 'HEAD.lock');
+  const fd = openSync(lock, 'wx', 0o644);
+  try {
+    writeSync(fd, text);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(lock, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(lock, join(gitDir, 'HEAD'));
+}
