@@ -5,7 +5,6 @@
  * `plan --from` loads about ninety.
  */
 
-import { availableParallelism, loadavg } from 'node:os';
 import { startPlanningThread } from '../planning/planning-thread.js';
 import { type PlanOptions, type PlanResult, plan as planCommand } from './commands/plan.js';
 
@@ -26,13 +25,10 @@ export async function plan(options: PlanOptions): Promise<PlanResult> {
 }
 
 /**
- * Whether the analyses go to a worker thread: `MILESTONE_PLAN_THREAD=on` or `off` decides; else
- * when the machine's load (1-minute average) leaves a core free. The thread's own start costs
- * ~0.2 s of CPU, which the overlap pays back only on a core of its own: on a busy machine it
- * made `plan --from` slower (docs/benchmarks.md).
+ * Whether the analyses go to a worker thread: only with `MILESTONE_PLAN_THREAD=on`. The thread's
+ * own start costs ~0.2 s of CPU, which the overlap did not pay back on the 2-core machine we
+ * measure on, busy or quiet (0.66 s with it, 0.60 s without, 2,000 tasks; docs/benchmarks.md).
  */
 function planningThreadPaysOff(): boolean {
-  const setting = process.env.MILESTONE_PLAN_THREAD;
-  if (setting === 'on' || setting === 'off') return setting === 'on';
-  return loadavg()[0]! < availableParallelism();
+  return process.env.MILESTONE_PLAN_THREAD === 'on';
 }
