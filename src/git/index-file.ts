@@ -18,6 +18,13 @@ export interface IndexSnapshot {
   hashBytes: number;
   /** The cache tree's root, or null when the index has none. */
   cacheTree: CacheTreeNode | null;
+  /**
+   * Some entry is marked assume-unchanged or skip-worktree (sparse checkout): git skips its
+   * file, so whoever compares the worktree with this index must leave that to git.
+   */
+  flagged: boolean;
+  /** The index file's version (2 to 4). */
+  version: number;
 }
 
 /** One folder of the index's cache tree (extension `TREE`). */
@@ -44,6 +51,7 @@ export type IndexProblem =
   | 'mode';
 
 const ENTRY_FIXED = 40; // ctime, mtime, dev, ino, mode, uid, gid, size: 10 x 32 bits
+const FLAG_ASSUME_VALID = 0x8000;
 const FLAG_EXTENDED = 0x4000;
 const FLAG_STAGE = 0x3000;
 const FLAG_NAME_LENGTH = 0x0fff;
@@ -85,6 +93,7 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
   const oidAt: number[] = new Array(count);
   let at = 12;
   let previous = '';
+  let flagged = false;
   for (let i = 0; i < count; i++) {
     const start = at;
     if (at + ENTRY_FIXED + hashBytes + 2 > end) return { problem: 'format' };
@@ -92,9 +101,12 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
     const oid = at + ENTRY_FIXED;
     const flags = data.readUInt16BE(oid + hashBytes);
     at = oid + hashBytes + 2;
+    if (flags & FLAG_ASSUME_VALID) flagged = true;
     if (flags & FLAG_EXTENDED) {
       if (version < 3) return { problem: 'format' };
-      if (data.readUInt16BE(at) & EXTENDED_INTENT_TO_ADD) return { problem: 'intent-to-add' };
+      const extended = data.readUInt16BE(at);
+      if (extended & EXTENDED_INTENT_TO_ADD) return { problem: 'intent-to-add' };
+      if (extended !== 0) flagged = true;
       at += 2;
     }
     if (flags & FLAG_STAGE) return { problem: 'unmerged' };
@@ -140,7 +152,7 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
     at = body + size;
   }
   if (at !== end) return { problem: 'format' };
-  return { paths, modes, oidAt, data, hashBytes, cacheTree };
+  return { paths, modes, oidAt, data, hashBytes, cacheTree, flagged, version };
 }
 
 /** git's varint (varint.c): 7 bits a byte, each continuation adding one before the shift. */

@@ -24,8 +24,8 @@ const HEX = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
 /** Objects read through one long-lived `git cat-file --batch` (one process for any number of reads). */
 export class ObjectReader extends GitByteProcess<GitObject | null> {
-  constructor(cwd: string) {
-    super(cwd, ['cat-file', '--batch']);
+  constructor(cwd: string, options: GitProcessOptions = {}) {
+    super(cwd, ['cat-file', '--batch'], options);
   }
 
   /** The object `oid` (a full hex id), or null when the repository does not have it. */

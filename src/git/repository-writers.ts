@@ -4,7 +4,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { CommitWriter } from './commit-writer.js';
 import { gitBaseEnv, gitEnv } from './git-exec.js';
 import { gitDirOf } from './head.js';
-import { TreeWriter } from './object-batch.js';
+import { ObjectReader, TreeWriter } from './object-batch.js';
 import { branchNameProblem } from './ref-names.js';
 import { RefTransactions } from './ref-transaction.js';
 
@@ -19,6 +19,8 @@ export interface RepositoryWriters {
   commits: CommitWriter;
   trees: TreeWriter;
   refs: RefTransactions;
+  /** Object contents (`cat-file --batch`): the blobs an in-process slot switch writes. */
+  objects: ObjectReader;
   /** The environment and config file they were started with: a change starts new ones. */
   env: NodeJS.ProcessEnv;
   configStamp: string;
@@ -39,6 +41,7 @@ export function repositoryWriters(commonDir: string): RepositoryWriters {
     commits: new CommitWriter(commonDir, { unrefWhenIdle: true }),
     trees: new TreeWriter(commonDir, { unrefWhenIdle: true }),
     refs: new RefTransactions(commonDir, 'milestone: task branch', true),
+    objects: new ObjectReader(commonDir, { unrefWhenIdle: true }),
     env,
     configStamp,
   };
@@ -69,7 +72,12 @@ export async function closeRepositoryWriters(cwd?: string): Promise<void> {
 }
 
 function closeWriters(writers: RepositoryWriters): Promise<unknown> {
-  return Promise.all([writers.commits.close(), writers.trees.close(), writers.refs.close()]);
+  return Promise.all([
+    writers.commits.close(),
+    writers.trees.close(),
+    writers.refs.close(),
+    writers.objects.close(),
+  ]);
 }
 
 /** A config file's size and modification time: a hook path or setting an agent changed is seen. */

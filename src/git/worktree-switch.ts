@@ -4,13 +4,23 @@ import { gitExec } from './git-exec.js';
 import { gitDirOf, headCommit } from './head.js';
 import { assertBranchName } from './ref-names.js';
 import { commonDirOf, headBranch, repositoryWriters, runsHook } from './repository-writers.js';
+import { switchTreeInProcess } from './tree-switch.js';
 
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 /** `git checkout` runs it; `read-tree` does not: a repository with one keeps checkout. */
 const CHECKOUT_HOOKS = ['post-checkout'];
 
-/** How many switches went each way in this process (tests, `MILESTONE_DEBUG`). */
-export const switchCounts = { readTree: 0, declined: 0 };
+/**
+ * How many switches went each way in this process (tests, `MILESTONE_DEBUG`): in this process
+ * (`tree-switch.ts`), by `read-tree`, or declined (the caller checks out); `readTreeWhy` counts
+ * why the in-process switch left one to read-tree.
+ */
+export const switchCounts = {
+  inProcess: 0,
+  readTree: 0,
+  declined: 0,
+  readTreeWhy: {} as Record<string, number>,
+};
 
 /**
  * Switches a worktree whose files, index and HEAD agree (its last task committed everything) to
@@ -27,13 +37,17 @@ export async function switchCleanWorktree(
   branch: string,
   commit: string,
 ): Promise<boolean> {
-  const done = await trySwitch(worktree, branch, commit).catch(() => false);
-  if (done) switchCounts.readTree += 1;
-  else switchCounts.declined += 1;
-  return done;
+  const done = await trySwitch(worktree, branch, commit).catch(() => false as const);
+  if (done === false) switchCounts.declined += 1;
+  else switchCounts[done] += 1;
+  return done !== false;
 }
 
-async function trySwitch(worktree: string, branch: string, commit: string): Promise<boolean> {
+async function trySwitch(
+  worktree: string,
+  branch: string,
+  commit: string,
+): Promise<'inProcess' | 'readTree' | false> {
   assertBranchName(branch);
   if (process.env.MILESTONE_SLOT_SWITCH === 'checkout' || !OBJECT_ID.test(commit)) return false;
   const gitDir = gitDirOf(worktree);
@@ -44,14 +58,30 @@ async function trySwitch(worktree: string, branch: string, commit: string): Prom
   const writers = repositoryWriters(commonDir);
   const settings = await writers.commits.settings();
   if (!settings || runsHook(worktree, commonDir, settings, CHECKOUT_HOOKS)) return false;
-  // A two-tree merge: paths that differ between the trees are checked (must match HEAD) and
-  // rewritten; every other index entry stays as it is, unstatted.
-  const read = await gitExec(worktree, ['read-tree', '-m', '-u', head, commit], { allowExitCodes: [128] });
-  if (read.exitCode !== 0) return false;
+  // In this process when it can: no git process for the usual switch (tree-switch.ts).
+  const why =
+    process.env.MILESTONE_SLOT_SWITCH === 'read-tree'
+      ? 'disabled'
+      : await switchTreeInProcess({
+          worktree,
+          gitDir,
+          commonDir,
+          head,
+          target: commit,
+          settings,
+          objects: writers.objects,
+        });
+  if (why !== null) {
+    switchCounts.readTreeWhy[why] = (switchCounts.readTreeWhy[why] ?? 0) + 1;
+    // A two-tree merge: paths that differ between the trees are checked (must match HEAD) and
+    // rewritten; every other index entry stays as it is, unstatted.
+    const read = await gitExec(worktree, ['read-tree', '-m', '-u', head, commit], { allowExitCodes: [128] });
+    if (read.exitCode !== 0) return false;
+  }
   // The files and index are at `commit` now; on any failure below, the caller's checkout redoes it all.
   if (!(await writers.refs.apply([{ ref: `refs/heads/${branch}`, to: commit, from: 'any' }]))) return false;
   if (headBranch(gitDir) !== branch) writeHead(gitDir, `ref: refs/heads/${branch}\n`);
-  return true;
+  return why === null ? 'inProcess' : 'readTree';
 }
 
 /** Writes a worktree's HEAD the way git does: `HEAD.lock` created exclusively, then renamed over HEAD. */

@@ -28,9 +28,9 @@ describe('switchCleanWorktree (a clean slot to the next task without a full chec
     const { root, worktree, second } = await repoWithWorktree();
     // The branch exists elsewhere already: -B resets it.
     await git(root, 'branch', 'next', 'HEAD~1');
-    const before = switchCounts.readTree;
+    const before = switchCounts.inProcess;
     expect(await switchCleanWorktree(worktree, 'next', second)).toBe(true);
-    expect(switchCounts.readTree).toBe(before + 1);
+    expect(switchCounts.inProcess).toBe(before + 1);
     expect(await git(worktree, 'symbolic-ref', 'HEAD')).toBe('refs/heads/next');
     expect(await git(root, 'rev-parse', 'next')).toBe(second);
     expect(readFileSync(join(worktree, 'src/a.ts'), 'utf8')).toBe('a2\n');

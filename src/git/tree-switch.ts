@@ -1,0 +1,255 @@
+import { mkdirSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { IndexSnapshot } from './index-file.js';
+import { readIndex } from './index-file.js';
+import {
+  type IndexEntry,
+  IndexLock,
+  indexEntries,
+  indexStamp,
+  invalidatePath,
+  pruneCacheTree,
+  serializeIndex,
+  statData,
+  statMatch,
+} from './index-write.js';
+import { type ObjectReader, parseTree, type Tree } from './object-batch.js';
+import {
+  hashFile,
+  isAttributesFile,
+  lstatOrNull,
+  parentsAreFolders,
+  plainWorktreeProblem,
+  worktreePath,
+} from './worktree-files.js';
+
+/** One path whose blob differs between the two trees (`null`: absent on that side). */
+interface Change {
+  path: string;
+  from: { mode: number; oid: string } | null;
+  to: { mode: number; oid: string } | null;
+}
+
+/** More changed paths than this go to `read-tree` (a switch that large is rare; memory stays small). */
+const MAX_CHANGES = 2000;
+const TREE_MODE = '40000';
+const BLOB_MODES = new Map([
+  ['100644', 0o100644],
+  ['100755', 0o100755],
+  ['120000', 0o120000],
+]);
+
+/**
+ * Switches a clean worktree's files and index from the tree of `head` to the tree of `target`
+ * in this process, as `git read-tree -m -u <head> <target>` does in a worktree whose files and
+ * index match `head`: the paths whose blobs differ between the two trees are checked against
+ * the index (and the file against its entry: stat data, or the content when the stat data
+ * cannot tell), then deleted or written, and the index gets their new entries and stat data;
+ * every other entry is kept as it is, unread. HEAD and the branch are the caller's.
+ *
+ * Returns a reason (changing nothing) whenever git must do it: a file that does not match the
+ * index (a local change, an untracked or ignored file in the way), a path that turns from a
+ * file into a folder or back, a submodule, a `.gitattributes` anywhere or a setting that
+ * converts files (see `plainWorktreeProblem`), an index this reader leaves to git, a symlink
+ * or file where a folder should be, more than {@link MAX_CHANGES} paths. Throws only when
+ * writing failed half way (the caller's `checkout --force` then puts every file right).
+ */
+export async function switchTreeInProcess(options: {
+  worktree: string;
+  gitDir: string;
+  commonDir: string;
+  head: string;
+  target: string;
+  settings: ReadonlyMap<string, string>;
+  objects: ObjectReader;
+}): Promise<string | null> {
+  const { worktree, gitDir, objects } = options;
+  const hashBytes = options.head.length / 2;
+  const stamp = indexStamp(gitDir);
+  const index = readIndex(join(gitDir, 'index'), hashBytes);
+  if (stamp === null || 'problem' in index) return 'index';
+  if (index.flagged) return 'index';
+  const problem = plainWorktreeProblem(options.settings, options.commonDir, index.paths);
+  if (problem) return problem;
+  const [fromTree, toTree] = await Promise.all([
+    objects.treeOfCommit(options.head),
+    objects.treeOfCommit(options.target),
+  ]);
+  if (!fromTree || !toTree) return 'tree';
+  const changes: Change[] = [];
+  const diff = await diffTrees(objects, fromTree.oid, toTree.oid, hashBytes, '', changes);
+  if (diff) return diff;
+  if (changes.length === 0) return null;
+  if (changes.length > MAX_CHANGES) return 'large';
+
+  // Check every path before touching any.
+  const entries = indexEntries(index);
+  const folders = new Set<string>();
+  for (const change of changes) {
+    if (isAttributesFile(change.path)) return 'attributes';
+    if (!parentsAreFolders(worktree, change.path, folders)) return 'in the way';
+    const at = findEntry(index, change.path);
+    const file = worktreePath(worktree, change.path);
+    const st = lstatOrNull(file);
+    if (change.from === null) {
+      if (at >= 0 || st !== null) return 'in the way';
+      continue;
+    }
+    const entry = at >= 0 ? entries[at]! : null;
+    if (!entry || entry.mode !== change.from.mode || entry.oid.toString('hex') !== change.from.oid)
+      return 'index differs';
+    if (st === null) return 'local change';
+    if (statMatch(entry, st, stamp) === 'clean') continue;
+    const found = hashFile(file, st, hashBytes);
+    if (!found || found.mode !== entry.mode || !found.oid.equals(entry.oid)) return 'local change';
+  }
+  const blobs = await Promise.all(
+    changes.map(async (change) => {
+      if (change.to === null) return null;
+      const object = await objects.read(change.to.oid);
+      if (object?.type !== 'blob') throw new Error(`blob ${change.to.oid} is missing`);
+      return object.data;
+    }),
+  );
+
+  const lock = IndexLock.take(gitDir);
+  if (!lock) return 'index locked';
+  try {
+    const updated = new Map<string, IndexEntry | null>();
+    for (const [i, change] of changes.entries()) {
+      const file = worktreePath(worktree, change.path);
+      if (change.from !== null) unlinkSync(file);
+      if (change.to === null) {
+        removeEmptyFolders(worktree, change.path);
+        updated.set(change.path, null);
+        continue;
+      }
+      const slash = change.path.lastIndexOf('/');
+      if (slash > 0) mkdirSync(worktreePath(worktree, change.path.slice(0, slash)), { recursive: true });
+      const data = blobs[i]!;
+      if (change.to.mode === 0o120000) symlinkSync(data, file);
+      else writeFileSync(file, data, { mode: change.to.mode === 0o100755 ? 0o777 : 0o666, flag: 'wx' });
+      const st = lstatOrNull(file);
+      if (st === null) throw new Error(`${change.path} vanished after it was written`);
+      updated.set(change.path, {
+        path: change.path,
+        mode: change.to.mode,
+        oid: Buffer.from(change.to.oid, 'hex'),
+        stat: statData(st, change.to.mode),
+      });
+    }
+    const next = mergeEntries(entries, updated);
+    for (const change of changes) invalidatePath(index.cacheTree, change.path);
+    pruneCacheTree(index.cacheTree, next);
+    lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
+  } finally {
+    lock.release();
+  }
+  return null;
+}
+
+/**
+ * The blob paths that differ between two trees, into `changes`; a reason instead when a path
+ * changes between file and folder or a submodule is involved (read-tree's business).
+ */
+async function diffTrees(
+  objects: ObjectReader,
+  fromOid: string | null,
+  toOid: string | null,
+  hashBytes: number,
+  prefix: string,
+  changes: Change[],
+): Promise<string | null> {
+  if (fromOid === toOid) return null;
+  const [from, to] = await Promise.all([
+    readTree(objects, fromOid, hashBytes),
+    readTree(objects, toOid, hashBytes),
+  ]);
+  if (!from || !to) return 'tree';
+  const names = new Set([...from.keys(), ...to.keys()]);
+  const below: Array<Promise<string | null>> = [];
+  for (const name of names) {
+    const a = from.get(name);
+    const b = to.get(name);
+    if (a && b && a.mode === b.mode && a.oid === b.oid) continue;
+    const path = `${prefix}${name}`;
+    const aTree = a?.mode === TREE_MODE;
+    const bTree = b?.mode === TREE_MODE;
+    if (changes.length > MAX_CHANGES) return 'large';
+    if (a && b && aTree !== bTree) return 'file and folder';
+    if (aTree || bTree) {
+      below.push(diffTrees(objects, a?.oid ?? null, b?.oid ?? null, hashBytes, `${path}/`, changes));
+      continue;
+    }
+    const fromMode = a ? BLOB_MODES.get(a.mode) : null;
+    const toMode = b ? BLOB_MODES.get(b.mode) : null;
+    if (fromMode === undefined || toMode === undefined) return 'submodule';
+    changes.push({
+      path,
+      from: a && fromMode ? { mode: fromMode, oid: a.oid } : null,
+      to: b && toMode ? { mode: toMode, oid: b.oid } : null,
+    });
+  }
+  for (const reason of await Promise.all(below)) if (reason) return reason;
+  return null;
+}
+
+async function readTree(objects: ObjectReader, oid: string | null, hashBytes: number): Promise<Tree | null> {
+  if (oid === null) return new Map();
+  const object = await objects.read(oid);
+  return object?.type === 'tree' ? parseTree(object.data, hashBytes) : null;
+}
+
+/** The position of `path` in the index's sorted paths, or -1. */
+export function findEntry(index: IndexSnapshot, path: string): number {
+  const { paths } = index;
+  let low = 0;
+  let high = paths.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const here = paths[mid]!;
+    if (here === path) return mid;
+    if (here < path) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * The index's entries with `updated` applied (an entry replaced, added, or removed when null),
+ * in git's order (by path bytes: latin1 strings compare as their bytes).
+ */
+export function mergeEntries(
+  entries: readonly IndexEntry[],
+  updated: ReadonlyMap<string, IndexEntry | null>,
+): IndexEntry[] {
+  const next: IndexEntry[] = [];
+  for (const entry of entries) {
+    if (!updated.has(entry.path)) next.push(entry);
+  }
+  const added: IndexEntry[] = [];
+  for (const entry of updated.values()) if (entry) added.push(entry);
+  if (added.length === 0) return next;
+  added.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const out: IndexEntry[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < next.length && j < added.length)
+    out.push(next[i]!.path < added[j]!.path ? next[i++]! : added[j++]!);
+  while (i < next.length) out.push(next[i++]!);
+  while (j < added.length) out.push(added[j++]!);
+  return out;
+}
+
+/** Removes the folders above a deleted file that are now empty, deepest first (git does the same). */
+function removeEmptyFolders(worktree: string, path: string): void {
+  let slash = path.lastIndexOf('/');
+  while (slash > 0) {
+    try {
+      rmdirSync(worktreePath(worktree, path.slice(0, slash)));
+    } catch {
+      return;
+    }
+    slash = path.lastIndexOf('/', slash - 1);
+  }
+}
