@@ -7,6 +7,7 @@ import type { Usage } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
 import { gitExec, headCommit, indexWrittenAt } from '../git/git.js';
 import { commitWorktree } from '../git/index-commit.js';
+import { stageInProcess } from '../git/worktree-capture.js';
 import { takeRunaway } from '../process/process-limits.js';
 import { createRedactor, redactDeep, redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
@@ -351,6 +352,11 @@ export async function stageWork(
   const since = options.indexUntouchedSince;
   const written = since === undefined ? null : indexWrittenAt(worktree);
   const listed = since !== undefined && written !== null && written < since;
+  // Untouched by the agent: staged in this process when it can (worktree-capture.ts), no git add.
+  if (listed) {
+    const staged = await stageInProcess(worktree, ownPaths);
+    if (staged) return staged;
+  }
   const { stdout } = await gitExec(worktree, ['add', '-A', ...(listed ? ['--verbose'] : [])]);
   if (ownPaths.length > 0)
     await gitExec(worktree, ['reset', '-q', '--', ...ownPaths.map((p) => `:(literal)${p}`)]);

@@ -1,6 +1,7 @@
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { BlobWriter } from './blob-writer.js';
 import { CommitWriter } from './commit-writer.js';
 import { gitBaseEnv, gitEnv } from './git-exec.js';
 import { gitDirOf } from './head.js';
@@ -21,6 +22,8 @@ export interface RepositoryWriters {
   refs: RefTransactions;
   /** Object contents (`cat-file --batch`): the blobs an in-process slot switch writes. */
   objects: ObjectReader;
+  /** A task's changed files, stored by an in-process capture (`worktree-capture.ts`). */
+  blobs: BlobWriter;
   /** The environment and config file they were started with: a change starts new ones. */
   env: NodeJS.ProcessEnv;
   configStamp: string;
@@ -42,6 +45,7 @@ export function repositoryWriters(commonDir: string): RepositoryWriters {
     trees: new TreeWriter(commonDir, { unrefWhenIdle: true }),
     refs: new RefTransactions(commonDir, 'milestone: task branch', true),
     objects: new ObjectReader(commonDir, { unrefWhenIdle: true }),
+    blobs: new BlobWriter(commonDir, { unrefWhenIdle: true }),
     env,
     configStamp,
   };
@@ -77,6 +81,7 @@ function closeWriters(writers: RepositoryWriters): Promise<unknown> {
     writers.trees.close(),
     writers.refs.close(),
     writers.objects.close(),
+    writers.blobs.close(),
   ]);
 }
 

@@ -1,0 +1,289 @@
+import type { BigIntStats, Dirent } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BlobWriter } from './blob-writer.js';
+import { gitDirOf } from './head.js';
+import { IgnoreRules } from './ignore-rules.js';
+import type { IndexSnapshot } from './index-file.js';
+import { readIndex } from './index-file.js';
+import {
+  type IndexEntry,
+  IndexLock,
+  indexEntries,
+  indexStamp,
+  invalidatePath,
+  modeOfStat,
+  pruneCacheTree,
+  serializeIndex,
+  statData,
+  statMatch,
+} from './index-write.js';
+import { commonDirOf, repositoryWriters, runsHook } from './repository-writers.js';
+import { findEntry, mergeEntries } from './tree-switch.js';
+import {
+  hashFile,
+  lstatOrNull,
+  parentsAreFolders,
+  plainWorktreeProblem,
+  worktreePath,
+} from './worktree-files.js';
+
+/** Why a capture was left to `git add -A` (a reason), or what it staged. */
+export type CaptureResult = { staged: string[] } | { fallback: string };
+
+/**
+ * Stages everything in a worktree as `git add -A` does, in this process: each index entry's
+ * file compared by its stat data (the content hashed when the stat data changed or cannot be
+ * trusted: racy git), deleted files dropped, untracked files found by walking the folders and
+ * added unless git's exclude rules ({@link IgnoreRules}) exclude them; changed and new files are
+ * stored by git (the repository's long-lived `hash-object`), the index is rewritten with their
+ * entries and stat data and the cache tree invalidated above them, as git's would be.
+ * `ownPaths` (the slot's links and copies) are left as the index has them.
+ *
+ * Returns a fallback reason, having changed no file and not the index, whenever git must do it:
+ * see `plainWorktreeProblem` (conversions, case folding, sparse checkout), an index with
+ * assume-unchanged or skip-worktree entries, a submodule or a nested repository, a `.gitignore`
+ * that is a symlink, a path with a newline or a backslash, a file that changed while it was read.
+ */
+export async function captureWorktree(options: {
+  worktree: string;
+  gitDir: string;
+  commonDir: string;
+  hashBytes: number;
+  ownPaths: readonly string[];
+  settings: ReadonlyMap<string, string>;
+  blobs: BlobWriter;
+}): Promise<CaptureResult> {
+  const { worktree, gitDir, hashBytes } = options;
+  const stamp = indexStamp(gitDir);
+  const index = readIndex(join(gitDir, 'index'), hashBytes);
+  if (stamp === null || 'problem' in index) return { fallback: 'index' };
+  if (index.flagged) return { fallback: 'index' };
+  if (index.modes.includes(0o160000)) return { fallback: 'submodule' };
+  const problem = plainWorktreeProblem(options.settings, options.commonDir, index.paths);
+  if (problem) return { fallback: problem };
+  const own = (path: string) => options.ownPaths.some((p) => path === p || path.startsWith(`${p}/`));
+
+  const entries = indexEntries(index);
+  const updated = new Map<string, IndexEntry | null>();
+  /** New blobs to store: the path, its entry (oid filled in once git stored it), and the id we expect. */
+  const toStore: Array<{ entry: IndexEntry; file: Buffer; link: Buffer | null; expected: Buffer | null }> =
+    [];
+  const staged: string[] = [];
+  const folders = new Set<string>();
+  for (const entry of entries) {
+    if (own(entry.path)) continue;
+    const file = worktreePath(worktree, entry.path);
+    const st = parentsAreFolders(worktree, entry.path, folders) ? lstatOrNull(file) : null;
+    const mode = st ? modeOfStat(st) : null;
+    if (!st || mode === null) {
+      // Gone, or a folder now (its files are untracked, found below).
+      updated.set(entry.path, null);
+      continue;
+    }
+    const match = statMatch(entry, st, stamp);
+    if (match === 'clean') continue;
+    const found = hashFile(file, st, hashBytes);
+    if (!found) return { fallback: 'changed while read' };
+    const fresh: IndexEntry = {
+      path: entry.path,
+      mode: found.mode,
+      oid: found.oid,
+      stat: statData(st, found.mode),
+    };
+    // Same content: only the stat data is refreshed (git add does too).
+    if (found.mode === entry.mode && found.oid.equals(entry.oid)) {
+      updated.set(entry.path, fresh);
+      continue;
+    }
+    staged.push(entry.path);
+    toStore.push({ entry: fresh, file, link: linkOf(file, st), expected: found.oid });
+    updated.set(entry.path, fresh);
+  }
+
+  const rules = new IgnoreRules(options.commonDir, options.settings);
+  const untracked: string[] = [];
+  const walked = walkUntracked(worktree, index, rules, own, untracked);
+  if (walked) return { fallback: walked };
+  for (const path of untracked) {
+    const file = worktreePath(worktree, path);
+    const st = lstatOrNull(file);
+    const mode = st ? modeOfStat(st) : null;
+    if (!st || mode === null) return { fallback: 'changed while read' };
+    const entry: IndexEntry = { path, mode, oid: Buffer.alloc(hashBytes), stat: statData(st, mode) };
+    staged.push(path);
+    toStore.push({ entry, file, link: linkOf(file, st), expected: null });
+    updated.set(path, entry);
+  }
+
+  const stored = await Promise.all(
+    toStore.map(({ file, link }) => (link ? options.blobs.writeData(link) : options.blobs.writeFile(file))),
+  );
+  for (const [i, item] of toStore.entries()) {
+    const oid = Buffer.from(stored[i]!, 'hex');
+    if (item.expected && !item.expected.equals(oid)) return { fallback: 'changed while read' };
+    item.entry.oid = oid;
+  }
+  if (updated.size === 0) return { staged };
+  const next = mergeEntries(entries, updated);
+  const changed = new Set(staged);
+  for (const [path, entry] of updated) if (!entry || changed.has(path)) invalidatePath(index.cacheTree, path);
+  pruneCacheTree(index.cacheTree, next);
+  const lock = IndexLock.take(gitDir);
+  if (!lock) return { fallback: 'index locked' };
+  try {
+    lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
+  } finally {
+    lock.release();
+  }
+  return { staged };
+}
+
+/** A symlink's target (stored as its blob), or null for a file. */
+function linkOf(file: Buffer, st: BigIntStats): Buffer | null {
+  return st.isSymbolicLink() ? readlinkSync(file, { encoding: 'buffer' }) : null;
+}
+
+/**
+ * Walks the worktree for untracked files `git add -A` would add, into `out` (paths as latin1
+ * strings of their bytes); a reason instead when git must decide (a nested repository, a
+ * symlinked `.gitignore`, a name the exclude matcher cannot take).
+ */
+function walkUntracked(
+  worktree: string,
+  index: IndexSnapshot,
+  rules: IgnoreRules,
+  own: (path: string) => boolean,
+  out: string[],
+): string | null {
+  const visit = (folder: string): string | null => {
+    let names: Dirent<Buffer>[];
+    try {
+      names = readdirSync(worktreePath(worktree, folder), { withFileTypes: true, encoding: 'buffer' });
+    } catch {
+      return null; // vanished or unreadable: git skips it too
+    }
+    let gitignore: string | null = null;
+    for (const dirent of names) {
+      const name = dirent.name.toString('latin1');
+      if (name === '.git') {
+        if (folder !== '') return 'nested repository';
+      } else if (name === '.gitattributes') {
+        return 'attributes'; // git reads it from the worktree: it may convert what is staged
+      } else if (name === '.gitignore') {
+        if (dirent.isSymbolicLink()) return 'gitignore link';
+        if (dirent.isFile())
+          gitignore = readFileSync(worktreePath(worktree, `${folder}.gitignore`), 'latin1');
+      }
+    }
+    rules.enter(folder, gitignore);
+    for (const dirent of names) {
+      const name = dirent.name.toString('latin1');
+      if (folder === '' && name === '.git') continue;
+      const path = `${folder}${name}`;
+      if (path.includes('\n') || path.includes('\\')) return 'path';
+      if (own(path)) continue;
+      let kind: 'folder' | 'file' | null = dirent.isDirectory()
+        ? 'folder'
+        : dirent.isFile() || dirent.isSymbolicLink()
+          ? 'file'
+          : null;
+      if (
+        kind === null &&
+        !dirent.isFIFO() &&
+        !dirent.isSocket() &&
+        !dirent.isBlockDevice() &&
+        !dirent.isCharacterDevice()
+      ) {
+        // The file system did not say (DT_UNKNOWN): ask.
+        const st = lstatOrNull(worktreePath(worktree, path));
+        kind = st?.isDirectory() ? 'folder' : st && modeOfStat(st) !== null ? 'file' : null;
+      }
+      if (kind === 'folder') {
+        const tracked = hasEntriesUnder(index, `${path}/`);
+        // An excluded folder: nothing untracked below it is added (tracked files were compared above).
+        let excluded: boolean;
+        try {
+          excluded = rules.excluded(path, true);
+        } catch {
+          return 'path';
+        }
+        if (excluded) continue;
+        if (!tracked && containsGit(worktree, path)) return 'nested repository';
+        const reason = visit(`${path}/`);
+        if (reason) return reason;
+      } else if (kind === 'file') {
+        if (findEntry(index, path) >= 0) continue;
+        try {
+          if (rules.excluded(path, false)) continue;
+        } catch {
+          return 'path';
+        }
+        out.push(path);
+      }
+    }
+    return null;
+  };
+  return visit('');
+}
+
+function containsGit(worktree: string, path: string): boolean {
+  return lstatOrNull(worktreePath(worktree, `${path}/.git`)) !== null;
+}
+
+/** Whether the index holds any path below `prefix` (a folder with its `/`). */
+function hasEntriesUnder(index: IndexSnapshot, prefix: string): boolean {
+  const { paths } = index;
+  let low = 0;
+  let high = paths.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (paths[mid]! < prefix) low = mid + 1;
+    else high = mid;
+  }
+  return low < paths.length && paths[low]!.startsWith(prefix);
+}
+
+/** How many captures went each way in this process (tests, `MILESTONE_DEBUG`), and why git was used. */
+export const captureCounts = { inProcess: 0, git: 0, why: {} as Record<string, number> };
+
+/**
+ * `git add -A` of a task's worktree in this process when it can ({@link captureWorktree}):
+ * the paths it staged (added or changed), or null when the caller must run `git add -A`.
+ * `MILESTONE_TASK_CAPTURE=git` always answers null.
+ */
+export async function stageInProcess(
+  worktree: string,
+  ownPaths: readonly string[],
+): Promise<string[] | null> {
+  const result = await tryStage(worktree, ownPaths).catch(() => ({ fallback: 'error' }));
+  if ('staged' in result) {
+    captureCounts.inProcess += 1;
+    return result.staged;
+  }
+  captureCounts.git += 1;
+  captureCounts.why[result.fallback] = (captureCounts.why[result.fallback] ?? 0) + 1;
+  return null;
+}
+
+async function tryStage(worktree: string, ownPaths: readonly string[]): Promise<CaptureResult> {
+  if (process.env.MILESTONE_TASK_CAPTURE === 'git') return { fallback: 'disabled' };
+  const gitDir = gitDirOf(worktree);
+  const commonDir = commonDirOf(gitDir);
+  const writers = repositoryWriters(commonDir);
+  const settings = await writers.commits.settings();
+  if (!settings) return { fallback: 'settings' };
+  // git add runs this one hook (it writes the index).
+  if (runsHook(worktree, commonDir, settings, ['post-index-change'])) return { fallback: 'hook' };
+  const format = settings.get('extensions.objectformat')?.toLowerCase();
+  if (format !== undefined && format !== 'sha1' && format !== 'sha256') return { fallback: 'settings' };
+  return captureWorktree({
+    worktree,
+    gitDir,
+    commonDir,
+    hashBytes: format === 'sha256' ? 32 : 20,
+    ownPaths,
+    settings,
+    blobs: writers.blobs,
+  });
+}

@@ -1,0 +1,304 @@
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readIndex } from '../../src/git/index-file.js';
+import { indexEntries, serializeIndex } from '../../src/git/index-write.js';
+import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
+import { captureCounts, stageInProcess } from '../../src/git/worktree-capture.js';
+import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
+import { propertySettings } from '../helpers/property.js';
+
+afterEach(async () => {
+  await closeRepositoryWriters();
+});
+
+/** Two worktrees of one repository at the same commit: git's add in one, ours in the other. */
+async function twins(files: Record<string, string>) {
+  const root = await gitRepo({ files });
+  const theirs = `${root}-git`;
+  const ours = `${root}-ours`;
+  await git(root, 'worktree', 'add', '-q', '--detach', theirs);
+  await git(root, 'worktree', 'add', '-q', '-b', 'ours', ours);
+  return { root, theirs, ours };
+}
+
+/** One change to a worktree, applied alike to both twins. */
+type Edit = (dir: string) => void;
+
+const write =
+  (path: string, text: string): Edit =>
+  (dir) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    rmSync(join(dir, path), { force: true });
+    writeFileSync(join(dir, path), text);
+  };
+const remove =
+  (path: string): Edit =>
+  (dir) =>
+    rmSync(join(dir, path), { recursive: true, force: true });
+const link =
+  (path: string, target: string): Edit =>
+  (dir) => {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    rmSync(join(dir, path), { recursive: true, force: true });
+    symlinkSync(target, join(dir, path));
+  };
+const chmod =
+  (path: string, mode: number): Edit =>
+  (dir) =>
+    chmodSync(join(dir, path), mode);
+
+/** Applies `edits` to both, stages with git in one and in process in the other, and compares. */
+async function compareWithGit(tw: { theirs: string; ours: string }, edits: Edit[], ownPaths: string[] = []) {
+  for (const edit of edits) {
+    edit(tw.theirs);
+    edit(tw.ours);
+  }
+  await git(tw.theirs, 'add', '-A');
+  for (const p of ownPaths) await git(tw.theirs, 'reset', '-q', '--', p);
+  const before = captureCounts.inProcess;
+  const staged = await stageInProcess(tw.ours, ownPaths);
+  expect(staged, JSON.stringify(captureCounts.why)).not.toBeNull();
+  expect(captureCounts.inProcess).toBe(before + 1);
+  // The same entries (mode, blob, path), the same tree, and stat data git accepts as is.
+  expect(await git(tw.ours, 'ls-files', '-s')).toBe(await git(tw.theirs, 'ls-files', '-s'));
+  expect(await git(tw.ours, 'write-tree')).toBe(await git(tw.theirs, 'write-tree'));
+  expect(await git(tw.ours, 'diff-files', '--name-status')).toBe('');
+  expect(await git(tw.ours, 'status', '--porcelain')).toBe(await git(tw.theirs, 'status', '--porcelain'));
+  return staged!;
+}
+
+describe('stageInProcess (git add -A without a git process)', () => {
+  it('stages what git add -A stages: changes, deletes, modes, symlinks, renames, nested new folders, odd names', async () => {
+    const tw = await twins({
+      'src/a.ts': 'a\n',
+      'src/b.ts': 'b\n',
+      'src/deep/c.ts': 'c\n',
+      'bin/run.sh': '#!/bin/sh\n',
+      'gone.txt': 'g\n',
+      'old-name.txt': 'moving\n',
+      'was-file': 'becomes a folder\n',
+      'was-folder/x.txt': 'x\n',
+      'to-link.txt': 'becomes a symlink\n',
+    });
+    const staged = await compareWithGit(tw, [
+      write('src/a.ts', 'a, longer now\n'),
+      remove('gone.txt'),
+      remove('old-name.txt'),
+      write('new-name.txt', 'moving\n'),
+      write('a/b/c/new.txt', 'nested\n'),
+      chmod('bin/run.sh', 0o755),
+      write('tool.sh', '#!/bin/sh\n'),
+      chmod('tool.sh', 0o755),
+      link('docs-link', 'src/deep'),
+      link('to-link.txt', '../outside'),
+      remove('was-file'),
+      write('was-file/inside.txt', 'now a folder\n'),
+      remove('was-folder'),
+      write('was-folder', 'now a file\n'),
+      write('with space.txt', 's\n'),
+      write('ünïcödé.txt', 'u\n'),
+      (dir) => mkdirSync(join(dir, 'empty/folder'), { recursive: true }),
+    ]);
+    expect([...staged].sort()).toEqual(
+      [
+        'a/b/c/new.txt',
+        'bin/run.sh',
+        'docs-link',
+        'new-name.txt',
+        'src/a.ts',
+        'to-link.txt',
+        'tool.sh',
+        'was-file/inside.txt',
+        'was-folder',
+        'with space.txt',
+        Buffer.from('ünïcödé.txt').toString('latin1'),
+      ].sort(),
+    );
+  });
+
+  it('honours .gitignore at every depth, negations, info/exclude, and a .gitignore the task adds', async () => {
+    const tw = await twins({
+      '.gitignore': '*.log\n!keep.log\nbuild/\n/only-root.tmp\n',
+      'sub/.gitignore': '!important.log\nlocal/\n',
+      'tracked.log': 'tracked even though ignored\n',
+    });
+    const exclude = join(tw.root, '.git/info/exclude');
+    writeFileSync(exclude, `${readFileSync(exclude, 'utf8')}secret.env\n`);
+    await compareWithGit(tw, [
+      write('tracked.log', 'changed: git still stages a tracked file\n'),
+      write('debug.log', 'ignored\n'),
+      write('keep.log', 'kept by a negation\n'),
+      write('build/out.js', 'ignored folder\n'),
+      write('build/deeper/x.js', 'ignored\n'),
+      write('only-root.tmp', 'ignored at the root\n'),
+      write('sub/only-root.tmp', 'not ignored below\n'),
+      write('sub/important.log', 're-included below\n'),
+      write('sub/other.log', 'still ignored\n'),
+      write('sub/local/x.txt', 'ignored below\n'),
+      write('secret.env', 'excluded by info/exclude\n'),
+      write('new/.gitignore', '*.gen\n'),
+      write('new/a.gen', 'ignored by the new .gitignore\n'),
+      write('new/a.src', 'added\n'),
+    ]);
+  });
+
+  it('leaves the slot’s own paths as the index has them', async () => {
+    const tw = await twins({ 'a.txt': 'a\n' });
+    await compareWithGit(
+      tw,
+      [link('node_modules', '/tmp'), write('.env.local', 'copied\n'), write('b.txt', 'b\n')],
+      ['node_modules', '.env.local'],
+    );
+  });
+
+  it('finds a same-size change the index’s stat data cannot show (racy git: the content is hashed)', async () => {
+    const tw = await twins({ 'same.txt': 'aaaa\n' });
+    const gitDir = join(
+      tw.root,
+      '.git/worktrees',
+      readdirSync(join(tw.root, '.git/worktrees')).find((n) => n.includes('ours'))!,
+    );
+    // A coarse clock: the file changes, and the index's entry holds the new stat data but the old blob.
+    writeFileSync(join(tw.ours, 'same.txt'), 'bbbb\n');
+    const index = readIndex(join(gitDir, 'index'), 20);
+    if ('problem' in index) throw new Error(index.problem);
+    const entries = indexEntries(index).map((entry) => {
+      if (entry.path !== 'same.txt') return entry;
+      const st = lstatSync(join(tw.ours, 'same.txt'), { bigint: true });
+      const stat = Buffer.from(entry.stat);
+      stat.writeUInt32BE(Number(st.ctimeNs / 1_000_000_000n), 0);
+      stat.writeUInt32BE(Number(st.ctimeNs % 1_000_000_000n), 4);
+      stat.writeUInt32BE(Number(st.mtimeNs / 1_000_000_000n), 8);
+      stat.writeUInt32BE(Number(st.mtimeNs % 1_000_000_000n), 12);
+      stat.writeUInt32BE(Number(st.ino & 0xffffffffn), 20);
+      return { ...entry, stat };
+    });
+    writeFileSync(join(gitDir, 'index'), serializeIndex(entries, null, 20));
+    // The index written in the same second as the file: its entry is racily clean.
+    const mtime = lstatSync(join(tw.ours, 'same.txt')).mtime;
+    utimesSync(join(gitDir, 'index'), mtime, mtime);
+    expect(await stageInProcess(tw.ours, [])).toEqual(['same.txt']);
+    expect(await git(tw.ours, 'cat-file', '-p', ':same.txt')).toBe('bbbb');
+  });
+
+  it('leaves to git (changing nothing) a nested repository, a .gitattributes, an assume-unchanged entry, MILESTONE_TASK_CAPTURE=git', async () => {
+    const tw = await twins({ 'a.txt': 'a\n' });
+    const indexBefore = async () => git(tw.ours, 'ls-files', '-s', '--debug');
+    mkdirSync(join(tw.ours, 'nested'));
+    await git(join(tw.ours, 'nested'), 'init', '-q');
+    writeFileSync(join(tw.ours, 'nested/x.txt'), 'x\n');
+    let saved = await indexBefore();
+    expect(await stageInProcess(tw.ours, [])).toBeNull();
+    expect(captureCounts.why['nested repository']).toBeGreaterThan(0);
+    expect(await indexBefore()).toBe(saved);
+    rmSync(join(tw.ours, 'nested'), { recursive: true });
+
+    writeFileSync(join(tw.ours, '.gitattributes'), '*.txt text eol=crlf\n');
+    expect(await stageInProcess(tw.ours, [])).toBeNull();
+    expect(captureCounts.why.attributes).toBeGreaterThan(0);
+    rmSync(join(tw.ours, '.gitattributes'));
+
+    await git(tw.ours, 'update-index', '--assume-unchanged', 'a.txt');
+    saved = await indexBefore();
+    expect(await stageInProcess(tw.ours, [])).toBeNull();
+    expect(await indexBefore()).toBe(saved);
+    await git(tw.ours, 'update-index', '--no-assume-unchanged', 'a.txt');
+
+    process.env.MILESTONE_TASK_CAPTURE = 'git';
+    try {
+      expect(await stageInProcess(tw.ours, [])).toBeNull();
+      expect(captureCounts.why.disabled).toBeGreaterThan(0);
+    } finally {
+      delete process.env.MILESTONE_TASK_CAPTURE;
+    }
+  });
+
+  it('matches git add -A on random changes (property)', async () => {
+    const names = ['a', 'b', 'c.txt', 'd.log', 'x'];
+    const pathArb = fc
+      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
+      .map((parts) => parts.join('/'));
+    const editArb = fc.oneof(
+      fc.record({
+        kind: fc.constant('write' as const),
+        path: pathArb,
+        text: fc.constantFrom('1\n', '22\n', 'same\n'),
+      }),
+      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
+      fc.record({
+        kind: fc.constant('link' as const),
+        path: pathArb,
+        target: fc.constantFrom('a', '../x', 'c.txt'),
+      }),
+      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
+      fc.record({
+        kind: fc.constant('ignore' as const),
+        path: pathArb,
+        pattern: fc.constantFrom('*.log', 'b/', '!d.log', '/x'),
+      }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(editArb, { minLength: 1, maxLength: 8 }), async (edits) => {
+        const tw = await twins({
+          'a/c.txt': 'c\n',
+          'b/d.log': 'd\n',
+          'x/a/b': 'deep\n',
+          'c.txt': 'top\n',
+          '.gitignore': '*.log\n',
+        });
+        const apply = edits.map(
+          (edit): Edit =>
+            (dir) => {
+              const full = join(dir, edit.path);
+              try {
+                if (edit.kind === 'write') write(edit.path, edit.text)(dir);
+                else if (edit.kind === 'remove') remove(edit.path)(dir);
+                else if (edit.kind === 'link') link(edit.path, edit.target)(dir);
+                else if (edit.kind === 'chmod') {
+                  if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
+                } else {
+                  const file = join(dirname(full), '.gitignore');
+                  mkdirSync(dirname(file), { recursive: true });
+                  rmSync(file, { recursive: true, force: true });
+                  writeFileSync(file, `${edit.pattern}\n`);
+                }
+              } catch {
+                // A path through a file or a symlink: the same failure in both twins.
+              }
+            },
+        );
+        await compareWithGit(tw, apply);
+        // The worktrees themselves agree (nothing written by the capture).
+        expect(snapshot(tw.ours)).toEqual(snapshot(tw.theirs));
+      }),
+      propertySettings(12),
+    );
+  }, 300_000);
+});
+
+/** Every path below `dir` (not `.git`) with its kind and content. */
+function snapshot(dir: string, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(join(dir, prefix))) {
+    if (prefix === '' && name === '.git') continue;
+    const path = `${prefix}${name}`;
+    const st = lstatSync(join(dir, path));
+    if (st.isSymbolicLink()) out[path] = `link ${readlinkSync(join(dir, path))}`;
+    else if (st.isDirectory()) Object.assign(out, snapshot(dir, `${path}/`), { [path]: 'dir' });
+    else out[path] = `${st.mode & 0o111 ? 'x' : '-'} ${readFileSync(join(dir, path), 'utf8')}`;
+  }
+  return out;
+}
