@@ -1,9 +1,21 @@
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { switchCleanWorktree, switchCounts } from '../../src/git/worktree-switch.js';
 import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
+import { propertySettings } from '../helpers/property.js';
 
 afterEach(async () => {
   await closeRepositoryWriters();
@@ -69,5 +81,108 @@ describe('switchCleanWorktree (a clean slot to the next task without a full chec
       if (saved === undefined) delete process.env.MILESTONE_SLOT_SWITCH;
       else process.env.MILESTONE_SLOT_SWITCH = saved;
     }
+  });
+});
+
+/** Every path below `dir` (not `.git`) with its kind, mode and content. */
+function snapshot(dir: string, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(join(dir, prefix))) {
+    if (prefix === '' && name === '.git') continue;
+    const path = `${prefix}${name}`;
+    const st = lstatSync(join(dir, path));
+    if (st.isSymbolicLink()) out[path] = `link ${readlinkSync(join(dir, path))}`;
+    else if (st.isDirectory()) Object.assign(out, snapshot(dir, `${path}/`), { [path]: 'dir' });
+    else out[path] = `${st.mode & 0o111 ? 'x' : '-'} ${readFileSync(join(dir, path), 'utf8')}`;
+  }
+  return out;
+}
+
+describe('the in-process switch against git checkout (property)', () => {
+  it('leaves files, modes, symlinks, index and stat data as checkout --force -B does, on random pairs of commits', async () => {
+    const names = ['a', 'b', 'c.txt', 'x'];
+    const pathArb = fc
+      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
+      .map((parts) => parts.join('/'));
+    const editArb = fc.oneof(
+      fc.record({
+        kind: fc.constant('write' as const),
+        path: pathArb,
+        text: fc.constantFrom('1\n', '22\n', 'same\n'),
+      }),
+      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
+      fc.record({
+        kind: fc.constant('link' as const),
+        path: pathArb,
+        target: fc.constantFrom('a', '../x', 'c.txt'),
+      }),
+      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
+    );
+    type EditSpec = typeof editArb extends fc.Arbitrary<infer T> ? T : never;
+    const apply = (dir: string, edits: EditSpec[]) => {
+      for (const edit of edits) {
+        const full = join(dir, edit.path);
+        try {
+          if (edit.kind === 'remove') rmSync(full, { recursive: true, force: true });
+          else if (edit.kind === 'chmod') {
+            if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
+          } else {
+            mkdirSync(dirname(full), { recursive: true });
+            rmSync(full, { force: true });
+            if (edit.kind === 'write') writeFileSync(full, edit.text);
+            else symlinkSync(edit.target, full);
+          }
+        } catch {
+          // A path through a file or a symlink: skipped.
+        }
+      }
+    };
+    const inProcessBefore = switchCounts.inProcess;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(editArb, { minLength: 1, maxLength: 6 }),
+        fc.array(editArb, { minLength: 1, maxLength: 6 }),
+        async (first, second) => {
+          const root = await gitRepo({ files: { 'a/c.txt': 'c\n', 'x/a/b': 'deep\n', 'c.txt': 'top\n' } });
+          apply(root, first);
+          await git(root, 'add', '-A');
+          await git(root, 'commit', '-q', '--allow-empty', '-m', 'from');
+          const from = await git(root, 'rev-parse', 'HEAD');
+          apply(root, second);
+          await git(root, 'add', '-A');
+          await git(root, 'commit', '-q', '--allow-empty', '-m', 'to');
+          const to = await git(root, 'rev-parse', 'HEAD');
+          const ours = `${root}-ours`;
+          const theirs = `${root}-git`;
+          await git(root, 'worktree', 'add', '-q', '-b', 'ours', ours, from);
+          await git(root, 'worktree', 'add', '-q', '-b', 'theirs', theirs, from);
+          await git(theirs, 'checkout', '-q', '--force', '-B', 'theirs-next', to);
+          const before = { ...switchCounts };
+          expect(await switchCleanWorktree(ours, 'ours-next', to)).toBe(true);
+          // File/folder flips are read-tree's; everything else is switched in process.
+          expect(switchCounts.inProcess + switchCounts.readTree).toBe(before.inProcess + before.readTree + 1);
+          expect(snapshot(ours)).toEqual(snapshot(theirs));
+          expect(await git(ours, 'ls-files', '-s')).toBe(await git(theirs, 'ls-files', '-s'));
+          expect(await git(ours, 'diff-files', '--name-status')).toBe('');
+          expect(await git(ours, 'status', '--porcelain', '--untracked-files=all')).toBe('');
+          expect(await git(ours, 'rev-parse', 'HEAD')).toBe(to);
+          expect(await git(ours, 'write-tree')).toBe(await git(root, 'rev-parse', `${to}^{tree}`));
+        },
+      ),
+      propertySettings(12),
+    );
+    // Most pairs went the in-process way (the property is not only read-tree's).
+    expect(switchCounts.inProcess - inProcessBefore).toBeGreaterThan(3);
+  }, 300_000);
+
+  it('declines, changing nothing, a file changed since the index was written', async () => {
+    const { worktree, first, second } = await repoWithWorktree();
+    writeFileSync(join(worktree, 'src/a.ts'), 'x\n'); // same size as "a\n", the file the switch rewrites
+    const before = switchCounts.inProcess;
+    // read-tree refuses too (the stat data changed): the pool then checks out.
+    expect(await switchCleanWorktree(worktree, 'next', second)).toBe(false);
+    expect(switchCounts.inProcess).toBe(before);
+    expect(await git(worktree, 'rev-parse', 'HEAD')).toBe(first);
+    expect(readFileSync(join(worktree, 'src/a.ts'), 'utf8')).toBe('x\n');
   });
 });
