@@ -36,7 +36,7 @@ async function plannedRepo(tasks: number) {
 }
 
 describe("a task's git work", () => {
-  it('a no-op task costs two git processes once its slot is reused: read-tree and add, no checkout, no commit', async () => {
+  it('a no-op task costs no git process once its slot is reused: no read-tree, no add, no checkout, no commit', async () => {
     const { root, env } = await plannedRepo(6);
     const { path, log } = await loggingGit();
     const result = await milestoneAsync(root, ['execute', 'gw', '--mode', 'agents', '--concurrency', '1'], {
@@ -46,11 +46,12 @@ describe("a task's git work", () => {
     expect(result.code, result.stderr).toBe(0);
     const commands = readFileSync(log, 'utf8').split('\n');
     const count = (word: string) => commands.filter((line) => line.split(' ')[0] === word).length;
-    // One slot: its first task checks out, the five after it switch by read-tree.
+    // One slot: its first task checks out, the five after it switch in process (tree-switch.ts).
     // (The phase commit reads its tree into a private index: `read-tree <head>`, not `-m -u`.)
-    expect(commands.filter((line) => /(^| )read-tree -m -u /.test(line))).toHaveLength(5);
+    expect(commands.filter((line) => /(^| )read-tree -m -u /.test(line))).toEqual([]);
     expect(commands.filter((line) => /(^| )checkout .*-B /.test(line))).toHaveLength(1);
-    expect(count('add')).toBe(6);
+    // Staged in process (worktree-capture.ts): no `git add`.
+    expect(count('add')).toBe(0);
     // No `git commit` (options such as `-c name=value` may come first).
     expect(commands.filter((line) => /^(-c \S+ )*commit( |$)/.test(line))).toEqual([]);
     // Every task landed once, with its file, on a branch git finds sound.
@@ -61,6 +62,23 @@ describe("a task's git work", () => {
         .sort(),
     ).toEqual(['t0', 't1', 't2', 't3', 't4', 't5']);
     expect(await git(root, 'show', 'milestone/gw:f5.txt')).toBe('5');
+    expect(await git(root, 'fsck', '--no-dangling')).toBe('');
+  });
+
+  it('MILESTONE_SLOT_SWITCH=read-tree and MILESTONE_TASK_CAPTURE=git bring back read-tree and git add, with the same result', async () => {
+    const { root, env } = await plannedRepo(4);
+    const { path, log } = await loggingGit();
+    const result = await milestoneAsync(root, ['execute', 'gw', '--mode', 'agents', '--concurrency', '1'], {
+      ...env,
+      PATH: path,
+      MILESTONE_SLOT_SWITCH: 'read-tree',
+      MILESTONE_TASK_CAPTURE: 'git',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const commands = readFileSync(log, 'utf8').split('\n');
+    expect(commands.filter((line) => /(^| )read-tree -m -u /.test(line))).toHaveLength(3);
+    expect(commands.filter((line) => line.split(' ')[0] === 'add')).toHaveLength(4);
+    expect(await git(root, 'show', 'milestone/gw:f3.txt')).toBe('3');
     expect(await git(root, 'fsck', '--no-dangling')).toBe('');
   });
 
