@@ -2,7 +2,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { redactSecrets } from '../process/redact-secrets.js';
 import { GitError } from './git-error.js';
-import { gitEnv } from './git-exec.js';
+import { longLivedGitEnv } from './long-lived-env.js';
 
 /** Options of a long-lived git process. */
 export interface GitProcessOptions {
@@ -81,7 +81,11 @@ export abstract class GitByteProcess<T> {
     this.chunks = [];
     this.buffered = 0;
     this.needed = 0;
-    const child = spawn('git', this.args, { cwd: this.cwd, env: gitEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', this.args, {
+      cwd: this.cwd,
+      env: longLivedGitEnv(),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     child.stdin.on('error', () => undefined);
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));

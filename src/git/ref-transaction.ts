@@ -2,7 +2,7 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { redactSecrets } from '../process/redact-secrets.js';
 import { GitError } from './git-error.js';
-import { gitEnv } from './git-exec.js';
+import { longLivedGitEnv } from './long-lived-env.js';
 import { assertRevision } from './ref-names.js';
 import { revParse } from './refs.js';
 
@@ -157,7 +157,7 @@ export class RefTransactions {
     this.started += 1;
     const child = spawn('git', ['update-ref', '-m', this.reflogMessage, '--stdin'], {
       cwd: this.cwd,
-      env: gitEnv(),
+      env: longLivedGitEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     child.stdin.on('error', () => undefined);
