@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { gitEnv } from './git-exec.js';
+import { gitBaseEnv } from './git-exec.js';
 
 /**
  * git's exclude rules for untracked files, as `git add -A` applies them (gitignore(5)): the
@@ -18,11 +18,11 @@ export class IgnoreRules {
   private readonly global: Ignore[];
 
   constructor(commonDir: string, settings: ReadonlyMap<string, string>) {
-    const home = gitEnv().HOME ?? homedir();
+    const home = gitBaseEnv().HOME ?? homedir();
     const configured = settings.get('core.excludesfile');
     const excludesFile =
       configured === undefined || configured === ''
-        ? join(gitEnv().XDG_CONFIG_HOME || join(home, '.config'), 'git', 'ignore')
+        ? join(gitBaseEnv().XDG_CONFIG_HOME || join(home, '.config'), 'git', 'ignore')
         : configured.startsWith('~/')
           ? join(home, configured.slice(2))
           : configured;

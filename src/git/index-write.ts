@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { closeSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CacheTreeNode, IndexSnapshot } from './index-file.js';
 
@@ -219,7 +220,8 @@ export class IndexLock {
     }
   }
 
-  commit(data: Buffer): void {
+  /** Renamed asynchronously: on ext4 a rename over an existing file waits for the new one's blocks (ms of wall time). */
+  async commit(data: Buffer): Promise<void> {
     const fd = this.fd;
     if (fd === null) throw new Error('index lock already released');
     try {
@@ -230,7 +232,12 @@ export class IndexLock {
     }
     closeSync(fd);
     this.fd = null;
-    renameSync(join(this.gitDir, 'index.lock'), join(this.gitDir, 'index'));
+    try {
+      await rename(join(this.gitDir, 'index.lock'), join(this.gitDir, 'index'));
+    } catch (error) {
+      rmSync(join(this.gitDir, 'index.lock'), { force: true });
+      throw error;
+    }
   }
 
   release(): void {

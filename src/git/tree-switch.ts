@@ -141,7 +141,7 @@ export async function switchTreeInProcess(options: {
     const next = mergeEntries(entries, updated);
     for (const change of changes) invalidatePath(index.cacheTree, change.path);
     pruneCacheTree(index.cacheTree, next);
-    lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
+    await lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
   } finally {
     lock.release();
   }

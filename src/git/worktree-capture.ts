@@ -132,7 +132,7 @@ export async function captureWorktree(options: {
   const lock = IndexLock.take(gitDir);
   if (!lock) return { fallback: 'index locked' };
   try {
-    lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
+    await lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
   } finally {
     lock.release();
   }

@@ -2,7 +2,7 @@ import type { BigIntStats } from 'node:fs';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { gitEnv } from './git-exec.js';
+import { gitBaseEnv } from './git-exec.js';
 import { blobId, modeOfStat } from './index-write.js';
 
 /**
@@ -26,8 +26,8 @@ export function plainWorktreeProblem(
   if (settings.has('core.attributesfile') || settings.has('core.fsmonitor')) return 'attributes';
   if (settings.get('core.sharedrepository') !== undefined) return 'shared';
   if (existsSync(join(commonDir, 'info', 'attributes'))) return 'attributes';
-  const home = gitEnv().HOME ?? homedir();
-  const config = gitEnv().XDG_CONFIG_HOME || join(home, '.config');
+  const home = gitBaseEnv().HOME ?? homedir();
+  const config = gitBaseEnv().XDG_CONFIG_HOME || join(home, '.config');
   if (existsSync(join(config, 'git', 'attributes'))) return 'attributes';
   for (const path of paths) if (isAttributesFile(path)) return 'attributes';
   return null;

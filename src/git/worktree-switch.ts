@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitExec } from './git-exec.js';
 import { gitDirOf, headCommit } from './head.js';
@@ -80,12 +81,12 @@ async function trySwitch(
   }
   // The files and index are at `commit` now; on any failure below, the caller's checkout redoes it all.
   if (!(await writers.refs.apply([{ ref: `refs/heads/${branch}`, to: commit, from: 'any' }]))) return false;
-  if (headBranch(gitDir) !== branch) writeHead(gitDir, `ref: refs/heads/${branch}\n`);
+  if (headBranch(gitDir) !== branch) await writeHead(gitDir, `ref: refs/heads/${branch}\n`);
   return why === null ? 'inProcess' : 'readTree';
 }
 
 /** Writes a worktree's HEAD the way git does: `HEAD.lock` created exclusively, then renamed over HEAD. */
-function writeHead(gitDir: string, text: string): void {
+async function writeHead(gitDir: string, text: string): Promise<void> {
   const lock = join(gitDir, 'HEAD.lock');
   const fd = openSync(lock, 'wx', 0o644);
   try {
@@ -96,5 +97,9 @@ function writeHead(gitDir: string, text: string): void {
     throw error;
   }
   closeSync(fd);
-  renameSync(lock, join(gitDir, 'HEAD'));
+  // Asynchronous: a rename over an existing file can wait for the disk (see IndexLock.commit).
+  await rename(lock, join(gitDir, 'HEAD')).catch((error: unknown) => {
+    rmSync(lock, { force: true });
+    throw error;
+  });
 }
