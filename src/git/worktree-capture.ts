@@ -275,6 +275,9 @@ async function tryStage(worktree: string, ownPaths: readonly string[]): Promise<
   if (!settings) return { fallback: 'settings' };
   // git add runs this one hook (it writes the index).
   if (runsHook(worktree, commonDir, settings, ['post-index-change'])) return { fallback: 'hook' };
+  // An excludes file git would find relative to its working folder, or under another user's home.
+  const excludes = settings.get('core.excludesfile');
+  if (excludes && !excludes.startsWith('/') && !excludes.startsWith('~/')) return { fallback: 'settings' };
   const format = settings.get('extensions.objectformat')?.toLowerCase();
   if (format !== undefined && format !== 'sha1' && format !== 'sha256') return { fallback: 'settings' };
   return captureWorktree({

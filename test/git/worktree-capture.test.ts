@@ -17,7 +17,7 @@ import { readIndex } from '../../src/git/index-file.js';
 import { indexEntries, serializeIndex } from '../../src/git/index-write.js';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { captureCounts, stageInProcess } from '../../src/git/worktree-capture.js';
-import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
+import { git, gitRepo } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
 
 afterEach(async () => {
