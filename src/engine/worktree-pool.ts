@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { dirname, join } from 'node:path';
 import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
-import { switchCleanWorktree } from '../git/worktree-switch.js';
+import { detachHeadFile, switchCleanWorktree } from '../git/worktree-switch.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
 import { checkLfs } from './slot-lfs.js';
@@ -61,6 +61,8 @@ export class WorktreePool {
   private readonly dir: string;
   /** Moves of conflicted tasks' worktrees, one at a time. */
   private readonly admin = serialQueue();
+  /** The Git LFS check, made once per run (before the first new slot). */
+  private lfsChecked: Promise<void> | null = null;
   /** Each slot's record as this run last wrote it, without `usedAt` (see `saveRecord`). */
   private readonly saved = new Map<string, string>();
 
@@ -91,7 +93,9 @@ export class WorktreePool {
       const claimed = this.claimExisting();
       // Before anything of a new slot exists: a full disk must leave nothing half made.
       if (!claimed) {
-        await checkLfs(this.repoRoot);
+        // Once per run: the repository's config does not change between its slots.
+        this.lfsChecked ??= checkLfs(this.repoRoot);
+        await this.lfsChecked;
         await checkSlotSpace(this.repoRoot, this.dir, startPoint, this.setup.minFreeBytes ?? 0);
       }
       reused = claimed !== undefined;
@@ -103,6 +107,8 @@ export class WorktreePool {
         // -f: a record left by a slot deleted without git's knowledge is overwritten, no prune
         // needed (a prune could drop the record of a worktree another run is adding).
         await gitExec(this.repoRoot, ['worktree', 'add', '-f', '--detach', '--quiet', slot.path, startPoint]);
+        // Just checked out at the start point, nothing untracked: the switch only sets the branch.
+        this.clean.add(slot.path);
       }
     }
     const { path } = slot;
@@ -110,10 +116,7 @@ export class WorktreePool {
     // A slot whose last task committed everything (this run) matches its HEAD: only the files
     // that differ from the start point are rewritten (switchCleanWorktree), no full checkout.
     const switched =
-      reused &&
-      branch !== null &&
-      this.clean.has(path) &&
-      (await switchCleanWorktree(path, branch, startPoint));
+      branch !== null && this.clean.has(path) && (await switchCleanWorktree(path, branch, startPoint));
     if (!switched) {
       const target = branch === null ? ['--detach', startPoint] : ['--no-track', '-B', branch, startPoint];
       // A slot left by a killed run may still have this branch checked out; it lets go at close.
@@ -258,11 +261,13 @@ export class WorktreePool {
 }
 
 /**
- * Lets a slot's HEAD go of its branch, pointing at the same commit. `update-ref --no-deref`
- * only rewrites the worktree's HEAD file; `checkout --detach` would stat every file (a second
- * per slot on a 20,000-file checkout).
+ * Lets a slot's HEAD go of its branch, pointing at the same commit: the HEAD file rewritten here
+ * when it names a branch whose commit git's files tell (no process), else `update-ref
+ * --no-deref`, which only rewrites the worktree's HEAD file; `checkout --detach` would stat
+ * every file (a second per slot on a 20,000-file checkout).
  */
 async function detachHead(path: string): Promise<void> {
+  if (await detachHeadFile(path)) return;
   await gitExec(path, ['update-ref', '--no-deref', 'HEAD', 'HEAD'], { allowExitCodes: [1, 128] });
 }
 

@@ -34,7 +34,8 @@ export function indexWrittenAt(worktree: string): number | null {
   }
 }
 
-function readHeadFiles(worktree: string): string | null {
+/** The commit a worktree's HEAD names, from git's files only (its HEAD, then a loose ref), or null. */
+export function readHeadFiles(worktree: string): string | null {
   try {
     const gitDir = gitDirOf(worktree);
     const head = readText(join(gitDir, 'HEAD'))?.trim();

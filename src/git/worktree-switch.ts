@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, rmSync, writeSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gitExec } from './git-exec.js';
-import { gitDirOf, headCommit } from './head.js';
+import { gitDirOf, headCommit, readHeadFiles } from './head.js';
 import { assertBranchName } from './ref-names.js';
 import { commonDirOf, headBranch, repositoryWriters, runsHook } from './repository-writers.js';
 import { switchTreeInProcess } from './tree-switch.js';
@@ -102,4 +102,23 @@ async function writeHead(gitDir: string, text: string): Promise<void> {
     rmSync(lock, { force: true });
     throw error;
   });
+}
+
+/**
+ * Detaches a worktree's HEAD at the commit its branch points at, as `git update-ref --no-deref
+ * HEAD HEAD` does, by rewriting the HEAD file (lock, rename) without a process; false, having
+ * changed nothing, when HEAD is not a branch whose loose ref names a commit, or is locked.
+ * (git's update-ref also appends to the worktree's HEAD reflog; this does not.)
+ */
+export async function detachHeadFile(worktree: string): Promise<boolean> {
+  try {
+    const gitDir = gitDirOf(worktree);
+    if (headBranch(gitDir) === null || existsSync(join(gitDir, 'HEAD.lock'))) return false;
+    const commit = readHeadFiles(worktree);
+    if (commit === null) return false;
+    await writeHead(gitDir, `${commit}\n`);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -36,7 +36,7 @@ async function plannedRepo(tasks: number) {
 }
 
 describe("a task's git work", () => {
-  it('a no-op task costs no git process once its slot is reused: no read-tree, no add, no checkout, no commit', async () => {
+  it('a no-op task costs no git process of its own: no checkout, read-tree, add or commit', async () => {
     const { root, env } = await plannedRepo(6);
     const { path, log } = await loggingGit();
     const result = await milestoneAsync(root, ['execute', 'gw', '--mode', 'agents', '--concurrency', '1'], {
@@ -46,10 +46,13 @@ describe("a task's git work", () => {
     expect(result.code, result.stderr).toBe(0);
     const commands = readFileSync(log, 'utf8').split('\n');
     const count = (word: string) => commands.filter((line) => line.split(' ')[0] === word).length;
-    // One slot: its first task checks out, the five after it switch in process (tree-switch.ts).
-    // (The phase commit reads its tree into a private index: `read-tree <head>`, not `-m -u`.)
+    // One slot, made by `worktree add` at the start point: every task switches in process
+    // (tree-switch.ts), the first only setting its branch. (The phase commit reads its tree into
+    // a private index: `read-tree <head>`, not `-m -u`.)
     expect(commands.filter((line) => /(^| )read-tree -m -u /.test(line))).toEqual([]);
-    expect(commands.filter((line) => /(^| )checkout .*-B /.test(line))).toHaveLength(1);
+    expect(commands.filter((line) => /(^| )(checkout|clean) /.test(line))).toEqual([]);
+    // The slot lets go of its branch at the end without `update-ref --no-deref HEAD HEAD`.
+    expect(commands.filter((line) => /update-ref --no-deref HEAD/.test(line))).toEqual([]);
     // Staged in process (worktree-capture.ts): no `git add`.
     expect(count('add')).toBe(0);
     // No `git commit` (options such as `-c name=value` may come first).
@@ -76,7 +79,7 @@ describe("a task's git work", () => {
     });
     expect(result.code, result.stderr).toBe(0);
     const commands = readFileSync(log, 'utf8').split('\n');
-    expect(commands.filter((line) => /(^| )read-tree -m -u /.test(line))).toHaveLength(3);
+    expect(commands.filter((line) => /(^| )read-tree -m -u /.test(line))).toHaveLength(4);
     expect(commands.filter((line) => line.split(' ')[0] === 'add')).toHaveLength(4);
     expect(await git(root, 'show', 'milestone/gw:f3.txt')).toBe('3');
     expect(await git(root, 'fsck', '--no-dangling')).toBe('');
