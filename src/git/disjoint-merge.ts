@@ -31,7 +31,11 @@ export type FallbackReason =
 
 /** Attributes that change what a merge does (drivers, renormalization, filters such as LFS). */
 const MERGE_ATTRIBUTES = /\b(merge|filter|text|eol|crlf|binary|ident|working-tree-encoding)\b/;
-const TREE_CACHE_SIZE = 32;
+/**
+ * Trees kept (raw bytes, ~220 KB for a 5,000-entry folder): a landing adds theirs and the merge
+ * per folder it rewrites, and the next landings need ours and their start points' trees.
+ */
+const TREE_CACHE_SIZE = 64;
 
 class Fallback extends Error {
   constructor(readonly reason: FallbackReason) {
