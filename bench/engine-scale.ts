@@ -37,8 +37,14 @@ export const engineScale: BenchSection = {
         // Builds alternate run by run, so a change in the machine's load hits both alike.
         const samples = builds.map((): Sample[] => []);
         for (let run = 0; run < repetitions; run++) {
-          for (const [i, build] of builds.entries())
-            samples[i]!.push(await executeNoOps(build.cli, size, layout));
+          for (const [i, build] of builds.entries()) {
+            const sample = await executeNoOps(build.cli, size, layout);
+            samples[i]!.push(sample);
+            // A 5,000-task run takes minutes: each sample on stderr as it ends (the table comes last).
+            process.stderr.write(
+              `engine-scale: ${build.label}, ${size} tasks, ${layout}: cpu ${(sample.cpuMs / size).toFixed(1)} ms/task, wall ${(sample.wallMs / 1000).toFixed(1)} s (${new Date().toISOString()})\n`,
+            );
+          }
         }
         const label = layout === 'flat' ? '' : ' (files in 64 folders)';
         for (const [i, build] of builds.entries())
