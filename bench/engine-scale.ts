@@ -16,7 +16,9 @@ import type { BenchSection } from './section.js';
  * before/after comparison in one run. `MILESTONE_BENCH_SCALE_LAYOUTS=flat,folders` adds rows where
  * each task writes its file into one of 64 folders (`d<i % 64>/out-<i>.txt`) instead of the
  * repository's root: the default `flat` layout makes every landing rewrite one ever-growing root
- * folder, which the `folders` rows, labelled, leave out.
+ * folder, which the `folders` rows, labelled, leave out. `MILESTONE_BENCH_NODE_ARGS` (space-separated)
+ * goes to the `execute` process's node, e.g. `--cpu-prof --cpu-prof-dir=DIR` for a profile of the
+ * coordinator (node refuses `--cpu-prof` in `NODE_OPTIONS`).
  */
 export const engineScale: BenchSection = {
   name: 'engine-scale',
@@ -35,8 +37,14 @@ export const engineScale: BenchSection = {
         // Builds alternate run by run, so a change in the machine's load hits both alike.
         const samples = builds.map((): Sample[] => []);
         for (let run = 0; run < repetitions; run++) {
-          for (const [i, build] of builds.entries())
-            samples[i]!.push(await executeNoOps(build.cli, size, layout));
+          for (const [i, build] of builds.entries()) {
+            const sample = await executeNoOps(build.cli, size, layout);
+            samples[i]!.push(sample);
+            // A 5,000-task run takes minutes: each sample on stderr as it ends (the table comes last).
+            process.stderr.write(
+              `engine-scale: ${build.label}, ${size} tasks, ${layout}: cpu ${(sample.cpuMs / size).toFixed(1)} ms/task, wall ${(sample.wallMs / 1000).toFixed(1)} s (${new Date().toISOString()})\n`,
+            );
+          }
         }
         const label = layout === 'flat' ? '' : ' (files in 64 folders)';
         for (const [i, build] of builds.entries())
@@ -85,14 +93,14 @@ async function executeNoOps(cli: string, size: number, layout: Layout): Promise<
     );
     const env = { XDG_STATE_HOME: join(root, 'state') };
     await timed(cli, repo, env, ['plan', '--from', 'plan.json']);
-    const sample = await timed(cli, repo, env, [
-      'execute',
-      'scale',
-      '--mode',
-      'agents',
-      '--concurrency',
-      '4',
-    ]);
+    const nodeArgs = (process.env.MILESTONE_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const sample = await timed(
+      cli,
+      repo,
+      env,
+      ['execute', 'scale', '--mode', 'agents', '--concurrency', '4'],
+      nodeArgs,
+    );
     return sample;
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -100,13 +108,23 @@ async function executeNoOps(cli: string, size: number, layout: Layout): Promise<
 }
 
 /** Runs the CLI under `/usr/bin/time`: wall and user+system CPU of it and its waited-for children. */
-function timed(cli: string, cwd: string, env: Record<string, string>, args: string[]): Promise<Sample> {
+function timed(
+  cli: string,
+  cwd: string,
+  env: Record<string, string>,
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<Sample> {
   return new Promise((done, fail) => {
-    const child = spawn('/usr/bin/time', ['-f', '@@time %e %U %S', process.execPath, cli, ...args], {
-      cwd,
-      env: { ...process.env, NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      '/usr/bin/time',
+      ['-f', '@@time %e %U %S', process.execPath, ...nodeArgs, cli, ...args],
+      {
+        cwd,
+        env: { ...process.env, NO_COLOR: '1', ...env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (chunk) => {
       stderr += chunk;

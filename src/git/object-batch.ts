@@ -11,14 +11,11 @@ export interface GitObject {
   data: Buffer;
 }
 
-/** One entry of a tree: `name` holds the raw bytes as a latin1 string (git names are bytes). */
+/** One entry of a tree (its name is kept beside it, as the raw bytes in a latin1 string: git names are bytes). */
 export interface TreeEntry {
   mode: string;
   oid: string;
 }
-
-/** A parsed tree: name (latin1) → entry. */
-export type Tree = Map<string, TreeEntry>;
 
 const HEX = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
@@ -61,75 +58,13 @@ export class ObjectReader extends GitByteProcess<GitObject | null> {
   }
 }
 
-/** Parses a raw tree object; `hashBytes` is 20 (SHA-1) or 32 (SHA-256). */
-export function parseTree(data: Buffer, hashBytes: number): Tree {
-  const tree: Tree = new Map();
-  let at = 0;
-  while (at < data.length) {
-    // A byte loop: `Buffer.indexOf` per field cost more than the fields are long.
-    let space = at;
-    while (space < data.length && data[space] !== 32) space++;
-    let nul = space + 1;
-    while (nul < data.length && data[nul] !== 0) nul++;
-    if (space >= data.length || nul + 1 + hashBytes > data.length) throw new Error('malformed tree object');
-    const mode = knownMode(data, at, space) ?? data.toString('latin1', at, space);
-    const name = data.toString('latin1', space + 1, nul);
-    const oid = data.toString('hex', nul + 1, nul + 1 + hashBytes);
-    tree.set(name, { mode, oid });
-    at = nul + 1 + hashBytes;
-  }
-  return tree;
-}
-
-const KNOWN_MODES = ['100644', '40000', '100755', '120000', '160000'];
-
-/** The mode at `data[at..end)` as one shared string when it is one git writes (no string per entry). */
-function knownMode(data: Buffer, at: number, end: number): string | undefined {
-  next: for (const mode of KNOWN_MODES) {
-    if (mode.length !== end - at) continue;
-    for (let i = 0; i < mode.length; i++) if (data[at + i] !== mode.charCodeAt(i)) continue next;
-    return mode;
-  }
-  return undefined;
-}
-
-/** git's order of tree entries: by name bytes, a folder compared as if its name ended in `/`. */
-export function treeOrder(a: string, aMode: string, b: string, bMode: string): number {
-  const ka = aMode === '40000' ? `${a}/` : a;
-  const kb = bMode === '40000' ? `${b}/` : b;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-/**
- * The entries in git's order. A tree made from a parsed one keeps its order except for names
- * added at the end: only that tail is sorted, then merged in (a 5,000-entry folder is not
- * sorted again per landing).
- */
-export function sortedEntries(tree: Tree): Array<[string, TreeEntry]> {
-  const entries = [...tree];
-  const byOrder = ([a, ea]: [string, TreeEntry], [b, eb]: [string, TreeEntry]) =>
-    treeOrder(a, ea.mode, b, eb.mode);
-  let sorted = 1;
-  while (sorted < entries.length && byOrder(entries[sorted - 1]!, entries[sorted]!) < 0) sorted++;
-  if (sorted >= entries.length) return entries;
-  const tail = entries.slice(sorted).sort(byOrder);
-  const out: Array<[string, TreeEntry]> = [];
-  let i = 0;
-  let j = 0;
-  while (i < sorted && j < tail.length)
-    out.push(byOrder(entries[i]!, tail[j]!) <= 0 ? entries[i++]! : tail[j++]!);
-  while (i < sorted) out.push(entries[i++]!);
-  while (j < tail.length) out.push(tail[j++]!);
-  return out;
-}
-
 function hexValue(hex: string, at: number): number {
   const code = hex.charCodeAt(at);
   // 0-9 are 48-57, a-f are 97-102 (ids are lower-case hex, checked where they come from git).
   return code <= 57 ? code - 48 : code - 87;
 }
 
-/** The raw tree object of `entries`, which are in git's order (see {@link sortedEntries}). */
+/** The raw tree object of `entries`, which are in git's order. */
 export function treeObject(entries: ReadonlyArray<readonly [string, TreeEntry]>): Buffer {
   let size = 0;
   for (const [name, { mode, oid }] of entries) size += mode.length + 1 + name.length + 1 + oid.length / 2;

@@ -33,15 +33,21 @@ export function notificationFor(
   state: MilestoneState,
   config: Config,
 ): Notification | null {
+  // Called for every event of a run: the progress (a pass over every task) and the task's phase
+  // are looked up only for an event that makes a notification (it was O(tasks) per event).
+  if (event.type !== 'task_status' && event.type !== 'milestone_status') return null;
   const base = {
     milestone: state.id,
     title: state.title,
     task: null as string | null,
     phase: null as string | null,
-    progress: computeProgress(state.plan, state.tasks, { completed: state.status === 'completed' }).overall,
+    get progress() {
+      return computeProgress(state.plan, state.tasks, { completed: state.status === 'completed' }).overall;
+    },
     at: event.at,
   };
   if (event.type === 'task_status') {
+    if (event.status !== 'conflicted' && (event.status as string) !== 'waiting') return null;
     const phase = state.plan.tasks.find((t) => t.id === event.taskId)?.phase ?? null;
     if (event.status === 'conflicted')
       return {

@@ -20,6 +20,14 @@ export const PROJECTION_VERSION = 2;
 /** How often, at most, an append writes the whole cached projection (readers fold the tail). */
 export const PROJECTION_SAVE_MS = 2000;
 
+/**
+ * And no sooner than this many times as long as the last write took: the projection of a big
+ * milestone is megabytes of JSON (a 5,000-task run spent a fifth of its coordinator's time
+ * writing it every 2 s, more per task the more tasks), so its writes take at most ~1/100 of the
+ * time, whatever its size.
+ */
+export const PROJECTION_SAVE_FACTOR = 100;
+
 /** Options of `append`. */
 export interface AppendOptions {
   /** Refuse with {@link StaleVersionError} unless the milestone is at exactly this version. */
@@ -134,6 +142,8 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
   /** Seq up to which each milestone's stored projection row is current (this connection's writes). */
   const savedAt = new Map<string, number>();
   let lastSave = 0;
+  /** How long the last lazy save took (ms), for {@link PROJECTION_SAVE_FACTOR}. */
+  let lastSaveCost = 0;
 
   const readState = (row: ProjectionRow): MilestoneState | undefined => {
     if (written?.milestoneId === row.milestone_id && written.version === lastSeq.get(row.milestone_id))
@@ -158,14 +168,17 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
 
   /**
    * Writing the whole projection at every append made appends cost O(state) each (quadratic on
-   * big milestones); it is written at most every `PROJECTION_SAVE_MS`, and by `flush`.
+   * big milestones); it is written at most every `PROJECTION_SAVE_MS` (and `PROJECTION_SAVE_FACTOR`
+   * times its own cost), and by `flush`.
    */
   const saveLazily = (milestoneId: string, version: number, state: MilestoneState | undefined) => {
     const now = Date.now();
-    if (savedAt.has(milestoneId) && now - lastSave < PROJECTION_SAVE_MS) return;
+    const interval = Math.max(PROJECTION_SAVE_MS, PROJECTION_SAVE_FACTOR * lastSaveCost);
+    if (savedAt.has(milestoneId) && now - lastSave < interval) return;
     saveProjection(milestoneId, version, state);
     savedAt.set(milestoneId, version);
-    lastSave = now;
+    lastSave = Date.now();
+    lastSaveCost = lastSave - now;
   };
 
   const appendInTransaction = db.transaction(
