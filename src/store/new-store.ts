@@ -23,7 +23,7 @@ import { STORE_FILE } from './store.js';
  * on an empty folder, closed): WAL mode, every migration applied. The same path from the bundled
  * `dist/cli/plan-command.js` and from `dist/store/new-store.js`; missing when the sources run.
  */
-export const STORE_TEMPLATE = new URL('../store/store-template.db', import.meta.url);
+const STORE_TEMPLATE = new URL('../store/store-template.db', import.meta.url);
 
 /** The files of a new store and where they go; see {@link createStoreFiles}. */
 export interface NewStore {

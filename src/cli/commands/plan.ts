@@ -277,6 +277,12 @@ async function storePlan(
   const planningRun = early ?? (fresh ? analyse(planInThisThread) : undefined);
   planningRun?.catch(() => undefined);
   await storeReady;
+  // Ready before the store opens (a new store, the analyses in this thread, no planner's files
+  // to write first): the record and the artifacts are then written as soon as the plan is
+  // appended, and fsynced on the thread pool while the store closes (its checkpoint fsyncs here).
+  const ready =
+    fresh && !options.planning && !generated ? [...record!, ...(await planningRun!).files] : undefined;
+  let writing: Promise<void> | undefined;
 
   let lineage: Lineage | undefined;
   let replaced: MilestoneState | undefined;
@@ -357,6 +363,11 @@ async function storePlan(
     } finally {
       if (existing) store.releaseLease(existing.id, me);
     }
+    if (ready) {
+      mkdirSync(join(dir, 'planning'), { recursive: true });
+      writing = writeFilesAtomic(ready);
+      writing.catch(() => undefined);
+    }
   });
   mkdirSync(join(dir, 'planning'), { recursive: true });
   const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
@@ -364,7 +375,7 @@ async function storePlan(
   const planning = await (planningRun ?? analyse(planInThisThread));
   const analysis = planning.graph;
   // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
-  await writeFilesAtomic([...files, ...planning.files]);
+  await (writing ?? writeFilesAtomic([...files, ...planning.files]));
 
   if (options.json) {
     printJson(options.io, {
