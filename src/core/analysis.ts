@@ -1,4 +1,11 @@
-import { type CriticalPath, type FileOverlap, graphFigures, parallelScoreFrom } from './graph.js';
+import {
+  type CriticalPath,
+  type FileOverlap,
+  type GraphBasis,
+  graphBasis,
+  graphFigures,
+  parallelScoreFrom,
+} from './graph.js';
 import type { Plan } from './types.js';
 
 /** What `milestone show`, `visualize` and `execute --dry-run` print about a plan's graph. */
@@ -18,12 +25,27 @@ export interface GraphAnalysis {
   maxWaveWidth: number;
 }
 
+/** The basis each analysis was computed from (the planning analyses reuse it), by analysis. */
+const bases = new WeakMap<GraphAnalysis, { tasks: Plan['tasks']; basis: GraphBasis }>();
+
 /** Analyses a validated plan's task graph. Pure. */
 export function analyzeGraph(plan: Plan): GraphAnalysis {
-  const figures = graphFigures(plan.tasks);
-  return {
+  const basis = graphBasis(plan.tasks);
+  const figures = graphFigures(plan.tasks, basis);
+  const analysis = {
     ...figures,
     parallelScore: parallelScoreFrom(figures.criticalPath.length, figures.totalWork),
     maxWaveWidth: figures.waves.reduce((max, wave) => Math.max(max, wave.length), 0),
   };
+  bases.set(analysis, { tasks: plan.tasks, basis });
+  return analysis;
+}
+
+/**
+ * The {@link GraphBasis} `analysis` was computed from, when it is `analyzeGraph` of `plan`'s very
+ * task list (in this thread); else `undefined`.
+ */
+export function knownGraphBasis(plan: Plan, analysis: GraphAnalysis | undefined): GraphBasis | undefined {
+  const known = analysis && bases.get(analysis);
+  return known?.tasks === plan.tasks ? known.basis : undefined;
 }

@@ -191,9 +191,11 @@ export function parallelScoreFrom(criticalPathLength: number, total: number): nu
  * heaviest chain of same-phase dependents, and the critical paths of all later phases. The
  * first task of the critical path gets the critical path's length. The scheduler's priority.
  */
-export function remainingCriticalPath(tasks: readonly PhasedTask[]): Map<string, number> {
-  const graph = indexGraph(tasks);
-  const work = workOf(tasks);
+export function remainingCriticalPath(
+  tasks: readonly PhasedTask[],
+  basis: GraphBasis = graphBasis(tasks),
+): Map<string, number> {
+  const { graph, work } = basis;
   const tail = new Float64Array(tasks.length);
   for (let k = graph.order.length - 1; k >= 0; k--) {
     const i = graph.order[k]!;
@@ -229,10 +231,27 @@ export interface GraphFigures {
   overlaps: FileOverlap[];
 }
 
+/**
+ * What the graph measures of one task list share: its index and the work of each task. Build it
+ * once with {@link graphBasis} and hand it to each measure of the same tasks.
+ */
+export interface GraphBasis {
+  readonly graph: IndexedGraph;
+  /** {@link workOf} the tasks (read only). */
+  readonly work: readonly number[];
+}
+
+/** The {@link GraphBasis} of `tasks`. */
+export function graphBasis(tasks: readonly PhasedTask[]): GraphBasis {
+  return { graph: indexGraph(tasks), work: workOf(tasks) };
+}
+
 /** {@link topologicalOrder}, {@link waves}, {@link criticalPath}, total work and {@link fileOverlaps} at once. */
-export function graphFigures(tasks: readonly FileTask[]): GraphFigures {
-  const graph = indexGraph(tasks);
-  const work = workOf(tasks);
+export function graphFigures(
+  tasks: readonly FileTask[],
+  basis: GraphBasis = graphBasis(tasks),
+): GraphFigures {
+  const { graph, work } = basis;
   return {
     order: orderOf(graph),
     waves: wavesOf(graph),
@@ -260,7 +279,7 @@ function overlapsOf(graph: IndexedGraph, tasks: readonly FileTask[]): FileOverla
 }
 
 /** The graph in index form: same-phase edges only, tasks grouped by phase in plan order. */
-interface IndexedGraph {
+export interface IndexedGraph {
   ids: string[];
   index: Map<string, number>;
   phase: Int8Array;

@@ -20,7 +20,7 @@ export function checkDuration(
   sink: ProblemSink,
   options: { positive: boolean; timer?: boolean },
 ): number | undefined {
-  const name = formatFieldPath(path.slice(-1)) || 'duration';
+  const name = () => formatFieldPath(path.slice(-1)) || 'duration';
   let minutes: number | null = null;
   if (typeof value === 'number') minutes = Number.isFinite(value) && value >= 0 ? value : null;
   else if (typeof value === 'string') minutes = parseDuration(value);
@@ -31,17 +31,17 @@ export function checkDuration(
         : typeof value === 'number'
           ? String(value)
           : describeValue(value);
-    sink.add(PLAN_CODES.duration, `${name} ${shown} is not a duration: ${FORMS}`, path);
+    sink.add(PLAN_CODES.duration, `${name()} ${shown} is not a duration: ${FORMS}`, path);
     return undefined;
   }
   if (options.positive && minutes <= 0) {
-    sink.add(PLAN_CODES.duration, `${name} must be more than 0`, path);
+    sink.add(PLAN_CODES.duration, `${name()} must be more than 0`, path);
     return undefined;
   }
   if (options.timer && minutes > MAX_TIMER_MINUTES) {
     sink.add(
       PLAN_CODES.duration,
-      `${name} ${typeof value === 'string' ? JSON.stringify(value) : value} is ${formatSpan(minutes)}, longer than a timer can wait (at most ${formatSpan(MAX_TIMER_MINUTES)})`,
+      `${name()} ${typeof value === 'string' ? JSON.stringify(value) : value} is ${formatSpan(minutes)}, longer than a timer can wait (at most ${formatSpan(MAX_TIMER_MINUTES)})`,
       path,
     );
     return undefined;

@@ -43,26 +43,30 @@ export function checkGraph(tasks: readonly TaskDraft[], sink: ProblemSink): void
 
   const edges = new Map<string, string[]>();
   for (const task of tasks) {
-    const label = task.id === undefined ? `tasks[${task.index}]` : `task "${task.id}"`;
+    const label = () => (task.id === undefined ? `tasks[${task.index}]` : `task "${task.id}"`);
     const known: string[] = [];
     for (const need of task.needs) {
-      const at = ['tasks', task.index, 'needs', need.index];
+      const at = () => ['tasks', task.index, 'needs', need.index];
       if (need.id === task.id) {
         // A duplicate naming its own id means the other task of that id; the duplicate is the problem.
-        if (byId.get(need.id) === task) sink.add(PLAN_CODES.cycle, `${label} needs itself`, at);
+        if (byId.get(need.id) === task) sink.add(PLAN_CODES.cycle, `${label()} needs itself`, at());
         continue;
       }
       const dep = byId.get(need.id);
       if (!dep) {
-        sink.add(PLAN_CODES.unknownDep, `${label} needs "${need.id}", which is not a task in this plan`, at);
+        sink.add(
+          PLAN_CODES.unknownDep,
+          `${label()} needs "${need.id}", which is not a task in this plan`,
+          at(),
+        );
         continue;
       }
       known.push(need.id);
       if (task.phase && dep.phase && PHASE_RANK.get(dep.phase)! > PHASE_RANK.get(task.phase)!) {
         sink.add(
           PLAN_CODES.phaseOrder,
-          `${label} (phase ${task.phase}) needs "${need.id}" of the later phase ${dep.phase}; phases run in order ${PHASES.join(' -> ')}, so it could never start`,
-          at,
+          `${label()} (phase ${task.phase}) needs "${need.id}" of the later phase ${dep.phase}; phases run in order ${PHASES.join(' -> ')}, so it could never start`,
+          at(),
         );
       }
     }
@@ -74,6 +78,7 @@ export function checkGraph(tasks: readonly TaskDraft[], sink: ProblemSink): void
 
 /** Reports cycles one by one, cutting each one's closing edge so the next search finds another. */
 function reportCycles(edges: Map<string, string[]>, byId: Map<string, TaskDraft>, sink: ProblemSink): void {
+  if (!hasCycle(edges)) return;
   const graph: GraphTask[] = [...edges].map(([id, needs]) => ({ id, needs }));
   const nodes = new Map(graph.map((node) => [node.id, node]));
   for (let found = 0; found < MAX_CYCLES; found++) {
@@ -91,4 +96,43 @@ function reportCycles(edges: Map<string, string[]>, byId: Map<string, TaskDraft>
     const last = nodes.get(cycle[cycle.length - 2]!)!;
     last.needs = last.needs.filter((id) => id !== cycle[cycle.length - 1]);
   }
+}
+
+/**
+ * Whether the graph has a cycle: an iterative depth-first search over task indices (no strings
+ * as keys, no frame objects), so the common acyclic plan skips {@link findCycle}'s search, which
+ * names the cycle.
+ */
+function hasCycle(edges: Map<string, string[]>): boolean {
+  const index = new Map<string, number>();
+  const targets: string[][] = [];
+  for (const [id, needs] of edges) {
+    index.set(id, targets.length);
+    targets.push(needs);
+  }
+  const state = new Uint8Array(targets.length); // 0 new, 1 on the path, 2 done
+  const next = new Int32Array(targets.length);
+  const stack: number[] = [];
+  for (let root = 0; root < targets.length; root++) {
+    if (state[root] !== 0) continue;
+    state[root] = 1;
+    stack.push(root);
+    while (stack.length > 0) {
+      const node = stack[stack.length - 1]!;
+      const needs = targets[node]!;
+      if (next[node]! >= needs.length) {
+        state[node] = 2;
+        stack.pop();
+        continue;
+      }
+      const dep = index.get(needs[next[node]!++]!);
+      if (dep === undefined) continue;
+      if (state[dep] === 1) return true;
+      if (state[dep] === 0) {
+        state[dep] = 1;
+        stack.push(dep);
+      }
+    }
+  }
+  return false;
 }

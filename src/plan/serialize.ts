@@ -17,9 +17,38 @@ export function planToYaml(plan: Plan): string {
   defaults.retries = plan.defaults.retries;
   if (plan.defaults.commitType !== undefined) defaults.commitType = plan.defaults.commitType;
   file.defaults = defaults;
-  file.tasks = plan.tasks.map(taskEntry);
+  // The tasks written straight to text (what `blockMap` would write of a map per task under
+  // `tasks:`, with empty lists and default values left out): a plan has thousands.
+  const lines = [blockMap(file, ''), 'tasks:'];
+  for (const task of plan.tasks) lines.push(taskText(task));
+  return `${lines.join('\n')}\n`;
+}
 
-  return `${blockMap(file, '')}\n`;
+/** Indentation of a task's keys after its first, which follows `  - `. */
+const TASK_PAD = '    ';
+
+/** A task as an item of `tasks:`: `blockMap`'s text for its map of the fields people write. */
+function taskText(task: TaskSpec): string {
+  const line = (key: string, value: unknown) => `\n${TASK_PAD}${key}: ${scalar(value, TASK_PAD, false)}`;
+  let text = `  - id: ${scalar(task.id, TASK_PAD, false)}${line('title', task.title)}`;
+  if (task.phase !== 'execute') text += line('phase', task.phase);
+  if (task.prompt !== undefined) text += line('prompt', task.prompt);
+  if (task.run !== undefined) text += line('run', task.run);
+  if (task.needs.length > 0) text += `\n${TASK_PAD}needs: ${flowValue(task.needs)}`;
+  if (task.files.length > 0) text += `\n${TASK_PAD}files: ${flowValue(task.files)}`;
+  if (task.estimate) {
+    const estimate = estimateValue(task.estimate);
+    text +=
+      typeof estimate === 'object'
+        ? `\n${TASK_PAD}estimate: ${flowValue(estimate)}`
+        : line('estimate', estimate);
+  }
+  if (task.agent !== undefined) text += line('agent', task.agent);
+  if (task.verify !== undefined) text += line('verify', task.verify);
+  if (task.timeoutMs !== undefined) text += line('timeout', timeoutText(task.timeoutMs));
+  if (task.retries !== undefined) text += line('retries', task.retries);
+  if (task.commitType !== undefined) text += line('commitType', task.commitType);
+  return text;
 }
 
 // Written by hand, not through yaml's Document: building a node per value cost ~0.3 s of a
@@ -90,23 +119,7 @@ function literalFits(text: string): boolean {
   );
 }
 
-function taskEntry(task: TaskSpec): Record<string, unknown> {
-  const entry: Record<string, unknown> = { id: task.id, title: task.title };
-  if (task.phase !== 'execute') entry.phase = task.phase;
-  if (task.prompt !== undefined) entry.prompt = task.prompt;
-  if (task.run !== undefined) entry.run = task.run;
-  if (task.needs.length > 0) entry.needs = [...task.needs];
-  if (task.files.length > 0) entry.files = [...task.files];
-  if (task.estimate) entry.estimate = estimateValue(task.estimate);
-  if (task.agent !== undefined) entry.agent = task.agent;
-  if (task.verify !== undefined) entry.verify = task.verify;
-  if (task.timeoutMs !== undefined) entry.timeout = timeoutText(task.timeoutMs);
-  if (task.retries !== undefined) entry.retries = task.retries;
-  if (task.commitType !== undefined) entry.commitType = task.commitType;
-  return entry;
-}
-
-function estimateValue(estimate: Estimate): unknown {
+function estimateValue(estimate: Estimate): string | number | Record<string, string | number> {
   const { optimistic, likely, pessimistic } = estimate;
   if (optimistic === likely && likely === pessimistic) return minutesValue(likely);
   return {

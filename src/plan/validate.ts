@@ -92,11 +92,12 @@ export function validatePlan(input: unknown, context: ValidateContext): Validate
 export type { TaskDraft } from './graph-checks.js';
 
 function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
+  // Field paths and labels are built only for a problem: this runs for every task of the plan.
   const at = ['tasks', index] as const;
   const task = isRecord(value) ? value : {};
   const id = typeof task.id === 'string' ? task.id : undefined;
-  const label = id === undefined ? `tasks[${index}]` : `task "${id}"`;
-  if (id !== undefined) checkId(id, `task id`, [...at, 'id'], sink);
+  const label = () => (id === undefined ? `tasks[${index}]` : `task "${id}"`);
+  if (id !== undefined && !ID_PATTERN.test(id)) checkId(id, `task id`, [...at, 'id'], sink);
 
   let phase: Phase | undefined = 'execute';
   if (task.phase !== undefined) {
@@ -121,46 +122,52 @@ function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
   if (isRecord(value) && typed && !prompt?.trim() && !run?.trim()) {
     sink.add(
       PLAN_CODES.noAction,
-      `${label} has neither \`prompt\` (for a coding agent) nor \`run\` (a command for the shell agent)`,
+      `${label()} has neither \`prompt\` (for a coding agent) nor \`run\` (a command for the shell agent)`,
       at,
     );
   }
-  if (typeof task.title === 'string' && task.title !== '')
-    checkTitle(task.title, [...at, 'title'], `the title of ${label}`, sink);
+  if (typeof task.title === 'string' && task.title !== '' && !titleFits(task.title))
+    checkTitle(task.title, [...at, 'title'], `the title of ${label()}`, sink);
   const needs: TaskDraft['needs'] = [];
+  // The distinct needs, in order (a repeated one is reported and left out).
+  const needIds: string[] = [];
   if (Array.isArray(task.needs)) {
-    task.needs.forEach((need, needIndex) => {
-      if (typeof need !== 'string') return;
-      if (needs.some((seen) => seen.id === need)) {
-        sink.add(PLAN_CODES.duplicateNeed, `${label} needs "${need}" twice; name it once`, [
+    for (let needIndex = 0; needIndex < task.needs.length; needIndex++) {
+      const need: unknown = task.needs[needIndex];
+      if (typeof need !== 'string') continue;
+      if (needIds.includes(need)) {
+        sink.add(PLAN_CODES.duplicateNeed, `${label()} needs "${need}" twice; name it once`, [
           ...at,
           'needs',
           needIndex,
         ]);
-        return;
+        continue;
       }
       needs.push({ id: need, index: needIndex });
-    });
+      needIds.push(need);
+    }
   }
+  const files: string[] = [];
   if (Array.isArray(task.files)) {
-    task.files.forEach((file, fileIndex) => {
-      if (typeof file !== 'string') return;
+    for (let fileIndex = 0; fileIndex < task.files.length; fileIndex++) {
+      const file: unknown = task.files[fileIndex];
+      if (typeof file !== 'string') continue;
+      files.push(file);
       const why = outsideRepository(file);
       if (why) sink.add(PLAN_CODES.filesOutside, `files entry "${file}" ${why}`, [...at, 'files', fileIndex]);
-    });
+    }
   }
 
-  const spec: TaskSpec = {
+  // Keys in the stored plan's order (id, title, phase, prompt, run, needs, files, ...).
+  const spec = {
     id: id ?? '',
     title: typeof task.title === 'string' ? task.title : '',
     phase: phase ?? 'execute',
-    ...(prompt === undefined ? {} : { prompt }),
-    ...(run === undefined ? {} : { run }),
-    needs: [...new Set(needs.map((need) => need.id))],
-    files: Array.isArray(task.files)
-      ? task.files.filter((file): file is string => typeof file === 'string')
-      : [],
-  };
+  } as TaskSpec;
+  if (prompt !== undefined) spec.prompt = prompt;
+  if (run !== undefined) spec.run = run;
+  spec.needs = needIds;
+  spec.files = files;
   if (task.estimate !== undefined) {
     const estimate = checkEstimate(task.estimate, [...at, 'estimate'], sink);
     if (estimate) spec.estimate = estimate;
@@ -260,10 +267,17 @@ function checkTitle(
     );
 }
 
+/** Whether {@link checkTitle} finds nothing to say about a title (the common case, no allocation). */
+function titleFits(title: string): boolean {
+  return title.length <= MAX_TITLE_LENGTH && title.trim() !== '' && !/[\r\n]/.test(title);
+}
+
 /** Why a `files` glob cannot be a path inside the repository, or `null` when it can. */
 function outsideRepository(glob: string): string | null {
   if (glob.startsWith('/') || glob.startsWith('\\') || /^[A-Za-z]:[\\/]/.test(glob) || glob.startsWith('~'))
     return 'is absolute; `files` are paths relative to the repository root';
+  // Only a `..` segment can climb out of the repository.
+  if (!glob.includes('..')) return null;
   let depth = 0;
   for (const segment of glob.split(/[\\/]/)) {
     if (segment === '..') depth -= 1;

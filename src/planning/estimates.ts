@@ -1,6 +1,6 @@
-import { analyzeGraph, type GraphAnalysis } from '../core/analysis.js';
+import { analyzeGraph, type GraphAnalysis, knownGraphBasis } from '../core/analysis.js';
 import { pertStdDev } from '../core/duration.js';
-import { workOf } from '../core/graph.js';
+import { graphBasis } from '../core/graph.js';
 import { PHASES, type Phase, type Plan } from '../core/types.js';
 import { makespanCurve } from './makespan.js';
 
@@ -68,7 +68,8 @@ export function analyzeEstimates(
   options: { maxAgents?: number; graph?: GraphAnalysis } = {},
 ): EstimatesArtifact {
   const graph = options.graph ?? analyzeGraph(plan);
-  const work = workOf(plan.tasks);
+  const basis = knownGraphBasis(plan, graph) ?? graphBasis(plan.tasks);
+  const work = basis.work;
   const tasks = plan.tasks.map((task, i): TaskEstimate => {
     const expected = work[i]!;
     const stdDev = task.estimate ? pertStdDev(task.estimate) : expected * UNESTIMATED_RELATIVE_STDDEV;
@@ -84,7 +85,7 @@ export function analyzeEstimates(
       ...sumOf(members),
     };
   });
-  const curve = makespanCurve(plan.tasks, Math.max(1, options.maxAgents ?? DEFAULT_MAX_AGENTS));
+  const curve = makespanCurve(plan.tasks, Math.max(1, options.maxAgents ?? DEFAULT_MAX_AGENTS), basis);
   const single = curve[0]!;
   return {
     tasks,

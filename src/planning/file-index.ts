@@ -74,7 +74,9 @@ function resolve(index: FileIndex, glob: string): readonly number[] {
   }
   const prefix = segments.slice(0, firstMagic).join('/');
   const [lo, hi] = prefix === '' ? [0, index.files.length] : folderRange(index.files, prefix);
-  let candidates: Iterable<number> = rangeOf(lo, hi);
+  // No file under the literal folders: nothing to match (the common case of a new path).
+  if (lo >= hi) return [];
+  let candidates: readonly number[] | undefined; // undefined: every index in [lo, hi)
   const last = segments[segments.length - 1]!;
   if (firstMagic < segments.length - 1 && !MAGIC.test(last)) {
     const bucket = index.byBasename.get(last) ?? [];
@@ -94,7 +96,9 @@ function resolve(index: FileIndex, glob: string): readonly number[] {
   };
   const result: number[] = [];
   try {
-    for (const i of candidates) if (matches(index.files[i]!)) result.push(i);
+    if (candidates) {
+      for (const i of candidates) if (matches(index.files[i]!)) result.push(i);
+    } else for (let i = lo; i < hi; i++) if (matches(index.files[i]!)) result.push(i);
   } catch {
     return []; // A glob picomatch cannot compile matches nothing; it is reported as a new path.
   }
@@ -105,10 +109,6 @@ function resolve(index: FileIndex, glob: string): readonly number[] {
 const PLAIN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
 /** A path `**` may not match: a `.` or `..` segment, an empty one, or a line break. */
 const UNUSUAL_PATH = /(?:^|\/)\.{0,2}(?:\/|$)|[\n\r\u2028\u2029]/;
-
-function* rangeOf(lo: number, hi: number): Generator<number> {
-  for (let i = lo; i < hi; i++) yield i;
-}
 
 /** `[lo, hi)`: the files under `folder/`. `/` sorts just before `0`, so they end before `folder0`. */
 function folderRange(files: readonly string[], folder: string): [number, number] {

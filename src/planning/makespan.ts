@@ -1,4 +1,4 @@
-import { type PhasedTask, remainingCriticalPath, workOf } from '../core/graph.js';
+import { type GraphBasis, graphBasis, type PhasedTask, remainingCriticalPath } from '../core/graph.js';
 import { PHASES } from '../core/types.js';
 import { type IndexHeap, indexHeap } from './index-heap.js';
 
@@ -11,9 +11,13 @@ import { type IndexHeap, indexHeap } from './index-heap.js';
  * critical path. Each agent count is one event simulation with two heaps: O(n log n + E).
  * Returns minutes, index k for k + 1 agents.
  */
-export function makespanCurve(tasks: readonly PhasedTask[], maxAgents: number): number[] {
-  const work = workOf(tasks);
-  const remaining = remainingCriticalPath(tasks);
+export function makespanCurve(
+  tasks: readonly PhasedTask[],
+  maxAgents: number,
+  basis: GraphBasis = graphBasis(tasks),
+): number[] {
+  const { work } = basis;
+  const remaining = remainingCriticalPath(tasks, basis);
   // Negated: the ready heap is a min-heap, and the longest remaining chain goes first.
   const negativePriority = Float64Array.from(tasks, (task) => -(remaining.get(task.id) ?? 0));
   const index = new Map(tasks.map((task, i) => [task.id, i] as const));
@@ -41,11 +45,25 @@ export function makespanCurve(tasks: readonly PhasedTask[], maxAgents: number): 
     waited: false,
   };
   const curve: number[] = [];
+  // A phase where no ready task waited for an agent has its final length: more agents cannot
+  // change its schedule (phases are independent runs), so it is not simulated again.
+  const settled: Array<number | undefined> = byPhase.map(() => undefined);
   for (let agents = 1; curve.length < maxAgents; agents++) {
-    sim.waited = false;
-    curve.push(byPhase.reduce((total, members) => total + phaseMakespan(members, agents, sim), 0));
+    let total = 0;
+    let waited = false;
+    for (let p = 0; p < byPhase.length; p++) {
+      let length = settled[p];
+      if (length === undefined) {
+        sim.waited = false;
+        length = phaseMakespan(byPhase[p]!, agents, sim);
+        if (sim.waited) waited = true;
+        else settled[p] = length;
+      }
+      total += length;
+    }
+    curve.push(total);
     // No ready task ever waited for an agent: more agents cannot change the schedule.
-    if (!sim.waited) while (curve.length < maxAgents) curve.push(curve[agents - 1]!);
+    if (!waited) while (curve.length < maxAgents) curve.push(curve[agents - 1]!);
   }
   return curve;
 }

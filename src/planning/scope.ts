@@ -74,39 +74,54 @@ export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
   const perTask: number[][] = [];
   let unspecified = 0;
   let resolved = 0;
-  const tasks = plan.tasks.map((task, t): TaskScope => {
-    const positive = task.files.filter((glob) => !glob.trim().startsWith('!'));
-    const excluded = new Set<number>();
-    for (const glob of task.files) {
-      if (glob.trim().startsWith('!'))
-        for (const i of matchGlob(index, glob.trim().slice(1))) excluded.add(i);
+  const paths = (list: readonly number[]) => list.map((i) => index.files[i]!);
+  // Plain loops, no per-task closures: this runs for every task of the plan.
+  const tasks: TaskScope[] = [];
+  for (let t = 0; t < plan.tasks.length; t++) {
+    const task = plan.tasks[t]!;
+    const globs = task.files;
+    let excluded: Set<number> | undefined;
+    let positive = 0;
+    for (const glob of globs) {
+      if (!negated(glob)) {
+        positive++;
+        continue;
+      }
+      excluded ??= new Set<number>();
+      for (const i of matchGlob(index, glob.trim().slice(1))) excluded.add(i);
     }
     const matched: number[] = [];
     const unmatched: string[] = [];
-    for (const glob of positive) {
+    for (const glob of globs) {
+      if (positive < globs.length && negated(glob)) continue;
       const hits = matchGlob(index, glob);
       if (hits.length === 0) unmatched.push(glob);
       for (const i of hits) {
-        if (stamp[i] === t || excluded.has(i)) continue;
+        if (stamp[i] === t || excluded?.has(i)) continue;
         stamp[i] = t;
         matched.push(i);
       }
     }
-    matched.sort((a, b) => a - b);
-    const words = matchWords(`${task.title}\n${task.prompt ?? ''}`).filter((i) => stamp[i] !== t);
+    if (matched.length > 1) matched.sort((a, b) => a - b);
+    let words = matchWords(`${task.title}\n${task.prompt ?? ''}`);
+    if (words.length > 0) words = words.filter((i) => stamp[i] !== t);
     for (const i of matched) touched[i] = 1;
     for (const i of words) touched[i] = 1;
-    perTask.push(matched.concat(words));
+    perTask.push(words.length === 0 ? matched : matched.concat(words));
     for (const glob of unmatched) {
       const declaring = newPaths.get(glob);
       if (declaring) declaring.push(task.id);
       else newPaths.set(glob, [task.id]);
     }
-    if (positive.length === 0 && words.length === 0) unspecified++;
+    if (positive === 0 && words.length === 0) unspecified++;
     if (matched.length + words.length + unmatched.length > 0) resolved++;
-    const paths = (list: readonly number[]) => list.map((i) => index.files[i]!);
-    return { id: task.id, files: paths(matched), wordFiles: paths(words), newPaths: unmatched };
-  });
+    tasks.push({
+      id: task.id,
+      files: matched.length === 0 ? [] : paths(matched),
+      wordFiles: words.length === 0 ? [] : paths(words),
+      newPaths: unmatched,
+    });
+  }
   const planWords = matchWords(`${plan.title}\n${plan.description ?? ''}`);
   for (const i of planWords) touched[i] = 1;
   const files = index.files.filter((_, i) => touched[i] === 1);
@@ -122,6 +137,13 @@ export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
   };
 }
 
+/** `!glob`, an exclusion (after leading white space); without a string copy for the common glob. */
+function negated(glob: string): boolean {
+  const first = glob.charCodeAt(0);
+  if (first > 32 && first < 127) return first === 33; // printable ASCII: no white space to trim
+  return glob.trim().startsWith('!');
+}
+
 /** Text -> indices of files matched by its words, rarest words first, capped, ascending. */
 function wordMatcher(index: FileIndex): (text: string) => number[] {
   let words: Map<string, number[]> | undefined; // built on first use: many plans have no prose
@@ -132,6 +154,7 @@ function wordMatcher(index: FileIndex): (text: string) => number[] {
       const hits = words.get(word);
       if (hits && hits.length <= MAX_FILES_PER_WORD) lists.push(hits);
     }
+    if (lists.length === 0) return [];
     lists.sort((a, b) => a.length - b.length);
     const chosen = new Set<number>();
     for (const list of lists) {

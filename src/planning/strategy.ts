@@ -1,4 +1,4 @@
-import { analyzeGraph, type GraphAnalysis } from '../core/analysis.js';
+import { analyzeGraph, type GraphAnalysis, knownGraphBasis } from '../core/analysis.js';
 import { workOf } from '../core/graph.js';
 import type { PhaseWeights, Plan } from '../core/types.js';
 import { adjustWeights, classifyTask, type KiroClass, type KiroVerdict, kiroShares } from './kiro.js';
@@ -63,7 +63,7 @@ export function analyzeStrategy(
   const scopes = new Map(scope.tasks.map((task) => [task.id, task] as const));
   const empty = { id: '', files: [], wordFiles: [], newPaths: [] };
   const tasks = plan.tasks.map((task) => classifyTask(task, scopes.get(task.id) ?? empty));
-  const shares = kiroShares(tasks, workOf(plan.tasks));
+  const shares = kiroShares(tasks, knownGraphBasis(plan, graph)?.work ?? workOf(plan.tasks));
   const adjusted = adjustWeights(plan.weights, shares);
   return {
     tasks,

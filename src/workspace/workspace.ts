@@ -5,6 +5,7 @@ import { readConfig } from '../config/read-config.js';
 import { ID_PATTERN } from '../core/types.js';
 import { ExitError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
+import { createStoreFiles } from '../store/new-store.js';
 import type { Store } from '../store/store.js';
 import { openStore } from '../store/store.js';
 import { locateQuickly } from './locate-quickly.js';
@@ -111,6 +112,21 @@ export function openWorkspaceStore(workspace: Workspace): Store {
   const ignore = join(workspace.milestonesDir, '.gitignore');
   if (!existsSync(ignore)) writeFileAtomic(ignore, MILESTONES_GITIGNORE);
   return openStore(workspace.storeDir);
+}
+
+/**
+ * Creates the runtime store, when there is none yet, from the build's template with its fsyncs
+ * off the main thread (`store/new-store.ts`); the caller computes meanwhile and opens it after
+ * with {@link withStore}, which then finds every file in place. Does nothing for an existing store.
+ */
+export async function createWorkspaceStore(workspace: Workspace): Promise<void> {
+  checkStateFolder(workspace.milestonesDir);
+  checkStateFolder(workspace.storeDir);
+  await createStoreFiles({
+    milestonesDir: workspace.milestonesDir,
+    ignore: MILESTONES_GITIGNORE,
+    storeDir: workspace.storeDir,
+  });
 }
 
 /** Runs `fn` with the store open, closing it after. Without a store, read commands see none. */

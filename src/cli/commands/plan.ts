@@ -33,7 +33,14 @@ import type { BranchChoice, Lineage } from '../../workspace/plan-lineage.js';
 import { lineageForNewPlan, planSource } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import type { Workspace } from '../../workspace/workspace.js';
-import { checkMilestoneId, milestoneDir, openWorkspace, withStore } from '../../workspace/workspace.js';
+import {
+  checkMilestoneId,
+  createWorkspaceStore,
+  milestoneDir,
+  openWorkspace,
+  storeExists,
+  withStore,
+} from '../../workspace/workspace.js';
 
 export interface PlanOptions {
   cwd: string;
@@ -256,6 +263,26 @@ async function storePlan(
     });
   const early = options.planning ? analyse(options.planning) : undefined;
   early?.catch(() => undefined);
+  const recordFiles = () => [
+    { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
+    { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
+  ];
+  // A new store is made from the build's template, its fsyncs on the thread pool: meanwhile
+  // this thread renders the record and runs the analyses (a new store holds no milestone
+  // this plan could clash with, so nothing is computed for a plan the store would refuse).
+  const fresh = !storeExists(workspace);
+  const storeReady = fresh ? createWorkspaceStore(workspace) : undefined;
+  storeReady?.catch(() => undefined);
+  const record = fresh ? recordFiles() : undefined;
+  const planningRun = early ?? (fresh ? analyse(planInThisThread) : undefined);
+  planningRun?.catch(() => undefined);
+  await storeReady;
+  // Ready before the store opens (a new store, the analyses in this thread, no planner's files
+  // to write first): the record and the artifacts are then written as soon as the plan is
+  // appended, and fsynced on the thread pool while the store closes (its checkpoint fsyncs here).
+  const ready =
+    fresh && !options.planning && !generated ? [...record!, ...(await planningRun!).files] : undefined;
+  let writing: Promise<void> | undefined;
 
   let lineage: Lineage | undefined;
   let replaced: MilestoneState | undefined;
@@ -336,17 +363,19 @@ async function storePlan(
     } finally {
       if (existing) store.releaseLease(existing.id, me);
     }
+    if (ready) {
+      mkdirSync(join(dir, 'planning'), { recursive: true });
+      writing = writeFilesAtomic(ready);
+      writing.catch(() => undefined);
+    }
   });
   mkdirSync(join(dir, 'planning'), { recursive: true });
   const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
-  const record = [
-    { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
-    { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
-  ];
-  const planning = await (early ?? analyse(planInThisThread));
+  const files = record ?? recordFiles();
+  const planning = await (planningRun ?? analyse(planInThisThread));
   const analysis = planning.graph;
   // The record and the artifacts in one batch (fsynced side by side), `unified.json` last.
-  await writeFilesAtomic([...record, ...planning.files]);
+  await (writing ?? writeFilesAtomic([...files, ...planning.files]));
 
   if (options.json) {
     printJson(options.io, {

@@ -1,0 +1,96 @@
+// src/plan/graph-checks.ts as it was before issue 11's fourth plan --from pass (commit 1155442): an oracle
+// of test/plan/validate-oracle.property.test.ts, not changed with the code.
+import { findCycle, type GraphTask } from '../../../src/core/graph.js';
+import { PHASES, type Phase, type TaskSpec } from '../../../src/core/types.js';
+import { PLAN_CODES } from '../../../src/plan/codes.js';
+import type { ProblemSink } from '../../../src/plan/problems.js';
+
+/** A task as far as it could be read: graph checks run on every task, valid or not. */
+export interface TaskDraft {
+  index: number;
+  /** The id when it is a string (valid or not). */
+  id: string | undefined;
+  /** The phase when it is one of PHASES. */
+  phase: Phase | undefined;
+  /** String entries of `needs`, with their index in the list. */
+  needs: Array<{ id: string; index: number }>;
+  spec: TaskSpec;
+}
+
+const PHASE_RANK = new Map<Phase, number>(PHASES.map((phase, rank) => [phase, rank]));
+/** Enough to show a tangled plan's cycles without flooding the output. */
+const MAX_CYCLES = 10;
+
+/**
+ * Checks the dependency graph: duplicate ids, unknown and self dependencies, dependencies on a
+ * later phase, and cycles. Linear in tasks + dependencies apart from the bounded cycle search.
+ */
+export function checkGraph(tasks: readonly TaskDraft[], sink: ProblemSink): void {
+  const firstIndex = new Map<string, number>();
+  const byId = new Map<string, TaskDraft>();
+  for (const task of tasks) {
+    if (task.id === undefined) continue;
+    const first = firstIndex.get(task.id);
+    if (first === undefined) {
+      firstIndex.set(task.id, task.index);
+      byId.set(task.id, task);
+      continue;
+    }
+    sink.add(
+      PLAN_CODES.duplicateId,
+      `task id "${task.id}" is used twice: ${sink.where(['tasks', first])} and ${sink.where(['tasks', task.index])}`,
+      ['tasks', task.index, 'id'],
+    );
+  }
+
+  const edges = new Map<string, string[]>();
+  for (const task of tasks) {
+    const label = task.id === undefined ? `tasks[${task.index}]` : `task "${task.id}"`;
+    const known: string[] = [];
+    for (const need of task.needs) {
+      const at = ['tasks', task.index, 'needs', need.index];
+      if (need.id === task.id) {
+        // A duplicate naming its own id means the other task of that id; the duplicate is the problem.
+        if (byId.get(need.id) === task) sink.add(PLAN_CODES.cycle, `${label} needs itself`, at);
+        continue;
+      }
+      const dep = byId.get(need.id);
+      if (!dep) {
+        sink.add(PLAN_CODES.unknownDep, `${label} needs "${need.id}", which is not a task in this plan`, at);
+        continue;
+      }
+      known.push(need.id);
+      if (task.phase && dep.phase && PHASE_RANK.get(dep.phase)! > PHASE_RANK.get(task.phase)!) {
+        sink.add(
+          PLAN_CODES.phaseOrder,
+          `${label} (phase ${task.phase}) needs "${need.id}" of the later phase ${dep.phase}; phases run in order ${PHASES.join(' -> ')}, so it could never start`,
+          at,
+        );
+      }
+    }
+    // The first task with an id owns the graph node; duplicates were reported above.
+    if (task.id !== undefined && byId.get(task.id) === task) edges.set(task.id, known);
+  }
+  reportCycles(edges, byId, sink);
+}
+
+/** Reports cycles one by one, cutting each one's closing edge so the next search finds another. */
+function reportCycles(edges: Map<string, string[]>, byId: Map<string, TaskDraft>, sink: ProblemSink): void {
+  const graph: GraphTask[] = [...edges].map(([id, needs]) => ({ id, needs }));
+  const nodes = new Map(graph.map((node) => [node.id, node]));
+  for (let found = 0; found < MAX_CYCLES; found++) {
+    const cycle = findCycle(graph);
+    if (!cycle) return;
+    const [from, to] = [cycle[0]!, cycle[1]!];
+    const task = byId.get(from)!;
+    const needIndex = task.needs.find((need) => need.id === to)?.index ?? 0;
+    sink.add(PLAN_CODES.cycle, `dependency cycle: ${cycle.join(' -> ')}`, [
+      'tasks',
+      task.index,
+      'needs',
+      needIndex,
+    ]);
+    const last = nodes.get(cycle[cycle.length - 2]!)!;
+    last.needs = last.needs.filter((id) => id !== cycle[cycle.length - 1]);
+  }
+}
