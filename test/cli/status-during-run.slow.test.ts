@@ -32,11 +32,15 @@ describe('status while a run writes the store', () => {
       })),
     });
     expect(planned.code, planned.stderr).toBe(0);
-    const execute = spawn(process.execPath, [CLI, 'execute', 'busy', '--mode', 'agents', '--concurrency', '4'], {
-      cwd: repo.root,
-      env: { ...process.env, ...GIT_ENV, ...repo.env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const execute = spawn(
+      process.execPath,
+      [CLI, 'execute', 'busy', '--mode', 'agents', '--concurrency', '4'],
+      {
+        cwd: repo.root,
+        env: { ...process.env, ...GIT_ENV, ...repo.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     execute.stderr.on('data', (chunk) => {
       stderr += chunk;
@@ -64,9 +68,11 @@ describe('status while a run writes the store', () => {
       const share = Math.round((100 * merged(doc)) / TASKS);
       expect(doc.progress.phases.execute, where).toBe(share);
       expect(doc.progress.overall, where).toBe(share);
-      for (const task of doc.tasks) if (task.merged) expect(task.status, `${where}: ${task.id}`).toBe('succeeded');
+      for (const task of doc.tasks)
+        if (task.merged) expect(task.status, `${where}: ${task.id}`).toBe('succeeded');
       expect(doc.tasks.filter((task) => task.status === 'running').length, where).toBeLessThanOrEqual(4);
-      if (doc.status === 'executing') expect(doc.coordinator, where).toMatchObject({ pid: execute.pid, alive: true });
+      if (doc.status === 'executing')
+        expect(doc.coordinator, where).toMatchObject({ pid: execute.pid, alive: true });
       const before = docs[index - 1];
       if (before) {
         expect(doc.version, where).toBeGreaterThanOrEqual(before.version);
@@ -74,7 +80,9 @@ describe('status while a run writes the store', () => {
       }
     }
     // Some reads saw the run halfway, and the last one its end.
-    expect(docs.some((doc) => doc.status === 'executing' && merged(doc) > 0 && merged(doc) < TASKS)).toBe(true);
+    expect(docs.some((doc) => doc.status === 'executing' && merged(doc) > 0 && merged(doc) < TASKS)).toBe(
+      true,
+    );
     expect(docs.at(-1)).toMatchObject({ status: 'completed', progress: { overall: 100 } });
   });
 });

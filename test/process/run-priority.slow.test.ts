@@ -41,7 +41,10 @@ describe('config limits.nice', () => {
       stderr += chunk;
     });
     const exited = new Promise<number | null>((done) => execute.once('close', done));
-    await until(async () => existsSync(join(marks, 'task')) || execute.exitCode !== null, 'the task to start');
+    await until(
+      async () => existsSync(join(marks, 'task')) || execute.exitCode !== null,
+      'the task to start',
+    );
     expect(readFileSync(join(marks, 'task'), 'utf8').trim(), stderr).toBe(String(target));
     const threads = readdirSync(`/proc/${execute.pid}/task`);
     expect(threads.map((thread) => niceOf(`/proc/${execute.pid}/task/${thread}/stat`))).toEqual(
@@ -61,7 +64,11 @@ describe('config limits.nice', () => {
       milestone: 'Not nice',
       id: 'not-nice',
       tasks: [
-        { id: 'look', title: 'says its niceness', run: `awk '{ print $19 }' /proc/$$/stat > '${marks}/task'` },
+        {
+          id: 'look',
+          title: 'says its niceness',
+          run: `awk '{ print $19 }' /proc/$$/stat > '${marks}/task'`,
+        },
       ],
     });
     expect(planned.code, planned.stderr).toBe(0);
