@@ -382,8 +382,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     // Refused before anything is written or printed: a locked milestone's log stays as it was.
     refuseIfLocked(store, state.id, { pid: process.pid, host: hostname() });
     await checkBaseBranch(workspace.root, state);
-    if (options.lowerOwnPriority && !process.env.MILESTONE_P11_NOSELF)
-      lowerOwnPriority(workspace.config.limits.nice);
+    if (options.lowerOwnPriority) lowerOwnPriority(workspace.config.limits.nice);
     const stop = new AbortController();
     // Kept for the whole run: a second or third Ctrl-C must not kill the process halfway
     // through saving state; the first one already asked everything to stop.
