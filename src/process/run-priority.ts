@@ -30,7 +30,7 @@ export function runNiceness(nice: number): number | null {
 }
 
 /**
- * Lowers this whole process to {@link runNiceness} (`execute` and `milestone worker` do, before
+ * Lowers this whole process to {@link runNiceness} (`execute` does, from the CLI, before
  * their run starts), so that everything it starts inherits it: git, the task spawners, agents.
  * Linux keeps a niceness per thread and `setpriority` on the pid changes only the main thread,
  * so each thread in `/proc/self/task` is lowered (threads started later inherit from the one
