@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 // A run's work at a lower scheduling priority than the commands people type (config
@@ -30,12 +30,13 @@ export function runNiceness(nice: number): number | null {
 }
 
 /**
- * Lowers this whole process to {@link runNiceness} (`execute` does, from the CLI, before
- * their run starts), so that everything it starts inherits it: git, the task spawners, agents.
- * Linux keeps a niceness per thread and `setpriority` on the pid changes only the main thread,
- * so each thread in `/proc/self/task` is lowered (threads started later inherit from the one
- * that starts them). Never raises a priority. Returns the niceness now in force, or `null` when
- * nothing changed (`nice` 0, already that nice, or refused).
+ * Lowers this whole process to {@link runNiceness} (the CLI's `execute` does, before its run
+ * starts), so that everything it starts inherits it: git, the task spawners, agents. Linux keeps
+ * a niceness per thread and `setpriority` on the pid changes only the main thread, so each thread
+ * in `/proc/self/task` is lowered (threads started later inherit from the one that starts them),
+ * and so is each process it already started (the git shells of the checks before a run). Never
+ * raises a priority. Returns the niceness now in force, or `null` when nothing changed (`nice`
+ * 0, already that nice, or refused).
  */
 export function lowerOwnPriority(nice: number): number | null {
   const target = runNiceness(nice);
@@ -58,7 +59,31 @@ export function lowerOwnPriority(nice: number): number | null {
       // A thread that ended meanwhile.
     }
   }
+  // What it started before goes too: the long-lived git shells start the run's git.
+  for (const child of childProcesses()) lowerPriorityOf(child, target);
   return lowered ? target : null;
+}
+
+/** The processes whose parent is this one, from `/proc` (none where there is no `/proc`). */
+function childProcesses(): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses; cut at the last ')'.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid)
+        children.push(Number(pid));
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  return children;
 }
 
 /**

@@ -50,6 +50,20 @@ describe('config limits.nice', () => {
     expect(threads.map((thread) => niceOf(`/proc/${execute.pid}/task/${thread}/stat`))).toEqual(
       threads.map(() => target),
     );
+    // Every process it started (git shells from the checks before the run included) as well.
+    const children = readdirSync('/proc')
+      .filter((name) => /^\d+$/.test(name))
+      .flatMap((pid) => {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          return Number(fields[1]) === execute.pid ? [`${pid}: ${fields[16]}`] : [];
+        } catch {
+          return []; // gone meanwhile
+        }
+      });
+    expect(children.length).toBeGreaterThan(0);
+    expect(children).toEqual(children.map((child) => `${child.split(':')[0]}: ${target}`));
     writeFileSync(join(marks, 'go'), '');
     expect(await exited, stderr).toBe(0);
     expect((await repo.status('nice')).tasks[0]).toMatchObject({ status: 'succeeded', merged: true });
