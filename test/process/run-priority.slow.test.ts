@@ -21,7 +21,7 @@ describe('config limits.nice', () => {
     const marks = tempDir('milestone-nice-');
     writeFiles(repo.root, { '.milestones/config.yaml': 'limits: { nice: 5 }\n' });
     // The task says its niceness, then waits until the test has looked at the coordinator.
-    const run = `awk '{ print $19 }' /proc/$$/stat > '${marks}/task'; while [ ! -e '${marks}/go' ]; do sleep 0.05; done; echo done > out.txt`;
+    const run = `awk '{ print $19 }' /proc/$$/stat > '${marks}/said' && mv '${marks}/said' '${marks}/task'; while [ ! -e '${marks}/go' ]; do sleep 0.05; done; echo done > out.txt`;
     const planned = await repo.plan({
       version: 1,
       milestone: 'Nice',
