@@ -41,30 +41,34 @@ describe('config limits.nice', () => {
       stderr += chunk;
     });
     const exited = new Promise<number | null>((done) => execute.once('close', done));
-    await until(
-      async () => existsSync(join(marks, 'task')) || execute.exitCode !== null,
-      'the task to start',
-    );
-    expect(readFileSync(join(marks, 'task'), 'utf8').trim(), stderr).toBe(String(target));
-    const threads = readdirSync(`/proc/${execute.pid}/task`);
-    expect(threads.map((thread) => niceOf(`/proc/${execute.pid}/task/${thread}/stat`))).toEqual(
-      threads.map(() => target),
-    );
-    // Every process it started (git shells from the checks before the run included) as well.
-    const children = readdirSync('/proc')
-      .filter((name) => /^\d+$/.test(name))
-      .flatMap((pid) => {
-        try {
-          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-          return Number(fields[1]) === execute.pid ? [`${pid}: ${fields[16]}`] : [];
-        } catch {
-          return []; // gone meanwhile
-        }
-      });
-    expect(children.length).toBeGreaterThan(0);
-    expect(children).toEqual(children.map((child) => `${child.split(':')[0]}: ${target}`));
-    writeFileSync(join(marks, 'go'), '');
+    try {
+      await until(
+        async () => existsSync(join(marks, 'task')) || execute.exitCode !== null,
+        'the task to start',
+      );
+      expect(readFileSync(join(marks, 'task'), 'utf8').trim(), stderr).toBe(String(target));
+      const threads = readdirSync(`/proc/${execute.pid}/task`);
+      expect(threads.map((thread) => niceOf(`/proc/${execute.pid}/task/${thread}/stat`))).toEqual(
+        threads.map(() => target),
+      );
+      // Every process it started (git shells from the checks before the run included) as well.
+      const children = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .flatMap((pid) => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+            const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+            return Number(fields[1]) === execute.pid ? [`${pid}: ${fields[16]}`] : [];
+          } catch {
+            return []; // gone meanwhile
+          }
+        });
+      expect(children.length).toBeGreaterThan(0);
+      expect(children).toEqual(children.map((child) => `${child.split(':')[0]}: ${target}`));
+    } finally {
+      // Let the task end whatever was seen; a failed look must not leave the run waiting.
+      writeFileSync(join(marks, 'go'), '');
+    }
     expect(await exited, stderr).toBe(0);
     expect((await repo.status('nice')).tasks[0]).toMatchObject({ status: 'succeeded', merged: true });
   });
