@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generatePlan, type PlanFile } from './generate-plan.js';
@@ -207,7 +207,9 @@ async function readBench(runs: number): Promise<Measurement[]> {
     for (const task of plan500.tasks) task.run = 'true';
     const statusRows = new Map<string, number>();
 
-    const tm = taskMasterBin();
+    // MILESTONE_BENCH_READS=during: only the rows measured during a run (quick to repeat).
+    const onlyDuring = process.env.MILESTONE_BENCH_READS === 'during';
+    const tm = onlyDuring ? null : taskMasterBin();
     let taskMasterMs: number | null = null;
     if (tm) {
       const repo = benchRepository(join(root, 'task-master'), 20);
@@ -220,7 +222,7 @@ async function readBench(runs: number): Promise<Measurement[]> {
       const row = timeProcess('task-master list, 1k tasks', Math.min(runs, 3), tm, ['list'], repo);
       taskMasterMs = row.medianMs;
       rows.push(row);
-    } else {
+    } else if (!onlyDuring) {
       rows.push({
         step: 'task-master list, 1k tasks',
         medianMs: Number.NaN,
@@ -233,7 +235,7 @@ async function readBench(runs: number): Promise<Measurement[]> {
 
     // Every build's fixtures first, then each step for every build, run by run (base, now, base,
     // now ...): on a shared machine the two rows of a step see the same load.
-    const setups = builds.map((build) => ({
+    const setups = (onlyDuring ? [] : builds).map((build) => ({
       build,
       repo1k: plannedRepository(root, `${build.label}-1k`, build, plan1k),
       repo10k: plannedRepository(root, `${build.label}-10k`, build, plan10k),
@@ -300,36 +302,55 @@ async function readBench(runs: number): Promise<Measurement[]> {
     }
     for (const { build } of setups) rows.push(planRow(build));
 
-    for (const { build } of setups) {
-      // status while a 500-task milestone executes (agents, concurrency 4, tasks `true`).
-      const runRepo = plannedRepository(root, `${build.label}-run`, build, plan500);
-      const env = { ...ENV, XDG_STATE_HOME: join(root, `${build.label}-state`) };
+    // status while a 500-task milestone executes (agents, concurrency 4, tasks `true`). This
+    // build twice: as configured (its run at `limits.nice` 10, the default) and with `nice: 0`,
+    // the same code at the reader's priority, which isolates what the lower priority does.
+    const during = [
+      ...builds.map((build) => ({ build, label: build.label, nice: null as number | null })),
+      ...builds
+        .filter((build) => build.label === 'now')
+        .map((build) => ({ build, label: 'now, limits.nice 0', nice: 0 })),
+    ];
+    for (const { build, label, nice } of during) {
+      const runRepo = plannedRepository(root, `${label.replaceAll(/[^a-z0-9]+/g, '-')}-run`, build, plan500);
+      if (nice !== null) {
+        const file = join(runRepo, '.milestones', 'config.yaml');
+        const config = readFileSync(file, 'utf8');
+        if (!/^ {2}nice: 10\b/m.test(config)) throw new Error(`no limits.nice in ${file}`);
+        writeFileSync(file, config.replace(/^ {2}nice: 10\b/m, `  nice: ${nice}`));
+      }
+      const env = { ...ENV, XDG_STATE_HOME: join(root, `${label.replaceAll(/[^a-z0-9]+/g, '-')}-state`) };
       const child = await startRun(build, runRepo, env);
+      const landed = () =>
+        (
+          JSON.parse(run(build.cli, ['status', '--json'], runRepo, env)) as {
+            tasks: Array<{ merged: boolean }>;
+          }
+        ).tasks.filter((task) => task.merged).length;
       try {
+        const landedBefore = landed();
+        const startedAt = performance.now();
         // Through main.js (as the other rows), and as people run it: the package's `bin`.
-        const [during, viaBin] = timeProcesses(runs, [
+        const [viaMain, viaBin] = timeProcesses(runs, [
           {
-            step: `${build.label}: status --json during a 500-task run`,
+            step: `${label}: status --json during a 500-task run`,
             command: process.execPath,
             args: [build.cli, 'status', '--json'],
             cwd: runRepo,
             env,
           },
           {
-            step: `${build.label}: milestone status --json (bin) during the run`,
+            step: `${label}: milestone status --json (bin) during the run`,
             command: process.execPath,
             args: [build.bin, 'status', '--json'],
             cwd: runRepo,
             env,
           },
         ]);
-        const landed = (
-          JSON.parse(run(build.cli, ['status', '--json'], runRepo, env)) as {
-            tasks: Array<{ merged: boolean }>;
-          }
-        ).tasks.filter((task) => task.merged).length;
-        during!.result += `; ${landed} tasks landed when measured`;
-        rows.push(during!, viaBin!);
+        const landedAfter = landed();
+        const rate = (landedAfter - landedBefore) / ((performance.now() - startedAt) / 1000);
+        viaMain!.result += `; ${landedAfter} tasks landed when measured, ${rate.toFixed(1)} landings/s meanwhile`;
+        rows.push(viaMain!, viaBin!);
       } finally {
         await stopRun(child);
       }

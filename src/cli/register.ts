@@ -274,6 +274,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         cwd,
         io,
         id,
+        lowerOwnPriority: true,
         phase: opts.phase,
         mode: opts.mode,
         concurrency: opts.concurrency,

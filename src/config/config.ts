@@ -248,4 +248,5 @@ limits:            # per task process (agent, verify, setup); sizes in MB, null 
   maxProcesses: 512  # a process group larger than this (a fork loop) is stopped the same way
   memoryMb: null   # e.g. 4096: ulimit -d for each agent process
   minFreeMb: 100   # free space kept on the worktrees' disk beyond a new slot's checkout
+  nice: 10         # the run (execute, its git, every task process) this much nicer than your shell; 0 = off
 `;

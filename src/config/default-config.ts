@@ -89,6 +89,7 @@ export const SCHEMA_DEFAULTS: Config = {
     maxProcesses: 512,
     memoryMb: null,
     minFreeMb: 100,
+    nice: 10,
   },
   planner: {
     agent: null,

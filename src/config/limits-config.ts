@@ -12,6 +12,11 @@ export interface ResourceLimits {
   memoryMb: number | null;
   /** Free space left on the worktrees' file system after creating a slot. */
   minFreeMb: number;
+  /**
+   * How much nicer (lower scheduling priority) than the command that started it a run's work
+   * runs: `execute` itself, its git processes and every task process (0 to 19; 0 = same priority).
+   */
+  nice: number;
 }
 
 export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
@@ -20,6 +25,7 @@ export const DEFAULT_RESOURCE_LIMITS: ResourceLimits = {
   maxProcesses: 512,
   memoryMb: null,
   minFreeMb: 100,
+  nice: 10,
 };
 
 const megabytes = z.number().positive();
@@ -31,5 +37,6 @@ export const resourceLimitsSchema = z
     maxProcesses: z.number().int().min(2).nullable().default(DEFAULT_RESOURCE_LIMITS.maxProcesses),
     memoryMb: megabytes.nullable().default(DEFAULT_RESOURCE_LIMITS.memoryMb),
     minFreeMb: z.number().min(0).default(DEFAULT_RESOURCE_LIMITS.minFreeMb),
+    nice: z.number().int().min(0).max(19).default(DEFAULT_RESOURCE_LIMITS.nice),
   })
   .default(DEFAULT_RESOURCE_LIMITS);

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { readdirSync, readFileSync } from 'node:fs';
+import { runNiceness } from './run-priority.js';
 
 /**
  * Limits for the processes of a task (agent, verify, setup: those that write an attempt log).
@@ -16,6 +17,11 @@ export interface ProcessLimits {
   maxProcesses: number | null;
   /** Data segment limit of each process (`ulimit -d`, RLIMIT_DATA); POSIX shells on Linux and macOS. */
   memoryBytes: number | null;
+  /**
+   * The niceness task processes run at (config `limits.nice` over the program's own, see
+   * run-priority.ts); `null`: the caller's own.
+   */
+  niceness: number | null;
 }
 
 /** Why a process was stopped by a limit, kept per log file for the attempt to report. */
@@ -32,6 +38,7 @@ export const DEFAULT_PROCESS_LIMITS: ProcessLimits = {
   outputMaxBytes: 1024 * MB,
   maxProcesses: 512,
   memoryBytes: null,
+  niceness: null,
 };
 
 interface LimitContext {
@@ -70,6 +77,7 @@ export function limitsFromConfig(limits: {
   outputMaxMb: number | null;
   maxProcesses: number | null;
   memoryMb: number | null;
+  nice?: number;
 }): ProcessLimits {
   const bytes = (mb: number | null): number | null => (mb === null ? null : Math.round(mb * MB));
   return {
@@ -77,6 +85,7 @@ export function limitsFromConfig(limits: {
     outputMaxBytes: bytes(limits.outputMaxMb),
     maxProcesses: limits.maxProcesses,
     memoryBytes: bytes(limits.memoryMb),
+    niceness: runNiceness(limits.nice ?? 0),
   };
 }
 

@@ -7,6 +7,7 @@ import { ProcessStartError } from './process-error.js';
 import { groupAlive, stopGroup, stopMembers } from './process-group.js';
 import { currentProcessLimits, noteRunaway, withMemoryLimit } from './process-limits.js';
 import { createRedactor, redactSecrets } from './redact-secrets.js';
+import { lowerPriorityOf } from './run-priority.js';
 import { watchRunaway } from './runaway.js';
 import { spawnerCanRun } from './spawner-kinds.js';
 import { type SpawnedTask, taskSpawners } from './task-spawner.js';
@@ -103,7 +104,7 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   const request = { argv: [command, ...args] as [string, ...string[]], cwd: options.cwd, env };
   const spawned: SpawnedTask | null =
     options.shell && options.logFile !== undefined && options.input === undefined && spawnerCanRun(request)
-      ? taskSpawners.start(request)
+      ? taskSpawners.start(request, limits?.niceness ?? null)
       : null;
   const child =
     spawned ??
@@ -114,6 +115,10 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
       detached: true,
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+  // A spawner is nice already (its tasks inherit it); a direct spawn is lowered at once, before
+  // it could have started much (run-priority.ts).
+  if (spawned === null && child.pid !== undefined && limits?.niceness != null)
+    lowerPriorityOf(child.pid, limits.niceness);
 
   return new Promise<ProcessResult>((resolve, reject) => {
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;

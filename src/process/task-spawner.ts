@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import { FramedStream } from './framed-stream.js';
+import { lowerPriorityOf } from './run-priority.js';
 import {
   kindKey,
   markUnusable,
@@ -139,6 +140,8 @@ class Spawner {
 
   constructor(
     readonly kind: SpawnerKind,
+    /** The niceness its tasks run at (set on the spawner before its first task); `null`: ours. */
+    readonly niceness: number | null,
     private readonly pool: TaskSpawnerPool,
   ) {
     this.base = { ...process.env };
@@ -152,6 +155,8 @@ class Spawner {
       detached: true,
     });
     this.child = child;
+    // Before any request is written: every task it starts inherits the niceness.
+    if (niceness !== null && child.pid !== undefined) lowerPriorityOf(child.pid, niceness);
     child.stdin!.on('error', () => undefined);
     child.stdout!.on('data', (chunk: Buffer) => this.output(chunk, 'stdout'));
     (child.stdio[4] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => this.output(chunk, 'stderr'));
@@ -346,9 +351,9 @@ class TaskSpawnerPool {
   private readonly free: Spawner[] = [];
   private watchingExit = false;
 
-  /** Starts `request` in an idle spawner (a new one when none is idle). */
-  start(request: SpawnRequest): SpawnedTask {
-    return this.spawner().start(request);
+  /** Starts `request` at `niceness` (`null`: ours) in an idle spawner (a new one when none is idle). */
+  start(request: SpawnRequest, niceness: number | null = null): SpawnedTask {
+    return this.spawner(niceness).start(request);
   }
 
   /** Runs a task its spawner could not start in another one. */
@@ -358,7 +363,7 @@ class TaskSpawnerPool {
       task.emit('error', Object.assign(new Error('no task spawner could start'), { code: 'ESPAWNER' }));
       return;
     }
-    this.spawner().adopt(task);
+    this.spawner(task.spawner.niceness).adopt(task);
   }
 
   /** A kind of spawner that cannot start tasks here: the next kind from now on. */
@@ -366,13 +371,15 @@ class TaskSpawnerPool {
     markUnusable(kind);
   }
 
-  private spawner(): Spawner {
+  private spawner(niceness: number | null): Spawner {
     const kind = spawnerKind()!;
-    let spawner = this.free.pop();
-    while (spawner && (!spawner.alive || spawner.tainted || kindKey(spawner.kind) !== kindKey(kind)))
-      spawner = this.free.pop();
+    for (const stale of this.free.filter((s) => !s.alive || s.tainted || kindKey(s.kind) !== kindKey(kind)))
+      this.free.splice(this.free.indexOf(stale), 1);
+    // A spawner's niceness only ever goes up: one per niceness (a run's, and ours outside runs).
+    const at = this.free.findLastIndex((s) => s.niceness === niceness);
+    let spawner = at >= 0 ? this.free.splice(at, 1)[0] : undefined;
     if (!spawner) {
-      spawner = new Spawner(kind, this);
+      spawner = new Spawner(kind, niceness, this);
       this.spawners.add(spawner);
       if (!this.watchingExit) {
         this.watchingExit = true;

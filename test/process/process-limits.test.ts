@@ -11,6 +11,7 @@ const NONE: ProcessLimits = {
   outputMaxBytes: null,
   maxProcesses: null,
   memoryBytes: null,
+  niceness: null,
 };
 
 function inLimits<T>(limits: Partial<ProcessLimits>, fn: () => Promise<T>): Promise<T> {

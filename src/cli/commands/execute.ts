@@ -30,6 +30,7 @@ import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
 import { startNotifier } from '../../notify/notifier.js';
 import { readPlanningArtifacts } from '../../planning/index.js';
+import { lowerOwnPriority } from '../../process/run-priority.js';
 import { openLiveView } from '../../report/live-view-session.js';
 import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
@@ -78,6 +79,12 @@ export interface ExecuteOptions {
   queue?: string | undefined;
   /** `--remote`: the git remote the workers share with this repository (default `origin`). */
   remote?: string | undefined;
+  /**
+   * Lower this whole process to the run's priority (config `limits.nice`, run-priority.ts), so its
+   * git processes and agents inherit it: the CLI does. Without it (an embedding program keeps its
+   * own priority) only the task processes are lowered.
+   */
+  lowerOwnPriority?: boolean;
 }
 
 /** The mode a run uses and one line saying why. */
@@ -375,6 +382,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     // Refused before anything is written or printed: a locked milestone's log stays as it was.
     refuseIfLocked(store, state.id, { pid: process.pid, host: hostname() });
     await checkBaseBranch(workspace.root, state);
+    if (options.lowerOwnPriority) lowerOwnPriority(workspace.config.limits.nice);
     const stop = new AbortController();
     // Kept for the whole run: a second or third Ctrl-C must not kill the process halfway
     // through saving state; the first one already asked everything to stop.

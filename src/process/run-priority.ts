@@ -1,0 +1,101 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
+// A run's work at a lower scheduling priority than the commands people type (config
+// `limits.nice`). On two cores a concurrency-4 run keeps both busy; `milestone status` typed
+// meanwhile then waited for a core as long as it computed. Nicer work yields the core to it.
+
+/** The highest (least favoured) niceness there is. */
+const NICEST = 19;
+
+/** The niceness the program had before {@link lowerOwnPriority}; `undefined` while not lowered. */
+let startedAt: number | undefined;
+
+/** This process's niceness (0 where it cannot be read). */
+export function ownNiceness(): number {
+  try {
+    return getPriority(0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The niceness a run's work gets: `nice` more than the program had when it started (so a run
+ * started under `nice -n 5` with `nice: 10` runs at 15), at most 19; `null` when `nice` is 0.
+ */
+export function runNiceness(nice: number): number | null {
+  if (nice <= 0) return null;
+  return Math.min(NICEST, (startedAt ?? ownNiceness()) + nice);
+}
+
+/**
+ * Lowers this whole process to {@link runNiceness} (the CLI's `execute` does, before its run
+ * starts), so that everything it starts inherits it: git, the task spawners, agents. Linux keeps
+ * a niceness per thread and `setpriority` on the pid changes only the main thread, so each thread
+ * in `/proc/self/task` is lowered (threads started later inherit from the one that starts them),
+ * and so is each process it already started (the git shells of the checks before a run). Never
+ * raises a priority. Returns the niceness now in force, or `null` when nothing changed (`nice`
+ * 0, already that nice, or refused).
+ */
+export function lowerOwnPriority(nice: number): number | null {
+  const target = runNiceness(nice);
+  if (target === null) return null;
+  const before = ownNiceness();
+  if (before >= target) return null;
+  startedAt ??= before;
+  let threads: number[] = [0];
+  try {
+    threads = readdirSync('/proc/self/task').map(Number);
+  } catch {
+    // No /proc (macOS): setpriority on the process changes every thread there.
+  }
+  let lowered = false;
+  for (const thread of threads) {
+    try {
+      if (getPriority(thread) < target) setPriority(thread, target);
+      lowered = true;
+    } catch {
+      // A thread that ended meanwhile.
+    }
+  }
+  // What it started before goes too: the long-lived git shells start the run's git.
+  for (const child of childProcesses()) lowerPriorityOf(child, target);
+  return lowered ? target : null;
+}
+
+/** The processes whose parent is this one, from `/proc` (none where there is no `/proc`). */
+function childProcesses(): number[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  const children: number[] = [];
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses; cut at the last ')'.
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid)
+        children.push(Number(pid));
+    } catch {
+      // Gone between readdir and read.
+    }
+  }
+  return children;
+}
+
+/**
+ * Lowers process `pid` (a task process just started) to `niceness` unless it is already that
+ * nice. Used where a task is not started by a process that is already nice (a direct spawn from a
+ * program that kept its priority: the library API, tests). `false` when it could not (gone).
+ */
+export function lowerPriorityOf(pid: number, niceness: number): boolean {
+  try {
+    if (getPriority(pid) < niceness) setPriority(pid, niceness);
+    return true;
+  } catch {
+    return false;
+  }
+}
