@@ -13,7 +13,7 @@ import {
   statData,
   statMatch,
 } from './index-write.js';
-import { type ObjectReader, parseTree, type Tree } from './object-batch.js';
+import type { ObjectReader, TreeEntry } from './object-batch.js';
 import {
   hashFile,
   isAttributesFile,
@@ -252,4 +252,24 @@ function removeEmptyFolders(worktree: string, path: string): void {
     }
     slash = path.lastIndexOf('/', slash - 1);
   }
+}
+
+/** A parsed tree: name (latin1) → entry. */
+type Tree = Map<string, TreeEntry>;
+
+/** Parses a raw tree object; `hashBytes` is 20 (SHA-1) or 32 (SHA-256). */
+function parseTree(data: Buffer, hashBytes: number): Tree {
+  const tree: Tree = new Map();
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(32, at);
+    const nul = space < 0 ? -1 : data.indexOf(0, space + 1);
+    if (space < 0 || nul < 0 || nul + 1 + hashBytes > data.length) throw new Error('malformed tree object');
+    const mode = data.toString('latin1', at, space);
+    const name = data.toString('latin1', space + 1, nul);
+    const oid = data.toString('hex', nul + 1, nul + 1 + hashBytes);
+    tree.set(name, { mode, oid });
+    at = nul + 1 + hashBytes;
+  }
+  return tree;
 }
