@@ -28,6 +28,16 @@ export const PROJECTION_SAVE_MS = 2000;
  */
 export const PROJECTION_SAVE_FACTOR = 100;
 
+/**
+ * The projection row a new milestone's lone `milestone_planned` event gets: the JSON `null` at
+ * version 0, which every reader (this build's and older ones: `JSON.parse` gives `null`, and
+ * `applyEvent(null, planned)` is the plan's state) folds into the state from the events. It
+ * spares `plan --from` writing the plan a second time (a 2,000-task state is ~1 MB of JSON,
+ * stringified, checked by `json_valid`, written to the WAL and checkpointed). Not SQL `NULL`:
+ * `list()` (also of older builds) skips rows whose state is `NULL`.
+ */
+export const FOLD_FROM_START = 'null';
+
 /** Options of `append`. */
 export interface AppendOptions {
   /** Refuse with {@link StaleVersionError} unless the milestone is at exactly this version. */
@@ -150,7 +160,7 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
       return written.state;
     // A cache written by other projection code is not trusted: fold the events instead.
     if (row.projection_version !== PROJECTION_VERSION) return project(readEvents(row.milestone_id));
-    const cached = row.state === null ? undefined : (JSON.parse(row.state) as MilestoneState);
+    const cached = row.state === null ? undefined : ((JSON.parse(row.state) as MilestoneState | null) ?? undefined);
     // The row may lag the log (the writer saves it every few seconds): fold the events after it.
     let state = cached;
     for (const event of readEvents(row.milestone_id, { afterSeq: row.version }))
@@ -200,7 +210,12 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
         state = applyEvent(state, storedEvent, changes);
         return storedEvent;
       });
-      saveLazily(milestoneId, current + events.length, state);
+      if (current === 0 && events.length === 1 && events[0]?.type === 'milestone_planned') {
+        // A new milestone's plan: the row says "fold from the start" (`null` at version 0)
+        // instead of holding the plan a second time (see `FOLD_FROM_START`).
+        upsertProjection.run(milestoneId, 0, PROJECTION_VERSION, FOLD_FROM_START);
+        savedAt.set(milestoneId, 1);
+      } else saveLazily(milestoneId, current + events.length, state);
       views.save(milestoneId, state, changes, current);
       return { stored, state };
     },
