@@ -160,7 +160,8 @@ export function createEventLog(db: Database, clock: () => Date, views: ReadModel
       return written.state;
     // A cache written by other projection code is not trusted: fold the events instead.
     if (row.projection_version !== PROJECTION_VERSION) return project(readEvents(row.milestone_id));
-    const cached = row.state === null ? undefined : ((JSON.parse(row.state) as MilestoneState | null) ?? undefined);
+    const cached =
+      row.state === null ? undefined : ((JSON.parse(row.state) as MilestoneState | null) ?? undefined);
     // The row may lag the log (the writer saves it every few seconds): fold the events after it.
     let state = cached;
     for (const event of readEvents(row.milestone_id, { afterSeq: row.version }))
