@@ -97,7 +97,8 @@ describe('the projection row of a newly planned milestone', () => {
   it('keeps storing the whole state when a plan replaces another (no fold-from-start row)', () => {
     const dir = join(tempDir(), '.milestones', '.local');
     withStore(dir, (store) => store.append('add-login', [plannedEvent(), ...RUN]));
-    withStore(dir, (store) => store.append('add-login', [{ ...plannedEvent(), replaced: true }]));
+    const replacing = { ...plannedEvent(), replaced: true } as MilestoneEvent;
+    withStore(dir, (store) => store.append('add-login', [replacing]));
     const row = projectionRow(dir, 'add-login');
     expect(row?.version).toBe(2 + RUN.length);
     expect(row?.state).not.toBe(FOLD_FROM_START);
