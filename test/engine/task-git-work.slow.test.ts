@@ -79,7 +79,9 @@ describe("a task's git work", () => {
     const commands = readFileSync(log, 'utf8').split('\n').filter(Boolean);
     // The phase commit writes its 8 files through one `hash-object -w` of their copies and one
     // `update-index --index-info` (it was one `hash-object --stdin` and one `--cacheinfo` each).
-    expect(commands.filter((line) => /(^| )update-index /.test(line))).toEqual(['update-index -z --index-info']);
+    expect(commands.filter((line) => /(^| )update-index /.test(line))).toEqual([
+      'update-index -z --index-info',
+    ]);
     expect(commands.filter((line) => /(^| )hash-object -w --no-filters -- /.test(line))).toHaveLength(1);
     expect(commands.filter((line) => /(^| )hash-object -w --stdin$/.test(line))).toEqual([]);
     // The whole run, 4 no-op tasks on 4 slots: 70 git processes before the phase commit was
