@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MilestoneState } from '../core/projection.js';
@@ -148,9 +148,23 @@ export async function commitFilesOnto(
   const env = { GIT_INDEX_FILE: join(dir, 'index') };
   try {
     await gitExec(cwd, ['read-tree', head], { env });
-    for (const [path, content] of Object.entries(files)) {
-      const { stdout: blob } = await gitExec(cwd, ['hash-object', '-w', '--stdin'], { input: content });
-      await gitExec(cwd, ['update-index', '--add', '--cacheinfo', `100644,${blob.trim()},${path}`], { env });
+    // Two git processes for all the files, not two per file: each content goes to a file of the
+    // private folder, one `hash-object -w --no-filters` stores them all (as `--stdin` did: no
+    // filters), one `update-index -z --index-info` adds them all.
+    const entries = Object.entries(files);
+    if (entries.length > 0) {
+      const sources = entries.map(([, content], i) => {
+        const source = join(dir, `blob-${i}`);
+        writeFileSync(source, content);
+        return source;
+      });
+      const { stdout } = await gitExec(cwd, ['hash-object', '-w', '--no-filters', '--', ...sources]);
+      const blobs = stdout.split('\n').filter(Boolean);
+      if (blobs.length !== entries.length) {
+        throw new Error(`git hash-object answered ${blobs.length} ids for ${entries.length} files`);
+      }
+      const info = entries.map(([path], i) => `100644 blob ${blobs[i]}\t${path}\0`).join('');
+      await gitExec(cwd, ['update-index', '-z', '--index-info'], { env, input: info });
     }
     const { stdout: tree } = await gitExec(cwd, ['write-tree'], { env });
     // With `parent`, the head's tree is committed on top of an older commit: the squash of

@@ -62,6 +62,20 @@ export function branchExistsInFiles(
   branch: string,
   env: NodeJS.ProcessEnv = process.env,
 ): boolean | undefined {
+  const tip = branchTipFromFiles(root, branch, env);
+  return tip === undefined ? undefined : tip !== null;
+}
+
+/**
+ * What `git rev-parse --verify --quiet refs/heads/<branch>` answers in the main worktree at
+ * `root` (the branch's object id, `null` for no such branch), read as `branchExistsInFiles`
+ * reads; `undefined` where only git can answer.
+ */
+export function branchTipFromFiles(
+  root: string,
+  branch: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | null | undefined {
   if (
     branch === '' ||
     branch.includes('..') ||
@@ -75,7 +89,7 @@ export function branchExistsInFiles(
   const ref = `refs/heads/${branch}`;
   try {
     const loose = readFileSync(join(gitDir, ref), 'utf8');
-    return OBJECT_ID.test(loose) ? true : undefined;
+    return OBJECT_ID.test(loose) ? loose.trim() : undefined;
   } catch (error) {
     // No such file, or a folder of that name (`milestone/` holding `milestone/a`): not a loose ref.
     const code = (error as NodeJS.ErrnoException).code;
@@ -85,11 +99,12 @@ export function branchExistsInFiles(
   try {
     packed = readFileSync(join(gitDir, 'packed-refs'), 'utf8');
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? false : undefined;
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? null : undefined;
   }
   for (const line of packed.split('\n')) {
     const space = line.indexOf(' ');
-    if (space > 0 && line.slice(space + 1) === ref && OBJECT_ID.test(line.slice(0, space))) return true;
+    if (space > 0 && line.slice(space + 1) === ref && OBJECT_ID.test(line.slice(0, space)))
+      return line.slice(0, space);
   }
-  return false;
+  return null;
 }

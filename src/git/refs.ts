@@ -1,10 +1,17 @@
 import { GitError } from './git-error.js';
 import { gitExec } from './git-exec.js';
+import { branchTipFromFiles } from './ref-files.js';
 import { assertBranchName, assertRevision } from './ref-names.js';
 
 /** The object id `ref` names, or `null` when it names nothing. */
 export async function revParse(cwd: string, ref: string): Promise<string | null> {
   assertRevision(ref);
+  // A branch of a plain repository's main worktree is read from its ref file (ref-files.ts):
+  // no git process for the run's many looks at the milestone branch.
+  if (ref.startsWith('refs/heads/')) {
+    const tip = branchTipFromFiles(cwd, ref.slice('refs/heads/'.length));
+    if (tip !== undefined) return tip;
+  }
   const { stdout, exitCode } = await gitExec(cwd, ['rev-parse', '--verify', '--quiet', ref], {
     allowExitCodes: [1],
   });

@@ -68,6 +68,37 @@ describe("a task's git work", () => {
     expect(await git(root, 'fsck', '--no-dangling')).toBe('');
   });
 
+  it("a small run's fixed git work: the phase commit stores all its files with one hash-object and one update-index", async () => {
+    const { root, env } = await plannedRepo(4);
+    const { path, log } = await loggingGit();
+    const result = await milestoneAsync(root, ['execute', 'gw', '--mode', 'agents', '--concurrency', '4'], {
+      ...env,
+      PATH: path,
+    });
+    expect(result.code, result.stderr).toBe(0);
+    const commands = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+    // The phase commit writes its 8 files through one `hash-object -w` of their copies and one
+    // `update-index --index-info` (it was one `hash-object --stdin` and one `--cacheinfo` each).
+    expect(commands.filter((line) => /(^| )update-index /.test(line))).toEqual([
+      'update-index -z --index-info',
+    ]);
+    expect(commands.filter((line) => /(^| )hash-object -w --no-filters -- /.test(line))).toHaveLength(1);
+    expect(commands.filter((line) => /(^| )hash-object -w --stdin$/.test(line))).toEqual([]);
+    // The whole run, 4 no-op tasks on 4 slots: 70 git processes before the phase commit was
+    // batched and the milestone branch read from its ref file (nine `rev-parse --verify`), 46
+    // after (a few spare for timing).
+    expect(commands.filter((line) => /(^| )rev-parse --verify/.test(line))).toEqual([]);
+    expect(commands.length, commands.join('\n')).toBeLessThanOrEqual(50);
+    // The phase record files landed with the content git hashes them to.
+    const files = (await git(root, 'ls-tree', '-r', '--name-only', 'milestone/gw', '.milestones/gw'))
+      .split('\n')
+      .filter(Boolean);
+    expect(files).toContain('.milestones/gw/phases/execute.json');
+    expect(files).toContain('.milestones/gw/plan.json');
+    expect(JSON.parse(await git(root, 'show', 'milestone/gw:.milestones/gw/plan.json'))).toBeTruthy();
+    expect(await git(root, 'fsck', '--no-dangling')).toBe('');
+  });
+
   it('MILESTONE_SLOT_SWITCH=read-tree and MILESTONE_TASK_CAPTURE=git bring back read-tree and git add, with the same result', async () => {
     const { root, env } = await plannedRepo(4);
     const { path, log } = await loggingGit();

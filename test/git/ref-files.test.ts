@@ -1,8 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { branchExistsInFiles, headBranchFromFiles } from '../../src/git/ref-files.js';
-import { branchExists } from '../../src/git/refs.js';
+import { gitExec } from '../../src/git/git-exec.js';
+import { branchExistsInFiles, branchTipFromFiles, headBranchFromFiles } from '../../src/git/ref-files.js';
+import { revParse } from '../../src/git/refs.js';
 import { currentBranch } from '../../src/git/repo.js';
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 
@@ -10,7 +11,14 @@ import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 async function expectGitsAnswers(root: string, branches: string[]): Promise<void> {
   expect(headBranchFromFiles(root, {})).toBe(await currentBranch(root));
   for (const branch of branches) {
-    expect(branchExistsInFiles(root, branch, {}), branch).toBe(await branchExists(root, branch));
+    // git itself, not `revParse` (which reads these files where it can).
+    const answer = await gitExec(root, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], {
+      allowExitCodes: [1],
+    });
+    const tip = answer.exitCode === 0 ? answer.stdout.trim() : null;
+    expect(branchTipFromFiles(root, branch, {}), branch).toBe(tip);
+    expect(branchExistsInFiles(root, branch, {}), branch).toBe(tip !== null);
+    expect(await revParse(root, `refs/heads/${branch}`), branch).toBe(tip);
   }
 }
 
@@ -40,6 +48,9 @@ describe('HEAD and branches read from .git, as git answers them', () => {
     expect(branchExistsInFiles(linked, 'main', {})).toBeUndefined();
     await git(root, 'symbolic-ref', 'refs/heads/alias', 'refs/heads/main');
     expect(branchExistsInFiles(root, 'alias', {})).toBeUndefined();
+    // Where the files cannot answer, `revParse` asks git.
+    expect(await revParse(root, 'refs/heads/alias')).toBe(await revParse(root, 'refs/heads/main'));
+    expect(await revParse(linked, 'refs/heads/main')).toBe(await revParse(root, 'refs/heads/main'));
     for (const name of ['a..b', '/main', 'a b', 'a~1', 'x:y', '']) {
       expect(branchExistsInFiles(root, name, {}), name).toBeUndefined();
     }
