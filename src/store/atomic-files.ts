@@ -56,12 +56,13 @@ export async function writeFilesAtomic(files: readonly AtomicFile[]): Promise<vo
   await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map(syncDirectory));
 }
 
-function fsyncFd(fd: number): Promise<void> {
+/** fsync on the thread pool (the main thread goes on meanwhile). */
+export function fsyncFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
-/** Makes the renames durable; some platforms cannot open a directory, which is fine there. */
-async function syncDirectory(dir: string): Promise<void> {
+/** Makes renames and links in `dir` durable; some platforms cannot open a directory, which is fine there. */
+export async function syncDirectory(dir: string): Promise<void> {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');

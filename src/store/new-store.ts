@@ -2,7 +2,6 @@ import {
   closeSync,
   existsSync,
   fchmodSync,
-  fsync,
   linkSync,
   mkdirSync,
   openSync,
@@ -13,6 +12,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fsyncFd, syncDirectory } from './atomic-files.js';
 import { lazyCrypto } from './lazy-crypto.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-dir.js';
@@ -120,21 +120,4 @@ async function writeNew(
     throw error;
   }
   await syncDirectory(dir);
-}
-
-function fsyncFd(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
-}
-
-/** Makes the rename durable; some platforms cannot open a directory, which is fine there. */
-async function syncDirectory(dir: string): Promise<void> {
-  let fd: number | undefined;
-  try {
-    fd = openSync(dir, 'r');
-    await fsyncFd(fd);
-  } catch {
-    // Best effort: the file is in place, only its durability across power loss is at stake.
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
 }
