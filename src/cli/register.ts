@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { parseDuration } from '../core/duration.js';
 import { MODES, PHASES } from '../core/types.js';
-import { UsageError } from '../errors.js';
 import type { Io } from '../io/io.js';
 
 function positiveNumber(value: string): number {

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { parseAgeMs, parseDuration } from '../core/duration.js';
-import type { IntegrationMode, Phase } from '../core/types.js';
+import type { Phase } from '../core/types.js';
 import { DEFAULT_WEIGHTS } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { notifySchema } from '../notify/notify-config.js';
 import type { PositionOf } from '../plan/source-map.js';
 import { configProblems } from './config-problems.js';
-import type { ResourceLimits } from './limits-config.js';
 import { resourceLimitsSchema } from './limits-config.js';
 
 /** Adoption levels, from least to most trust in parallel agents (README, "Adoption level"). */

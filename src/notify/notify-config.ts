@@ -20,6 +20,3 @@ export const notifySchema = z
     desktop: z.boolean().default(true),
   })
   .prefault({});
-
-/** Who is told when a run needs a person (config `notify`, docs/notifications.md). */
-type NotifyConfig = z.output<typeof notifySchema>;

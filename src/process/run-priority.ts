@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 // A run's work at a lower scheduling priority than the commands people type (config
@@ -84,6 +84,27 @@ function childProcesses(): number[] {
     }
   }
   return children;
+}
+
+/** coreutils' `nice`, where it is; `null` where it is not (looked up once). */
+let niceProgram: string | null | undefined;
+
+/**
+ * `[command, args]` started at `niceness` from the very first instruction: wrapped in
+ * `nice -n K`, which sets the niceness and execs the command (same pid, so the process group and
+ * every signal are unchanged). Lowering a process after spawn() returns races it: a shell under
+ * load had already forked its command, which kept the old niceness. Only for `command`s that
+ * exist for sure (`/bin/sh`): `nice` would turn a missing program's ENOENT into an exit of 127.
+ * Unchanged where the niceness is ours already or there is no `nice` (then
+ * {@link lowerPriorityOf} after the start is what remains).
+ */
+export function withNiceness(command: string, args: string[], niceness: number | null): [string, string[]] {
+  if (niceness === null || command !== '/bin/sh') return [command, args];
+  const increment = niceness - ownNiceness();
+  if (increment <= 0) return [command, args];
+  niceProgram ??= ['/usr/bin/nice', '/bin/nice'].find((path) => existsSync(path)) ?? null;
+  if (niceProgram === null) return [command, args];
+  return [niceProgram, ['-n', String(increment), command, ...args]];
 }
 
 /**

@@ -7,7 +7,7 @@ import { ProcessStartError } from './process-error.js';
 import { groupAlive, stopGroup, stopMembers } from './process-group.js';
 import { currentProcessLimits, noteRunaway, withMemoryLimit } from './process-limits.js';
 import { createRedactor, redactSecrets } from './redact-secrets.js';
-import { lowerPriorityOf } from './run-priority.js';
+import { lowerPriorityOf, withNiceness } from './run-priority.js';
 import { watchRunaway } from './runaway.js';
 import { spawnerCanRun } from './spawner-kinds.js';
 import { type SpawnedTask, taskSpawners } from './task-spawner.js';
@@ -67,6 +67,20 @@ const PIPE_DRAIN_MS = 500;
  * exits are stopped the same way, so nothing of a run outlives it. Rejects only with a
  * {@link ProcessStartError} when the program cannot be started.
  */
+/** A process started by this one, in its own process group (pgid = pid): one signal to -pid reaches every descendant. */
+function spawnDirect(
+  [command, args]: [string, string[]],
+  options: RunProcessOptions,
+  env: NodeJS.ProcessEnv,
+): ChildProcess {
+  return spawn(command, args, {
+    cwd: options.cwd,
+    env,
+    detached: true,
+    stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+}
+
 export async function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
   const startedAt = performance.now();
   if (options.signal?.aborted) {
@@ -106,19 +120,14 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
     options.shell && options.logFile !== undefined && options.input === undefined && spawnerCanRun(request)
       ? taskSpawners.start(request, limits?.niceness ?? null)
       : null;
-  const child =
-    spawned ??
-    spawn(command, args, {
-      cwd: options.cwd,
-      env,
-      // Own process group (pgid = pid): one signal to -pid reaches every descendant.
-      detached: true,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-  // A spawner is nice already (its tasks inherit it); a direct spawn is lowered at once, before
-  // it could have started much (run-priority.ts).
-  if (spawned === null && child.pid !== undefined && limits?.niceness != null)
-    lowerPriorityOf(child.pid, limits.niceness);
+  const niceness = limits?.niceness ?? null;
+  const direct = spawned === null ? withNiceness(command, args, niceness) : null;
+  const child = spawned ?? spawnDirect(direct ?? [command, args], options, env);
+  // A spawner is nice already (its tasks inherit it); a direct shell starts under `nice`; any
+  // other direct spawn is lowered at once, before it could have started much (run-priority.ts).
+  // Never both: `nice` adds its increment to whatever the process has by the time it runs.
+  if (direct !== null && direct[0] === command && child.pid !== undefined && niceness !== null)
+    lowerPriorityOf(child.pid, niceness);
 
   return new Promise<ProcessResult>((resolve, reject) => {
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
