@@ -7,9 +7,9 @@ import { project } from '../../src/core/projection.js';
 import { ExitError, InternalError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { StaleVersionError } from '../../src/store/stale-version-error.js';
-import { openStore, STORE_FILE, type Store } from '../../src/store/store.js';
-import { tempDir } from '../helpers/git-repo.js';
+import { openStore, STORE_FILE } from '../../src/store/store.js';
 import { plannedEvent } from './fixtures/sample-plan.js';
+import { storeDir, withStore } from './fixtures/store-dir.js';
 
 /** A clock that advances one second per reading, so every append gets its own time. */
 function tickingClock(start = Date.parse('2025-01-01T00:00:00Z')): () => Date {
@@ -18,11 +18,6 @@ function tickingClock(start = Date.parse('2025-01-01T00:00:00Z')): () => Date {
     now += 1000;
     return new Date(now);
   };
-}
-
-/** A store in `<tmp>/.milestones/.local`, as the CLI opens it. */
-function storeDir(): string {
-  return join(tempDir(), '.milestones', '.local');
 }
 
 const RUN: MilestoneEvent[] = [
@@ -41,15 +36,6 @@ const RUN: MilestoneEvent[] = [
   { type: 'review', phase: 'design', decision: 'approved', comment: 'ok' },
   { type: 'intent', step: 'merge', taskId: 'impl', detail: { base: 'b'.repeat(40) } },
 ];
-
-function withStore<T>(dir: string, use: (store: Store) => T, options = {}): T {
-  const store = openStore(dir, options);
-  try {
-    return use(store);
-  } finally {
-    store.close();
-  }
-}
 
 describe('openStore', () => {
   it('creates the directory 0700, the database 0600, and ignores itself in git', () => {
