@@ -8,7 +8,7 @@ import { ExitError, InternalError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { StaleVersionError } from '../../src/store/stale-version-error.js';
 import { openStore, STORE_FILE } from '../../src/store/store.js';
-import { plannedEvent } from './fixtures/sample-plan.js';
+import { plannedEvent, sampleRun } from './fixtures/sample-plan.js';
 import { storeDir, withStore } from './fixtures/store-dir.js';
 
 /** A clock that advances one second per reading, so every append gets its own time. */
@@ -21,19 +21,7 @@ function tickingClock(start = Date.parse('2025-01-01T00:00:00Z')): () => Date {
 }
 
 const RUN: MilestoneEvent[] = [
-  { type: 'mode_selected', mode: 'agents', reason: 'two phases, parallel score 0.8' },
-  { type: 'milestone_status', status: 'executing' },
-  { type: 'task_status', taskId: 'api', status: 'running', attempt: 1, agent: 'shell' },
-  {
-    type: 'task_usage',
-    taskId: 'api',
-    attempt: 1,
-    usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 },
-  },
-  { type: 'task_status', taskId: 'api', status: 'succeeded', attempt: 1 },
-  { type: 'task_merged', taskId: 'api', commit: 'a'.repeat(40) },
-  { type: 'phase_committed', phase: 'design', commit: 'b'.repeat(40) },
-  { type: 'review', phase: 'design', decision: 'approved', comment: 'ok' },
+  ...sampleRun('two phases, parallel score 0.8'),
   { type: 'intent', step: 'merge', taskId: 'impl', detail: { base: 'b'.repeat(40) } },
 ];
 
