@@ -63,7 +63,7 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
     ...options.worktrees,
     minFreeBytes: options.limits.minFreeMb * 1024 * 1024,
   });
-  // After the CLI lowered this process (lowerOwnPriority): the niceness counts from the start.
+  // Niceness counted from the one the program started with, whether the CLI lowered it already or not.
   const limits = limitsFromConfig(options.limits);
   let fetching: Promise<unknown> = Promise.resolve();
   const fetchHead = (job: TaskJob): Promise<void> => {
