@@ -313,7 +313,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     )
     .action(async (opts) => {
       const { worker } = await import('./commands/worker.js');
-      await worker({ cwd, io, ...opts });
+      await worker({ cwd, io, ...opts, lowerOwnPriority: true });
     });
 
   program

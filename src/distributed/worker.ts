@@ -13,6 +13,7 @@ import { runAttempt } from '../engine/task-attempt.js';
 import { WorktreePool } from '../engine/worktree-pool.js';
 import { deleteBranch, gitExec, pushBranch } from '../git/git.js';
 import { milestoneBranch } from '../git/ref-names.js';
+import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
 import type { JobEvent, JobResult, TaskJob } from './job-schema.js';
 import { firstIssue, QUEUE_PREFIX, queueName, taskJobSchema } from './job-schema.js';
 import type { QueueUrl } from './queue-url.js';
@@ -27,6 +28,11 @@ export interface WorkerOptions {
   storeDir: string;
   worktreeRoot: string;
   worktrees: Config['worktrees'];
+  /**
+   * Config `limits` of this clone: each task's processes run under them as in a local run (log
+   * cap, runaways, memory, niceness), and a new worktree slot keeps `minFreeMb` free.
+   */
+  limits: Config['limits'];
   /** The git remote the coordinator also uses (fetch the milestone head, push attempts). */
   remote: string;
   /** The agents this worker offers, by name: it listens on their queues only. */
@@ -53,7 +59,12 @@ export interface WorkerOptions {
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const redis = openRedis(options.url, options.say);
-  const pool = new WorktreePool(options.repoRoot, options.worktreeRoot, options.worktrees);
+  const pool = new WorktreePool(options.repoRoot, options.worktreeRoot, {
+    ...options.worktrees,
+    minFreeBytes: options.limits.minFreeMb * 1024 * 1024,
+  });
+  // Niceness counted from the one the program started with, whether the CLI lowered it already or not.
+  const limits = limitsFromConfig(options.limits);
   let fetching: Promise<unknown> = Promise.resolve();
   const fetchHead = (job: TaskJob): Promise<void> => {
     // One fetch at a time: two fetches updating one tracking ref would fail on its lock.
@@ -64,7 +75,8 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   const workers = [...options.adapters.keys()].map((agent) => {
     const worker = new Worker(
       queueName(agent),
-      (job: Job) => processJob(job, agent, options, pool, fetchHead),
+      // Per job, as runMilestone does per run: the limits reach every task process of the attempt.
+      (job: Job) => withProcessLimits(limits, () => processJob(job, agent, options, pool, fetchHead)),
       {
         connection: redis.client,
         prefix: QUEUE_PREFIX,

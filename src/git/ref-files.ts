@@ -87,6 +87,12 @@ export function branchTipFromFiles(
   const gitDir = refsFolder(root, env);
   if (gitDir === null) return undefined;
   const ref = `refs/heads/${branch}`;
+  // Loose file first, then packed-refs, as git reads: safe against a concurrent `git pack-refs`
+  // (git gc --auto) and updates. A loose file always holds the newest tip; pack-refs renames the
+  // new packed-refs into place before it deletes the loose file, and a delete rewrites packed-refs
+  // before it deletes the loose file. So a loose file gone by our first read is already in the
+  // packed-refs we read next, and no answer is older than the tip at the first read.
+  // The other order answered stale tips under a pack-refs loop (test/git/ref-files.test.ts).
   try {
     const loose = readFileSync(join(gitDir, ref), 'utf8');
     return OBJECT_ID.test(loose) ? loose.trim() : undefined;

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { type ProcessResult, runProcess } from '../process/run-process.js';
+import { emptyResult, type ProcessResult, runProcess } from '../process/run-process.js';
 
 /** The events a run keeps for its status and its failure report (the last ones). */
 const KEPT_EVENTS = 500;
@@ -84,12 +84,7 @@ export class Runs {
     }).then(ended, (error: unknown) =>
       // The program could not start: a run that ended at once, with the cause as its message.
       ended({
-        exitCode: null,
-        signal: null,
-        timedOut: false,
-        canceled: false,
-        durationMs: 0,
-        stdoutTail: '',
+        ...emptyResult(),
         stderrTail: `milestone: could not start the run: ${error instanceof Error ? error.message : String(error)}`,
       }),
     );

@@ -272,7 +272,8 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   });
 }
 
-function emptyResult(): ProcessResult {
+/** The result of a process that never ran (canceled before its start, or could not start). */
+export function emptyResult(): ProcessResult {
   return {
     exitCode: null,
     signal: null,

@@ -2,37 +2,65 @@ import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, wri
 import { basename, dirname, join } from 'node:path';
 import { lazyCrypto } from './lazy-crypto.js';
 
+/** A temporary file of {@link writeTempFile}: its path and its open descriptor (not yet synced). */
+export interface TempFile {
+  temp: string;
+  fd: number;
+}
+
 /**
- * Replaces `path` with `content` so that readers see the old file or the new one, never a mix:
- * a temporary file with an unguessable name in the same directory (created with O_EXCL, so a
- * planted file or symlink makes it fail rather than be followed), fsync, rename over `path`,
- * fsync the directory. With `mode`, the file gets exactly that mode whatever the umask;
- * without, 0o666 less the umask, like `writeFileSync`.
+ * The first step of every atomic write here (`writeFileAtomic`, `writeFilesAtomic`, the new
+ * store's files): `content` in a temporary file beside `path`, with an unguessable name, created
+ * with O_EXCL so a planted file or symlink makes it fail rather than be followed. With `mode`,
+ * exactly that mode whatever the umask; without, 0o666 less the umask. The caller fsyncs (on
+ * this thread or libuv's), closes, and renames or links it into place, and calls
+ * {@link removeTemp} on failure. A failure here leaves no temporary file behind.
  */
-export function writeFileAtomic(path: string, content: string | Uint8Array, mode?: number): void {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${lazyCrypto().randomBytes(8).toString('hex')}.tmp`);
+export function writeTempFile(path: string, content: string | Uint8Array, mode?: number): TempFile {
+  const temp = join(dirname(path), `.${basename(path)}.${lazyCrypto().randomBytes(8).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', mode ?? 0o666);
   try {
+    if (mode !== undefined) fchmodSync(fd, mode);
+    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    let written = 0;
+    while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
+  } catch (error) {
+    closeSync(fd);
+    removeTemp(temp);
+    throw error;
+  }
+  return { temp, fd };
+}
+
+/** Removes a temporary file after a failure; one already gone (renamed away) is fine. */
+export function removeTemp(temp: string): void {
+  try {
+    unlinkSync(temp);
+  } catch {
+    // Already gone or renamed away; the original error is what matters.
+  }
+}
+
+/**
+ * Replaces `path` with `content` so that readers see the old file or the new one, never a mix:
+ * a temporary file ({@link writeTempFile}), fsync, rename over `path`, fsync the directory. With
+ * `mode`, the file gets exactly that mode whatever the umask; without, 0o666 less the umask,
+ * like `writeFileSync`.
+ */
+export function writeFileAtomic(path: string, content: string | Uint8Array, mode?: number): void {
+  const { temp, fd } = writeTempFile(path, content, mode);
+  try {
     try {
-      if (mode !== undefined) fchmodSync(fd, mode);
-      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-      let written = 0;
-      while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
     renameSync(temp, path);
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Already gone or never renamed away; the original error is what matters.
-    }
+    removeTemp(temp);
     throw error;
   }
-  syncDirectory(dir);
+  syncDirectory(dirname(path));
 }
 
 /** Makes the rename itself durable; some platforms cannot open a directory, which is fine there. */

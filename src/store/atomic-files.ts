@@ -1,6 +1,6 @@
-import { closeSync, fsync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { lazyCrypto } from './lazy-crypto.js';
+import { closeSync, fsync, openSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { removeTemp, writeTempFile } from './atomic-file.js';
 
 /** One file of {@link writeFilesAtomic}. */
 export interface AtomicFile {
@@ -9,8 +9,8 @@ export interface AtomicFile {
 }
 
 /**
- * `writeFileAtomic` for several files at once: each is written to a temporary file with an
- * unguessable name beside it (O_EXCL), the temporary files are fsynced side by side on libuv's
+ * `writeFileAtomic` for several files at once: each is written to a temporary file beside it
+ * (`writeTempFile`: unguessable name, O_EXCL), the temporary files are fsynced side by side on libuv's
  * thread pool, then renamed over their paths in the order given, then each folder is fsynced.
  * One fsync after another cost ~7 ms each on this machine's disk (14 for `plan --from`'s seven
  * files); side by side the file system commits them together (~10 ms for all). Readers see each
@@ -21,15 +21,7 @@ export async function writeFilesAtomic(files: readonly AtomicFile[]): Promise<vo
   const temps: Array<{ temp: string; fd: number | undefined; path: string }> = [];
   let renamed = 0;
   try {
-    for (const file of files) {
-      const dir = dirname(file.path);
-      const temp = join(dir, `.${basename(file.path)}.${lazyCrypto().randomBytes(8).toString('hex')}.tmp`);
-      const entry = { temp, fd: openSync(temp, 'wx', 0o666) as number | undefined, path: file.path };
-      temps.push(entry);
-      const bytes = Buffer.from(file.content, 'utf8');
-      let written = 0;
-      while (written < bytes.byteLength) written += writeSync(entry.fd!, bytes, written);
-    }
+    for (const file of files) temps.push({ ...writeTempFile(file.path, file.content), path: file.path });
     try {
       await Promise.all(temps.map((entry) => fsyncFd(entry.fd!)));
     } finally {
@@ -44,12 +36,8 @@ export async function writeFilesAtomic(files: readonly AtomicFile[]): Promise<vo
     }
   } catch (error) {
     for (const entry of temps.slice(renamed)) {
-      try {
-        if (entry.fd !== undefined) closeSync(entry.fd);
-        unlinkSync(entry.temp);
-      } catch {
-        // Already gone or never created; the original error is what matters.
-      }
+      if (entry.fd !== undefined) closeSync(entry.fd);
+      removeTemp(entry.temp);
     }
     throw error;
   }

@@ -1,19 +1,8 @@
-import {
-  closeSync,
-  existsSync,
-  fchmodSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { removeTemp, writeTempFile } from './atomic-file.js';
 import { fsyncFd, syncDirectory } from './atomic-files.js';
-import { lazyCrypto } from './lazy-crypto.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-dir.js';
 import { STORE_FILE } from './store.js';
@@ -79,9 +68,9 @@ export function readTemplate(template: URL | string): Buffer | null {
 }
 
 /**
- * Writes `path` through a temporary file (O_EXCL, unguessable name), fsynced off the main
- * thread, then `replace`s it (rename) or `keep`s an existing one (link, refused by an existing
- * file, which then stays), then fsyncs the folder.
+ * Writes `path` through a temporary file ({@link writeTempFile}), fsynced off the main thread,
+ * then `replace`s it (rename) or `keep`s an existing one (link, refused by an existing file,
+ * which then stays), then fsyncs the folder.
  */
 async function writeNew(
   path: string,
@@ -89,15 +78,9 @@ async function writeNew(
   mode: number | undefined,
   existing: 'replace' | 'keep',
 ): Promise<void> {
-  const dir = dirname(path);
-  const temp = join(dir, `.${basename(path)}.${lazyCrypto().randomBytes(8).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', mode ?? 0o666);
+  const { temp, fd } = writeTempFile(path, content, mode);
   try {
     try {
-      if (mode !== undefined) fchmodSync(fd, mode);
-      const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-      let written = 0;
-      while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
       await fsyncFd(fd);
     } finally {
       closeSync(fd);
@@ -112,12 +95,8 @@ async function writeNew(
       unlinkSync(temp);
     }
   } catch (error) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Already gone or renamed away; the original error is what matters.
-    }
+    removeTemp(temp);
     throw error;
   }
-  await syncDirectory(dir);
+  await syncDirectory(dirname(path));
 }

@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/store/atomic-file.js';
+import { removeTemp, writeFileAtomic, writeTempFile } from '../../src/store/atomic-file.js';
 import { tempDir } from '../helpers/git-repo.js';
 
 describe('writeFileAtomic', () => {
@@ -72,5 +81,37 @@ describe('writeFileAtomic', () => {
     const { reads, torn } = JSON.parse(output.replace('ready', '')) as { reads: number; torn: number };
     expect(reads).toBeGreaterThan(0);
     expect(torn).toBe(0);
+  });
+});
+
+describe('writeTempFile (the one temporary-file write of writeFileAtomic, writeFilesAtomic and the new store)', () => {
+  it('writes the content beside the path under a fresh hidden name with exactly the mode asked, the path untouched', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'state.json'), 'old');
+    const first = writeTempFile(join(dir, 'state.json'), 'new content', 0o600);
+    const second = writeTempFile(join(dir, 'state.json'), new TextEncoder().encode('more'));
+    try {
+      expect(first.temp).toMatch(new RegExp(`^${dir}/\\.state\\.json\\.[0-9a-f]{16}\\.tmp$`));
+      expect(second.temp).not.toBe(first.temp);
+      expect(fstatSync(first.fd).size).toBe('new content'.length);
+      expect(readFileSync(first.temp, 'utf8')).toBe('new content');
+      expect(statSync(first.temp).mode & 0o777).toBe(0o600);
+      expect(readFileSync(second.temp, 'utf8')).toBe('more');
+      expect(readFileSync(join(dir, 'state.json'), 'utf8')).toBe('old');
+    } finally {
+      closeSync(first.fd);
+      closeSync(second.fd);
+    }
+    removeTemp(first.temp);
+    removeTemp(second.temp);
+    // Removing one already gone is no error (a rename took it away).
+    removeTemp(first.temp);
+    expect(readdirSync(dir)).toEqual(['state.json']);
+  });
+
+  it('fails in a folder that is not there, leaving nothing', () => {
+    const dir = tempDir();
+    expect(() => writeTempFile(join(dir, 'missing', 'file'), 'x')).toThrow(/ENOENT/);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

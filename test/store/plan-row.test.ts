@@ -4,23 +4,15 @@ import { describe, expect, it } from 'vitest';
 import type { MilestoneEvent, StoredEvent } from '../../src/core/events.js';
 import { applyEvent, type MilestoneState, project } from '../../src/core/projection.js';
 import { FOLD_FROM_START } from '../../src/store/event-log.js';
-import { openStore, STORE_FILE, type Store } from '../../src/store/store.js';
+import { STORE_FILE } from '../../src/store/store.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { plannedEvent } from './fixtures/sample-plan.js';
+import { withStore } from './fixtures/store-dir.js';
 
 const RUN: MilestoneEvent[] = [
   { type: 'milestone_status', status: 'executing' },
   { type: 'task_status', taskId: 'api', status: 'running', attempt: 1, agent: 'shell' },
 ];
-
-function withStore<T>(dir: string, use: (store: Store) => T, options = {}): T {
-  const store = openStore(dir, options);
-  try {
-    return use(store);
-  } finally {
-    store.close();
-  }
-}
 
 interface Row {
   version: number;

@@ -5,38 +5,13 @@ import type { MilestoneEvent } from '../../src/core/events.js';
 import { headerOf, taskRowsOf } from '../../src/core/milestone-header.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { openStore, STORE_FILE, type Store } from '../../src/store/store.js';
-import { tempDir } from '../helpers/git-repo.js';
-import { plannedEvent, samplePlan } from './fixtures/sample-plan.js';
+import { plannedEvent, samplePlan, sampleRun } from './fixtures/sample-plan.js';
+import { storeDir, withStore } from './fixtures/store-dir.js';
 
 const RUN: MilestoneEvent[] = [
-  { type: 'mode_selected', mode: 'agents', reason: 'parallel score 0.8' },
-  { type: 'milestone_status', status: 'executing' },
-  { type: 'task_status', taskId: 'api', status: 'running', attempt: 1, agent: 'shell' },
-  {
-    type: 'task_usage',
-    taskId: 'api',
-    attempt: 1,
-    usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 },
-  },
-  { type: 'task_status', taskId: 'api', status: 'succeeded', attempt: 1 },
-  { type: 'task_merged', taskId: 'api', commit: 'a'.repeat(40) },
-  { type: 'phase_committed', phase: 'design', commit: 'b'.repeat(40) },
-  { type: 'review', phase: 'design', decision: 'approved', comment: 'ok' },
+  ...sampleRun(),
   { type: 'task_status', taskId: 'impl', status: 'conflicted', attempt: 1, reason: 'src/a.ts' },
 ];
-
-function storeDir(): string {
-  return join(tempDir(), '.milestones', '.local');
-}
-
-function withStore<T>(dir: string, use: (store: Store) => T, options = {}): T {
-  const store = openStore(dir, options);
-  try {
-    return use(store);
-  } finally {
-    store.close();
-  }
-}
 
 /** What `status` reads must be exactly what the whole state says. */
 function expectRowsMatchState(store: Store, id: string): void {

@@ -7,9 +7,9 @@ import { project } from '../../src/core/projection.js';
 import { ExitError, InternalError } from '../../src/errors.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { StaleVersionError } from '../../src/store/stale-version-error.js';
-import { openStore, STORE_FILE, type Store } from '../../src/store/store.js';
-import { tempDir } from '../helpers/git-repo.js';
-import { plannedEvent } from './fixtures/sample-plan.js';
+import { openStore, STORE_FILE } from '../../src/store/store.js';
+import { plannedEvent, sampleRun } from './fixtures/sample-plan.js';
+import { storeDir, withStore } from './fixtures/store-dir.js';
 
 /** A clock that advances one second per reading, so every append gets its own time. */
 function tickingClock(start = Date.parse('2025-01-01T00:00:00Z')): () => Date {
@@ -20,36 +20,10 @@ function tickingClock(start = Date.parse('2025-01-01T00:00:00Z')): () => Date {
   };
 }
 
-/** A store in `<tmp>/.milestones/.local`, as the CLI opens it. */
-function storeDir(): string {
-  return join(tempDir(), '.milestones', '.local');
-}
-
 const RUN: MilestoneEvent[] = [
-  { type: 'mode_selected', mode: 'agents', reason: 'two phases, parallel score 0.8' },
-  { type: 'milestone_status', status: 'executing' },
-  { type: 'task_status', taskId: 'api', status: 'running', attempt: 1, agent: 'shell' },
-  {
-    type: 'task_usage',
-    taskId: 'api',
-    attempt: 1,
-    usage: { inputTokens: 10, outputTokens: 5, costUsd: 0.01 },
-  },
-  { type: 'task_status', taskId: 'api', status: 'succeeded', attempt: 1 },
-  { type: 'task_merged', taskId: 'api', commit: 'a'.repeat(40) },
-  { type: 'phase_committed', phase: 'design', commit: 'b'.repeat(40) },
-  { type: 'review', phase: 'design', decision: 'approved', comment: 'ok' },
+  ...sampleRun('two phases, parallel score 0.8'),
   { type: 'intent', step: 'merge', taskId: 'impl', detail: { base: 'b'.repeat(40) } },
 ];
-
-function withStore<T>(dir: string, use: (store: Store) => T, options = {}): T {
-  const store = openStore(dir, options);
-  try {
-    return use(store);
-  } finally {
-    store.close();
-  }
-}
 
 describe('openStore', () => {
   it('creates the directory 0700, the database 0600, and ignores itself in git', () => {

@@ -8,6 +8,7 @@ import { PASSWORD_VARIABLE } from '../../distributed/queued-execute.js';
 import { UsageError } from '../../errors.js';
 import { gitExec } from '../../git/git.js';
 import type { Io } from '../../io/io.js';
+import { lowerOwnPriority } from '../../process/run-priority.js';
 import { ensurePrivateDir } from '../../store/private-dir.js';
 import { openWorkspace } from '../../workspace/workspace.js';
 import { worktreeRoot } from '../../workspace/worktree-root.js';
@@ -26,6 +27,12 @@ export interface WorkerCommandOptions {
   env?: Record<string, string | undefined>;
   /** Stops the worker like SIGTERM (tests, embedding); a second signal is `force`. */
   signal?: AbortSignal;
+  /**
+   * Lower this whole process to the run's priority (config `limits.nice`), as `execute` does, so
+   * its git processes and agents inherit it: the CLI does; an embedding program keeps its own
+   * (the task processes are lowered all the same).
+   */
+  lowerOwnPriority?: boolean;
 }
 
 /**
@@ -57,6 +64,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   ensurePrivateDir(workspace.storeDir);
   const ignore = join(workspace.storeDir, '.gitignore');
   if (!existsSync(ignore)) writeFileSync(ignore, '*\n', { mode: 0o600 });
+  if (options.lowerOwnPriority) lowerOwnPriority(workspace.config.limits.nice);
   const stop = new AbortController();
   const force = new AbortController();
   const onSignal = () => (stop.signal.aborted ? force.abort() : stop.abort());
@@ -71,6 +79,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
       storeDir: workspace.storeDir,
       worktreeRoot: worktreeRoot(workspace, env),
       worktrees: workspace.config.worktrees,
+      limits: workspace.config.limits,
       remote,
       adapters,
       concurrency: options.concurrency ?? 1,
