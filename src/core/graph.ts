@@ -407,7 +407,8 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
       row[node] = r;
     });
     let columns = 0;
-    for (let q = 0; q < query.to.length; q++) if (column[query.to[q]!] === -1) column[query.to[q]!] = columns++;
+    for (let q = 0; q < query.to.length; q++)
+      if (column[query.to[q]!] === -1) column[query.to[q]!] = columns++;
     const chunkWords = Math.max(
       1,
       Math.min(Math.ceil(columns / 32), Math.floor(REACH_WORDS / members.length)),

@@ -202,7 +202,8 @@ class PooledShell {
   private readonly errMarker: Buffer;
   // Required, not imported: an ES import of node:crypto also loads its WebCrypto (~1–2 ms).
   private readonly nonce = (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'))
-    .randomBytes(16).toString('hex');
+    .randomBytes(16)
+    .toString('hex');
   private job: Job | null = null;
   private out = new Frame();
   private err = new Frame();

@@ -38,7 +38,9 @@ export function startPlanningThread(workerFile: URL): PlanningThread {
     if (existsSync(fileURLToPath(workerFile))) {
       // Required here, not imported: loading node:worker_threads costs a `plan` that runs the
       // analyses in this thread (the default) ~1–2 ms.
-      const threads = createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads');
+      const threads = createRequire(import.meta.url)(
+        'node:worker_threads',
+      ) as typeof import('node:worker_threads');
       worker = new threads.Worker(workerFile);
       worker.unref();
       // An error before `run` listens (the file cannot load): `run` then finds the thread gone.

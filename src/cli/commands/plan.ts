@@ -160,7 +160,8 @@ async function importPlan(workspace: Workspace, options: PlanOptions, file: stri
     throw new UsageError('MILESTONE_PLAN_INVALID', `invalid plan ${file}`, parsed.problems);
   }
   // The hash of the very text parsed (read once).
-  const source: PlanSource | undefined = text === undefined ? undefined : planSource(workspace.root, from, text);
+  const source: PlanSource | undefined =
+    text === undefined ? undefined : planSource(workspace.root, from, text);
   return storePlan(workspace, parsed.plan, options, `from ${parsed.format}`, undefined, source, reads);
 }
 
