@@ -120,10 +120,11 @@ function reportCycles(edges: Map<string, string[]>, byId: Map<string, TaskDraft>
 function hasCycle(edges: Map<string, string[]>): boolean {
   const index = new Map<string, number>();
   const targets: string[][] = [];
-  for (const [id, needs] of edges) {
+  // `forEach`, not `for of` with destructuring: no entry array and iterator result per task.
+  edges.forEach((needs, id) => {
     index.set(id, targets.length);
     targets.push(needs);
-  }
+  });
   const state = new Uint8Array(targets.length); // 0 new, 1 on the path, 2 done
   const next = new Int32Array(targets.length);
   const stack: number[] = [];

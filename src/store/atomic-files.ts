@@ -26,9 +26,7 @@ export async function writeFilesAtomic(files: readonly AtomicFile[]): Promise<vo
       const temp = join(dir, `.${basename(file.path)}.${lazyCrypto().randomBytes(8).toString('hex')}.tmp`);
       const entry = { temp, fd: openSync(temp, 'wx', 0o666) as number | undefined, path: file.path };
       temps.push(entry);
-      const bytes = Buffer.from(file.content, 'utf8');
-      let written = 0;
-      while (written < bytes.byteLength) written += writeSync(entry.fd!, bytes, written);
+      writeWhole(entry.fd!, file.content);
     }
     try {
       await Promise.all(temps.map((entry) => fsyncFd(entry.fd!)));
@@ -54,6 +52,20 @@ export async function writeFilesAtomic(files: readonly AtomicFile[]): Promise<vo
     throw error;
   }
   await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map(syncDirectory));
+}
+
+/**
+ * Writes `text` as UTF-8 at the file's current position: the string as it is (node encodes it
+ * outside the JavaScript heap; a `Buffer` of megabytes of planning artifacts would be garbage the
+ * collector has to account for), and only after a short write, which a regular file gives
+ * only in exceptional cases, the rest through a `Buffer`.
+ */
+function writeWhole(fd: number, text: string): void {
+  const written = writeSync(fd, text);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (written === bytes) return;
+  const rest = Buffer.from(text, 'utf8');
+  for (let at = written; at < bytes; ) at += writeSync(fd, rest, at);
 }
 
 /** fsync on the thread pool (the main thread goes on meanwhile). */
