@@ -12,7 +12,11 @@ export function globsMayIntersect(a: string, b: string): boolean {
   const left = parseGlob(a);
   const right = parseGlob(b);
   if (left === 'any' || right === 'any') return true;
-  return left.some((x) => right.some((y) => shapesMayIntersect(x, y)));
+  // Loops, not nested `some` callbacks: this runs for every candidate pair of a plan's globs.
+  for (let i = 0; i < left.length; i++) {
+    for (let j = 0; j < right.length; j++) if (shapesMayIntersect(left[i]!, right[j]!)) return true;
+  }
+  return false;
 }
 
 /** Two entries of {@link intersectingPairs}' input whose globs may intersect. */
@@ -294,6 +298,9 @@ function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
 }
 
 function parseGlob(glob: string): Shape[] | 'any' {
+  // The cache first, without a closure: most calls are repeats (one per candidate pair).
+  const known = shapeCache.get(glob);
+  if (known !== undefined) return known;
   return cached(shapeCache, glob, () => {
     const text = glob.trim();
     if (text.startsWith('!')) return 'any';
