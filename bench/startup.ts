@@ -27,6 +27,7 @@ function startupBench(runs: number) {
   const dir = mkdtempSync(join(tmpdir(), 'milestone-bench-startup-'));
   try {
     writeFileSync(join(dir, 'empty.mjs'), '');
+    writeFileSync(join(dir, 'empty.cjs'), '');
     const node = process.execPath;
     const builds = [{ label: 'now', cli: milestoneBin(CHECKOUT) }];
     const base = process.env.MILESTONE_BENCH_BASE;
@@ -34,6 +35,18 @@ function startupBench(runs: number) {
     const commands: ProcessCommand[] = [
       { step: "node -e ''", command: node, args: ['-e', ''] },
       { step: 'node empty.mjs', command: node, args: [join(dir, 'empty.mjs')] },
+      // The bin is a CommonJS file: its floor is an empty one.
+      { step: 'node empty.cjs', command: node, args: [join(dir, 'empty.cjs')] },
+      // What the environment's extra CA bundle costs every node process (parsed at its start).
+      ...(process.env.NODE_EXTRA_CA_CERTS
+        ? [
+            {
+              step: "env -u NODE_EXTRA_CA_CERTS node -e ''",
+              command: 'env',
+              args: ['-u', 'NODE_EXTRA_CA_CERTS', node, '-e', ''],
+            },
+          ]
+        : []),
       ...builds.flatMap(({ label, cli }): ProcessCommand[] => [
         { step: `${label}: --version`, command: node, args: [cli, '--version'] },
         { step: `${label}: --help`, command: node, args: [cli, '--help'] },

@@ -13,9 +13,15 @@ import { processIo } from '../io/io.js';
  * (`quick-plan.ts`): same command, same output.
  */
 export async function main(argv: string[], io: Io = processIo, cwd = process.cwd()): Promise<number> {
-  const { quickRead } = await import('./quick-read.js');
-  const quick = await quickRead(argv, io, cwd);
-  if (quick !== null) return quick;
+  // `plan` is never a quick read: its module is not loaded for it. Its command's bundle is
+  // fetched at once, beside `quick-plan.js` (which imports it): one round of the ES module
+  // loader's file reads less before the command starts.
+  if (argv[0] === 'plan') import('./plan-command.js').catch(() => undefined);
+  else {
+    const { quickRead } = await import('./quick-read.js');
+    const quick = await quickRead(argv, io, cwd);
+    if (quick !== null) return quick;
+  }
   const { quickPlan } = await import('./quick-plan.js');
   const planned = await quickPlan(argv, io, cwd);
   if (planned !== null) return planned;
@@ -57,6 +63,8 @@ if (invokedDirectly) {
  * hands the line back.
  */
 async function readScriptFirst(argv: string[]): Promise<boolean> {
+  // Any other command: the runner (and its `node:vm`) is not loaded at all.
+  if (argv[0] !== 'status' && argv[0] !== 'list') return false;
   let runner: typeof import('./read-script-runner.cjs');
   try {
     runner = createRequire(import.meta.url)('./read-script-runner.cjs') as typeof runner;

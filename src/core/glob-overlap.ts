@@ -12,7 +12,11 @@ export function globsMayIntersect(a: string, b: string): boolean {
   const left = parseGlob(a);
   const right = parseGlob(b);
   if (left === 'any' || right === 'any') return true;
-  return left.some((x) => right.some((y) => shapesMayIntersect(x, y)));
+  // Loops, not nested `some` callbacks: this runs for every candidate pair of a plan's globs.
+  for (let i = 0; i < left.length; i++) {
+    for (let j = 0; j < right.length; j++) if (shapesMayIntersect(left[i]!, right[j]!)) return true;
+  }
+  return false;
 }
 
 /** Two entries of {@link intersectingPairs}' input whose globs may intersect. */
@@ -43,8 +47,9 @@ export function intersectingPairs(entries: readonly (readonly string[])[], keep?
   const kept = keep?.(hits.pairA, hits.pairB);
   const { width, keys, starts } = hits;
   const pairs: GlobPair[] = [];
-  hits.pairA.forEach((a, p) => {
-    if (kept && !kept[p]) return;
+  for (let p = 0; p < hits.pairA.length; p++) {
+    const a = hits.pairA[p]!;
+    if (kept && !kept[p]) continue;
     const b = hits.pairB[p]!;
     const first = hits.pairStart[p]!;
     const files: Array<[string, string]> = [];
@@ -54,7 +59,7 @@ export function intersectingPairs(entries: readonly (readonly string[])[], keep?
       files.push([entries[a]![Math.floor(key / width) % width]!, entries[b]![key % width]!]);
     }
     pairs.push({ a, b, files });
-  });
+  }
   return pairs;
 }
 
@@ -98,8 +103,12 @@ function collectHits(entries: readonly (readonly string[])[]): Hits {
   const globId = new Map<string, number>();
   const globPrefixes: Array<ReadonlyArray<readonly string[]>> = [];
   const root = newNode();
-  entries.forEach((list, entry) => {
-    list.forEach((glob, slot) => {
+  // Indexed loops throughout: a plan command runs this once, mostly before V8 optimises it,
+  // where `for of` and `forEach` cost an iterator step or a call per item.
+  for (let entry = 0; entry < entries.length; entry++) {
+    const list = entries[entry]!;
+    for (let slot = 0; slot < list.length; slot++) {
+      const glob = list[slot]!;
       let id = globId.get(glob);
       if (id === undefined) {
         id = globs.push(glob) - 1;
@@ -107,14 +116,15 @@ function collectHits(entries: readonly (readonly string[])[]): Hits {
         const shapes = parseGlob(glob);
         globPrefixes.push(shapes === 'any' ? [[]] : shapes.map((shape) => shape.prefix));
       }
-      for (const prefix of globPrefixes[id]!) {
-        insert(root, prefix, itemEntry.length);
+      const prefixes = globPrefixes[id]!;
+      for (let k = 0; k < prefixes.length; k++) {
+        insert(root, prefixes[k]!, itemEntry.length);
         itemEntry.push(entry);
         itemSlot.push(slot);
         itemGlob.push(id);
       }
-    });
-  });
+    }
+  }
 
   const verdicts = verdictCache(globs);
   // A hit is a (first entry, second entry, slot in first, slot in second) packed in a number.
@@ -145,10 +155,10 @@ function collectHits(entries: readonly (readonly string[])[]): Hits {
     const { items } = node;
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
-      for (const other of ancestors) consider(other, item);
+      for (let a = 0; a < ancestors.length; a++) consider(ancestors[a]!, item);
       for (let j = 0; j < i; j++) consider(items[j]!, item);
     }
-    for (const item of items) ancestors.push(item);
+    for (let i = 0; i < items.length; i++) ancestors.push(items[i]!);
     lengths.push(ancestors.length);
     if (node.children)
       for (const child of node.children.values()) stack.push({ node: child, depth: depth + 1 });
@@ -193,13 +203,11 @@ function groupHits(
   hitKey: readonly number[],
 ): Hits {
   const starts = new Int32Array(entryCount + 1);
-  for (const entry of hitEntry) starts[entry + 1]!++;
+  for (let hit = 0; hit < hitEntry.length; hit++) starts[hitEntry[hit]! + 1]!++;
   for (let e = 0; e < entryCount; e++) starts[e + 1]! += starts[e]!;
   const fill = starts.slice(0, entryCount);
   const keys = new Float64Array(hitKey.length);
-  hitEntry.forEach((entry, hit) => {
-    keys[fill[entry]!++] = hitKey[hit]!;
-  });
+  for (let hit = 0; hit < hitEntry.length; hit++) keys[fill[hitEntry[hit]!]!++] = hitKey[hit]!;
   const pairA: number[] = [];
   const pairB: number[] = [];
   const pairStart: number[] = [];
@@ -240,7 +248,8 @@ function newNode(): TrieNode {
 
 function insert(root: TrieNode, prefix: readonly string[], item: number): void {
   let node = root;
-  for (const segment of prefix) {
+  for (let k = 0; k < prefix.length; k++) {
+    const segment = prefix[k]!;
     node.children ??= new Map();
     let child = node.children.get(segment);
     if (!child) {
@@ -289,6 +298,9 @@ function cached<T>(cache: Map<string, T>, key: string, make: () => T): T {
 }
 
 function parseGlob(glob: string): Shape[] | 'any' {
+  // The cache first, without a closure: most calls are repeats (one per candidate pair).
+  const known = shapeCache.get(glob);
+  if (known !== undefined) return known;
   return cached(shapeCache, glob, () => {
     const text = glob.trim();
     if (text.startsWith('!')) return 'any';

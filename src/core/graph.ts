@@ -121,13 +121,18 @@ export function waves(tasks: readonly PhasedTask[]): string[][] {
 
 function wavesOf(graph: IndexedGraph): string[][] {
   const depth = new Int32Array(graph.ids.length);
-  for (const i of graph.order) {
-    for (const dep of graph.deps[i]!) depth[i] = Math.max(depth[i]!, depth[dep]! + 1);
+  // Indexed loops in this module's per-task work: `plan` runs it once per process, mostly before
+  // V8 optimises it, where `for of` costs an iterator step (and a result object) per item.
+  for (let k = 0; k < graph.order.length; k++) {
+    const i = graph.order[k]!;
+    const deps = graph.deps[i]!;
+    for (let d = 0; d < deps.length; d++) depth[i] = Math.max(depth[i]!, depth[deps[d]!]! + 1);
   }
   const result: string[][] = [];
   for (const members of graph.byPhase) {
     const levels: string[][] = [];
-    for (const i of members) {
+    for (let k = 0; k < members.length; k++) {
+      const i = members[k]!;
       const level = levels[depth[i]!];
       if (level) level.push(graph.ids[i]!);
       else levels[depth[i]!] = [graph.ids[i]!];
@@ -149,9 +154,12 @@ export function criticalPath(tasks: readonly PhasedTask[]): CriticalPath {
 function criticalPathOf(graph: IndexedGraph, work: readonly number[]): CriticalPath {
   const finish = new Float64Array(graph.ids.length);
   const previous = new Int32Array(graph.ids.length).fill(-1);
-  for (const i of graph.order) {
+  for (let k = 0; k < graph.order.length; k++) {
+    const i = graph.order[k]!;
+    const deps = graph.deps[i]!;
     let start = 0;
-    for (const dep of graph.deps[i]!) {
+    for (let d = 0; d < deps.length; d++) {
+      const dep = deps[d]!;
       if (previous[i] === -1 || finish[dep]! > start) {
         start = finish[dep]!;
         previous[i] = dep;
@@ -163,7 +171,10 @@ function criticalPathOf(graph: IndexedGraph, work: readonly number[]): CriticalP
   let length = 0;
   for (const members of graph.byPhase) {
     let end = -1;
-    for (const i of members) if (end === -1 || finish[i]! > finish[end]!) end = i;
+    for (let k = 0; k < members.length; k++) {
+      const i = members[k]!;
+      if (end === -1 || finish[i]! > finish[end]!) end = i;
+    }
     if (end === -1) continue;
     length += finish[end]!;
     const chain: string[] = [];
@@ -200,14 +211,16 @@ export function remainingCriticalPath(
   for (let k = graph.order.length - 1; k >= 0; k--) {
     const i = graph.order[k]!;
     let after = 0;
-    for (const next of graph.dependents[i]!) after = Math.max(after, tail[next]!);
+    const dependents = graph.dependents[i]!;
+    for (let d = 0; d < dependents.length; d++) after = Math.max(after, tail[dependents[d]!]!);
     tail[i] = work[i]! + after;
   }
   const phaseLength = graph.byPhase.map((members) => members.reduce((max, i) => Math.max(max, tail[i]!), 0));
   const result = new Map<string, number>();
   for (let p = 0; p < PHASES.length; p++) {
     const later = phaseLength.slice(p + 1).reduce((sum, length) => sum + length, 0);
-    for (const i of graph.byPhase[p]!) result.set(graph.ids[i]!, tail[i]! + later);
+    const members = graph.byPhase[p]!;
+    for (let k = 0; k < members.length; k++) result.set(graph.ids[members[k]!]!, tail[members[k]!]! + later);
   }
   return result;
 }
@@ -302,29 +315,29 @@ function indexGraph(tasks: readonly PhasedTask[]): IndexedGraph {
   const index = new Map<string, number>();
   const phase = new Int8Array(tasks.length);
   const byPhase: number[][] = PHASES.map(() => []);
-  tasks.forEach((task, i) => {
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
     if (index.has(task.id)) throw new InternalError(`duplicate task id ${task.id}`);
     index.set(task.id, i);
     const p = PHASE_INDEX.get(task.phase);
     if (p === undefined) throw new InternalError(`task ${task.id} has unknown phase ${task.phase}`);
     phase[i] = p;
     byPhase[p]!.push(i);
-  });
+  }
   const deps: number[][] = tasks.map(() => []);
   const dependents: number[][] = tasks.map(() => []);
-  tasks.forEach((task, i) => {
-    for (const need of task.needs) {
-      const dep = index.get(need);
+  for (let i = 0; i < tasks.length; i++) {
+    const needs = tasks[i]!.needs;
+    for (let n = 0; n < needs.length; n++) {
+      const dep = index.get(needs[n]!);
       if (dep === undefined || phase[dep] !== phase[i] || deps[i]!.includes(dep)) continue;
       deps[i]!.push(dep);
       dependents[dep]!.push(i);
     }
-  });
+  }
   const order = dependencyOrder(ids, deps, byPhase);
   const position = new Int32Array(tasks.length);
-  order.forEach((i, k) => {
-    position[i] = k;
-  });
+  for (let k = 0; k < order.length; k++) position[order[k]!] = k;
   return { ids, index, phase, deps, dependents, byPhase, order, position };
 }
 
@@ -394,7 +407,8 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
       row[node] = r;
     });
     let columns = 0;
-    for (const target of query.to) if (column[target] === -1) column[target] = columns++;
+    for (let q = 0; q < query.to.length; q++)
+      if (column[query.to[q]!] === -1) column[query.to[q]!] = columns++;
     const chunkWords = Math.max(
       1,
       Math.min(Math.ceil(columns / 32), Math.floor(REACH_WORDS / members.length)),
@@ -402,22 +416,25 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
     const chunkColumns = chunkWords * 32;
     for (let first = 0; first < columns; first += chunkColumns) {
       const bits = new Uint32Array(members.length * chunkWords);
-      for (const node of members) {
+      for (let m = 0; m < members.length; m++) {
+        const node = members[m]!;
         const base = row[node]! * chunkWords;
-        for (const dep of graph.deps[node]!) {
+        const deps = graph.deps[node]!;
+        for (let d = 0; d < deps.length; d++) {
+          const dep = deps[d]!;
           const depBase = row[dep]! * chunkWords;
           for (let w = 0; w < chunkWords; w++) bits[base + w]! |= bits[depBase + w]!;
           const c = column[dep]! - first;
           if (column[dep]! >= 0 && c >= 0 && c < chunkColumns) bits[base + (c >>> 5)]! |= 1 << (c & 31);
         }
       }
-      query.k.forEach((k, q) => {
+      for (let q = 0; q < query.k.length; q++) {
         const c = column[query.to[q]!]! - first;
-        if (c < 0 || c >= chunkColumns) return;
-        if (bits[row[query.from[q]!]! * chunkWords + (c >>> 5)]! & (1 << (c & 31))) result[k] = 1;
-      });
+        if (c < 0 || c >= chunkColumns) continue;
+        if (bits[row[query.from[q]!]! * chunkWords + (c >>> 5)]! & (1 << (c & 31))) result[query.k[q]!] = 1;
+      }
     }
-    for (const target of query.to) column[target] = -1;
+    for (let q = 0; q < query.to.length; q++) column[query.to[q]!] = -1;
   });
   return result;
 }

@@ -1,5 +1,5 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
 
 /** One git invocation run by a pooled shell. */
@@ -200,7 +200,10 @@ class PooledShell {
   private readonly outMarker: Buffer;
   /** Ends a command's stderr: `\n<nonce>\n`. */
   private readonly errMarker: Buffer;
-  private readonly nonce = randomBytes(16).toString('hex');
+  // Required, not imported: an ES import of node:crypto also loads its WebCrypto (~1–2 ms).
+  private readonly nonce = (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto'))
+    .randomBytes(16)
+    .toString('hex');
   private job: Job | null = null;
   private out = new Frame();
   private err = new Frame();

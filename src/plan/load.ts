@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { PLAN_CODES } from './codes.js';
 import { type ParseResult, parsePlan } from './parse.js';
 
@@ -13,17 +13,33 @@ export interface LoadPlanOptions {
  * (MILESTONE_PLAN_FILE) naming the file, not an exception.
  */
 export async function loadPlanFile(path: string, options: LoadPlanOptions = {}): Promise<ParseResult> {
+  return (await readPlanFile(path, options)).parsed;
+}
+
+/**
+ * {@link loadPlanFile}, with the text it parsed (`undefined` when the file could not be read):
+ * `plan --from` records the text's hash without reading the file a second time.
+ */
+export async function readPlanFile(
+  path: string,
+  options: LoadPlanOptions = {},
+): Promise<{ parsed: ParseResult; text: string | undefined }> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // One synchronous read: the file is read whole either way, and this skips the promise API's
+    // round trips through the thread pool.
+    text = readFileSync(path, 'utf8');
   } catch (error) {
     return {
-      plan: null,
-      format: null,
-      problems: [{ code: PLAN_CODES.file, message: unreadable(error), location: { file: path } }],
+      parsed: {
+        plan: null,
+        format: null,
+        problems: [{ code: PLAN_CODES.file, message: unreadable(error), location: { file: path } }],
+      },
+      text: undefined,
     };
   }
-  return parsePlan(text, { file: path, title: options.title, id: options.id });
+  return { parsed: parsePlan(text, { file: path, title: options.title, id: options.id }), text };
 }
 
 function unreadable(error: unknown): string {

@@ -23,15 +23,20 @@ export function makespanCurve(
   const index = new Map(tasks.map((task, i) => [task.id, i] as const));
   const indegree = new Int32Array(tasks.length);
   const dependents: number[][] = tasks.map(() => []);
-  tasks.forEach((task, i) => {
-    for (const need of new Set(task.needs)) {
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    // Each distinct need once; a Set only for a long list (a short one is searched).
+    const needs = task.needs.length > 16 ? [...new Set(task.needs)] : task.needs;
+    for (let n = 0; n < needs.length; n++) {
+      const need = needs[n]!;
+      if (needs.length <= 16 && needs.indexOf(need) !== n) continue;
       const dep = index.get(need);
       // Only same-phase needs order tasks inside a phase; earlier phases are behind the barrier.
       if (dep === undefined || tasks[dep]!.phase !== task.phase) continue;
       indegree[i]!++;
       dependents[dep]!.push(i);
     }
-  });
+  }
   const byPhase = PHASES.map((phase) => tasks.flatMap((task, i) => (task.phase === phase ? [i] : [])));
   const finish = new Float64Array(tasks.length);
   const sim: Simulation = {
@@ -87,13 +92,13 @@ function phaseMakespan(members: readonly number[], agents: number, sim: Simulati
   const { work, indegree, dependents, waiting, finish, ready, running } = sim;
   ready.clear();
   running.clear();
-  for (const i of members) {
+  // Indexed loops and no closure: this runs for every task, once per agent count, mostly before
+  // V8 optimises it (where `for of` costs an iterator and a result object per step).
+  for (let k = 0; k < members.length; k++) {
+    const i = members[k]!;
     waiting[i] = indegree[i]!;
     if (indegree[i] === 0) ready.push(i);
   }
-  const release = (i: number) => {
-    for (const next of dependents[i]!) if (--waiting[next]! === 0) ready.push(next);
-  };
   let now = 0;
   let free = agents;
   while (ready.size() > 0 || running.size() > 0) {
@@ -107,12 +112,18 @@ function phaseMakespan(members: readonly number[], agents: number, sim: Simulati
     const done = running.pop();
     now = finish[done]!;
     free++;
-    release(done);
+    release(done, dependents, waiting, ready);
     // Everything ending at the same instant frees its agent before the next pick.
     while (running.size() > 0 && finish[running.peek()] === now) {
       free++;
-      release(running.pop());
+      release(running.pop(), dependents, waiting, ready);
     }
   }
   return now;
+}
+
+/** Task `i` finished: its dependents it was the last wait of become ready. */
+function release(i: number, dependents: readonly number[][], waiting: Int32Array, ready: IndexHeap): void {
+  const next = dependents[i]!;
+  for (let k = 0; k < next.length; k++) if (--waiting[next[k]!]! === 0) ready.push(next[k]!);
 }

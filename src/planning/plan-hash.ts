@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Plan } from '../core/types.js';
+import { lazyCrypto } from '../store/lazy-crypto.js';
 
 /**
  * JSON with object keys sorted at every level and no whitespace: the same data gives the same
@@ -48,7 +48,7 @@ function collectKeys(value: unknown, keys: Set<string>): boolean {
  * tell whether they were made from the plan as it is now.
  */
 export function planHash(plan: Plan): string {
-  return createHash('sha256').update(canonicalJson(plan)).digest('hex');
+  return lazyCrypto().createHash('sha256').update(canonicalJson(plan)).digest('hex');
 }
 
 /**

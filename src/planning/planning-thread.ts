@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type PlanningOutput, type PlanningRequest, planningOutput } from './output.js';
 
 /**
@@ -35,7 +36,12 @@ export function startPlanningThread(workerFile: URL): PlanningThread {
   let worker: Worker | undefined;
   try {
     if (existsSync(fileURLToPath(workerFile))) {
-      worker = new Worker(workerFile);
+      // Required here, not imported: loading node:worker_threads costs a `plan` that runs the
+      // analyses in this thread (the default) ~1–2 ms.
+      const threads = createRequire(import.meta.url)(
+        'node:worker_threads',
+      ) as typeof import('node:worker_threads');
+      worker = new threads.Worker(workerFile);
       worker.unref();
       // An error before `run` listens (the file cannot load): `run` then finds the thread gone.
       worker.on('error', () => undefined);

@@ -75,28 +75,34 @@ export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
   let unspecified = 0;
   let resolved = 0;
   const paths = (list: readonly number[]) => list.map((i) => index.files[i]!);
-  // Plain loops, no per-task closures: this runs for every task of the plan.
+  // Plain indexed loops, no per-task closures or iterators: this runs once per task of the
+  // plan, in a process that ends right after, so mostly before V8 optimises it (where `for of`
+  // costs an iterator and a result object per step).
   const tasks: TaskScope[] = [];
   for (let t = 0; t < plan.tasks.length; t++) {
     const task = plan.tasks[t]!;
     const globs = task.files;
     let excluded: Set<number> | undefined;
     let positive = 0;
-    for (const glob of globs) {
+    for (let g = 0; g < globs.length; g++) {
+      const glob = globs[g]!;
       if (!negated(glob)) {
         positive++;
         continue;
       }
       excluded ??= new Set<number>();
-      for (const i of matchGlob(index, glob.trim().slice(1))) excluded.add(i);
+      const hits = matchGlob(index, glob.trim().slice(1));
+      for (let h = 0; h < hits.length; h++) excluded.add(hits[h]!);
     }
     const matched: number[] = [];
     const unmatched: string[] = [];
-    for (const glob of globs) {
+    for (let g = 0; g < globs.length; g++) {
+      const glob = globs[g]!;
       if (positive < globs.length && negated(glob)) continue;
       const hits = matchGlob(index, glob);
       if (hits.length === 0) unmatched.push(glob);
-      for (const i of hits) {
+      for (let h = 0; h < hits.length; h++) {
+        const i = hits[h]!;
         if (stamp[i] === t || excluded?.has(i)) continue;
         stamp[i] = t;
         matched.push(i);
@@ -105,10 +111,11 @@ export function analyzeScope(plan: Plan, facts: RepoFacts): ScopeArtifact {
     if (matched.length > 1) matched.sort((a, b) => a - b);
     let words = matchWords(`${task.title}\n${task.prompt ?? ''}`);
     if (words.length > 0) words = words.filter((i) => stamp[i] !== t);
-    for (const i of matched) touched[i] = 1;
-    for (const i of words) touched[i] = 1;
+    for (let k = 0; k < matched.length; k++) touched[matched[k]!] = 1;
+    for (let k = 0; k < words.length; k++) touched[words[k]!] = 1;
     perTask.push(words.length === 0 ? matched : matched.concat(words));
-    for (const glob of unmatched) {
+    for (let u = 0; u < unmatched.length; u++) {
+      const glob = unmatched[u]!;
       const declaring = newPaths.get(glob);
       if (declaring) declaring.push(task.id);
       else newPaths.set(glob, [task.id]);
@@ -149,9 +156,10 @@ function wordMatcher(index: FileIndex): (text: string) => number[] {
   let words: Map<string, number[]> | undefined; // built on first use: many plans have no prose
   return (text) => {
     const lists: number[][] = [];
-    for (const word of textWords(text)) {
+    const found = textWords(text);
+    for (let w = 0; w < found.length; w++) {
       words ??= indexPathWords(index.files);
-      const hits = words.get(word);
+      const hits = words.get(found[w]!);
       if (hits && hits.length <= MAX_FILES_PER_WORD) lists.push(hits);
     }
     if (lists.length === 0) return [];

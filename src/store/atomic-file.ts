@@ -21,15 +21,27 @@ export function writeTempFile(path: string, content: string | Uint8Array, mode?:
   const fd = openSync(temp, 'wx', mode ?? 0o666);
   try {
     if (mode !== undefined) fchmodSync(fd, mode);
-    const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    let written = 0;
-    while (written < bytes.byteLength) written += writeSync(fd, bytes, written);
+    writeWhole(fd, content);
   } catch (error) {
     closeSync(fd);
     removeTemp(temp);
     throw error;
   }
   return { temp, fd };
+}
+
+/**
+ * Writes all of `content` at `fd`'s position. A string goes as it is (node encodes it outside the
+ * JavaScript heap; a `Buffer` of megabytes of planning artifacts would be garbage the collector
+ * has to account for), and only after a short write, which a regular file gives only in
+ * exceptional cases, the rest through a `Buffer`.
+ */
+function writeWhole(fd: number, content: string | Uint8Array): void {
+  const total = typeof content === 'string' ? Buffer.byteLength(content, 'utf8') : content.byteLength;
+  let written = typeof content === 'string' ? writeSync(fd, content) : writeSync(fd, content);
+  if (written === total) return;
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  while (written < total) written += writeSync(fd, bytes, written);
 }
 
 /** Removes a temporary file after a failure; one already gone (renamed away) is fine. */

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { MilestoneState } from '../core/projection.js';
+import { lazyCrypto } from '../store/lazy-crypto.js';
 import type { Workspace } from './workspace.js';
 
 /**
@@ -13,7 +13,7 @@ export function planFileChanged(workspace: Workspace, state: MilestoneState): st
   if (!source) return null;
   const file = resolve(workspace.root, source.file);
   if (!existsSync(file)) return null;
-  const now = createHash('sha256').update(readFileSync(file)).digest('hex');
+  const now = lazyCrypto().createHash('sha256').update(readFileSync(file)).digest('hex');
   if (now === source.sha256) return null;
   return `warning: ${source.file} changed since ${state.id} was planned; the stored plan is used. To use the new version: milestone plan --from ${source.file} --replace ${state.id}`;
 }

@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { isAbsolute, relative } from 'node:path';
 import type { PlanSource } from '../core/events.js';
 import { UsageError } from '../errors.js';
@@ -6,6 +5,7 @@ import { gitExec } from '../git/git-exec.js';
 import { milestoneBranch } from '../git/ref-names.js';
 import { branchExists } from '../git/refs.js';
 import { listWorktrees } from '../git/worktree.js';
+import { lazyCrypto } from '../store/lazy-crypto.js';
 import type { Workspace } from './workspace.js';
 
 /** What `plan` does with a `milestone/<id>` branch that exists while no such milestone is recorded. */
@@ -13,14 +13,14 @@ export type BranchChoice = 'adopt' | 'new';
 
 /** A fresh plan lineage: 12 hex digits, written as `Milestone-Run:` on the milestone's commits. */
 export function newRunId(): string {
-  return randomBytes(6).toString('hex');
+  return lazyCrypto().randomBytes(6).toString('hex');
 }
 
 /** The plan file (relative to the repository when inside it) and its text's sha256. */
 export function planSource(root: string, file: string, text: string): PlanSource {
   const rel = relative(root, file);
   const inside = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-  return { file: inside ? rel : file, sha256: createHash('sha256').update(text).digest('hex') };
+  return { file: inside ? rel : file, sha256: lazyCrypto().createHash('sha256').update(text).digest('hex') };
 }
 
 export { planFileChanged } from './plan-file-changed.js';

@@ -45,6 +45,43 @@ describe('plan --from of a JSON plan loads only what importing a plan needs', ()
     expect(heavy).toEqual([]);
   });
 
+  it("nor node's worker_threads, perf_hooks, vm or WebCrypto (the analyses in this thread, the default)", async () => {
+    const repo = await gitRepo();
+    writeFileSync(
+      join(repo, 'plan.json'),
+      JSON.stringify({
+        version: 1,
+        milestone: 'Builtins',
+        tasks: [{ id: 'a', title: 'A', run: 'true', files: ['src/a/**'], estimate: '1h' }],
+      }),
+    );
+    // node's own list of the built-in modules the process loaded, written at exit.
+    const dir = tempDir('milestone-modules-');
+    const probe = join(dir, 'probe.cjs');
+    const out = join(dir, 'builtins.json');
+    writeFileSync(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`,
+    );
+    const result = await runAsync(
+      process.execPath,
+      ['--require', probe, CLI, 'plan', '--from', 'plan.json'],
+      {
+        cwd: repo,
+        env: { MILESTONE_PLAN_THREAD: 'off' },
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
+    // The check sees built-ins at all: the plan hash needs node:crypto, git node:child_process.
+    expect(loaded).toContain('NativeModule crypto');
+    expect(loaded).toContain('NativeModule child_process');
+    const unneeded = loaded.filter((m) =>
+      /^NativeModule (worker_threads|perf_hooks|vm|internal\/crypto\/webcrypto)$/.test(m),
+    );
+    expect(unneeded).toEqual([]);
+  });
+
   it('a YAML plan loads the YAML library, and a malformed one zod to word its problems', async () => {
     const repo = await gitRepo();
     writeFileSync(

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -83,6 +84,21 @@ describe('milestone --version and --help answer without loading the CLI', () => 
     expect(
       (await loaded(['status', '--help'])).some((file) => file.includes('/node_modules/commander/')),
     ).toBe(true);
+  });
+
+  it('--help into a pipe its reader already closed (`milestone --help | true`): exit 0, nothing on stderr', async () => {
+    // The answer is written straight to the file descriptor (no stream): a closed pipe is EPIPE.
+    const child = spawn(process.execPath, [BIN, '--help'], {
+      cwd: tempDir(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // closed long before node has started
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
   });
 
   it("a subcommand help is commander's", async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { GraphAnalysis } from '../../core/analysis.js';
@@ -13,7 +13,7 @@ import { branchExists, revParse } from '../../git/refs.js';
 import { currentBranch } from '../../git/repo.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
-import { loadPlanFile } from '../../plan/load.js';
+import { readPlanFile } from '../../plan/load.js';
 import { planToYaml } from '../../plan/serialize.js';
 import { slugify } from '../../plan/slug.js';
 import type { AgentPlanResult } from '../../planner/agent-plan.js';
@@ -152,19 +152,16 @@ async function importPlan(workspace: Workspace, options: PlanOptions, file: stri
   const from = resolve(options.cwd, file);
   const id = replaceId ?? options.id;
   const reads = startGitReads(workspace);
-  const parsed = await loadPlanFile(from, {
+  const { parsed, text } = await readPlanFile(from, {
     ...(options.title !== undefined && { title: options.title }),
     ...(id !== undefined && { id }),
   });
   if (!parsed.plan || parsed.problems.length > 0) {
     throw new UsageError('MILESTONE_PLAN_INVALID', `invalid plan ${file}`, parsed.problems);
   }
-  let source: PlanSource | undefined;
-  try {
-    source = planSource(workspace.root, from, readFileSync(from, 'utf8'));
-  } catch {
-    // Read a moment ago; if it vanished since, there is just no change warning later.
-  }
+  // The hash of the very text parsed (read once).
+  const source: PlanSource | undefined =
+    text === undefined ? undefined : planSource(workspace.root, from, text);
   return storePlan(workspace, parsed.plan, options, `from ${parsed.format}`, undefined, source, reads);
 }
 
