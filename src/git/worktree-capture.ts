@@ -62,7 +62,7 @@ export async function captureWorktree(options: {
   /** The slot's watch: only the names it recorded are looked at, when it can be trusted. */
   watch?: WorktreeWatch | null;
 }): Promise<CaptureResult> {
-  const { worktree, gitDir, hashBytes } = options;
+  const { gitDir, hashBytes } = options;
   const stamp = indexStamp(gitDir);
   const index = readIndex(join(gitDir, 'index'), hashBytes);
   if (stamp === null || 'problem' in index) return { fallback: 'index' };

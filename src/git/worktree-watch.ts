@@ -1,8 +1,8 @@
 import type { FSWatcher } from 'node:fs';
 import { lstatSync, readFileSync, watch } from 'node:fs';
+import type { IgnoreRules } from './ignore-rules.js';
 import type { IndexSnapshot } from './index-file.js';
 import type { IndexEntry } from './index-write.js';
-import type { IgnoreRules } from './ignore-rules.js';
 import { worktreePath } from './worktree-files.js';
 
 /** Above this many watched folders a slot is not watched: every capture scans it whole. */
