@@ -156,8 +156,13 @@ export class WorktreeWatch {
         (_event, name) => {
           delivered += 1;
           if (this.watchers.get(folder) !== watcher) return;
-          if (name === null || name.length === 0) this.needsFull ??= 'unnamed event';
-          else this.dirty.add(`${folder}${name.toString('latin1')}`);
+          // Scanned whole next time anyway: no names kept (nor memory grown) meanwhile.
+          if (this.needsFull !== null) return;
+          if (name === null || name.length === 0) this.needsFull = 'unnamed event';
+          else if (this.dirty.size >= eventLimit()) {
+            this.needsFull = 'many changes';
+            this.dirty.clear();
+          } else this.dirty.add(`${folder}${name.toString('latin1')}`);
         },
       );
     } catch (error) {
@@ -326,9 +331,13 @@ function inode(path: string): bigint | null {
 /** The watches of slot worktrees this process captures (registered by the pool that holds them). */
 const watches = new Map<string, WorktreeWatch>();
 
-/** Whether captures watch worktrees here: Linux (inotify), unless `MILESTONE_TASK_CAPTURE=scan`. */
+/**
+ * Whether captures watch worktrees here: Linux (inotify), unless `MILESTONE_TASK_CAPTURE` is
+ * `scan` (every capture scans whole) or `git` (no capture in this process).
+ */
 function watching(): boolean {
-  return process.platform === 'linux' && process.env.MILESTONE_TASK_CAPTURE !== 'scan';
+  const mode = process.env.MILESTONE_TASK_CAPTURE;
+  return process.platform === 'linux' && mode !== 'scan' && mode !== 'git';
 }
 
 /**
