@@ -12,10 +12,11 @@ import {
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WorktreePool } from '../../src/engine/worktree-pool.js';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { captureCounts, stageInProcess } from '../../src/git/worktree-capture.js';
 import { unwatchWorktree, watchWorktree, worktreeWatch } from '../../src/git/worktree-watch.js';
-import { git, gitRepo } from '../helpers/git-repo.js';
+import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
 
 const watched: string[] = [];
@@ -176,6 +177,48 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
     await git(tw.theirs, 'reset', '-q');
     const result = await capture(tw, []);
     expect(result).toMatchObject({ way: 'watched', staged: ['added.txt', 'd1/sub/f1.txt'] });
+  });
+
+  it('follows a switch of the slot to another commit (new folders watched from the index), then a task’s changes in them', async () => {
+    const tw = await twins(manyFiles());
+    await capture(tw, []);
+    // Another task's work lands: new folders and a changed file, checked out into both twins.
+    const other = `${tw.root}-other`;
+    await git(tw.root, 'worktree', 'add', '-q', '--detach', other);
+    mkdirSync(join(other, 'landed/deep'), { recursive: true });
+    writeFileSync(join(other, 'landed/deep/x.txt'), 'x\n');
+    writeFileSync(join(other, 'd1/sub/f1.txt'), 'landed change\n');
+    await git(other, 'add', '-A');
+    await git(other, 'commit', '-q', '-m', 'landed');
+    const landed = await git(other, 'rev-parse', 'HEAD');
+    for (const dir of [tw.ours, tw.theirs]) await git(dir, 'checkout', '-q', '--force', '--detach', landed);
+    let result = await capture(tw, []);
+    expect(result).toMatchObject({ way: 'watched', staged: [] });
+    result = await capture(tw, [
+      write('landed/deep/x.txt', 'changed by the next task\n'),
+      write('landed/deep/y.txt', 'y\n'),
+    ]);
+    expect(result).toMatchObject({ way: 'watched', staged: ['landed/deep/x.txt', 'landed/deep/y.txt'] });
+    expect(worktreeWatch(tw.ours)!.watchedFolders).toBe(27);
+  });
+
+  it('is registered by the slot pool when a slot is handed out, and let go when the run closes the pool', async () => {
+    const repo = await gitRepo({ files: { 'a.txt': 'a\n' } });
+    const pool = new WorktreePool(repo, tempDir(), { setup: null, copy: [], link: [], key: null, keep: 0 });
+    const options = {
+      logFile: join(tempDir(), 'log'),
+      signal: new AbortController().signal,
+      timeoutMs: 60_000,
+      env: {},
+    };
+    const slot = await pool.acquire('task-1', 'HEAD', options);
+    expect(worktreeWatch(slot.path)).not.toBeNull();
+    writeFileSync(join(slot.path, 'b.txt'), 'b\n');
+    expect(await stageInProcess(slot.path, slot.ownPaths)).toEqual(['b.txt']);
+    expect(worktreeWatch(slot.path)!.watchedFolders).toBe(1);
+    await pool.release(slot.path);
+    await pool.close();
+    expect(worktreeWatch(slot.path)).toBeNull();
   });
 
   it('scans whole after as many events as the kernel’s queue may have dropped, and misses nothing (a real overflow)', async () => {
