@@ -44,7 +44,9 @@ export type CaptureResult = { staged: string[] } | { fallback: string };
  * added unless git's exclude rules ({@link IgnoreRules}) exclude them; changed and new files are
  * stored by git (the repository's long-lived `hash-object`), the index is rewritten with their
  * entries and stat data and the cache tree invalidated above them, as git's would be.
- * `ownPaths` (the slot's links and copies) are left as the index has them.
+ * `ownPaths` (the slot's links and copies) are left as the index has them. With a `watch` (a
+ * pool's slot, {@link WorktreeWatch}) only the paths with an event since the last capture are
+ * looked at, unless the watch cannot be trusted: then, and without one, everything is.
  *
  * Returns a fallback reason, having changed no file and not the index, whenever git must do it:
  * see `plainWorktreeProblem` (conversions, case folding, sparse checkout), an index with
@@ -74,7 +76,11 @@ export async function captureWorktree(options: {
   if (problem) return { fallback: problem };
   const own = (path: string) => options.ownPaths.some((p) => path === p || path.startsWith(`${p}/`));
   const watch = options.watch ?? null;
-  const result = await scanWorktree(options, index, stamp, own, watch);
+  // Left to git or failed: the names taken from the watch are lost, so the next capture scans whole.
+  const result = await scanWorktree(options, index, stamp, own, watch).catch((error: unknown) => {
+    watch?.abandon();
+    throw error;
+  });
   if ('fallback' in result) watch?.abandon();
   return result;
 }
