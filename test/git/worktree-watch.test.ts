@@ -145,7 +145,7 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
     expect(result).toMatchObject({ way: 'watched', staged: ['d0/hidden.log'] });
   });
 
-  it('scans whole when a .gitignore, info/exclude or the slot’s own paths change, and un-ignored files are added', async () => {
+  it('scans whole when a .gitignore or info/exclude changes, and un-ignored files are added', async () => {
     const tw = await twins(manyFiles());
     await capture(tw, [write('d8/sub/was-ignored.log', 'ignored at first\n'), write('build/out.js', 'x\n')]);
     const full = { ...captureCounts.scans.why };
