@@ -88,6 +88,7 @@ export class WorktreeWatch {
   begin(index: IndexSnapshot, context: string): WatchPlan {
     const names = this.dirty;
     this.dirty = new Set();
+    this.armed = [];
     const since = delivered - this.deliveredAtScan;
     this.deliveredAtScan = delivered;
     const full = this.fullReason(names, since, context);
@@ -109,7 +110,6 @@ export class WorktreeWatch {
     }
     // Folders the index has files in that are not watched (new, or closed above): watched now,
     // and looked into whole (nothing told of their changes until now).
-    this.armed = [];
     for (const name of names) {
       const slash = name.lastIndexOf('/');
       if (slash >= 0 && !this.watchers.has(name.slice(0, slash + 1))) this.armAbove(name);
