@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
 import { detachHeadFile, switchCleanWorktree } from '../git/worktree-switch.js';
+import { unwatchWorktree, watchWorktree } from '../git/worktree-watch.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
 import { checkLfs } from './slot-lfs.js';
@@ -112,6 +113,8 @@ export class WorktreePool {
       }
     }
     const { path } = slot;
+    // Its task's capture looks only at what changed since the last one (worktree-watch.ts).
+    watchWorktree(path);
     const own = slotOwnPaths(this.setup, slot.record);
     // A slot whose last task committed everything (this run) matches its HEAD: only the files
     // that differ from the start point are rewritten (switchCleanWorktree), no full checkout.
@@ -165,6 +168,7 @@ export class WorktreePool {
    */
   async retire(path: string, to: string): Promise<void> {
     this.held.delete(path);
+    unwatchWorktree(path);
     await this.admin.run(async () => {
       await removeWorktree(this.repoRoot, to);
       rmSync(to, { recursive: true, force: true });
@@ -189,6 +193,7 @@ export class WorktreePool {
     });
     slot.record.usedAt = this.now().toISOString();
     writeSlotRecord(slot.path, slot.record);
+    watchWorktree(slot.path);
     return {
       path: slot.path,
       slot: slot.slot,
@@ -211,6 +216,7 @@ export class WorktreePool {
     const idle = listSlots(this.dir).filter((s) => !this.held.has(s.path) && !slotLocked(s.path));
     await Promise.all([...slots, ...idle].map((s) => detachHead(s.path)));
     for (const s of slots) {
+      unwatchWorktree(s.path);
       if (existsSync(s.path)) writeSlotRecord(s.path, s.record);
       unlockSlot(s.path);
     }

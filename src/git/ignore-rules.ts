@@ -18,18 +18,14 @@ export class IgnoreRules {
   private readonly global: Ignore[];
 
   constructor(commonDir: string, settings: ReadonlyMap<string, string>) {
-    const home = gitBaseEnv().HOME ?? homedir();
-    const configured = settings.get('core.excludesfile');
-    const excludesFile =
-      configured === undefined || configured === ''
-        ? join(gitBaseEnv().XDG_CONFIG_HOME || join(home, '.config'), 'git', 'ignore')
-        : configured.startsWith('~/')
-          ? join(home, configured.slice(2))
-          : configured;
-    // Checked in this order: info/exclude wins over core.excludesFile.
-    this.global = [join(commonDir, 'info', 'exclude'), excludesFile]
-      .filter((file) => isAbsolute(file) && existsSync(file))
+    this.global = excludeFiles(commonDir, settings)
+      .filter((file) => existsSync(file))
       .map((file) => rules(readFileSync(file, 'latin1')));
+  }
+
+  /** Whether folder `folder` (`''` or `a/b/`) has been entered. */
+  entered(folder: string): boolean {
+    return this.folders.has(folder);
   }
 
   /** Takes the rules of folder `folder` (`''` or `a/b/`) from its `.gitignore` text (null: none). */
@@ -59,6 +55,22 @@ export class IgnoreRules {
     }
     return false;
   }
+}
+
+/**
+ * The repository-wide exclude files, in the order they are checked (info/exclude wins over
+ * core.excludesFile), whether or not they exist.
+ */
+export function excludeFiles(commonDir: string, settings: ReadonlyMap<string, string>): string[] {
+  const home = gitBaseEnv().HOME ?? homedir();
+  const configured = settings.get('core.excludesfile');
+  const excludesFile =
+    configured === undefined || configured === ''
+      ? join(gitBaseEnv().XDG_CONFIG_HOME || join(home, '.config'), 'git', 'ignore')
+      : configured.startsWith('~/')
+        ? join(home, configured.slice(2))
+        : configured;
+  return [join(commonDir, 'info', 'exclude'), excludesFile].filter((file) => isAbsolute(file));
 }
 
 function rules(text: string): Ignore {
