@@ -1,25 +1,21 @@
 import type { BigIntStats, Dirent } from 'node:fs';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BlobWriter } from './blob-writer.js';
 import { gitDirOf } from './head.js';
 import { IgnoreRules } from './ignore-rules.js';
+import { loadIndex } from './index-cache.js';
 import type { IndexSnapshot } from './index-file.js';
-import { readIndex } from './index-file.js';
 import {
   type IndexEntry,
   IndexLock,
   indexEntries,
-  indexStamp,
-  invalidatePath,
   modeOfStat,
-  pruneCacheTree,
-  serializeIndex,
   statData,
   statMatch,
+  updateIndex,
 } from './index-write.js';
 import { commonDirOf, repositoryWriters, runsHook } from './repository-writers.js';
-import { findEntry, mergeEntries } from './tree-switch.js';
+import { findEntry } from './tree-switch.js';
 import {
   hashFile,
   lstatOrNull,
@@ -58,9 +54,9 @@ export async function captureWorktree(options: {
   blobs: BlobWriter;
 }): Promise<CaptureResult> {
   const { worktree, gitDir, hashBytes } = options;
-  const stamp = indexStamp(gitDir);
-  const index = readIndex(join(gitDir, 'index'), hashBytes);
-  if (stamp === null || 'problem' in index) return { fallback: 'index' };
+  const loaded = loadIndex(gitDir, hashBytes);
+  if ('problem' in loaded) return { fallback: 'index' };
+  const { index, stamp } = loaded;
   if (index.flagged) return { fallback: 'index' };
   if (index.modes.includes(0o160000)) return { fallback: 'submodule' };
   // git's C stats a large worktree faster than lstat from here (~2-3 µs a call): leave it to git.
@@ -130,14 +126,14 @@ export async function captureWorktree(options: {
     item.entry.oid = oid;
   }
   if (updated.size === 0) return { staged };
-  const next = mergeEntries(entries, updated);
   const changed = new Set(staged);
-  for (const [path, entry] of updated) if (!entry || changed.has(path)) invalidatePath(index.cacheTree, path);
-  pruneCacheTree(index.cacheTree, next);
+  const invalidated = [...updated.keys()].filter((path) => changed.has(path));
   const lock = IndexLock.take(gitDir);
   if (!lock) return { fallback: 'index locked' };
   try {
-    await lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
+    // The snapshot stays in memory for the commit and the next task's switch (index-cache.ts).
+    const next = updateIndex(index, updated, invalidated);
+    await lock.commit(next.data, next.snapshot);
   } finally {
     lock.release();
   }
