@@ -46,7 +46,10 @@ export class ObjectReader extends GitByteProcess<GitObject | null> {
     const size = Number(header[2]);
     // The content, then a newline.
     if (buffer.length < nl + 1 + size + 1) return null;
-    const data = Buffer.from(buffer.subarray(nl + 1, nl + 1 + size));
+    const view = buffer.subarray(nl + 1, nl + 1 + size);
+    // A copy keeps a small answer from holding on to a large buffer; a large answer that is (almost)
+    // the whole buffer (a big tree, joined from its chunks) is used in place: one copy less.
+    const data = size >= 16384 && size * 8 >= buffer.buffer.byteLength * 7 ? view : Buffer.from(view);
     return { value: { oid: header[0]!, type: header[1]!, data }, used: nl + 1 + size + 1 };
   }
 
