@@ -5,6 +5,7 @@ import { gitDirOf } from '../../src/git/head.js';
 import { clearIndexCache, indexCacheCounts, loadIndex } from '../../src/git/index-cache.js';
 import { commitIndex } from '../../src/git/index-commit.js';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
+import { clearTreeMemory, treeMemoryCounts } from '../../src/git/tree-memory.js';
 import { stageInProcess } from '../../src/git/worktree-capture.js';
 import { switchCleanWorktree, switchCounts } from '../../src/git/worktree-switch.js';
 import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
@@ -17,6 +18,7 @@ import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
 afterEach(async () => {
   await closeRepositoryWriters();
   clearIndexCache();
+  clearTreeMemory();
 });
 
 /** A repository with a second commit on `main`, and a worktree (the slot) on `slot` at the first. */
@@ -123,6 +125,7 @@ describe('the slot’s index in memory (index-cache.ts)', () => {
     await git(root, 'commit', '-qm', 'third');
     const third = await git(root, 'rev-parse', 'HEAD');
     const parses = indexCacheCounts.parses;
+    const hits = treeMemoryCounts.hits;
     for (const [n, target] of [second, third].entries()) {
       expect(await switchCleanWorktree(worktree, `task-${n}`, target)).toBe(true);
       writeFiles(worktree, { [`out-${n}.txt`]: `${n}\n` });
@@ -130,6 +133,9 @@ describe('the slot’s index in memory (index-cache.ts)', () => {
       expect(await commitIndex(worktree, target, `task ${n}\n`)).not.toBeNull();
     }
     expect(indexCacheCounts.parses - parses).toBeLessThanOrEqual(1);
+    // The second switch starts from the commit commitIndex wrote: its tree is not read back (tree-memory.ts),
+    // and the first switch's target (read once) is not read again either.
+    expect(treeMemoryCounts.hits - hits).toBeGreaterThanOrEqual(1);
     // (git status may refresh and rewrite the index: asked only at the end.)
     expect(await git(worktree, 'status', '--porcelain')).toBe('');
     expect(await git(worktree, 'ls-files')).toContain('out-1.txt');
