@@ -14,6 +14,10 @@ export interface IndexSnapshot {
   modes: number[];
   /** The entries (stat data and ids are views of the file's bytes). */
   entries: IndexEntry[];
+  /** Each entry's object id: offset of its raw bytes in {@link data} (its stat data: the 40 bytes before). */
+  oidAt: number[];
+  /** The index file's bytes. */
+  data: Buffer;
   /**
    * Where each entry's bytes are in a version-2 file (`starts[i]` to `starts[i + 1]`), so a
    * rewrite copies the runs of unchanged entries in one piece; null for versions 3 and 4.
@@ -112,6 +116,7 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
   const paths: string[] = new Array(count);
   const modes: number[] = new Array(count);
   const entries: IndexEntry[] = new Array(count);
+  const oidAt: number[] = new Array(count);
   const starts = version === 2 ? new Uint32Array(count + 1) : null;
   let at = 12;
   let previous = '';
@@ -160,6 +165,7 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
       oid: data.subarray(oid, oid + hashBytes),
       stat: data.subarray(start, start + ENTRY_FIXED),
     };
+    oidAt[i] = oid;
     if (starts) starts[i] = start;
     previous = name;
   }
@@ -182,7 +188,7 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
   }
   if (at !== end) return { problem: 'format' };
   const layout = starts ? { data, starts } : null;
-  return { paths, modes, entries, layout, hashBytes, cacheTree, flagged, version, pruned: false };
+  return { paths, modes, entries, oidAt, data, layout, hashBytes, cacheTree, flagged, version, pruned: false };
 }
 
 /** git's varint (varint.c): 7 bits a byte, each continuation adding one before the shift. */

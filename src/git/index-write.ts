@@ -276,6 +276,8 @@ export function updateIndex(
       paths: nextPaths,
       modes: nextModes,
       entries: nextEntries,
+      oidAt: Array.from(starts.subarray(0, nextEntries.length), (start) => start + STAT_BYTES),
+      data,
       layout: { data, starts },
       hashBytes,
       cacheTree,

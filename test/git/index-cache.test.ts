@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { gitDirOf } from '../../src/git/head.js';
 import { clearIndexCache, indexCacheCounts, loadIndex } from '../../src/git/index-cache.js';
 import { commitIndex } from '../../src/git/index-commit.js';
+import { type IndexSnapshot, readIndex } from '../../src/git/index-file.js';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { clearTreeMemory, treeMemoryCounts } from '../../src/git/tree-memory.js';
 import { stageInProcess } from '../../src/git/worktree-capture.js';
@@ -119,7 +120,7 @@ describe('the slot’s index in memory (index-cache.ts)', () => {
   });
 
   it('across tasks: a slot switched, captured and committed twice parses its index at most once', async () => {
-    const { root, worktree, second } = await slot();
+    const { root, worktree, second, gitDir } = await slot();
     writeFiles(root, { 'src/c.ts': 'c\n' });
     await git(root, 'add', '-A');
     await git(root, 'commit', '-qm', 'third');
@@ -133,6 +134,20 @@ describe('the slot’s index in memory (index-cache.ts)', () => {
       expect(await commitIndex(worktree, target, `task ${n}\n`)).not.toBeNull();
     }
     expect(indexCacheCounts.parses - parses).toBeLessThanOrEqual(1);
+    // What is kept is what the file holds: the same as a fresh parse of it.
+    const kept = loadIndex(gitDir, 20);
+    const fresh = readIndex(join(gitDir, 'index'), 20);
+    if ('problem' in kept || 'problem' in fresh) throw new Error('no index');
+    const shape = (index: IndexSnapshot) => ({
+      paths: index.paths,
+      modes: index.modes,
+      oidAt: index.oidAt,
+      data: index.data.toString('hex'),
+      entries: index.entries.map((e) => [e.path, e.mode, e.oid.toString('hex'), e.stat.toString('hex')]),
+      starts: [...(index.layout?.starts ?? [])],
+      cacheTree: index.cacheTree,
+    });
+    expect(shape(kept.index)).toEqual(shape(fresh));
     // The second switch starts from the commit commitIndex wrote: its tree is not read back (tree-memory.ts),
     // and the first switch's target (read once) is not read again either.
     expect(treeMemoryCounts.hits - hits).toBeGreaterThanOrEqual(1);
