@@ -188,7 +188,19 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
   }
   if (at !== end) return { problem: 'format' };
   const layout = starts ? { data, starts } : null;
-  return { paths, modes, entries, oidAt, data, layout, hashBytes, cacheTree, flagged, version, pruned: false };
+  return {
+    paths,
+    modes,
+    entries,
+    oidAt,
+    data,
+    layout,
+    hashBytes,
+    cacheTree,
+    flagged,
+    version,
+    pruned: false,
+  };
 }
 
 /** git's varint (varint.c): 7 bits a byte, each continuation adding one before the shift. */
