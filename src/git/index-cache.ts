@@ -18,7 +18,7 @@ const cache = new Map<string, { key: string; snapshot: IndexSnapshot }>();
 /** Slots are few; tests make many repositories. Oldest entries go first. */
 const MAX_ENTRIES = 64;
 
-/** How many loads were answered from memory and how many parsed the file (tests, `MILESTONE_DEBUG`). */
+/** How many loads were answered from memory and how many parsed the file (tests). */
 export const indexCacheCounts = { hits: 0, parses: 0 };
 
 function keyOf(st: BigIntStats): string {

@@ -14,7 +14,7 @@ let bytes = 0;
 const MAX_BYTES = 32 * 1024 * 1024;
 const MAX_COMMITS = 4096;
 
-/** How many tree reads were answered from memory (tests, `MILESTONE_DEBUG`). */
+/** How many tree reads were answered from memory (tests). */
 export const treeMemoryCounts = { hits: 0 };
 
 /** Keeps `data` as the tree `oid` (the caller wrote it, or git gave it for that id). */
