@@ -6,6 +6,7 @@ import { gitEnv, gitExec } from './git-exec.js';
 import { identityArgs } from './identity.js';
 import { GitLineProcess, type GitProcessOptions } from './line-process.js';
 import { assertRevision } from './ref-names.js';
+import { rememberCommitTree } from './tree-memory.js';
 
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 /** `Name <email> <seconds> <+hhmm>`: git's ident line. */
@@ -84,8 +85,11 @@ export class CommitWriter {
   async write(tree: string, parents: readonly string[], message: string): Promise<string> {
     if (!this.identity) this.identity = this.readIdentity();
     const identity = await this.identity;
-    if (!identity || !OBJECT_ID.test(tree) || !parents.every((p) => OBJECT_ID.test(p)))
-      return commitTree(this.cwd, tree, parents, message);
+    if (!identity || !OBJECT_ID.test(tree) || !parents.every((p) => OBJECT_ID.test(p))) {
+      const id = await commitTree(this.cwd, tree, parents, message);
+      if (OBJECT_ID.test(tree)) rememberCommitTree(id, tree);
+      return id;
+    }
     const now = new Date();
     const text = [
       `tree ${tree}`,
@@ -101,6 +105,8 @@ export class CommitWriter {
     try {
       const id = (await this.hasher.ask(file)).trim();
       if (!OBJECT_ID.test(id)) throw new Error(`git hash-object answered ${JSON.stringify(id)}`);
+      // The slot switch and the landing ask for this commit's tree next (tree-memory.ts).
+      rememberCommitTree(id, tree);
       return id;
     } finally {
       rmSync(file, { force: true });

@@ -1,8 +1,8 @@
-import { join } from 'node:path';
 import { gitExec } from './git-exec.js';
 import { gitDirOf, headCommit } from './head.js';
 import { identityArgs } from './identity.js';
-import { type IndexSnapshot, indexTree, readIndex } from './index-file.js';
+import { loadIndex } from './index-cache.js';
+import { type IndexSnapshot, indexTree } from './index-file.js';
 import {
   commonDirOf,
   headBranch,
@@ -101,9 +101,9 @@ async function tryCommit(worktree: string, parent: string, message: string): Pro
   const settings = await writers.commits.settings();
   if (!settings || !plainCommitSettings(settings)) return { fallback: 'settings' };
   if (runsHook(worktree, commonDir, settings, COMMIT_HOOKS)) return { fallback: 'hook' };
-  const index = readIndex(join(gitDir, 'index'), parent.length / 2);
-  if ('problem' in index) return { fallback: 'index' };
-  const tree = await treeOf(index, writers);
+  const loaded = loadIndex(gitDir, parent.length / 2);
+  if ('problem' in loaded) return { fallback: 'index' };
+  const tree = await treeOf(loaded.index, writers);
   if (tree === null) return { fallback: 'tree' };
   const commit = await writers.commits.write(tree, [parent], stripSpace(message));
   const moved = await writers.refs.apply([{ ref: `refs/heads/${branch}`, to: commit, from: parent }]);

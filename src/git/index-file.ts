@@ -12,9 +12,17 @@ export interface IndexSnapshot {
   paths: string[];
   /** Each entry's mode (e.g. 0o100644). */
   modes: number[];
-  /** Each entry's object id: offset of its raw bytes in {@link data}. */
+  /** The entries (stat data and ids are views of the file's bytes). */
+  entries: IndexEntry[];
+  /** Each entry's object id: offset of its raw bytes in {@link data} (its stat data: the 40 bytes before). */
   oidAt: number[];
+  /** The index file's bytes. */
   data: Buffer;
+  /**
+   * Where each entry's bytes are in a version-2 file (`starts[i]` to `starts[i + 1]`), so a
+   * rewrite copies the runs of unchanged entries in one piece; null for versions 3 and 4.
+   */
+  layout: { data: Buffer; starts: Uint32Array } | null;
   hashBytes: number;
   /** The cache tree's root, or null when the index has none. */
   cacheTree: CacheTreeNode | null;
@@ -25,6 +33,23 @@ export interface IndexSnapshot {
   flagged: boolean;
   /** The index file's version (2 to 4). */
   version: number;
+  /**
+   * Every cache-tree node has entries below it (true for an index this process wrote; one git
+   * wrote may keep a node of a folder whose files were removed).
+   */
+  pruned: boolean;
+}
+
+/**
+ * One index entry: the path (latin1 string of its bytes), the mode, the raw object id and git's
+ * 40 bytes of stat data (ctime, mtime, dev, ino, mode, uid, gid, size, each 32 bits big-endian,
+ * as in the index file). Snapshots share entries: never changed once made.
+ */
+export interface IndexEntry {
+  path: string;
+  mode: number;
+  oid: Buffer;
+  stat: Buffer;
 }
 
 /** One folder of the index's cache tree (extension `TREE`). */
@@ -90,7 +115,9 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
   const count = data.readUInt32BE(8);
   const paths: string[] = new Array(count);
   const modes: number[] = new Array(count);
+  const entries: IndexEntry[] = new Array(count);
   const oidAt: number[] = new Array(count);
+  const starts = version === 2 ? new Uint32Array(count + 1) : null;
   let at = 12;
   let previous = '';
   let flagged = false;
@@ -132,9 +159,17 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
     if (name === '' || (i > 0 && name <= previous)) return { problem: 'format' };
     paths[i] = name;
     modes[i] = mode;
+    entries[i] = {
+      path: name,
+      mode,
+      oid: data.subarray(oid, oid + hashBytes),
+      stat: data.subarray(start, start + ENTRY_FIXED),
+    };
     oidAt[i] = oid;
+    if (starts) starts[i] = start;
     previous = name;
   }
+  if (starts) starts[count] = at;
   let cacheTree: CacheTreeNode | null = null;
   while (at + 8 <= end) {
     const signature = data.toString('latin1', at, at + 4);
@@ -152,7 +187,20 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
     at = body + size;
   }
   if (at !== end) return { problem: 'format' };
-  return { paths, modes, oidAt, data, hashBytes, cacheTree, flagged, version };
+  const layout = starts ? { data, starts } : null;
+  return {
+    paths,
+    modes,
+    entries,
+    oidAt,
+    data,
+    layout,
+    hashBytes,
+    cacheTree,
+    flagged,
+    version,
+    pruned: false,
+  };
 }
 
 /** git's varint (varint.c): 7 bits a byte, each continuation adding one before the shift. */
@@ -241,16 +289,18 @@ async function buildTree(
   cache: CacheTreeNode | null,
   reused: string[],
 ): Promise<string> {
-  const { paths, modes, oidAt, data, hashBytes } = index;
-  const parts: Buffer[] = [];
+  const { paths, entries, hashBytes } = index;
+  // First the folders' ids (written depth first), then the tree's bytes in one buffer sized up front.
+  const items: Array<{ name: string; entry: number; folder: Buffer | null }> = [];
+  let size = 0;
   let i = from;
   while (i < to) {
     const path = paths[i]!;
     const slash = path.indexOf('/', prefix.length);
     if (slash < 0) {
       const name = path.slice(prefix.length);
-      parts.push(Buffer.from(`${MODE_TEXT.get(modes[i]!)} ${name}\0`, 'latin1'));
-      parts.push(data.subarray(oidAt[i]!, oidAt[i]! + hashBytes));
+      items.push({ name, entry: i, folder: null });
+      size += MODE_TEXT.get(entries[i]!.mode)!.length + name.length + 2 + hashBytes;
       i++;
       continue;
     }
@@ -266,8 +316,20 @@ async function buildTree(
     } else {
       id = await buildTree(index, store, folder, i, j, node, reused);
     }
-    parts.push(Buffer.from(`40000 ${name}\0`, 'latin1'), Buffer.from(id, 'hex'));
+    items.push({ name, entry: -1, folder: Buffer.from(id, 'hex') });
+    size += 5 + name.length + 2 + hashBytes;
     i = j;
   }
-  return store.write(Buffer.concat(parts));
+  const out = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const { name, entry, folder } of items) {
+    const mode = folder ? '40000' : MODE_TEXT.get(entries[entry]!.mode)!;
+    for (let k = 0; k < mode.length; k++) out[at++] = mode.charCodeAt(k);
+    out[at++] = 32;
+    // Names are latin1 strings of their bytes: a byte loop beats a `write` call for short names.
+    for (let k = 0; k < name.length; k++) out[at++] = name.charCodeAt(k);
+    out[at++] = 0;
+    at += (folder ?? entries[entry]!.oid).copy(out, at, 0, hashBytes);
+  }
+  return store.write(out);
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitByteProcess, GitLineProcess, type GitProcessOptions } from './line-process.js';
+import { rememberCommitTree, rememberTree, treeOfKnownCommit } from './tree-memory.js';
 
 /** One object as `git cat-file --batch` gives it. */
 export interface GitObject {
@@ -34,8 +35,14 @@ export class ObjectReader extends GitByteProcess<GitObject | null> {
   /** The tree of the commit `commit` (a full hex id), in one round trip; null when there is none. */
   async treeOfCommit(commit: string): Promise<GitObject | null> {
     if (!HEX.test(commit)) throw new Error(`not an object id: ${commit}`);
+    // A commit this process wrote (or read) lately, whose tree it wrote or read: no round trip.
+    const known = treeOfKnownCommit(commit);
+    if (known) return { oid: known.oid, type: 'tree', data: known.data };
     const object = await this.request(`${commit}^{tree}\n`);
-    return object?.type === 'tree' && HEX.test(object.oid) ? object : null;
+    if (object?.type !== 'tree' || !HEX.test(object.oid)) return null;
+    rememberCommitTree(commit, object.oid);
+    rememberTree(object.oid, object.data);
+    return object;
   }
 
   protected parse(buffer: Buffer): { value: GitObject | null; used: number } | null {
@@ -46,7 +53,10 @@ export class ObjectReader extends GitByteProcess<GitObject | null> {
     const size = Number(header[2]);
     // The content, then a newline.
     if (buffer.length < nl + 1 + size + 1) return null;
-    const data = Buffer.from(buffer.subarray(nl + 1, nl + 1 + size));
+    const view = buffer.subarray(nl + 1, nl + 1 + size);
+    // A copy keeps a small answer from holding on to a large buffer; a large answer that is (almost)
+    // the whole buffer (a big tree, joined from its chunks) is used in place: one copy less.
+    const data = size >= 16384 && size * 8 >= buffer.buffer.byteLength * 7 ? view : Buffer.from(view);
     return { value: { oid: header[0]!, type: header[1]!, data }, used: nl + 1 + size + 1 };
   }
 
@@ -113,6 +123,7 @@ export class TreeWriter {
     try {
       const id = (await this.hasher.ask(file)).trim();
       if (!HEX.test(id)) throw new Error(`git hash-object answered ${JSON.stringify(id)}`);
+      rememberTree(id, data);
       return id;
     } finally {
       rmSync(file, { force: true });

@@ -1,19 +1,9 @@
 import { mkdirSync, rmdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { loadIndex } from './index-cache.js';
 import type { IndexSnapshot } from './index-file.js';
-import { readIndex } from './index-file.js';
-import {
-  type IndexEntry,
-  IndexLock,
-  indexEntries,
-  indexStamp,
-  invalidatePath,
-  pruneCacheTree,
-  serializeIndex,
-  statData,
-  statMatch,
-} from './index-write.js';
-import type { ObjectReader, TreeEntry } from './object-batch.js';
+import { type IndexEntry, IndexLock, statData, statMatch, updateIndex } from './index-write.js';
+import type { ObjectReader } from './object-batch.js';
+import { type BlobChange, diffTrees } from './tree-diff.js';
 import {
   hashFile,
   isAttributesFile,
@@ -23,21 +13,8 @@ import {
   worktreePath,
 } from './worktree-files.js';
 
-/** One path whose blob differs between the two trees (`null`: absent on that side). */
-interface Change {
-  path: string;
-  from: { mode: number; oid: string } | null;
-  to: { mode: number; oid: string } | null;
-}
-
 /** More changed paths than this go to `read-tree` (a switch that large is rare; memory stays small). */
 const MAX_CHANGES = 2000;
-const TREE_MODE = '40000';
-const BLOB_MODES = new Map([
-  ['100644', 0o100644],
-  ['100755', 0o100755],
-  ['120000', 0o120000],
-]);
 
 /**
  * Switches a clean worktree's files and index from the tree of `head` to the tree of `target`
@@ -65,9 +42,9 @@ export async function switchTreeInProcess(options: {
 }): Promise<string | null> {
   const { worktree, gitDir, objects } = options;
   const hashBytes = options.head.length / 2;
-  const stamp = indexStamp(gitDir);
-  const index = readIndex(join(gitDir, 'index'), hashBytes);
-  if (stamp === null || 'problem' in index) return 'index';
+  const loaded = loadIndex(gitDir, hashBytes);
+  if ('problem' in loaded) return 'index';
+  const { index, stamp } = loaded;
   if (index.flagged) return 'index';
   const problem = plainWorktreeProblem(options.settings, options.commonDir, index.paths);
   if (problem) return problem;
@@ -76,14 +53,14 @@ export async function switchTreeInProcess(options: {
     objects.treeOfCommit(options.target),
   ]);
   if (!fromTree || !toTree) return 'tree';
-  const changes: Change[] = [];
-  const diff = await diffTrees(objects, fromTree.oid, toTree.oid, hashBytes, '', changes);
+  const changes: BlobChange[] = [];
+  const diff = await diffTrees(objects, fromTree, toTree, hashBytes, changes, MAX_CHANGES);
   if (diff) return diff;
   if (changes.length === 0) return null;
   if (changes.length > MAX_CHANGES) return 'large';
 
   // Check every path before touching any.
-  const entries = indexEntries(index);
+  const { entries } = index;
   const folders = new Set<string>();
   for (const change of changes) {
     if (isAttributesFile(change.path)) return 'attributes';
@@ -138,66 +115,16 @@ export async function switchTreeInProcess(options: {
         stat: statData(st, change.to.mode),
       });
     }
-    const next = mergeEntries(entries, updated);
-    for (const change of changes) invalidatePath(index.cacheTree, change.path);
-    pruneCacheTree(index.cacheTree, next);
-    await lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
+    const next = updateIndex(
+      index,
+      updated,
+      changes.map((change) => change.path),
+    );
+    await lock.commit(next.data, next.snapshot);
   } finally {
     lock.release();
   }
   return null;
-}
-
-/**
- * The blob paths that differ between two trees, into `changes`; a reason instead when a path
- * changes between file and folder or a submodule is involved (read-tree's business).
- */
-async function diffTrees(
-  objects: ObjectReader,
-  fromOid: string | null,
-  toOid: string | null,
-  hashBytes: number,
-  prefix: string,
-  changes: Change[],
-): Promise<string | null> {
-  if (fromOid === toOid) return null;
-  const [from, to] = await Promise.all([
-    readTree(objects, fromOid, hashBytes),
-    readTree(objects, toOid, hashBytes),
-  ]);
-  if (!from || !to) return 'tree';
-  const names = new Set([...from.keys(), ...to.keys()]);
-  const below: Array<Promise<string | null>> = [];
-  for (const name of names) {
-    const a = from.get(name);
-    const b = to.get(name);
-    if (a && b && a.mode === b.mode && a.oid === b.oid) continue;
-    const path = `${prefix}${name}`;
-    const aTree = a?.mode === TREE_MODE;
-    const bTree = b?.mode === TREE_MODE;
-    if (changes.length > MAX_CHANGES) return 'large';
-    if (a && b && aTree !== bTree) return 'file and folder';
-    if (aTree || bTree) {
-      below.push(diffTrees(objects, a?.oid ?? null, b?.oid ?? null, hashBytes, `${path}/`, changes));
-      continue;
-    }
-    const fromMode = a ? BLOB_MODES.get(a.mode) : null;
-    const toMode = b ? BLOB_MODES.get(b.mode) : null;
-    if (fromMode === undefined || toMode === undefined) return 'submodule';
-    changes.push({
-      path,
-      from: a && fromMode ? { mode: fromMode, oid: a.oid } : null,
-      to: b && toMode ? { mode: toMode, oid: b.oid } : null,
-    });
-  }
-  for (const reason of await Promise.all(below)) if (reason) return reason;
-  return null;
-}
-
-async function readTree(objects: ObjectReader, oid: string | null, hashBytes: number): Promise<Tree | null> {
-  if (oid === null) return new Map();
-  const object = await objects.read(oid);
-  return object?.type === 'tree' ? parseTree(object.data, hashBytes) : null;
 }
 
 /** The position of `path` in the index's sorted paths, or -1. */
@@ -215,32 +142,6 @@ export function findEntry(index: IndexSnapshot, path: string): number {
   return -1;
 }
 
-/**
- * The index's entries with `updated` applied (an entry replaced, added, or removed when null),
- * in git's order (by path bytes: latin1 strings compare as their bytes).
- */
-export function mergeEntries(
-  entries: readonly IndexEntry[],
-  updated: ReadonlyMap<string, IndexEntry | null>,
-): IndexEntry[] {
-  const next: IndexEntry[] = [];
-  for (const entry of entries) {
-    if (!updated.has(entry.path)) next.push(entry);
-  }
-  const added: IndexEntry[] = [];
-  for (const entry of updated.values()) if (entry) added.push(entry);
-  if (added.length === 0) return next;
-  added.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const out: IndexEntry[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < next.length && j < added.length)
-    out.push(next[i]!.path < added[j]!.path ? next[i++]! : added[j++]!);
-  while (i < next.length) out.push(next[i++]!);
-  while (j < added.length) out.push(added[j++]!);
-  return out;
-}
-
 /** Removes the folders above a deleted file that are now empty, deepest first (git does the same). */
 function removeEmptyFolders(worktree: string, path: string): void {
   let slash = path.lastIndexOf('/');
@@ -252,24 +153,4 @@ function removeEmptyFolders(worktree: string, path: string): void {
     }
     slash = path.lastIndexOf('/', slash - 1);
   }
-}
-
-/** A parsed tree: name (latin1) → entry. */
-type Tree = Map<string, TreeEntry>;
-
-/** Parses a raw tree object; `hashBytes` is 20 (SHA-1) or 32 (SHA-256). */
-function parseTree(data: Buffer, hashBytes: number): Tree {
-  const tree: Tree = new Map();
-  let at = 0;
-  while (at < data.length) {
-    const space = data.indexOf(32, at);
-    const nul = space < 0 ? -1 : data.indexOf(0, space + 1);
-    if (space < 0 || nul < 0 || nul + 1 + hashBytes > data.length) throw new Error('malformed tree object');
-    const mode = data.toString('latin1', at, space);
-    const name = data.toString('latin1', space + 1, nul);
-    const oid = data.toString('hex', nul + 1, nul + 1 + hashBytes);
-    tree.set(name, { mode, oid });
-    at = nul + 1 + hashBytes;
-  }
-  return tree;
 }

@@ -1,26 +1,22 @@
 import type { BigIntStats, Dirent } from 'node:fs';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import type { BlobWriter } from './blob-writer.js';
 import { gitDirOf } from './head.js';
 import { excludeFiles, IgnoreRules } from './ignore-rules.js';
+import { loadIndex } from './index-cache.js';
 import type { IndexSnapshot } from './index-file.js';
-import { readIndex } from './index-file.js';
 import {
   type IndexEntry,
   IndexLock,
   type IndexStamp,
   indexEntries,
-  indexStamp,
-  invalidatePath,
   modeOfStat,
-  pruneCacheTree,
-  serializeIndex,
   statData,
   statMatch,
+  updateIndex,
 } from './index-write.js';
 import { commonDirOf, repositoryWriters, runsHook } from './repository-writers.js';
-import { findEntry, mergeEntries } from './tree-switch.js';
+import { findEntry } from './tree-switch.js';
 import {
   hashFile,
   lstatOrNull,
@@ -65,9 +61,9 @@ export async function captureWorktree(options: {
   watch?: WorktreeWatch | null;
 }): Promise<CaptureResult> {
   const { gitDir, hashBytes } = options;
-  const stamp = indexStamp(gitDir);
-  const index = readIndex(join(gitDir, 'index'), hashBytes);
-  if (stamp === null || 'problem' in index) return { fallback: 'index' };
+  const loaded = loadIndex(gitDir, hashBytes);
+  if ('problem' in loaded) return { fallback: 'index' };
+  const { index, stamp } = loaded;
   if (index.flagged) return { fallback: 'index' };
   if (index.modes.includes(0o160000)) return { fallback: 'submodule' };
   // git's C stats a large worktree faster than lstat from here (~2-3 µs a call): leave it to git.
@@ -200,18 +196,20 @@ async function scanWorktree(
     watch?.end(entries, rules);
     return { staged };
   }
-  const next = mergeEntries(entries, updated);
   const changed = new Set(staged);
-  for (const [path, entry] of updated) if (!entry || changed.has(path)) invalidatePath(index.cacheTree, path);
-  pruneCacheTree(index.cacheTree, next);
+  const invalidated = [...updated.keys()].filter((path) => changed.has(path));
   const lock = IndexLock.take(gitDir);
   if (!lock) return { fallback: 'index locked' };
+  let next: IndexSnapshot;
   try {
-    await lock.commit(serializeIndex(next, index.cacheTree, hashBytes));
+    // The snapshot stays in memory for the commit and the next task's switch (index-cache.ts).
+    const written = updateIndex(index, updated, invalidated);
+    await lock.commit(written.data, written.snapshot);
+    next = written.snapshot;
   } finally {
     lock.release();
   }
-  watch?.end(next, rules);
+  watch?.end(next.entries, rules);
   return { staged };
 }
 
