@@ -5,6 +5,7 @@ import { commitTree } from './commit.js';
 import { gitEnv, gitExec } from './git-exec.js';
 import { identityArgs } from './identity.js';
 import { GitLineProcess, type GitProcessOptions } from './line-process.js';
+import { rememberCommitTree } from './object-batch.js';
 import { assertRevision } from './ref-names.js';
 
 const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
@@ -101,6 +102,7 @@ export class CommitWriter {
     try {
       const id = (await this.hasher.ask(file)).trim();
       if (!OBJECT_ID.test(id)) throw new Error(`git hash-object answered ${JSON.stringify(id)}`);
+      rememberCommitTree(id, tree);
       return id;
     } finally {
       rmSync(file, { force: true });

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gitExec } from './git-exec.js';
-import { ObjectReader, type TreeEntry, TreeWriter } from './object-batch.js';
+import {
+  ObjectReader,
+  recentTreeHits,
+  recentTreeOfCommit,
+  type TreeEntry,
+  TreeWriter,
+} from './object-batch.js';
 import {
   changedEntries,
   compareNames,
@@ -76,8 +82,11 @@ export class DisjointMerge {
 
   /** The tree id of `commit`. */
   async treeOf(commit: string): Promise<string> {
+    // A commit this process just wrote (the task's): its tree's bytes are still here.
+    const recent = recentTreeOfCommit(commit);
+    if (recent) recentTreeHits.hits += 1;
     // `<commit>^{tree}` answers with the tree itself: kept, the merge reads it next.
-    const object = await this.reader.treeOfCommit(commit);
+    const object = recent ?? (await this.reader.treeOfCommit(commit));
     if (!object) throw new Error(`${commit} is not a commit`);
     this.hashBytes = object.oid.length / 2;
     this.remember(object.oid, new RawTree(object.data, this.hashBytes));

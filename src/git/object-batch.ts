@@ -19,6 +19,38 @@ export interface TreeEntry {
 
 const HEX = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 
+/**
+ * The trees this process wrote last (raw bytes by id, most recent last) and the trees of the
+ * commits it wrote last: a landing reads the task's tree right after the task's commit wrote it
+ * (a 5,000-entry root folder is ~200 KB that `cat-file` would inflate and pipe back), so it is
+ * taken from here instead. The bytes are exactly what git hashed (`hash-object --no-filters`),
+ * so the id names them. Shared by every writer of the process, bounded by count.
+ */
+const RECENT = 16;
+const recentTrees = new Map<string, Buffer>();
+const recentCommitTrees = new Map<string, string>();
+
+function keepRecent<T>(map: Map<string, T>, key: string, value: T): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > RECENT) map.delete(map.keys().next().value!);
+}
+
+/** Notes that `commit`, just written, has the tree `tree` (see {@link recentTreeOfCommit}). */
+export function rememberCommitTree(commit: string, tree: string): void {
+  keepRecent(recentCommitTrees, commit, tree);
+}
+
+/** The tree of a commit this process wrote lately, with its bytes when it wrote that tree too; else null. */
+export function recentTreeOfCommit(commit: string): GitObject | null {
+  const oid = recentCommitTrees.get(commit);
+  const data = oid === undefined ? undefined : recentTrees.get(oid);
+  return oid === undefined || data === undefined ? null : { oid, type: 'tree', data };
+}
+
+/** Counts of reads {@link recentTreeOfCommit} answered (tests, debugging). */
+export const recentTreeHits = { hits: 0 };
+
 /** Objects read through one long-lived `git cat-file --batch` (one process for any number of reads). */
 export class ObjectReader extends GitByteProcess<GitObject | null> {
   constructor(cwd: string, options: GitProcessOptions = {}) {
@@ -113,6 +145,7 @@ export class TreeWriter {
     try {
       const id = (await this.hasher.ask(file)).trim();
       if (!HEX.test(id)) throw new Error(`git hash-object answered ${JSON.stringify(id)}`);
+      keepRecent(recentTrees, id, data);
       return id;
     } finally {
       rmSync(file, { force: true });
