@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommitWriter } from '../../src/git/commit-writer.js';
@@ -49,6 +49,28 @@ describe('trees a landing just wrote are not read back through git', () => {
       );
     } finally {
       await Promise.all([trees.close(), commits.close(), merge.close()]);
+    }
+  });
+});
+
+describe('TreeWriter storage', () => {
+  it('stores a large tree loose without deflate (its file is at least its size) and git reads it back', async () => {
+    const root = await gitRepo();
+    const blob = await gitA(root, 'rev-parse', 'HEAD:README.md');
+    const entries = Array.from({ length: 3000 }, (_, i) => `out-${i}.txt`)
+      .sort()
+      .map((name) => [name, { mode: '100644', oid: blob }] as const);
+    const trees = new TreeWriter(root);
+    try {
+      const tree = await trees.write(entries);
+      const raw = Number(await gitA(root, 'cat-file', '-s', tree));
+      // Object ids (the same one here) and names would deflate to a fraction: stored, they do not.
+      const loose = await stat(join(root, '.git', 'objects', tree.slice(0, 2), tree.slice(2)));
+      expect(loose.size).toBeGreaterThanOrEqual(raw);
+      expect((await gitA(root, 'ls-tree', '--name-only', tree)).split('\n')).toEqual(entries.map(([n]) => n));
+      await gitA(root, 'fsck', '--no-dangling', '--strict');
+    } finally {
+      await trees.close();
     }
   });
 });
