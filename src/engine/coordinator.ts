@@ -13,6 +13,7 @@ import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
 import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
+import { describeTaskGitWork } from './git-work-counts.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { IntegrationChecks } from './integration/integration-checks.js';
 import { Lander, type LandingSource } from './lander.js';
@@ -227,11 +228,8 @@ class Run {
       });
       await this.lander.close();
       if (process.env.MILESTONE_DEBUG)
-        this.options.reporter.onLive?.({
-          type: 'note',
-          level: 'info',
-          message: describeLandingPaths(this.lander.paths),
-        });
+        for (const message of [describeLandingPaths(this.lander.paths), describeTaskGitWork()])
+          this.options.reporter.onLive?.({ type: 'note', level: 'info', message });
     }
     const result = this.finish();
     if (this.crashed) throw crashError(this.crashed);

@@ -35,7 +35,10 @@ export type IndexCommitFallback =
   | 'moved'
   | 'error';
 
-/** How many task commits went each way in this process (tests, `MILESTONE_DEBUG`). */
+/**
+ * How many task commits went each way in this process (tests, and `MILESTONE_DEBUG=1` after a
+ * run: engine/git-work-counts.ts).
+ */
 export const indexCommitCounts: { written: number; fallbacks: Partial<Record<IndexCommitFallback, number>> } =
   {
     written: 0,

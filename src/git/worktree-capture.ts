@@ -81,7 +81,7 @@ export async function captureWorktree(options: {
   return result;
 }
 
-/** Counts of the last capture: how it went, and how many paths it lstat'ed (tests, `MILESTONE_DEBUG`). */
+/** Counts of the last capture: how it went, and how many paths it lstat'ed. */
 function scanWorktreeCounts(watched: boolean, looked: number, full: string | null): void {
   if (watched) captureCounts.scans.watched += 1;
   else {
@@ -429,7 +429,10 @@ function hasEntriesUnder(index: IndexSnapshot, prefix: string): boolean {
   return low < paths.length && paths[low]!.startsWith(prefix);
 }
 
-/** How many captures went each way in this process (tests, `MILESTONE_DEBUG`), and why git was used. */
+/**
+ * How many captures went each way in this process, and why git was used (tests, and
+ * `MILESTONE_DEBUG=1` after a run: engine/git-work-counts.ts).
+ */
 export const captureCounts = {
   inProcess: 0,
   git: 0,

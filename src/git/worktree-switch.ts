@@ -12,7 +12,8 @@ const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
 const CHECKOUT_HOOKS = ['post-checkout'];
 
 /**
- * How many switches went each way in this process (tests, `MILESTONE_DEBUG`): in this process
+ * How many switches went each way in this process (tests, and `MILESTONE_DEBUG=1` after a run:
+ * engine/git-work-counts.ts): in this process
  * (`tree-switch.ts`), by `read-tree`, or declined (the caller checks out); `readTreeWhy` counts
  * why the in-process switch left one to read-tree.
  */

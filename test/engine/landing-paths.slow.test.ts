@@ -121,6 +121,10 @@ describe('how a landing merges', () => {
     expect(`${run.stdout}${run.stderr}`).toContain(
       'landings: 3 in memory, 1 same base, 0 merge-tree, 0 general',
     );
+    // And how the tasks' own git work went: every capture and commit in process, none by git.
+    expect(`${run.stdout}${run.stderr}`).toMatch(
+      /task git work: switches \d+ in process, 0 read-tree, 0 checkout; captures 4 in process, of which \d+ watched and \d+ whole( \([^)]*\))?, 0 git add; commits 4 in process, 0 by git/,
+    );
     const files = (await git(repo.root, 'ls-tree', '--name-only', 'milestone/paths')).split('\n');
     expect(files).toEqual(expect.arrayContaining(['out-1.txt', 'out-2.txt', 'out-3.txt', 'out-4.txt']));
   });
