@@ -280,7 +280,7 @@ export function updateIndex(
 }
 
 /** Index of the first of the sorted `paths` not before `path` (latin1 strings compare as their bytes). */
-function lowerBound(paths: readonly string[], path: string): number {
+export function lowerBound(paths: readonly string[], path: string): number {
   let low = 0;
   let high = paths.length;
   while (low < high) {

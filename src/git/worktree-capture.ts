@@ -418,15 +418,8 @@ function containsGit(worktree: string, path: string): boolean {
 
 /** Whether the index holds any path below `prefix` (a folder with its `/`). */
 function hasEntriesUnder(index: IndexSnapshot, prefix: string): boolean {
-  const { paths } = index;
-  let low = 0;
-  let high = paths.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (paths[mid]! < prefix) low = mid + 1;
-    else high = mid;
-  }
-  return low < paths.length && paths[low]!.startsWith(prefix);
+  const [from, to] = entriesUnder(index, prefix);
+  return from < to;
 }
 
 /**

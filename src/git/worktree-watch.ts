@@ -2,7 +2,7 @@ import type { FSWatcher } from 'node:fs';
 import { lstatSync, readFileSync, watch } from 'node:fs';
 import type { IgnoreRules } from './ignore-rules.js';
 import type { IndexSnapshot } from './index-file.js';
-import type { IndexEntry } from './index-write.js';
+import { type IndexEntry, lowerBound } from './index-write.js';
 import { worktreePath } from './worktree-files.js';
 
 /** Above this many watched folders a slot is not watched: every capture scans it whole. */
@@ -297,19 +297,8 @@ function changedEntries(baseline: readonly IndexEntry[], index: IndexSnapshot, n
 
 /** The range of the index's sorted paths that start with `prefix` (a folder with its `/`). */
 export function entriesUnder(index: IndexSnapshot, prefix: string): [number, number] {
-  const { paths } = index;
-  const bound = (key: string) => {
-    let low = 0;
-    let high = paths.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (paths[mid]! < key) low = mid + 1;
-      else high = mid;
-    }
-    return low;
-  };
   // '0' follows '/' in byte order: every path below the folder sorts before `${folder}0`.
-  return [bound(prefix), bound(`${prefix.slice(0, -1)}0`)];
+  return [lowerBound(index.paths, prefix), lowerBound(index.paths, `${prefix.slice(0, -1)}0`)];
 }
 
 function isFolder(path: Buffer): boolean {
