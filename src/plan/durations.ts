@@ -21,9 +21,7 @@ export function checkDuration(
   options: { positive: boolean; timer?: boolean },
 ): number | undefined {
   const name = () => formatFieldPath(path.slice(-1)) || 'duration';
-  let minutes: number | null = null;
-  if (typeof value === 'number') minutes = Number.isFinite(value) && value >= 0 ? value : null;
-  else if (typeof value === 'string') minutes = parseDuration(value);
+  const minutes = durationMinutes(value);
   if (minutes === null) {
     const shown =
       typeof value === 'string'
@@ -47,6 +45,54 @@ export function checkDuration(
     return undefined;
   }
   return minutes;
+}
+
+/**
+ * Minutes of a duration value (`90m`, `2h`, a number of minutes), or `null` when it is not
+ * one. Nothing is reported: {@link checkDuration} says why.
+ */
+export function durationMinutes(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : null;
+  if (typeof value !== 'string') return null;
+  // A plan repeats a few duration texts thousands of times: each is parsed once.
+  let minutes = parsedTexts.get(value);
+  if (minutes === undefined) {
+    minutes = parseDuration(value);
+    if (parsedTexts.size < 10_000) parsedTexts.set(value, minutes);
+  }
+  return minutes;
+}
+
+const parsedTexts = new Map<string, number | null>();
+
+/**
+ * The minutes of a timeout {@link checkDuration} accepts (`positive` and `timer`) without a
+ * problem, else `undefined`: the check of every task's timeout, no field path built for it.
+ */
+export function timerMinutes(value: unknown): number | undefined {
+  const minutes = durationMinutes(value);
+  return minutes !== null && minutes > 0 && minutes <= MAX_TIMER_MINUTES ? minutes : undefined;
+}
+
+/**
+ * The estimate {@link checkEstimate} gives for `value` when it finds no problem, else
+ * `undefined` (then {@link checkEstimate} reports why): no field path is built for a good one.
+ */
+export function estimateOf(value: unknown): Estimate | undefined {
+  if (!isRecord(value)) {
+    const minutes = durationMinutes(value);
+    return minutes === null ? undefined : { optimistic: minutes, likely: minutes, pessimistic: minutes };
+  }
+  // `for in` sees every key Object.keys does (and inherited ones): only points allowed.
+  for (const key in value) {
+    if (key !== 'optimistic' && key !== 'likely' && key !== 'pessimistic') return undefined;
+  }
+  const optimistic = durationMinutes(value.optimistic);
+  const likely = durationMinutes(value.likely);
+  const pessimistic = durationMinutes(value.pessimistic);
+  if (optimistic === null || likely === null || pessimistic === null) return undefined;
+  if (!(optimistic <= likely && likely <= pessimistic)) return undefined;
+  return { optimistic, likely, pessimistic };
 }
 
 /** A task estimate: one duration (o = m = p) or `{ optimistic, likely, pessimistic }` with o <= m <= p. */

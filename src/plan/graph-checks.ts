@@ -10,12 +10,15 @@ export interface TaskDraft {
   id: string | undefined;
   /** The phase when it is one of PHASES. */
   phase: Phase | undefined;
-  /** String entries of `needs`, with their index in the list. */
-  needs: Array<{ id: string; index: number }>;
+  /**
+   * Where each of `spec.needs` (the distinct string entries of `needs`) is in the task's
+   * `needs` list; `undefined` when each is at its own index (no entry was left out).
+   */
+  needIndexes: number[] | undefined;
   spec: TaskSpec;
 }
 
-const PHASE_RANK = new Map<Phase, number>(PHASES.map((phase, rank) => [phase, rank]));
+const PHASE_RANK = Object.fromEntries(PHASES.map((phase, rank) => [phase, rank])) as Record<Phase, number>;
 /** Enough to show a tangled plan's cycles without flooding the output. */
 const MAX_CYCLES = 10;
 
@@ -24,60 +27,63 @@ const MAX_CYCLES = 10;
  * later phase, and cycles. Linear in tasks + dependencies apart from the bounded cycle search.
  */
 export function checkGraph(tasks: readonly TaskDraft[], sink: ProblemSink): void {
-  const firstIndex = new Map<string, number>();
-  const byId = new Map<string, TaskDraft>();
-  // Indexed loops and no closure per task or need: this runs for every task of a plan being
-  // imported, mostly before V8 optimises it (where each `for of` step and closure allocates).
+  // Tasks are named by their position in `tasks` and edges kept as positions: no object per
+  // need, one map lookup per need. Indexed loops and no closure per task or need: this runs for
+  // every task of a plan, mostly before V8 optimises it.
+  /** Each id's first task (its graph node; a later task with the id is a duplicate). */
+  const owner = new Map<string, number>();
   for (let t = 0; t < tasks.length; t++) {
     const task = tasks[t]!;
     if (task.id === undefined) continue;
-    const first = firstIndex.get(task.id);
+    const first = owner.get(task.id);
     if (first === undefined) {
-      firstIndex.set(task.id, task.index);
-      byId.set(task.id, task);
+      owner.set(task.id, t);
       continue;
     }
     sink.add(
       PLAN_CODES.duplicateId,
-      `task id "${task.id}" is used twice: ${sink.where(['tasks', first])} and ${sink.where(['tasks', task.index])}`,
+      `task id "${task.id}" is used twice: ${sink.where(['tasks', tasks[first]!.index])} and ${sink.where(['tasks', task.index])}`,
       ['tasks', task.index, 'id'],
     );
   }
 
-  const edges = new Map<string, string[]>();
+  // The owners' known needs as lists of positions: task t's are edgeTo[edgeStart[t]...edgeStart[t + 1]).
+  const edgeStart = new Int32Array(tasks.length + 1);
+  const edgeTo: number[] = [];
   for (let t = 0; t < tasks.length; t++) {
     const task = tasks[t]!;
-    const known: string[] = [];
-    for (let n = 0; n < task.needs.length; n++) {
-      const need = task.needs[n]!;
-      if (need.id === task.id) {
+    const needs = task.spec.needs;
+    const owns = task.id !== undefined && owner.get(task.id) === t;
+    edgeStart[t] = edgeTo.length;
+    for (let n = 0; n < needs.length; n++) {
+      const need = needs[n]!;
+      if (need === task.id) {
         // A duplicate naming its own id means the other task of that id; the duplicate is the problem.
-        if (byId.get(need.id) === task)
-          sink.add(PLAN_CODES.cycle, `${taskLabel(task)} needs itself`, needPath(task, need));
+        if (owns) sink.add(PLAN_CODES.cycle, `${taskLabel(task)} needs itself`, needPath(task, n));
         continue;
       }
-      const dep = byId.get(need.id);
-      if (!dep) {
+      const dep = owner.get(need);
+      if (dep === undefined) {
         sink.add(
           PLAN_CODES.unknownDep,
-          `${taskLabel(task)} needs "${need.id}", which is not a task in this plan`,
-          needPath(task, need),
+          `${taskLabel(task)} needs "${need}", which is not a task in this plan`,
+          needPath(task, n),
         );
         continue;
       }
-      known.push(need.id);
-      if (task.phase && dep.phase && PHASE_RANK.get(dep.phase)! > PHASE_RANK.get(task.phase)!) {
+      if (owns) edgeTo.push(dep);
+      const depPhase = tasks[dep]!.phase;
+      if (task.phase && depPhase && PHASE_RANK[depPhase] > PHASE_RANK[task.phase]) {
         sink.add(
           PLAN_CODES.phaseOrder,
-          `${taskLabel(task)} (phase ${task.phase}) needs "${need.id}" of the later phase ${dep.phase}; phases run in order ${PHASES.join(' -> ')}, so it could never start`,
-          needPath(task, need),
+          `${taskLabel(task)} (phase ${task.phase}) needs "${need}" of the later phase ${depPhase}; phases run in order ${PHASES.join(' -> ')}, so it could never start`,
+          needPath(task, n),
         );
       }
     }
-    // The first task with an id owns the graph node; duplicates were reported above.
-    if (task.id !== undefined && byId.get(task.id) === task) edges.set(task.id, known);
   }
-  reportCycles(edges, byId, sink);
+  edgeStart[tasks.length] = edgeTo.length;
+  if (hasCycle(edgeStart, edgeTo)) reportCycles(tasks, owner, edgeStart, edgeTo, sink);
 }
 
 /** How a problem names a task: by id, or by position when it has none. */
@@ -85,27 +91,44 @@ function taskLabel(task: TaskDraft): string {
   return task.id === undefined ? `tasks[${task.index}]` : `task "${task.id}"`;
 }
 
-/** Where a problem with one of a task's `needs` is. */
-function needPath(task: TaskDraft, need: TaskDraft['needs'][number]): (string | number)[] {
-  return ['tasks', task.index, 'needs', need.index];
+/** Where the task's `n`th distinct need is in its `needs` list. */
+function needIndex(task: TaskDraft, n: number): number {
+  return task.needIndexes === undefined ? n : task.needIndexes[n]!;
+}
+
+/** Where a problem with the task's `n`th distinct need is. */
+function needPath(task: TaskDraft, n: number): (string | number)[] {
+  return ['tasks', task.index, 'needs', needIndex(task, n)];
 }
 
 /** Reports cycles one by one, cutting each one's closing edge so the next search finds another. */
-function reportCycles(edges: Map<string, string[]>, byId: Map<string, TaskDraft>, sink: ProblemSink): void {
-  if (!hasCycle(edges)) return;
-  const graph: GraphTask[] = [...edges].map(([id, needs]) => ({ id, needs }));
+function reportCycles(
+  tasks: readonly TaskDraft[],
+  owner: Map<string, number>,
+  edgeStart: Int32Array,
+  edgeTo: readonly number[],
+  sink: ProblemSink,
+): void {
+  // The owners in plan order, each with its known needs in its list's order.
+  const graph: GraphTask[] = [];
+  for (let t = 0; t < tasks.length; t++) {
+    const id = tasks[t]!.id;
+    if (id === undefined || owner.get(id) !== t) continue;
+    const needs = edgeTo.slice(edgeStart[t], edgeStart[t + 1]).map((dep) => tasks[dep]!.id!);
+    graph.push({ id, needs });
+  }
   const nodes = new Map(graph.map((node) => [node.id, node]));
   for (let found = 0; found < MAX_CYCLES; found++) {
     const cycle = findCycle(graph);
     if (!cycle) return;
     const [from, to] = [cycle[0]!, cycle[1]!];
-    const task = byId.get(from)!;
-    const needIndex = task.needs.find((need) => need.id === to)?.index ?? 0;
+    const task = tasks[owner.get(from)!]!;
+    const n = task.spec.needs.indexOf(to);
     sink.add(PLAN_CODES.cycle, `dependency cycle: ${cycle.join(' -> ')}`, [
       'tasks',
       task.index,
       'needs',
-      needIndex,
+      n === -1 ? 0 : needIndex(task, n),
     ]);
     const last = nodes.get(cycle[cycle.length - 2]!)!;
     last.needs = last.needs.filter((id) => id !== cycle[cycle.length - 1]);
@@ -113,35 +136,27 @@ function reportCycles(edges: Map<string, string[]>, byId: Map<string, TaskDraft>
 }
 
 /**
- * Whether the graph has a cycle: an iterative depth-first search over task indices (no strings
- * as keys, no frame objects), so the common acyclic plan skips {@link findCycle}'s search, which
+ * Whether the graph of positions has a cycle: an iterative depth-first search (no strings as
+ * keys, no frame objects), so the common acyclic plan skips {@link findCycle}'s search, which
  * names the cycle.
  */
-function hasCycle(edges: Map<string, string[]>): boolean {
-  const index = new Map<string, number>();
-  const targets: string[][] = [];
-  // `forEach`, not `for of` with destructuring: no entry array and iterator result per task.
-  edges.forEach((needs, id) => {
-    index.set(id, targets.length);
-    targets.push(needs);
-  });
-  const state = new Uint8Array(targets.length); // 0 new, 1 on the path, 2 done
-  const next = new Int32Array(targets.length);
+function hasCycle(edgeStart: Int32Array, edgeTo: readonly number[]): boolean {
+  const count = edgeStart.length - 1;
+  const state = new Uint8Array(count); // 0 new, 1 on the path, 2 done
+  const next = edgeStart.slice(0, count); // each node's next edge to follow
   const stack: number[] = [];
-  for (let root = 0; root < targets.length; root++) {
+  for (let root = 0; root < count; root++) {
     if (state[root] !== 0) continue;
     state[root] = 1;
     stack.push(root);
     while (stack.length > 0) {
       const node = stack[stack.length - 1]!;
-      const needs = targets[node]!;
-      if (next[node]! >= needs.length) {
+      if (next[node]! >= edgeStart[node + 1]!) {
         state[node] = 2;
         stack.pop();
         continue;
       }
-      const dep = index.get(needs[next[node]!++]!);
-      if (dep === undefined) continue;
+      const dep = edgeTo[next[node]!++]!;
       if (state[dep] === 1) return true;
       if (state[dep] === 0) {
         state[dep] = 1;

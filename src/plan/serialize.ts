@@ -1,5 +1,5 @@
 import { formatDuration, parseDuration } from '../core/duration.js';
-import type { Estimate, Plan, TaskSpec } from '../core/types.js';
+import type { Plan, TaskSpec } from '../core/types.js';
 
 /**
  * A plan as a milestone plan file (`milestone.yaml`): the shape people write, with durations
@@ -18,37 +18,59 @@ export function planToYaml(plan: Plan): string {
   if (plan.defaults.commitType !== undefined) defaults.commitType = plan.defaults.commitType;
   file.defaults = defaults;
   // The tasks written straight to text (what `blockMap` would write of a map per task under
-  // `tasks:`, with empty lists and default values left out): a plan has thousands.
-  const lines = [blockMap(file, ''), 'tasks:'];
-  for (const task of plan.tasks) lines.push(taskText(task));
-  return `${lines.join('\n')}\n`;
+  // `tasks:`, with empty lists and default values left out): a plan has thousands. Every piece
+  // goes into one list joined once: most are the plan's own strings or constants, so the
+  // record allocates little besides the file's text.
+  const out: string[] = [blockMap(file, ''), '\ntasks:'];
+  for (let t = 0; t < plan.tasks.length; t++) writeTask(plan.tasks[t]!, out);
+  out.push('\n');
+  return out.join('');
 }
 
 /** Indentation of a task's keys after its first, which follows `  - `. */
 const TASK_PAD = '    ';
 
 /** A task as an item of `tasks:`: `blockMap`'s text for its map of the fields people write. */
-function taskText(task: TaskSpec): string {
-  const line = (key: string, value: unknown) => `\n${TASK_PAD}${key}: ${scalar(value, TASK_PAD, false)}`;
-  let text = `  - id: ${scalar(task.id, TASK_PAD, false)}${line('title', task.title)}`;
-  if (task.phase !== 'execute') text += line('phase', task.phase);
-  if (task.prompt !== undefined) text += line('prompt', task.prompt);
-  if (task.run !== undefined) text += line('run', task.run);
-  if (task.needs.length > 0) text += `\n${TASK_PAD}needs: ${flowValue(task.needs)}`;
-  if (task.files.length > 0) text += `\n${TASK_PAD}files: ${flowValue(task.files)}`;
-  if (task.estimate) {
-    const estimate = estimateValue(task.estimate);
-    text +=
-      typeof estimate === 'object'
-        ? `\n${TASK_PAD}estimate: ${flowValue(estimate)}`
-        : line('estimate', estimate);
+function writeTask(task: TaskSpec, out: string[]): void {
+  out.push(
+    '\n  - id: ',
+    scalar(task.id, TASK_PAD, false),
+    '\n    title: ',
+    scalar(task.title, TASK_PAD, false),
+  );
+  if (task.phase !== 'execute') out.push('\n    phase: ', scalar(task.phase, TASK_PAD, false));
+  if (task.prompt !== undefined) out.push('\n    prompt: ', scalar(task.prompt, TASK_PAD, false));
+  if (task.run !== undefined) out.push('\n    run: ', scalar(task.run, TASK_PAD, false));
+  if (task.needs.length > 0) writeFlowList('\n    needs: [', task.needs, out);
+  if (task.files.length > 0) writeFlowList('\n    files: [', task.files, out);
+  const estimate = task.estimate;
+  if (estimate) {
+    const { optimistic, likely, pessimistic } = estimate;
+    if (optimistic === likely && likely === pessimistic) out.push('\n    estimate: ', minutesText(likely));
+    else
+      out.push(
+        '\n    estimate: {optimistic: ',
+        minutesText(optimistic),
+        ', likely: ',
+        minutesText(likely),
+        ', pessimistic: ',
+        minutesText(pessimistic),
+        '}',
+      );
   }
-  if (task.agent !== undefined) text += line('agent', task.agent);
-  if (task.verify !== undefined) text += line('verify', task.verify);
-  if (task.timeoutMs !== undefined) text += line('timeout', timeoutText(task.timeoutMs));
-  if (task.retries !== undefined) text += line('retries', task.retries);
-  if (task.commitType !== undefined) text += line('commitType', task.commitType);
-  return text;
+  if (task.agent !== undefined) out.push('\n    agent: ', scalar(task.agent, TASK_PAD, false));
+  if (task.verify !== undefined) out.push('\n    verify: ', scalar(task.verify, TASK_PAD, false));
+  if (task.timeoutMs !== undefined)
+    out.push('\n    timeout: ', scalar(timeoutText(task.timeoutMs), TASK_PAD, false));
+  if (task.retries !== undefined) out.push('\n    retries: ', String(task.retries));
+  if (task.commitType !== undefined) out.push('\n    commitType: ', scalar(task.commitType, TASK_PAD, false));
+}
+
+/** `flowValue` of a list of strings, after `head` (which opens it). */
+function writeFlowList(head: string, items: readonly string[], out: string[]): void {
+  out.push(head, scalar(items[0], '', true));
+  for (let i = 1; i < items.length; i++) out.push(', ', scalar(items[i], '', true));
+  out.push(']');
 }
 
 // Written by hand, not through yaml's Document: building a node per value cost ~0.3 s of a
@@ -89,7 +111,13 @@ const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|nan|inf)$/i;
 function scalar(value: unknown, pad: string, flow: boolean): string {
   if (typeof value === 'number') return String(value);
   const text = String(value);
-  if (PLAIN.test(text) && !text.endsWith(' ') && !RESERVED.test(text)) return text;
+  // RESERVED words are at most 5 characters long: longer texts skip that test.
+  if (
+    PLAIN.test(text) &&
+    text.charCodeAt(text.length - 1) !== 32 &&
+    (text.length > 5 || !RESERVED.test(text))
+  )
+    return text;
   // A multi-line text outside a flow collection reads best as a literal block.
   if (!flow && literalFits(text)) {
     const chomp = text.endsWith('\n') ? '' : '-';
@@ -119,16 +147,6 @@ function literalFits(text: string): boolean {
   );
 }
 
-function estimateValue(estimate: Estimate): string | number | Record<string, string | number> {
-  const { optimistic, likely, pessimistic } = estimate;
-  if (optimistic === likely && likely === pessimistic) return minutesValue(likely);
-  return {
-    optimistic: minutesValue(optimistic),
-    likely: minutesValue(likely),
-    pessimistic: minutesValue(pessimistic),
-  };
-}
-
 /** `2h` when that reads back exactly, else the number of minutes. */
 function minutesValue(minutes: number): string | number {
   // A plan repeats a few durations thousands of times: each is formatted and checked once.
@@ -142,6 +160,18 @@ function minutesValue(minutes: number): string | number {
 }
 
 const minutesValues = new Map<number, string | number>();
+
+/** {@link minutesValue} as a flow scalar (an estimate's text), cached as {@link minutesValue} is. */
+function minutesText(minutes: number): string {
+  let text = minutesTexts.get(minutes);
+  if (text === undefined) {
+    text = scalar(minutesValue(minutes), '', true);
+    if (minutesTexts.size < 10_000) minutesTexts.set(minutes, text);
+  }
+  return text;
+}
+
+const minutesTexts = new Map<number, string>();
 
 function timeoutText(ms: number): string | number {
   if (ms % 60_000 === 0) return minutesValue(ms / 60_000);
