@@ -50,6 +50,8 @@ export function checkGraph(tasks: readonly TaskDraft[], sink: ProblemSink): void
   // The owners' known needs as lists of positions: task t's are edgeTo[edgeStart[t]...edgeStart[t + 1]).
   const edgeStart = new Int32Array(tasks.length + 1);
   const edgeTo: number[] = [];
+  // Whether some task needs a later one (or itself): without such an edge there is no cycle.
+  let forward = false;
   for (let t = 0; t < tasks.length; t++) {
     const task = tasks[t]!;
     const needs = task.spec.needs;
@@ -71,7 +73,10 @@ export function checkGraph(tasks: readonly TaskDraft[], sink: ProblemSink): void
         );
         continue;
       }
-      if (owns) edgeTo.push(dep);
+      if (owns) {
+        edgeTo.push(dep);
+        if (dep >= t) forward = true;
+      }
       const depPhase = tasks[dep]!.phase;
       if (task.phase && depPhase && PHASE_RANK[depPhase] > PHASE_RANK[task.phase]) {
         sink.add(
@@ -83,7 +88,7 @@ export function checkGraph(tasks: readonly TaskDraft[], sink: ProblemSink): void
     }
   }
   edgeStart[tasks.length] = edgeTo.length;
-  if (hasCycle(edgeStart, edgeTo)) reportCycles(tasks, owner, edgeStart, edgeTo, sink);
+  if (forward && hasCycle(edgeStart, edgeTo)) reportCycles(tasks, owner, edgeStart, edgeTo, sink);
 }
 
 /** How a problem names a task: by id, or by position when it has none. */

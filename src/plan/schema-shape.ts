@@ -43,41 +43,56 @@ export function planFitsSchema(raw: unknown): boolean {
 
 function taskFits(task: unknown): boolean {
   if (!isPlainRecord(task) || typeof task.id !== 'string' || !isText(task.title)) return false;
-  for (const key in task) {
-    const value = task[key];
-    switch (key) {
-      case 'id':
-      case 'title':
-      case 'phase':
-      case 'estimate':
-      case 'timeout':
-        if (value === undefined) return false;
-        break;
-      case 'prompt':
-      case 'run':
-        if (typeof value !== 'string') return false;
-        break;
-      case 'needs':
-        if (!Array.isArray(value)) return false;
-        for (let i = 0; i < value.length; i++) if (typeof value[i] !== 'string') return false;
-        break;
-      case 'files':
-        if (!Array.isArray(value)) return false;
-        for (let i = 0; i < value.length; i++) if (!isText(value[i])) return false;
-        break;
-      case 'agent':
-      case 'verify':
-        if (!isText(value)) return false;
-        break;
-      case 'retries':
-        if (!isRetries(value)) return false;
-        break;
-      case 'commitType':
-        if (!isCommitType(value)) return false;
-        break;
-      default:
-        return false;
-    }
+  // Each field read by name, then the keys counted: every key is one of these with a value
+  // exactly when the counts agree (no unknown key, none present as `undefined`). A task is one
+  // of thousands: no `switch` over every key of every task.
+  let fields = 2;
+  if (task.phase !== undefined) fields++;
+  if (task.estimate !== undefined) fields++;
+  if (task.timeout !== undefined) fields++;
+  if (task.prompt !== undefined) {
+    if (typeof task.prompt !== 'string') return false;
+    fields++;
+  }
+  if (task.run !== undefined) {
+    if (typeof task.run !== 'string') return false;
+    fields++;
+  }
+  if (task.needs !== undefined) {
+    if (!isStringList(task.needs, false)) return false;
+    fields++;
+  }
+  if (task.files !== undefined) {
+    if (!isStringList(task.files, true)) return false;
+    fields++;
+  }
+  if (task.agent !== undefined) {
+    if (!isText(task.agent)) return false;
+    fields++;
+  }
+  if (task.verify !== undefined) {
+    if (!isText(task.verify)) return false;
+    fields++;
+  }
+  if (task.retries !== undefined) {
+    if (!isRetries(task.retries)) return false;
+    fields++;
+  }
+  if (task.commitType !== undefined) {
+    if (!isCommitType(task.commitType)) return false;
+    fields++;
+  }
+  let keys = 0;
+  for (const _ in task) keys++;
+  return keys === fields;
+}
+
+/** A list of strings (`nonEmpty`: none of them empty). */
+function isStringList(value: unknown, nonEmpty: boolean): boolean {
+  if (!Array.isArray(value)) return false;
+  for (let i = 0; i < value.length; i++) {
+    const item: unknown = value[i];
+    if (typeof item !== 'string' || (nonEmpty && item.length === 0)) return false;
   }
   return true;
 }
