@@ -1,32 +1,21 @@
-import {
-  DEFAULT_DEFAULTS,
-  ID_PATTERN,
-  PHASES,
-  type Phase,
-  type Plan,
-  type PlanDefaults,
-  type TaskSpec,
-} from '../core/types.js';
+import { ID_PATTERN, PHASES, type Phase, type Plan, type TaskSpec } from '../core/types.js';
 import type { Problem } from '../errors.js';
 import { PLAN_CODES } from './codes.js';
 import { checkDuration, checkEstimate, estimateOf, timerMinutes } from './durations.js';
 import { describeValue, isRecord } from './field-path.js';
 import { checkGraph, type TaskDraft } from './graph-checks.js';
-import { integrationOfPlan } from './integration-fields.js';
-import { type Locate, type ProblemSink, problemSink, sortProblems } from './problems.js';
+import {
+  checkId,
+  checkTitle,
+  MAX_TITLE_LENGTH,
+  planOf,
+  readPlanFields,
+  type ValidateContext,
+} from './plan-fields.js';
+import { type ProblemSink, problemSink, sortProblems } from './problems.js';
 import { checkSchema } from './schema.js';
-import { slugify } from './slug.js';
-import { checkWeights } from './weights.js';
 
-/** What validation needs besides the raw data. */
-export interface ValidateContext {
-  /** Maps a field path of the raw plan to a place in its source file. */
-  locate: Locate;
-  /** Overrides the plan's title (`milestone plan <title>`). */
-  title?: string | undefined;
-  /** Overrides the plan's id (`--id`). */
-  id?: string | undefined;
-}
+export type { ValidateContext } from './plan-fields.js';
 
 /** The outcome of validation: a plan only when there is no problem at all. */
 export interface ValidateResult {
@@ -53,40 +42,19 @@ export function validatePlan(input: unknown, context: ValidateContext): Validate
   const raw = Object.fromEntries(Object.entries(input).filter(([key]) => !key.startsWith('x-')));
   checkSchema(raw, sink);
 
-  const title = context.title ?? (typeof raw.milestone === 'string' ? raw.milestone : undefined);
-  if (context.title !== undefined && !context.title.trim()) {
-    sink.add(PLAN_CODES.schema, 'the title given as an option is empty');
-  }
-  if (title === undefined && raw.milestone === undefined) {
-    sink.add(
-      PLAN_CODES.schema,
-      'the milestone title is required: set `milestone:` in the plan or give a title',
-      ['milestone'],
-    );
-  }
-  if (title !== undefined)
-    checkTitle(title, context.title !== undefined ? [] : ['milestone'], 'the milestone title', sink);
-  if (raw.tasks === undefined || (Array.isArray(raw.tasks) && raw.tasks.length === 0)) {
-    sink.add(
-      PLAN_CODES.empty,
-      'the plan has no tasks: add at least one under `tasks:` (each with an id, a title and a prompt or run)',
-      raw.tasks === undefined ? [] : ['tasks'],
-    );
-  }
-  const id = checkMilestoneId(raw.id, title, context, sink);
-  const weights = checkWeights(raw.weights, sink);
-  const defaults = checkDefaults(raw.defaults, sink);
+  const fields = readPlanFields(raw, context, sink);
   const tasks = Array.isArray(raw.tasks) ? raw.tasks.map((task, index) => readTask(task, index, sink)) : [];
   checkGraph(tasks, sink);
 
-  if (sink.problems.length > 0 || title === undefined || id === undefined) {
-    return { plan: null, problems: sortProblems(sink.problems) };
-  }
-  const plan: Plan = { version: 1, id, title, weights, defaults, tasks: tasks.map((task) => task.spec) };
-  if (typeof raw.description === 'string') plan.description = raw.description;
-  if (typeof raw.base === 'string') plan.base = raw.base;
-  Object.assign(plan, integrationOfPlan(raw));
-  return { plan: reorder(plan), problems: [] };
+  const plan =
+    sink.problems.length > 0
+      ? undefined
+      : planOf(
+          raw,
+          fields,
+          tasks.map((task) => task.spec),
+        );
+  return plan ? { plan, problems: [] } : { plan: null, problems: sortProblems(sink.problems) };
 }
 
 export type { TaskDraft } from './graph-checks.js';
@@ -231,90 +199,6 @@ function readFiles(list: readonly unknown[], index: number, sink: ProblemSink): 
   return files;
 }
 
-function checkMilestoneId(
-  value: unknown,
-  title: string | undefined,
-  context: ValidateContext,
-  sink: ProblemSink,
-): string | undefined {
-  if (context.id !== undefined) {
-    return checkId(context.id, 'milestone id (given as an option)', [], sink) ? context.id : undefined;
-  }
-  if (typeof value === 'string') return checkId(value, 'milestone id', ['id'], sink) ? value : undefined;
-  return title === undefined ? undefined : slugify(title);
-}
-
-/** Reports an id that cannot be a path segment or part of a git ref, saying why. */
-export function checkId(
-  id: string,
-  what: string,
-  path: readonly (string | number)[],
-  sink: ProblemSink,
-): boolean {
-  if (ID_PATTERN.test(id)) return true;
-  const reason =
-    id === ''
-      ? 'is empty'
-      : id.includes('..')
-        ? 'contains `..`'
-        : /[/\\]/.test(id)
-          ? 'contains a slash'
-          : /[A-Z]/.test(id)
-            ? 'contains uppercase letters'
-            : id.length > 63
-              ? `is ${id.length} characters long (at most 63)`
-              : id.startsWith('-')
-                ? 'starts with `-`'
-                : 'contains characters other than a-z, 0-9 and `-`';
-  sink.add(
-    PLAN_CODES.badId,
-    `${what} "${id}" ${reason}: ids are lowercase letters, digits and \`-\`, starting with a letter or digit, at most 63 characters (${ID_PATTERN.source})`,
-    path,
-  );
-  return false;
-}
-
-function checkDefaults(value: unknown, sink: ProblemSink): PlanDefaults {
-  const defaults: PlanDefaults = { ...DEFAULT_DEFAULTS };
-  if (!isRecord(value)) return defaults;
-  if (typeof value.agent === 'string') defaults.agent = value.agent;
-  if (typeof value.verify === 'string') defaults.verify = value.verify;
-  if (typeof value.retries === 'number') defaults.retries = value.retries;
-  if (typeof value.commitType === 'string') defaults.commitType = value.commitType;
-  if (value.timeout !== undefined) {
-    const minutes = checkDuration(value.timeout, ['defaults', 'timeout'], sink, {
-      positive: true,
-      timer: true,
-    });
-    if (minutes !== undefined) defaults.timeoutMs = Math.round(minutes * MS_PER_MINUTE);
-  }
-  return defaults;
-}
-
-/** Titles become commit subjects (`feat(execute): <title>`), so they must fit on one line. */
-export const MAX_TITLE_LENGTH = 100;
-
-function checkTitle(
-  title: string,
-  path: readonly (string | number)[],
-  what: string,
-  sink: ProblemSink,
-): void {
-  if (!title.trim()) sink.add(PLAN_CODES.title, `${what} is blank`, path);
-  else if (/[\r\n]/.test(title))
-    sink.add(
-      PLAN_CODES.title,
-      `${what} spans several lines; a title is one line (put details in the prompt or description)`,
-      path,
-    );
-  else if (title.length > MAX_TITLE_LENGTH)
-    sink.add(
-      PLAN_CODES.title,
-      `${what} is ${title.length} characters long; at most ${MAX_TITLE_LENGTH}, since it becomes a commit subject (put details in the prompt or description)`,
-      path,
-    );
-}
-
 /** Whether {@link checkTitle} finds nothing to say about a title (the common case, no allocation). */
 function titleFits(title: string): boolean {
   return title.length <= MAX_TITLE_LENGTH && title.trim() !== '' && !/[\r\n]/.test(title);
@@ -337,23 +221,4 @@ function outsideRepository(glob: string): string | null {
     if (depth < 0) return 'leaves the repository; `files` are paths relative to the repository root';
   }
   return null;
-}
-
-/** Plain key order for the stored plan: readable `plan.json`, stable diffs. */
-function reorder(plan: Plan): Plan {
-  const { version, id, title, description, base, weights, defaults, verify, integration, phases, tasks } =
-    plan;
-  return {
-    version,
-    id,
-    title,
-    ...(description === undefined ? {} : { description }),
-    ...(base === undefined ? {} : { base }),
-    weights,
-    defaults,
-    ...(verify === undefined ? {} : { verify }),
-    ...(integration === undefined ? {} : { integration }),
-    ...(phases === undefined ? {} : { phases }),
-    tasks,
-  };
 }

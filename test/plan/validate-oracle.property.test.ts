@@ -39,7 +39,11 @@ const task = fc.record(
     phase,
     prompt: fc.oneof(fc.constantFrom('write it', '  ', ''), fc.integer()),
     run: fc.constantFrom('true', 'npm test', ''),
-    needs: fc.array(need, { maxLength: 4 }),
+    // Now and then past 16 needs, where repeats are found with a set.
+    needs: fc.oneof(
+      { arbitrary: fc.array(need, { maxLength: 4 }), weight: 6 },
+      { arbitrary: fc.array(need, { minLength: 17, maxLength: 24 }), weight: 1 },
+    ),
     files: fc.array(file, { maxLength: 3 }),
     estimate,
     timeout: duration,
