@@ -7,30 +7,41 @@ import type { Plan, TaskSpec } from '../core/types.js';
  * an equal plan.
  */
 export function planToYaml(plan: Plan): string {
-  const file: Record<string, unknown> = { version: 1, milestone: plan.title, id: plan.id };
-  if (plan.description !== undefined) file.description = plan.description;
-  if (plan.base !== undefined) file.base = plan.base;
-  file.weights = plan.weights;
-  const defaults: Record<string, unknown> = { agent: plan.defaults.agent };
-  if (plan.defaults.verify !== undefined) defaults.verify = plan.defaults.verify;
-  defaults.timeout = timeoutText(plan.defaults.timeoutMs);
-  defaults.retries = plan.defaults.retries;
-  if (plan.defaults.commitType !== undefined) defaults.commitType = plan.defaults.commitType;
-  file.defaults = defaults;
-  // The tasks written straight to text (what `blockMap` would write of a map per task under
-  // `tasks:`, with empty lists and default values left out): a plan has thousands. Every piece
-  // goes into one list joined once: most are the plan's own strings or constants, so the
-  // record allocates little besides the file's text.
-  const out: string[] = [blockMap(file, ''), '\ntasks:'];
+  // Written straight to text, not through yaml's Document (building a node per value cost ~0.3 s
+  // of a 2,000-task `plan --from`): every piece goes into one list joined once. Most are the
+  // plan's own strings or constants, so the file allocates little besides its text. Only maps,
+  // lists, strings and numbers occur; lists and maps under `needs`, `files`, `weights` and
+  // `estimate` read best on one line (`needs: [a, b]`), others are blocks.
+  const out: string[] = [];
+  writeHeader(plan, out);
+  out.push('\ntasks:');
   for (let t = 0; t < plan.tasks.length; t++) writeTask(plan.tasks[t]!, out);
   out.push('\n');
   return out.join('');
 }
 
+/** The plan's fields before `tasks:`, in the file's order; defaults' default values kept. */
+function writeHeader(plan: Plan, out: string[]): void {
+  out.push('version: 1\nmilestone: ', scalar(plan.title, '', false), '\nid: ', scalar(plan.id, '', false));
+  if (plan.description !== undefined) out.push('\ndescription: ', scalar(plan.description, '', false));
+  if (plan.base !== undefined) out.push('\nbase: ', scalar(plan.base, '', false));
+  const weights = Object.entries(plan.weights).map(
+    ([phase, weight]) => `${phase}: ${scalar(weight, '', true)}`,
+  );
+  out.push('\nweights: {', weights.join(', '), '}');
+  const defaults = plan.defaults;
+  out.push('\ndefaults:\n  agent: ', scalar(defaults.agent, '  ', false));
+  if (defaults.verify !== undefined) out.push('\n  verify: ', scalar(defaults.verify, '  ', false));
+  out.push('\n  timeout: ', scalar(timeoutText(defaults.timeoutMs), '  ', false));
+  out.push('\n  retries: ', scalar(defaults.retries, '  ', false));
+  if (defaults.commitType !== undefined)
+    out.push('\n  commitType: ', scalar(defaults.commitType, '  ', false));
+}
+
 /** Indentation of a task's keys after its first, which follows `  - `. */
 const TASK_PAD = '    ';
 
-/** A task as an item of `tasks:`: `blockMap`'s text for its map of the fields people write. */
+/** A task as an item of `tasks:`: the fields people write, empty lists and default values left out. */
 function writeTask(task: TaskSpec, out: string[]): void {
   out.push(
     '\n  - id: ',
@@ -66,47 +77,17 @@ function writeTask(task: TaskSpec, out: string[]): void {
   if (task.commitType !== undefined) out.push('\n    commitType: ', scalar(task.commitType, TASK_PAD, false));
 }
 
-/** `flowValue` of a list of strings, after `head` (which opens it). */
+/** A list of strings on one line (`[a, b]`), after `head` (which opens it). */
 function writeFlowList(head: string, items: readonly string[], out: string[]): void {
   out.push(head, scalar(items[0], '', true));
   for (let i = 1; i < items.length; i++) out.push(', ', scalar(items[i], '', true));
   out.push(']');
 }
 
-// Written by hand, not through yaml's Document: building a node per value cost ~0.3 s of a
-// 2,000-task `plan --from`. Only the shapes above occur: maps, lists, strings, numbers.
-
-/** Lists and maps under these keys read best on one line: `needs: [a, b]`, `weights: {...}`. */
-const FLOW_KEYS = new Set(['needs', 'files', 'weights', 'estimate']);
-
-function blockMap(map: Record<string, unknown>, pad: string): string {
-  const lines: string[] = [];
-  for (const [key, value] of Object.entries(map)) {
-    if (FLOW_KEYS.has(key) && typeof value === 'object' && value !== null) {
-      lines.push(`${pad}${key}: ${flowValue(value)}`);
-    } else if (Array.isArray(value)) {
-      lines.push(`${pad}${key}:`);
-      for (const item of value as Record<string, unknown>[]) {
-        const entry = blockMap(item, `${pad}    `);
-        lines.push(`${pad}  - ${entry.slice(pad.length + 4)}`);
-      }
-    } else if (typeof value === 'object' && value !== null) {
-      lines.push(`${pad}${key}:`, blockMap(value as Record<string, unknown>, `${pad}  `));
-    } else lines.push(`${pad}${key}: ${scalar(value, pad, false)}`);
-  }
-  return lines.join('\n');
-}
-
-function flowValue(value: object): string {
-  if (Array.isArray(value)) return `[${value.map((item) => scalar(item, '', true)).join(', ')}]`;
-  const pairs = Object.entries(value).map(([key, item]) => `${key}: ${scalar(item, '', true)}`);
-  return `{${pairs.join(', ')}}`;
-}
-
 /** Plain when it surely reads back as this string; else JSON's double quotes (valid YAML). */
-const PLAIN = /^(?:[A-Za-z_][A-Za-z0-9_ ./*()+@~-]*|\d+(?:\.\d+)?(?:ms|s|m|h|d|w))$/;
+export const PLAIN = /^(?:[A-Za-z_][A-Za-z0-9_ ./*()+@~-]*|\d+(?:\.\d+)?(?:ms|s|m|h|d|w))$/;
 /** Words YAML 1.1 or 1.2 would read as a boolean or null. */
-const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|nan|inf)$/i;
+export const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|nan|inf)$/i;
 
 function scalar(value: unknown, pad: string, flow: boolean): string {
   if (typeof value === 'number') return String(value);
@@ -118,6 +99,11 @@ function scalar(value: unknown, pad: string, flow: boolean): string {
     (text.length > 5 || !RESERVED.test(text))
   )
     return text;
+  return notPlainScalar(text, pad, flow);
+}
+
+/** A text that is not plain: a literal block where it fits outside a flow collection, else JSON's quotes. */
+export function notPlainScalar(text: string, pad: string, flow: boolean): string {
   // A multi-line text outside a flow collection reads best as a literal block.
   if (!flow && literalFits(text)) {
     const chomp = text.endsWith('\n') ? '' : '-';
@@ -148,7 +134,7 @@ function literalFits(text: string): boolean {
 }
 
 /** `2h` when that reads back exactly, else the number of minutes. */
-function minutesValue(minutes: number): string | number {
+export function minutesValue(minutes: number): string | number {
   // A plan repeats a few durations thousands of times: each is formatted and checked once.
   let value = minutesValues.get(minutes);
   if (value === undefined) {
@@ -173,7 +159,7 @@ function minutesText(minutes: number): string {
 
 const minutesTexts = new Map<number, string>();
 
-function timeoutText(ms: number): string | number {
+export function timeoutText(ms: number): string | number {
   if (ms % 60_000 === 0) return minutesValue(ms / 60_000);
   return `${ms / 1000}s`;
 }

@@ -31,6 +31,26 @@ const MS_PER_MINUTE = 60_000;
  * field, then the dependency graph over whatever tasks could be read.
  */
 export function validatePlan(input: unknown, context: ValidateContext): ValidateResult {
+  return validateWith(input, context, TASKS);
+}
+
+/**
+ * How the tasks of a plan are read and their dependency graph checked: {@link validatePlan}'s
+ * own, or another implementation of them to compare it with (the oracle of its tests).
+ */
+export interface TaskChecks<Draft extends { spec: TaskSpec }> {
+  readTask(value: unknown, index: number, sink: ProblemSink): Draft;
+  checkGraph(tasks: readonly Draft[], sink: ProblemSink): void;
+}
+
+const TASKS: TaskChecks<TaskDraft> = { readTask, checkGraph };
+
+/** {@link validatePlan} with the tasks read and checked by `taskChecks`. */
+export function validateWith<Draft extends { spec: TaskSpec }>(
+  input: unknown,
+  context: ValidateContext,
+  taskChecks: TaskChecks<Draft>,
+): ValidateResult {
   const sink = problemSink(context.locate);
   if (!isRecord(input)) {
     const what =
@@ -43,17 +63,13 @@ export function validatePlan(input: unknown, context: ValidateContext): Validate
   checkSchema(raw, sink);
 
   const fields = readPlanFields(raw, context, sink);
-  const tasks = Array.isArray(raw.tasks) ? raw.tasks.map((task, index) => readTask(task, index, sink)) : [];
-  checkGraph(tasks, sink);
+  const tasks = Array.isArray(raw.tasks)
+    ? raw.tasks.map((task, index) => taskChecks.readTask(task, index, sink))
+    : [];
+  taskChecks.checkGraph(tasks, sink);
 
-  const plan =
-    sink.problems.length > 0
-      ? undefined
-      : planOf(
-          raw,
-          fields,
-          tasks.map((task) => task.spec),
-        );
+  const specs = tasks.map((task) => task.spec);
+  const plan = sink.problems.length > 0 ? undefined : planOf(raw, fields, specs);
   return plan ? { plan, problems: [] } : { plan: null, problems: sortProblems(sink.problems) };
 }
 

@@ -1,7 +1,10 @@
 // planToYaml as it was before its tasks were written straight to text (commit 1155442): the
-// oracle of test/plan/serialize-oracle.property.test.ts. Not changed with the code.
-import { formatDuration, parseDuration } from '../../src/core/duration.js';
+// oracle of test/plan/serialize-oracle.property.test.ts. Not changed with the code. How a single
+// value is told plain, how one that is not is written, and how durations are written back (PLAIN,
+// RESERVED, notPlainScalar, minutesValue, timeoutText) are the code's: what this checks is the text
+// built around them.
 import type { Estimate, Plan, TaskSpec } from '../../src/core/types.js';
+import { minutesValue, notPlainScalar, PLAIN, RESERVED, timeoutText } from '../../src/plan/serialize.js';
 
 /**
  * A plan as a milestone plan file (`milestone.yaml`): the shape people write, with durations
@@ -54,42 +57,11 @@ function flowValue(value: object): string {
   return `{${pairs.join(', ')}}`;
 }
 
-/** Plain when it surely reads back as this string; else JSON's double quotes (valid YAML). */
-const PLAIN = /^(?:[A-Za-z_][A-Za-z0-9_ ./*()+@~-]*|\d+(?:\.\d+)?(?:ms|s|m|h|d|w))$/;
-/** Words YAML 1.1 or 1.2 would read as a boolean or null. */
-const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n|nan|inf)$/i;
-
 function scalar(value: unknown, pad: string, flow: boolean): string {
   if (typeof value === 'number') return String(value);
   const text = String(value);
   if (PLAIN.test(text) && !text.endsWith(' ') && !RESERVED.test(text)) return text;
-  // A multi-line text outside a flow collection reads best as a literal block.
-  if (!flow && literalFits(text)) {
-    const chomp = text.endsWith('\n') ? '' : '-';
-    const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-    const indent = `${pad}  `;
-    return `|${chomp}\n${body
-      .split('\n')
-      .map((line) => (line === '' ? '' : `${indent}${line}`))
-      .join('\n')}`;
-  }
-  return JSON.stringify(text);
-}
-
-/**
- * A literal block keeps every character of its lines. It cannot start with white space (its
- * indentation is read from the first line), end in white space other than one line break (the
- * chomping indicator keeps none or one), or hold characters that need escapes.
- */
-function literalFits(text: string): boolean {
-  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
-  return (
-    text.includes('\n') &&
-    body !== '' &&
-    !/^\s/.test(body) &&
-    !/\s$/.test(body) &&
-    !/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufeff\u2028\u2029]/.test(body)
-  );
+  return notPlainScalar(text, pad, flow);
 }
 
 function taskEntry(task: TaskSpec): Record<string, unknown> {
@@ -116,23 +88,4 @@ function estimateValue(estimate: Estimate): unknown {
     likely: minutesValue(likely),
     pessimistic: minutesValue(pessimistic),
   };
-}
-
-/** `2h` when that reads back exactly, else the number of minutes. */
-function minutesValue(minutes: number): string | number {
-  // A plan repeats a few durations thousands of times: each is formatted and checked once.
-  let value = minutesValues.get(minutes);
-  if (value === undefined) {
-    const text = formatDuration(minutes);
-    value = parseDuration(text) === minutes ? text : minutes;
-    if (minutesValues.size < 10_000) minutesValues.set(minutes, value);
-  }
-  return value;
-}
-
-const minutesValues = new Map<number, string | number>();
-
-function timeoutText(ms: number): string | number {
-  if (ms % 60_000 === 0) return minutesValue(ms / 60_000);
-  return `${ms / 1000}s`;
 }

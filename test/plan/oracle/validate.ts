@@ -1,64 +1,22 @@
 // src/plan/validate.ts as it was before issue 11's fourth plan --from pass (commit 1155442): an oracle
 // of test/plan/validate-oracle.property.test.ts, not changed with the code. The tasks are read and
-// their graph checked here as that version did; the milestone's own fields (src/plan/plan-fields.ts),
-// which no pass changed, are the code's.
-import { PHASES, type Phase, type Plan, type TaskSpec } from '../../../src/core/types.js';
-import type { Problem } from '../../../src/errors.js';
+// their graph checked here as that version did; the rest of validation (validateWith: the structure,
+// the milestone's own fields in src/plan/plan-fields.ts), which no pass changed, is the code's.
+import { PHASES, type Phase, type TaskSpec } from '../../../src/core/types.js';
 import { PLAN_CODES } from '../../../src/plan/codes.js';
 import { describeValue, isRecord } from '../../../src/plan/field-path.js';
-import {
-  checkId,
-  checkTitle,
-  planOf,
-  readPlanFields,
-  type ValidateContext,
-} from '../../../src/plan/plan-fields.js';
-import { type ProblemSink, problemSink, sortProblems } from '../../../src/plan/problems.js';
-import { checkSchema } from '../../../src/plan/schema.js';
+import { checkId, checkTitle, type ValidateContext } from '../../../src/plan/plan-fields.js';
+import type { ProblemSink } from '../../../src/plan/problems.js';
+import { type ValidateResult, validateWith } from '../../../src/plan/validate.js';
 import { checkDuration, checkEstimate } from './durations.js';
 import { checkGraph, type TaskDraft } from './graph-checks.js';
 
-/** The outcome of validation: a plan only when there is no problem at all. */
-export interface ValidateResult {
-  plan: Plan | null;
-  problems: Problem[];
-}
-
 const MS_PER_MINUTE = 60_000;
 
-/**
- * Validates a raw plan object (parsed milestone YAML/JSON, or an importer's output) and
- * normalises it. Every problem is collected, not only the first: structure first, then each
- * field, then the dependency graph over whatever tasks could be read.
- */
+/** validatePlan with this version's reading of the tasks and check of their graph. */
 export function validatePlan(input: unknown, context: ValidateContext): ValidateResult {
-  const sink = problemSink(context.locate);
-  if (!isRecord(input)) {
-    const what =
-      input === null || input === undefined ? 'the plan is empty' : `the plan is ${describeValue(input)}`;
-    sink.add(PLAN_CODES.schema, `${what}; expected a mapping with version: 1, milestone and tasks`);
-    return { plan: null, problems: sink.problems };
-  }
-  // Top-level `x-...` keys are the author's own (a place for YAML anchors), as in Compose files.
-  const raw = Object.fromEntries(Object.entries(input).filter(([key]) => !key.startsWith('x-')));
-  checkSchema(raw, sink);
-
-  const fields = readPlanFields(raw, context, sink);
-  const tasks = Array.isArray(raw.tasks) ? raw.tasks.map((task, index) => readTask(task, index, sink)) : [];
-  checkGraph(tasks, sink);
-
-  const plan =
-    sink.problems.length > 0
-      ? undefined
-      : planOf(
-          raw,
-          fields,
-          tasks.map((task) => task.spec),
-        );
-  return plan ? { plan, problems: [] } : { plan: null, problems: sortProblems(sink.problems) };
+  return validateWith(input, context, { readTask, checkGraph });
 }
-
-export type { TaskDraft } from './graph-checks.js';
 
 function readTask(value: unknown, index: number, sink: ProblemSink): TaskDraft {
   const at = ['tasks', index] as const;
