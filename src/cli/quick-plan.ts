@@ -101,7 +101,7 @@ async function loadPlanScript(): Promise<{ plan: typeof planCommand; save: () =>
   const importInScript = (id: string): Promise<unknown> => import(new URL(id, import.meta.url).href);
   try {
     const codeCache = require('./code-cache.cjs') as typeof import('./code-cache.cjs');
-    const compiled = codeCache.compileCached(source, PLAN_SCRIPT, codeCache.codeCacheDir(), 'plan-script');
+    const compiled = codeCache.compileCached(source, PLAN_SCRIPT, codeCache.codeCacheDir(), cacheName());
     const module = { exports: {} as { plan?: typeof planCommand } };
     (compiled.script.runInThisContext() as (...args: unknown[]) => void).call(
       module.exports,
@@ -117,4 +117,16 @@ async function loadPlanScript(): Promise<{ plan: typeof planCommand; save: () =>
   } catch {
     return null;
   }
+}
+
+/**
+ * The cache file's name: one per installation (the script's path, hashed), so two builds run
+ * one after the other (a benchmark of two checkouts, the tests of two clones) each keep their
+ * cache instead of replacing each other's at every run; a rebuild replaces its own.
+ */
+function cacheName(): string {
+  // FNV-1a, 32 bits: a name, not a check (the cache file holds the source it was made from).
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < PLAN_SCRIPT.length; i++) hash = Math.imul(hash ^ PLAN_SCRIPT.charCodeAt(i), 0x01000193);
+  return `plan-script-${(hash >>> 0).toString(16).padStart(8, '0')}`;
 }
