@@ -6,7 +6,7 @@
 // - every `import()` (lazy by design: git for a linked worktree, the config schema, --watch);
 // - packages (better-sqlite3, picomatch) and node's own modules;
 // - SHARED: modules with process state or classes checked with `instanceof` across the CLI.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,10 +17,14 @@ const SHARED = ['dist/errors.js', 'dist/process/redact-secrets.js'].map((file) =
 
 for (const command of ['status', 'list', 'show']) await bundle(resolve(outDir, `read-${command}.js`));
 await bundleScript(resolve(outDir, 'read-script.js'), resolve(outDir, 'read-script.cjs'));
+const PLAN_SHARED = ['dist/git/git-exec.js', 'dist/git/git-error.js'];
+// `plan --from`'s classic script (dist/cli/plan-script.cjs, run by quick-plan.ts with V8's code
+// cache), made from the same entry before the line below bundles that entry in place.
+await bundlePlanScript(resolve(outDir, 'plan-command.js'), resolve(outDir, 'plan-script.cjs'));
 // Also SHARED for plan: the pool of git shells (one per process: the engine, imported when a
 // milestone branch exists, runs its git through it too) and GitError (checked with `instanceof`
 // by the error report).
-await bundle(resolve(outDir, 'plan-command.js'), ['dist/git/git-exec.js', 'dist/git/git-error.js']);
+await bundle(resolve(outDir, 'plan-command.js'), PLAN_SHARED);
 // The worker thread of plan's planning analyses (src/planning/analyses-worker.ts).
 await bundle(resolve(root, 'dist/planning/analyses-worker.js'));
 
@@ -104,4 +108,59 @@ async function bundleScript(entry, outfile) {
   for (const file of [entry, `${entry}.map`]) if (existsSync(file)) rmSync(file);
   if (!readFileSync(outfile, 'utf8').includes('the read script holds'))
     throw new Error(`${outfile}: sqlite-script.js did not replace sqlite.js (store.ts moved its import?)`);
+}
+
+// The plan script: `plan-command.ts` as one classic script for `quick-plan.ts` to compile with
+// V8's code cache (`code-cache.cts`), where the ES module bundle compiles its ~200 KB and every
+// function it runs at each `plan --from` (~0.1 s of CPU for 2,000 tasks). Wrapped as node wraps
+// a CommonJS module, plus `__import`: the caller's `import()`, which every `import()` of the
+// bundled code becomes (a script compiled with cached data has no loader of its own for them).
+// The SHARED modules and PLAN_SHARED stay outside as `require`s of their dist/ files, which the
+// caller answers with the ES modules the rest of the CLI uses (one pool of git shells, one set
+// of error classes for `reportError`). better-sqlite3's JavaScript is inside, as in the read
+// script (sqlite-script.ts, which refuses another release of the installed package: the caller
+// then runs the ES module bundle).
+async function bundlePlanScript(entry, outfile) {
+  const shared = [...SHARED, ...PLAN_SHARED.map((file) => resolve(root, file))];
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    define: { 'import.meta.url': '__script_url' },
+    banner: {
+      js: '(function (exports, require, module, __filename, __dirname, __import) {"use strict";\nvar __script_url = require("node:url").pathToFileURL(__filename).href;',
+    },
+    footer: { js: '})' },
+    plugins: [
+      {
+        name: 'plan-script',
+        setup(context) {
+          context.onResolve({ filter: /.*/ }, (args) => {
+            if (args.kind === 'entry-point') return undefined;
+            if (args.path === './sqlite.js' && args.importer.endsWith(`${sep}store${sep}store.js`))
+              return { path: resolve(dirname(args.importer), 'sqlite-script.js') };
+            if (args.path === 'better-sqlite3' || args.path === 'better-sqlite3/package.json') return undefined;
+            if (!args.path.startsWith('.')) return { external: true };
+            const file = resolve(args.resolveDir, args.path);
+            if (args.kind !== 'dynamic-import' && !shared.includes(file)) return undefined;
+            const path = relative(dirname(outfile), file);
+            return { path: path.startsWith('.') ? path : `./${path}`, external: true };
+          });
+        },
+      },
+    ],
+  });
+  const map = `${outfile}.map`;
+  if (existsSync(map)) rmSync(map);
+  // Every `import("./x.js")` left in the bundle (all of them relative: see the plugin) calls `__import`.
+  const text = readFileSync(outfile, 'utf8');
+  const rewritten = text.replace(/\bimport\((?="\.\.?\/)/g, '__import(');
+  if (/\bimport\(/.test(rewritten)) throw new Error(`${outfile}: an import() the plan script cannot pass on`);
+  if (!rewritten.includes('is installed, the read script holds'))
+    throw new Error(`${outfile}: sqlite-script.js did not replace sqlite.js (store.ts moved its import?)`);
+  writeFileSync(outfile, rewritten);
 }

@@ -13,10 +13,10 @@ import { processIo } from '../io/io.js';
  * (`quick-plan.ts`): same command, same output.
  */
 export async function main(argv: string[], io: Io = processIo, cwd = process.cwd()): Promise<number> {
-  // `plan` is never a quick read: its module is not loaded for it. Its command's bundle is
-  // fetched at once, beside `quick-plan.js` (which imports it): one round of the ES module
-  // loader's file reads less before the command starts.
-  if (argv[0] === 'plan') import('./plan-command.js').catch(() => undefined);
+  // `plan` is never a quick read: its module is not loaded for it. The git modules its command
+  // shares with the CLI are fetched at once, beside `quick-plan.js` (which imports them for the
+  // plan script): one round of the ES module loader's file reads less before the command starts.
+  if (argv[0] === 'plan') import('../git/git-exec.js').catch(() => undefined);
   else {
     const { quickRead } = await import('./quick-read.js');
     const quick = await quickRead(argv, io, cwd);

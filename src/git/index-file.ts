@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { lazyCrypto } from '../store/lazy-crypto.js';
 
 /**
  * A worktree's index as `git write-tree` sees it: every entry at stage 0 (mode, id, path) and
@@ -107,7 +107,9 @@ export function parseIndex(data: Buffer, hashBytes: number): IndexSnapshot | { p
   const trailer = data.subarray(end);
   // git may skip the checksum (index.skipHash): then it is all zero.
   if (trailer.some((byte) => byte !== 0)) {
-    const digest = createHash(hashBytes === 32 ? 'sha256' : 'sha1')
+    // Loaded on first use (an ES import of node:crypto costs `plan --from` its WebCrypto too).
+    const digest = lazyCrypto()
+      .createHash(hashBytes === 32 ? 'sha256' : 'sha1')
       .update(data.subarray(0, end))
       .digest();
     if (!digest.equals(trailer)) return { problem: 'checksum' };

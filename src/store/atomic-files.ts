@@ -6,6 +6,8 @@ import { removeTemp, writeTempFile } from './atomic-file.js';
 export interface AtomicFile {
   path: string;
   content: string;
+  /** Exactly this mode whatever the umask (see `writeTempFile`); default 0o666 less the umask. */
+  mode?: number;
 }
 
 /**
@@ -18,10 +20,29 @@ export interface AtomicFile {
  * failure before the renames nothing is replaced and the temporary files are removed.
  */
 export async function writeFilesAtomic(files: readonly AtomicFile[]): Promise<void> {
+  await (await prepareFilesAtomic(files)).commit();
+}
+
+/** Files of {@link prepareFilesAtomic}: durable in their temporary files, not yet in place. */
+export interface PreparedFiles {
+  /** Renames the temporary files over their paths in the order given, then fsyncs their folders. */
+  commit(): Promise<void>;
+  /** Removes the temporary files: nothing is replaced. */
+  discard(): void;
+}
+
+/**
+ * The first half of {@link writeFilesAtomic}: every file in its temporary file, fsynced (side by
+ * side, on the thread pool) and closed; the caller then commits them (renames) or discards
+ * them. A new store's database is written so beside the plan's record (`new-store.ts`), and
+ * they are renamed only once the database is in place. On a failure the temporary files are
+ * removed.
+ */
+export async function prepareFilesAtomic(files: readonly AtomicFile[]): Promise<PreparedFiles> {
   const temps: Array<{ temp: string; fd: number | undefined; path: string }> = [];
-  let renamed = 0;
   try {
-    for (const file of files) temps.push({ ...writeTempFile(file.path, file.content), path: file.path });
+    for (const file of files)
+      temps.push({ ...writeTempFile(file.path, file.content, file.mode), path: file.path });
     try {
       await Promise.all(temps.map((entry) => fsyncFd(entry.fd!)));
     } finally {
@@ -30,18 +51,31 @@ export async function writeFilesAtomic(files: readonly AtomicFile[]): Promise<vo
         entry.fd = undefined;
       }
     }
-    for (const entry of temps) {
-      renameSync(entry.temp, entry.path);
-      renamed++;
-    }
   } catch (error) {
-    for (const entry of temps.slice(renamed)) {
+    for (const entry of temps) {
       if (entry.fd !== undefined) closeSync(entry.fd);
       removeTemp(entry.temp);
     }
     throw error;
   }
-  await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map(syncDirectory));
+  return {
+    async commit() {
+      let renamed = 0;
+      try {
+        for (const entry of temps) {
+          renameSync(entry.temp, entry.path);
+          renamed++;
+        }
+      } catch (error) {
+        for (const entry of temps.slice(renamed)) removeTemp(entry.temp);
+        throw error;
+      }
+      await Promise.all([...new Set(files.map((file) => dirname(file.path)))].map(syncDirectory));
+    },
+    discard() {
+      for (const entry of temps) removeTemp(entry.temp);
+    },
+  };
 }
 
 /** fsync on the thread pool (the main thread goes on meanwhile). */

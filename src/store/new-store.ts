@@ -1,8 +1,14 @@
-import { closeSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { closeSync, existsSync, linkSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { removeTemp, writeTempFile } from './atomic-file.js';
-import { fsyncFd, syncDirectory } from './atomic-files.js';
+import {
+  type AtomicFile,
+  fsyncFd,
+  prepareFilesAtomic,
+  syncDirectory,
+  writeFilesAtomic,
+} from './atomic-files.js';
 import { SCHEMA_VERSION } from './migrations.js';
 import { ensurePrivateDir, PRIVATE_FILE_MODE } from './private-dir.js';
 import { STORE_FILE } from './store.js';
@@ -37,18 +43,71 @@ export interface NewStore {
  * or not of this schema version (`openStore` then creates the store as it always did).
  */
 export async function createStoreFiles(store: NewStore): Promise<boolean> {
-  const file = join(store.storeDir, STORE_FILE);
-  if (existsSync(file)) return false;
-  const template = readTemplate(store.template ?? STORE_TEMPLATE);
+  const template = await createStoreFolder(store);
   if (!template) return false;
-  const ignore = join(store.milestonesDir, '.gitignore');
+  // False when another process linked its store first: that one stays, as good as this.
+  await commitStoreImage(store.storeDir, template);
+  return true;
+}
+
+/**
+ * {@link createStoreFiles} but the database: the folders and their `.gitignore` files, in place
+ * and durable, and the template's bytes, from which the caller makes the database in memory
+ * (`openStoreImage`) and then writes it with {@link commitStoreImage}. Null, having done
+ * nothing, when the store exists already or there is no usable template.
+ */
+export async function createStoreFolder(store: NewStore): Promise<Buffer | null> {
+  const file = join(store.storeDir, STORE_FILE);
+  if (existsSync(file)) return null;
+  const template = readTemplate(store.template ?? STORE_TEMPLATE);
+  if (!template) return null;
   // Before the store, as `openWorkspaceStore`: the store can never be committed by accident.
+  // Both side by side (one round of fsyncs): the database comes after both.
   mkdirSync(store.milestonesDir, { recursive: true });
-  if (!existsSync(ignore)) await writeNew(ignore, store.ignore, undefined, 'replace');
   ensurePrivateDir(store.storeDir);
-  const storeIgnore = join(store.storeDir, '.gitignore');
-  if (!existsSync(storeIgnore)) await writeNew(storeIgnore, '*\n', PRIVATE_FILE_MODE, 'replace');
-  await writeNew(file, template, PRIVATE_FILE_MODE, 'keep');
+  const ignores: AtomicFile[] = [
+    { path: join(store.milestonesDir, '.gitignore'), content: store.ignore },
+    { path: join(store.storeDir, '.gitignore'), content: '*\n', mode: PRIVATE_FILE_MODE },
+  ];
+  await writeFilesAtomic(ignores.filter((ignore) => !existsSync(ignore.path)));
+  return template;
+}
+
+/**
+ * Writes a store made in memory (`image`: `openStoreImage`'s `fileImage()`, in the folder
+ * {@link createStoreFolder} made) as `<storeDir>/store.db`, and `files` beside it, in one round
+ * of fsyncs: the database and every file go to temporary files, fsynced side by side on the
+ * thread pool; then the database is linked into place (mode 0600), then the files are renamed
+ * over their paths in order (`prepareFilesAtomic`), then the folders are fsynced. SQLite writing
+ * the same store on this thread fsyncs one after another: the WAL and its folder at the commit,
+ * the WAL and the database at the close's checkpoint. A store another process created
+ * meanwhile wins: then nothing is written (the temporary files are removed) and it returns
+ * false, for the caller to append to that store instead.
+ */
+export async function commitStoreImage(
+  storeDir: string,
+  image: Uint8Array,
+  files: readonly AtomicFile[] = [],
+): Promise<boolean> {
+  const file = join(storeDir, STORE_FILE);
+  const { temp, fd } = writeTempFile(file, image, PRIVATE_FILE_MODE);
+  const synced = fsyncFd(fd).finally(() => closeSync(fd));
+  const [database, prepared] = await Promise.allSettled([synced, prepareFilesAtomic(files)]);
+  if (database.status === 'rejected' || prepared.status === 'rejected') {
+    removeTemp(temp);
+    if (prepared.status === 'fulfilled') prepared.value.discard();
+    throw database.status === 'rejected' ? database.reason : (prepared as PromiseRejectedResult).reason;
+  }
+  try {
+    linkSync(temp, file);
+  } catch (error) {
+    removeTemp(temp);
+    prepared.value.discard();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  removeTemp(temp);
+  await Promise.all([syncDirectory(storeDir), prepared.value.commit()]);
   return true;
 }
 
@@ -65,38 +124,4 @@ export function readTemplate(template: URL | string): Buffer | null {
   if (header !== 'SQLite format 3\u0000' || bytes.length < 100) return null;
   if (bytes[18] !== 2 || bytes[19] !== 2 || bytes.readUInt32BE(60) !== SCHEMA_VERSION) return null;
   return bytes;
-}
-
-/**
- * Writes `path` through a temporary file ({@link writeTempFile}), fsynced off the main thread,
- * then `replace`s it (rename) or `keep`s an existing one (link, refused by an existing file,
- * which then stays), then fsyncs the folder.
- */
-async function writeNew(
-  path: string,
-  content: string | Uint8Array,
-  mode: number | undefined,
-  existing: 'replace' | 'keep',
-): Promise<void> {
-  const { temp, fd } = writeTempFile(path, content, mode);
-  try {
-    try {
-      await fsyncFd(fd);
-    } finally {
-      closeSync(fd);
-    }
-    if (existing === 'replace') renameSync(temp, path);
-    else {
-      try {
-        linkSync(temp, path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      unlinkSync(temp);
-    }
-  } catch (error) {
-    removeTemp(temp);
-    throw error;
-  }
-  await syncDirectory(dirname(path));
 }

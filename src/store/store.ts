@@ -94,49 +94,104 @@ export function openStore(dir: string, options: StoreOptions = {}): Store {
   let db: BetterSqlite3.Database | undefined;
   try {
     db = options.readonly ? openReader(file) : openWriter(dir, file);
-    const views = createReadModel(db, PROJECTION_VERSION);
-    const log = createEventLog(db, options.clock ?? (() => new Date()), views);
-    if (!options.readonly) log.rebuildProjections('outdated');
-    const leases = createLeaseTable(db);
+    return storeOn(db, file, options);
+  } catch (error) {
+    if (db?.open) db.close();
+    throw storeError(file, error);
+  }
+}
+
+/** A store held in memory ({@link openStoreImage}). */
+export interface StoreImage extends Store {
+  /**
+   * The database file's bytes as they are now (the lagging cached projection written first), a
+   * store in WAL mode as every store on disk: what `commitStoreImage` writes as `store.db`.
+   */
+  fileImage(): Buffer;
+}
+
+/**
+ * Opens a copy of `image` (a database file's bytes: a new store's template, `new-store.ts`) as a
+ * store in memory, with the same statements, checks and appends as a store on disk, nothing
+ * read or written in `dir` (named in its errors). A memory database has no WAL: the copy's
+ * header says rollback journal (bytes 18 and 19, which `PRAGMA journal_mode` sets), and
+ * {@link StoreImage.fileImage} says WAL again.
+ */
+export function openStoreImage(
+  dir: string,
+  image: Uint8Array,
+  options: { clock?: () => Date } = {},
+): StoreImage {
+  const file = join(dir, STORE_FILE);
+  let db: BetterSqlite3.Database | undefined;
+  try {
+    const bytes = Buffer.from(image);
+    bytes[18] = JOURNAL_ROLLBACK;
+    bytes[19] = JOURNAL_ROLLBACK;
+    db = new Database(bytes, { nativeBinding: nativeBinding() });
+    migrate(db, file);
+    const store = storeOn(db, file, options);
     const connection = db;
-    // Outdated view rows (a reader before the first writable open after an upgrade): fold instead.
-    const header = (id: string) => {
-      const found = views.header(id);
-      if (found) return found;
-      const state = log.state(id);
-      return state && headerOf(state);
-    };
-    // One read transaction: the header and the tasks of the same version, whatever a writer does.
-    const statusRows = db.transaction((id: string) => {
-      const found = views.header(id);
-      if (found) return { header: found, tasks: views.taskRows(id) };
-      const state = log.state(id);
-      return state && { header: headerOf(state), tasks: taskRowsOf(state) };
-    });
     return {
-      path: file,
-      ...log,
-      ...leases,
-      headers: () => views.headers() ?? log.list().map((state) => headerOf(state)),
-      header,
-      statusRows,
-      close: () => {
-        if (!connection.open) return;
-        try {
-          if (!options.readonly) log.flush();
-        } catch (error) {
-          // The projection row is a cache (readers fold the events after it): a disk that
-          // refuses this last write (full, I/O error) loses nothing, and the events stay the truth.
-          if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_')) throw error;
-        } finally {
-          connection.close();
-        }
+      ...store,
+      fileImage() {
+        store.flush();
+        const out = connection.serialize();
+        out[18] = JOURNAL_WAL;
+        out[19] = JOURNAL_WAL;
+        return out;
       },
     };
   } catch (error) {
     if (db?.open) db.close();
     throw storeError(file, error);
   }
+}
+
+/** The file format versions at bytes 18 and 19 of a database's header: a rollback journal, or WAL. */
+const JOURNAL_ROLLBACK = 1;
+const JOURNAL_WAL = 2;
+
+/** The store's functions over an open, migrated database. */
+function storeOn(db: BetterSqlite3.Database, file: string, options: StoreOptions): Store {
+  const views = createReadModel(db, PROJECTION_VERSION);
+  const log = createEventLog(db, options.clock ?? (() => new Date()), views);
+  if (!options.readonly) log.rebuildProjections('outdated');
+  const leases = createLeaseTable(db);
+  // Outdated view rows (a reader before the first writable open after an upgrade): fold instead.
+  const header = (id: string) => {
+    const found = views.header(id);
+    if (found) return found;
+    const state = log.state(id);
+    return state && headerOf(state);
+  };
+  // One read transaction: the header and the tasks of the same version, whatever a writer does.
+  const statusRows = db.transaction((id: string) => {
+    const found = views.header(id);
+    if (found) return { header: found, tasks: views.taskRows(id) };
+    const state = log.state(id);
+    return state && { header: headerOf(state), tasks: taskRowsOf(state) };
+  });
+  return {
+    path: file,
+    ...log,
+    ...leases,
+    headers: () => views.headers() ?? log.list().map((state) => headerOf(state)),
+    header,
+    statusRows,
+    close: () => {
+      if (!db.open) return;
+      try {
+        if (!options.readonly) log.flush();
+      } catch (error) {
+        // The projection row is a cache (readers fold the events after it): a disk that
+        // refuses this last write (full, I/O error) loses nothing, and the events stay the truth.
+        if (!String((error as { code?: unknown }).code ?? '').startsWith('SQLITE_')) throw error;
+      } finally {
+        db.close();
+      }
+    },
+  };
 }
 
 function openWriter(dir: string, file: string): BetterSqlite3.Database {

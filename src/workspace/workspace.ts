@@ -5,9 +5,10 @@ import { readConfig } from '../config/read-config.js';
 import { ID_PATTERN } from '../core/types.js';
 import { ExitError, UsageError } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import { createStoreFiles } from '../store/new-store.js';
+import { type AtomicFile, writeFilesAtomic } from '../store/atomic-files.js';
+import { commitStoreImage, createStoreFolder } from '../store/new-store.js';
 import type { Store } from '../store/store.js';
-import { openStore } from '../store/store.js';
+import { openStore, openStoreImage } from '../store/store.js';
 import { locateQuickly } from './locate-quickly.js';
 import { checkStateFolder } from './state-folders.js';
 
@@ -115,18 +116,56 @@ export function openWorkspaceStore(workspace: Workspace): Store {
 }
 
 /**
- * Creates the runtime store, when there is none yet, from the build's template with its fsyncs
- * off the main thread (`store/new-store.ts`); the caller computes meanwhile and opens it after
- * with {@link withStore}, which then finds every file in place. Does nothing for an existing store.
+ * Starts a new runtime store, when there is none yet, from the build's template: its folder and
+ * ignore files now, with their fsyncs off the main thread (`store/new-store.ts`); the caller
+ * computes meanwhile and then runs its work on the store with {@link withNewStore}, which writes
+ * the database. Resolves to the template's bytes; null, having done nothing, where a store
+ * exists or there is no template (then {@link withNewStore} is {@link withStore}).
  */
-export async function createWorkspaceStore(workspace: Workspace): Promise<void> {
+export async function createWorkspaceStore(workspace: Workspace): Promise<Buffer | null> {
   checkStateFolder(workspace.milestonesDir);
   checkStateFolder(workspace.storeDir);
-  await createStoreFiles({
+  return createStoreFolder({
     milestonesDir: workspace.milestonesDir,
     ignore: MILESTONES_GITIGNORE,
     storeDir: workspace.storeDir,
   });
+}
+
+/**
+ * {@link withStore} for the store {@link createWorkspaceStore} started (`template`), and
+ * `files` written once `fn` has returned: `fn` runs on the new store in memory, and the store
+ * is then written in one go beside the files (`commitStoreImage`: one round of fsyncs on the
+ * thread pool, where SQLite fsyncs four times one after another on this thread). Nothing is
+ * written when `fn` throws; the files' folders are made once it returned. Where another process created the store meanwhile (it wins), or
+ * there is no template, `fn` runs (again) on the store on disk and the files are written after.
+ */
+export async function withNewStore<T>(
+  workspace: Workspace,
+  template: Promise<Buffer | null>,
+  fn: (store: Store) => Promise<T> | T,
+  files: readonly AtomicFile[] = [],
+): Promise<T> {
+  const image = await template;
+  if (image) {
+    const store = openStoreImage(workspace.storeDir, image);
+    let value: T;
+    let bytes: Buffer;
+    try {
+      value = await fn(store);
+      bytes = store.fileImage();
+    } finally {
+      store.close();
+    }
+    for (const folder of new Set(files.map((file) => dirname(file.path))))
+      mkdirSync(folder, { recursive: true });
+    if (await commitStoreImage(workspace.storeDir, bytes, files)) return value;
+  }
+  const value = await withStore(workspace, fn);
+  for (const folder of new Set(files.map((file) => dirname(file.path))))
+    mkdirSync(folder, { recursive: true });
+  if (files.length > 0) await writeFilesAtomic(files);
+  return value;
 }
 
 /** Runs `fn` with the store open, closing it after. Without a store, read commands see none. */

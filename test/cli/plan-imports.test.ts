@@ -32,10 +32,12 @@ describe('plan --from of a JSON plan loads only what importing a plan needs', ()
     };
     writeFileSync(join(repo, 'plan.json'), JSON.stringify(plan));
     const modules = await loadedModules(['plan', '--from', 'plan.json'], repo);
-    // The check sees modules at all: the plan command, one file bundled with its parser
-    // (scripts/bundle-reads.mjs), so none of the modules it bundles loads on its own; and the
-    // planning analyses' worker thread, one bundled file too.
-    expect(modules.some((m) => m.endsWith('/dist/cli/plan-command.js'))).toBe(true);
+    // The check sees modules at all: the plan command runs from its script, one file bundled
+    // with its parser (scripts/bundle-reads.mjs) that code-cache.cjs compiles, so none of the
+    // modules it bundles loads on its own, nor the ES module bundle of the same; and the planning
+    // analyses' worker thread, one bundled file too.
+    expect(modules.some((m) => m.endsWith('/dist/cli/code-cache.cjs'))).toBe(true);
+    expect(modules.filter((m) => m.endsWith('/dist/cli/plan-command.js'))).toEqual([]);
     expect(modules.filter((m) => /\/dist\/(plan|planning|core|store)\//.test(m))).toEqual([
       expect.stringMatching(/\/dist\/planning\/analyses-worker\.js$/),
     ]);
@@ -45,7 +47,7 @@ describe('plan --from of a JSON plan loads only what importing a plan needs', ()
     expect(heavy).toEqual([]);
   });
 
-  it("nor node's worker_threads, perf_hooks, vm or WebCrypto (the analyses in this thread, the default)", async () => {
+  it("nor node's worker_threads, perf_hooks or WebCrypto (the analyses in this thread, the default)", async () => {
     const repo = await gitRepo();
     writeFileSync(
       join(repo, 'plan.json'),
@@ -73,11 +75,13 @@ describe('plan --from of a JSON plan loads only what importing a plan needs', ()
     );
     expect(result.code, result.stderr).toBe(0);
     const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
-    // The check sees built-ins at all: the plan hash needs node:crypto, git node:child_process.
+    // The check sees built-ins at all: the plan hash needs node:crypto, git node:child_process,
+    // the plan script node:vm (its code cache).
     expect(loaded).toContain('NativeModule crypto');
     expect(loaded).toContain('NativeModule child_process');
+    expect(loaded).toContain('NativeModule vm');
     const unneeded = loaded.filter((m) =>
-      /^NativeModule (worker_threads|perf_hooks|vm|internal\/crypto\/webcrypto)$/.test(m),
+      /^NativeModule (worker_threads|perf_hooks|internal\/crypto\/webcrypto)$/.test(m),
     );
     expect(unneeded).toEqual([]);
   });

@@ -3,8 +3,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
-import { createStoreFiles, readTemplate } from '../../src/store/new-store.js';
-import { openStore, STORE_FILE } from '../../src/store/store.js';
+import {
+  commitStoreImage,
+  createStoreFiles,
+  createStoreFolder,
+  readTemplate,
+} from '../../src/store/new-store.js';
+import { openStore, openStoreImage, STORE_FILE } from '../../src/store/store.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { plannedEvent } from './fixtures/sample-plan.js';
 
@@ -101,5 +106,103 @@ describe('a new store from the template', () => {
     const made = join(tempDir(), 'made');
     openStore(made).close();
     expect(shape(built)).toEqual(shape(join(made, STORE_FILE)));
+  });
+});
+
+/** The rows of every table, for comparing two stores (`at` stamps given by the test's clock). */
+function rows(file: string): unknown {
+  const db = new Database(file, { readonly: true });
+  try {
+    const tables = ['events', 'projections', 'milestone_views', 'task_views', 'leases'];
+    return {
+      ...Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT * FROM ${table}`).all()])),
+      journalMode: db.pragma('journal_mode', { simple: true }),
+      integrity: db.pragma('integrity_check', { simple: true }),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+describe('a new store made in memory (plan --from on a repository without a store)', () => {
+  const clock = () => new Date('2026-01-02T03:04:05.000Z');
+
+  it('is written with the record files in one go and holds exactly what a store on disk holds', async () => {
+    const template = makeTemplate();
+    const root = tempDir();
+    const milestonesDir = join(root, '.milestones');
+    const storeDir = join(milestonesDir, '.local');
+    const bytes = await createStoreFolder({ milestonesDir, ignore: IGNORE, storeDir, template });
+    expect(bytes).not.toBeNull();
+    // The folder and its ignore files are in place; the database is not yet.
+    expect(readdirSync(storeDir).sort()).toEqual(['.gitignore']);
+    expect(readFileSync(join(milestonesDir, '.gitignore'), 'utf8')).toBe(IGNORE);
+    expect(statSync(join(storeDir, '.gitignore')).mode & 0o777).toBe(0o600);
+
+    const store = openStoreImage(storeDir, bytes!, { clock });
+    store.append('add-login', [plannedEvent()]);
+    expect(store.state('add-login')?.status).toBe('planned');
+    const image = store.fileImage();
+    store.close();
+    // Nothing on disk until committed.
+    expect(readdirSync(storeDir).sort()).toEqual(['.gitignore']);
+
+    const record = join(milestonesDir, 'add-login');
+    mkdirSync(record);
+    const files = [
+      { path: join(record, 'plan.json'), content: '{"id":"add-login"}\n' },
+      { path: join(record, 'milestone.yaml'), content: 'id: add-login\n' },
+    ];
+    expect(await commitStoreImage(storeDir, image, files)).toBe(true);
+    expect(readdirSync(storeDir).sort()).toEqual(['.gitignore', STORE_FILE]);
+    expect(statSync(join(storeDir, STORE_FILE)).mode & 0o777).toBe(0o600);
+    expect(readdirSync(record).sort()).toEqual(['milestone.yaml', 'plan.json']);
+    expect(readFileSync(join(record, 'plan.json'), 'utf8')).toBe('{"id":"add-login"}\n');
+
+    // The same rows as the same append on a store on disk, in WAL mode, intact.
+    const onDisk = join(tempDir(), 'disk');
+    const disk = openStore(onDisk, { clock });
+    disk.append('add-login', [plannedEvent()]);
+    disk.close();
+    expect(rows(join(storeDir, STORE_FILE))).toEqual(rows(join(onDisk, STORE_FILE)));
+    expect(rows(join(storeDir, STORE_FILE))).toMatchObject({ journalMode: 'wal', integrity: 'ok' });
+    expect(shape(join(storeDir, STORE_FILE))).toEqual(shape(join(onDisk, STORE_FILE)));
+
+    // And it is a store like any other: opened, appended to, read.
+    const again = openStore(storeDir);
+    try {
+      again.append('add-login', [{ type: 'milestone_status', status: 'executing' }]);
+      expect(again.state('add-login')?.status).toBe('executing');
+    } finally {
+      again.close();
+    }
+  });
+
+  it('gives way to a store another process created meanwhile, writing nothing', async () => {
+    const template = makeTemplate();
+    const milestonesDir = join(tempDir(), '.milestones');
+    const storeDir = join(milestonesDir, '.local');
+    const bytes = await createStoreFolder({ milestonesDir, ignore: IGNORE, storeDir, template });
+    const store = openStoreImage(storeDir, bytes!);
+    store.append('add-login', [plannedEvent()]);
+    const image = store.fileImage();
+    store.close();
+
+    // Another process's store, with its own milestone.
+    const other = openStore(storeDir);
+    other.append('other', [plannedEvent('other')]);
+    other.close();
+    const plan = join(milestonesDir, 'plan.json');
+    expect(await commitStoreImage(storeDir, image, [{ path: plan, content: 'x' }])).toBe(false);
+    expect(existsSync(plan)).toBe(false);
+    expect(readdirSync(milestonesDir).sort()).toEqual(['.gitignore', '.local']);
+    expect(readdirSync(storeDir).sort()).toEqual(['.gitignore', STORE_FILE]);
+    const kept = openStore(storeDir);
+    try {
+      expect(kept.state('other')?.status).toBe('planned');
+      expect(kept.state('add-login')).toBeUndefined();
+    } finally {
+      kept.close();
+    }
   });
 });

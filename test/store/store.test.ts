@@ -5,10 +5,11 @@ import { describe, expect, it } from 'vitest';
 import type { MilestoneEvent, StoredEvent } from '../../src/core/events.js';
 import { project } from '../../src/core/projection.js';
 import { ExitError, InternalError } from '../../src/errors.js';
+import { TRUSTED_JSON_LENGTH } from '../../src/store/event-log.js';
 import { SCHEMA_VERSION } from '../../src/store/migrations.js';
 import { StaleVersionError } from '../../src/store/stale-version-error.js';
 import { openStore, STORE_FILE } from '../../src/store/store.js';
-import { plannedEvent, sampleRun } from './fixtures/sample-plan.js';
+import { plannedEvent, samplePlan, sampleRun } from './fixtures/sample-plan.js';
 import { storeDir, withStore } from './fixtures/store-dir.js';
 
 /** A clock that advances one second per reading, so every append gets its own time. */
@@ -126,6 +127,34 @@ describe('the event log', () => {
       },
       { clock: tickingClock() },
     );
+  });
+
+  it('stores a plan event too big for the JSON check (TRUSTED_JSON_LENGTH) as any other, and goes on appending', () => {
+    const plan = samplePlan('big');
+    const task = plan.tasks[1]!;
+    plan.tasks = [
+      plan.tasks[0]!,
+      ...Array.from({ length: 800 }, (_, i) => ({ ...task, id: `t${i}`, title: `${'x'.repeat(150)} ${i}` })),
+    ];
+    const big: MilestoneEvent = { type: 'milestone_planned', plan, base: 'main', branch: 'milestone/big' };
+    expect(JSON.stringify(big).length).toBeGreaterThan(TRUSTED_JSON_LENGTH);
+    const dir = storeDir();
+    withStore(dir, (store) => {
+      const [stored] = store.append('big', [big]);
+      store.append('big', RUN.slice(0, 2));
+      expect(store.events('big')[0]).toEqual(stored);
+      expect(store.state('big')?.plan.tasks).toHaveLength(801);
+      expect(store.state('big')?.status).toBe('executing');
+    });
+    // The table still refuses what is not JSON.
+    const db = new Database(join(dir, STORE_FILE));
+    try {
+      expect(() =>
+        db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?)').run('big', 9, 'x', 'now', '{not json'),
+      ).toThrow(/CHECK constraint failed/);
+    } finally {
+      db.close();
+    }
   });
 
   it('filters by seq and by type', () => {

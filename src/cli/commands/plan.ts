@@ -29,6 +29,7 @@ import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
 import { writeFilesAtomic } from '../../store/atomic-files.js';
 import { isPidAlive } from '../../store/pid-alive.js';
+import type { Store } from '../../store/store.js';
 import type { BranchChoice, Lineage } from '../../workspace/plan-lineage.js';
 import { lineageForNewPlan, planSource } from '../../workspace/plan-lineage.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
@@ -39,6 +40,7 @@ import {
   milestoneDir,
   openWorkspace,
   storeExists,
+  withNewStore,
   withStore,
 } from '../../workspace/workspace.js';
 
@@ -273,10 +275,9 @@ async function storePlan(
   const record = fresh ? recordFiles() : undefined;
   const planningRun = early ?? (fresh ? analyse(planInThisThread) : undefined);
   planningRun?.catch(() => undefined);
-  await storeReady;
   // Ready before the store opens (a new store, the analyses in this thread, no planner's files
-  // to write first): the record and the artifacts are then written as soon as the plan is
-  // appended, and fsynced on the thread pool while the store closes (its checkpoint fsyncs here).
+  // to write first): the record and the artifacts are then written with the new store, in one
+  // round of fsyncs on the thread pool (`withNewStore`).
   const ready =
     fresh && !options.planning && !generated ? [...record!, ...(await planningRun!).files] : undefined;
   let writing: Promise<void> | undefined;
@@ -284,7 +285,9 @@ async function storePlan(
   let lineage: Lineage | undefined;
   let replaced: MilestoneState | undefined;
   // One open of the store for the checks and the append (no transaction spans the git reads).
-  await withStore(workspace, async (store) => {
+  // A new store runs this in memory (again on disk should another process create the store
+  // meanwhile): nothing outside the store is written here then.
+  const checkAndAppend = async (store: Store) => {
     if (!options.replace) {
       // Before anything is written: a branch left by an earlier plan needs the person's choice.
       const known = store.state(planned.id);
@@ -360,12 +363,16 @@ async function storePlan(
     } finally {
       if (existing) store.releaseLease(existing.id, me);
     }
-    if (ready) {
+    if (ready && !storeReady) {
       mkdirSync(join(dir, 'planning'), { recursive: true });
       writing = writeFilesAtomic(ready);
       writing.catch(() => undefined);
     }
-  });
+  };
+  if (storeReady) {
+    await withNewStore(workspace, storeReady, checkAndAppend, ready);
+    if (ready) writing = Promise.resolve();
+  } else await withStore(workspace, checkAndAppend);
   mkdirSync(join(dir, 'planning'), { recursive: true });
   const planner = generated ? await recordPlanner(workspace, dir, generated) : undefined;
   const files = record ?? recordFiles();
