@@ -4,7 +4,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -19,6 +18,7 @@ import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { captureCounts, stageInProcess } from '../../src/git/worktree-capture.js';
 import { git, gitRepo } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
+import { applyRandomEdit, randomEditArb, snapshot } from './fixtures/random-edits.js';
 
 afterEach(async () => {
   await closeRepositoryWriters();
@@ -227,29 +227,12 @@ describe('stageInProcess (git add -A without a git process)', () => {
   });
 
   it('matches git add -A on random changes (property)', async () => {
-    const names = ['a', 'b', 'c.txt', 'd.log', 'x'];
-    const pathArb = fc
-      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
-      .map((parts) => parts.join('/'));
-    const editArb = fc.oneof(
-      fc.record({
-        kind: fc.constant('write' as const),
-        path: pathArb,
-        text: fc.constantFrom('1\n', '22\n', 'same\n'),
-      }),
-      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
-      fc.record({
-        kind: fc.constant('link' as const),
-        path: pathArb,
-        target: fc.constantFrom('a', '../x', 'c.txt'),
-      }),
-      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
-      fc.record({
-        kind: fc.constant('ignore' as const),
-        path: pathArb,
-        pattern: fc.constantFrom('*.log', 'b/', '!d.log', '/x'),
-      }),
-    );
+    const editArb = randomEditArb({
+      names: ['a', 'b', 'c.txt', 'd.log', 'x'],
+      kinds: ['write', 'remove', 'link', 'chmod', 'ignore'],
+      texts: ['1\n', '22\n', 'same\n'],
+      targets: ['a', '../x', 'c.txt'],
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(editArb, { minLength: 1, maxLength: 8 }), async (edits) => {
         const tw = await twins({
@@ -259,27 +242,8 @@ describe('stageInProcess (git add -A without a git process)', () => {
           'c.txt': 'top\n',
           '.gitignore': '*.log\n',
         });
-        const apply = edits.map(
-          (edit): Edit =>
-            (dir) => {
-              const full = join(dir, edit.path);
-              try {
-                if (edit.kind === 'write') write(edit.path, edit.text)(dir);
-                else if (edit.kind === 'remove') remove(edit.path)(dir);
-                else if (edit.kind === 'link') link(edit.path, edit.target)(dir);
-                else if (edit.kind === 'chmod') {
-                  if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
-                } else {
-                  const file = join(dirname(full), '.gitignore');
-                  mkdirSync(dirname(file), { recursive: true });
-                  rmSync(file, { recursive: true, force: true });
-                  writeFileSync(file, `${edit.pattern}\n`);
-                }
-              } catch {
-                // A path through a file or a symlink: the same failure in both twins.
-              }
-            },
-        );
+        // A link replaces a folder at its path; a write over a folder fails (in both twins).
+        const apply = edits.map((edit) => (dir: string) => applyRandomEdit(dir, edit, ['link']));
         await compareWithGit(tw, apply);
         // The worktrees themselves agree (nothing written by the capture).
         expect(snapshot(tw.ours)).toEqual(snapshot(tw.theirs));
@@ -288,17 +252,3 @@ describe('stageInProcess (git add -A without a git process)', () => {
     );
   }, 300_000);
 });
-
-/** Every path below `dir` (not `.git`) with its kind and content. */
-function snapshot(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, prefix))) {
-    if (prefix === '' && name === '.git') continue;
-    const path = `${prefix}${name}`;
-    const st = lstatSync(join(dir, path));
-    if (st.isSymbolicLink()) out[path] = `link ${readlinkSync(join(dir, path))}`;
-    else if (st.isDirectory()) Object.assign(out, snapshot(dir, `${path}/`), { [path]: 'dir' });
-    else out[path] = `${st.mode & 0o111 ? 'x' : '-'} ${readFileSync(join(dir, path), 'utf8')}`;
-  }
-  return out;
-}

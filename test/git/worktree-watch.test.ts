@@ -4,7 +4,6 @@ import {
   mkdirSync,
   renameSync,
   rmSync,
-  symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -18,6 +17,7 @@ import { captureCounts, stageInProcess } from '../../src/git/worktree-capture.js
 import { unwatchWorktree, watchWorktree, worktreeWatch } from '../../src/git/worktree-watch.js';
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
+import { applyRandomEdit, randomEditArb } from './fixtures/random-edits.js';
 
 const watched: string[] = [];
 afterEach(async () => {
@@ -259,31 +259,12 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
   });
 
   it('matches git add -A over several captures of one slot with random changes (property)', async () => {
-    const names = ['a', 'b', 'c.txt', 'd.log', 'x'];
-    const pathArb = fc
-      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
-      .map((parts) => parts.join('/'));
-    const editArb = fc.oneof(
-      fc.record({
-        kind: fc.constant('write' as const),
-        path: pathArb,
-        text: fc.constantFrom('1\n', '22\n', 'same\n'),
-      }),
-      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
-      fc.record({ kind: fc.constant('rename' as const), path: pathArb, to: pathArb }),
-      fc.record({
-        kind: fc.constant('link' as const),
-        path: pathArb,
-        target: fc.constantFrom('a', '../x', 'c.txt'),
-      }),
-      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
-      fc.record({ kind: fc.constant('mkdir' as const), path: pathArb }),
-      fc.record({
-        kind: fc.constant('ignore' as const),
-        path: pathArb,
-        pattern: fc.constantFrom('*.log', 'b/', '!d.log', '/x'),
-      }),
-    );
+    const editArb = randomEditArb({
+      names: ['a', 'b', 'c.txt', 'd.log', 'x'],
+      kinds: ['write', 'remove', 'rename', 'link', 'chmod', 'mkdir', 'ignore'],
+      texts: ['1\n', '22\n', 'same\n'],
+      targets: ['a', '../x', 'c.txt'],
+    });
     const roundArb = fc.record({
       edits: fc.array(editArb, { minLength: 0, maxLength: 6 }),
       // Between tasks: the index rewritten by git (a commit, or a reset: files untouched).
@@ -301,7 +282,11 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
         try {
           await capture(tw, []);
           for (const round of rounds) {
-            await capture(tw, round.edits.map(toEdit));
+            // A write or a link replaces a folder at its path.
+            await capture(
+              tw,
+              round.edits.map((edit) => (dir: string) => applyRandomEdit(dir, edit, ['write', 'link'])),
+            );
             for (const dir of [tw.ours, tw.theirs]) {
               if (round.after === 'commit') await git(dir, 'commit', '-q', '--allow-empty', '-m', 'task');
               if (round.after === 'reset') await git(dir, 'reset', '-q');
@@ -315,43 +300,3 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
     );
   }, 300_000);
 });
-
-type RandomEdit =
-  | { kind: 'write'; path: string; text: string }
-  | { kind: 'remove'; path: string }
-  | { kind: 'rename'; path: string; to: string }
-  | { kind: 'link'; path: string; target: string }
-  | { kind: 'chmod'; path: string; exec: boolean }
-  | { kind: 'mkdir'; path: string }
-  | { kind: 'ignore'; path: string; pattern: string };
-
-function toEdit(edit: RandomEdit): Edit {
-  return (dir) => {
-    const full = join(dir, edit.path);
-    try {
-      if (edit.kind === 'write') {
-        mkdirSync(dirname(full), { recursive: true });
-        rmSync(full, { recursive: true, force: true });
-        writeFileSync(full, edit.text);
-      } else if (edit.kind === 'remove') rmSync(full, { recursive: true, force: true });
-      else if (edit.kind === 'rename') {
-        mkdirSync(dirname(join(dir, edit.to)), { recursive: true });
-        renameSync(full, join(dir, edit.to));
-      } else if (edit.kind === 'link') {
-        mkdirSync(dirname(full), { recursive: true });
-        rmSync(full, { recursive: true, force: true });
-        symlinkSync(edit.target, full);
-      } else if (edit.kind === 'chmod') {
-        if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
-      } else if (edit.kind === 'mkdir') mkdirSync(full, { recursive: true });
-      else {
-        const file = join(dirname(full), '.gitignore');
-        mkdirSync(dirname(file), { recursive: true });
-        rmSync(file, { recursive: true, force: true });
-        writeFileSync(file, `${edit.pattern}\n`);
-      }
-    } catch {
-      // A path through a file or a symlink, a rename into itself: the same failure in both twins.
-    }
-  };
-}
