@@ -18,6 +18,8 @@ import { unwatchWorktree, watchWorktree, worktreeWatch } from '../../src/git/wor
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
 import { applyRandomEdit, randomEditArb } from './fixtures/random-edits.js';
+import type { Edit, TwinWorktrees } from './fixtures/twin-worktrees.js';
+import { applyToBoth, expectSameIndex, twinWorktrees } from './fixtures/twin-worktrees.js';
 
 const watched: string[] = [];
 afterEach(async () => {
@@ -27,22 +29,13 @@ afterEach(async () => {
   await closeRepositoryWriters();
 });
 
-/** Two worktrees of one repository at the same commit: git's add in one, ours (watched, as a slot is) in the other. */
+/** Twin worktrees, every file tracked (those a .gitignore names too); ours watched, as a slot is. */
 async function twins(files: Record<string, string>) {
-  const root = await gitRepo({ files });
-  // Every file tracked, those a .gitignore names too.
-  await git(root, 'add', '-f', '-A');
-  await git(root, 'commit', '-q', '--allow-empty', '-m', 'all files');
-  const theirs = `${root}-git`;
-  const ours = `${root}-ours`;
-  await git(root, 'worktree', 'add', '-q', '--detach', theirs);
-  await git(root, 'worktree', 'add', '-q', '-b', 'ours', ours);
-  watchWorktree(ours);
-  watched.push(ours);
-  return { root, theirs, ours };
+  const tw = await twinWorktrees(files, { trackIgnored: true });
+  watchWorktree(tw.ours);
+  watched.push(tw.ours);
+  return tw;
 }
-
-type Edit = (dir: string) => void;
 
 const write =
   (path: string, text: string): Edit =>
@@ -62,19 +55,14 @@ type Way = 'watched' | 'full';
  * Applies `edits` to both twins, stages with git in one and in process (watched) in the other,
  * and compares the indexes; returns how the capture went and what it staged.
  */
-async function capture(tw: { theirs: string; ours: string }, edits: Edit[]) {
-  for (const edit of edits) {
-    edit(tw.theirs);
-    edit(tw.ours);
-  }
+async function capture(tw: TwinWorktrees, edits: Edit[]) {
+  applyToBoth(tw, edits);
   const scans = { ...captureCounts.scans };
   // No wait between the edits and the capture: the capture itself lets the events in.
   const staged = await stageInProcess(tw.ours, []);
   expect(staged, JSON.stringify(captureCounts.why)).not.toBeNull();
   await git(tw.theirs, 'add', '-A');
-  expect(await git(tw.ours, 'ls-files', '-s')).toBe(await git(tw.theirs, 'ls-files', '-s'));
-  expect(await git(tw.ours, 'write-tree')).toBe(await git(tw.theirs, 'write-tree'));
-  expect(await git(tw.ours, 'diff-files', '--name-status')).toBe('');
+  await expectSameIndex(tw);
   const way: Way = captureCounts.scans.watched > scans.watched ? 'watched' : 'full';
   return { way, staged: [...staged!].sort(), looked: captureCounts.lastLooked };
 }
