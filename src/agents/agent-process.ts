@@ -1,10 +1,11 @@
 import type { Usage } from '../core/events.js';
+import { InternalError } from '../errors.js';
 import { appendLogLine } from '../process/log-file.js';
 import { ProcessStartError } from '../process/process-error.js';
 import { redactSecrets } from '../process/redact-secrets.js';
 import type { ProcessResult, RunProcessOptions } from '../process/run-process.js';
 import { runProcess } from '../process/run-process.js';
-import type { AgentRequest, AgentResult } from './adapter.js';
+import type { AgentEvent, AgentRequest, AgentResult } from './adapter.js';
 
 /** Usage of an agent that reports none. */
 export const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
@@ -22,7 +23,7 @@ export function attemptProcessOptions(
 }
 
 /** What {@link streamProcess} yields: the start, each stdout line, and last how it ended. */
-export type StreamItem =
+type StreamItem =
   | { kind: 'started'; pid: number }
   | { kind: 'line'; line: string }
   | { kind: 'exit'; result: ProcessResult };
@@ -32,7 +33,7 @@ export type StreamItem =
  * {@link ProcessResult}. If the consumer stops early, the process tree is stopped too.
  * Throws {@link ProcessStartError} when the program cannot start.
  */
-export async function* streamProcess(
+async function* streamProcess(
   options: Omit<RunProcessOptions, 'onStdoutLine' | 'onStart' | 'signal'>,
   signal: AbortSignal,
 ): AsyncGenerator<StreamItem> {
@@ -83,6 +84,36 @@ export async function* streamProcess(
   }
 }
 
+/**
+ * One attempt's process as agent events: `started`, then what `onLine` makes of each stdout
+ * line; returns (without yielding it) what `onExit` makes of the process's end, or the failure
+ * to start it. The shell, exec and coding-agent adapters differ only in those two.
+ */
+export async function* attemptEvents(
+  options: Omit<RunProcessOptions, 'onStdoutLine' | 'onStart' | 'signal'>,
+  signal: AbortSignal,
+  onLine: (line: string) => Iterable<AgentEvent>,
+  onExit: (run: ProcessResult) => AgentResult,
+): AsyncGenerator<AgentEvent, AgentResult> {
+  let result: AgentResult | undefined;
+  try {
+    for await (const item of streamProcess(options, signal)) {
+      if (item.kind === 'started') yield { type: 'started', pid: item.pid };
+      else if (item.kind === 'line') yield* onLine(item.line);
+      else result = onExit(item.result);
+    }
+  } catch (error) {
+    result = startFailure(error);
+  }
+  if (!result) throw new InternalError('agent process stream ended without its exit');
+  return result;
+}
+
+/** The log's last marker of an attempt: how it ended. */
+export function endMarker(result: AgentResult): string {
+  return result.ok ? `ok in ${result.durationMs} ms` : `failed: ${result.error}`;
+}
+
 /** The `MILESTONE_*` variables every agent process gets, plus the request's own. */
 export function agentEnv(request: AgentRequest): Record<string, string> {
   return {
@@ -119,7 +150,7 @@ export function failedBeforeStart(error: string, retryable = false): AgentResult
 }
 
 /** Maps a start failure to a result; anything else is a bug and is re-thrown. */
-export function startFailure(error: unknown): AgentResult {
+function startFailure(error: unknown): AgentResult {
   if (error instanceof ProcessStartError) return failedBeforeStart(error.message);
   throw error;
 }

@@ -2,13 +2,12 @@ import { z } from 'zod';
 import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { agentEnv } from './agent-process.js';
 import { createClaudeStreamReader } from './claude-stream.js';
-import type { CodingAgentCommand, LoginCheck } from './coding-agent.js';
-import { probeCodingAgent, runCodingAgent, withoutResume } from './coding-agent.js';
+import type { LoginCheck } from './coding-agent.js';
+import { codingAgentAdapter, probeCodingAgent } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema, ruleListSchema } from './config-fields.js';
 import type { PermissionLevel } from './permissions.js';
 import { CLAUDE_FORBIDDEN_TOOLS, CLAUDE_TOOLS, permissionLevel, toolName } from './permissions.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
-import { agentPrompt } from './task-prompt.js';
 
 /** Claude Code's `--permission-mode` values. */
 export const CLAUDE_PERMISSION_MODES = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
@@ -190,27 +189,15 @@ export function claudeAllowedTools(request: AgentRequest, options: ClaudeOptions
 /** The `claude` agent: Claude Code in print mode, reading its stream-json output. */
 export function createClaudeAdapter(name = 'claude', options: ClaudeOptions = {}): AgentAdapter {
   const binary = options.binary ?? 'claude';
-  const command = (request: AgentRequest): CodingAgentCommand => {
-    const prompt = agentPrompt(request);
-    const { args, warnings } = claudeArgs(name, request, options, prompt);
-    return {
-      name,
-      kind: 'claude',
-      binary,
-      args,
-      prompt,
-      // CLAUDECODE set would make the child believe it runs nested inside Claude Code.
-      env: { ...options.env, ...agentEnv(request), CLAUDECODE: undefined },
-      warnings,
-      reader: createClaudeStreamReader(),
-      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
-      ...(request.resumeSessionId === undefined ? {} : { fresh: () => command(withoutResume(request)) }),
-    };
-  };
-  return {
-    name,
-    probe: () => probeCodingAgent(binary, options.baseDir, CLAUDE_LOGIN, options.env),
-    run: (request, signal) => runCodingAgent(command(request), request, signal),
+  return codingAgentAdapter(name, {
+    kind: 'claude',
+    binary,
+    baseDir: options.baseDir,
+    args: (request, prompt) => claudeArgs(name, request, options, prompt),
+    // CLAUDECODE set would make the child believe it runs nested inside Claude Code.
+    env: (request) => ({ ...options.env, ...agentEnv(request), CLAUDECODE: undefined }),
+    reader: createClaudeStreamReader,
     resumeArgs: claudeResumeArgs,
-  };
+    probe: () => probeCodingAgent(binary, options.baseDir, CLAUDE_LOGIN, options.env),
+  });
 }

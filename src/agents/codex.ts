@@ -2,11 +2,9 @@ import { z } from 'zod';
 import type { AgentAdapter, AgentRequest } from './adapter.js';
 import { agentEnv } from './agent-process.js';
 import { createCodexStreamReader } from './codex-stream.js';
-import type { CodingAgentCommand } from './coding-agent.js';
-import { probeCodingAgent, runCodingAgent, withoutResume } from './coding-agent.js';
+import { codingAgentAdapter } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema } from './config-fields.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
-import { agentPrompt } from './task-prompt.js';
 
 /** Codex's `--sandbox` policies, least permission first. */
 export const CODEX_SANDBOXES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -81,27 +79,13 @@ export function codexArgs(
 
 /** The `codex` agent: `codex exec --json`, reading its JSONL events. */
 export function createCodexAdapter(name = 'codex', options: CodexOptions = {}): AgentAdapter {
-  const binary = options.binary ?? 'codex';
-  const command = (request: AgentRequest): CodingAgentCommand => {
-    const prompt = agentPrompt(request);
-    const { args, warnings } = codexArgs(name, request, options, prompt);
-    return {
-      name,
-      kind: 'codex',
-      binary,
-      args,
-      prompt,
-      env: { ...options.env, ...agentEnv(request) },
-      warnings,
-      reader: createCodexStreamReader(),
-      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
-      ...(request.resumeSessionId === undefined ? {} : { fresh: () => command(withoutResume(request)) }),
-    };
-  };
-  return {
-    name,
-    probe: () => probeCodingAgent(binary, options.baseDir),
-    run: (request, signal) => runCodingAgent(command(request), request, signal),
+  return codingAgentAdapter(name, {
+    kind: 'codex',
+    binary: options.binary ?? 'codex',
+    baseDir: options.baseDir,
+    args: (request, prompt) => codexArgs(name, request, options, prompt),
+    env: (request) => ({ ...options.env, ...agentEnv(request) }),
+    reader: createCodexStreamReader,
     resumeArgs: codexResumeArgs,
-  };
+  });
 }

@@ -1,24 +1,24 @@
 import { dirname } from 'node:path';
-import { InternalError } from '../errors.js';
 import { appendLogLine } from '../process/log-file.js';
 import { REDACTED } from '../process/redact-secrets.js';
 import type { ProcessResult } from '../process/run-process.js';
 import { runProcess } from '../process/run-process.js';
 import { findExecutable } from '../process/which.js';
-import type { AgentEvent, AgentRequest, AgentResult, ProbeResult } from './adapter.js';
+import type { AgentAdapter, AgentEvent, AgentRequest, AgentResult, ProbeResult } from './adapter.js';
 import {
+  attemptEvents,
   attemptProcessOptions,
+  endMarker,
   failedBeforeStart,
   lastLine,
   logMarker,
-  startFailure,
   stopReason,
-  streamProcess,
 } from './agent-process.js';
 import type { AgentStreamReader, StreamReport } from './agent-stream.js';
 import type { CodingAgentKind } from './classify-failure.js';
 import { classifyFailure } from './classify-failure.js';
 import { describeEnv, isSecretName, redact, secretValues } from './redact.js';
+import { agentPrompt } from './task-prompt.js';
 
 /** One attempt's command line for a coding-agent CLI, as an adapter builds it. */
 export interface CodingAgentCommand {
@@ -42,6 +42,55 @@ export interface CodingAgentCommand {
   baseDir?: string;
   /** The same attempt without resuming (`request.resumeSessionId` dropped): run when resuming fails. */
   fresh?: () => CodingAgentCommand;
+}
+
+/** What one coding-agent CLI's adapter says for itself; {@link codingAgentAdapter} adds the rest. */
+export interface CodingAgentCli {
+  /** Which CLI it is. */
+  kind: CodingAgentKind;
+  /** The program: a name looked up on PATH, or a path (relative to `baseDir`). */
+  binary: string;
+  /** Where a relative `binary` path is taken from; the current directory if absent. */
+  baseDir: string | undefined;
+  /** One attempt's arguments (`prompt` among them) and the dangerous settings in force. */
+  args(request: AgentRequest, prompt: string): { args: string[]; warnings: string[] };
+  /** One attempt's environment overrides. */
+  env(request: AgentRequest): Record<string, string | undefined>;
+  /** A reader of one run's stdout. */
+  reader(): AgentStreamReader;
+  /** The arguments that continue a session. */
+  resumeArgs(sessionId: string): string[];
+  /** Whether it can run; default: installed ({@link probeCodingAgent} without a login check). */
+  probe?(): Promise<ProbeResult>;
+}
+
+/**
+ * The adapter of a coding-agent CLI: each attempt's command built from `cli` (the task's
+ * prompt; without resuming as the fallback when resuming fails), run by {@link runCodingAgent}.
+ */
+export function codingAgentAdapter(name: string, cli: CodingAgentCli): AgentAdapter {
+  const command = (request: AgentRequest): CodingAgentCommand => {
+    const prompt = agentPrompt(request);
+    const { args, warnings } = cli.args(request, prompt);
+    return {
+      name,
+      kind: cli.kind,
+      binary: cli.binary,
+      args,
+      prompt,
+      env: cli.env(request),
+      warnings,
+      reader: cli.reader(),
+      ...(cli.baseDir === undefined ? {} : { baseDir: cli.baseDir }),
+      ...(request.resumeSessionId === undefined ? {} : { fresh: () => command(withoutResume(request)) }),
+    };
+  };
+  return {
+    name,
+    probe: cli.probe ?? (() => probeCodingAgent(cli.binary, cli.baseDir)),
+    run: (request, signal) => runCodingAgent(command(request), request, signal),
+    resumeArgs: cli.resumeArgs,
+  };
 }
 
 /** The request without its session to resume: what a fresh start gets. */
@@ -106,7 +155,7 @@ async function* runOnce(
   );
   if (file === null) {
     const result = failedBeforeStart(notFound(command.binary));
-    logMarker(request.logFile, `failed: ${result.error}`);
+    logMarker(request.logFile, endMarker(result));
     return { result, resumeFailed: false };
   }
   writeRunPreamble(command, request.logFile, secrets);
@@ -114,47 +163,32 @@ async function* runOnce(
 
   // Stopped by milestone because the stream already says no retry can help (a refused key).
   const early = new AbortController();
-  let result: AgentResult | undefined;
   let resumeFailed = false;
-  try {
-    const stream = streamProcess(
-      {
-        file,
-        args: command.args,
-        env: command.env,
-        ...attemptProcessOptions(request),
-      },
-      AbortSignal.any([signal, early.signal]),
-    );
-    for await (const item of stream) {
-      if (item.kind === 'started') yield { type: 'started', pid: item.pid };
-      else if (item.kind === 'line') {
-        yield* command.reader.read(item.line);
-        const fatal = early.signal.aborted ? undefined : command.reader.fatal?.();
-        if (fatal !== undefined && !signal.aborted) {
-          logMarker(request.logFile, `stopping ${command.name} at once: ${fatal}`);
-          yield { type: 'progress', message: `stopping at once: ${fatal}` };
-          early.abort();
-        }
-      } else {
-        const report = command.reader.report();
-        const stoppedEarly = early.signal.aborted && !signal.aborted;
-        result = codingAgentResult(command.kind, item.result, report, request.timeoutMs, { stoppedEarly });
-        resumeFailed =
-          request.resumeSessionId !== undefined &&
-          !result.ok &&
-          !result.canceled &&
-          RESUME_FAILED_TEXT.test([...report.errors, item.result.stderrTail].join('\n'));
+  const result = yield* attemptEvents(
+    { file, args: command.args, env: command.env, ...attemptProcessOptions(request) },
+    AbortSignal.any([signal, early.signal]),
+    function* (line) {
+      yield* command.reader.read(line);
+      const fatal = early.signal.aborted ? undefined : command.reader.fatal?.();
+      if (fatal !== undefined && !signal.aborted) {
+        logMarker(request.logFile, `stopping ${command.name} at once: ${fatal}`);
+        yield { type: 'progress', message: `stopping at once: ${fatal}` };
+        early.abort();
       }
-    }
-  } catch (error) {
-    result = startFailure(error);
-  }
-  if (!result) throw new InternalError('agent process stream ended without its exit');
-  logMarker(
-    request.logFile,
-    redact(result.ok ? `ok in ${result.durationMs} ms` : `failed: ${result.error}`, secrets),
+    },
+    (run) => {
+      const report = command.reader.report();
+      const stoppedEarly = early.signal.aborted && !signal.aborted;
+      const result = codingAgentResult(command.kind, run, report, request.timeoutMs, { stoppedEarly });
+      resumeFailed =
+        request.resumeSessionId !== undefined &&
+        !result.ok &&
+        !result.canceled &&
+        RESUME_FAILED_TEXT.test([...report.errors, run.stderrTail].join('\n'));
+      return result;
+    },
   );
+  logMarker(request.logFile, redact(endMarker(result), secrets));
   return { result, resumeFailed };
 }
 

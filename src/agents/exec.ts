@@ -6,12 +6,12 @@ import { findExecutable } from '../process/which.js';
 import type { AgentAdapter, AgentEvent, AgentRequest, AgentResult, ProbeResult } from './adapter.js';
 import {
   agentEnv,
+  attemptEvents,
   attemptProcessOptions,
+  endMarker,
   lastLine,
   logMarker,
-  startFailure,
   stopReason,
-  streamProcess,
   UNKNOWN_USAGE,
 } from './agent-process.js';
 import type { ExecEvent } from './exec-protocol.js';
@@ -79,28 +79,19 @@ async function* runExec(
     `${options.name} agent, task ${request.task.id}, attempt ${request.attempt}: ${[file, ...args].join(' ')}`,
   );
   const state: ExecRunState = { usage: UNKNOWN_USAGE };
-  let result: AgentResult | undefined;
-  try {
-    const stream = streamProcess(
-      {
-        file,
-        args,
-        env: { ...options.env, ...agentEnv(request) },
-        input: `${JSON.stringify(execAgentInput(request))}\n`,
-        ...attemptProcessOptions(request),
-      },
-      signal,
-    );
-    for await (const item of stream) {
-      if (item.kind === 'started') yield { type: 'started', pid: item.pid };
-      else if (item.kind === 'line') yield* readLine(item.line, state);
-      else result = execResult(options.name, item.result, state, request.timeoutMs);
-    }
-  } catch (error) {
-    result = startFailure(error);
-  }
-  if (!result) throw new InternalError('agent process stream ended without its exit');
-  logMarker(request.logFile, result.ok ? `ok in ${result.durationMs} ms` : `failed: ${result.error}`);
+  const result = yield* attemptEvents(
+    {
+      file,
+      args,
+      env: { ...options.env, ...agentEnv(request) },
+      input: `${JSON.stringify(execAgentInput(request))}\n`,
+      ...attemptProcessOptions(request),
+    },
+    signal,
+    (line) => readLine(line, state),
+    (run) => execResult(options.name, run, state, request.timeoutMs),
+  );
+  logMarker(request.logFile, endMarker(result));
   yield { type: 'result', result };
 }
 

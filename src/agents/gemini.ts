@@ -1,15 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { AgentAdapter, AgentRequest } from './adapter.js';
+import type { AgentAdapter } from './adapter.js';
 import { agentEnv } from './agent-process.js';
-import type { CodingAgentCommand } from './coding-agent.js';
-import { probeCodingAgent, runCodingAgent, withoutResume } from './coding-agent.js';
+import { codingAgentAdapter } from './coding-agent.js';
 import { binarySchema, envSchema, extraArgsSchema, ruleListSchema } from './config-fields.js';
 import { createGeminiStreamReader } from './gemini-stream.js';
 import { GEMINI_WRITE_TOOLS } from './permissions.js';
 import { extraArgsWarnings, skipPermissionWarning } from './skip-permissions.js';
-import { agentPrompt } from './task-prompt.js';
 
 /** Gemini CLI's `--approval-mode` values. */
 export const GEMINI_APPROVAL_MODES = ['default', 'auto_edit', 'yolo', 'plan'] as const;
@@ -135,41 +133,22 @@ function writePolicy(logFile: string, text: string): string {
 
 /** The `gemini` agent: Gemini CLI in headless mode, reading its stream-json output. */
 export function createGeminiAdapter(name = 'gemini', options: GeminiOptions = {}): AgentAdapter {
-  const binary = options.binary ?? 'gemini';
-  const command = (request: AgentRequest): CodingAgentCommand => {
-    const prompt = agentPrompt(request);
-    const readOnly = request.readOnly ?? false;
-    const policy = geminiPolicy(options, readOnly);
-    const policyFile = policy === null ? undefined : writePolicy(request.logFile, policy);
-    const { args, warnings } = geminiArgs(
-      name,
-      options,
-      prompt,
-      readOnly,
-      policyFile,
-      request.resumeSessionId,
-    );
-    return {
-      name,
-      kind: 'gemini',
-      binary,
-      args,
-      prompt,
-      env: {
-        ...(options.trustWorkspace === false ? {} : { GEMINI_CLI_TRUST_WORKSPACE: 'true' }),
-        ...options.env,
-        ...agentEnv(request),
-      },
-      warnings,
-      reader: createGeminiStreamReader(),
-      ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
-      ...(request.resumeSessionId === undefined ? {} : { fresh: () => command(withoutResume(request)) }),
-    };
-  };
-  return {
-    name,
-    probe: () => probeCodingAgent(binary, options.baseDir),
-    run: (request, signal) => runCodingAgent(command(request), request, signal),
+  return codingAgentAdapter(name, {
+    kind: 'gemini',
+    binary: options.binary ?? 'gemini',
+    baseDir: options.baseDir,
+    args: (request, prompt) => {
+      const readOnly = request.readOnly ?? false;
+      const policy = geminiPolicy(options, readOnly);
+      const policyFile = policy === null ? undefined : writePolicy(request.logFile, policy);
+      return geminiArgs(name, options, prompt, readOnly, policyFile, request.resumeSessionId);
+    },
+    env: (request) => ({
+      ...(options.trustWorkspace === false ? {} : { GEMINI_CLI_TRUST_WORKSPACE: 'true' }),
+      ...options.env,
+      ...agentEnv(request),
+    }),
+    reader: createGeminiStreamReader,
     resumeArgs: geminiResumeArgs,
-  };
+  });
 }

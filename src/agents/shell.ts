@@ -1,15 +1,14 @@
-import { InternalError } from '../errors.js';
 import type { ProcessResult } from '../process/run-process.js';
 import type { AgentAdapter, AgentEvent, AgentRequest, AgentResult, ProbeResult } from './adapter.js';
 import {
   agentEnv,
+  attemptEvents,
   attemptProcessOptions,
+  endMarker,
   failedBeforeStart,
   lastLine,
   logMarker,
-  startFailure,
   stopReason,
-  streamProcess,
   UNKNOWN_USAGE,
 } from './agent-process.js';
 
@@ -41,29 +40,13 @@ async function* runShell(
     request.logFile,
     `${name} agent, task ${request.task.id}, attempt ${request.attempt}: ${command}`,
   );
-  let result: AgentResult | undefined;
-  try {
-    const stream = streamProcess(
-      {
-        file: command,
-        args: [],
-        shell: true,
-        env: agentEnv(request),
-        ...attemptProcessOptions(request),
-      },
-      signal,
-    );
-    for await (const item of stream) {
-      if (item.kind === 'started') yield { type: 'started', pid: item.pid };
-      else if (item.kind === 'line' && item.line.trim() !== '')
-        yield { type: 'progress', message: item.line };
-      else if (item.kind === 'exit') result = shellResult(item.result, request.timeoutMs);
-    }
-  } catch (error) {
-    result = startFailure(error);
-  }
-  if (!result) throw new InternalError('agent process stream ended without its exit');
-  logMarker(request.logFile, result.ok ? `ok in ${result.durationMs} ms` : `failed: ${result.error}`);
+  const result = yield* attemptEvents(
+    { file: command, args: [], shell: true, env: agentEnv(request), ...attemptProcessOptions(request) },
+    signal,
+    (line) => (line.trim() === '' ? [] : [{ type: 'progress', message: line }]),
+    (run) => shellResult(run, request.timeoutMs),
+  );
+  logMarker(request.logFile, endMarker(result));
   yield { type: 'result', result };
 }
 

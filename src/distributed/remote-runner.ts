@@ -5,6 +5,7 @@ import { Queue, QueueEvents } from 'bullmq';
 import type { Usage } from '../core/events.js';
 import { TRAILER } from '../engine/naming.js';
 import type { AttemptOutcome, AttemptRequest } from '../engine/task-attempt.js';
+import { agentTask } from '../engine/task-attempt.js';
 import { gitExec, pushBranch, revParse, trailerValues } from '../git/git.js';
 import { milestoneBranch } from '../git/ref-names.js';
 import type { JobResult, TaskJob } from './job-schema.js';
@@ -274,15 +275,7 @@ function jobData(milestoneId: string, request: AttemptRequest): TaskJob {
     attempt: request.attempt,
     agent: request.adapter.name,
     startPoint: request.startPoint!,
-    task: {
-      id: task.id,
-      title: task.title,
-      phase: task.phase,
-      files: task.files,
-      ...(task.prompt !== undefined && { prompt: task.prompt }),
-      ...(task.run !== undefined && { run: task.run }),
-      ...(task.commitType !== undefined && { commitType: task.commitType }),
-    },
+    task: { ...agentTask(task), ...(task.commitType !== undefined && { commitType: task.commitType }) },
     ...(request.verify !== undefined && { verify: request.verify }),
     timeoutMs: request.timeoutMs,
     graceMs: request.graceMs,

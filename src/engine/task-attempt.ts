@@ -1,6 +1,6 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentAdapter, AgentEvent } from '../agents/adapter.js';
+import type { AgentAdapter, AgentEvent, AgentRequest } from '../agents/adapter.js';
 import type { FailureKind } from '../agents/classify-failure.js';
 import { formatSpanMs } from '../core/duration.js';
 import type { Usage } from '../core/events.js';
@@ -95,6 +95,18 @@ export interface AttemptOutcome {
 
 const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
 
+/** The task as its agent sees it (here, or on a worker: the job carries the same fields). */
+export function agentTask(task: TaskSpec): Omit<AgentRequest['task'], 'verify'> {
+  return {
+    id: task.id,
+    title: task.title,
+    phase: task.phase,
+    files: task.files,
+    ...(task.prompt !== undefined && { prompt: task.prompt }),
+    ...(task.run !== undefined && { run: task.run }),
+  };
+}
+
 /**
  * Runs the agent in the worktree, then the verify command, then commits whatever changed with
  * the `Milestone-Id` / `Task-Id` trailers. Success comes from exit codes, never from a claim.
@@ -121,15 +133,7 @@ export async function runAttempt(request: AttemptRequest): Promise<AttemptOutcom
   for await (const raw of request.adapter.run(
     {
       milestoneId: request.milestoneId,
-      task: {
-        id: task.id,
-        title: task.title,
-        phase: task.phase,
-        files: task.files,
-        ...(task.prompt !== undefined && { prompt: task.prompt }),
-        ...(task.run !== undefined && { run: task.run }),
-        ...(request.verify !== undefined && { verify: request.verify }),
-      },
+      task: { ...agentTask(task), ...(request.verify !== undefined && { verify: request.verify }) },
       worktree: request.worktree,
       attempt: request.attempt,
       logFile: request.logFile,

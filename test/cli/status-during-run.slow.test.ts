@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { asyncRepo, runAsync } from '../helpers/async-cli.js';
-import { CLI, GIT_ENV } from '../helpers/git-repo.js';
+import { CLI } from '../helpers/git-repo.js';
 
 // A whole run of the CLI on a shared 2-core machine: minutes under load, seconds when quiet.
 vi.setConfig({ testTimeout: 300_000 });
@@ -32,20 +31,7 @@ describe('status while a run writes the store', () => {
       })),
     });
     expect(planned.code, planned.stderr).toBe(0);
-    const execute = spawn(
-      process.execPath,
-      [CLI, 'execute', 'busy', '--mode', 'agents', '--concurrency', '4'],
-      {
-        cwd: repo.root,
-        env: { ...process.env, ...GIT_ENV, ...repo.env },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    let stderr = '';
-    execute.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((done) => execute.once('close', done));
+    const execute = repo.spawn(['execute', 'busy', '--mode', 'agents', '--concurrency', '4']);
     // As people type it (the package's bin: the classic read script), one read after the other.
     const docs: Doc[] = [];
     for (;;) {
@@ -58,7 +44,7 @@ describe('status while a run writes the store', () => {
       docs.push(JSON.parse(read.stdout) as Doc);
       if (!running) break;
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await execute.closed, execute.output().stderr).toBe(0);
 
     const merged = (doc: Doc) => doc.tasks.filter((task) => task.merged).length;
     for (const [index, doc] of docs.entries()) {

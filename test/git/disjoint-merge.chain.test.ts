@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DisjointMerge } from '../../src/git/disjoint-merge.js';
-import { GIT_ENV, git, gitRepo } from '../helpers/git-repo.js';
+import { GIT_ENV, git, gitRepo, runFile } from '../helpers/git-repo.js';
 
 /**
  * The lander's use of the in-memory merge, step by step against git: a branch whose root folder
@@ -15,29 +14,11 @@ import { GIT_ENV, git, gitRepo } from '../helpers/git-repo.js';
 const ROOT_FILES = 400;
 
 /** Runs `git fast-import` with `stream` (which ends by asking for mark `:1`); returns that commit id. */
-function importCommit(repo: string, stream: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['fast-import', '--quiet', '--force'], {
-      cwd: repo,
-      env: { ...process.env, ...GIT_ENV },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) => {
-      const mark = /^([0-9a-f]{40,64})$/m.exec(stdout);
-      if (code === 0 && mark) resolve(mark[1]!);
-      else reject(new Error(`fast-import failed: ${stderr}`));
-    });
-    child.stdin.end(stream);
-  });
+async function importCommit(repo: string, stream: string): Promise<string> {
+  const run = await runFile('git', ['fast-import', '--quiet', '--force'], repo, GIT_ENV, stream);
+  const mark = /^([0-9a-f]{40,64})$/m.exec(run.stdout);
+  if (run.code !== 0 || !mark) throw new Error(`fast-import failed: ${run.stderr}`);
+  return mark[1]!;
 }
 
 /** A commit on `from` with file changes: `M <mode> <path> <content>` or `D <path>`. */

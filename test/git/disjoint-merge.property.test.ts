@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DisjointMerge, type FallbackReason } from '../../src/git/disjoint-merge.js';
-import { GIT_ENV, git, gitRepo } from '../helpers/git-repo.js';
+import { GIT_ENV, git, gitRepo, runFile } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
 
 /** A file of a commit: content (a symlink's target) and mode; a gitlink holds a commit id. */
@@ -148,24 +147,17 @@ function commitStream(ref: string, mark: number, files: Files, from?: number): s
 }
 
 /** Runs the stream; returns the commit id of each mark. */
-function fastImport(repo: string, stream: string): Promise<Map<string, string>> {
+async function fastImport(repo: string, stream: string): Promise<Map<string, string>> {
   const marks = join(repo, '.git', 'marks');
-  return new Promise((resolve, reject) => {
-    const child = spawn('git', ['fast-import', '--quiet', '--force', `--export-marks=${marks}`], {
-      cwd: repo,
-      env: { ...process.env, ...GIT_ENV },
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.once('error', reject);
-    child.once('close', (code) =>
-      code === 0 ? resolve(readMarks(marks)) : reject(new Error(`fast-import failed: ${stderr}\n${stream}`)),
-    );
-    child.stdin.end(stream);
-  });
+  const run = await runFile(
+    'git',
+    ['fast-import', '--quiet', '--force', `--export-marks=${marks}`],
+    repo,
+    GIT_ENV,
+    stream,
+  );
+  if (run.code !== 0) throw new Error(`fast-import failed: ${run.stderr}\n${stream}`);
+  return readMarks(marks);
 }
 
 /** `:mark commit` lines. */

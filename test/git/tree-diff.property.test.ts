@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type GitObject, ObjectReader, type TreeEntry, treeObject } from '../../src/git/object-batch.js';
@@ -8,6 +8,7 @@ import { compareNames } from '../../src/git/raw-tree.js';
 import { type BlobChange, diffTrees, type TreeReader } from '../../src/git/tree-diff.js';
 import { git, gitRepo } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
+import { applyRandomEdit, type RandomEdit, randomEditArb } from './fixtures/random-edits.js';
 
 /**
  * The switch's tree diff compares trees as bytes and decodes only the entries that differ
@@ -166,34 +167,14 @@ describe('diffTrees (the switch’s tree diff) against the obvious diff', () => 
 
 describe('diffTrees against git diff-tree -r (property, real commits)', () => {
   it('lists the blob paths, modes and ids git diff-tree -r lists, on random pairs of commits', async () => {
-    const names = ['a', 'b', 'c.txt', 'x'];
-    const pathArb = fc
-      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
-      .map((parts) => parts.join('/'));
-    const editArb = fc.oneof(
-      fc.record({ kind: fc.constant('write' as const), path: pathArb, text: fc.constantFrom('1\n', '22\n') }),
-      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
-      fc.record({ kind: fc.constant('link' as const), path: pathArb, target: fc.constantFrom('a', '../x') }),
-      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
-    );
-    type EditSpec = typeof editArb extends fc.Arbitrary<infer T> ? T : never;
-    const apply = (dir: string, edits: EditSpec[]) => {
-      for (const edit of edits) {
-        const full = join(dir, edit.path);
-        try {
-          if (edit.kind === 'remove') rmSync(full, { recursive: true, force: true });
-          else if (edit.kind === 'chmod') {
-            if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
-          } else {
-            mkdirSync(dirname(full), { recursive: true });
-            rmSync(full, { force: true });
-            if (edit.kind === 'write') writeFileSync(full, edit.text);
-            else symlinkSync(edit.target, full);
-          }
-        } catch {
-          // A path through a file or a symlink: skipped.
-        }
-      }
+    const editArb = randomEditArb({
+      names: ['a', 'b', 'c.txt', 'x'],
+      kinds: ['write', 'remove', 'link', 'chmod'],
+      texts: ['1\n', '22\n'],
+      targets: ['a', '../x'],
+    });
+    const apply = (dir: string, edits: RandomEdit[]) => {
+      for (const edit of edits) applyRandomEdit(dir, edit);
     };
     await fc.assert(
       fc.asyncProperty(

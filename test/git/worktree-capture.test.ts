@@ -4,7 +4,6 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   symlinkSync,
   utimesSync,
@@ -17,25 +16,15 @@ import { readIndex } from '../../src/git/index-file.js';
 import { indexEntries, serializeIndex } from '../../src/git/index-write.js';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { captureCounts, stageInProcess } from '../../src/git/worktree-capture.js';
-import { git, gitRepo } from '../helpers/git-repo.js';
+import { git } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
+import { applyRandomEdit, randomEditArb, snapshot } from './fixtures/random-edits.js';
+import type { Edit, TwinWorktrees } from './fixtures/twin-worktrees.js';
+import { applyToBoth, expectSameIndex, twinWorktrees } from './fixtures/twin-worktrees.js';
 
 afterEach(async () => {
   await closeRepositoryWriters();
 });
-
-/** Two worktrees of one repository at the same commit: git's add in one, ours in the other. */
-async function twins(files: Record<string, string>) {
-  const root = await gitRepo({ files });
-  const theirs = `${root}-git`;
-  const ours = `${root}-ours`;
-  await git(root, 'worktree', 'add', '-q', '--detach', theirs);
-  await git(root, 'worktree', 'add', '-q', '-b', 'ours', ours);
-  return { root, theirs, ours };
-}
-
-/** One change to a worktree, applied alike to both twins. */
-type Edit = (dir: string) => void;
 
 const write =
   (path: string, text: string): Edit =>
@@ -61,28 +50,22 @@ const chmod =
     chmodSync(join(dir, path), mode);
 
 /** Applies `edits` to both, stages with git in one and in process in the other, and compares. */
-async function compareWithGit(tw: { theirs: string; ours: string }, edits: Edit[], ownPaths: string[] = []) {
-  for (const edit of edits) {
-    edit(tw.theirs);
-    edit(tw.ours);
-  }
+async function compareWithGit(tw: TwinWorktrees, edits: Edit[], ownPaths: string[] = []) {
+  applyToBoth(tw, edits);
   await git(tw.theirs, 'add', '-A');
   for (const p of ownPaths) await git(tw.theirs, 'reset', '-q', '--', p);
   const before = captureCounts.inProcess;
   const staged = await stageInProcess(tw.ours, ownPaths);
   expect(staged, JSON.stringify(captureCounts.why)).not.toBeNull();
   expect(captureCounts.inProcess).toBe(before + 1);
-  // The same entries (mode, blob, path), the same tree, and stat data git accepts as is.
-  expect(await git(tw.ours, 'ls-files', '-s')).toBe(await git(tw.theirs, 'ls-files', '-s'));
-  expect(await git(tw.ours, 'write-tree')).toBe(await git(tw.theirs, 'write-tree'));
-  expect(await git(tw.ours, 'diff-files', '--name-status')).toBe('');
+  await expectSameIndex(tw);
   expect(await git(tw.ours, 'status', '--porcelain')).toBe(await git(tw.theirs, 'status', '--porcelain'));
   return staged!;
 }
 
 describe('stageInProcess (git add -A without a git process)', () => {
   it('stages what git add -A stages: changes, deletes, modes, symlinks, renames, nested new folders, odd names', async () => {
-    const tw = await twins({
+    const tw = await twinWorktrees({
       'src/a.ts': 'a\n',
       'src/b.ts': 'b\n',
       'src/deep/c.ts': 'c\n',
@@ -130,7 +113,7 @@ describe('stageInProcess (git add -A without a git process)', () => {
   });
 
   it('honours .gitignore at every depth, negations, info/exclude, and a .gitignore the task adds', async () => {
-    const tw = await twins({
+    const tw = await twinWorktrees({
       '.gitignore': '*.log\n!keep.log\nbuild/\n/only-root.tmp\n',
       'sub/.gitignore': '!important.log\nlocal/\n',
       'tracked.log': 'tracked even though ignored\n',
@@ -156,7 +139,7 @@ describe('stageInProcess (git add -A without a git process)', () => {
   });
 
   it('leaves the slot’s own paths as the index has them', async () => {
-    const tw = await twins({ 'a.txt': 'a\n' });
+    const tw = await twinWorktrees({ 'a.txt': 'a\n' });
     await compareWithGit(
       tw,
       [link('node_modules', '/tmp'), write('.env.local', 'copied\n'), write('b.txt', 'b\n')],
@@ -165,7 +148,7 @@ describe('stageInProcess (git add -A without a git process)', () => {
   });
 
   it('finds a same-size change the index’s stat data cannot show (racy git: the content is hashed)', async () => {
-    const tw = await twins({ 'same.txt': 'aaaa\n' });
+    const tw = await twinWorktrees({ 'same.txt': 'aaaa\n' });
     const gitDir = join(
       tw.root,
       '.git/worktrees',
@@ -195,7 +178,7 @@ describe('stageInProcess (git add -A without a git process)', () => {
   });
 
   it('leaves to git (changing nothing) a nested repository, a .gitattributes, an assume-unchanged entry, MILESTONE_TASK_CAPTURE=git', async () => {
-    const tw = await twins({ 'a.txt': 'a\n' });
+    const tw = await twinWorktrees({ 'a.txt': 'a\n' });
     const indexBefore = async () => git(tw.ours, 'ls-files', '-s', '--debug');
     mkdirSync(join(tw.ours, 'nested'));
     await git(join(tw.ours, 'nested'), 'init', '-q');
@@ -227,59 +210,23 @@ describe('stageInProcess (git add -A without a git process)', () => {
   });
 
   it('matches git add -A on random changes (property)', async () => {
-    const names = ['a', 'b', 'c.txt', 'd.log', 'x'];
-    const pathArb = fc
-      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
-      .map((parts) => parts.join('/'));
-    const editArb = fc.oneof(
-      fc.record({
-        kind: fc.constant('write' as const),
-        path: pathArb,
-        text: fc.constantFrom('1\n', '22\n', 'same\n'),
-      }),
-      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
-      fc.record({
-        kind: fc.constant('link' as const),
-        path: pathArb,
-        target: fc.constantFrom('a', '../x', 'c.txt'),
-      }),
-      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
-      fc.record({
-        kind: fc.constant('ignore' as const),
-        path: pathArb,
-        pattern: fc.constantFrom('*.log', 'b/', '!d.log', '/x'),
-      }),
-    );
+    const editArb = randomEditArb({
+      names: ['a', 'b', 'c.txt', 'd.log', 'x'],
+      kinds: ['write', 'remove', 'link', 'chmod', 'ignore'],
+      texts: ['1\n', '22\n', 'same\n'],
+      targets: ['a', '../x', 'c.txt'],
+    });
     await fc.assert(
       fc.asyncProperty(fc.array(editArb, { minLength: 1, maxLength: 8 }), async (edits) => {
-        const tw = await twins({
+        const tw = await twinWorktrees({
           'a/c.txt': 'c\n',
           'b/d.log': 'd\n',
           'x/a/b': 'deep\n',
           'c.txt': 'top\n',
           '.gitignore': '*.log\n',
         });
-        const apply = edits.map(
-          (edit): Edit =>
-            (dir) => {
-              const full = join(dir, edit.path);
-              try {
-                if (edit.kind === 'write') write(edit.path, edit.text)(dir);
-                else if (edit.kind === 'remove') remove(edit.path)(dir);
-                else if (edit.kind === 'link') link(edit.path, edit.target)(dir);
-                else if (edit.kind === 'chmod') {
-                  if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
-                } else {
-                  const file = join(dirname(full), '.gitignore');
-                  mkdirSync(dirname(file), { recursive: true });
-                  rmSync(file, { recursive: true, force: true });
-                  writeFileSync(file, `${edit.pattern}\n`);
-                }
-              } catch {
-                // A path through a file or a symlink: the same failure in both twins.
-              }
-            },
-        );
+        // A link replaces a folder at its path; a write over a folder fails (in both twins).
+        const apply = edits.map((edit) => (dir: string) => applyRandomEdit(dir, edit, ['link']));
         await compareWithGit(tw, apply);
         // The worktrees themselves agree (nothing written by the capture).
         expect(snapshot(tw.ours)).toEqual(snapshot(tw.theirs));
@@ -288,17 +235,3 @@ describe('stageInProcess (git add -A without a git process)', () => {
     );
   }, 300_000);
 });
-
-/** Every path below `dir` (not `.git`) with its kind and content. */
-function snapshot(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, prefix))) {
-    if (prefix === '' && name === '.git') continue;
-    const path = `${prefix}${name}`;
-    const st = lstatSync(join(dir, path));
-    if (st.isSymbolicLink()) out[path] = `link ${readlinkSync(join(dir, path))}`;
-    else if (st.isDirectory()) Object.assign(out, snapshot(dir, `${path}/`), { [path]: 'dir' });
-    else out[path] = `${st.mode & 0o111 ? 'x' : '-'} ${readFileSync(join(dir, path), 'utf8')}`;
-  }
-  return out;
-}

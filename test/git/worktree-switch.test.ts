@@ -1,21 +1,12 @@
-import {
-  chmodSync,
-  lstatSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  readlinkSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeRepositoryWriters } from '../../src/git/repository-writers.js';
 import { switchCleanWorktree, switchCounts } from '../../src/git/worktree-switch.js';
 import { git, gitRepo, writeFiles } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
+import { applyRandomEdit, type RandomEdit, randomEditArb, snapshot } from './fixtures/random-edits.js';
 
 afterEach(async () => {
   await closeRepositoryWriters();
@@ -84,58 +75,16 @@ describe('switchCleanWorktree (a clean slot to the next task without a full chec
   });
 });
 
-/** Every path below `dir` (not `.git`) with its kind, mode and content. */
-function snapshot(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, prefix))) {
-    if (prefix === '' && name === '.git') continue;
-    const path = `${prefix}${name}`;
-    const st = lstatSync(join(dir, path));
-    if (st.isSymbolicLink()) out[path] = `link ${readlinkSync(join(dir, path))}`;
-    else if (st.isDirectory()) Object.assign(out, snapshot(dir, `${path}/`), { [path]: 'dir' });
-    else out[path] = `${st.mode & 0o111 ? 'x' : '-'} ${readFileSync(join(dir, path), 'utf8')}`;
-  }
-  return out;
-}
-
 describe('the in-process switch against git checkout (property)', () => {
   it('leaves files, modes, symlinks, index and stat data as checkout --force -B does, on random pairs of commits', async () => {
-    const names = ['a', 'b', 'c.txt', 'x'];
-    const pathArb = fc
-      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
-      .map((parts) => parts.join('/'));
-    const editArb = fc.oneof(
-      fc.record({
-        kind: fc.constant('write' as const),
-        path: pathArb,
-        text: fc.constantFrom('1\n', '22\n', 'same\n'),
-      }),
-      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
-      fc.record({
-        kind: fc.constant('link' as const),
-        path: pathArb,
-        target: fc.constantFrom('a', '../x', 'c.txt'),
-      }),
-      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
-    );
-    type EditSpec = typeof editArb extends fc.Arbitrary<infer T> ? T : never;
-    const apply = (dir: string, edits: EditSpec[]) => {
-      for (const edit of edits) {
-        const full = join(dir, edit.path);
-        try {
-          if (edit.kind === 'remove') rmSync(full, { recursive: true, force: true });
-          else if (edit.kind === 'chmod') {
-            if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
-          } else {
-            mkdirSync(dirname(full), { recursive: true });
-            rmSync(full, { force: true });
-            if (edit.kind === 'write') writeFileSync(full, edit.text);
-            else symlinkSync(edit.target, full);
-          }
-        } catch {
-          // A path through a file or a symlink: skipped.
-        }
-      }
+    const editArb = randomEditArb({
+      names: ['a', 'b', 'c.txt', 'x'],
+      kinds: ['write', 'remove', 'link', 'chmod'],
+      texts: ['1\n', '22\n', 'same\n'],
+      targets: ['a', '../x', 'c.txt'],
+    });
+    const apply = (dir: string, edits: RandomEdit[]) => {
+      for (const edit of edits) applyRandomEdit(dir, edit);
     };
     const inProcessBefore = switchCounts.inProcess;
     await fc.assert(

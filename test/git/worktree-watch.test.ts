@@ -4,7 +4,6 @@ import {
   mkdirSync,
   renameSync,
   rmSync,
-  symlinkSync,
   truncateSync,
   utimesSync,
   writeFileSync,
@@ -18,6 +17,9 @@ import { captureCounts, stageInProcess } from '../../src/git/worktree-capture.js
 import { unwatchWorktree, watchWorktree, worktreeWatch } from '../../src/git/worktree-watch.js';
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 import { propertySettings } from '../helpers/property.js';
+import { applyRandomEdit, randomEditArb } from './fixtures/random-edits.js';
+import type { Edit, TwinWorktrees } from './fixtures/twin-worktrees.js';
+import { applyToBoth, expectSameIndex, twinWorktrees } from './fixtures/twin-worktrees.js';
 
 const watched: string[] = [];
 afterEach(async () => {
@@ -27,22 +29,13 @@ afterEach(async () => {
   await closeRepositoryWriters();
 });
 
-/** Two worktrees of one repository at the same commit: git's add in one, ours (watched, as a slot is) in the other. */
+/** Twin worktrees, every file tracked (those a .gitignore names too); ours watched, as a slot is. */
 async function twins(files: Record<string, string>) {
-  const root = await gitRepo({ files });
-  // Every file tracked, those a .gitignore names too.
-  await git(root, 'add', '-f', '-A');
-  await git(root, 'commit', '-q', '--allow-empty', '-m', 'all files');
-  const theirs = `${root}-git`;
-  const ours = `${root}-ours`;
-  await git(root, 'worktree', 'add', '-q', '--detach', theirs);
-  await git(root, 'worktree', 'add', '-q', '-b', 'ours', ours);
-  watchWorktree(ours);
-  watched.push(ours);
-  return { root, theirs, ours };
+  const tw = await twinWorktrees(files, { trackIgnored: true });
+  watchWorktree(tw.ours);
+  watched.push(tw.ours);
+  return tw;
 }
-
-type Edit = (dir: string) => void;
 
 const write =
   (path: string, text: string): Edit =>
@@ -62,19 +55,14 @@ type Way = 'watched' | 'full';
  * Applies `edits` to both twins, stages with git in one and in process (watched) in the other,
  * and compares the indexes; returns how the capture went and what it staged.
  */
-async function capture(tw: { theirs: string; ours: string }, edits: Edit[]) {
-  for (const edit of edits) {
-    edit(tw.theirs);
-    edit(tw.ours);
-  }
+async function capture(tw: TwinWorktrees, edits: Edit[]) {
+  applyToBoth(tw, edits);
   const scans = { ...captureCounts.scans };
   // No wait between the edits and the capture: the capture itself lets the events in.
   const staged = await stageInProcess(tw.ours, []);
   expect(staged, JSON.stringify(captureCounts.why)).not.toBeNull();
   await git(tw.theirs, 'add', '-A');
-  expect(await git(tw.ours, 'ls-files', '-s')).toBe(await git(tw.theirs, 'ls-files', '-s'));
-  expect(await git(tw.ours, 'write-tree')).toBe(await git(tw.theirs, 'write-tree'));
-  expect(await git(tw.ours, 'diff-files', '--name-status')).toBe('');
+  await expectSameIndex(tw);
   const way: Way = captureCounts.scans.watched > scans.watched ? 'watched' : 'full';
   return { way, staged: [...staged!].sort(), looked: captureCounts.lastLooked };
 }
@@ -259,31 +247,12 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
   });
 
   it('matches git add -A over several captures of one slot with random changes (property)', async () => {
-    const names = ['a', 'b', 'c.txt', 'd.log', 'x'];
-    const pathArb = fc
-      .array(fc.constantFrom(...names), { minLength: 1, maxLength: 3 })
-      .map((parts) => parts.join('/'));
-    const editArb = fc.oneof(
-      fc.record({
-        kind: fc.constant('write' as const),
-        path: pathArb,
-        text: fc.constantFrom('1\n', '22\n', 'same\n'),
-      }),
-      fc.record({ kind: fc.constant('remove' as const), path: pathArb }),
-      fc.record({ kind: fc.constant('rename' as const), path: pathArb, to: pathArb }),
-      fc.record({
-        kind: fc.constant('link' as const),
-        path: pathArb,
-        target: fc.constantFrom('a', '../x', 'c.txt'),
-      }),
-      fc.record({ kind: fc.constant('chmod' as const), path: pathArb, exec: fc.boolean() }),
-      fc.record({ kind: fc.constant('mkdir' as const), path: pathArb }),
-      fc.record({
-        kind: fc.constant('ignore' as const),
-        path: pathArb,
-        pattern: fc.constantFrom('*.log', 'b/', '!d.log', '/x'),
-      }),
-    );
+    const editArb = randomEditArb({
+      names: ['a', 'b', 'c.txt', 'd.log', 'x'],
+      kinds: ['write', 'remove', 'rename', 'link', 'chmod', 'mkdir', 'ignore'],
+      texts: ['1\n', '22\n', 'same\n'],
+      targets: ['a', '../x', 'c.txt'],
+    });
     const roundArb = fc.record({
       edits: fc.array(editArb, { minLength: 0, maxLength: 6 }),
       // Between tasks: the index rewritten by git (a commit, or a reset: files untouched).
@@ -301,7 +270,11 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
         try {
           await capture(tw, []);
           for (const round of rounds) {
-            await capture(tw, round.edits.map(toEdit));
+            // A write or a link replaces a folder at its path.
+            await capture(
+              tw,
+              round.edits.map((edit) => (dir: string) => applyRandomEdit(dir, edit, ['write', 'link'])),
+            );
             for (const dir of [tw.ours, tw.theirs]) {
               if (round.after === 'commit') await git(dir, 'commit', '-q', '--allow-empty', '-m', 'task');
               if (round.after === 'reset') await git(dir, 'reset', '-q');
@@ -315,43 +288,3 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
     );
   }, 300_000);
 });
-
-type RandomEdit =
-  | { kind: 'write'; path: string; text: string }
-  | { kind: 'remove'; path: string }
-  | { kind: 'rename'; path: string; to: string }
-  | { kind: 'link'; path: string; target: string }
-  | { kind: 'chmod'; path: string; exec: boolean }
-  | { kind: 'mkdir'; path: string }
-  | { kind: 'ignore'; path: string; pattern: string };
-
-function toEdit(edit: RandomEdit): Edit {
-  return (dir) => {
-    const full = join(dir, edit.path);
-    try {
-      if (edit.kind === 'write') {
-        mkdirSync(dirname(full), { recursive: true });
-        rmSync(full, { recursive: true, force: true });
-        writeFileSync(full, edit.text);
-      } else if (edit.kind === 'remove') rmSync(full, { recursive: true, force: true });
-      else if (edit.kind === 'rename') {
-        mkdirSync(dirname(join(dir, edit.to)), { recursive: true });
-        renameSync(full, join(dir, edit.to));
-      } else if (edit.kind === 'link') {
-        mkdirSync(dirname(full), { recursive: true });
-        rmSync(full, { recursive: true, force: true });
-        symlinkSync(edit.target, full);
-      } else if (edit.kind === 'chmod') {
-        if (lstatSync(full).isFile()) chmodSync(full, edit.exec ? 0o755 : 0o644);
-      } else if (edit.kind === 'mkdir') mkdirSync(full, { recursive: true });
-      else {
-        const file = join(dirname(full), '.gitignore');
-        mkdirSync(dirname(file), { recursive: true });
-        rmSync(file, { recursive: true, force: true });
-        writeFileSync(file, `${edit.pattern}\n`);
-      }
-    } catch {
-      // A path through a file or a symlink, a rename into itself: the same failure in both twins.
-    }
-  };
-}

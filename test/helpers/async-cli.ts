@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { stringify } from 'yaml';
-import type { CliResult } from './git-repo.js';
-import { CLI, GIT_ENV, git, gitRepo, tempDir, writeFiles } from './git-repo.js';
+import type { ConflictAdvice } from '../../src/cli/conflict-advice.js';
+import type { BackgroundCli, CliResult } from './git-repo.js';
+import { CLI, GIT_ENV, git, gitRepo, runFile, spawnMilestone, tempDir, writeFiles } from './git-repo.js';
 
 /** Runs a program to its end without blocking the test worker. */
 export function runAsync(
@@ -12,24 +12,7 @@ export function runAsync(
   args: string[],
   options: { cwd: string; env?: Record<string, string>; input?: string },
 ): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(file, args, {
-      cwd: options.cwd,
-      env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...options.env },
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.stdin?.end(options.input);
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return runFile(file, args, options.cwd, { ...GIT_ENV, NO_COLOR: '1', ...options.env }, options.input);
 }
 
 /** `git <args>` in `cwd`; trimmed stdout, throws on a non-zero exit. */
@@ -64,6 +47,8 @@ export interface AsyncRepo {
   root: string;
   env: Record<string, string>;
   run(args: string[], options?: { cwd?: string; env?: Record<string, string> }): Promise<CliResult>;
+  /** Starts the CLI without waiting (to read status while it runs). */
+  spawn(args: string[]): BackgroundCli;
   plan(document: Record<string, unknown>): Promise<CliResult>;
   status(id: string, cwd?: string): Promise<StatusDoc>;
   worktreesDir: string;
@@ -76,15 +61,7 @@ export interface StatusDoc {
   progress: { overall: number };
   tasks: Array<{ id: string; status: string; attempts: number; merged: boolean; reason: string | null }>;
   coordinator: { pid: number; alive: boolean | null } | null;
-  conflicts: Array<{
-    taskId: string;
-    branch: string;
-    files: string[];
-    worktree: string;
-    worktreeExists: boolean;
-    reason: string | null;
-    steps: string[];
-  }>;
+  conflicts: ConflictAdvice[];
   git: { branch: string; head: string | null };
 }
 
@@ -101,6 +78,7 @@ export async function asyncRepo(files: Record<string, string> = {}): Promise<Asy
         cwd: options.cwd ?? root,
         env: { ...env, ...options.env },
       }),
+    spawn: (args) => spawnMilestone(root, args, env),
     plan: (document) => {
       writeFiles(root, { 'plan.yaml': stringify(document) });
       return repo.run(['plan', '--from', 'plan.yaml']);

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,28 +79,54 @@ export function milestone(cwd: string, args: string[], env: Record<string, strin
   return runFile(process.execPath, [CLI, ...args], cwd, { ...GIT_ENV, NO_COLOR: '1', ...env });
 }
 
-/** Runs `file` to its end in `cwd` without blocking the worker's event loop. */
+/** Gathers a child's stdout and stderr (those that are pipes) as text while it runs. */
+export function collectOutput(child: ChildProcess): () => { stdout: string; stderr: string } {
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return () => ({ stdout, stderr });
+}
+
+/** Runs `file` to its end in `cwd` without blocking the worker's event loop; `input`, if any, is its stdin. */
 export function runFile(
   file: string,
   args: string[],
   cwd: string,
   env: Record<string, string> = {},
+  input?: string,
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd,
       env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
+    const output = collectOutput(child);
+    child.stdin?.end(input);
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.once('close', (code) => resolve({ code: code ?? -1, ...output() }));
   });
+}
+
+/** The built CLI started in the background: its output so far, and its exit code once it has closed. */
+export type BackgroundCli = ChildProcess & {
+  output: () => { stdout: string; stderr: string };
+  closed: Promise<number | null>;
+};
+
+/** Starts the built `milestone` CLI in `cwd` without waiting for it (for kill, lock and while-running tests). */
+export function spawnMilestone(cwd: string, args: string[], env: Record<string, string> = {}): BackgroundCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd,
+    env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = collectOutput(child);
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  return Object.assign(child, { output, closed });
 }

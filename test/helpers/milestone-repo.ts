@@ -1,10 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { CliResult } from './git-repo.js';
-import { CLI, GIT_ENV, gitRepo, milestone, tempDir, writeFiles } from './git-repo.js';
+import type { BackgroundCli, CliResult } from './git-repo.js';
+import { gitRepo, milestone, spawnMilestone, tempDir, writeFiles } from './git-repo.js';
 
 /** A repository with a private state dir (worktrees) and helpers to plan and run milestones. */
 export interface MilestoneRepo {
@@ -13,7 +12,7 @@ export interface MilestoneRepo {
   env: Record<string, string>;
   run(args: string[]): Promise<CliResult>;
   /** Starts the CLI without waiting (for kill -9 and lock tests). */
-  spawn(args: string[]): ChildProcess & { output: () => { stdout: string; stderr: string } };
+  spawn(args: string[]): BackgroundCli;
   /** Writes `plan.yaml` from an object and runs `milestone plan --from plan.yaml`. */
   plan(document: Record<string, unknown>): Promise<CliResult>;
   /** `status --json` parsed. */
@@ -51,22 +50,7 @@ export async function milestoneRepo(files: Record<string, string> = {}): Promise
     stateHome,
     env,
     run: async (args) => await milestone(root, args, env),
-    spawn: (args) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: root,
-        env: { ...process.env, ...GIT_ENV, NO_COLOR: '1', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr?.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      return Object.assign(child, { output: () => ({ stdout, stderr }) });
-    },
+    spawn: (args) => spawnMilestone(root, args, env),
     plan: async (document) => {
       writeFiles(root, { 'plan.yaml': stringify(document) });
       return await repo.run(['plan', '--from', 'plan.yaml']);

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { ownNiceness } from '../../src/process/run-priority.js';
 import { asyncRepo, until } from '../helpers/async-cli.js';
-import { CLI, GIT_ENV, tempDir, writeFiles } from '../helpers/git-repo.js';
+import { tempDir, writeFiles } from '../helpers/git-repo.js';
 
 // Whole runs of the CLI on a shared 2-core machine: minutes under load, seconds when quiet.
 vi.setConfig({ testTimeout: 240_000 });
@@ -31,22 +30,13 @@ describe('config limits.nice', () => {
     expect(planned.code, planned.stderr).toBe(0);
     const own = ownNiceness();
     const target = Math.min(19, own + 5);
-    const execute = spawn(process.execPath, [CLI, 'execute', 'nice', '--mode', 'agents'], {
-      cwd: repo.root,
-      env: { ...process.env, ...GIT_ENV, ...repo.env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    execute.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const exited = new Promise<number | null>((done) => execute.once('close', done));
+    const execute = repo.spawn(['execute', 'nice', '--mode', 'agents']);
     try {
       await until(
         async () => existsSync(join(marks, 'task')) || execute.exitCode !== null,
         'the task to start',
       );
-      expect(readFileSync(join(marks, 'task'), 'utf8').trim(), stderr).toBe(String(target));
+      expect(readFileSync(join(marks, 'task'), 'utf8').trim(), execute.output().stderr).toBe(String(target));
       const threads = readdirSync(`/proc/${execute.pid}/task`);
       expect(threads.map((thread) => niceOf(`/proc/${execute.pid}/task/${thread}/stat`))).toEqual(
         threads.map(() => target),
@@ -69,7 +59,7 @@ describe('config limits.nice', () => {
       // Let the task end whatever was seen; a failed look must not leave the run waiting.
       writeFileSync(join(marks, 'go'), '');
     }
-    expect(await exited, stderr).toBe(0);
+    expect(await execute.closed, execute.output().stderr).toBe(0);
     expect((await repo.status('nice')).tasks[0]).toMatchObject({ status: 'succeeded', merged: true });
   });
 
