@@ -8,7 +8,15 @@ import type { AttemptOutcome, AttemptRequest } from '../engine/task-attempt.js';
 import { gitExec, pushBranch, revParse, trailerValues } from '../git/git.js';
 import { milestoneBranch } from '../git/ref-names.js';
 import type { JobResult, TaskJob } from './job-schema.js';
-import { firstIssue, jobEventSchema, jobId, jobResultSchema, QUEUE_PREFIX, queueName } from './job-schema.js';
+import {
+  firstIssue,
+  jobEventSchema,
+  jobId,
+  jobResultSchema,
+  QUEUE_PREFIX,
+  queueName,
+  resultFailureKind,
+} from './job-schema.js';
 import type { QueueUrl } from './queue-url.js';
 import type { RedisConnection } from './redis-connection.js';
 import { openRedis } from './redis-connection.js';
@@ -207,6 +215,7 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       ...(result.warnings && { warnings: result.warnings }),
     };
     if (!result.ok) {
+      const failureKind = resultFailureKind(result);
       return {
         ...base,
         ok: false,
@@ -216,6 +225,8 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
         canceled: false,
         timedOut: result.timedOut,
         commit: null,
+        // The worker's kind (a slot it could not make, a quota, a login) reaches the policy.
+        ...(failureKind !== undefined && { failureKind }),
         ...(result.configError && { configError: true }),
         ...(result.retryAt !== undefined && { retryAt: result.retryAt }),
       };

@@ -900,6 +900,7 @@ class Run {
         durationMs: outcome.durationMs,
         reason: outcome.reason,
         steps: outcome.steps,
+        ...(outcome.failureKind !== undefined && { failureKind: outcome.failureKind }),
         ...(outcome.configError && { configError: true }),
       },
     });

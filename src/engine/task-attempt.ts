@@ -15,6 +15,7 @@ import { commitTypeFor } from './commit-type.js';
 import { failureTail } from './failure-text.js';
 import { trailerBlock } from './landing.js';
 import { TRAILER } from './naming.js';
+import type { SlotRefusalKind } from './slot-space.js';
 import { leavingLinksReason, linkLeaves, linksLeaving } from './worktree-links.js';
 
 /** Everything one attempt of one task needs. */
@@ -80,8 +81,11 @@ export interface AttemptOutcome {
   addsLeavingLink?: boolean;
   /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
   stop?: 'budget' | 'auth';
-  /** Why the agent failed, as data (`sandbox`: it changed the repository outside its task branch). */
-  failureKind?: FailureKind | 'sandbox';
+  /**
+   * Why the attempt failed, as data (`sandbox`: the agent changed the repository outside its task
+   * branch; `disk_space` / `lfs_missing`: a worker refused to make the attempt's worktree slot).
+   */
+  failureKind?: FailureKind | 'sandbox' | SlotRefusalKind;
   /** When the agent's quota opens again (epoch ms), if it said. */
   retryAt?: number;
   durationMs: number;
