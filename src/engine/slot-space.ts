@@ -51,8 +51,39 @@ export function describeShortfall(s: SlotSpaceShortfall): string {
   );
 }
 
-/** Bytes of the files a checkout of `commit` writes (blob sizes from `git ls-tree -r -l`). */
-export async function checkoutBytes(repoRoot: string, commit: string): Promise<number> {
+const OBJECT_ID = /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/;
+/** Checkout sizes by commit id, oldest first: a commit's tree never changes. */
+const sizes = new Map<string, Promise<number>>();
+/** A worker lives for many runs: the sizes of this many recent commits are kept. */
+const MAX_SIZES = 32;
+
+/**
+ * How checkout sizes were had in this process (tests, and `MILESTONE_DEBUG=1` after a run):
+ * `listed` by a `git ls-tree -r -l` of the commit, `reused` from an earlier or concurrent one.
+ */
+export const checkoutSizeCounts = { listed: 0, reused: 0 };
+
+/**
+ * Bytes of the files a checkout of `commit` writes (blob sizes from `git ls-tree -r -l`), listed
+ * once per commit id: a run's new slots all start at the same head, and concurrent callers share
+ * the one `ls-tree` (it reads every tree of the checkout). A failed listing is not kept.
+ */
+export function checkoutBytes(repoRoot: string, commit: string): Promise<number> {
+  if (!OBJECT_ID.test(commit)) return listCheckoutBytes(repoRoot, commit);
+  const known = sizes.get(commit);
+  if (known) {
+    checkoutSizeCounts.reused += 1;
+    return known;
+  }
+  const listing = listCheckoutBytes(repoRoot, commit);
+  sizes.set(commit, listing);
+  listing.catch(() => sizes.delete(commit));
+  if (sizes.size > MAX_SIZES) sizes.delete(sizes.keys().next().value!);
+  return listing;
+}
+
+async function listCheckoutBytes(repoRoot: string, commit: string): Promise<number> {
+  checkoutSizeCounts.listed += 1;
   const { stdout } = await gitExec(repoRoot, ['ls-tree', '-r', '-l', '-z', commit]);
   let total = 0;
   // "<mode> SP <type> SP <object> SP+ <size> TAB <path>"; submodules have "-" as size.
