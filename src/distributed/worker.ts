@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Job } from 'bullmq';
 import { UnrecoverableError, Worker } from 'bullmq';
@@ -212,6 +212,12 @@ async function processJob(
     const refusal = workerSlotRefusal(error, options.repoRoot);
     if (!refusal) throw error;
     options.say(`${data.task.id} attempt ${data.attempt} failed: ${refusal.reason}`);
+    // The attempt's log says it too: its tail is the coordinator's copy.
+    try {
+      appendFileSync(log, `milestone: worker ${options.workerId}: ${refusal.reason}\n`);
+    } catch {
+      // The reason travels in the result anyway.
+    }
     return failure(refusal.reason, refusal.kind);
   }
   try {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +75,13 @@ describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
       expect(out).not.toContain('the queue failed job');
       expect(worker.output()).toMatch(/big attempt 1 failed: .*not enough disk space/);
       expect(worker.output()).toMatch(/big attempt 2 failed: .*not enough disk space/);
+
+      // The attempt's log on the coordinator (the worker's tail) says why.
+      const logCopy = readFileSync(
+        join(repo, '.milestones', '.local', 'logs', 'space', 'big', 'attempt-2.log'),
+        'utf8',
+      );
+      expect(logCopy).toMatch(/^milestone: worker \S+: not enough disk space for a new worktree slot/m);
 
       // Each attempt is recorded with its failure kind as data.
       const db = new Database(join(repo, '.milestones', '.local', 'store.db'), { readonly: true });
