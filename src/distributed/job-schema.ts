@@ -102,6 +102,7 @@ const FAILURE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
   'sandbox',
   'disk_space',
   'lfs_missing',
+  'setup',
 ]);
 
 /**

@@ -110,6 +110,8 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
 
   const run = async (request: AttemptRequest): Promise<AttemptOutcome> => {
     const started = performance.now();
+    /** The workers seen running this attempt's job (a stalled job may move to another). */
+    const workers = new Set<string>();
     const fail = (reason: string, extra: Partial<AttemptOutcome> = {}): AttemptOutcome => ({
       ok: false,
       reason,
@@ -119,6 +121,8 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       usage: UNKNOWN,
       commit: null,
       durationMs: Math.round(performance.now() - started),
+      // Nothing of a queued attempt is in the local worktree: the coordinator keeps no branch.
+      ranOn: { worker: [...workers].at(-1) ?? null, workAt: null },
       ...extra,
     });
     const { queue } = queueFor(request.adapter.name);
@@ -142,7 +146,6 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       });
     }
     const id = String(job.id);
-    const workers = new Set<string>();
     let wake: () => void = () => undefined;
     const noteWorker = (name: string) => {
       if (workers.has(name)) return;
@@ -227,13 +230,19 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
         commit: null,
         // The worker's kind (a slot it could not make, a quota, a login) reaches the policy.
         ...(failureKind !== undefined && { failureKind }),
+        // A worker discards a failed attempt's changes: no work is kept anywhere.
+        ranOn: { worker: result.worker, workAt: null },
         ...(result.configError && { configError: true }),
         ...(result.retryAt !== undefined && { retryAt: result.retryAt }),
       };
     }
     const taskJob = job.data as TaskJob;
-    const problem = await fetchAttempt(options, request, result, taskJob.startPoint);
-    if (problem) return fail(problem, { usage: result.usage });
+    const refused = await fetchAttempt(options, request, result, taskJob.startPoint);
+    if (refused)
+      return fail(refused.problem, {
+        usage: result.usage,
+        ranOn: { worker: result.worker, workAt: refused.workAt },
+      });
     fetched.add(request.task.id);
     return {
       ...base,
@@ -306,31 +315,46 @@ function jobData(milestoneId: string, request: AttemptRequest): TaskJob {
 /**
  * Fetches the worker's commit into the attempt's worktree and puts its branch there, after
  * checking it is what the job asked for: a task ref of this milestone, the named commit, the
- * task's trailers, descending from the job's start point. Returns why not, or null.
+ * task's trailers, descending from the job's start point. Returns why not (with where the
+ * worker's commit is, when the remote holds it under the ref: it stays there), or null.
  */
 async function fetchAttempt(
   options: RemoteRunnerOptions,
   request: AttemptRequest,
   result: JobResult,
   startPoint: string,
-): Promise<string | null> {
+): Promise<{ problem: string; workAt: string | null } | null> {
   const { ref, commit } = result;
   if (!ref || !commit || !isTaskRef(options.milestoneId, ref))
-    return `worker ${result.worker} named no task ref of ${options.milestoneId} (${ref ?? 'none'})`;
+    return {
+      problem: `worker ${result.worker} named no task ref of ${options.milestoneId} (${ref ?? 'none'})`,
+      workAt: null,
+    };
   const cwd = request.worktree;
   try {
     await gitExec(cwd, ['fetch', '--no-tags', '-q', options.remote, ref], { timeoutMs: 120_000 });
   } catch (error) {
-    return `could not fetch ${ref} from ${options.remote}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    return {
+      problem: `could not fetch ${ref} from ${options.remote}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      workAt: null,
+    };
   }
+  // The remote holds a commit under `ref`; `finish` deletes only the refs of tasks that landed.
+  const workAt = `${ref.replace(/^refs\/heads\//, '')} on ${options.remote}`;
   const got = await revParse(cwd, 'FETCH_HEAD');
   if (got !== commit)
-    return `${ref} on ${options.remote} is ${got?.slice(0, 12)}, not ${commit.slice(0, 12)}`;
+    return {
+      problem: `${ref} on ${options.remote} is ${got?.slice(0, 12)}, not ${commit.slice(0, 12)}`,
+      workAt,
+    };
   if (!(await isAncestor(cwd, startPoint, commit)))
-    return `${commit.slice(0, 12)} does not descend from the start point ${startPoint.slice(0, 12)}`;
+    return {
+      problem: `${commit.slice(0, 12)} does not descend from the start point ${startPoint.slice(0, 12)}`,
+      workAt,
+    };
   const tasks = await trailerValues(cwd, commit, TRAILER.task, { since: startPoint });
   if (!tasks.includes(request.task.id))
-    return `${commit.slice(0, 12)} has no Task-Id: ${request.task.id} trailer`;
+    return { problem: `${commit.slice(0, 12)} has no Task-Id: ${request.task.id} trailer`, workAt };
   await gitExec(cwd, ['reset', '-q', '--hard', commit]);
   return null;
 }

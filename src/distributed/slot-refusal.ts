@@ -35,3 +35,32 @@ export function workerSlotRefusal(error: unknown, repoRoot: string): WorkerSlotR
     };
   return null;
 }
+
+/** Longest error text a failed attempt's reason carries (a result's reason holds 10,000). */
+const MAX_ERROR_TEXT = 4000;
+
+/**
+ * The failed attempt for any error of the worker's pool: a refusal as above, else kind `setup`
+ * (the kind of a local attempt whose worktree could not be made ready) with the error's words:
+ * a git error's message (its command, exit code and stderr), or its stderr when the message
+ * lacks it. Retryable as any failed attempt: the coordinator's policy decides.
+ */
+export function workerSlotFailure(
+  error: unknown,
+  repoRoot: string,
+): { kind: SlotRefusalKind | 'setup'; reason: string } {
+  const refusal = workerSlotRefusal(error, repoRoot);
+  if (refusal) return refusal;
+  return { kind: 'setup', reason: `no worktree for the attempt: ${errorText(error)}` };
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const stderr = (error as { stderr?: unknown } | null)?.stderr;
+  const text =
+    typeof stderr === 'string' && stderr.trim() !== '' && !message.includes(stderr.trim())
+      ? `${message}: ${stderr.trim()}`
+      : message;
+  const oneLine = text.trim().replace(/\s*\n\s*/g, ' | ');
+  return oneLine.length > MAX_ERROR_TEXT ? `${oneLine.slice(0, MAX_ERROR_TEXT - 1)}…` : oneLine;
+}

@@ -19,7 +19,7 @@ import type { JobEvent, JobResult, TaskJob } from './job-schema.js';
 import { firstIssue, QUEUE_PREFIX, queueName, taskJobSchema } from './job-schema.js';
 import type { QueueUrl } from './queue-url.js';
 import { openRedis } from './redis-connection.js';
-import { workerSlotRefusal } from './slot-refusal.js';
+import { workerSlotFailure } from './slot-refusal.js';
 import { attemptBranch, attemptToken } from './task-refs.js';
 
 /** What `milestone worker` runs with; the CLI builds it from flags and the clone's config. */
@@ -176,7 +176,8 @@ async function processJob(
         reason,
         retryable: true,
         timedOut: false,
-        canceled: false,
+        // Stopped by a second signal (a slot's submodules, its setup): handed back, not failed.
+        canceled: options.force.aborted,
         usage: { inputTokens: null, outputTokens: null, costUsd: null },
         commit: null,
         durationMs: 0,
@@ -189,6 +190,7 @@ async function processJob(
   } catch (error) {
     return failure(
       `could not fetch ${milestoneBranch(data.milestoneId)} from ${options.remote}: ${lastLine(error)}`,
+      'setup',
     );
   }
   const env = stepEnv({
@@ -207,21 +209,22 @@ async function processJob(
       env,
     });
   } catch (error) {
-    // No room for a slot (or no git-lfs): a failed attempt with its kind, as a setup failure is,
-    // so the coordinator's retry policy sees why; nothing of the slot was made.
-    const refusal = workerSlotRefusal(error, options.repoRoot);
-    if (!refusal) throw error;
-    options.say(`${data.task.id} attempt ${data.attempt} failed: ${refusal.reason}`);
+    // No room for a slot (or no git-lfs), or git could not make or switch it: a failed attempt
+    // with its kind, as a setup failure is, so the coordinator's retry policy sees why, and not
+    // a failed queue job. The pool let the slot go; the worker goes on with the next job.
+    const refused = workerSlotFailure(error, options.repoRoot);
+    options.say(`${data.task.id} attempt ${data.attempt} failed: ${refused.reason}`);
     // The attempt's log says it too: its tail is the coordinator's copy.
     try {
-      appendFileSync(log, `milestone: worker ${options.workerId}: ${refusal.reason}\n`);
+      appendFileSync(log, `milestone: worker ${options.workerId}: ${refused.reason}\n`);
     } catch {
       // The reason travels in the result anyway.
     }
-    return failure(refusal.reason, refusal.kind);
+    return failure(refused.reason, refused.kind);
   }
   try {
-    if (slot.setup.error) return failure(`worktree setup failed on ${options.workerId}: ${slot.setup.error}`);
+    if (slot.setup.error)
+      return failure(`worktree setup failed on ${options.workerId}: ${slot.setup.error}`, 'setup');
     const task: TaskSpec = {
       id: data.task.id,
       title: data.task.title,

@@ -13,6 +13,7 @@ import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
 import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
+import { remoteWorkNote } from './failure-text.js';
 import { describeTaskGitWork } from './git-work-counts.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { IntegrationChecks } from './integration/integration-checks.js';
@@ -720,8 +721,9 @@ class Run {
         crashed: this.crashed ? crashReason(this.crashed) : null,
       });
       // Work of a task that failed for good is kept for a person; otherwise the slot is freed.
+      // An attempt that ran on a worker left nothing in the local slot: it keeps no branch here.
       const kept =
-        decision.kind === 'fail' && branch
+        decision.kind === 'fail' && branch && !outcome.ranOn
           ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
           : null;
       if (!kept) {
@@ -760,7 +762,7 @@ class Run {
         type: 'task_status',
         taskId: task.id,
         status: 'failed',
-        reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}`,
+        reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}${outcome.ranOn ? remoteWorkNote(outcome.ranOn) : ''}`,
       });
       this.result.failed.push({ taskId: task.id, reason, log });
       return { outcome: 'failed', reason, log };
@@ -1074,6 +1076,7 @@ function setupFailure(reason: string, canceled: boolean): AttemptOutcome {
     usage,
     commit: null,
     durationMs: 0,
+    failureKind: 'setup',
   };
 }
 

@@ -21,3 +21,16 @@ export function failureTail(exitCode: number | null, output: string): string {
   if (exitCode === 127) parts.push(COMMAND_NOT_FOUND_HINT);
   return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
+
+/**
+ * The end of the failure line of a task whose last attempt ran on a queue worker: where its work
+ * is (an attempt branch on the remote), or that none was kept (the worker discards a failed
+ * attempt's changes); empty when no worker is known to have run it. Never the local task branch:
+ * nothing of a remote attempt is in it.
+ */
+export function remoteWorkNote(ranOn: { worker: string | null; workAt: string | null }): string {
+  if (ranOn.workAt) return `; work kept on ${ranOn.workAt}`;
+  if (ranOn.worker)
+    return `; no work kept: it ran on worker ${ranOn.worker}, which keeps none of a failed attempt`;
+  return '';
+}

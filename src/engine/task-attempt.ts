@@ -83,9 +83,11 @@ export interface AttemptOutcome {
   stop?: 'budget' | 'auth';
   /**
    * Why the attempt failed, as data (`sandbox`: the agent changed the repository outside its task
-   * branch; `disk_space` / `lfs_missing`: a worker refused to make the attempt's worktree slot).
+   * branch; `disk_space` / `lfs_missing`: a worker refused to make the attempt's worktree slot;
+   * `setup`: the attempt's worktree could not be made ready: its setup command or submodules
+   * failed, or on a worker its `git worktree add`, checkout or fetch of the start point).
    */
-  failureKind?: FailureKind | 'sandbox' | SlotRefusalKind;
+  failureKind?: FailureKind | 'sandbox' | SlotRefusalKind | 'setup';
   /** When the agent's quota opens again (epoch ms), if it said. */
   retryAt?: number;
   durationMs: number;
@@ -95,6 +97,12 @@ export interface AttemptOutcome {
   warnings?: string[];
   /** Failed for a configuration reason (verify's command not found): not the agent's fault. */
   configError?: boolean;
+  /**
+   * The attempt ran elsewhere (a queue worker), not in the local worktree, so a failure left no
+   * work there to keep: `worker` ran it (null when none is known), and `workAt` is where its
+   * commit still is (an attempt branch on the remote the coordinator did not take), else null.
+   */
+  ranOn?: { worker: string | null; workAt: string | null };
 }
 
 const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
