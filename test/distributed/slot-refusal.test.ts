@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resultFailureKind } from '../../src/distributed/job-schema.js';
-import { workerSlotRefusal } from '../../src/distributed/slot-refusal.js';
+import { workerSlotFailure, workerSlotRefusal } from '../../src/distributed/slot-refusal.js';
+import { remoteWorkNote } from '../../src/engine/failure-text.js';
 import { checkSlotSpace } from '../../src/engine/slot-space.js';
 import { ExitError } from '../../src/errors.js';
+import { gitExec } from '../../src/git/git.js';
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 
 describe("a worker's slot refusal", () => {
@@ -40,5 +43,41 @@ describe("a worker's slot refusal", () => {
     expect(resultFailureKind({ failureKind: 'usage_limit' })).toBe('usage_limit');
     expect(resultFailureKind({ failureKind: 'from_a_newer_worker' })).toBeUndefined();
     expect(resultFailureKind({})).toBeUndefined();
+  });
+
+  it("words any other slot error as kind setup with git's command, exit code and stderr, on one line", async () => {
+    const repo = await gitRepo({ files: { 'a.txt': 'a' } });
+    // A real git failure: a worktree where a file is in the way.
+    const blocked = join(tempDir(), 'file');
+    writeFileSync(blocked, 'in the way');
+    const error = await gitExec(repo, ['worktree', 'add', '--detach', join(blocked, 'slot'), 'HEAD']).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const failure = workerSlotFailure(error, '/srv/clone');
+    expect(failure.kind).toBe('setup');
+    expect(failure.reason).toMatch(
+      /^no worktree for the attempt: git worktree add --detach \S+\/file\/slot HEAD failed \(exit 128\) in \S+: (Preparing worktree .* \| )?fatal: could not create leading directories of '\S+\/file\/slot\/\.git': Not a directory$/,
+    );
+    expect(failure.reason).not.toContain('\n');
+    // A refusal keeps its own kind and words; an error without git's stderr keeps its message.
+    expect(workerSlotFailure(new ExitError('MILESTONE_LFS_MISSING', 'uses LFS'), '/srv/clone').kind).toBe(
+      'lfs_missing',
+    );
+    const plain = Object.assign(new Error('spawn failed'), { stderr: 'fatal: not a git repository' });
+    expect(workerSlotFailure(plain, '/srv/clone').reason).toBe(
+      'no worktree for the attempt: spawn failed: fatal: not a git repository',
+    );
+    expect(workerSlotFailure('x'.repeat(9000), '/srv/clone').reason.length).toBeLessThanOrEqual(4030);
+  });
+
+  it("ends a remote attempt's failure line with where its work is, or that the worker kept none, never the local branch", () => {
+    expect(remoteWorkNote({ worker: 'w1-42', workAt: null })).toBe(
+      '; no work kept: it ran on worker w1-42, which keeps none of a failed attempt',
+    );
+    expect(remoteWorkNote({ worker: 'w1-42', workAt: 'milestone/m.tasks/t.a1-abc on origin' })).toBe(
+      '; work kept on milestone/m.tasks/t.a1-abc on origin',
+    );
+    expect(remoteWorkNote({ worker: null, workAt: null })).toBe('');
   });
 });
