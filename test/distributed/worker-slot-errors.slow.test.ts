@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { type Job, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { gitA, runIn } from '../helpers/async-cli.js';
@@ -198,6 +199,74 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
     } finally {
       if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
       for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  });
+
+  it("a commit the coordinator refuses (no Task-Id: trailer) is named where it is, the worker's branch on the remote, not the empty local one", async () => {
+    const redis = await startRedis();
+    const procs: Proc[] = [];
+    // A worker of our own: it pushes a commit without the task's trailers, as a broken or
+    // foreign worker might, and reports it as done.
+    const workerRepo = await clone(await bareRemote(), 'scratch');
+    let worker: Worker | null = null;
+    try {
+      const remote = await bareRemote();
+      const { repo, env } = await planned(remote, {
+        milestone: 'Refused commit',
+        id: 'refused',
+        defaults: { agent: 'shell', retries: 0 },
+        tasks: [{ id: 'bad', title: 'Bad', files: ['bad.txt'], run: 'echo bad > bad.txt' }],
+      });
+      const pushedTo: string[] = [];
+      worker = new Worker(
+        'tasks-shell',
+        async (job: Job) => {
+          const data = job.data as { milestoneId: string; startPoint: string; attempt: number };
+          await gitA(workerRepo, 'fetch', '-q', remote, `refs/heads/milestone/${data.milestoneId}`);
+          await gitA(workerRepo, 'checkout', '-q', '--detach', data.startPoint);
+          writeFiles(workerRepo, { 'bad.txt': 'bad\n' });
+          await gitA(workerRepo, 'add', 'bad.txt');
+          await gitA(workerRepo, 'commit', '-q', '-m', 'no trailers here');
+          const commit = await gitA(workerRepo, 'rev-parse', 'HEAD');
+          const ref = `refs/heads/milestone/${data.milestoneId}.tasks/bad.a${data.attempt}-abcd1234`;
+          await gitA(workerRepo, 'push', '-q', remote, `HEAD:${ref}`);
+          pushedTo.push(ref);
+          return {
+            version: 1,
+            worker: 'rogue-1',
+            ok: true,
+            reason: null,
+            retryable: false,
+            timedOut: false,
+            canceled: false,
+            usage: { inputTokens: null, outputTokens: null, costUsd: null },
+            commit,
+            ref,
+            durationMs: 1,
+            log: '/nowhere/attempt.log',
+            logTail: '',
+          };
+        },
+        { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'milestone' },
+      );
+
+      const coordinator = start(repo, ['execute', 'refused', '--queue', redis.url, '--mode', 'agents'], env);
+      procs.push(coordinator);
+      expect(await coordinator.exit, coordinator.output()).toBe(1);
+      expect(pushedTo).toEqual(['refs/heads/milestone/refused.tasks/bad.a1-abcd1234']);
+      const out = coordinator.output();
+      expect(out).toMatch(
+        /has no Task-Id: bad trailer \(log: \S+\); work kept on milestone\/refused\.tasks\/bad\.a1-abcd1234 on origin/,
+      );
+      expect(out).not.toContain('work kept on milestone/refused.tasks/bad ');
+      // It is there, and nothing local claims it.
+      expect(await gitA(remote, 'show', 'milestone/refused.tasks/bad.a1-abcd1234:bad.txt')).toBe('bad');
+      expect(await gitA(repo, 'branch', '--list', 'milestone/refused.tasks/*')).toBe('');
+    } finally {
+      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await worker?.close();
       await redis.stop();
     }
   });
