@@ -176,8 +176,7 @@ async function processJob(
         reason,
         retryable: true,
         timedOut: false,
-        // Stopped by a second signal (a slot's submodules, its setup): handed back, not failed.
-        canceled: options.force.aborted,
+        canceled: false,
         usage: { inputTokens: null, outputTokens: null, costUsd: null },
         commit: null,
         durationMs: 0,
