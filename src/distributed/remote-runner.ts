@@ -177,9 +177,22 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
         }
         if (request.signal.aborted) {
           // A waiting job is withdrawn; a running one is left to finish: a resume adopts it.
-          if (state === 'waiting' || state === 'delayed' || state === 'prioritized')
-            await current.remove().catch(() => undefined);
-          return fail('canceled', { canceled: true, retryable: false });
+          const waiting = state === 'waiting' || state === 'delayed' || state === 'prioritized';
+          const withdrawn =
+            waiting &&
+            (await current
+              .remove()
+              .then(() => true)
+              .catch(() => false));
+          return fail('canceled', {
+            canceled: true,
+            retryable: false,
+            ranOn: {
+              worker: [...workers].at(-1) ?? null,
+              workAt: null,
+              left: { job: id, running: !withdrawn },
+            },
+          });
         }
         await new Promise<void>((resolve) => {
           const done = () => {

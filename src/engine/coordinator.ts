@@ -13,7 +13,7 @@ import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
 import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
-import { remoteWorkNote } from './failure-text.js';
+import { remoteInterruptNote, remoteWorkNote } from './failure-text.js';
 import { describeTaskGitWork } from './git-work-counts.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { IntegrationChecks } from './integration/integration-checks.js';
@@ -686,7 +686,8 @@ class Run {
         slot,
         branch,
         parkedSince,
-        resumable: adapter.resumeArgs !== undefined,
+        // A queue worker's session is not in the local worktree: nothing here resumes it.
+        resumable: adapter.resumeArgs !== undefined && !outcome.ranOn,
       });
       if (wait?.kind === 'kept') {
         this.record({
@@ -731,7 +732,8 @@ class Run {
         if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       }
       if (decision.kind === 'cancel') {
-        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: decision.reason });
+        const reason = `${decision.reason}${outcome.ranOn ? remoteInterruptNote(outcome.ranOn) : ''}`;
+        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason });
         return { outcome: 'canceled' };
       }
       if (decision.kind === 'fallback') {

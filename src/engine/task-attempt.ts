@@ -101,8 +101,10 @@ export interface AttemptOutcome {
    * The attempt ran elsewhere (a queue worker), not in the local worktree, so a failure left no
    * work there to keep: `worker` ran it (null when none is known), and `workAt` is where its
    * commit still is (an attempt branch on the remote the coordinator did not take), else null.
+   * `left`: the attempt was interrupted, and its job is still running on the worker (`running`,
+   * the next execute takes it over) or was withdrawn from the queue before a worker took it.
    */
-  ranOn?: { worker: string | null; workAt: string | null };
+  ranOn?: { worker: string | null; workAt: string | null; left?: { job: string; running: boolean } };
 }
 
 const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
