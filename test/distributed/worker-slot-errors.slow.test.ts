@@ -127,6 +127,12 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
         [false, 2, 'setup'],
         [true, 3, undefined],
       ]);
+      // `metrics` holds neither against quality, as it does not hold a local setup failure.
+      const metrics = start(repo, ['metrics', 'slots', '--json'], env);
+      expect(await metrics.exit, metrics.output()).toBe(0);
+      const figures = JSON.parse(metrics.output());
+      expect(figures.tasks[0]).toMatchObject({ attempts: 3, configFailures: 2, firstTime: true });
+      expect(figures.totals).toMatchObject({ quality: 1, configFailures: 2 });
       // The attempt's log copy on the coordinator says why.
       const logCopy = readFileSync(
         join(repo, '.milestones', '.local', 'logs', 'slots', 'one', 'attempt-1.log'),
