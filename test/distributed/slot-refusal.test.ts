@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resultFailureKind } from '../../src/distributed/job-schema.js';
 import { workerSlotFailure, workerSlotRefusal } from '../../src/distributed/slot-refusal.js';
-import { remoteWorkNote } from '../../src/engine/failure-text.js';
+import { remoteInterruptNote, remoteWorkNote } from '../../src/engine/failure-text.js';
 import { checkSlotSpace } from '../../src/engine/slot-space.js';
 import { ExitError } from '../../src/errors.js';
 import { gitExec } from '../../src/git/git.js';
@@ -79,5 +79,20 @@ describe("a worker's slot refusal", () => {
       '; work kept on milestone/m.tasks/t.a1-abc on origin',
     );
     expect(remoteWorkNote({ worker: null, workAt: null })).toBe('');
+  });
+
+  it("ends an interrupted remote attempt's line with what the next execute does with its job", () => {
+    const job = 'm.t.abc.a1';
+    expect(remoteInterruptNote({ worker: 'w1-42', workAt: null, left: { job, running: true } })).toBe(
+      '; its job m.t.abc.a1 goes on running on worker w1-42: the next execute takes it over',
+    );
+    expect(remoteInterruptNote({ worker: null, workAt: null, left: { job, running: true } })).toBe(
+      '; its job m.t.abc.a1 goes on running on its worker: the next execute takes it over',
+    );
+    expect(remoteInterruptNote({ worker: null, workAt: null, left: { job, running: false } })).toBe(
+      '; its job m.t.abc.a1 left the queue before a worker took it: the next execute queues it again',
+    );
+    // Not interrupted in the queue (a halt, a push that failed before the job was added): nothing.
+    expect(remoteInterruptNote({ worker: 'w1-42', workAt: null })).toBe('');
   });
 });
