@@ -178,4 +178,38 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       await redis.stop();
     }
   });
+
+  it("a worker's claude out of quota parks the task saying it runs again then (no session is resumed here); the job after the reset runs fresh", async () => {
+    const redis = await startRedis();
+    const procs: Proc[] = [];
+    try {
+      const remote = await bareRemote();
+      const { repo, env } = await planned(remote);
+      const state = tempDir('milestone-fake-state-');
+      const worker = start(
+        await clone(remote, 'w1'),
+        ['worker', '--queue', redis.url, '--concurrency', '1', '--agents', 'claude'],
+        {
+          XDG_STATE_HOME: tempDir('milestone-state-'),
+          FAKE_AGENT_SCENARIO: 'usage-limit-then-success',
+          FAKE_AGENT_RESET_IN_S: '2',
+          FAKE_AGENT_STATE: state,
+        },
+      );
+      procs.push(worker);
+      await worker.waitFor('waiting for tasks');
+      const run = start(repo, ['execute', 'stop', '--queue', redis.url, '--mode', 'agents'], env);
+      procs.push(run);
+      expect(await run.exit, `${run.output()}\n--- worker ---\n${worker.output()}`).toBe(0);
+      expect(run.output()).toMatch(/claude is out of quota until \S+ \(.*\); it runs again then/);
+      expect(run.output()).not.toContain('resum');
+      const calls = fakeCalls(state).filter((c) => c.agent === 'claude' && c.argv.includes('-p'));
+      expect(calls).toHaveLength(2);
+      expect(calls[1]?.argv.some((a) => a.startsWith('--resume'))).toBe(false);
+      expect((await gitA(remote, 'show', 'milestone/stop:hello.txt')).trim()).toBe('hello from claude');
+    } finally {
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  });
 });
