@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { commitType } from '../config/config.js';
 import { ID_PATTERN, PHASES } from '../core/types.js';
+import type { AttemptOutcome } from '../engine/task-attempt.js';
 
 /** BullMQ key prefix of every milestone queue. */
 export const QUEUE_PREFIX = 'milestone';
@@ -86,6 +87,32 @@ export const jobResultSchema = z.strictObject({
   logTail: z.string().max(20_000),
 });
 export type JobResult = z.infer<typeof jobResultSchema>;
+
+type FailureKind = NonNullable<AttemptOutcome['failureKind']>;
+const FAILURE_KINDS: ReadonlySet<FailureKind> = new Set<FailureKind>([
+  'auth',
+  'billing',
+  'usage_limit',
+  'rate_limit',
+  'max_turns',
+  'max_budget',
+  'config',
+  'crash',
+  'error',
+  'sandbox',
+  'disk_space',
+  'lfs_missing',
+  'setup',
+]);
+
+/**
+ * A result's `failureKind` as the coordinator's policy reads it: one it knows, else undefined
+ * (a newer worker's kind is not a malformed result; the attempt still fails with its reason).
+ */
+export function resultFailureKind(result: Pick<JobResult, 'failureKind'>): FailureKind | undefined {
+  const kind = result.failureKind as FailureKind | undefined;
+  return kind !== undefined && FAILURE_KINDS.has(kind) ? kind : undefined;
+}
 
 /** The queue of one agent: workers listen only on the queues of agents they have. */
 export function queueName(agent: string): string {

@@ -9,7 +9,15 @@ import { agentTask } from '../engine/task-attempt.js';
 import { gitExec, pushBranch, revParse, trailerValues } from '../git/git.js';
 import { milestoneBranch } from '../git/ref-names.js';
 import type { JobResult, TaskJob } from './job-schema.js';
-import { firstIssue, jobEventSchema, jobId, jobResultSchema, QUEUE_PREFIX, queueName } from './job-schema.js';
+import {
+  firstIssue,
+  jobEventSchema,
+  jobId,
+  jobResultSchema,
+  QUEUE_PREFIX,
+  queueName,
+  resultFailureKind,
+} from './job-schema.js';
 import type { QueueUrl } from './queue-url.js';
 import type { RedisConnection } from './redis-connection.js';
 import { openRedis } from './redis-connection.js';
@@ -103,6 +111,8 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
 
   const run = async (request: AttemptRequest): Promise<AttemptOutcome> => {
     const started = performance.now();
+    /** The workers seen running this attempt's job (a stalled job may move to another). */
+    const workers = new Set<string>();
     const fail = (reason: string, extra: Partial<AttemptOutcome> = {}): AttemptOutcome => ({
       ok: false,
       reason,
@@ -112,6 +122,8 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       usage: UNKNOWN,
       commit: null,
       durationMs: Math.round(performance.now() - started),
+      // Nothing of a queued attempt is in the local worktree: the coordinator keeps no branch.
+      ranOn: { worker: [...workers].at(-1) ?? null, workAt: null },
       ...extra,
     });
     const { queue } = queueFor(request.adapter.name);
@@ -135,7 +147,6 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       });
     }
     const id = String(job.id);
-    const workers = new Set<string>();
     let wake: () => void = () => undefined;
     const noteWorker = (name: string) => {
       if (workers.has(name)) return;
@@ -167,9 +178,22 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
         }
         if (request.signal.aborted) {
           // A waiting job is withdrawn; a running one is left to finish: a resume adopts it.
-          if (state === 'waiting' || state === 'delayed' || state === 'prioritized')
-            await current.remove().catch(() => undefined);
-          return fail('canceled', { canceled: true, retryable: false });
+          const waiting = state === 'waiting' || state === 'delayed' || state === 'prioritized';
+          const withdrawn =
+            waiting &&
+            (await current
+              .remove()
+              .then(() => true)
+              .catch(() => false));
+          return fail('canceled', {
+            canceled: true,
+            retryable: false,
+            ranOn: {
+              worker: [...workers].at(-1) ?? null,
+              workAt: null,
+              left: { job: id, running: !withdrawn },
+            },
+          });
         }
         await new Promise<void>((resolve) => {
           const done = () => {
@@ -208,6 +232,7 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       ...(result.warnings && { warnings: result.warnings }),
     };
     if (!result.ok) {
+      const failureKind = resultFailureKind(result);
       return {
         ...base,
         ok: false,
@@ -217,13 +242,21 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
         canceled: false,
         timedOut: result.timedOut,
         commit: null,
+        // The worker's kind (a slot it could not make, a quota, a login) reaches the policy.
+        ...(failureKind !== undefined && { failureKind }),
+        // A worker discards a failed attempt's changes: no work is kept anywhere.
+        ranOn: { worker: result.worker, workAt: null },
         ...(result.configError && { configError: true }),
         ...(result.retryAt !== undefined && { retryAt: result.retryAt }),
       };
     }
     const taskJob = job.data as TaskJob;
-    const problem = await fetchAttempt(options, request, result, taskJob.startPoint);
-    if (problem) return fail(problem, { usage: result.usage });
+    const refused = await fetchAttempt(options, request, result, taskJob.startPoint);
+    if (refused)
+      return fail(refused.problem, {
+        usage: result.usage,
+        ranOn: { worker: result.worker, workAt: refused.workAt },
+      });
     fetched.add(request.task.id);
     return {
       ...base,
@@ -288,31 +321,46 @@ function jobData(milestoneId: string, request: AttemptRequest): TaskJob {
 /**
  * Fetches the worker's commit into the attempt's worktree and puts its branch there, after
  * checking it is what the job asked for: a task ref of this milestone, the named commit, the
- * task's trailers, descending from the job's start point. Returns why not, or null.
+ * task's trailers, descending from the job's start point. Returns why not (with where the
+ * worker's commit is, when the remote holds it under the ref: it stays there), or null.
  */
 async function fetchAttempt(
   options: RemoteRunnerOptions,
   request: AttemptRequest,
   result: JobResult,
   startPoint: string,
-): Promise<string | null> {
+): Promise<{ problem: string; workAt: string | null } | null> {
   const { ref, commit } = result;
   if (!ref || !commit || !isTaskRef(options.milestoneId, ref))
-    return `worker ${result.worker} named no task ref of ${options.milestoneId} (${ref ?? 'none'})`;
+    return {
+      problem: `worker ${result.worker} named no task ref of ${options.milestoneId} (${ref ?? 'none'})`,
+      workAt: null,
+    };
   const cwd = request.worktree;
   try {
     await gitExec(cwd, ['fetch', '--no-tags', '-q', options.remote, ref], { timeoutMs: 120_000 });
   } catch (error) {
-    return `could not fetch ${ref} from ${options.remote}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`;
+    return {
+      problem: `could not fetch ${ref} from ${options.remote}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      workAt: null,
+    };
   }
+  // The remote holds a commit under `ref`; `finish` deletes only the refs of tasks that landed.
+  const workAt = `${ref.replace(/^refs\/heads\//, '')} on ${options.remote}`;
   const got = await revParse(cwd, 'FETCH_HEAD');
   if (got !== commit)
-    return `${ref} on ${options.remote} is ${got?.slice(0, 12)}, not ${commit.slice(0, 12)}`;
+    return {
+      problem: `${ref} on ${options.remote} is ${got?.slice(0, 12)}, not ${commit.slice(0, 12)}`,
+      workAt,
+    };
   if (!(await isAncestor(cwd, startPoint, commit)))
-    return `${commit.slice(0, 12)} does not descend from the start point ${startPoint.slice(0, 12)}`;
+    return {
+      problem: `${commit.slice(0, 12)} does not descend from the start point ${startPoint.slice(0, 12)}`,
+      workAt,
+    };
   const tasks = await trailerValues(cwd, commit, TRAILER.task, { since: startPoint });
   if (!tasks.includes(request.task.id))
-    return `${commit.slice(0, 12)} has no Task-Id: ${request.task.id} trailer`;
+    return { problem: `${commit.slice(0, 12)} has no Task-Id: ${request.task.id} trailer`, workAt };
   await gitExec(cwd, ['reset', '-q', '--hard', commit]);
   return null;
 }

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Job } from 'bullmq';
 import { UnrecoverableError, Worker } from 'bullmq';
@@ -10,6 +10,7 @@ import { stepEnv } from '../engine/step-env.js';
 import { guardRepo, isShellAgent } from '../engine/stray-refs.js';
 import type { AttemptOutcome } from '../engine/task-attempt.js';
 import { runAttempt } from '../engine/task-attempt.js';
+import type { AcquiredSlot } from '../engine/worktree-pool.js';
 import { WorktreePool } from '../engine/worktree-pool.js';
 import { deleteBranch, gitExec, pushBranch } from '../git/git.js';
 import { milestoneBranch } from '../git/ref-names.js';
@@ -18,6 +19,7 @@ import type { JobEvent, JobResult, TaskJob } from './job-schema.js';
 import { firstIssue, QUEUE_PREFIX, queueName, taskJobSchema } from './job-schema.js';
 import type { QueueUrl } from './queue-url.js';
 import { openRedis } from './redis-connection.js';
+import { workerSlotFailure } from './slot-refusal.js';
 import { attemptBranch, attemptToken } from './task-refs.js';
 
 /** What `milestone worker` runs with; the CLI builds it from flags and the clone's config. */
@@ -167,7 +169,7 @@ async function processJob(
     log,
     logTail: logTail(log),
   });
-  const failure = (reason: string): JobResult =>
+  const failure = (reason: string, failureKind?: AttemptOutcome['failureKind']): JobResult =>
     result(
       {
         ok: false,
@@ -178,6 +180,7 @@ async function processJob(
         usage: { inputTokens: null, outputTokens: null, costUsd: null },
         commit: null,
         durationMs: 0,
+        ...(failureKind !== undefined && { failureKind }),
       },
       null,
     );
@@ -186,6 +189,7 @@ async function processJob(
   } catch (error) {
     return failure(
       `could not fetch ${milestoneBranch(data.milestoneId)} from ${options.remote}: ${lastLine(error)}`,
+      'setup',
     );
   }
   const env = stepEnv({
@@ -195,14 +199,31 @@ async function processJob(
     phase: data.task.phase,
     attempt: data.attempt,
   });
-  const slot = await pool.acquire(branch, data.startPoint, {
-    logFile: log,
-    signal: options.force,
-    timeoutMs: data.timeoutMs,
-    env,
-  });
+  let slot: AcquiredSlot;
   try {
-    if (slot.setup.error) return failure(`worktree setup failed on ${options.workerId}: ${slot.setup.error}`);
+    slot = await pool.acquire(branch, data.startPoint, {
+      logFile: log,
+      signal: options.force,
+      timeoutMs: data.timeoutMs,
+      env,
+    });
+  } catch (error) {
+    // No room for a slot (or no git-lfs), or git could not make or switch it: a failed attempt
+    // with its kind, as a setup failure is, so the coordinator's retry policy sees why, and not
+    // a failed queue job. The pool let the slot go; the worker goes on with the next job.
+    const refused = workerSlotFailure(error, options.repoRoot);
+    options.say(`${data.task.id} attempt ${data.attempt} failed: ${refused.reason}`);
+    // The attempt's log says it too: its tail is the coordinator's copy.
+    try {
+      appendFileSync(log, `milestone: worker ${options.workerId}: ${refused.reason}\n`);
+    } catch {
+      // The reason travels in the result anyway.
+    }
+    return failure(refused.reason, refused.kind);
+  }
+  try {
+    if (slot.setup.error)
+      return failure(`worktree setup failed on ${options.workerId}: ${slot.setup.error}`, 'setup');
     const task: TaskSpec = {
       id: data.task.id,
       title: data.task.title,

@@ -13,6 +13,7 @@ import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
 import { BudgetTracker } from './budget-tracker.js';
 import { resolveConflict } from './conflict-resolver.js';
+import { remoteInterruptNote, remoteWorkNote } from './failure-text.js';
 import { describeTaskGitWork } from './git-work-counts.js';
 import { checkHandResolution } from './hand-resolution.js';
 import { IntegrationChecks } from './integration/integration-checks.js';
@@ -685,7 +686,8 @@ class Run {
         slot,
         branch,
         parkedSince,
-        resumable: adapter.resumeArgs !== undefined,
+        // A queue worker's session is not in the local worktree: nothing here resumes it.
+        resumable: adapter.resumeArgs !== undefined && !outcome.ranOn,
       });
       if (wait?.kind === 'kept') {
         this.record({
@@ -720,8 +722,9 @@ class Run {
         crashed: this.crashed ? crashReason(this.crashed) : null,
       });
       // Work of a task that failed for good is kept for a person; otherwise the slot is freed.
+      // An attempt that ran on a worker left nothing in the local slot: it keeps no branch here.
       const kept =
-        decision.kind === 'fail' && branch
+        decision.kind === 'fail' && branch && !outcome.ranOn
           ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
           : null;
       if (!kept) {
@@ -729,7 +732,8 @@ class Run {
         if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
       }
       if (decision.kind === 'cancel') {
-        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: decision.reason });
+        const reason = `${decision.reason}${outcome.ranOn ? remoteInterruptNote(outcome.ranOn) : ''}`;
+        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason });
         return { outcome: 'canceled' };
       }
       if (decision.kind === 'fallback') {
@@ -760,7 +764,7 @@ class Run {
         type: 'task_status',
         taskId: task.id,
         status: 'failed',
-        reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}`,
+        reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}${outcome.ranOn ? remoteWorkNote(outcome.ranOn) : ''}`,
       });
       this.result.failed.push({ taskId: task.id, reason, log });
       return { outcome: 'failed', reason, log };
@@ -900,6 +904,7 @@ class Run {
         durationMs: outcome.durationMs,
         reason: outcome.reason,
         steps: outcome.steps,
+        ...(outcome.failureKind !== undefined && { failureKind: outcome.failureKind }),
         ...(outcome.configError && { configError: true }),
       },
     });
@@ -1073,6 +1078,7 @@ function setupFailure(reason: string, canceled: boolean): AttemptOutcome {
     usage,
     commit: null,
     durationMs: 0,
+    failureKind: 'setup',
   };
 }
 

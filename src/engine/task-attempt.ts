@@ -15,6 +15,7 @@ import { commitTypeFor } from './commit-type.js';
 import { failureTail } from './failure-text.js';
 import { trailerBlock } from './landing.js';
 import { TRAILER } from './naming.js';
+import type { SlotRefusalKind } from './slot-space.js';
 import { leavingLinksReason, linkLeaves, linksLeaving } from './worktree-links.js';
 
 /** Everything one attempt of one task needs. */
@@ -80,8 +81,13 @@ export interface AttemptOutcome {
   addsLeavingLink?: boolean;
   /** A failure that must stop more than this task: its budget ran out, or the agent cannot log in. */
   stop?: 'budget' | 'auth';
-  /** Why the agent failed, as data (`sandbox`: it changed the repository outside its task branch). */
-  failureKind?: FailureKind | 'sandbox';
+  /**
+   * Why the attempt failed, as data (`sandbox`: the agent changed the repository outside its task
+   * branch; `disk_space` / `lfs_missing`: a worker refused to make the attempt's worktree slot;
+   * `setup`: the attempt's worktree could not be made ready: its setup command or submodules
+   * failed, or on a worker its `git worktree add`, checkout or fetch of the start point).
+   */
+  failureKind?: FailureKind | 'sandbox' | SlotRefusalKind | 'setup';
   /** When the agent's quota opens again (epoch ms), if it said. */
   retryAt?: number;
   durationMs: number;
@@ -91,6 +97,14 @@ export interface AttemptOutcome {
   warnings?: string[];
   /** Failed for a configuration reason (verify's command not found): not the agent's fault. */
   configError?: boolean;
+  /**
+   * The attempt ran elsewhere (a queue worker), not in the local worktree, so a failure left no
+   * work there to keep: `worker` ran it (null when none is known), and `workAt` is where its
+   * commit still is (an attempt branch on the remote the coordinator did not take), else null.
+   * `left`: the attempt was interrupted, and its job is still running on the worker (`running`,
+   * the next execute takes it over) or was withdrawn from the queue before a worker took it.
+   */
+  ranOn?: { worker: string | null; workAt: string | null; left?: { job: string; running: boolean } };
 }
 
 const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };

@@ -102,15 +102,35 @@ export class WorktreePool {
       reused = claimed !== undefined;
       slot = claimed ?? this.claimNew();
       this.held.set(slot.path, slot);
-      if (!reused) {
-        mkdirSync(this.dir, { recursive: true });
-        rmSync(slot.path, { recursive: true, force: true });
-        // -f: a record left by a slot deleted without git's knowledge is overwritten, no prune
-        // needed (a prune could drop the record of a worktree another run is adding).
-        await gitExec(this.repoRoot, ['worktree', 'add', '-f', '--detach', '--quiet', slot.path, startPoint]);
-        // Just checked out at the start point, nothing untracked: the switch only sets the branch.
-        this.clean.add(slot.path);
-      }
+    }
+    try {
+      return await this.prepare(slot, reused, branch, startPoint, options, started);
+    } catch (error) {
+      // A slot that could not be made or switched (git worktree add, checkout, a full disk) is
+      // let go, so the pool stays usable: a later acquire checks it again (claimExisting) or
+      // makes it anew under the same number; nothing of it stays held or locked.
+      this.letGo(slot.path);
+      throw error;
+    }
+  }
+
+  /** `acquire` once the slot is chosen: made if new, switched to the task's branch, prepared. */
+  private async prepare(
+    slot: Slot,
+    reused: boolean,
+    branch: string | null,
+    startPoint: string,
+    options: { logFile: string; signal: AbortSignal; timeoutMs: number; env: Record<string, string> },
+    started: number,
+  ): Promise<AcquiredSlot> {
+    if (!reused) {
+      mkdirSync(this.dir, { recursive: true });
+      rmSync(slot.path, { recursive: true, force: true });
+      // -f: a record left by a slot deleted without git's knowledge is overwritten, no prune
+      // needed (a prune could drop the record of a worktree another run is adding).
+      await gitExec(this.repoRoot, ['worktree', 'add', '-f', '--detach', '--quiet', slot.path, startPoint]);
+      // Just checked out at the start point, nothing untracked: the switch only sets the branch.
+      this.clean.add(slot.path);
     }
     const { path } = slot;
     // Its task's capture looks only at what changed since the last one (worktree-watch.ts).
@@ -148,6 +168,15 @@ export class WorktreePool {
       setup,
       ownPaths: slotOwnPaths(this.setup, slot.record),
     };
+  }
+
+  /** Drops a slot this run could not prepare: no longer held, free or clean, and unlocked. */
+  private letGo(path: string): void {
+    this.held.delete(path);
+    this.clean.delete(path);
+    this.saved.delete(path);
+    unwatchWorktree(path);
+    unlockSlot(path);
   }
 
   /**

@@ -26,8 +26,9 @@ const MAX_CHANGES = 2000;
  *
  * Returns a reason (changing nothing) whenever git must do it: a file that does not match the
  * index (a local change, an untracked or ignored file in the way), a path that turns from a
- * file into a folder or back, a submodule, a `.gitattributes` anywhere or a setting that
- * converts files (see `plainWorktreeProblem`), an index this reader leaves to git, a symlink
+ * file into a folder or back, a submodule, a tracked `.gitattributes` anywhere, an untracked or
+ * ignored one in a folder it writes to (git reads those too), or a setting that converts files
+ * (see `plainWorktreeProblem`), an index this reader leaves to git, a symlink
  * or file where a folder should be, more than {@link MAX_CHANGES} paths. Throws only when
  * writing failed half way (the caller's `checkout --force` then puts every file right).
  */
@@ -58,6 +59,7 @@ export async function switchTreeInProcess(options: {
   if (diff) return diff;
   if (changes.length === 0) return null;
   if (changes.length > MAX_CHANGES) return 'large';
+  if (untrackedAttributes(worktree, index, changes)) return 'untracked attributes';
 
   // Check every path before touching any.
   const { entries } = index;
@@ -125,6 +127,39 @@ export async function switchTreeInProcess(options: {
     lock.release();
   }
   return null;
+}
+
+/**
+ * Whether a `.gitattributes` that no index entry names sits in the root or in a folder above
+ * one of `changes`: git's checkout and `read-tree -u` read a folder's attributes from the index,
+ * else from the worktree, so an ignored or untracked one (left by a task, made by a slot's
+ * setup) converts what they write (eol, `ident`, `filter=`, `working-tree-encoding`) where a
+ * blob written here would not be. One lstat per folder; anything at that name counts.
+ */
+function untrackedAttributes(
+  worktree: string,
+  index: IndexSnapshot,
+  changes: readonly BlobChange[],
+): boolean {
+  const folders = new Set<string>(['']);
+  for (const { path } of changes) {
+    for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+      const folder = path.slice(0, slash);
+      // Its parents were added with it.
+      if (folders.has(folder)) break;
+      folders.add(folder);
+    }
+  }
+  for (const folder of folders) {
+    const name = folder ? `${folder}/.gitattributes` : '.gitattributes';
+    if (findEntry(index, name) >= 0) continue;
+    try {
+      if (lstatOrNull(worktreePath(worktree, name)) !== null) return true;
+    } catch {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** The position of `path` in the index's sorted paths, or -1. */

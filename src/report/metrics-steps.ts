@@ -11,7 +11,10 @@ export type StepTimes = Record<Step, number>;
 export interface AttemptFacts {
   /** Time spent waiting for someone else's worktree administration, not this attempt's own work. */
   slotWaitMs: number;
-  /** The attempt failed for a configuration reason (setup failed, a command not found). */
+  /**
+   * The attempt failed for a configuration reason (setup failed here or on a queue worker, a
+   * worker refused the slot, a command not found).
+   */
   configFailure: boolean;
 }
 
@@ -33,6 +36,15 @@ export function noSteps(): StepTimes {
 export function attemptKey(taskId: string, attempt: number): string {
   return `${taskId}#${attempt}`;
 }
+
+/**
+ * The failure kinds of an attempt whose worktree could not be made (its setup failed, or a queue
+ * worker refused the slot for disk space or a missing git-lfs): the agent never ran. A local
+ * setup failure shows as the `worktree` outcome with ok false; a worker's as the `agent`
+ * outcome's `failureKind`. Both are configuration failures.
+ */
+const SLOT_FAILURES: ReadonlySet<unknown> = new Set(['setup', 'disk_space', 'lfs_missing']);
+const isSlotFailure = (kind: unknown): boolean => SLOT_FAILURES.has(kind);
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
 
@@ -85,7 +97,7 @@ export function readSteps(events: readonly StoredEvent[]): StepLog {
       if (steps)
         for (const step of ['agent', 'verify', 'commit'] as const) add(step, num(steps[step]), event.taskId);
       else add('agent', num(event.detail?.durationMs), event.taskId);
-      if (event.detail?.configError === true)
+      if (event.detail?.configError === true || isSlotFailure(event.detail?.failureKind))
         facts(event.taskId, num(event.detail?.attempt)).configFailure = true;
     } else if (event.type === 'intent' && event.step === 'merge' && event.taskId) {
       merging.set(event.taskId, at);

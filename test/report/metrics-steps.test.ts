@@ -89,6 +89,54 @@ describe('metrics by step', () => {
     expect(formatMetrics(m)).toContain('1 configuration failure (setup, command not found) not counted');
   });
 
+  it("a queue worker's setup failure or slot refusal counts as a configuration failure, as a local setup failure does", () => {
+    // c: a worker could not make its slot (kind setup), then another refused it (no git-lfs);
+    // the third attempt landed. The local slot was made each time (worktree ok).
+    let log = eventLog('m', [{ id: 'c' }]).execute(0, 'agents');
+    const failures = ['setup', 'lfs_missing'] as const;
+    failures.forEach((kind, i) => {
+      const at = i * 100;
+      log = log
+        .event(at, { type: 'task_status', taskId: 'c', status: 'running', attempt: i + 1, agent: 'shell' })
+        .event(at, { type: 'outcome', step: 'worktree', taskId: 'c', ok: true, detail: { attempt: i + 1 } })
+        .event(at + 50, {
+          type: 'outcome',
+          step: 'agent',
+          taskId: 'c',
+          ok: false,
+          detail: {
+            attempt: i + 1,
+            durationMs: 50,
+            reason: 'no worktree for the attempt (on w1)',
+            failureKind: kind,
+          },
+        })
+        .event(at + 50, { type: 'task_status', taskId: 'c', status: 'ready', attempt: i + 1 });
+    });
+    log = log.attempt('c', 3, 300, 400, 'succeeded').finish(400);
+    const m = milestoneMetrics(log.state(), log.events);
+    expect(m.tasks[0]).toMatchObject({ attempts: 3, configFailures: 2, firstTime: true });
+    expect(m.totals).toMatchObject({ quality: 1, configFailures: 2 });
+    expect(formatMetrics(m)).toContain('2 configuration failures (setup, command not found) not counted');
+
+    // An agent's own failure with a kind (its quota) still counts against quality.
+    const quota = eventLog('m', [{ id: 'q' }])
+      .execute(0, 'agents')
+      .event(0, { type: 'task_status', taskId: 'q', status: 'running', attempt: 1, agent: 'shell' })
+      .event(50, {
+        type: 'outcome',
+        step: 'agent',
+        taskId: 'q',
+        ok: false,
+        detail: { attempt: 1, durationMs: 50, reason: 'usage limit', failureKind: 'usage_limit' },
+      })
+      .event(50, { type: 'task_status', taskId: 'q', status: 'failed', attempt: 1 })
+      .attempt('q', 2, 100, 200, 'succeeded')
+      .finish(200);
+    const q = milestoneMetrics(quota.state(), quota.events);
+    expect(q.tasks[0]).toMatchObject({ attempts: 2, configFailures: 0, firstTime: false });
+  });
+
   it('numbers attempts from 1 again in each run', () => {
     const log = eventLog('m', [{ id: 'a' }])
       .execute(0, 'agents')

@@ -1,0 +1,110 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { tempDir, writeFiles } from '../helpers/git-repo.js';
+import { bareRemote, clone, type Proc, start } from '../helpers/queue-cluster.js';
+import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
+
+const unavailable = await redisUnavailable();
+if (unavailable) console.warn(`skipping the worker disk-space test: ${unavailable}`);
+
+/** Every `_slot-N` folder under a worker's state directory (worktrees live there by default). */
+function slotsUnder(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (path: string) => {
+    if (!existsSync(path)) return;
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (/^_slot-\d+$/.test(entry.name)) found.push(join(path, entry.name));
+      else walk(join(path, entry.name));
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
+  it('comes back to the coordinator as a failed attempt (kind disk_space, the free and needed space, limits.minFreeMb), retried by its policy; the worker lives on and makes no slot', async () => {
+    const redis = await startRedis();
+    const procs: Proc[] = [];
+    try {
+      const remote = await bareRemote();
+      const repo = await clone(remote, 'coordinator');
+      writeFiles(repo, {
+        'plan.yaml': stringify({
+          version: 1,
+          milestone: 'Disk space',
+          id: 'space',
+          defaults: { agent: 'shell', retries: 1 },
+          tasks: [{ id: 'big', title: 'Write big', files: ['big.txt'], run: 'echo big > big.txt' }],
+        }),
+      });
+      const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
+      const planned = start(repo, ['plan', '--from', 'plan.yaml'], env);
+      expect(await planned.exit, planned.output()).toBe(0);
+
+      // No disk has 1 PB free: the worker's check refuses every new slot, and nothing is filled.
+      const workerRepo = await clone(remote, 'w1');
+      writeFiles(workerRepo, {
+        '.milestones/config.yaml': stringify({ limits: { minFreeMb: 1024 ** 3 } }),
+      });
+      const workerState = tempDir('milestone-state-');
+      const worker = start(workerRepo, ['worker', '--queue', redis.url, '--agents', 'shell'], {
+        XDG_STATE_HOME: workerState,
+      });
+      procs.push(worker);
+      await worker.waitFor('waiting for tasks');
+
+      const coordinator = start(
+        repo,
+        ['execute', 'space', '--queue', redis.url, '--mode', 'agents', '--concurrency', '1'],
+        { ...env },
+      );
+      procs.push(coordinator);
+      expect(await coordinator.exit, coordinator.output()).toBe(1);
+      const out = coordinator.output();
+      // The policy ran with the real reason: one retry (retries: 1), then the task failed with it.
+      expect(out).toMatch(
+        /big ready: attempt 1 failed \(not enough disk space for a new worktree slot.*\); retrying in/,
+      );
+      expect(out).toMatch(
+        /failed: big: .*not enough disk space for a new worktree slot in \S+_slots: it needs [\d.]+ MB \(checkout \d+ KB \+ limits\.minFreeMb 1073741824 MB\), [\d.]+ [KM]B is free; .*limits\.minFreeMb.*\(on \S+\)/,
+      );
+      expect(out).not.toContain('the queue failed job');
+      expect(worker.output()).toMatch(/big attempt 1 failed: .*not enough disk space/);
+      expect(worker.output()).toMatch(/big attempt 2 failed: .*not enough disk space/);
+
+      // The attempt's log on the coordinator (the worker's tail) says why.
+      const logCopy = readFileSync(
+        join(repo, '.milestones', '.local', 'logs', 'space', 'big', 'attempt-2.log'),
+        'utf8',
+      );
+      expect(logCopy).toMatch(/^milestone: worker \S+: not enough disk space for a new worktree slot/m);
+
+      // Each attempt is recorded with its failure kind as data.
+      const db = new Database(join(repo, '.milestones', '.local', 'store.db'), { readonly: true });
+      const outcomes = db
+        .prepare("SELECT data FROM events WHERE type = 'outcome' ORDER BY seq")
+        .all()
+        .map((row) => JSON.parse((row as { data: string }).data))
+        .filter((e) => e.step === 'agent');
+      db.close();
+      expect(outcomes.map((e) => [e.ok, e.detail.attempt, e.detail.failureKind])).toEqual([
+        [false, 1, 'disk_space'],
+        [false, 2, 'disk_space'],
+      ]);
+
+      // Refused before anything of a slot existed; the worker is still taking jobs.
+      expect(slotsUnder(workerState)).toEqual([]);
+      expect(worker.child.exitCode).toBe(null);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exit).toBe(0);
+    } finally {
+      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
+      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      await redis.stop();
+    }
+  });
+});
