@@ -13,6 +13,17 @@ import { processIo } from '../io/io.js';
  * (`quick-plan.ts`): same command, same output.
  */
 export async function main(argv: string[], io: Io = processIo, cwd = process.cwd()): Promise<number> {
+  return (await runLine(argv, io, cwd)).code;
+}
+
+/** What {@link runLine} ran: its exit code, and whether the process may end at once. */
+interface LineRun {
+  code: number;
+  /** Nothing the command started is still running (every write and child awaited). */
+  settled: boolean;
+}
+
+async function runLine(argv: string[], io: Io, cwd: string): Promise<LineRun> {
   // `plan` is never a quick read: its module is not loaded for it. The git modules its command
   // shares with the CLI are fetched at once, beside `quick-plan.js` (which imports them for the
   // plan script): one round of the ES module loader's file reads less before the command starts.
@@ -20,13 +31,14 @@ export async function main(argv: string[], io: Io = processIo, cwd = process.cwd
   else {
     const { quickRead } = await import('./quick-read.js');
     const quick = await quickRead(argv, io, cwd);
-    if (quick !== null) return quick;
+    if (quick !== null) return { code: quick, settled: false };
   }
   const { quickPlan } = await import('./quick-plan.js');
   const planned = await quickPlan(argv, io, cwd);
-  if (planned !== null) return planned;
+  // `plan --from` awaits all it starts: its files fsynced, its store closed, its git reads.
+  if (planned !== null) return { code: planned, settled: true };
   const { runProgram } = await import('./program.js');
-  return runProgram(argv, io, cwd);
+  return { code: await runProgram(argv, io, cwd), settled: false };
 }
 
 /** Runs the CLI as this process: the only place that sets the process exit code. */
@@ -38,7 +50,23 @@ export async function runCli(argv: string[]): Promise<void> {
       throw error;
     });
   }
-  process.exitCode = await main(argv);
+  const { code, settled } = await runLine(argv, processIo, process.cwd());
+  process.exitCode = code;
+  if (settled) await endAtOnce();
+}
+
+/**
+ * Ends the process now instead of when its event loop drains: after a `plan --from` of
+ * thousands of tasks the drain costs a mark-compact V8 schedules once the loop goes idle and the
+ * disposal of the heap, ~50-100 ms with nothing left to do (docs/benchmarks.md). Only with
+ * nothing buffered on stdout or stderr (a pipe is written asynchronously on some platforms):
+ * else the natural exit, which flushes them. The pooled git shells end first and are reaped here,
+ * as at a natural exit: none outlives the process, and their CPU counts in its own.
+ */
+async function endAtOnce(): Promise<void> {
+  const { gitShellPool } = await import('../git/git-exec.js');
+  await gitShellPool().close();
+  if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit();
 }
 
 const invokedDirectly = (() => {
