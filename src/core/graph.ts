@@ -206,8 +206,20 @@ export function remainingCriticalPath(
   tasks: readonly PhasedTask[],
   basis: GraphBasis = graphBasis(tasks),
 ): Map<string, number> {
+  const remaining = remainingWork(basis);
+  const result = new Map<string, number>();
+  const { graph } = basis;
+  for (let p = 0; p < graph.byPhase.length; p++) {
+    const members = graph.byPhase[p]!;
+    for (let k = 0; k < members.length; k++) result.set(graph.ids[members[k]!]!, remaining[members[k]!]!);
+  }
+  return result;
+}
+
+/** {@link remainingCriticalPath} by task index (plan order). */
+export function remainingWork(basis: GraphBasis): Float64Array {
   const { graph, work } = basis;
-  const tail = new Float64Array(tasks.length);
+  const tail = new Float64Array(graph.ids.length);
   for (let k = graph.order.length - 1; k >= 0; k--) {
     const i = graph.order[k]!;
     let after = 0;
@@ -215,14 +227,21 @@ export function remainingCriticalPath(
     for (let d = 0; d < dependents.length; d++) after = Math.max(after, tail[dependents[d]!]!);
     tail[i] = work[i]! + after;
   }
-  const phaseLength = graph.byPhase.map((members) => members.reduce((max, i) => Math.max(max, tail[i]!), 0));
-  const result = new Map<string, number>();
-  for (let p = 0; p < PHASES.length; p++) {
-    const later = phaseLength.slice(p + 1).reduce((sum, length) => sum + length, 0);
+  // Per phase its longest chain, then added to each task the summed chains of the later phases.
+  const phaseLength = new Float64Array(graph.byPhase.length);
+  for (let p = 0; p < graph.byPhase.length; p++) {
     const members = graph.byPhase[p]!;
-    for (let k = 0; k < members.length; k++) result.set(graph.ids[members[k]!]!, tail[members[k]!]! + later);
+    let max = 0;
+    for (let k = 0; k < members.length; k++) max = Math.max(max, tail[members[k]!]!);
+    phaseLength[p] = max;
   }
-  return result;
+  for (let p = 0; p < graph.byPhase.length; p++) {
+    let later = 0;
+    for (let q = p + 1; q < phaseLength.length; q++) later += phaseLength[q]!;
+    const members = graph.byPhase[p]!;
+    for (let k = 0; k < members.length; k++) tail[members[k]!] = tail[members[k]!]! + later;
+  }
+  return tail;
 }
 
 /**
