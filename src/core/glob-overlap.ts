@@ -94,101 +94,98 @@ function secondOf(key: number, width: number): number {
 }
 
 function collectHits(entries: readonly (readonly string[])[]): Hits {
-  // Items are globs in entries, as parallel arrays of numbers: this runs for every pair of
-  // candidates, so it allocates nothing per pair but two array slots.
+  // Items are globs in entries, as parallel arrays: this runs for every pair of candidates, so
+  // it allocates nothing per pair but two array slots.
+  // Cleared between calls only: the nodes of one call must share one trie.
+  if (infoCache.size >= MAX_CACHE || verdicts.size >= MAX_VERDICTS) clearInfo();
+  const call = ++calls;
   const itemEntry: number[] = [];
   const itemSlot: number[] = [];
-  const itemGlob: number[] = [];
-  const globs: string[] = [];
-  const globId = new Map<string, number>();
-  const globPrefixes: Array<ReadonlyArray<readonly string[]>> = [];
-  const root = newNode();
+  const itemGlob: GlobInfo[] = [];
+  const touched: TrieNode[] = [];
   // Indexed loops throughout: a plan command runs this once, mostly before V8 optimises it,
-  // where `for of` and `forEach` cost an iterator step or a call per item.
+  // where `for of` and `forEach` cost an iterator step or a call per item. Each glob's trie nodes
+  // are found once per process (see globInfo), so an item costs one lookup of its glob.
   for (let entry = 0; entry < entries.length; entry++) {
     const list = entries[entry]!;
     for (let slot = 0; slot < list.length; slot++) {
-      const glob = list[slot]!;
-      let id = globId.get(glob);
-      if (id === undefined) {
-        id = globs.push(glob) - 1;
-        globId.set(glob, id);
-        const shapes = parseGlob(glob);
-        globPrefixes.push(shapes === 'any' ? [[]] : shapes.map((shape) => shape.prefix));
-      }
-      const prefixes = globPrefixes[id]!;
-      for (let k = 0; k < prefixes.length; k++) {
-        insert(root, prefixes[k]!, itemEntry.length);
+      const info = globInfo(list[slot]!);
+      const nodes = info.nodes;
+      for (let k = 0; k < nodes.length; k++) {
+        const node = nodes[k]!;
+        if (node.call !== call) {
+          node.call = call;
+          node.items = [];
+          touched.push(node);
+        }
+        node.items.push(itemEntry.length);
         itemEntry.push(entry);
         itemSlot.push(slot);
-        itemGlob.push(id);
+        itemGlob.push(info);
       }
     }
   }
 
-  const verdicts = verdictCache(globs);
   // A hit is a (first entry, second entry, slot in first, slot in second) packed in a number.
-  const width = entries.reduce((max, list) => Math.max(max, list.length), 1);
-  const hitEntry: number[] = [];
-  const hitKey: number[] = [];
-  const consider = (x: number, y: number) => {
-    const ex = itemEntry[x]!;
-    const ey = itemEntry[y]!;
-    if (ex === ey || !verdicts(itemGlob[x]!, itemGlob[y]!)) return;
-    if (ex < ey) {
-      hitEntry.push(ex);
-      hitKey.push((ey * width + itemSlot[x]!) * width + itemSlot[y]!);
-    } else {
-      hitEntry.push(ey);
-      hitKey.push((ex * width + itemSlot[y]!) * width + itemSlot[x]!);
+  let width = 1;
+  for (let entry = 0; entry < entries.length; entry++) width = Math.max(width, entries[entry]!.length);
+  const hits: HitLists = { entry: [], key: [] };
+  // Every item meets the items of its own node and of all its ancestors (those of this call).
+  for (let t = 0; t < touched.length; t++) {
+    const node = touched[t]!;
+    const items = node.items;
+    for (let i = 1; i < items.length; i++) {
+      for (let j = 0; j < i; j++) considerPair(items[j]!, items[i]!, itemEntry, itemSlot, itemGlob, width, hits);
     }
-  };
-
-  // Iterative walk: every item meets the items of its own node and of all its ancestors.
-  const ancestors: number[] = [];
-  const lengths: number[] = [];
-  const stack: Array<{ node: TrieNode; depth: number }> = [{ node: root, depth: 0 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    lengths.length = depth;
-    ancestors.length = depth === 0 ? 0 : lengths[depth - 1]!;
-    const { items } = node;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      for (let a = 0; a < ancestors.length; a++) consider(ancestors[a]!, item);
-      for (let j = 0; j < i; j++) consider(items[j]!, item);
+    for (let up = node.parent; up !== null; up = up.parent) {
+      if (up.call !== call) continue;
+      const above = up.items;
+      for (let i = 0; i < items.length; i++) {
+        for (let a = 0; a < above.length; a++)
+          considerPair(above[a]!, items[i]!, itemEntry, itemSlot, itemGlob, width, hits);
+      }
     }
-    for (let i = 0; i < items.length; i++) ancestors.push(items[i]!);
-    lengths.push(ancestors.length);
-    if (node.children)
-      for (const child of node.children.values()) stack.push({ node: child, depth: depth + 1 });
   }
-  return groupHits(entries.length, width, hitEntry, hitKey);
+  return groupHits(entries.length, width, hits.entry, hits.key);
 }
 
-/** `globsMayIntersect` by interned glob id, each distinct pair computed once. */
-function verdictCache(globs: readonly string[]): (x: number, y: number) => boolean {
-  const count = globs.length;
-  const compute = (x: number, y: number) => globsMayIntersect(globs[x]!, globs[y]!);
-  // A table only while small: zero-filling megabytes costs more than the few lookups a plan makes.
-  if (count * count <= 1 << 16) {
-    const table = new Int8Array(count * count).fill(-1);
-    return (x, y) => {
-      const key = x < y ? x * count + y : y * count + x;
-      if (table[key] === -1) table[key] = compute(x, y) ? 1 : 0;
-      return table[key] === 1;
-    };
+/** Hits as found: the first entry of each, and its packed key. */
+interface HitLists {
+  entry: number[];
+  key: number[];
+}
+
+/** Items `x` and `y` are a hit when of different entries and their globs may intersect. */
+function considerPair(
+  x: number,
+  y: number,
+  itemEntry: readonly number[],
+  itemSlot: readonly number[],
+  itemGlob: readonly GlobInfo[],
+  width: number,
+  hits: HitLists,
+): void {
+  const ex = itemEntry[x]!;
+  const ey = itemEntry[y]!;
+  if (ex === ey || !verdict(itemGlob[x]!, itemGlob[y]!)) return;
+  if (ex < ey) {
+    hits.entry.push(ex);
+    hits.key.push((ey * width + itemSlot[x]!) * width + itemSlot[y]!);
+  } else {
+    hits.entry.push(ey);
+    hits.key.push((ex * width + itemSlot[y]!) * width + itemSlot[x]!);
   }
-  const map = new Map<number, boolean>();
-  return (x, y) => {
-    const key = x < y ? x * count + y : y * count + x;
-    let verdict = map.get(key);
-    if (verdict === undefined) {
-      verdict = compute(x, y);
-      map.set(key, verdict);
-    }
-    return verdict;
-  };
+}
+
+/** `globsMayIntersect` of two globs, each distinct pair computed once (while the caches live). */
+function verdict(x: GlobInfo, y: GlobInfo): boolean {
+  const key = x.id < y.id ? x.id * VERDICT_KEY + y.id : y.id * VERDICT_KEY + x.id;
+  let known = verdicts.get(key);
+  if (known === undefined) {
+    known = globsMayIntersect(x.glob, y.glob);
+    verdicts.set(key, known);
+  }
+  return known;
 }
 
 /**
@@ -235,30 +232,76 @@ function groupHits(
   };
 }
 
+/**
+ * A node of the trie of literal prefixes. One trie serves every call (see {@link globInfo});
+ * `items` belongs to the call numbered `call`, reset when another call first touches the node.
+ */
 interface TrieNode {
-  /** Items (globs of entries) whose literal prefix ends here. */
-  items: number[];
+  parent: TrieNode | null;
   /** Created on first use: most nodes are leaves. */
   children: Map<string, TrieNode> | null;
+  call: number;
+  /** Items (globs of entries) of call `call` whose literal prefix ends here. */
+  items: number[];
 }
 
-function newNode(): TrieNode {
-  return { items: [], children: null };
+/** What the overlap search keeps of one distinct glob. */
+interface GlobInfo {
+  glob: string;
+  /** Unique while the caches live: the key of its verdicts. */
+  id: number;
+  /** The trie node of each alternative's literal prefix; the root for a glob that may match anything. */
+  nodes: TrieNode[];
 }
 
-function insert(root: TrieNode, prefix: readonly string[], item: number): void {
-  let node = root;
+/** Verdict keys are `smaller id * VERDICT_KEY + larger id`; ids stay far below it. */
+const VERDICT_KEY = 2 ** 26;
+const MAX_VERDICTS = 1 << 20;
+let trieRoot = newNode(null);
+let calls = 0;
+let nextId = 0;
+const infoCache = new Map<string, GlobInfo>();
+const verdicts = new Map<number, boolean>();
+
+// Caches only, like the ones below: results depend on the glob texts alone, so the functions
+// stay pure.
+function clearInfo(): void {
+  infoCache.clear();
+  verdicts.clear();
+  trieRoot = newNode(null);
+  nextId = 0;
+}
+
+function globInfo(glob: string): GlobInfo {
+  let info = infoCache.get(glob);
+  if (info === undefined) {
+    const shapes = parseGlob(glob);
+    const nodes: TrieNode[] = [];
+    if (shapes === 'any') nodes.push(trieRoot);
+    else for (let k = 0; k < shapes.length; k++) nodes.push(nodeOf(shapes[k]!.prefix));
+    info = { glob, id: nextId++, nodes };
+    infoCache.set(glob, info);
+  }
+  return info;
+}
+
+function newNode(parent: TrieNode | null): TrieNode {
+  return { parent, children: null, call: 0, items: [] };
+}
+
+function nodeOf(prefix: readonly string[]): TrieNode {
+  let node = trieRoot;
   for (let k = 0; k < prefix.length; k++) {
     const segment = prefix[k]!;
     node.children ??= new Map();
     let child = node.children.get(segment);
     if (!child) {
-      child = newNode();
+      child = newNode(node);
       node.children.set(segment, child);
     }
     node = child;
   }
-  node.items.push(item);
+  return node;
 }
 
 type Segment =

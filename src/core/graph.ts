@@ -295,19 +295,33 @@ export function graphFigures(
 
 function overlapsOf(graph: IndexedGraph, tasks: readonly FileTask[]): FileOverlap[] {
   const result: FileOverlap[] = [];
-  for (const members of graph.byPhase) {
-    const unordered = (a: Int32Array, b: Int32Array) => {
-      const toTask = (local: Int32Array) => local.map((i) => members[i]!);
-      return Array.from(orderedPairs(graph, toTask(a), toTask(b)), (flag) => flag === 0);
-    };
-    for (const pair of intersectingPairs(
-      members.map((i) => tasks[i]!.files),
-      unordered,
-    )) {
+  // Indexed loops, no per-pair closures: `plan` runs this once, mostly before V8 optimises it.
+  for (let p = 0; p < graph.byPhase.length; p++) {
+    const members = graph.byPhase[p]!;
+    if (members.length < 2) continue;
+    const files: Array<readonly string[]> = [];
+    for (let k = 0; k < members.length; k++) files.push(tasks[members[k]!]!.files);
+    const pairs = intersectingPairs(files, (a, b) => unorderedPairs(graph, members, a, b));
+    for (let k = 0; k < pairs.length; k++) {
+      const pair = pairs[k]!;
       result.push({ a: graph.ids[members[pair.a]!]!, b: graph.ids[members[pair.b]!]!, files: pair.files });
     }
   }
   return result;
+}
+
+/** For pairs of `members` (local indices), whether neither task reaches the other. */
+function unorderedPairs(graph: IndexedGraph, members: readonly number[], a: Int32Array, b: Int32Array): boolean[] {
+  const x = new Int32Array(a.length);
+  const y = new Int32Array(b.length);
+  for (let k = 0; k < a.length; k++) {
+    x[k] = members[a[k]!]!;
+    y[k] = members[b[k]!]!;
+  }
+  const ordered = orderedPairs(graph, x, y);
+  const keep: boolean[] = [];
+  for (let k = 0; k < ordered.length; k++) keep.push(ordered[k] === 0);
+  return keep;
 }
 
 /** The graph in index form: same-phase edges only, tasks grouped by phase in plan order. */
@@ -419,12 +433,17 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
   }
   const column = new Int32Array(graph.ids.length).fill(-1);
   const row = new Int32Array(graph.ids.length);
-  queries.forEach((query, p) => {
-    if (query.k.length === 0) return;
-    const members = graph.byPhase[p]!.slice().sort((x, y) => graph.position[x]! - graph.position[y]!);
-    members.forEach((node, r) => {
-      row[node] = r;
-    });
+  // The topological order lists the phases one after the other: a phase's run of it is its
+  // members by position.
+  let phaseStart = 0;
+  for (let p = 0; p < queries.length; p++) {
+    const query = queries[p]!;
+    const size = graph.byPhase[p]!.length;
+    const start = phaseStart;
+    phaseStart += size;
+    if (query.k.length === 0) continue;
+    const members = graph.order.slice(start, start + size);
+    for (let r = 0; r < members.length; r++) row[members[r]!] = r;
     let columns = 0;
     for (let q = 0; q < query.to.length; q++)
       if (column[query.to[q]!] === -1) column[query.to[q]!] = columns++;
@@ -454,6 +473,6 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
       }
     }
     for (let q = 0; q < query.to.length; q++) column[query.to[q]!] = -1;
-  });
+  }
   return result;
 }
