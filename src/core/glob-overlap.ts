@@ -94,18 +94,38 @@ function secondOf(key: number, width: number): number {
 }
 
 function collectHits(entries: readonly (readonly string[])[]): Hits {
-  // Items are globs in entries, as parallel arrays: this runs for every pair of candidates, so
-  // it allocates nothing per pair but two array slots.
   // Cleared between calls only: the nodes of one call must share one trie.
   if (infoCache.size >= MAX_CACHE || verdicts.size >= MAX_VERDICTS) clearInfo();
   const call = ++calls;
-  const itemEntry: number[] = [];
-  const itemSlot: number[] = [];
-  const itemGlob: GlobInfo[] = [];
+  const items: Items = { entry: [], slot: [], glob: [] };
+  const touched = placeItems(entries, call, items);
+  // A hit is a (first entry, second entry, slot in first, slot in second) packed in a number.
+  let width = 1;
+  for (let entry = 0; entry < entries.length; entry++) width = Math.max(width, entries[entry]!.length);
+  const hits: HitLists = { entry: [], key: [] };
+  for (let t = 0; t < touched.length; t++) meetAtNode(touched[t]!, call, items, width, hits);
+  return groupHits(entries.length, width, hits.entry, hits.key);
+}
+
+/**
+ * Items are globs in entries, as parallel arrays: this runs for every pair of candidates, so it
+ * allocates nothing per pair but two array slots.
+ */
+interface Items {
+  entry: number[];
+  slot: number[];
+  glob: GlobInfo[];
+}
+
+/**
+ * Lists the items and puts each in the trie node of its literal prefix; returns the nodes that
+ * hold items. Each glob's nodes are found once per process (see {@link globInfo}), so an item
+ * costs one lookup of its glob. Small functions with indexed loops, here and below: a plan
+ * command runs this once, mostly before V8 optimises it, where `for of` costs an iterator step
+ * per item, and a large function costs more to optimise.
+ */
+function placeItems(entries: readonly (readonly string[])[], call: number, items: Items): TrieNode[] {
   const touched: TrieNode[] = [];
-  // Indexed loops throughout: a plan command runs this once, mostly before V8 optimises it,
-  // where `for of` and `forEach` cost an iterator step or a call per item. Each glob's trie nodes
-  // are found once per process (see globInfo), so an item costs one lookup of its glob.
   for (let entry = 0; entry < entries.length; entry++) {
     const list = entries[entry]!;
     for (let slot = 0; slot < list.length; slot++) {
@@ -118,35 +138,29 @@ function collectHits(entries: readonly (readonly string[])[]): Hits {
           node.items = [];
           touched.push(node);
         }
-        node.items.push(itemEntry.length);
-        itemEntry.push(entry);
-        itemSlot.push(slot);
-        itemGlob.push(info);
+        node.items.push(items.entry.length);
+        items.entry.push(entry);
+        items.slot.push(slot);
+        items.glob.push(info);
       }
     }
   }
+  return touched;
+}
 
-  // A hit is a (first entry, second entry, slot in first, slot in second) packed in a number.
-  let width = 1;
-  for (let entry = 0; entry < entries.length; entry++) width = Math.max(width, entries[entry]!.length);
-  const hits: HitLists = { entry: [], key: [] };
-  // Every item meets the items of its own node and of all its ancestors (those of this call).
-  for (let t = 0; t < touched.length; t++) {
-    const node = touched[t]!;
-    const items = node.items;
-    for (let i = 1; i < items.length; i++) {
-      for (let j = 0; j < i; j++) considerPair(items[j]!, items[i]!, itemEntry, itemSlot, itemGlob, width, hits);
-    }
-    for (let up = node.parent; up !== null; up = up.parent) {
-      if (up.call !== call) continue;
-      const above = up.items;
-      for (let i = 0; i < items.length; i++) {
-        for (let a = 0; a < above.length; a++)
-          considerPair(above[a]!, items[i]!, itemEntry, itemSlot, itemGlob, width, hits);
-      }
+/** The items of `node` meet each other and the items of its ancestors (those of this call). */
+function meetAtNode(node: TrieNode, call: number, items: Items, width: number, hits: HitLists): void {
+  const here = node.items;
+  for (let i = 1; i < here.length; i++) {
+    for (let j = 0; j < i; j++) considerPair(here[j]!, here[i]!, items, width, hits);
+  }
+  for (let up = node.parent; up !== null; up = up.parent) {
+    if (up.call !== call) continue;
+    const above = up.items;
+    for (let i = 0; i < here.length; i++) {
+      for (let a = 0; a < above.length; a++) considerPair(above[a]!, here[i]!, items, width, hits);
     }
   }
-  return groupHits(entries.length, width, hits.entry, hits.key);
 }
 
 /** Hits as found: the first entry of each, and its packed key. */
@@ -156,24 +170,16 @@ interface HitLists {
 }
 
 /** Items `x` and `y` are a hit when of different entries and their globs may intersect. */
-function considerPair(
-  x: number,
-  y: number,
-  itemEntry: readonly number[],
-  itemSlot: readonly number[],
-  itemGlob: readonly GlobInfo[],
-  width: number,
-  hits: HitLists,
-): void {
-  const ex = itemEntry[x]!;
-  const ey = itemEntry[y]!;
-  if (ex === ey || !verdict(itemGlob[x]!, itemGlob[y]!)) return;
+function considerPair(x: number, y: number, items: Items, width: number, hits: HitLists): void {
+  const ex = items.entry[x]!;
+  const ey = items.entry[y]!;
+  if (ex === ey || !verdict(items.glob[x]!, items.glob[y]!)) return;
   if (ex < ey) {
     hits.entry.push(ex);
-    hits.key.push((ey * width + itemSlot[x]!) * width + itemSlot[y]!);
+    hits.key.push((ey * width + items.slot[x]!) * width + items.slot[y]!);
   } else {
     hits.entry.push(ey);
-    hits.key.push((ex * width + itemSlot[y]!) * width + itemSlot[x]!);
+    hits.key.push((ex * width + items.slot[y]!) * width + items.slot[x]!);
   }
 }
 
@@ -344,13 +350,38 @@ function parseGlob(glob: string): Shape[] | 'any' {
   // The cache first, without a closure: most calls are repeats (one per candidate pair).
   const known = shapeCache.get(glob);
   if (known !== undefined) return known;
-  return cached(shapeCache, glob, () => {
-    const text = glob.trim();
-    if (text.startsWith('!')) return 'any';
-    const alternatives = expandBraces(text);
-    if (alternatives === null) return 'any';
-    return alternatives.map(toShape).filter((shape): shape is Shape => shape !== null);
-  });
+  if (shapeCache.size >= MAX_CACHE) shapeCache.clear();
+  const shapes = plainShape(glob) ?? parseAlternatives(glob);
+  shapeCache.set(glob, shapes);
+  return shapes;
+}
+
+function parseAlternatives(glob: string): Shape[] | 'any' {
+  const text = glob.trim();
+  if (text.startsWith('!')) return 'any';
+  const alternatives = expandBraces(text);
+  if (alternatives === null) return 'any';
+  return alternatives.map(toShape).filter((shape): shape is Shape => shape !== null);
+}
+
+/**
+ * Plain segments (see {@link PLAIN_SEGMENT}), optionally ending in `/**`: {@link toShape}'s shape
+ * of it, built without its passes (most of a plan's globs are such paths and folders).
+ */
+const PLAIN_PATH = /^(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)*(\/\*\*)?$/;
+
+function plainShape(glob: string): Shape[] | null {
+  const match = PLAIN_PATH.exec(glob);
+  if (match === null) return null;
+  if (match[1] === undefined) {
+    return [{ literal: true, path: glob, prefix: glob.split('/'), plain: true }];
+  }
+  const under = glob.slice(0, -3);
+  const prefix = under.split('/');
+  const segments: Segment[] = [];
+  for (let k = 0; k < prefix.length; k++) segments.push({ kind: 'literal', text: prefix[k]! });
+  segments.push({ kind: 'globstar' });
+  return [{ literal: false, path: glob, prefix, segments, under }];
 }
 
 function toShape(alternative: string): Shape | null {

@@ -451,28 +451,59 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
       1,
       Math.min(Math.ceil(columns / 32), Math.floor(REACH_WORDS / members.length)),
     );
-    const chunkColumns = chunkWords * 32;
-    for (let first = 0; first < columns; first += chunkColumns) {
-      const bits = new Uint32Array(members.length * chunkWords);
-      for (let m = 0; m < members.length; m++) {
-        const node = members[m]!;
-        const base = row[node]! * chunkWords;
-        const deps = graph.deps[node]!;
-        for (let d = 0; d < deps.length; d++) {
-          const dep = deps[d]!;
-          const depBase = row[dep]! * chunkWords;
-          for (let w = 0; w < chunkWords; w++) bits[base + w]! |= bits[depBase + w]!;
-          const c = column[dep]! - first;
-          if (column[dep]! >= 0 && c >= 0 && c < chunkColumns) bits[base + (c >>> 5)]! |= 1 << (c & 31);
-        }
-      }
-      for (let q = 0; q < query.k.length; q++) {
-        const c = column[query.to[q]!]! - first;
-        if (c < 0 || c >= chunkColumns) continue;
-        if (bits[row[query.from[q]!]! * chunkWords + (c >>> 5)]! & (1 << (c & 31))) result[query.k[q]!] = 1;
-      }
+    for (let first = 0; first < columns; first += chunkWords * 32) {
+      const bits = reachBits(graph, members, row, column, first, chunkWords);
+      markReached(query, bits, row, column, first, chunkWords, result);
     }
     for (let q = 0; q < query.to.length; q++) column[query.to[q]!] = -1;
   }
   return result;
+}
+
+/**
+ * One chunk of reachability bits, a row per member (in topological order): the columns
+ * `first..first + 32 chunkWords` of what each member reaches. Its own function, like
+ * {@link markReached}: V8 optimises a hot loop together with all of the function holding it.
+ */
+function reachBits(
+  graph: IndexedGraph,
+  members: readonly number[],
+  row: Int32Array,
+  column: Int32Array,
+  first: number,
+  chunkWords: number,
+): Uint32Array {
+  const chunkColumns = chunkWords * 32;
+  const bits = new Uint32Array(members.length * chunkWords);
+  for (let m = 0; m < members.length; m++) {
+    const node = members[m]!;
+    const base = row[node]! * chunkWords;
+    const deps = graph.deps[node]!;
+    for (let d = 0; d < deps.length; d++) {
+      const dep = deps[d]!;
+      const depBase = row[dep]! * chunkWords;
+      for (let w = 0; w < chunkWords; w++) bits[base + w]! |= bits[depBase + w]!;
+      const c = column[dep]! - first;
+      if (column[dep]! >= 0 && c >= 0 && c < chunkColumns) bits[base + (c >>> 5)]! |= 1 << (c & 31);
+    }
+  }
+  return bits;
+}
+
+/** Sets `result[k]` for the queries whose `from` reaches its `to` in this chunk of columns. */
+function markReached(
+  query: { k: number[]; from: number[]; to: number[] },
+  bits: Uint32Array,
+  row: Int32Array,
+  column: Int32Array,
+  first: number,
+  chunkWords: number,
+  result: Uint8Array,
+): void {
+  const chunkColumns = chunkWords * 32;
+  for (let q = 0; q < query.k.length; q++) {
+    const c = column[query.to[q]!]! - first;
+    if (c < 0 || c >= chunkColumns) continue;
+    if (bits[row[query.from[q]!]! * chunkWords + (c >>> 5)]! & (1 << (c & 31))) result[query.k[q]!] = 1;
+  }
 }

@@ -6,7 +6,8 @@ import { type GraphBasis, graphBasis, type PhasedTask, remainingWork } from '../
  * longest remaining critical path (ties: plan order); a task is ready when its same-phase
  * `needs` have finished. Work is the PERT expectation (unestimated tasks: their phase's mean,
  * as everywhere in core/graph.ts). One agent gives the total work; enough agents give the
- * critical path. Each agent count is one event simulation with two heaps: O(n log n + E).
+ * critical path. Each agent count is one event simulation with a heap of the ready tasks:
+ * O(n (log n + agents) + E).
  * Returns minutes, index k for k + 1 agents.
  */
 export function makespanCurve(
@@ -28,7 +29,6 @@ export function makespanCurve(
     ready: new Int32Array(Math.max(1, count)),
     readySize: 0,
     running: new Int32Array(Math.max(1, count)),
-    runningSize: 0,
     waited: false,
   };
   const byPhase = graph.byPhase;
@@ -100,17 +100,15 @@ interface Simulation {
   /** Min-heap of the ready tasks' ranks. */
   ready: Int32Array;
   readySize: number;
-  /** Min-heap of the running tasks, earliest finish first (ties: plan order). */
+  /** The running tasks of {@link phaseMakespan}, in no order. */
   running: Int32Array;
-  runningSize: number;
   /** Whether a ready task had to wait for a free agent in this run. */
   waited: boolean;
 }
 
 function phaseMakespan(members: readonly number[], agents: number, sim: Simulation): number {
-  const { work, deps, finish, waiting, rank, taskAt } = sim;
+  const { work, deps, finish, waiting, rank, taskAt, running } = sim;
   sim.readySize = 0;
-  sim.runningSize = 0;
   // Indexed loops and no closure: this runs for every task, once per agent count, mostly before
   // V8 optimises it (where `for of` costs an iterator and a result object per step).
   for (let k = 0; k < members.length; k++) {
@@ -120,23 +118,34 @@ function phaseMakespan(members: readonly number[], agents: number, sim: Simulati
   }
   let now = 0;
   let free = agents;
-  while (sim.readySize > 0 || sim.runningSize > 0) {
+  let runningSize = 0;
+  while (sim.readySize > 0 || runningSize > 0) {
     while (free > 0 && sim.readySize > 0) {
       const i = taskAt[popReady(sim)]!;
       finish[i] = now + work[i]!;
-      pushRunning(sim, i);
+      running[runningSize++] = i;
       free--;
     }
     if (sim.readySize > 0) sim.waited = true;
-    const done = popRunning(sim);
-    now = finish[done]!;
-    free++;
-    release(done, sim);
-    // Everything ending at the same instant frees its agent before the next pick.
-    while (sim.runningSize > 0 && finish[sim.running[0]!] === now) {
-      free++;
-      release(popRunning(sim), sim);
+    // The running tasks (at most `agents`) in no order: the earliest end is found by a scan, and
+    // everything ending then frees its agent before the next pick, so which of them ends first
+    // changes nothing. The scans take every branch from the first run on, so V8 does not
+    // optimise them before it saw them run (and throw that code away once they do).
+    let end = Number.POSITIVE_INFINITY;
+    for (let r = 0; r < runningSize; r++) end = Math.min(end, finish[running[r]!]!);
+    now = end;
+    let kept = 0;
+    for (let r = 0; r < runningSize; r++) {
+      const i = running[r]!;
+      running[kept] = i;
+      const ended = finish[i] === end;
+      kept += ended ? 0 : 1;
+      if (ended) {
+        free++;
+        release(i, sim);
+      }
     }
+    runningSize = kept;
   }
   return now;
 }
@@ -174,44 +183,6 @@ function popReady(sim: Simulation): number {
     if (child >= length) break;
     if (child + 1 < length && heap[child + 1]! < heap[child]!) child++;
     if (heap[child]! > last) break;
-    heap[i] = heap[child]!;
-    i = child;
-  }
-  heap[i] = last;
-  return top;
-}
-
-/** Running task `a` ends before `b`: earlier finish, or the same and first in the plan. */
-function endsBefore(finish: Float64Array, a: number, b: number): boolean {
-  const x = finish[a]!;
-  const y = finish[b]!;
-  return x < y || (x === y && a < b);
-}
-
-function pushRunning(sim: Simulation, id: number): void {
-  const heap = sim.running;
-  let i = sim.runningSize++;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    const above = heap[parent]!;
-    if (!endsBefore(sim.finish, id, above)) break;
-    heap[i] = above;
-    i = parent;
-  }
-  heap[i] = id;
-}
-
-function popRunning(sim: Simulation): number {
-  const heap = sim.running;
-  const top = heap[0]!;
-  const length = --sim.runningSize;
-  const last = heap[length]!;
-  let i = 0;
-  for (;;) {
-    let child = 2 * i + 1;
-    if (child >= length) break;
-    if (child + 1 < length && endsBefore(sim.finish, heap[child + 1]!, heap[child]!)) child++;
-    if (!endsBefore(sim.finish, heap[child]!, last)) break;
     heap[i] = heap[child]!;
     i = child;
   }
