@@ -9,8 +9,10 @@ import { picomatchLibrary } from './picomatch-lib.js';
  * trailing `/` means everything under that folder. A negated glob (`!x`) may intersect anything.
  */
 export function globsMayIntersect(a: string, b: string): boolean {
-  const left = parseGlob(a);
-  const right = parseGlob(b);
+  return shapeListsMayIntersect(parseGlob(a), parseGlob(b));
+}
+
+function shapeListsMayIntersect(left: Shape[] | 'any', right: Shape[] | 'any'): boolean {
   if (left === 'any' || right === 'any') return true;
   // Loops, not nested `some` callbacks: this runs for every candidate pair of a plan's globs.
   for (let i = 0; i < left.length; i++) {
@@ -188,7 +190,7 @@ function verdict(x: GlobInfo, y: GlobInfo): boolean {
   const key = x.id < y.id ? x.id * VERDICT_KEY + y.id : y.id * VERDICT_KEY + x.id;
   let known = verdicts.get(key);
   if (known === undefined) {
-    known = globsMayIntersect(x.glob, y.glob);
+    known = shapeListsMayIntersect(x.shapes, y.shapes);
     verdicts.set(key, known);
   }
   return known;
@@ -253,7 +255,8 @@ interface TrieNode {
 
 /** What the overlap search keeps of one distinct glob. */
 interface GlobInfo {
-  glob: string;
+  /** `parseGlob` of the glob. */
+  shapes: Shape[] | 'any';
   /** Unique while the caches live: the key of its verdicts. */
   id: number;
   /** The trie node of each alternative's literal prefix; the root for a glob that may match anything. */
@@ -285,7 +288,7 @@ function globInfo(glob: string): GlobInfo {
     const nodes: TrieNode[] = [];
     if (shapes === 'any') nodes.push(trieRoot);
     else for (let k = 0; k < shapes.length; k++) nodes.push(nodeOf(shapes[k]!.prefix));
-    info = { glob, id: nextId++, nodes };
+    info = { shapes, id: nextId++, nodes };
     infoCache.set(glob, info);
   }
   return info;

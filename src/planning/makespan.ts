@@ -60,26 +60,25 @@ export function makespanCurve(
  * The order in which ready tasks are picked, as ranks: the longest remaining chain first, ties
  * in plan order. The ready heap then holds small integers it compares directly (no float loads,
  * which allocate before V8 optimises the loop). One native sort, and per task a binary search
- * for its value (equal values, `-0` and `0` too, share one run of ranks, handed out by index).
+ * for the values above its own (equal values share one run of ranks, handed out by index).
  */
 function pickOrder(remaining: Float64Array): { rank: Int32Array; taskAt: Int32Array } {
   const count = remaining.length;
-  const sorted = new Float64Array(count);
-  for (let i = 0; i < count; i++) sorted[i] = -remaining[i]!;
-  sorted.sort();
+  const sorted = remaining.slice().sort();
   const rank = new Int32Array(count);
   const taskAt = new Int32Array(count);
   const taken = new Int32Array(count);
   for (let i = 0; i < count; i++) {
-    const key = -remaining[i]!;
+    const value = remaining[i]!;
     let lo = 0;
     let hi = count;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (sorted[mid]! < key) lo = mid + 1;
+      if (sorted[mid]! <= value) lo = mid + 1;
       else hi = mid;
     }
-    const r = lo + taken[lo]!++;
+    const above = count - lo;
+    const r = above + taken[above]!++;
     rank[i] = r;
     taskAt[r] = i;
   }
