@@ -311,7 +311,12 @@ function overlapsOf(graph: IndexedGraph, tasks: readonly FileTask[]): FileOverla
 }
 
 /** For pairs of `members` (local indices), whether neither task reaches the other. */
-function unorderedPairs(graph: IndexedGraph, members: readonly number[], a: Int32Array, b: Int32Array): boolean[] {
+function unorderedPairs(
+  graph: IndexedGraph,
+  members: readonly number[],
+  a: Int32Array,
+  b: Int32Array,
+): boolean[] {
   const x = new Int32Array(a.length);
   const y = new Int32Array(b.length);
   for (let k = 0; k < a.length; k++) {
