@@ -1,3 +1,4 @@
+import { expandBraces } from './glob-braces.js';
 import { picomatchLibrary } from './picomatch-lib.js';
 
 /**
@@ -332,7 +333,6 @@ type Shape =
  */
 const PLAIN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
 
-const MAX_ALTERNATIVES = 256;
 // Large enough for the distinct globs of a 10,000-task plan, so repeated analyses hit.
 const MAX_CACHE = 50_000;
 const shapeCache = new Map<string, Shape[] | 'any'>();
@@ -442,52 +442,6 @@ function fixedSuffix(text: string): string {
   let end = 0;
   for (const match of text.matchAll(MAGIC)) end = match.index + match[0].length;
   return text.slice(end);
-}
-
-/**
- * Expands `{a,b}` alternatives (nested too) so that no brace spans a `/`. Ranges like `{1..3}`
- * stay as they are (they never contain `/`). `null` when there would be too many alternatives.
- */
-function expandBraces(text: string): string[] | null {
-  if (!text.includes('{')) return [text];
-  const done: string[] = [];
-  const todo = [text];
-  while (todo.length > 0) {
-    const current = todo.pop()!;
-    const brace = findCommaBrace(current);
-    if (!brace) {
-      done.push(current);
-    } else {
-      const head = current.slice(0, brace.open);
-      const tail = current.slice(brace.close + 1);
-      for (const option of brace.options) todo.push(head + option + tail);
-    }
-    if (done.length + todo.length > MAX_ALTERNATIVES) return null;
-  }
-  return done.reverse();
-}
-
-/** The first `{...}` holding a top-level comma, with its options; escaped characters skipped. */
-function findCommaBrace(text: string): { open: number; close: number; options: string[] } | null {
-  const opens: Array<{ at: number; commas: number[] }> = [];
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === '\\') {
-      i++;
-    } else if (char === '{') {
-      opens.push({ at: i, commas: [] });
-    } else if (char === ',' && opens.length > 0) {
-      opens.at(-1)!.commas.push(i);
-    } else if (char === '}' && opens.length > 0) {
-      const open = opens.pop()!;
-      if (open.commas.length > 0 && opens.length === 0) {
-        const cuts = [open.at, ...open.commas, i];
-        const options = cuts.slice(1).map((cut, k) => text.slice(cuts[k]! + 1, cut));
-        return { open: open.at, close: i, options };
-      }
-    }
-  }
-  return null;
 }
 
 function matcher(glob: string): (path: string) => boolean {
