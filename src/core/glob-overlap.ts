@@ -10,10 +10,8 @@ import { picomatchLibrary } from './picomatch-lib.js';
  * trailing `/` means everything under that folder. A negated glob (`!x`) may intersect anything.
  */
 export function globsMayIntersect(a: string, b: string): boolean {
-  return shapeListsMayIntersect(parseGlob(a), parseGlob(b));
-}
-
-function shapeListsMayIntersect(left: Shape[] | 'any', right: Shape[] | 'any'): boolean {
+  const left = parseGlob(a);
+  const right = parseGlob(b);
   if (left === 'any' || right === 'any') return true;
   // Loops, not nested `some` callbacks: this runs for every candidate pair of a plan's globs.
   for (let i = 0; i < left.length; i++) {
@@ -191,7 +189,7 @@ function verdict(x: GlobInfo, y: GlobInfo): boolean {
   const key = x.id < y.id ? x.id * VERDICT_KEY + y.id : y.id * VERDICT_KEY + x.id;
   let known = verdicts.get(key);
   if (known === undefined) {
-    known = shapeListsMayIntersect(x.shapes, y.shapes);
+    known = globsMayIntersect(x.glob, y.glob);
     verdicts.set(key, known);
   }
   return known;
@@ -256,8 +254,7 @@ interface TrieNode {
 
 /** What the overlap search keeps of one distinct glob. */
 interface GlobInfo {
-  /** `parseGlob` of the glob. */
-  shapes: Shape[] | 'any';
+  glob: string;
   /** Unique while the caches live: the key of its verdicts. */
   id: number;
   /** The trie node of each alternative's literal prefix; the root for a glob that may match anything. */
@@ -289,7 +286,7 @@ function globInfo(glob: string): GlobInfo {
     const nodes: TrieNode[] = [];
     if (shapes === 'any') nodes.push(trieRoot);
     else for (let k = 0; k < shapes.length; k++) nodes.push(nodeOf(shapes[k]!.prefix));
-    info = { shapes, id: nextId++, nodes };
+    info = { glob, id: nextId++, nodes };
     infoCache.set(glob, info);
   }
   return info;
