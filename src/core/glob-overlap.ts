@@ -216,17 +216,19 @@ function groupHits(
   const pairB: number[] = [];
   const pairStart: number[] = [];
   for (let a = 0; a < entryCount; a++) {
-    const bucket = keys.subarray(starts[a]!, starts[a + 1]!);
-    // Hits mostly arrive in order already; a check is much cheaper than a typed-array sort.
+    const lo = starts[a]!;
+    const hi = starts[a + 1]!;
+    // Hits mostly arrive in order already; a check is much cheaper than a typed-array sort, and
+    // indices into `keys` cheaper than a view of it per entry.
     let sorted = true;
-    for (let k = 1; sorted && k < bucket.length; k++) sorted = bucket[k - 1]! <= bucket[k]!;
-    if (!sorted) bucket.sort();
-    for (let k = 0; k < bucket.length; k++) {
-      const b = secondOf(bucket[k]!, width);
-      if (k > 0 && b === secondOf(bucket[k - 1]!, width)) continue;
+    for (let k = lo + 1; sorted && k < hi; k++) sorted = keys[k - 1]! <= keys[k]!;
+    if (!sorted) keys.subarray(lo, hi).sort();
+    for (let k = lo; k < hi; k++) {
+      const b = secondOf(keys[k]!, width);
+      if (k > lo && b === secondOf(keys[k - 1]!, width)) continue;
       pairA.push(a);
       pairB.push(b);
-      pairStart.push(starts[a]! + k);
+      pairStart.push(k);
     }
   }
   return {
