@@ -1,3 +1,4 @@
+import { expandBraces } from './glob-braces.js';
 import { picomatchLibrary } from './picomatch-lib.js';
 
 /**
@@ -94,101 +95,104 @@ function secondOf(key: number, width: number): number {
 }
 
 function collectHits(entries: readonly (readonly string[])[]): Hits {
-  // Items are globs in entries, as parallel arrays of numbers: this runs for every pair of
-  // candidates, so it allocates nothing per pair but two array slots.
-  const itemEntry: number[] = [];
-  const itemSlot: number[] = [];
-  const itemGlob: number[] = [];
-  const globs: string[] = [];
-  const globId = new Map<string, number>();
-  const globPrefixes: Array<ReadonlyArray<readonly string[]>> = [];
-  const root = newNode();
-  // Indexed loops throughout: a plan command runs this once, mostly before V8 optimises it,
-  // where `for of` and `forEach` cost an iterator step or a call per item.
+  // Cleared between calls only: the nodes of one call must share one trie.
+  if (infoCache.size >= MAX_CACHE || verdicts.size >= MAX_VERDICTS) clearInfo();
+  const call = ++calls;
+  const items: Items = { entry: [], slot: [], glob: [] };
+  const touched = placeItems(entries, call, items);
+  // A hit is a (first entry, second entry, slot in first, slot in second) packed in a number.
+  let width = 1;
+  for (let entry = 0; entry < entries.length; entry++) width = Math.max(width, entries[entry]!.length);
+  const hits: HitLists = { entry: [], key: [] };
+  for (let t = 0; t < touched.length; t++) meetAtNode(touched[t]!, call, items, width, hits);
+  return groupHits(entries.length, width, hits.entry, hits.key);
+}
+
+/**
+ * Items are globs in entries, as parallel arrays: this runs for every pair of candidates, so it
+ * allocates nothing per pair but two array slots.
+ */
+interface Items {
+  entry: number[];
+  slot: number[];
+  glob: GlobInfo[];
+}
+
+/**
+ * Lists the items and puts each in the trie node of its literal prefix; returns the nodes that
+ * hold items. Each glob's nodes are found once per process (see {@link globInfo}), so an item
+ * costs one lookup of its glob. Small functions with indexed loops, here and below: a plan
+ * command runs this once, mostly before V8 optimises it, where `for of` costs an iterator step
+ * per item, and a large function costs more to optimise.
+ */
+function placeItems(entries: readonly (readonly string[])[], call: number, items: Items): TrieNode[] {
+  const touched: TrieNode[] = [];
   for (let entry = 0; entry < entries.length; entry++) {
     const list = entries[entry]!;
     for (let slot = 0; slot < list.length; slot++) {
-      const glob = list[slot]!;
-      let id = globId.get(glob);
-      if (id === undefined) {
-        id = globs.push(glob) - 1;
-        globId.set(glob, id);
-        const shapes = parseGlob(glob);
-        globPrefixes.push(shapes === 'any' ? [[]] : shapes.map((shape) => shape.prefix));
-      }
-      const prefixes = globPrefixes[id]!;
-      for (let k = 0; k < prefixes.length; k++) {
-        insert(root, prefixes[k]!, itemEntry.length);
-        itemEntry.push(entry);
-        itemSlot.push(slot);
-        itemGlob.push(id);
+      const info = globInfo(list[slot]!);
+      const nodes = info.nodes;
+      for (let k = 0; k < nodes.length; k++) {
+        const node = nodes[k]!;
+        if (node.call !== call) {
+          node.call = call;
+          node.items = [];
+          touched.push(node);
+        }
+        node.items.push(items.entry.length);
+        items.entry.push(entry);
+        items.slot.push(slot);
+        items.glob.push(info);
       }
     }
   }
-
-  const verdicts = verdictCache(globs);
-  // A hit is a (first entry, second entry, slot in first, slot in second) packed in a number.
-  const width = entries.reduce((max, list) => Math.max(max, list.length), 1);
-  const hitEntry: number[] = [];
-  const hitKey: number[] = [];
-  const consider = (x: number, y: number) => {
-    const ex = itemEntry[x]!;
-    const ey = itemEntry[y]!;
-    if (ex === ey || !verdicts(itemGlob[x]!, itemGlob[y]!)) return;
-    if (ex < ey) {
-      hitEntry.push(ex);
-      hitKey.push((ey * width + itemSlot[x]!) * width + itemSlot[y]!);
-    } else {
-      hitEntry.push(ey);
-      hitKey.push((ex * width + itemSlot[y]!) * width + itemSlot[x]!);
-    }
-  };
-
-  // Iterative walk: every item meets the items of its own node and of all its ancestors.
-  const ancestors: number[] = [];
-  const lengths: number[] = [];
-  const stack: Array<{ node: TrieNode; depth: number }> = [{ node: root, depth: 0 }];
-  while (stack.length > 0) {
-    const { node, depth } = stack.pop()!;
-    lengths.length = depth;
-    ancestors.length = depth === 0 ? 0 : lengths[depth - 1]!;
-    const { items } = node;
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      for (let a = 0; a < ancestors.length; a++) consider(ancestors[a]!, item);
-      for (let j = 0; j < i; j++) consider(items[j]!, item);
-    }
-    for (let i = 0; i < items.length; i++) ancestors.push(items[i]!);
-    lengths.push(ancestors.length);
-    if (node.children)
-      for (const child of node.children.values()) stack.push({ node: child, depth: depth + 1 });
-  }
-  return groupHits(entries.length, width, hitEntry, hitKey);
+  return touched;
 }
 
-/** `globsMayIntersect` by interned glob id, each distinct pair computed once. */
-function verdictCache(globs: readonly string[]): (x: number, y: number) => boolean {
-  const count = globs.length;
-  const compute = (x: number, y: number) => globsMayIntersect(globs[x]!, globs[y]!);
-  // A table only while small: zero-filling megabytes costs more than the few lookups a plan makes.
-  if (count * count <= 1 << 16) {
-    const table = new Int8Array(count * count).fill(-1);
-    return (x, y) => {
-      const key = x < y ? x * count + y : y * count + x;
-      if (table[key] === -1) table[key] = compute(x, y) ? 1 : 0;
-      return table[key] === 1;
-    };
+/** The items of `node` meet each other and the items of its ancestors (those of this call). */
+function meetAtNode(node: TrieNode, call: number, items: Items, width: number, hits: HitLists): void {
+  const here = node.items;
+  for (let i = 1; i < here.length; i++) {
+    for (let j = 0; j < i; j++) considerPair(here[j]!, here[i]!, items, width, hits);
   }
-  const map = new Map<number, boolean>();
-  return (x, y) => {
-    const key = x < y ? x * count + y : y * count + x;
-    let verdict = map.get(key);
-    if (verdict === undefined) {
-      verdict = compute(x, y);
-      map.set(key, verdict);
+  for (let up = node.parent; up !== null; up = up.parent) {
+    if (up.call !== call) continue;
+    const above = up.items;
+    for (let i = 0; i < here.length; i++) {
+      for (let a = 0; a < above.length; a++) considerPair(above[a]!, here[i]!, items, width, hits);
     }
-    return verdict;
-  };
+  }
+}
+
+/** Hits as found: the first entry of each, and its packed key. */
+interface HitLists {
+  entry: number[];
+  key: number[];
+}
+
+/** Items `x` and `y` are a hit when of different entries and their globs may intersect. */
+function considerPair(x: number, y: number, items: Items, width: number, hits: HitLists): void {
+  const ex = items.entry[x]!;
+  const ey = items.entry[y]!;
+  if (ex === ey || !verdict(items.glob[x]!, items.glob[y]!)) return;
+  if (ex < ey) {
+    hits.entry.push(ex);
+    hits.key.push((ey * width + items.slot[x]!) * width + items.slot[y]!);
+  } else {
+    hits.entry.push(ey);
+    hits.key.push((ex * width + items.slot[y]!) * width + items.slot[x]!);
+  }
+}
+
+/** `globsMayIntersect` of two globs, each distinct pair computed once (while the caches live). */
+function verdict(x: GlobInfo, y: GlobInfo): boolean {
+  const key = x.id < y.id ? x.id * VERDICT_KEY + y.id : y.id * VERDICT_KEY + x.id;
+  let known = verdicts.get(key);
+  if (known === undefined) {
+    known = globsMayIntersect(x.glob, y.glob);
+    verdicts.set(key, known);
+  }
+  return known;
 }
 
 /**
@@ -212,17 +216,19 @@ function groupHits(
   const pairB: number[] = [];
   const pairStart: number[] = [];
   for (let a = 0; a < entryCount; a++) {
-    const bucket = keys.subarray(starts[a]!, starts[a + 1]!);
-    // Hits mostly arrive in order already; a check is much cheaper than a typed-array sort.
+    const lo = starts[a]!;
+    const hi = starts[a + 1]!;
+    // Hits mostly arrive in order already; a check is much cheaper than a typed-array sort, and
+    // indices into `keys` cheaper than a view of it per entry.
     let sorted = true;
-    for (let k = 1; sorted && k < bucket.length; k++) sorted = bucket[k - 1]! <= bucket[k]!;
-    if (!sorted) bucket.sort();
-    for (let k = 0; k < bucket.length; k++) {
-      const b = secondOf(bucket[k]!, width);
-      if (k > 0 && b === secondOf(bucket[k - 1]!, width)) continue;
+    for (let k = lo + 1; sorted && k < hi; k++) sorted = keys[k - 1]! <= keys[k]!;
+    if (!sorted) keys.subarray(lo, hi).sort();
+    for (let k = lo; k < hi; k++) {
+      const b = secondOf(keys[k]!, width);
+      if (k > lo && b === secondOf(keys[k - 1]!, width)) continue;
       pairA.push(a);
       pairB.push(b);
-      pairStart.push(starts[a]! + k);
+      pairStart.push(k);
     }
   }
   return {
@@ -235,30 +241,76 @@ function groupHits(
   };
 }
 
+/**
+ * A node of the trie of literal prefixes. One trie serves every call (see {@link globInfo});
+ * `items` belongs to the call numbered `call`, reset when another call first touches the node.
+ */
 interface TrieNode {
-  /** Items (globs of entries) whose literal prefix ends here. */
-  items: number[];
+  parent: TrieNode | null;
   /** Created on first use: most nodes are leaves. */
   children: Map<string, TrieNode> | null;
+  call: number;
+  /** Items (globs of entries) of call `call` whose literal prefix ends here. */
+  items: number[];
 }
 
-function newNode(): TrieNode {
-  return { items: [], children: null };
+/** What the overlap search keeps of one distinct glob. */
+interface GlobInfo {
+  glob: string;
+  /** Unique while the caches live: the key of its verdicts. */
+  id: number;
+  /** The trie node of each alternative's literal prefix; the root for a glob that may match anything. */
+  nodes: TrieNode[];
 }
 
-function insert(root: TrieNode, prefix: readonly string[], item: number): void {
-  let node = root;
+/** Verdict keys are `smaller id * VERDICT_KEY + larger id`; ids stay far below it. */
+const VERDICT_KEY = 2 ** 26;
+const MAX_VERDICTS = 1 << 20;
+let trieRoot = newNode(null);
+let calls = 0;
+let nextId = 0;
+const infoCache = new Map<string, GlobInfo>();
+const verdicts = new Map<number, boolean>();
+
+// Caches only, like the ones below: results depend on the glob texts alone, so the functions
+// stay pure.
+function clearInfo(): void {
+  infoCache.clear();
+  verdicts.clear();
+  trieRoot = newNode(null);
+  nextId = 0;
+}
+
+function globInfo(glob: string): GlobInfo {
+  let info = infoCache.get(glob);
+  if (info === undefined) {
+    const shapes = parseGlob(glob);
+    const nodes: TrieNode[] = [];
+    if (shapes === 'any') nodes.push(trieRoot);
+    else for (let k = 0; k < shapes.length; k++) nodes.push(nodeOf(shapes[k]!.prefix));
+    info = { glob, id: nextId++, nodes };
+    infoCache.set(glob, info);
+  }
+  return info;
+}
+
+function newNode(parent: TrieNode | null): TrieNode {
+  return { parent, children: null, call: 0, items: [] };
+}
+
+function nodeOf(prefix: readonly string[]): TrieNode {
+  let node = trieRoot;
   for (let k = 0; k < prefix.length; k++) {
     const segment = prefix[k]!;
     node.children ??= new Map();
     let child = node.children.get(segment);
     if (!child) {
-      child = newNode();
+      child = newNode(node);
       node.children.set(segment, child);
     }
     node = child;
   }
-  node.items.push(item);
+  return node;
 }
 
 type Segment =
@@ -280,7 +332,6 @@ type Shape =
  */
 const PLAIN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
 
-const MAX_ALTERNATIVES = 256;
 // Large enough for the distinct globs of a 10,000-task plan, so repeated analyses hit.
 const MAX_CACHE = 50_000;
 const shapeCache = new Map<string, Shape[] | 'any'>();
@@ -301,13 +352,38 @@ function parseGlob(glob: string): Shape[] | 'any' {
   // The cache first, without a closure: most calls are repeats (one per candidate pair).
   const known = shapeCache.get(glob);
   if (known !== undefined) return known;
-  return cached(shapeCache, glob, () => {
-    const text = glob.trim();
-    if (text.startsWith('!')) return 'any';
-    const alternatives = expandBraces(text);
-    if (alternatives === null) return 'any';
-    return alternatives.map(toShape).filter((shape): shape is Shape => shape !== null);
-  });
+  if (shapeCache.size >= MAX_CACHE) shapeCache.clear();
+  const shapes = plainShape(glob) ?? parseAlternatives(glob);
+  shapeCache.set(glob, shapes);
+  return shapes;
+}
+
+function parseAlternatives(glob: string): Shape[] | 'any' {
+  const text = glob.trim();
+  if (text.startsWith('!')) return 'any';
+  const alternatives = expandBraces(text);
+  if (alternatives === null) return 'any';
+  return alternatives.map(toShape).filter((shape): shape is Shape => shape !== null);
+}
+
+/**
+ * Plain segments (see {@link PLAIN_SEGMENT}), optionally ending in `/**`: {@link toShape}'s shape
+ * of it, built without its passes (most of a plan's globs are such paths and folders).
+ */
+const PLAIN_PATH = /^(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+(?:\/(?!\.\.?(?:\/|$))[A-Za-z0-9._-]+)*(\/\*\*)?$/;
+
+function plainShape(glob: string): Shape[] | null {
+  const match = PLAIN_PATH.exec(glob);
+  if (match === null) return null;
+  if (match[1] === undefined) {
+    return [{ literal: true, path: glob, prefix: glob.split('/'), plain: true }];
+  }
+  const under = glob.slice(0, -3);
+  const prefix = under.split('/');
+  const segments: Segment[] = [];
+  for (let k = 0; k < prefix.length; k++) segments.push({ kind: 'literal', text: prefix[k]! });
+  segments.push({ kind: 'globstar' });
+  return [{ literal: false, path: glob, prefix, segments, under }];
 }
 
 function toShape(alternative: string): Shape | null {
@@ -365,52 +441,6 @@ function fixedSuffix(text: string): string {
   let end = 0;
   for (const match of text.matchAll(MAGIC)) end = match.index + match[0].length;
   return text.slice(end);
-}
-
-/**
- * Expands `{a,b}` alternatives (nested too) so that no brace spans a `/`. Ranges like `{1..3}`
- * stay as they are (they never contain `/`). `null` when there would be too many alternatives.
- */
-function expandBraces(text: string): string[] | null {
-  if (!text.includes('{')) return [text];
-  const done: string[] = [];
-  const todo = [text];
-  while (todo.length > 0) {
-    const current = todo.pop()!;
-    const brace = findCommaBrace(current);
-    if (!brace) {
-      done.push(current);
-    } else {
-      const head = current.slice(0, brace.open);
-      const tail = current.slice(brace.close + 1);
-      for (const option of brace.options) todo.push(head + option + tail);
-    }
-    if (done.length + todo.length > MAX_ALTERNATIVES) return null;
-  }
-  return done.reverse();
-}
-
-/** The first `{...}` holding a top-level comma, with its options; escaped characters skipped. */
-function findCommaBrace(text: string): { open: number; close: number; options: string[] } | null {
-  const opens: Array<{ at: number; commas: number[] }> = [];
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === '\\') {
-      i++;
-    } else if (char === '{') {
-      opens.push({ at: i, commas: [] });
-    } else if (char === ',' && opens.length > 0) {
-      opens.at(-1)!.commas.push(i);
-    } else if (char === '}' && opens.length > 0) {
-      const open = opens.pop()!;
-      if (open.commas.length > 0 && opens.length === 0) {
-        const cuts = [open.at, ...open.commas, i];
-        const options = cuts.slice(1).map((cut, k) => text.slice(cuts[k]! + 1, cut));
-        return { open: open.at, close: i, options };
-      }
-    }
-  }
-  return null;
 }
 
 function matcher(glob: string): (path: string) => boolean {

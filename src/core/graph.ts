@@ -206,8 +206,20 @@ export function remainingCriticalPath(
   tasks: readonly PhasedTask[],
   basis: GraphBasis = graphBasis(tasks),
 ): Map<string, number> {
+  const remaining = remainingWork(basis);
+  const result = new Map<string, number>();
+  const { graph } = basis;
+  for (let p = 0; p < graph.byPhase.length; p++) {
+    const members = graph.byPhase[p]!;
+    for (let k = 0; k < members.length; k++) result.set(graph.ids[members[k]!]!, remaining[members[k]!]!);
+  }
+  return result;
+}
+
+/** {@link remainingCriticalPath} by task index (plan order). */
+export function remainingWork(basis: GraphBasis): Float64Array {
   const { graph, work } = basis;
-  const tail = new Float64Array(tasks.length);
+  const tail = new Float64Array(graph.ids.length);
   for (let k = graph.order.length - 1; k >= 0; k--) {
     const i = graph.order[k]!;
     let after = 0;
@@ -215,14 +227,21 @@ export function remainingCriticalPath(
     for (let d = 0; d < dependents.length; d++) after = Math.max(after, tail[dependents[d]!]!);
     tail[i] = work[i]! + after;
   }
-  const phaseLength = graph.byPhase.map((members) => members.reduce((max, i) => Math.max(max, tail[i]!), 0));
-  const result = new Map<string, number>();
-  for (let p = 0; p < PHASES.length; p++) {
-    const later = phaseLength.slice(p + 1).reduce((sum, length) => sum + length, 0);
+  // Per phase its longest chain, then added to each task the summed chains of the later phases.
+  const phaseLength = new Float64Array(graph.byPhase.length);
+  for (let p = 0; p < graph.byPhase.length; p++) {
     const members = graph.byPhase[p]!;
-    for (let k = 0; k < members.length; k++) result.set(graph.ids[members[k]!]!, tail[members[k]!]! + later);
+    let max = 0;
+    for (let k = 0; k < members.length; k++) max = Math.max(max, tail[members[k]!]!);
+    phaseLength[p] = max;
   }
-  return result;
+  for (let p = 0; p < graph.byPhase.length; p++) {
+    let later = 0;
+    for (let q = p + 1; q < phaseLength.length; q++) later += phaseLength[q]!;
+    const members = graph.byPhase[p]!;
+    for (let k = 0; k < members.length; k++) tail[members[k]!] = tail[members[k]!]! + later;
+  }
+  return tail;
 }
 
 /**
@@ -276,19 +295,38 @@ export function graphFigures(
 
 function overlapsOf(graph: IndexedGraph, tasks: readonly FileTask[]): FileOverlap[] {
   const result: FileOverlap[] = [];
-  for (const members of graph.byPhase) {
-    const unordered = (a: Int32Array, b: Int32Array) => {
-      const toTask = (local: Int32Array) => local.map((i) => members[i]!);
-      return Array.from(orderedPairs(graph, toTask(a), toTask(b)), (flag) => flag === 0);
-    };
-    for (const pair of intersectingPairs(
-      members.map((i) => tasks[i]!.files),
-      unordered,
-    )) {
+  // Indexed loops, no per-pair closures: `plan` runs this once, mostly before V8 optimises it.
+  for (let p = 0; p < graph.byPhase.length; p++) {
+    const members = graph.byPhase[p]!;
+    if (members.length < 2) continue;
+    const files: Array<readonly string[]> = [];
+    for (let k = 0; k < members.length; k++) files.push(tasks[members[k]!]!.files);
+    const pairs = intersectingPairs(files, (a, b) => unorderedPairs(graph, members, a, b));
+    for (let k = 0; k < pairs.length; k++) {
+      const pair = pairs[k]!;
       result.push({ a: graph.ids[members[pair.a]!]!, b: graph.ids[members[pair.b]!]!, files: pair.files });
     }
   }
   return result;
+}
+
+/** For pairs of `members` (local indices), whether neither task reaches the other. */
+function unorderedPairs(
+  graph: IndexedGraph,
+  members: readonly number[],
+  a: Int32Array,
+  b: Int32Array,
+): boolean[] {
+  const x = new Int32Array(a.length);
+  const y = new Int32Array(b.length);
+  for (let k = 0; k < a.length; k++) {
+    x[k] = members[a[k]!]!;
+    y[k] = members[b[k]!]!;
+  }
+  const ordered = orderedPairs(graph, x, y);
+  const keep: boolean[] = [];
+  for (let k = 0; k < ordered.length; k++) keep.push(ordered[k] === 0);
+  return keep;
 }
 
 /** The graph in index form: same-phase edges only, tasks grouped by phase in plan order. */
@@ -400,12 +438,17 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
   }
   const column = new Int32Array(graph.ids.length).fill(-1);
   const row = new Int32Array(graph.ids.length);
-  queries.forEach((query, p) => {
-    if (query.k.length === 0) return;
-    const members = graph.byPhase[p]!.slice().sort((x, y) => graph.position[x]! - graph.position[y]!);
-    members.forEach((node, r) => {
-      row[node] = r;
-    });
+  // The topological order lists the phases one after the other: a phase's run of it is its
+  // members by position.
+  let phaseStart = 0;
+  for (let p = 0; p < queries.length; p++) {
+    const query = queries[p]!;
+    const size = graph.byPhase[p]!.length;
+    const start = phaseStart;
+    phaseStart += size;
+    if (query.k.length === 0) continue;
+    const members = graph.order.slice(start, start + size);
+    for (let r = 0; r < members.length; r++) row[members[r]!] = r;
     let columns = 0;
     for (let q = 0; q < query.to.length; q++)
       if (column[query.to[q]!] === -1) column[query.to[q]!] = columns++;
@@ -413,28 +456,59 @@ function orderedPairs(graph: IndexedGraph, a: Int32Array, b: Int32Array): Uint8A
       1,
       Math.min(Math.ceil(columns / 32), Math.floor(REACH_WORDS / members.length)),
     );
-    const chunkColumns = chunkWords * 32;
-    for (let first = 0; first < columns; first += chunkColumns) {
-      const bits = new Uint32Array(members.length * chunkWords);
-      for (let m = 0; m < members.length; m++) {
-        const node = members[m]!;
-        const base = row[node]! * chunkWords;
-        const deps = graph.deps[node]!;
-        for (let d = 0; d < deps.length; d++) {
-          const dep = deps[d]!;
-          const depBase = row[dep]! * chunkWords;
-          for (let w = 0; w < chunkWords; w++) bits[base + w]! |= bits[depBase + w]!;
-          const c = column[dep]! - first;
-          if (column[dep]! >= 0 && c >= 0 && c < chunkColumns) bits[base + (c >>> 5)]! |= 1 << (c & 31);
-        }
-      }
-      for (let q = 0; q < query.k.length; q++) {
-        const c = column[query.to[q]!]! - first;
-        if (c < 0 || c >= chunkColumns) continue;
-        if (bits[row[query.from[q]!]! * chunkWords + (c >>> 5)]! & (1 << (c & 31))) result[query.k[q]!] = 1;
-      }
+    for (let first = 0; first < columns; first += chunkWords * 32) {
+      const bits = reachBits(graph, members, row, column, first, chunkWords);
+      markReached(query, bits, row, column, first, chunkWords, result);
     }
     for (let q = 0; q < query.to.length; q++) column[query.to[q]!] = -1;
-  });
+  }
   return result;
+}
+
+/**
+ * One chunk of reachability bits, a row per member (in topological order): the columns
+ * `first..first + 32 chunkWords` of what each member reaches. Its own function, like
+ * {@link markReached}: V8 optimises a hot loop together with all of the function holding it.
+ */
+function reachBits(
+  graph: IndexedGraph,
+  members: readonly number[],
+  row: Int32Array,
+  column: Int32Array,
+  first: number,
+  chunkWords: number,
+): Uint32Array {
+  const chunkColumns = chunkWords * 32;
+  const bits = new Uint32Array(members.length * chunkWords);
+  for (let m = 0; m < members.length; m++) {
+    const node = members[m]!;
+    const base = row[node]! * chunkWords;
+    const deps = graph.deps[node]!;
+    for (let d = 0; d < deps.length; d++) {
+      const dep = deps[d]!;
+      const depBase = row[dep]! * chunkWords;
+      for (let w = 0; w < chunkWords; w++) bits[base + w]! |= bits[depBase + w]!;
+      const c = column[dep]! - first;
+      if (column[dep]! >= 0 && c >= 0 && c < chunkColumns) bits[base + (c >>> 5)]! |= 1 << (c & 31);
+    }
+  }
+  return bits;
+}
+
+/** Sets `result[k]` for the queries whose `from` reaches its `to` in this chunk of columns. */
+function markReached(
+  query: { k: number[]; from: number[]; to: number[] },
+  bits: Uint32Array,
+  row: Int32Array,
+  column: Int32Array,
+  first: number,
+  chunkWords: number,
+  result: Uint8Array,
+): void {
+  const chunkColumns = chunkWords * 32;
+  for (let q = 0; q < query.k.length; q++) {
+    const c = column[query.to[q]!]! - first;
+    if (c < 0 || c >= chunkColumns) continue;
+    if (bits[row[query.from[q]!]! * chunkWords + (c >>> 5)]! & (1 << (c & 31))) result[query.k[q]!] = 1;
+  }
 }

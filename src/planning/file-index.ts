@@ -41,7 +41,8 @@ const MAGIC = /[*?[\]{}()|\\]|[!+@](?=\()/;
  * core/glob-overlap.ts); `null` for an empty glob.
  */
 export function normalizeGlob(glob: string): string | null {
-  let path = glob.trim().replace(/\/{2,}/g, '/');
+  let path = glob.trim();
+  if (path.includes('//')) path = path.replace(/\/{2,}/g, '/');
   while (path.startsWith('./')) path = path.slice(2);
   if (path.startsWith('/')) path = path.slice(1);
   if (path === '') return null;
@@ -64,16 +65,26 @@ export function matchGlob(index: FileIndex, glob: string): readonly number[] {
 function resolve(index: FileIndex, glob: string): readonly number[] {
   const path = normalizeGlob(glob);
   if (path === null) return [];
-  const segments = path.split('/');
-  const firstMagic = segments.findIndex((segment) => MAGIC.test(segment));
-  if (firstMagic === -1) {
+  // No wildcard in any segment (the lookahead of `MAGIC` needs a `(`, itself a wildcard): a file,
+  // else a folder. Most of a plan's globs, so without cutting the path into segments.
+  if (!MAGIC.test(path)) {
     const at = index.position.get(path);
     if (at !== undefined) return [at];
-    const [lo, hi] = folderRange(index.files, path);
-    return Array.from({ length: hi - lo }, (_, k) => lo + k);
+    const lo = lowerBound(index.files, `${path}/`);
+    const hi = lo < index.files.length ? lowerBound(index.files, `${path}0`) : lo;
+    const result: number[] = [];
+    for (let i = lo; i < hi; i++) result.push(i);
+    return result;
   }
+  const segments = path.split('/');
+  const firstMagic = segments.findIndex((segment) => MAGIC.test(segment));
   const prefix = segments.slice(0, firstMagic).join('/');
-  const [lo, hi] = prefix === '' ? [0, index.files.length] : folderRange(index.files, prefix);
+  let lo = 0;
+  let hi = index.files.length;
+  if (prefix !== '') {
+    lo = lowerBound(index.files, `${prefix}/`);
+    hi = lo < hi ? lowerBound(index.files, `${prefix}0`) : lo;
+  }
   // No file under the literal folders: nothing to match (the common case of a new path).
   if (lo >= hi) return [];
   let candidates: readonly number[] | undefined; // undefined: every index in [lo, hi)
@@ -110,10 +121,8 @@ const PLAIN_SEGMENT = /^(?!\.{1,2}$)[A-Za-z0-9._-]+$/;
 /** A path `**` may not match: a `.` or `..` segment, an empty one, or a line break. */
 const UNUSUAL_PATH = /(?:^|\/)\.{0,2}(?:\/|$)|[\n\r\u2028\u2029]/;
 
-/** `[lo, hi)`: the files under `folder/`. `/` sorts just before `0`, so they end before `folder0`. */
-function folderRange(files: readonly string[], folder: string): [number, number] {
-  return [lowerBound(files, `${folder}/`), lowerBound(files, `${folder}0`)];
-}
+// The files under `folder/` are `[lowerBound(folder/), lowerBound(folder0))`: `/` sorts just
+// before `0`, so they end before `folder0`.
 
 function lowerBound(files: readonly string[], key: string): number {
   let lo = 0;

@@ -55,7 +55,41 @@ export function classifyTask(task: Pick<TaskSpec, 'id' | 'title' | 'prompt'>, sc
   return { id: task.id, kiro: 'improve', basis: 'default' };
 }
 
+/** Keyword lengths: a word outside them is no keyword, and is not cut out of the text. */
+let shortestKeyword = Number.POSITIVE_INFINITY;
+let longestKeyword = 0;
+for (const word of KEYWORD_CLASS.keys()) {
+  shortestKeyword = Math.min(shortestKeyword, word.length);
+  longestKeyword = Math.max(longestKeyword, word.length);
+}
+
 function firstKeyword(text: string): [string, KiroClass] | undefined {
+  // The words are the runs of `a-z` in the lowercased text. For ASCII text they are the runs of
+  // ASCII letters, found by char code without copying the text or splitting it into an array
+  // (this runs for every task, mostly before V8 optimises it); other text is lowercased first,
+  // since lowercasing some non-ASCII letters gives ASCII ones (`K`, the Kelvin sign, gives `k`).
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 32;
+    if (code > 127) return firstKeywordOfWords(text);
+    const letter = (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
+    if (letter) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start < 0) continue;
+    const length = i - start;
+    if (length >= shortestKeyword && length <= longestKeyword) {
+      const word = text.slice(start, i).toLowerCase();
+      const kiro = KEYWORD_CLASS.get(word);
+      if (kiro) return [word, kiro];
+    }
+    start = -1;
+  }
+  return undefined;
+}
+
+function firstKeywordOfWords(text: string): [string, KiroClass] | undefined {
   for (const word of text.toLowerCase().split(/[^a-z]+/)) {
     const kiro = KEYWORD_CLASS.get(word);
     if (kiro) return [word, kiro];

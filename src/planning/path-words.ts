@@ -25,13 +25,18 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
 /** The words of free text worth matching against paths, each once, in order of appearance. */
 export function textWords(text: string): string[] {
   const words: string[] = [];
-  const seen = new Set<string>();
-  for (const word of splitWords(text)) {
-    if (word.length < MIN_WORD_LENGTH || STOPWORDS.has(word) || /^\d+$/.test(word)) continue;
+  let seen: Set<string> | undefined; // a few words are searched; a Set only for long texts
+  // Indexed loops and char codes instead of regular expressions: this runs for every task of a
+  // plan, mostly before V8 optimises it.
+  const found = splitWords(text);
+  for (let w = 0; w < found.length; w++) {
+    const word = found[w]!;
+    if (word.length < MIN_WORD_LENGTH || STOPWORDS.has(word) || allDigits(word)) continue;
     const folded = foldPlural(word);
-    if (seen.has(folded)) continue;
-    seen.add(folded);
+    if (seen ? seen.has(folded) : words.includes(folded)) continue;
     words.push(folded);
+    if (seen) seen.add(folded);
+    else if (words.length >= 16) seen = new Set(words);
   }
   return words;
 }
@@ -42,15 +47,18 @@ export function textWords(text: string): string[] {
  */
 export function indexPathWords(files: readonly string[]): Map<string, number[]> {
   const index = new Map<string, number[]>();
-  files.forEach((file, i) => {
-    for (const word of new Set(splitWords(stripExtensions(file)))) {
+  for (let i = 0; i < files.length; i++) {
+    const words = splitWords(stripExtensions(files[i]!));
+    for (let w = 0; w < words.length; w++) {
+      const word = words[w]!;
       if (word.length < MIN_WORD_LENGTH) continue;
       const folded = foldPlural(word);
       const list = index.get(folded);
+      // A word the file already listed (twice in its path, or folded alike) is skipped here.
       if (!list) index.set(folded, [i]);
       else if (list[list.length - 1] !== i) list.push(i);
     }
-  });
+  }
   return index;
 }
 
@@ -61,7 +69,40 @@ function stripExtensions(path: string): string {
   return dot === -1 ? path : path.slice(0, dot);
 }
 
+/**
+ * Lowercase alphanumeric words, camelCase cut (`sessionStore`, `HTTPServer`, `v2Api` give two
+ * words each). ASCII text is cut by char code; other text by {@link splitWordsOfText}, since
+ * lowercasing some non-ASCII letters gives ASCII ones (`K`, the Kelvin sign, gives `k`).
+ */
 function splitWords(text: string): string[] {
+  const words: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : 32;
+    if (code > 127) return splitWordsOfText(text);
+    const upper = code >= 65 && code <= 90;
+    if (!upper && !isLowerOrDigit(code)) {
+      if (start >= 0) words.push(text.slice(start, i).toLowerCase());
+      start = -1;
+    } else if (start < 0) {
+      start = i;
+    } else if (upper) {
+      // A word ends before `B` in `aB` and `2B`, and before `S` in `PServer` (the rules below).
+      const previous = text.charCodeAt(i - 1);
+      const cut =
+        isLowerOrDigit(previous) ||
+        (previous >= 65 && previous <= 90 && i + 1 < text.length && isLower(text.charCodeAt(i + 1)));
+      if (cut) {
+        words.push(text.slice(start, i).toLowerCase());
+        start = i;
+      }
+    }
+  }
+  return words;
+}
+
+/** {@link splitWords} by regular expressions: any text. */
+function splitWordsOfText(text: string): string[] {
   return text
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
     .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2')
@@ -70,9 +111,27 @@ function splitWords(text: string): string[] {
     .filter((word) => word !== '');
 }
 
+function isLower(code: number): boolean {
+  return code >= 97 && code <= 122;
+}
+
+function isLowerOrDigit(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
+
+function allDigits(word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    const code = word.charCodeAt(i);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
+
 /** `sessions` -> `session`, `policies` -> `policy`; `class`, `status` and `https` stay. */
 function foldPlural(word: string): string {
-  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`;
-  if (word.length > 4 && word.endsWith('s') && !/(ss|us|is|ps)$/.test(word)) return word.slice(0, -1);
-  return word;
+  if (word.length <= 4 || word.charCodeAt(word.length - 1) !== 115) return word; // no plural `s`
+  if (word.endsWith('ies')) return `${word.slice(0, -3)}y`;
+  // Not after `s`, `u`, `i` or `p`: `class`, `status`, `axis`, `https`.
+  const before = word.charCodeAt(word.length - 2);
+  return before === 115 || before === 117 || before === 105 || before === 112 ? word : word.slice(0, -1);
 }

@@ -155,21 +155,21 @@ function negated(glob: string): boolean {
 function wordMatcher(index: FileIndex): (text: string) => number[] {
   let words: Map<string, number[]> | undefined; // built on first use: many plans have no prose
   return (text) => {
-    const lists: number[][] = [];
+    let lists: number[][] | undefined;
     const found = textWords(text);
     for (let w = 0; w < found.length; w++) {
       words ??= indexPathWords(index.files);
       const hits = words.get(found[w]!);
-      if (hits && hits.length <= MAX_FILES_PER_WORD) lists.push(hits);
+      if (!hits || hits.length > MAX_FILES_PER_WORD) continue;
+      lists ??= [];
+      lists.push(hits);
     }
-    if (lists.length === 0) return [];
+    if (!lists) return [];
     lists.sort((a, b) => a.length - b.length);
     const chosen = new Set<number>();
-    for (const list of lists) {
-      for (const i of list) {
-        if (chosen.size >= MAX_WORD_FILES_PER_TASK) break;
-        chosen.add(i);
-      }
+    for (let l = 0; l < lists.length; l++) {
+      const list = lists[l]!;
+      for (let k = 0; k < list.length && chosen.size < MAX_WORD_FILES_PER_TASK; k++) chosen.add(list[k]!);
     }
     return [...chosen].sort((a, b) => a - b);
   };

@@ -3,7 +3,7 @@ import { workOf } from '../core/graph.js';
 import type { PhaseWeights, Plan } from '../core/types.js';
 import { adjustWeights, classifyTask, type KiroClass, type KiroVerdict, kiroShares } from './kiro.js';
 import type { RepoFacts } from './repo-facts.js';
-import type { ScopeArtifact } from './scope.js';
+import type { ScopeArtifact, TaskScope } from './scope.js';
 
 /** How the execute run should spread tasks over agents. */
 export const EXECUTION_STRATEGIES = ['sequential', 'parallel-independent', 'pipeline', 'adaptive'] as const;
@@ -60,10 +60,20 @@ export function analyzeStrategy(
   scope: ScopeArtifact,
   graph: GraphAnalysis = analyzeGraph(plan),
 ): StrategyArtifact {
-  const scopes = new Map(scope.tasks.map((task) => [task.id, task] as const));
   const empty = { id: '', files: [], wordFiles: [], newPaths: [] };
-  const tasks = plan.tasks.map((task) => classifyTask(task, scopes.get(task.id) ?? empty));
-  const shares = kiroShares(tasks, knownGraphBasis(plan, graph)?.work ?? workOf(plan.tasks));
+  let scopes: Map<string, TaskScope> | undefined; // only when the scope is not in plan order
+  const tasks: KiroVerdict[] = [];
+  for (let i = 0; i < plan.tasks.length; i++) {
+    const task = plan.tasks[i]!;
+    let taskScope = scope.tasks[i];
+    if (taskScope?.id !== task.id) {
+      scopes ??= new Map(scope.tasks.map((entry) => [entry.id, entry] as const));
+      taskScope = scopes.get(task.id) ?? empty;
+    }
+    tasks.push(classifyTask(task, taskScope));
+  }
+  const basis = knownGraphBasis(plan, graph);
+  const shares = kiroShares(tasks, basis?.work ?? workOf(plan.tasks));
   const adjusted = adjustWeights(plan.weights, shares);
   return {
     tasks,
@@ -81,17 +91,7 @@ export function analyzeStrategy(
  * {@link PIPELINE_MIN_DEPTH} waves deep and most waves branch; `adaptive` otherwise.
  */
 export function chooseExecution(plan: Plan, graph: GraphAnalysis): ExecutionChoice {
-  const phaseOf = new Map(plan.tasks.map((task) => [task.id, task.phase] as const));
-  let edges = 0;
-  for (const task of plan.tasks) {
-    for (const need of new Set(task.needs)) if (phaseOf.get(need) === task.phase) edges++;
-  }
-  const depthByPhase = new Map<string, number>();
-  for (const wave of graph.waves) {
-    const phase = phaseOf.get(wave[0]!)!;
-    depthByPhase.set(phase, (depthByPhase.get(phase) ?? 0) + 1);
-  }
-  const depth = Math.max(0, ...depthByPhase.values());
+  const { edges, depth } = edgesAndDepth(plan, graph);
   const branching = graph.waves.filter((wave) => wave.length > 1).length;
   const branchingShare = graph.waves.length > 0 ? branching / graph.waves.length : 0;
   const score = graph.parallelScore;
@@ -124,4 +124,32 @@ export function chooseExecution(plan: Plan, graph: GraphAnalysis): ExecutionChoi
     reason: `parallel score ${s}, ${edges} edge(s), ${depth} wave(s) deep: mixed shape, let the scheduler fill free agents`,
     ...figures,
   };
+}
+
+/**
+ * Same-phase edges (each distinct need once) and the most waves of one phase. From the graph's
+ * index when `graph` is `analyzeGraph` of this plan (its same-phase dependencies are exactly
+ * those edges), else from the plan.
+ */
+function edgesAndDepth(plan: Plan, graph: GraphAnalysis): { edges: number; depth: number } {
+  const basis = knownGraphBasis(plan, graph);
+  if (basis) {
+    const { deps, index, phase } = basis.graph;
+    let edges = 0;
+    for (let i = 0; i < deps.length; i++) edges += deps[i]!.length;
+    const waves = [0, 0, 0, 0];
+    for (let w = 0; w < graph.waves.length; w++) waves[phase[index.get(graph.waves[w]![0]!)!]!]!++;
+    return { edges, depth: Math.max(0, ...waves) };
+  }
+  const phaseOf = new Map(plan.tasks.map((task) => [task.id, task.phase] as const));
+  let edges = 0;
+  for (const task of plan.tasks) {
+    for (const need of new Set(task.needs)) if (phaseOf.get(need) === task.phase) edges++;
+  }
+  const depthByPhase = new Map<string, number>();
+  for (const wave of graph.waves) {
+    const phase = phaseOf.get(wave[0]!)!;
+    depthByPhase.set(phase, (depthByPhase.get(phase) ?? 0) + 1);
+  }
+  return { edges, depth: Math.max(0, ...depthByPhase.values()) };
 }

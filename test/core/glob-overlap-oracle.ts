@@ -2,9 +2,12 @@
  * The oracle: src/core/glob-overlap.ts as it was before the `dir/**` shortcut (commit 2519e5d),
  * kept as it was (less `intersectingEntryPairs`, which the test does not call) so
  * test/core/glob-overlap.oracle.property.test.ts can check the current module answers exactly
- * as it did. Not used by the program.
+ * as it did. Brace expansion (`core/glob-braces.ts`) and the result types are the module's own:
+ * the test checks the verdicts and the pair search, not them. Not used by the program.
  */
 import picomatch from 'picomatch';
+import { expandBraces } from '../../src/core/glob-braces.js';
+import type { GlobPair, PairFilter } from '../../src/core/glob-overlap.js';
 
 /**
  * Whether two `files` globs of a plan may name a common path. Conservative: `true` whenever
@@ -20,22 +23,6 @@ export function globsMayIntersect(a: string, b: string): boolean {
   if (left === 'any' || right === 'any') return true;
   return left.some((x) => right.some((y) => shapesMayIntersect(x, y)));
 }
-
-/** Two entries of {@link intersectingPairs}' input whose globs may intersect. */
-export interface GlobPair {
-  /** Index of the first entry (the smaller index). */
-  a: number;
-  /** Index of the second entry. */
-  b: number;
-  /** The globs that may intersect, as `[glob of a, glob of b]`, without repeats. */
-  files: Array<[string, string]>;
-}
-
-/**
- * Which candidate pairs to keep, decided for all at once (column `k` of `a` and `b` is one
- * pair): lets a caller drop pairs, e.g. ordered tasks, before their globs are listed.
- */
-export type PairFilter = (a: Int32Array, b: Int32Array) => ArrayLike<boolean>;
 
 /**
  * All pairs of entries (lists of globs, one per task) with some pair of globs that may
@@ -258,7 +245,6 @@ type Shape =
   | { literal: true; path: string; prefix: string[] }
   | { literal: false; path: string; prefix: string[]; segments: Segment[] };
 
-const MAX_ALTERNATIVES = 256;
 // Large enough for the distinct globs of a 10,000-task plan, so repeated analyses hit.
 const MAX_CACHE = 50_000;
 const shapeCache = new Map<string, Shape[] | 'any'>();
@@ -331,52 +317,6 @@ function fixedSuffix(text: string): string {
   let end = 0;
   for (const match of text.matchAll(MAGIC)) end = match.index + match[0].length;
   return text.slice(end);
-}
-
-/**
- * Expands `{a,b}` alternatives (nested too) so that no brace spans a `/`. Ranges like `{1..3}`
- * stay as they are (they never contain `/`). `null` when there would be too many alternatives.
- */
-function expandBraces(text: string): string[] | null {
-  if (!text.includes('{')) return [text];
-  const done: string[] = [];
-  const todo = [text];
-  while (todo.length > 0) {
-    const current = todo.pop()!;
-    const brace = findCommaBrace(current);
-    if (!brace) {
-      done.push(current);
-    } else {
-      const head = current.slice(0, brace.open);
-      const tail = current.slice(brace.close + 1);
-      for (const option of brace.options) todo.push(head + option + tail);
-    }
-    if (done.length + todo.length > MAX_ALTERNATIVES) return null;
-  }
-  return done.reverse();
-}
-
-/** The first `{...}` holding a top-level comma, with its options; escaped characters skipped. */
-function findCommaBrace(text: string): { open: number; close: number; options: string[] } | null {
-  const opens: Array<{ at: number; commas: number[] }> = [];
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === '\\') {
-      i++;
-    } else if (char === '{') {
-      opens.push({ at: i, commas: [] });
-    } else if (char === ',' && opens.length > 0) {
-      opens.at(-1)!.commas.push(i);
-    } else if (char === '}' && opens.length > 0) {
-      const open = opens.pop()!;
-      if (open.commas.length > 0 && opens.length === 0) {
-        const cuts = [open.at, ...open.commas, i];
-        const options = cuts.slice(1).map((cut, k) => text.slice(cuts[k]! + 1, cut));
-        return { open: open.at, close: i, options };
-      }
-    }
-  }
-  return null;
 }
 
 function matcher(glob: string): (path: string) => boolean {

@@ -1,41 +1,14 @@
 /**
- * The oracle: src/planning/file-index.ts as it was before the `dir/**` shortcut, kept verbatim so
- * test/planning/file-index.oracle.property.test.ts can check the current module matches exactly
- * the same files. Not used by the program.
+ * The oracle: src/planning/file-index.ts's glob resolution as it was before the `dir/**`
+ * shortcut, kept verbatim so test/planning/file-index.oracle.property.test.ts can check the
+ * current module matches exactly the same files. The index it resolves against (`indexFiles`,
+ * a sorted list with lookups, not what the test checks) is the module's own. Not used by the
+ * program.
  */
 import picomatch from 'picomatch';
+import { type FileIndex, indexFiles } from '../../src/planning/file-index.js';
 
-/**
- * The repository's files prepared for glob resolution. Sorted, so every folder's files form one
- * contiguous run found by binary search; a glob is only tested against the run of its literal
- * leading folders (or, when its last segment is literal, against the files of that basename),
- * never against the whole repository unless it starts with a wildcard.
- */
-export interface FileIndex {
-  /** Files in code-unit order; glob results are indices into this array, ascending. */
-  files: readonly string[];
-  /** Index of each file. */
-  position: ReadonlyMap<string, number>;
-  /** Indices of the files with each basename. */
-  byBasename: ReadonlyMap<string, readonly number[]>;
-  /** Results by glob text: plans repeat globs, and the index lives for one analysis. */
-  cache: Map<string, readonly number[]>;
-}
-
-/** Builds the index in O(n log n). */
-export function indexFiles(files: readonly string[]): FileIndex {
-  const sorted = [...new Set(files)].sort(compareCodeUnits);
-  const position = new Map<string, number>();
-  const byBasename = new Map<string, number[]>();
-  sorted.forEach((file, i) => {
-    position.set(file, i);
-    const base = file.slice(file.lastIndexOf('/') + 1);
-    const bucket = byBasename.get(base);
-    if (bucket) bucket.push(i);
-    else byBasename.set(base, [i]);
-  });
-  return { files: sorted, position, byBasename, cache: new Map() };
-}
+export { indexFiles };
 
 // Same wildcard characters as core/glob-overlap.ts: `!`, `+` and `@` only before `(`.
 const MAGIC = /[*?[\]{}()|\\]|[!+@](?=\()/;
