@@ -30,15 +30,22 @@ export function canonicalJsonByReplacer(value: unknown): string {
 function collectKeys(value: unknown, keys: Set<string>): boolean {
   if (value === null || typeof value !== 'object') return true;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (!collectKeys(value[i], keys)) return false;
+    // A plan's arrays are mostly strings (needs, files): no call for an item that is not an object.
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (item !== null && typeof item === 'object' && !collectKeys(item, keys)) return false;
+    }
     return true;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  const own = Object.keys(record);
+  for (let k = 0; k < own.length; k++) {
+    const key = own[k]!;
     keys.add(key);
-    if (!collectKeys(record[key], keys)) return false;
+    const member: unknown = record[key];
+    if (member !== null && typeof member === 'object' && !collectKeys(member, keys)) return false;
   }
   return true;
 }
