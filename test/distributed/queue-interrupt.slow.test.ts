@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { QUEUE_PREFIX, queueName } from '../../src/distributed/job-schema.js';
 import { fakeCalls, useFakeAgentsOnPath } from '../agents/fake-agents.js';
 import { gitA } from '../helpers/async-cli.js';
-import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, start } from '../helpers/queue-cluster.js';
+import { tempDir } from '../helpers/git-repo.js';
+import { bareRemote, clone, type Proc, plannedClone, start } from '../helpers/queue-cluster.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
@@ -40,23 +39,13 @@ async function worktrees(repo: string): Promise<string[]> {
     .slice(1);
 }
 
-/** A coordinator's clone with milestone `stop` planned: one claude task writing hello.txt. */
-async function planned(remote: string): Promise<{ repo: string; env: Record<string, string> }> {
-  const repo = await clone(remote, 'coordinator');
-  writeFiles(repo, {
-    'plan.yaml': stringify({
-      version: 1,
-      milestone: 'Stop',
-      id: 'stop',
-      defaults: { agent: 'claude', retries: 0 },
-      tasks: [{ id: 'a', title: 'Write hello', prompt: 'Create hello.txt.', files: ['hello.txt'] }],
-    }),
-  });
-  const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
-  const made = start(repo, ['plan', '--from', 'plan.yaml'], env);
-  expect(await made.exit, made.output()).toBe(0);
-  return { repo, env };
-}
+/** Milestone `stop`: one claude task writing hello.txt. */
+const STOP_PLAN = {
+  milestone: 'Stop',
+  id: 'stop',
+  defaults: { agent: 'claude', retries: 0 },
+  tasks: [{ id: 'a', title: 'Write hello', prompt: 'Create hello.txt.', files: ['hello.txt'] }],
+};
 
 describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued run', () => {
   it('Ctrl-C while claude runs on a worker keeps nothing locally and says the next execute takes the job over; it does, and the agent ran once', async () => {
@@ -64,7 +53,7 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
     const procs: Proc[] = [];
     try {
       const remote = await bareRemote();
-      const { repo, env } = await planned(remote);
+      const { repo, env } = await plannedClone(remote, STOP_PLAN);
 
       // The worker's claude prints the real init line (its session id), then waits for the gate.
       const state = tempDir('milestone-fake-state-');
@@ -131,7 +120,7 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
     });
     try {
       const remote = await bareRemote();
-      const { repo, env } = await planned(remote);
+      const { repo, env } = await plannedClone(remote, STOP_PLAN);
       // No worker yet: the job waits in the queue.
       const args = ['execute', 'stop', '--queue', redis.url, '--mode', 'agents'];
       const first = start(repo, args, env);
@@ -184,7 +173,7 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
     const procs: Proc[] = [];
     try {
       const remote = await bareRemote();
-      const { repo, env } = await planned(remote);
+      const { repo, env } = await plannedClone(remote, STOP_PLAN);
       const state = tempDir('milestone-fake-state-');
       const worker = start(
         await clone(remote, 'w1'),

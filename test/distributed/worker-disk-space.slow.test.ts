@@ -1,29 +1,14 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, start } from '../helpers/queue-cluster.js';
+import { bareRemote, clone, type Proc, slotsUnder, start } from '../helpers/queue-cluster.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the worker disk-space test: ${unavailable}`);
-
-/** Every `_slot-N` folder under a worker's state directory (worktrees live there by default). */
-function slotsUnder(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (path: string) => {
-    if (!existsSync(path)) return;
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (/^_slot-\d+$/.test(entry.name)) found.push(join(path, entry.name));
-      else walk(join(path, entry.name));
-    }
-  };
-  walk(dir);
-  return found;
-}
 
 describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
   it('comes back to the coordinator as a failed attempt (kind disk_space, the free and needed space, limits.minFreeMb), retried by its policy; the worker lives on and makes no slot', async () => {

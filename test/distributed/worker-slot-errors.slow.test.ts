@@ -1,31 +1,15 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Job, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { gitA, runIn } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, start } from '../helpers/queue-cluster.js';
+import { bareRemote, clone, type Proc, plannedClone, slotsUnder, start } from '../helpers/queue-cluster.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the worker slot-error tests: ${unavailable}`);
-
-/** Every `_slot-N` folder under a worker's state directory (worktrees live there by default). */
-function slotsUnder(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (path: string) => {
-    if (!existsSync(path)) return;
-    for (const entry of readdirSync(path, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      if (/^_slot-\d+$/.test(entry.name)) found.push(entry.name);
-      else walk(join(path, entry.name));
-    }
-  };
-  walk(dir);
-  return found.sort();
-}
 
 /**
  * A folder with a `git` that fails `git worktree add` as git does when the slots folder cannot
@@ -69,22 +53,13 @@ function agentOutcomes(repo: string): unknown[][] {
   }
 }
 
-async function planned(remote: string, plan: object): Promise<{ repo: string; env: Record<string, string> }> {
-  const repo = await clone(remote, 'coordinator');
-  writeFiles(repo, { 'plan.yaml': stringify({ version: 1, ...plan }) });
-  const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
-  const made = start(repo, ['plan', '--from', 'plan.yaml'], env);
-  expect(await made.exit, made.output()).toBe(0);
-  return { repo, env };
-}
-
 describe.skipIf(unavailable !== null)('slot errors and failed work on a worker', () => {
   it("a worker whose `git worktree add` fails sends a failed attempt (kind setup, git's words, the worker), retried by the coordinator's policy; the same worker and pool then run the task", async () => {
     const redis = await startRedis();
     const procs: Proc[] = [];
     try {
       const remote = await bareRemote();
-      const { repo, env } = await planned(remote, {
+      const { repo, env } = await plannedClone(remote, {
         milestone: 'Slot errors',
         id: 'slots',
         defaults: { agent: 'shell', retries: 2 },
@@ -160,7 +135,7 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
     const procs: Proc[] = [];
     try {
       const remote = await bareRemote();
-      const { repo, env } = await planned(remote, {
+      const { repo, env } = await plannedClone(remote, {
         milestone: 'Remote failure',
         id: 'remfail',
         defaults: { agent: 'shell', retries: 0 },
@@ -218,7 +193,7 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
     let worker: Worker | null = null;
     try {
       const remote = await bareRemote();
-      const { repo, env } = await planned(remote, {
+      const { repo, env } = await plannedClone(remote, {
         milestone: 'Refused commit',
         id: 'refused',
         defaults: { agent: 'shell', retries: 0 },

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { gitA } from './async-cli.js';
 import { CLI, GIT_ENV, tempDir, writeFiles } from './git-repo.js';
 
@@ -68,4 +70,36 @@ export async function clone(remote: string, name: string): Promise<string> {
   await gitA(dir, 'config', 'user.name', GIT_ENV.GIT_AUTHOR_NAME);
   await gitA(dir, 'config', 'user.email', GIT_ENV.GIT_AUTHOR_EMAIL);
   return dir;
+}
+
+/**
+ * A coordinator's clone of `remote` with `plan` (a plan file's fields but `version`) planned from
+ * `plan.yaml`, and the environment its commands run with (its own state folder).
+ */
+export async function plannedClone(
+  remote: string,
+  plan: object,
+): Promise<{ repo: string; env: Record<string, string> }> {
+  const repo = await clone(remote, 'coordinator');
+  writeFiles(repo, { 'plan.yaml': stringify({ version: 1, ...plan }) });
+  const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
+  const made = start(repo, ['plan', '--from', 'plan.yaml'], env);
+  const code = await made.exit;
+  if (code !== 0) throw new Error(`plan --from plan.yaml exited ${code}: ${made.output()}`);
+  return { repo, env };
+}
+
+/** The names of the `_slot-N` folders under a worker's state folder (worktrees live there by default), sorted. */
+export function slotsUnder(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (path: string) => {
+    if (!existsSync(path)) return;
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      if (/^_slot-\d+$/.test(entry.name)) found.push(entry.name);
+      else walk(join(path, entry.name));
+    }
+  };
+  walk(dir);
+  return found.sort();
 }
