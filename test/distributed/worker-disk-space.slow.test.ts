@@ -4,17 +4,15 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, slotsUnder, start } from '../helpers/queue-cluster.js';
-import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
+import { bareRemote, clone, slotsUnder, start, withRedis } from '../helpers/queue-cluster.js';
+import { redisUnavailable } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the worker disk-space test: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
   it('comes back to the coordinator as a failed attempt (kind disk_space, the free and needed space, limits.minFreeMb), retried by its policy; the worker lives on and makes no slot', async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    try {
+    await withRedis(async (redis, procs) => {
       const remote = await bareRemote();
       const repo = await clone(remote, 'coordinator');
       writeFiles(repo, {
@@ -86,10 +84,6 @@ describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
       expect(worker.child.exitCode).toBe(null);
       worker.child.kill('SIGTERM');
       expect(await worker.exit).toBe(0);
-    } finally {
-      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 });

@@ -5,7 +5,15 @@ import { type Job, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { gitA, runIn } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, plannedClone, slotsUnder, start } from '../helpers/queue-cluster.js';
+import {
+  bareRemote,
+  clone,
+  type Proc,
+  plannedClone,
+  slotsUnder,
+  start,
+  withRedis,
+} from '../helpers/queue-cluster.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
@@ -55,9 +63,7 @@ function agentOutcomes(repo: string): unknown[][] {
 
 describe.skipIf(unavailable !== null)('slot errors and failed work on a worker', () => {
   it("a worker whose `git worktree add` fails sends a failed attempt (kind setup, git's words, the worker), retried by the coordinator's policy; the same worker and pool then run the task", async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    try {
+    await withRedis(async (redis, procs) => {
       const remote = await bareRemote();
       const { repo, env } = await plannedClone(remote, {
         milestone: 'Slot errors',
@@ -123,17 +129,11 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
       expect(worker.child.exitCode).toBe(null);
       worker.child.kill('SIGTERM');
       expect(await worker.exit).toBe(0);
-    } finally {
-      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 
   it('a task that fails for good on a worker names no local branch as holding its work (none does), keeps no empty worktree, and says the worker kept nothing', async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    try {
+    await withRedis(async (redis, procs) => {
       const remote = await bareRemote();
       const { repo, env } = await plannedClone(remote, {
         milestone: 'Remote failure',
@@ -177,11 +177,7 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
       expect(worktrees).not.toMatch(/remfail[/\\]half/);
       worker.child.kill('SIGTERM');
       expect(await worker.exit).toBe(0);
-    } finally {
-      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 
   it("a commit the coordinator refuses (no Task-Id: trailer) is named where it is, the worker's branch on the remote, not the empty local one", async () => {

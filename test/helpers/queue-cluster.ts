@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { gitA } from './async-cli.js';
 import { CLI, GIT_ENV, tempDir, writeFiles } from './git-repo.js';
+import { type RedisServer, startRedis } from './redis-server.js';
 
 /** A CLI process of a queue test (coordinator or worker), with its output. */
 export interface Proc {
@@ -102,4 +103,21 @@ export function slotsUnder(dir: string): string[] {
   };
   walk(dir);
   return found.sort();
+}
+
+/**
+ * Runs `body` with a Redis server of its own and a list for the processes it starts; at the end,
+ * whatever happened, kills those still running and stops the server (with `DEBUG_QUEUE_TEST`
+ * set, prints their output first).
+ */
+export async function withRedis(body: (redis: RedisServer, procs: Proc[]) => Promise<void>): Promise<void> {
+  const redis = await startRedis();
+  const procs: Proc[] = [];
+  try {
+    await body(redis, procs);
+  } finally {
+    if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
+    for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await redis.stop();
+  }
 }
