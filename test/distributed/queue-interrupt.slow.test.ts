@@ -1,13 +1,19 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_PREFIX, queueName } from '../../src/distributed/job-schema.js';
 import { fakeCalls, useFakeAgentsOnPath } from '../agents/fake-agents.js';
 import { gitA } from '../helpers/async-cli.js';
 import { tempDir } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, plannedClone, start } from '../helpers/queue-cluster.js';
+import {
+  bareRemote,
+  clone,
+  type Proc,
+  plannedClone,
+  start,
+  storedOutcomes,
+} from '../helpers/queue-cluster.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
@@ -16,18 +22,7 @@ if (unavailable) console.warn(`skipping the interrupted queue run tests: ${unava
 useFakeAgentsOnPath();
 
 /** The coordinator's `outcome` events of one step, as stored. */
-function outcomes(repo: string, step: string): Array<{ taskId?: string; detail?: Record<string, unknown> }> {
-  const db = new Database(join(repo, '.milestones', '.local', 'store.db'), { readonly: true });
-  try {
-    return db
-      .prepare("SELECT data FROM events WHERE type = 'outcome' ORDER BY seq")
-      .all()
-      .map((row) => JSON.parse((row as { data: string }).data))
-      .filter((e) => e.step === step);
-  } finally {
-    db.close();
-  }
-}
+const outcomes = storedOutcomes;
 
 /** The worktrees git knows of in the coordinator's clone, besides the clone itself. */
 async function worktrees(repo: string): Promise<string[]> {

@@ -1,6 +1,5 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import Database from 'better-sqlite3';
 import { type Job, Worker } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { gitA, runIn } from '../helpers/async-cli.js';
@@ -12,6 +11,7 @@ import {
   plannedClone,
   slotsUnder,
   start,
+  storedOutcomes,
   withRedis,
 } from '../helpers/queue-cluster.js';
 import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
@@ -48,17 +48,7 @@ exec '${real}' "$@"
 
 /** The coordinator's `agent` outcomes: [ok, attempt, failureKind]. */
 function agentOutcomes(repo: string): unknown[][] {
-  const db = new Database(join(repo, '.milestones', '.local', 'store.db'), { readonly: true });
-  try {
-    return db
-      .prepare("SELECT data FROM events WHERE type = 'outcome' ORDER BY seq")
-      .all()
-      .map((row) => JSON.parse((row as { data: string }).data))
-      .filter((e) => e.step === 'agent')
-      .map((e) => [e.ok, e.detail.attempt, e.detail.failureKind]);
-  } finally {
-    db.close();
-  }
+  return storedOutcomes(repo, 'agent').map((e) => [e.ok, e.detail?.attempt, e.detail?.failureKind]);
 }
 
 describe.skipIf(unavailable !== null)('slot errors and failed work on a worker', () => {

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { gitA } from './async-cli.js';
 import { CLI, GIT_ENV, tempDir, writeFiles } from './git-repo.js';
@@ -119,5 +120,22 @@ export async function withRedis(body: (redis: RedisServer, procs: Proc[]) => Pro
     if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     await redis.stop();
+  }
+}
+
+/** The `outcome` events of one step in the coordinator's store of `repo`, as stored. */
+export function storedOutcomes(
+  repo: string,
+  step: string,
+): Array<{ ok?: boolean; taskId?: string; detail?: Record<string, unknown> }> {
+  const db = new Database(join(repo, '.milestones', '.local', 'store.db'), { readonly: true });
+  try {
+    return db
+      .prepare("SELECT data FROM events WHERE type = 'outcome' ORDER BY seq")
+      .all()
+      .map((row) => JSON.parse((row as { data: string }).data))
+      .filter((e) => e.step === step);
+  } finally {
+    db.close();
   }
 }
