@@ -8,6 +8,7 @@ import type { AttemptOutcome, AttemptRequest } from '../engine/task-attempt.js';
 import { agentTask } from '../engine/task-attempt.js';
 import { gitExec, pushBranch, revParse, trailerValues } from '../git/git.js';
 import { milestoneBranch } from '../git/ref-names.js';
+import { walkingAllHeads } from '../git/worktree-add-gate.js';
 import type { JobResult, TaskJob } from './job-schema.js';
 import {
   firstIssue,
@@ -338,7 +339,10 @@ async function fetchAttempt(
     };
   const cwd = request.worktree;
   try {
-    await gitExec(cwd, ['fetch', '--no-tags', '-q', options.remote, ref], { timeoutMs: 120_000 });
+    // In the repository's common store: a slot being added meanwhile would fail the fetch.
+    await walkingAllHeads(options.repoRoot, () =>
+      gitExec(cwd, ['fetch', '--no-tags', '-q', options.remote, ref], { timeoutMs: 120_000 }),
+    );
   } catch (error) {
     return {
       problem: `could not fetch ${ref} from ${options.remote}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,

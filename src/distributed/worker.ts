@@ -14,6 +14,7 @@ import type { AcquiredSlot } from '../engine/worktree-pool.js';
 import { WorktreePool } from '../engine/worktree-pool.js';
 import { deleteBranch, gitExec, pushBranch } from '../git/git.js';
 import { milestoneBranch } from '../git/ref-names.js';
+import { walkingAllHeads } from '../git/worktree-add-gate.js';
 import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
 import type { JobEvent, JobResult, TaskJob } from './job-schema.js';
 import { firstIssue, QUEUE_PREFIX, queueName, taskJobSchema } from './job-schema.js';
@@ -309,16 +310,19 @@ async function processJob(
 /** `git fetch <remote> milestone/<id>`, then checks the job's start point arrived. */
 async function fetchMilestone(options: WorkerOptions, job: TaskJob): Promise<void> {
   const branch = milestoneBranch(job.milestoneId);
-  await gitExec(
-    options.repoRoot,
-    [
-      'fetch',
-      '--no-tags',
-      '-q',
-      options.remote,
-      `refs/heads/${branch}:refs/remotes/${options.remote}/${branch}`,
-    ],
-    { timeoutMs: 120_000 },
+  // Never while a slot is being added: the fetch would read its unset HEAD and fail.
+  await walkingAllHeads(options.repoRoot, () =>
+    gitExec(
+      options.repoRoot,
+      [
+        'fetch',
+        '--no-tags',
+        '-q',
+        options.remote,
+        `refs/heads/${branch}:refs/remotes/${options.remote}/${branch}`,
+      ],
+      { timeoutMs: 120_000 },
+    ),
   );
   const found = await gitExec(options.repoRoot, ['cat-file', '-e', `${job.startPoint}^{commit}`], {
     allowExitCodes: [1, 128],

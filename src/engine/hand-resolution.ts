@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import type { TaskSpec } from '../core/types.js';
 import { commitTree, gitExec, listWorktrees, mergeTree, revParse } from '../git/git.js';
+import { addingWorktree } from '../git/worktree-add-gate.js';
 import { appendLogLine } from '../process/log-file.js';
 import { redactSecrets } from '../process/redact-secrets.js';
 import { runProcess } from '../process/run-process.js';
@@ -156,7 +157,9 @@ async function verifyMerged(
     // The folder sits under milestone's own worktree root; git refuses to add over leftovers.
     rmSync(worktree, { recursive: true, force: true });
     await gitExec(repoRoot, ['worktree', 'prune']);
-    await gitExec(repoRoot, ['worktree', 'add', '-q', '--detach', worktree, commit]);
+    await addingWorktree(repoRoot, () =>
+      gitExec(repoRoot, ['worktree', 'add', '-q', '--detach', worktree, commit]),
+    );
   }
   try {
     log(redactSecrets(`verify: ${request.verify}`));

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } 
 import { dirname, join } from 'node:path';
 import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
+import { addingWorktree } from '../git/worktree-add-gate.js';
 import { detachHeadFile, switchCleanWorktree } from '../git/worktree-switch.js';
 import { unwatchWorktree, watchWorktree } from '../git/worktree-watch.js';
 import { serialQueue } from './merge-queue.js';
@@ -128,7 +129,9 @@ export class WorktreePool {
       rmSync(slot.path, { recursive: true, force: true });
       // -f: a record left by a slot deleted without git's knowledge is overwritten, no prune
       // needed (a prune could drop the record of a worktree another run is adding).
-      await gitExec(this.repoRoot, ['worktree', 'add', '-f', '--detach', '--quiet', slot.path, startPoint]);
+      await addingWorktree(this.repoRoot, () =>
+        gitExec(this.repoRoot, ['worktree', 'add', '-f', '--detach', '--quiet', slot.path, startPoint]),
+      );
       // Just checked out at the start point, nothing untracked: the switch only sets the branch.
       this.clean.add(slot.path);
     }

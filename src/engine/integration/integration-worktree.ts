@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { gitExec, identityArgs, removeWorktree } from '../../git/git.js';
+import { addingWorktree } from '../../git/worktree-add-gate.js';
 import { runProcess } from '../../process/run-process.js';
 import { repoWorktreeDir } from '../naming.js';
 import type { BranchLanding } from './landings.js';
@@ -39,7 +40,9 @@ export class IntegrationWorktree {
    */
   async at(commit: string, reverts: readonly BranchLanding[] = []): Promise<boolean> {
     if (!existsSync(this.path)) {
-      await gitExec(this.repoRoot, ['worktree', 'add', '--quiet', '--detach', this.path, commit]);
+      await addingWorktree(this.repoRoot, () =>
+        gitExec(this.repoRoot, ['worktree', 'add', '--quiet', '--detach', this.path, commit]),
+      );
     } else {
       await gitExec(this.path, ['revert', '--quit'], { allowExitCodes: [128] });
       await gitExec(this.path, ['checkout', '--quiet', '--force', '--detach', commit]);
