@@ -14,6 +14,8 @@ import { build } from 'esbuild';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = resolve(root, 'dist/cli');
 const SHARED = ['dist/errors.js', 'dist/process/redact-secrets.js'].map((file) => resolve(root, file));
+// What every bundle here is built with.
+const COMMON = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning' };
 
 for (const command of ['status', 'list', 'show']) await bundle(resolve(outDir, `read-${command}.js`));
 await bundleScript(resolve(outDir, 'read-script.js'), resolve(outDir, 'read-script.cjs'));
@@ -31,27 +33,18 @@ await bundle(resolve(root, 'dist/planning/analyses-worker.js'));
 async function bundle(entry, alsoShared = []) {
   const shared = [...SHARED, ...alsoShared.map((file) => resolve(root, file))];
   await build({
+    ...COMMON,
     entryPoints: [entry],
     outfile: entry,
     allowOverwrite: true,
-    bundle: true,
     format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
     plugins: [
       {
         name: 'keep-outside',
         setup(context) {
-          context.onResolve({ filter: /.*/ }, (args) => {
-            if (args.kind === 'entry-point') return undefined;
-            if (!args.path.startsWith('.')) return { external: true };
-            const file = resolve(args.resolveDir, args.path);
-            if (args.kind !== 'dynamic-import' && !shared.includes(file)) return undefined;
-            // Kept as an import, re-pointed from the bundle's folder.
-            const path = relative(dirname(entry), file);
-            return { path: path.startsWith('.') ? path : `./${path}`, external: true };
-          });
+          context.onResolve({ filter: /.*/ }, (args) =>
+            args.kind === 'entry-point' ? undefined : keptOutside(args, shared, entry),
+          );
         },
       },
     ],
@@ -69,45 +62,21 @@ async function bundle(entry, alsoShared = []) {
 // the ES module CLI, which loads what it needs. `import.meta.url` is the script's own URL (as in
 // the ES module bundles, the files sit in dist/cli/).
 async function bundleScript(entry, outfile) {
-  await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
-    define: { 'import.meta.url': '__script_url' },
-    // Wrapped as node wraps a CommonJS module, in the file itself: the runner compiles the file's
-    // text as it is (no second copy of 90 KB of source to build at each read).
-    banner: {
-      js: '(function (exports, require, module, __filename, __dirname) {"use strict";\nvar __script_url = require("node:url").pathToFileURL(__filename).href;',
+  await buildClassicScript(entry, outfile, {
+    name: 'script',
+    outside: (args) => {
+      if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'not-in-script' };
+      return args.path.startsWith('.') ? undefined : { external: true };
     },
-    footer: { js: '})' },
-    plugins: [
-      {
-        name: 'script',
-        setup(context) {
-          context.onResolve({ filter: /.*/ }, (args) => {
-            if (args.kind === 'dynamic-import') return { path: args.path, namespace: 'not-in-script' };
-            // better-sqlite3's JavaScript inside, from sqlite-script.ts (which checks the release).
-            if (args.path === './sqlite.js' && args.importer.endsWith(`${sep}store${sep}store.js`))
-              return { path: resolve(dirname(args.importer), 'sqlite-script.js') };
-            if (args.path === 'better-sqlite3' || args.path === 'better-sqlite3/package.json') return undefined;
-            if (args.kind !== 'entry-point' && !args.path.startsWith('.')) return { external: true };
-            return undefined;
-          });
-          context.onLoad({ filter: /.*/, namespace: 'not-in-script' }, (args) => ({
-            contents: `throw new Error(${JSON.stringify(`${args.path} is not in the read script`)});`,
-            loader: 'js',
-          }));
-        },
-      },
-    ],
+    setup(context) {
+      context.onLoad({ filter: /.*/, namespace: 'not-in-script' }, (args) => ({
+        contents: `throw new Error(${JSON.stringify(`${args.path} is not in the read script`)});`,
+        loader: 'js',
+      }));
+    },
   });
   for (const file of [entry, `${entry}.map`]) if (existsSync(file)) rmSync(file);
-  if (!readFileSync(outfile, 'utf8').includes('the read script holds'))
-    throw new Error(`${outfile}: sqlite-script.js did not replace sqlite.js (store.ts moved its import?)`);
+  checkSqliteInside(outfile, readFileSync(outfile, 'utf8'));
 }
 
 // The plan script: `plan-command.ts` as one classic script for `quick-plan.ts` to compile with
@@ -122,45 +91,68 @@ async function bundleScript(entry, outfile) {
 // then runs the ES module bundle).
 async function bundlePlanScript(entry, outfile) {
   const shared = [...SHARED, ...PLAN_SHARED.map((file) => resolve(root, file))];
+  await buildClassicScript(entry, outfile, {
+    name: 'plan-script',
+    parameters: ['__import'],
+    outside: (args) => keptOutside(args, shared, outfile),
+  });
+  const map = `${outfile}.map`;
+  if (existsSync(map)) rmSync(map);
+  // Every `import("./x.js")` left in the bundle (all relative: see keptOutside) calls `__import`.
+  const text = readFileSync(outfile, 'utf8');
+  const rewritten = text.replace(/\bimport\((?="\.\.?\/)/g, '__import(');
+  if (/\bimport\(/.test(rewritten)) throw new Error(`${outfile}: an import() the plan script cannot pass on`);
+  checkSqliteInside(outfile, rewritten);
+  writeFileSync(outfile, rewritten);
+}
+
+// One classic script: wrapped as node wraps a CommonJS module (plus `parameters`), in the file
+// itself, so a runner compiles the file's text as it is (no second copy of its source to build at
+// each run); better-sqlite3's JavaScript inside, from sqlite-script.ts (which checks the release);
+// `outside(args)` decides every other import.
+async function buildClassicScript(entry, outfile, { name, parameters = [], outside, setup }) {
+  const wrapper = ['exports', 'require', 'module', '__filename', '__dirname', ...parameters].join(', ');
   await build({
+    ...COMMON,
     entryPoints: [entry],
     outfile,
-    bundle: true,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'warning',
     define: { 'import.meta.url': '__script_url' },
     banner: {
-      js: '(function (exports, require, module, __filename, __dirname, __import) {"use strict";\nvar __script_url = require("node:url").pathToFileURL(__filename).href;',
+      js: `(function (${wrapper}) {"use strict";\nvar __script_url = require("node:url").pathToFileURL(__filename).href;`,
     },
     footer: { js: '})' },
     plugins: [
       {
-        name: 'plan-script',
+        name,
         setup(context) {
           context.onResolve({ filter: /.*/ }, (args) => {
             if (args.kind === 'entry-point') return undefined;
             if (args.path === './sqlite.js' && args.importer.endsWith(`${sep}store${sep}store.js`))
               return { path: resolve(dirname(args.importer), 'sqlite-script.js') };
-            if (args.path === 'better-sqlite3' || args.path === 'better-sqlite3/package.json') return undefined;
-            if (!args.path.startsWith('.')) return { external: true };
-            const file = resolve(args.resolveDir, args.path);
-            if (args.kind !== 'dynamic-import' && !shared.includes(file)) return undefined;
-            const path = relative(dirname(outfile), file);
-            return { path: path.startsWith('.') ? path : `./${path}`, external: true };
+            if (args.path === 'better-sqlite3' || args.path === 'better-sqlite3/package.json')
+              return undefined;
+            return outside(args);
           });
+          setup?.(context);
         },
       },
     ],
   });
-  const map = `${outfile}.map`;
-  if (existsSync(map)) rmSync(map);
-  // Every `import("./x.js")` left in the bundle (all of them relative: see the plugin) calls `__import`.
-  const text = readFileSync(outfile, 'utf8');
-  const rewritten = text.replace(/\bimport\((?="\.\.?\/)/g, '__import(');
-  if (/\bimport\(/.test(rewritten)) throw new Error(`${outfile}: an import() the plan script cannot pass on`);
-  if (!rewritten.includes('is installed, the read script holds'))
+}
+
+// Packages and node's modules stay outside; so does every `import()` and each `shared` module,
+// kept as an import re-pointed from the bundle's folder; every other relative import is inside.
+function keptOutside(args, shared, bundleFile) {
+  if (!args.path.startsWith('.')) return { external: true };
+  const file = resolve(args.resolveDir, args.path);
+  if (args.kind !== 'dynamic-import' && !shared.includes(file)) return undefined;
+  const path = relative(dirname(bundleFile), file);
+  return { path: path.startsWith('.') ? path : `./${path}`, external: true };
+}
+
+// sqlite-script.ts's text, which the script must hold in place of sqlite.ts.
+function checkSqliteInside(outfile, text) {
+  if (!text.includes('is installed, the read script holds'))
     throw new Error(`${outfile}: sqlite-script.js did not replace sqlite.js (store.ts moved its import?)`);
-  writeFileSync(outfile, rewritten);
 }

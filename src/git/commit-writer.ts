@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { commitTree } from './commit.js';
 import { gitEnv, gitExec } from './git-exec.js';
 import { identityArgs } from './identity.js';
 import { GitLineProcess, type GitProcessOptions } from './line-process.js';
+import { ObjectWriter } from './object-writer.js';
 import { assertRevision } from './ref-names.js';
 import { rememberCommitTree } from './tree-memory.js';
 
@@ -31,20 +29,14 @@ interface Identity {
  */
 export class CommitWriter {
   private identity: Promise<Identity | null> | null = null;
-  private readonly hasher: GitLineProcess;
+  private readonly hasher: ObjectWriter;
   private readonly resolver: GitLineProcess;
-  private dir: string | null = null;
-  private written = 0;
 
   constructor(
     private readonly cwd: string,
     options: GitProcessOptions = {},
   ) {
-    this.hasher = new GitLineProcess(
-      cwd,
-      ['hash-object', '-w', '-t', 'commit', '--stdin-paths', '--no-filters'],
-      options,
-    );
+    this.hasher = new ObjectWriter(cwd, 'commit', options);
     this.resolver = new GitLineProcess(
       cwd,
       ['cat-file', '--batch-check=%(objectname) %(objecttype)'],
@@ -99,25 +91,15 @@ export class CommitWriter {
       '',
       message,
     ].join('\n');
-    this.dir ??= mkdtempSync(join(tmpdir(), 'milestone-commit-'));
-    const file = join(this.dir, `commit-${this.written++}`);
-    writeFileSync(file, text, { mode: 0o600 });
-    try {
-      const id = (await this.hasher.ask(file)).trim();
-      if (!OBJECT_ID.test(id)) throw new Error(`git hash-object answered ${JSON.stringify(id)}`);
-      // The slot switch and the landing ask for this commit's tree next (tree-memory.ts).
-      rememberCommitTree(id, tree);
-      return id;
-    } finally {
-      rmSync(file, { force: true });
-    }
+    const id = await this.hasher.writeData(text);
+    // The slot switch and the landing ask for this commit's tree next (tree-memory.ts).
+    rememberCommitTree(id, tree);
+    return id;
   }
 
   /** Ends both processes and removes the private folder. */
   async close(): Promise<void> {
     await Promise.all([this.hasher.close(), this.resolver.close()]);
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
   }
 
   /** git's author and committer here (config, `GIT_*` variables, the identity fallback), or null: use commit-tree. */

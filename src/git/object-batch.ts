@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { GitByteProcess, GitLineProcess, type GitProcessOptions } from './line-process.js';
+import { GitByteProcess, type GitProcessOptions } from './line-process.js';
+import { ObjectWriter } from './object-writer.js';
 import { rememberCommitTree, rememberTree, treeOfKnownCommit } from './tree-memory.js';
 
 /** One object as `git cat-file --batch` gives it. */
@@ -105,16 +103,10 @@ export function treeObject(entries: ReadonlyArray<readonly [string, TreeEntry]>)
  * same; `git gc` (the run's closing `maintenance run --auto`) compresses them when it packs them.
  */
 export class TreeWriter {
-  private readonly hasher: GitLineProcess;
-  private dir: string | null = null;
-  private written = 0;
+  private readonly hasher: ObjectWriter;
 
   constructor(cwd: string, options: GitProcessOptions = {}) {
-    this.hasher = new GitLineProcess(
-      cwd,
-      ['-c', 'core.looseCompression=0', 'hash-object', '-w', '-t', 'tree', '--stdin-paths', '--no-filters'],
-      options,
-    );
+    this.hasher = new ObjectWriter(cwd, 'tree', options, ['core.looseCompression=0']);
   }
 
   /** Writes the tree of `entries` (in git's order) and returns its id. */
@@ -124,23 +116,13 @@ export class TreeWriter {
 
   /** Writes a raw tree object (git checks its format) and returns its id. */
   async writeObject(data: Buffer): Promise<string> {
-    this.dir ??= mkdtempSync(join(tmpdir(), 'milestone-tree-'));
-    const file = join(this.dir, `tree-${this.written++}`);
-    writeFileSync(file, data, { mode: 0o600 });
-    try {
-      const id = (await this.hasher.ask(file)).trim();
-      if (!HEX.test(id)) throw new Error(`git hash-object answered ${JSON.stringify(id)}`);
-      rememberTree(id, data);
-      return id;
-    } finally {
-      rmSync(file, { force: true });
-    }
+    const id = await this.hasher.writeData(data);
+    rememberTree(id, data);
+    return id;
   }
 
   /** Ends the process and removes the private folder. */
-  async close(): Promise<void> {
-    await this.hasher.close();
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = null;
+  close(): Promise<void> {
+    return this.hasher.close();
   }
 }

@@ -119,7 +119,7 @@ function allowedKeys(level: string): readonly string[] {
 /** Checks the structure of `raw` and reports every issue into `sink` as MILESTONE_PLAN_SCHEMA. */
 export function checkSchema(raw: unknown, sink: ProblemSink): void {
   // The common case, a well-formed plan, without zod: planFitsSchema is true only when the
-  // schema would accept `raw` too (test/plan/schema-shape.test.ts checks that property).
+  // schema would accept `raw` too (test/plan/schema-shape.property.test.ts checks that property).
   if (planFitsSchema(raw)) return;
   const result = planFileSchemas().planFileSchema.safeParse(raw);
   if (result.success) return;

@@ -2,27 +2,26 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { QUEUE_PREFIX, queueName } from '../../src/distributed/job-schema.js';
+import { queueName } from '../../src/distributed/job-schema.js';
 import { fakeCalls, useFakeAgentsOnPath } from '../agents/fake-agents.js';
-import { gitA } from '../helpers/async-cli.js';
+import { gitA, until } from '../helpers/async-cli.js';
 import { tempDir } from '../helpers/git-repo.js';
 import {
   bareRemote,
+  bullConnection,
   clone,
-  type Proc,
+  storedOutcomes as outcomes,
   plannedClone,
   start,
-  storedOutcomes,
+  startWorker,
+  withRedis,
 } from '../helpers/queue-cluster.js';
-import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
+import { redisUnavailable } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the interrupted queue run tests: ${unavailable}`);
 
 useFakeAgentsOnPath();
-
-/** The coordinator's `outcome` events of one step, as stored. */
-const outcomes = storedOutcomes;
 
 /** The worktrees git knows of in the coordinator's clone, besides the clone itself. */
 async function worktrees(repo: string): Promise<string[]> {
@@ -42,37 +41,30 @@ const STOP_PLAN = {
   tasks: [{ id: 'a', title: 'Write hello', prompt: 'Create hello.txt.', files: ['hello.txt'] }],
 };
 
+/** One claude at a time on each worker. */
+const WORKER_ARGS = ['--concurrency', '1', '--agents', 'claude'];
+
 describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued run', () => {
   it('Ctrl-C while claude runs on a worker keeps nothing locally and says the next execute takes the job over; it does, and the agent ran once', async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    try {
+    await withRedis(async (redis, procs) => {
       const remote = await bareRemote();
       const { repo, env } = await plannedClone(remote, STOP_PLAN);
 
       // The worker's claude prints the real init line (its session id), then waits for the gate.
       const state = tempDir('milestone-fake-state-');
       const gate = join(tempDir('milestone-gate-'), 'open');
-      const worker = start(
-        await clone(remote, 'w1'),
-        ['worker', '--queue', redis.url, '--concurrency', '1', '--agents', 'claude'],
-        {
-          XDG_STATE_HOME: tempDir('milestone-state-'),
-          FAKE_AGENT_CAPTURE: 'claude-success',
-          FAKE_AGENT_HANG_AFTER: '1',
-          FAKE_AGENT_GATE: gate,
-          FAKE_AGENT_STATE: state,
-        },
-      );
-      procs.push(worker);
-      await worker.waitFor('waiting for tasks');
+      const worker = await startWorker(await clone(remote, 'w1'), redis, procs, WORKER_ARGS, {
+        FAKE_AGENT_CAPTURE: 'claude-success',
+        FAKE_AGENT_HANG_AFTER: '1',
+        FAKE_AGENT_GATE: gate,
+        FAKE_AGENT_STATE: state,
+      });
       const args = ['execute', 'stop', '--queue', redis.url, '--mode', 'agents'];
       const first = start(repo, args, env);
       procs.push(first);
       await worker.waitFor(/running stop\/a attempt 1/);
       // The session id reached the coordinator: an attempt it could resume if it ran here.
-      for (let i = 0; i < 300 && outcomes(repo, 'agent_session').length === 0; i++)
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      await until(async () => outcomes(repo, 'agent_session').length > 0, 'the session id in the store');
       first.child.kill('SIGINT');
       expect(await first.exit, first.output()).toBe(130);
       const line = first.output().match(/! a canceled .*/)?.[0] ?? '';
@@ -100,28 +92,20 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       const runs = fakeCalls(state).filter((c) => c.agent === 'claude' && c.argv.includes('-p'));
       expect(runs).toHaveLength(1);
       expect((await gitA(remote, 'show', 'milestone/stop:hello.txt')).trim()).toBe('hello from claude');
-    } finally {
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 
   it('Ctrl-C before any worker took the job withdraws it and says the next execute queues it again; it does', async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    const queue = new Queue(queueName('claude'), {
-      connection: { host: '127.0.0.1', port: redis.port },
-      prefix: QUEUE_PREFIX,
-    });
-    try {
+    await withRedis(async (redis, procs, clients) => {
+      const queue = new Queue(queueName('claude'), bullConnection(redis));
+      clients.push(queue);
       const remote = await bareRemote();
       const { repo, env } = await plannedClone(remote, STOP_PLAN);
       // No worker yet: the job waits in the queue.
       const args = ['execute', 'stop', '--queue', redis.url, '--mode', 'agents'];
       const first = start(repo, args, env);
       procs.push(first);
-      for (let i = 0; i < 300 && (await queue.getWaitingCount()) === 0; i++)
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      await until(async () => (await queue.getWaitingCount()) > 0, 'the job in the queue');
       first.child.kill('SIGINT');
       expect(await first.exit, first.output()).toBe(130);
       const line = first.output().match(/! a canceled .*/)?.[0] ?? '';
@@ -138,17 +122,10 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       expect((await worktrees(repo)).filter((path) => !path.includes('/_slots/'))).toEqual([]);
 
       const state = tempDir('milestone-fake-state-');
-      const worker = start(
-        await clone(remote, 'w1'),
-        ['worker', '--queue', redis.url, '--concurrency', '1', '--agents', 'claude'],
-        {
-          XDG_STATE_HOME: tempDir('milestone-state-'),
-          FAKE_AGENT_CAPTURE: 'claude-success',
-          FAKE_AGENT_STATE: state,
-        },
-      );
-      procs.push(worker);
-      await worker.waitFor('waiting for tasks');
+      const worker = await startWorker(await clone(remote, 'w1'), redis, procs, WORKER_ARGS, {
+        FAKE_AGENT_CAPTURE: 'claude-success',
+        FAKE_AGENT_STATE: state,
+      });
       const second = start(repo, args, env);
       procs.push(second);
       expect(await second.exit, second.output()).toBe(0);
@@ -156,32 +133,19 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       expect(worker.output()).toMatch(/running stop\/a attempt 2/);
       expect(fakeCalls(state).filter((c) => c.agent === 'claude' && c.argv.includes('-p'))).toHaveLength(1);
       expect((await gitA(remote, 'show', 'milestone/stop:hello.txt')).trim()).toBe('hello from claude');
-    } finally {
-      await queue.close();
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 
   it("a worker's claude out of quota parks the task saying it runs again then (no session is resumed here); the job after the reset runs fresh", async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    try {
+    await withRedis(async (redis, procs) => {
       const remote = await bareRemote();
       const { repo, env } = await plannedClone(remote, STOP_PLAN);
       const state = tempDir('milestone-fake-state-');
-      const worker = start(
-        await clone(remote, 'w1'),
-        ['worker', '--queue', redis.url, '--concurrency', '1', '--agents', 'claude'],
-        {
-          XDG_STATE_HOME: tempDir('milestone-state-'),
-          FAKE_AGENT_SCENARIO: 'usage-limit-then-success',
-          FAKE_AGENT_RESET_IN_S: '2',
-          FAKE_AGENT_STATE: state,
-        },
-      );
-      procs.push(worker);
-      await worker.waitFor('waiting for tasks');
+      const worker = await startWorker(await clone(remote, 'w1'), redis, procs, WORKER_ARGS, {
+        FAKE_AGENT_SCENARIO: 'usage-limit-then-success',
+        FAKE_AGENT_RESET_IN_S: '2',
+        FAKE_AGENT_STATE: state,
+      });
       const run = start(repo, ['execute', 'stop', '--queue', redis.url, '--mode', 'agents'], env);
       procs.push(run);
       expect(await run.exit, `${run.output()}\n--- worker ---\n${worker.output()}`).toBe(0);
@@ -191,9 +155,6 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       expect(calls).toHaveLength(2);
       expect(calls[1]?.argv.some((a) => a.startsWith('--resume'))).toBe(false);
       expect((await gitA(remote, 'show', 'milestone/stop:hello.txt')).trim()).toBe('hello from claude');
-    } finally {
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 });

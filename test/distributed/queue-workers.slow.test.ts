@@ -1,11 +1,18 @@
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { gitA, milestoneAsync, until } from '../helpers/async-cli.js';
-import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, start } from '../helpers/queue-cluster.js';
-import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
+import {
+  bareRemote,
+  bullConnection,
+  clone,
+  type Proc,
+  plannedClone,
+  start,
+  startWorker,
+  storedOutcomes,
+  withRedis,
+} from '../helpers/queue-cluster.js';
+import { redisUnavailable } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the distributed worker tests: ${unavailable}`);
@@ -14,13 +21,9 @@ const TASKS = Array.from({ length: 12 }, (_, i) => `t${i + 1}`);
 
 describe.skipIf(unavailable !== null)('execute --queue with milestone worker processes', () => {
   it('lands 12 tasks exactly once through 3 workers while one is killed -9, Redis stops for a moment and a malformed job arrives', async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    try {
+    await withRedis(async (redis, procs, clients) => {
       const remote = await bareRemote();
-      const coordinatorRepo = await clone(remote, 'coordinator');
-      const plan = {
-        version: 1,
+      const { repo: coordinatorRepo, env } = await plannedClone(remote, {
         milestone: 'Distributed demo',
         id: 'dist',
         defaults: { agent: 'shell', retries: 2 },
@@ -32,36 +35,16 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
           run: `sleep 1.5 && mkdir -p out && echo ${id} > out/${id}.txt`,
           ...(i === 11 && { needs: ['t1'] }),
         })),
-      };
-      writeFiles(coordinatorRepo, { 'plan.yaml': stringify(plan) });
-      const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
-      const planned = start(coordinatorRepo, ['plan', '--from', 'plan.yaml'], env);
-      expect(await planned.exit, planned.output()).toBe(0);
+      });
 
-      const workerArgs = [
-        'worker',
-        '--queue',
-        redis.url,
-        '--concurrency',
-        '2',
-        '--agents',
-        'shell',
-        '--stall-timeout',
-        '2s',
-      ];
-      for (const name of ['w1', 'w2', 'w3']) {
-        const dir = await clone(remote, name);
-        const worker = start(dir, workerArgs, { XDG_STATE_HOME: tempDir('milestone-state-') });
-        procs.push(worker);
-        await worker.waitFor('waiting for tasks');
-      }
+      const workerArgs = ['--concurrency', '2', '--agents', 'shell', '--stall-timeout', '2s'];
+      for (const name of ['w1', 'w2', 'w3'])
+        await startWorker(await clone(remote, name), redis, procs, workerArgs);
       const [w1, w2, w3] = procs as [Proc, Proc, Proc];
 
       // A malformed job: refused with the field named, the worker keeps going.
-      const queue = new Queue('tasks-shell', {
-        connection: { host: '127.0.0.1', port: redis.port },
-        prefix: 'milestone',
-      });
+      const queue = new Queue('tasks-shell', bullConnection(redis));
+      clients.push(queue);
       await queue.add('task', { version: 1, milestoneId: '../../etc', attempt: 1 }, { jobId: 'malformed-1' });
       await until(
         async () => procs.some((p) => p.output().includes('refused job malformed-1: milestoneId')),
@@ -73,6 +56,7 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
         'the job to fail',
       );
       expect((await queue.getJob('malformed-1'))?.failedReason).toMatch(/refused by worker .*milestoneId/);
+      // Closed before Redis stops below (closing again at the end is a no-op).
       await queue.close();
 
       const coordinator = start(
@@ -128,8 +112,8 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
       );
       expect(files.sort()).toEqual(TASKS.map((t) => `out/${t}.txt`).sort());
       // The killed worker's task ran again on another worker (status recorded both).
-      const events = await workerRecords(coordinatorRepo);
-      const takers = events.filter((e) => e.taskId === killedTask).map((e) => e.worker);
+      const events = storedOutcomes(coordinatorRepo, 'remote_worker');
+      const takers = events.filter((e) => e.taskId === killedTask).map((e) => e.detail?.worker);
       expect(new Set(takers).size, JSON.stringify(events)).toBeGreaterThanOrEqual(2);
       // No attempt branch is left on the remote.
       expect(
@@ -140,27 +124,6 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
       expect(await w2.exit).toBe(0);
       expect(await w3.exit).toBe(0);
       expect(w2.output()).toContain('worker stopped');
-    } finally {
-      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 });
-
-/** Which worker took which task (the `remote_worker` records `status` reads), from the store. */
-async function workerRecords(repo: string): Promise<Array<{ taskId: string; worker: string }>> {
-  const { openStore } = await import('../../src/store/store.js');
-  const store = openStore(join(repo, '.milestones', '.local'));
-  try {
-    return store
-      .events('dist', { types: ['outcome'] })
-      .flatMap((e) =>
-        e.type === 'outcome' && e.step === 'remote_worker'
-          ? [{ taskId: e.taskId ?? '', worker: String(e.detail?.worker) }]
-          : [],
-      );
-  } finally {
-    store.close();
-  }
-}

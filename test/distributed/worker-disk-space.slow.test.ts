@@ -1,10 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, slotsUnder, start, withRedis } from '../helpers/queue-cluster.js';
+import {
+  bareRemote,
+  clone,
+  plannedClone,
+  slotsUnder,
+  start,
+  startWorker,
+  storedOutcomes,
+  withRedis,
+} from '../helpers/queue-cluster.js';
 import { redisUnavailable } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
@@ -14,19 +22,12 @@ describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
   it('comes back to the coordinator as a failed attempt (kind disk_space, the free and needed space, limits.minFreeMb), retried by its policy; the worker lives on and makes no slot', async () => {
     await withRedis(async (redis, procs) => {
       const remote = await bareRemote();
-      const repo = await clone(remote, 'coordinator');
-      writeFiles(repo, {
-        'plan.yaml': stringify({
-          version: 1,
-          milestone: 'Disk space',
-          id: 'space',
-          defaults: { agent: 'shell', retries: 1 },
-          tasks: [{ id: 'big', title: 'Write big', files: ['big.txt'], run: 'echo big > big.txt' }],
-        }),
+      const { repo, env } = await plannedClone(remote, {
+        milestone: 'Disk space',
+        id: 'space',
+        defaults: { agent: 'shell', retries: 1 },
+        tasks: [{ id: 'big', title: 'Write big', files: ['big.txt'], run: 'echo big > big.txt' }],
       });
-      const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
-      const planned = start(repo, ['plan', '--from', 'plan.yaml'], env);
-      expect(await planned.exit, planned.output()).toBe(0);
 
       // No disk has 1 PB free: the worker's check refuses every new slot, and nothing is filled.
       const workerRepo = await clone(remote, 'w1');
@@ -34,11 +35,9 @@ describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
         '.milestones/config.yaml': stringify({ limits: { minFreeMb: 1024 ** 3 } }),
       });
       const workerState = tempDir('milestone-state-');
-      const worker = start(workerRepo, ['worker', '--queue', redis.url, '--agents', 'shell'], {
+      const worker = await startWorker(workerRepo, redis, procs, ['--agents', 'shell'], {
         XDG_STATE_HOME: workerState,
       });
-      procs.push(worker);
-      await worker.waitFor('waiting for tasks');
 
       const coordinator = start(
         repo,
@@ -67,14 +66,8 @@ describe.skipIf(unavailable !== null)("a worker's disk-space refusal", () => {
       expect(logCopy).toMatch(/^milestone: worker \S+: not enough disk space for a new worktree slot/m);
 
       // Each attempt is recorded with its failure kind as data.
-      const db = new Database(join(repo, '.milestones', '.local', 'store.db'), { readonly: true });
-      const outcomes = db
-        .prepare("SELECT data FROM events WHERE type = 'outcome' ORDER BY seq")
-        .all()
-        .map((row) => JSON.parse((row as { data: string }).data))
-        .filter((e) => e.step === 'agent');
-      db.close();
-      expect(outcomes.map((e) => [e.ok, e.detail.attempt, e.detail.failureKind])).toEqual([
+      const outcomes = storedOutcomes(repo, 'agent');
+      expect(outcomes.map((e) => [e.ok, e.detail?.attempt, e.detail?.failureKind])).toEqual([
         [false, 1, 'disk_space'],
         [false, 2, 'disk_space'],
       ]);

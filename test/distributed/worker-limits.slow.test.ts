@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { gitA } from '../helpers/async-cli.js';
-import { tempDir, writeFiles } from '../helpers/git-repo.js';
-import { bareRemote, clone, type Proc, start } from '../helpers/queue-cluster.js';
-import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
+import { writeFiles } from '../helpers/git-repo.js';
+import { bareRemote, clone, plannedClone, start, startWorker, withRedis } from '../helpers/queue-cluster.js';
+import { redisUnavailable } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the worker limits test: ${unavailable}`);
@@ -17,52 +17,37 @@ async function nicenessOf(pid: number | string): Promise<number> {
 
 describe.skipIf(unavailable !== null)('milestone worker applies config limits as a local run does', () => {
   it('runs itself and its tasks at limits.nice, and stops a task that outgrows limits.outputMaxMb as a runaway', async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    try {
+    await withRedis(async (redis, procs) => {
       const own = await nicenessOf('self');
       const target = Math.min(19, own + 3);
       const remote = await bareRemote();
-      const repo = await clone(remote, 'coordinator');
-      writeFiles(repo, {
-        'plan.yaml': stringify({
-          version: 1,
-          milestone: 'Limits',
-          id: 'limits',
-          defaults: { agent: 'shell', retries: 0 },
-          tasks: [
-            // The task's shell records its own niceness in the commit the worker pushes.
-            {
-              id: 'nice',
-              title: 'Write nice',
-              files: ['nice.txt'],
-              run: "awk '{ print $19 }' /proc/$$/stat > nice.txt",
-            },
-            {
-              id: 'loud',
-              title: 'Write loud',
-              files: ['loud.txt'],
-              run: "head -c 3000000 /dev/zero | tr '\\0' x; echo done > loud.txt",
-            },
-          ],
-        }),
+      const { repo, env } = await plannedClone(remote, {
+        milestone: 'Limits',
+        id: 'limits',
+        defaults: { agent: 'shell', retries: 0 },
+        tasks: [
+          // The task's shell records its own niceness in the commit the worker pushes.
+          {
+            id: 'nice',
+            title: 'Write nice',
+            files: ['nice.txt'],
+            run: "awk '{ print $19 }' /proc/$$/stat > nice.txt",
+          },
+          {
+            id: 'loud',
+            title: 'Write loud',
+            files: ['loud.txt'],
+            run: "head -c 3000000 /dev/zero | tr '\\0' x; echo done > loud.txt",
+          },
+        ],
       });
-      const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
-      const planned = start(repo, ['plan', '--from', 'plan.yaml'], env);
-      expect(await planned.exit, planned.output()).toBe(0);
 
       // The worker's own clone configures its limits (the coordinator's default nice is 10).
       const workerRepo = await clone(remote, 'w1');
       writeFiles(workerRepo, {
         '.milestones/config.yaml': stringify({ limits: { nice: 3, outputMaxMb: 1 } }),
       });
-      const worker = start(
-        workerRepo,
-        ['worker', '--queue', redis.url, '--concurrency', '2', '--agents', 'shell'],
-        { XDG_STATE_HOME: tempDir('milestone-state-') },
-      );
-      procs.push(worker);
-      await worker.waitFor('waiting for tasks');
+      const worker = await startWorker(workerRepo, redis, procs, ['--concurrency', '2', '--agents', 'shell']);
       // The worker process itself, as `execute` lowers itself: its git and agents inherit it.
       expect(await nicenessOf(worker.child.pid!)).toBe(target);
 
@@ -80,10 +65,6 @@ describe.skipIf(unavailable !== null)('milestone worker applies config limits as
 
       worker.child.kill('SIGTERM');
       expect(await worker.exit).toBe(0);
-    } finally {
-      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await redis.stop();
-    }
+    });
   });
 });

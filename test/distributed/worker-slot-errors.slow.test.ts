@@ -6,15 +6,16 @@ import { gitA, runIn } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
 import {
   bareRemote,
+  bullConnection,
   clone,
-  type Proc,
   plannedClone,
   slotsUnder,
   start,
+  startWorker,
   storedOutcomes,
   withRedis,
 } from '../helpers/queue-cluster.js';
-import { redisUnavailable, startRedis } from '../helpers/redis-server.js';
+import { redisUnavailable } from '../helpers/redis-server.js';
 
 const unavailable = await redisUnavailable();
 if (unavailable) console.warn(`skipping the worker slot-error tests: ${unavailable}`);
@@ -66,12 +67,10 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
       const counter = join(tempDir('milestone-count-'), 'failures');
       const bin = await failingGit(counter, 2);
       const workerState = tempDir('milestone-state-');
-      const worker = start(workerRepo, ['worker', '--queue', redis.url, '--agents', 'shell'], {
+      const worker = await startWorker(workerRepo, redis, procs, ['--agents', 'shell'], {
         XDG_STATE_HOME: workerState,
         PATH: `${bin}${delimiter}${process.env.PATH ?? ''}`,
       });
-      procs.push(worker);
-      await worker.waitFor('waiting for tasks');
 
       const coordinator = start(
         repo,
@@ -139,12 +138,7 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
           },
         ],
       });
-      const workerRepo = await clone(remote, 'w1');
-      const worker = start(workerRepo, ['worker', '--queue', redis.url, '--agents', 'shell'], {
-        XDG_STATE_HOME: tempDir('milestone-state-'),
-      });
-      procs.push(worker);
-      await worker.waitFor('waiting for tasks');
+      const worker = await startWorker(await clone(remote, 'w1'), redis, procs, ['--agents', 'shell']);
 
       const coordinator = start(
         repo,
@@ -171,13 +165,10 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
   });
 
   it("a commit the coordinator refuses (no Task-Id: trailer) is named where it is, the worker's branch on the remote, not the empty local one", async () => {
-    const redis = await startRedis();
-    const procs: Proc[] = [];
-    // A worker of our own: it pushes a commit without the task's trailers, as a broken or
-    // foreign worker might, and reports it as done.
-    const workerRepo = await clone(await bareRemote(), 'scratch');
-    let worker: Worker | null = null;
-    try {
+    await withRedis(async (redis, procs, clients) => {
+      // A worker of our own: it pushes a commit without the task's trailers, as a broken or
+      // foreign worker might, and reports it as done.
+      const workerRepo = await clone(await bareRemote(), 'scratch');
       const remote = await bareRemote();
       const { repo, env } = await plannedClone(remote, {
         milestone: 'Refused commit',
@@ -186,7 +177,7 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
         tasks: [{ id: 'bad', title: 'Bad', files: ['bad.txt'], run: 'echo bad > bad.txt' }],
       });
       const pushedTo: string[] = [];
-      worker = new Worker(
+      const worker = new Worker(
         'tasks-shell',
         async (job: Job) => {
           const data = job.data as { milestoneId: string; startPoint: string; attempt: number };
@@ -215,8 +206,9 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
             logTail: '',
           };
         },
-        { connection: { host: '127.0.0.1', port: redis.port }, prefix: 'milestone' },
+        bullConnection(redis),
       );
+      clients.push(worker);
 
       const coordinator = start(repo, ['execute', 'refused', '--queue', redis.url, '--mode', 'agents'], env);
       procs.push(coordinator);
@@ -230,11 +222,6 @@ describe.skipIf(unavailable !== null)('slot errors and failed work on a worker',
       // It is there, and nothing local claims it.
       expect(await gitA(remote, 'show', 'milestone/refused.tasks/bad.a1-abcd1234:bad.txt')).toBe('bad');
       expect(await gitA(repo, 'branch', '--list', 'milestone/refused.tasks/*')).toBe('');
-    } finally {
-      if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
-      for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-      await worker?.close();
-      await redis.stop();
-    }
+    });
   });
 });

@@ -1,37 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config/config.js';
-import type { MilestoneState } from '../../src/core/projection.js';
-import type { TaskSpec } from '../../src/core/types.js';
-import { Lander } from '../../src/engine/lander.js';
+import type { Lander } from '../../src/engine/lander.js';
 import { gitA } from '../helpers/async-cli.js';
-import { git, gitRepo, tempDir, writeFiles } from '../helpers/git-repo.js';
+import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
-
-function spec(id: string): TaskSpec {
-  return { id, title: `Write ${id}`, phase: 'execute', needs: [], files: [] } as unknown as TaskSpec;
-}
-
-/** A task branch off `from` with `files` committed; returns its commit. */
-async function task(root: string, id: string, from: string, files: Record<string, string>): Promise<string> {
-  await gitA(root, 'checkout', '-q', '-b', `milestone/m.tasks/${id}`, from);
-  writeFiles(root, files);
-  await gitA(root, 'add', '-A');
-  await gitA(root, 'commit', '-qm', `feat: ${id}\n\nMilestone-Id: m\nTask-Id: ${id}`);
-  const commit = await gitA(root, 'rev-parse', 'HEAD');
-  await gitA(root, 'checkout', '-q', 'main');
-  return commit;
-}
-
-function lander(root: string) {
-  return new Lander({
-    repoRoot: root,
-    milestoneId: 'm',
-    branch: 'milestone/m',
-    config: DEFAULT_CONFIG,
-    state: () => ({ runId: 'run-1' }) as unknown as MilestoneState,
-    record: () => [],
-  });
-}
+import { spec, taskCommit, testLander } from './lander-fixture.js';
 
 async function landAll(l: Lander, tasks: Array<[string, string, string]>) {
   const results = [];
@@ -45,10 +17,10 @@ describe('how a landing merges', () => {
     const root = await gitRepo({ files: { 'src/a.txt': 'a\n', 'docs/b.md': 'b\n' } });
     const base = await gitA(root, 'rev-parse', 'HEAD');
     await gitA(root, 'branch', 'milestone/m', base);
-    const t1 = await task(root, 't1', base, { 'src/new/t1.txt': 't1\n' });
-    const t2 = await task(root, 't2', base, { 'docs/b.md': 'b changed\n' });
-    const t3 = await task(root, 't3', base, { 't3.txt': 't3\n' });
-    const l = lander(root);
+    const t1 = await taskCommit(root, 't1', base, { 'src/new/t1.txt': 't1\n' });
+    const t2 = await taskCommit(root, 't2', base, { 'docs/b.md': 'b changed\n' });
+    const t3 = await taskCommit(root, 't3', base, { 't3.txt': 't3\n' });
+    const l = testLander(root);
     try {
       const results = await landAll(l, [
         ['t1', t1, base],
@@ -74,15 +46,15 @@ describe('how a landing merges', () => {
     const base = await gitA(root, 'rev-parse', 'HEAD');
     await gitA(root, 'branch', 'milestone/m', base);
     // Both change a.txt, far apart: git merges it cleanly, the in-memory merge must not try.
-    const t1 = await task(root, 't1', base, { 'a.txt': 'ONE\ntwo\nthree\nfour\nfive\n' });
-    const t2 = await task(root, 't2', base, { 'a.txt': 'one\ntwo\nthree\nfour\nFIVE\n' });
+    const t1 = await taskCommit(root, 't1', base, { 'a.txt': 'ONE\ntwo\nthree\nfour\nfive\n' });
+    const t2 = await taskCommit(root, 't2', base, { 'a.txt': 'one\ntwo\nthree\nfour\nFIVE\n' });
     // A commit of its own before the task's commit: its parent is no head the run knows.
-    const own = await task(root, 'own', base, { 'own.txt': 'own\n' });
-    const t3 = await task(root, 't3', own, { 't3.txt': 't3\n' });
+    const own = await taskCommit(root, 'own', base, { 'own.txt': 'own\n' });
+    const t3 = await taskCommit(root, 't3', own, { 't3.txt': 't3\n' });
     // A merge driver in .gitattributes: git decides.
-    const t4 = await task(root, 't4', base, { '.gitattributes': '*.txt merge=union\n' });
-    const t5 = await task(root, 't5', base, { 't5.txt': 't5\n' });
-    const l = lander(root);
+    const t4 = await taskCommit(root, 't4', base, { '.gitattributes': '*.txt merge=union\n' });
+    const t5 = await taskCommit(root, 't5', base, { 't5.txt': 't5\n' });
+    const l = testLander(root);
     try {
       const results = await landAll(l, [
         ['t1', t1, base],

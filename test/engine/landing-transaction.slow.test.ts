@@ -2,18 +2,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config/config.js';
 import type { MilestoneEvent } from '../../src/core/events.js';
-import type { MilestoneState } from '../../src/core/projection.js';
-import type { TaskSpec } from '../../src/core/types.js';
-import { Lander } from '../../src/engine/lander.js';
 import { asyncRepo, gitA, until } from '../helpers/async-cli.js';
 import { CLI, GIT_ENV, gitRepo, writeFiles } from '../helpers/git-repo.js';
 import { landingLog, netLandings } from './integration/landing-log.js';
-
-function spec(id: string): TaskSpec {
-  return { id, title: `Write ${id}`, phase: 'execute', needs: [], files: [] } as unknown as TaskSpec;
-}
+import { spec, taskCommit, testLander } from './lander-fixture.js';
 
 /** A repository with `milestone/m` at main and one task branch per id, each adding its own file. */
 async function repoWithTasks(ids: string[]) {
@@ -21,29 +14,8 @@ async function repoWithTasks(ids: string[]) {
   const base = await gitA(root, 'rev-parse', 'HEAD');
   await gitA(root, 'branch', 'milestone/m', base);
   const commits = new Map<string, string>();
-  for (const id of ids) {
-    await gitA(root, 'checkout', '-q', '-b', `milestone/m.tasks/${id}`, base);
-    writeFiles(root, { [`${id}.txt`]: id });
-    await gitA(root, 'add', '-A');
-    await gitA(root, 'commit', '-qm', `feat: ${id}\n\nMilestone-Id: m\nTask-Id: ${id}`);
-    commits.set(id, await gitA(root, 'rev-parse', 'HEAD'));
-  }
-  await gitA(root, 'checkout', '-q', 'main');
+  for (const id of ids) commits.set(id, await taskCommit(root, id, base, { [`${id}.txt`]: id }));
   return { root, base, commits };
-}
-
-function lander(root: string, events: MilestoneEvent[]) {
-  return new Lander({
-    repoRoot: root,
-    milestoneId: 'm',
-    branch: 'milestone/m',
-    config: DEFAULT_CONFIG,
-    state: () => ({ runId: 'run-1' }) as unknown as MilestoneState,
-    record: (...more) => {
-      events.push(...more);
-      return [];
-    },
-  });
 }
 
 describe('landing through one update-ref process', () => {
@@ -51,7 +23,7 @@ describe('landing through one update-ref process', () => {
     const ids = ['t1', 't2', 't3'];
     const { root, base, commits } = await repoWithTasks(ids);
     const events: MilestoneEvent[] = [];
-    const l = lander(root, events);
+    const l = testLander(root, events);
     try {
       const results = await Promise.all(
         ids.map((id) =>
@@ -81,7 +53,7 @@ describe('landing through one update-ref process', () => {
 
   it('retries a landing whose compare-and-swap lost a race on the branch as it is now', async () => {
     const { root, base, commits } = await repoWithTasks(['t1']);
-    const l = lander(root, []);
+    const l = testLander(root, []);
     try {
       expect(await l.currentHead()).toBe(base);
       // Another writer moves the branch after the lander read it.

@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
+import { QUEUE_PREFIX } from '../../src/distributed/job-schema.js';
 import { gitA } from './async-cli.js';
 import { CLI, GIT_ENV, tempDir, writeFiles } from './git-repo.js';
 import { type RedisServer, startRedis } from './redis-server.js';
@@ -91,6 +92,26 @@ export async function plannedClone(
   return { repo, env };
 }
 
+/**
+ * Starts `milestone worker --queue <redis> ...args` in `dir` with a state folder of its own (unless
+ * `env` names one), adds it to `procs` and waits until it says it waits for tasks.
+ */
+export async function startWorker(
+  dir: string,
+  redis: RedisServer,
+  procs: Proc[],
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Proc> {
+  const worker = start(dir, ['worker', '--queue', redis.url, ...args], {
+    XDG_STATE_HOME: tempDir('milestone-state-'),
+    ...env,
+  });
+  procs.push(worker);
+  await worker.waitFor('waiting for tasks');
+  return worker;
+}
+
 /** The names of the `_slot-N` folders under a worker's state folder (worktrees live there by default), sorted. */
 export function slotsUnder(dir: string): string[] {
   const found: string[] = [];
@@ -106,21 +127,39 @@ export function slotsUnder(dir: string): string[] {
   return found.sort();
 }
 
+/** A BullMQ client a test opens itself (a `Queue`, a `Worker`). */
+export interface QueueClient {
+  close(): Promise<void>;
+}
+
 /**
- * Runs `body` with a Redis server of its own and a list for the processes it starts; at the end,
- * whatever happened, kills those still running and stops the server (with `DEBUG_QUEUE_TEST`
- * set, prints their output first).
+ * Runs `body` with a Redis server of its own, a list for the processes it starts and one for the
+ * BullMQ clients it opens; at the end, whatever happened, kills those processes still running,
+ * closes the clients and stops the server (with `DEBUG_QUEUE_TEST` set, prints the processes'
+ * output first).
  */
-export async function withRedis(body: (redis: RedisServer, procs: Proc[]) => Promise<void>): Promise<void> {
+export async function withRedis(
+  body: (redis: RedisServer, procs: Proc[], clients: QueueClient[]) => Promise<void>,
+): Promise<void> {
   const redis = await startRedis();
   const procs: Proc[] = [];
+  const clients: QueueClient[] = [];
   try {
-    await body(redis, procs);
+    await body(redis, procs, clients);
   } finally {
     if (process.env.DEBUG_QUEUE_TEST) for (const p of procs) console.log(p.output());
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    for (const client of clients) await client.close();
     await redis.stop();
   }
+}
+
+/** The BullMQ connection options for `redis` (milestone's prefix goes with them). */
+export function bullConnection(redis: RedisServer): {
+  connection: { host: string; port: number };
+  prefix: string;
+} {
+  return { connection: { host: '127.0.0.1', port: redis.port }, prefix: QUEUE_PREFIX };
 }
 
 /** The `outcome` events of one step in the coordinator's store of `repo`, as stored. */

@@ -1,5 +1,5 @@
 // planToYaml as it was before its tasks were written straight to text (commit 1155442): the
-// oracle of test/plan/serialize-oracle.property.test.ts. Not changed with the code. How a single
+// oracle of test/plan/validate-oracle.property.test.ts. Not changed with the code. How a single
 // value is told plain, how one that is not is written, and how durations are written back (PLAIN,
 // RESERVED, notPlainScalar, minutesValue, timeoutText) are the code's: what this checks is the text
 // built around them.

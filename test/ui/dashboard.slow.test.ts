@@ -2,31 +2,20 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { milestoneAsync } from '../helpers/async-cli.js';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 // Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
 vi.setConfig({ testTimeout: 300_000 });
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--no-sandbox',
-  '--headless',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium)
-  console.warn(
-    `dashboard browser tests skipped: ${CHROMIUM} is missing (.ci/run installs Debian's chromium)`,
-  );
+const missing = chromiumMissing();
+const haveChromium = missing === null;
+if (missing) console.warn(`dashboard browser tests skipped: ${missing}`);
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -107,7 +96,7 @@ describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
     const first = await milestoneAsync(repo.root, ['execute', 'dash', '--mode', 'agents'], repo.env);
     expect(first.code, first.stderr).toBe(0);
 
-    const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
     const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
     page.setDefaultTimeout(120_000);

@@ -1,16 +1,14 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { describe, expect, it, vi } from 'vitest';
 import { stringify } from 'yaml';
 import { milestoneAsync } from '../helpers/async-cli.js';
+import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 
 // Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
 vi.setConfig({ testTimeout: 300_000 });
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('visualize --format svg', () => {
   it('draws the graph with status colours and the timeline with one lane per agent slot', async () => {
@@ -54,23 +52,12 @@ describe('visualize --format svg', () => {
     if (process.env.MILESTONE_SCREENSHOTS)
       writeFileSync(resolve(import.meta.dirname, '../../docs/visualize.svg'), svg);
 
-    if (!existsSync(CHROMIUM)) {
-      console.warn(`svg well-formedness check skipped: ${CHROMIUM} is missing`);
+    const missing = chromiumMissing();
+    if (missing) {
+      console.warn(`svg well-formedness check skipped: ${missing}`);
       return;
     }
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--headless',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       // Opened as an SVG document, chromium's XML parser shows a <parsererror> for broken markup.
