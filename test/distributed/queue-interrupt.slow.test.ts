@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_PREFIX, queueName } from '../../src/distributed/job-schema.js';
 import { fakeCalls, useFakeAgentsOnPath } from '../agents/fake-agents.js';
-import { gitA } from '../helpers/async-cli.js';
+import { gitA, until } from '../helpers/async-cli.js';
 import { tempDir } from '../helpers/git-repo.js';
 import {
   bareRemote,
@@ -71,8 +71,10 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       procs.push(first);
       await worker.waitFor(/running stop\/a attempt 1/);
       // The session id reached the coordinator: an attempt it could resume if it ran here.
-      for (let i = 0; i < 300 && outcomes(repo, 'agent_session').length === 0; i++)
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      await until(
+        () => outcomes(repo, 'agent_session').length > 0 || first.child.exitCode !== null,
+        'the session id to reach the coordinator',
+      );
       first.child.kill('SIGINT');
       expect(await first.exit, first.output()).toBe(130);
       const line = first.output().match(/! a canceled .*/)?.[0] ?? '';
@@ -120,8 +122,10 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       const args = ['execute', 'stop', '--queue', redis.url, '--mode', 'agents'];
       const first = start(repo, args, env);
       procs.push(first);
-      for (let i = 0; i < 300 && (await queue.getWaitingCount()) === 0; i++)
-        await new Promise((resolve) => setTimeout(resolve, 100));
+      await until(
+        async () => (await queue.getWaitingCount()) > 0 || first.child.exitCode !== null,
+        'the job to wait in the queue',
+      );
       first.child.kill('SIGINT');
       expect(await first.exit, first.output()).toBe(130);
       const line = first.output().match(/! a canceled .*/)?.[0] ?? '';
