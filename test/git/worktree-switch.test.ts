@@ -131,7 +131,7 @@ describe('the in-process switch against git checkout (property)', () => {
     // machine runs fewer cases within the time budget, so no more is asked than some; the
     // example above is one however few run).
     expect(switchCounts.inProcess - inProcessBefore).toBeGreaterThan(0);
-  }, 300_000);
+  });
 
   it('declines, changing nothing, a file changed since the index was written', async () => {
     const { worktree, first, second } = await repoWithWorktree();

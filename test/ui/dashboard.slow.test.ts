@@ -3,14 +3,11 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { milestoneAsync } from '../helpers/async-cli.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
-
-// Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
-vi.setConfig({ testTimeout: 300_000 });
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [

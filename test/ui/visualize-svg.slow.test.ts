@@ -1,14 +1,11 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { chromium } from 'playwright-core';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { milestoneAsync } from '../helpers/async-cli.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
-
-// Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
-vi.setConfig({ testTimeout: 300_000 });
 
 const CHROMIUM = '/usr/bin/chromium';
 
