@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { milestoneAsync } from '../helpers/async-cli.js';
+import { milestoneAsync, UNTIL_LIMIT_MS } from '../helpers/async-cli.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 
@@ -107,7 +107,8 @@ describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
     const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
     cleanups.push(() => browser.close());
     const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
-    page.setDefaultTimeout(120_000);
+    // Waits are on the page's content; the limit only names a hang (as `until` does).
+    page.setDefaultTimeout(UNTIL_LIMIT_MS);
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
     await page.goto(`${url!}#m=dash`);
