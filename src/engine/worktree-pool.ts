@@ -289,7 +289,7 @@ export class WorktreePool {
   private claimNew(): Slot {
     for (let n = 1; ; n++) {
       const path = join(this.dir, `_slot-${n}`);
-      if (this.held.has(path) || (existsSync(path) && slotLocked(path))) continue;
+      if (this.held.has(path) || (existsSync(path) && (slotLocked(path) || lockedByGit(path)))) continue;
       mkdirSync(this.dir, { recursive: true });
       if (!lockSlot(path)) continue;
       rmSync(`${path}.json`, { force: true });
@@ -319,13 +319,31 @@ export function listSlots(dir: string): Array<{ path: string; slot: number }> {
     .sort((a, b) => a.slot - b.slot);
 }
 
-/** A folder git still knows as a worktree: its `.git` file names an admin folder that exists. */
+/**
+ * A folder git still knows as a worktree: its `.git` file names an admin folder that exists, and
+ * git has not locked it (see `lockedByGit`).
+ */
 function validWorktree(path: string): boolean {
+  const admin = adminFolder(path);
+  return admin !== undefined && existsSync(admin) && !existsSync(join(admin, 'locked'));
+}
+
+/**
+ * The slot's worktree is locked in git: a `git worktree add` is still making it (git locks the
+ * new worktree until it is checked out; the git of a run killed meanwhile goes on), or a person
+ * ran `git worktree lock`. Neither is taken: a checkout or a new add there would race the add.
+ */
+function lockedByGit(path: string): boolean {
+  const admin = adminFolder(path);
+  return admin !== undefined && existsSync(join(admin, 'locked'));
+}
+
+/** The admin folder a worktree's `.git` file names (`.git/worktrees/<name>`), if any. */
+function adminFolder(path: string): string | undefined {
   try {
-    const gitdir = /^gitdir: (.+)$/m.exec(readFileSync(join(path, '.git'), 'utf8'))?.[1];
-    return gitdir !== undefined && existsSync(gitdir);
+    return /^gitdir: (.+)$/m.exec(readFileSync(join(path, '.git'), 'utf8'))?.[1];
   } catch {
-    return false;
+    return undefined;
   }
 }
 

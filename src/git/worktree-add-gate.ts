@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * `git worktree add` writes the new worktree's HEAD as forty zeros before it sets the real
@@ -10,6 +11,9 @@ import { resolve } from 'node:path';
  *
  * So in this process, adds of worktrees to one repository and such walks of it never overlap:
  * adds run together, walks run together, and whichever kind waits goes next (no starvation).
+ * Another process may add a worktree too (a second run in the same repository, a worker in the
+ * coordinator's clone, the git of a coordinator killed mid-add, a person): a walk that read an
+ * unset HEAD is run again after a pause, a few times, as the add sets it within moments.
  */
 type Kind = 'add' | 'walk';
 
@@ -26,9 +30,28 @@ export function addingWorktree<T>(repoRoot: string, add: () => Promise<T>): Prom
   return through(repoRoot, 'add', add);
 }
 
-/** Runs a git command that reads every worktree's HEAD (a fetch) when no worktree is being added. */
-export function walkingAllHeads<T>(repoRoot: string, walk: () => Promise<T>): Promise<T> {
-  return through(repoRoot, 'walk', walk);
+/** git's words when a walk read the HEAD `git worktree add` had not set yet. */
+const UNSET_HEAD = /bad object worktrees\/[^\s/]+\/HEAD\b/;
+/** The pauses before each new try of a walk that met an unset HEAD (another process's add). */
+const RETRY_PAUSES_MS = [100, 400, 1500, 5000];
+
+/**
+ * Runs a git command that reads every worktree's HEAD (a fetch) when no worktree is being added
+ * by this process, and again when it failed on a HEAD another process was adding (so `walk` must
+ * be safe to repeat, as a fetch is). Git's error stands when the HEAD stays unset.
+ */
+export async function walkingAllHeads<T>(repoRoot: string, walk: () => Promise<T>): Promise<T> {
+  for (let tried = 0; ; tried++) {
+    try {
+      return await through(repoRoot, 'walk', walk);
+    } catch (error) {
+      const pause = RETRY_PAUSES_MS[tried];
+      if (pause === undefined || !UNSET_HEAD.test(error instanceof Error ? error.message : String(error)))
+        throw error;
+      // Outside the gate: this process's own adds go on meanwhile.
+      await sleep(pause);
+    }
+  }
 }
 
 async function through<T>(repoRoot: string, kind: Kind, run: () => Promise<T>): Promise<T> {

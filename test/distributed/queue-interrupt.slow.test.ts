@@ -64,7 +64,10 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       procs.push(first);
       await worker.waitFor(/running stop\/a attempt 1/);
       // The session id reached the coordinator: an attempt it could resume if it ran here.
-      await until(async () => outcomes(repo, 'agent_session').length > 0, 'the session id in the store');
+      await until(
+        () => outcomes(repo, 'agent_session').length > 0 || first.child.exitCode !== null,
+        'the session id to reach the coordinator',
+      );
       first.child.kill('SIGINT');
       expect(await first.exit, first.output()).toBe(130);
       const line = first.output().match(/! a canceled .*/)?.[0] ?? '';
@@ -105,7 +108,10 @@ describe.skipIf(unavailable !== null)('an interrupted coordinator of a queued ru
       const args = ['execute', 'stop', '--queue', redis.url, '--mode', 'agents'];
       const first = start(repo, args, env);
       procs.push(first);
-      await until(async () => (await queue.getWaitingCount()) > 0, 'the job in the queue');
+      await until(
+        async () => (await queue.getWaitingCount()) > 0 || first.child.exitCode !== null,
+        'the job to wait in the queue',
+      );
       first.child.kill('SIGINT');
       expect(await first.exit, first.output()).toBe(130);
       const line = first.output().match(/! a canceled .*/)?.[0] ?? '';

@@ -81,7 +81,6 @@ describe.skipIf(unavailable !== null)('execute --queue with milestone worker pro
       await until(
         async () => (coordinator.output().match(/ succeeded/g) ?? []).length >= 3,
         'three landings',
-        900,
       );
       await redis.stop();
       await coordinator.waitFor('waiting for Redis');

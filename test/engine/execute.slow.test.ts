@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
+import { until } from '../helpers/async-cli.js';
 import { git, tempDir } from '../helpers/git-repo.js';
 import { exited, intervals, maxOverlap, milestoneRepo } from '../helpers/milestone-repo.js';
 
@@ -153,7 +154,7 @@ describe('execute: failures', () => {
     const pidList = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
     expect(pidList).toHaveLength(2);
     // SIGKILL is delivered, not awaited: wait for the kernel to reap them, without a fixed sleep.
-    for (let i = 0; i < 200 && pidList.some(isLiveProcess); i++) await sleep(50);
+    await until(() => !pidList.some(isLiveProcess), 'the killed agents to be reaped');
     for (const pid of pidList) expect(isLiveProcess(pid), `pid ${pid} still alive`).toBe(false);
   });
 
@@ -245,21 +246,22 @@ describe('execute: one coordinator, crash and resume', () => {
 
   it('after kill -9 of the coordinator, execute resumes and every effect lands exactly once', async () => {
     const repo = await milestoneRepo({ 'shared.log': '' });
+    // Steps after the second hold until the test opens their gate: the kill surely comes mid-run
+    // (two landed, the rest not), however slowly a busy machine runs the status reads.
+    const gate = join(tempDir('milestone-gate-'), 'open');
     const tasks = Array.from({ length: 6 }, (_, i) => ({
       id: `step-${i + 1}`,
       title: `Step ${i + 1}`,
-      run: `sleep 0.6 && echo "step-${i + 1}" >> shared.log`,
+      run: `${i >= 2 ? `while [ ! -e '${gate}' ]; do sleep 0.1; done; ` : ''}sleep 0.6 && echo "step-${i + 1}" >> shared.log`,
       files: ['shared.log'],
     }));
     await repo.plan({ version: 1, milestone: 'Crash', id: 'crash', tasks });
     const child = repo.spawn(['execute', 'crash', '--mode', 'agents', '--concurrency', '3']);
-    for (let i = 0; i < 200; i++) {
-      const merged = (await repo.status('crash')).tasks.filter((t) => t.merged).length;
-      if (merged >= 2) break;
+    while (child.exitCode === null && (await repo.status('crash')).tasks.filter((t) => t.merged).length < 2)
       await sleep(50);
-    }
     child.kill('SIGKILL');
     await exited(child);
+    writeFileSync(gate, '');
     const crashed = (await repo.status('crash')) as unknown as {
       status: string;
       coordinator: { pid: number; alive: boolean };

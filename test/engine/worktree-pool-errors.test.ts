@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorktreePool } from '../../src/engine/worktree-pool.js';
@@ -42,6 +42,36 @@ describe('a worktree slot git could not make or switch', () => {
       expect(await git(again.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('t/two');
       expect(readdirSync(slots).filter((n) => /^_slot-\d+$/.test(n))).toEqual(['_slot-1']);
       await pool.release(again.path, { detach: true });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a slot whose worktree git has locked (an add still running for a killed run, or a person’s lock) is neither reused nor made anew', async () => {
+    const repo = await gitRepo({ files: { 'a.txt': 'a' } });
+    const head = await git(repo, 'rev-parse', 'HEAD');
+    const root = tempDir();
+    const earlier = new WorktreePool(repo, root, SETUP);
+    const first = await earlier.acquire('t/one', head, options());
+    await earlier.release(first.path, { detach: true });
+    await earlier.close();
+    // As `git worktree add` leaves the worktree until its checkout is done.
+    const admin = /^gitdir: (.+)$/m.exec(readFileSync(join(first.path, '.git'), 'utf8'))![1]!;
+    writeFileSync(join(admin, 'locked'), 'initializing');
+    writeFileSync(join(first.path, 'being-checked-out.txt'), 'the add is not done');
+    const pool = new WorktreePool(repo, root, SETUP);
+    try {
+      const slot = await pool.acquire('t/two', head, options());
+      expect(slot.slot).toBe(2);
+      expect(slot.reused).toBe(false);
+      // The locked one is as the add leaves it, and no lock of this run is on it.
+      expect(readFileSync(join(first.path, 'being-checked-out.txt'), 'utf8')).toBe('the add is not done');
+      expect(existsSync(`${first.path}.lock`)).toBe(false);
+      // Once git unlocks it (the add finished), it is taken again.
+      rmSync(join(admin, 'locked'));
+      const again = await pool.acquire('t/three', head, options());
+      expect(again.slot).toBe(1);
+      expect(again.reused).toBe(true);
     } finally {
       await pool.close();
     }

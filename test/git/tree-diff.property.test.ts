@@ -223,5 +223,5 @@ describe('diffTrees against git diff-tree -r (property, real commits)', () => {
       ),
       propertySettings(15),
     );
-  }, 300_000);
+  });
 });

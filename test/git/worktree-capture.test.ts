@@ -233,5 +233,5 @@ describe('stageInProcess (git add -A without a git process)', () => {
       }),
       propertySettings(12),
     );
-  }, 300_000);
+  });
 });

@@ -286,5 +286,5 @@ describe('a watched slot worktree (capture looks at what changed)', () => {
       }),
       propertySettings(10),
     );
-  }, 300_000);
+  });
 });

@@ -92,13 +92,21 @@ export async function asyncRepo(files: Record<string, string> = {}): Promise<Asy
   return repo;
 }
 
-/** Polls `check` (each poll runs real commands) until it holds; fails after `tries`. */
-export async function until(check: () => Promise<boolean>, what: string, tries = 300): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
+/**
+ * How long `until` waits before it reports what it waited for. Not a speed requirement: a busy
+ * 2-core machine stretches a real run of the CLI to minutes (a count of 100 ms polls, 30 s,
+ * failed there while nothing was wrong); it only names a genuine hang, before the test's own
+ * limit (vitest.config.ts) would report it without saying what was awaited.
+ */
+export const UNTIL_LIMIT_MS = 600_000;
+
+/** Polls `check` every 100 ms until it holds; fails, naming `what`, after `UNTIL_LIMIT_MS`. */
+export async function until(check: () => Promise<boolean> | boolean, what: string): Promise<void> {
+  const deadline = Date.now() + UNTIL_LIMIT_MS;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(100);
   }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 /** Writes an executable script. */

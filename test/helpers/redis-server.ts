@@ -36,7 +36,7 @@ function freePort(): Promise<number> {
 /** Starts a Redis server for one test; stop it in `finally`. */
 export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
   const dir = tempDir('milestone-redis-');
-  const port = await freePort();
+  let port = await freePort();
   let child: ChildProcess | null = null;
   const start = () =>
     new Promise<void>((resolve, reject) => {
@@ -80,7 +80,17 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
       proc.once('exit', () => resolve());
       proc.kill('SIGTERM');
     });
-  await start();
+  // The port was free a moment ago; another test's server or an outgoing connection (which
+  // takes its local port from the same range) may have taken it since: another port then.
+  for (let tries = 1; ; tries++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (tries === 5 || !/Address already in use/.test(String(error))) throw error;
+      port = await freePort();
+    }
+  }
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return { port, url: `redis://${auth}127.0.0.1:${port}`, stop, start };
 }

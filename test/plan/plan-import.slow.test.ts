@@ -11,5 +11,5 @@ describe('plan --from of the 2,000-task bench plan', () => {
     // The planning analyses in the main thread, and on the worker thread beside it.
     expect(await planImportDigest(CLI, { MILESTONE_PLAN_THREAD: 'off' })).toEqual(expected);
     expect(await planImportDigest(CLI, { MILESTONE_PLAN_THREAD: 'on' })).toEqual(expected);
-  }, 240_000);
+  });
 });

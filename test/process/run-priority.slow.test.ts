@@ -1,12 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ownNiceness } from '../../src/process/run-priority.js';
 import { asyncRepo, until } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-
-// Whole runs of the CLI on a shared 2-core machine: minutes under load, seconds when quiet.
-vi.setConfig({ testTimeout: 240_000 });
 
 /** Field 19 of a `/proc/.../stat` line: the niceness (comm, field 2, may hold spaces). */
 function niceOf(statFile: string): number {

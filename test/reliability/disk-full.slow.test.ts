@@ -2,12 +2,9 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { asyncRepo, gitA, runAsync } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-
-// Whole runs of the CLI on a shared 2-core machine: minutes under load, seconds when quiet.
-vi.setConfig({ testTimeout: 240_000 });
 
 const mounts: string[] = [];
 afterEach(async () => {

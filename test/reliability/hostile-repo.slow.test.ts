@@ -1,14 +1,11 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { emptySlotRecord } from '../../src/engine/slot-record.js';
 import { prepareSlot } from '../../src/engine/slot-setup.js';
 import { asyncRepo, gitA, milestoneAsync, runAsync } from '../helpers/async-cli.js';
 import { tempDir, writeFiles } from '../helpers/git-repo.js';
-
-// Whole runs of the CLI on a shared 2-core machine: minutes under load, seconds when quiet.
-vi.setConfig({ testTimeout: 240_000 });
 
 const plan = (run: string) => ({
   version: 1,

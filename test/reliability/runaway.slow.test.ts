@@ -1,11 +1,8 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { asyncRepo } from '../helpers/async-cli.js';
 import { writeFiles } from '../helpers/git-repo.js';
-
-// Whole runs of the CLI on a shared 2-core machine: minutes under load, seconds when quiet.
-vi.setConfig({ testTimeout: 240_000 });
 
 describe('a runaway agent during a run', () => {
   it('is stopped and reported, its log stays capped, and the independent task still lands', async () => {

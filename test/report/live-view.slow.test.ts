@@ -1,13 +1,10 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, writeFiles } from '../helpers/git-repo.js';
 import type { MilestoneRepo } from '../helpers/milestone-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
 import { tmuxSession } from '../helpers/tmux.js';
-
-// Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
-vi.setConfig({ testTimeout: 300_000 });
 
 /** Two tasks that print a line, then hold until the gate file exists; one design task before. */
 async function gatedPlan(repo: MilestoneRepo, id: string): Promise<string> {

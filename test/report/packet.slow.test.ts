@@ -1,13 +1,10 @@
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { milestoneAsync } from '../helpers/async-cli.js';
 import { git, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
-
-// Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
-vi.setConfig({ testTimeout: 300_000 });
 
 /** An exec-protocol agent that writes greeting.txt and claims more than it did. */
 const CLAIMER = `

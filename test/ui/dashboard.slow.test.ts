@@ -3,15 +3,12 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { milestoneAsync } from '../helpers/async-cli.js';
+import { milestoneAsync, UNTIL_LIMIT_MS } from '../helpers/async-cli.js';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
-
-// Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
-vi.setConfig({ testTimeout: 300_000 });
 
 const missing = chromiumMissing();
 const haveChromium = missing === null;
@@ -99,7 +96,8 @@ describe.skipIf(!haveChromium)('milestone ui in chromium', () => {
     const browser: Browser = await launchChromium();
     cleanups.push(() => browser.close());
     const page: Page = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
-    page.setDefaultTimeout(120_000);
+    // Waits are on the page's content; the limit only names a hang (as `until` does).
+    page.setDefaultTimeout(UNTIL_LIMIT_MS);
     let navigations = 0;
     page.on('framenavigated', () => navigations++);
     await page.goto(`${url!}#m=dash`);

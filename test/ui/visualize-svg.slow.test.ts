@@ -1,14 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { milestoneAsync } from '../helpers/async-cli.js';
 import { chromiumMissing, launchChromium } from '../helpers/chromium.js';
 import { writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo } from '../helpers/milestone-repo.js';
-
-// Real runs on a shared 2-core machine: generous limits, the waits are on output, not time.
-vi.setConfig({ testTimeout: 300_000 });
 
 describe('visualize --format svg', () => {
   it('draws the graph with status colours and the timeline with one lane per agent slot', async () => {
