@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Problem } from '../errors.js';
 import { writeFileAtomic } from '../store/atomic-file.js';
-import type { AtomicFile } from '../store/atomic-files.js';
+import { type AtomicFile, flatText } from '../store/atomic-files.js';
 import type { EstimatesArtifact } from './estimates.js';
 import type { RisksArtifact } from './risks.js';
 import type { ScopeArtifact } from './scope.js';
@@ -81,7 +81,7 @@ export function planningArtifactFiles(
   };
   return PLANNING_ARTIFACTS.map((name) => ({
     path: join(dir, `${name}.json`),
-    content: `${JSON.stringify({ artifact: name, ...header, ...planning[name] }, null, 2)}\n`,
+    content: flatText(`${JSON.stringify({ artifact: name, ...header, ...planning[name] }, null, 2)}\n`),
   }));
 }
 

@@ -2,6 +2,18 @@ import { closeSync, fsync, openSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { removeTemp, writeTempFile } from './atomic-file.js';
 
+/**
+ * `text` made one flat string now, where it is made: a long `JSON.stringify` result is a chain of
+ * 16 KB pieces that writing it flattens (copies) anyway. Held in pieces until the files are
+ * written (after the analyses and the store, for `plan --from`), the pieces survive the young
+ * generation's collections, each copied twice and then moved to the old generation; flat, they
+ * die young and one string remains (the length is the cheapest call that flattens).
+ */
+export function flatText(text: string): string {
+  Buffer.byteLength(text, 'utf8');
+  return text;
+}
+
 /** One file of {@link writeFilesAtomic}. */
 export interface AtomicFile {
   path: string;

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { MilestoneHeader, TaskRow } from '../core/milestone-header.js';
-import { headerOf, taskRow, taskRowsOf } from '../core/milestone-header.js';
+import { headerOf, taskRowJson, taskRowsJson } from '../core/milestone-header.js';
 import { type ProgressTally, progressTally } from '../core/progress-tally.js';
 import type { FoldChanges, MilestoneState } from '../core/projection.js';
 
@@ -83,7 +83,7 @@ export function createReadModel(db: Database, projectionVersion: number): ReadMo
     .pluck();
 
   const writeTask = (milestoneId: string, state: MilestoneState, position: number) =>
-    upsertTask.run(milestoneId, position, JSON.stringify(taskRow(state, position)));
+    upsertTask.run(milestoneId, position, taskRowJson(state, position));
 
   /** Per milestone: the tally of its tasks and the version it reflects. */
   const tallies = new Map<string, { tally: ProgressTally; version: number }>();
@@ -118,7 +118,7 @@ export function createReadModel(db: Database, projectionVersion: number): ReadMo
       if (changes.replanned) {
         // A new or replaced plan: every row again, and none left over from a longer plan.
         deleteTasks.run(milestoneId);
-        insertAllTasks.run(milestoneId, JSON.stringify(taskRowsOf(state)));
+        insertAllTasks.run(milestoneId, taskRowsJson(state));
         return;
       }
       const at = positionsOf(state.plan);

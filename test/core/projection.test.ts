@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MilestoneEvent, StoredEvent } from '../../src/core/events.js';
+import { taskRow, taskRowJson, taskRowsJson, taskRowsOf } from '../../src/core/milestone-header.js';
 import { computeProgress } from '../../src/core/progress.js';
 import { progressTally } from '../../src/core/progress-tally.js';
 import {
@@ -229,5 +230,34 @@ describe('folding the event log (projection)', () => {
       }),
       propertySettings(200),
     );
+  });
+});
+
+describe('the task rows of the read model as JSON', () => {
+  it('are the text of the row objects, after any fold', () => {
+    fc.assert(
+      fc.property(fc.array(event, { maxLength: 60 }), (tail) => {
+        let state: MilestoneState | undefined;
+        for (const e of stored([planned, ...tail])) {
+          state = applyEvent(state, e)!;
+          expect(taskRowsJson(state)).toBe(JSON.stringify(taskRowsOf(state)));
+        }
+      }),
+      propertySettings(100),
+    );
+  });
+
+  it("are the row objects' text for task states the fold never writes too", () => {
+    const state = project(stored([planned]))!;
+    const [first, second, third] = state.plan.tasks;
+    // A key of the plan's in the state keeps its place in the row; an empty state; no state.
+    state.tasks[first!.id] = { title: 'old', ...state.tasks[first!.id]! } as TaskState;
+    state.tasks[second!.id] = {} as TaskState;
+    delete state.tasks[third!.id];
+    for (let position = 0; position < 3; position++)
+      expect(taskRowJson(state, position)).toBe(JSON.stringify(taskRow(state, position)));
+    expect(JSON.parse(taskRowJson(state, 0))).toMatchObject({ title: first!.title });
+    expect(Object.keys(JSON.parse(taskRowJson(state, 0)))[0]).toBe('title');
+    expect(taskRowsJson(state)).toBe(JSON.stringify(taskRowsOf(state)));
   });
 });

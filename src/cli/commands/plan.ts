@@ -27,7 +27,7 @@ import {
 import { type PlanningRunner, planInThisThread } from '../../planning/planning-thread.js';
 import { formatAnalysis } from '../../report/analysis-text.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
-import { writeFilesAtomic } from '../../store/atomic-files.js';
+import { flatText, writeFilesAtomic } from '../../store/atomic-files.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import type { Store } from '../../store/store.js';
 import type { BranchChoice, Lineage } from '../../workspace/plan-lineage.js';
@@ -263,7 +263,7 @@ async function storePlan(
   const early = options.planning ? analyse(options.planning) : undefined;
   early?.catch(() => undefined);
   const recordFiles = () => [
-    { path: join(dir, 'plan.json'), content: `${JSON.stringify(planned, null, 2)}\n` },
+    { path: join(dir, 'plan.json'), content: flatText(`${JSON.stringify(planned, null, 2)}\n`) },
     { path: join(dir, 'milestone.yaml'), content: planToYaml(planned) },
   ];
   // A new store is made from the build's template, its fsyncs on the thread pool: meanwhile
