@@ -635,13 +635,7 @@ class Run {
             });
       if (!slot) {
         // No room for a worktree (slot-space.ts): the task never started; the run halts.
-        this.record({
-          type: 'task_status',
-          taskId: task.id,
-          status: 'canceled',
-          reason: 'not started: no disk space',
-        });
-        return { outcome: 'canceled' };
+        return this.canceled(task, 'not started: no disk space');
       }
       if (!resume) this.record(slotPrepared(task.id, attempt, slot));
       let outcome: AttemptOutcome = slot.setup.error
@@ -689,23 +683,13 @@ class Run {
         // A queue worker's session is not in the local worktree: nothing here resumes it.
         resumable: adapter.resumeArgs !== undefined && !outcome.ranOn,
       });
-      if (wait?.kind === 'kept') {
-        this.record({
-          type: 'task_status',
-          taskId: task.id,
-          status: 'canceled',
-          reason: 'interrupted; its session resumes on the next execute',
-        });
-        return { outcome: 'canceled' };
-      }
+      if (wait?.kind === 'kept')
+        return this.canceled(task, 'interrupted; its session resumes on the next execute');
       if (wait?.kind === 'resume') {
         parkedSince = wait.parkedSince;
         resume = wait.resume;
         note = wait.note;
-        if (!resume) {
-          await this.pool.release(slot.path, { detach: true });
-          if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
-        }
+        if (!resume) await this.freeSlot(slot.path, branch);
         continue;
       }
       if (wait?.kind === 'give_up') outcome = { ...outcome, retryable: false, reason: wait.reason };
@@ -727,15 +711,12 @@ class Run {
         decision.kind === 'fail' && branch && !outcome.ranOn
           ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
           : null;
-      if (!kept) {
-        await this.pool.release(slot.path, { detach: true });
-        if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
-      }
-      if (decision.kind === 'cancel') {
-        const reason = `${decision.reason}${outcome.ranOn ? remoteInterruptNote(outcome.ranOn) : ''}`;
-        this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason });
-        return { outcome: 'canceled' };
-      }
+      if (!kept) await this.freeSlot(slot.path, branch);
+      if (decision.kind === 'cancel')
+        return this.canceled(
+          task,
+          `${decision.reason}${outcome.ranOn ? remoteInterruptNote(outcome.ranOn) : ''}`,
+        );
       if (decision.kind === 'fallback') {
         agent = decision.agentIndex;
         note = decision.note;
@@ -752,10 +733,7 @@ class Run {
           reason: `attempt ${attempt} failed (${outcome.reason ?? 'failed'}); retrying in ${Math.round(decision.delayMs / 100) / 10}s`,
         });
         await sleep(decision.delayMs, undefined, { signal: this.signal }).catch(() => undefined);
-        if (this.signal.aborted) {
-          this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason: 'interrupted' });
-          return { outcome: 'canceled' };
-        }
+        if (this.signal.aborted) return this.canceled(task, 'interrupted');
         continue;
       }
       if (decision.halt) this.haltFor(decision.halt.code, decision.halt.message);
@@ -769,6 +747,18 @@ class Run {
       this.result.failed.push({ taskId: task.id, reason, log });
       return { outcome: 'failed', reason, log };
     }
+  }
+
+  /** Records `task` canceled with `reason`: an attempt loop's end that is no failure of the task. */
+  private canceled(task: TaskSpec, reason: string): TaskResult {
+    this.record({ type: 'task_status', taskId: task.id, status: 'canceled', reason });
+    return { outcome: 'canceled' };
+  }
+
+  /** Frees the slot of an attempt that leaves nothing to keep: detached, the task branch deleted. */
+  private async freeSlot(path: string, branch: string | null): Promise<void> {
+    await this.pool.release(path, { detach: true });
+    if (branch) await deleteBranch(this.options.repoRoot, branch, { force: true }).catch(() => undefined);
   }
 
   /**
