@@ -17,8 +17,10 @@ export const LONG_RATE_LIMIT_MS = 30_000;
 export function quotaReset(outcome: AttemptOutcome, now: number): number | null {
   if (outcome.ok || outcome.canceled) return null;
   if (outcome.failureKind === 'usage_limit') {
-    // A reset already past: the window is open again, and the usual retry will do.
-    if (outcome.retryAt !== undefined) return outcome.retryAt > now ? outcome.retryAt : null;
+    // A reset already past when the failure is read (a queue worker's result can arrive late on a
+    // busy machine) is a wait of nothing: the task runs again at once, as after any park, and
+    // not as a retry (a plan without retries would fail the task for a limit that is over).
+    if (outcome.retryAt !== undefined) return Math.max(outcome.retryAt, now);
     return now + UNKNOWN_RESET_WAIT_MS;
   }
   if (

@@ -131,6 +131,9 @@ export class TaskWaits {
     const now = Date.now();
     const reset = quotaReset(outcome, now);
     if (reset === null) return null;
+    // A reset already past once more after a park is no window that opened (an agent repeating
+    // a stale reset): the usual retry rules, so it cannot run again and again.
+    if (reset <= now && input.parkedSince !== null) return null;
     this.quota.exhaust(agent, reset);
     const parkedSince = input.parkedSince ?? now;
     const decision = parkDecision({

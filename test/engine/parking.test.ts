@@ -17,10 +17,11 @@ const failed = (extra: Partial<AttemptOutcome>): AttemptOutcome => ({
 });
 
 describe('parking a task on a usage limit', () => {
-  it('waits for the reset the agent named, a default when it named none, and not for a reset already past', () => {
+  it('waits for the reset the agent named, a default when it named none, and not at all for a reset already past', () => {
     expect(quotaReset(failed({ failureKind: 'usage_limit', retryAt: NOW + 60_000 }), NOW)).toBe(NOW + 60_000);
     expect(quotaReset(failed({ failureKind: 'usage_limit' }), NOW)).toBe(NOW + UNKNOWN_RESET_WAIT_MS);
-    expect(quotaReset(failed({ failureKind: 'usage_limit', retryAt: NOW - 1000 }), NOW)).toBeNull();
+    // Parked until now: the task runs again at once, not as a retry (none may be left).
+    expect(quotaReset(failed({ failureKind: 'usage_limit', retryAt: NOW - 1000 }), NOW)).toBe(NOW);
     // A rate limit parks only when its reset is further than the engine's own backoff.
     expect(quotaReset(failed({ failureKind: 'rate_limit', retryAt: NOW + 10_000 }), NOW)).toBeNull();
     expect(quotaReset(failed({ failureKind: 'rate_limit', retryAt: NOW + 600_000 }), NOW)).toBe(

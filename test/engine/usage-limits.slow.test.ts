@@ -115,6 +115,29 @@ describe('usage limits', () => {
     );
   });
 
+  it('runs the task again at once, not as a retry, when the reset is already past as the failure is read', async () => {
+    // As a queue worker's result may arrive on a busy machine: no retries left, yet the limit
+    // is over, so the task must not fail for it.
+    const repo = await milestoneRepo();
+    await repo.plan({
+      version: 1,
+      milestone: 'Late',
+      id: 'late',
+      defaults: { retries: 0 },
+      tasks: [{ id: 'a', title: 'A', prompt: 'Create hello.txt.', agent: 'claude' }],
+    });
+    const state = tempDir('milestone-fake-state-');
+    Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), { FAKE_AGENT_RESET_IN_S: '-60' });
+    const run = await repo.run(['execute', 'late', '--mode', 'agents']);
+    expect(run.code, run.stderr).toBe(0);
+    const [a] = (await repo.status('late')).tasks as TaskJson[];
+    expect(a).toMatchObject({ status: 'succeeded', attempts: 2 });
+    const waiting = taskEvents(events(repo, 'late'), 'a').find((e) => e.status === 'waiting')!;
+    expect(waiting.reason).toMatch(/^claude is out of quota until .*usage limit reached/);
+    expect(fakeCalls(state).filter((c) => c.agent === 'claude')).toHaveLength(2);
+    expect(await git(repo.root, 'show', 'milestone/late:hello.txt')).toBe('hello from claude');
+  });
+
   it('refuses a --max-wait that is no duration', async () => {
     const repo = await milestoneRepo();
     const run = await repo.run(['execute', '--max-wait', 'soon']);
