@@ -39,11 +39,40 @@ import { guardStore } from './store-guard.js';
 import { guardRepo, isShellAgent } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import { runAttempt } from './task-attempt.js';
-import { TaskWaits } from './task-waits.js';
+import { type ResumePoint, TaskWaits } from './task-waits.js';
 import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
-import { WorktreePool } from './worktree-pool.js';
+import { type AcquiredSlot, WorktreePool } from './worktree-pool.js';
 
 type TaskResult = { outcome: TaskOutcome; conflict?: ConflictReport; reason?: string; log?: string };
+
+/** What one task's attempts carry from one to the next (changed by a wait or the policy's decision). */
+interface TaskRun {
+  task: TaskSpec;
+  /** The agents it may use, in order, and the one its next attempt uses. */
+  chain: Array<{ name: string; adapter: AgentAdapter }>;
+  agent: number;
+  limits: { timeoutMs: number; retries: number; verify: string | undefined };
+  /** The task branch; null in direct style. */
+  branch: string | null;
+  retries: number;
+  /** Why the next attempt runs (a retry, a fallback, a resume): the reason of its `running` status. */
+  note: string | undefined;
+  parkedSince: number | null;
+  /** The kept worktree and session the next attempt continues. */
+  resume: ResumePoint | null;
+}
+
+/** An attempt's worktree and what it runs with. */
+interface PreparedSlot {
+  slot: AcquiredSlot;
+  /** The milestone head the slot was prepared on. */
+  head: string;
+  log: string;
+  env: Record<string, string>;
+}
+
+/** An attempt's outcome; `linksUnchanged`: its landing need not list leaving links again. */
+type Ran = { outcome: AttemptOutcome; linksUnchanged: boolean };
 
 export type { ConflictReport, EngineOptions, EngineResult } from './types.js';
 
@@ -588,165 +617,242 @@ class Run {
    * retries cannot fix, then landing (merge queue in parallel style, fast-forward in direct).
    */
   private async runTask(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskResult> {
-    const { repoRoot } = this.options;
     const resolved = await this.resolvedConflict(task);
     if (resolved) return resolved;
+    const run = await this.startTask(task, style);
+    for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
+      const prepared = await this.prepareSlot(run, attempt);
+      // No room for a worktree (slot-space.ts): the task never started; the run halts.
+      if (!prepared) return this.canceled(task, 'not started: no disk space');
+      const ran = await this.runInSlot(run, attempt, prepared);
+      if (ran.outcome.ok && (run.branch || ran.outcome.commit)) return this.land(run, attempt, prepared, ran);
+      const ended = await this.afterFailure(run, attempt, prepared, ran.outcome);
+      if (ended) return ended;
+    }
+  }
+
+  /**
+   * What a task's attempts start from: its agents, limits and branch (none in direct style),
+   * the retries already used, and a session an interrupted run kept.
+   */
+  private async startTask(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskRun> {
     const chain = this.agentChain(task);
     const limits = this.limits(task);
     const branch = style === 'parallel' ? taskBranch(this.id, task.id) : null;
     // Usage limits and resuming (task-waits.ts): start with an agent that has quota, and
     // continue a session an interrupted run kept.
     const start = this.waits.startAgent(chain.map((c) => c.name));
-    let agent = start.index;
     // Reverts by the integration checks count as retries.
-    let retries = await this.integration.revertsOf(task.id);
-    let note: string | undefined = start.note;
-    let parkedSince: number | null = null;
-    let resume = branch ? await this.waits.takeKept(task.id, chain[agent]!.name, branch) : null;
-    for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
-      const { name, adapter } = chain[agent]!;
-      const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
-      const head = await this.lander.currentHead();
-      // One append (one store transaction) for both.
-      this.record(
-        {
-          type: 'task_status',
-          taskId: task.id,
-          status: 'running',
-          attempt,
-          agent: name,
-          ...(note && { reason: note }),
-        },
-        { type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } },
-      );
-      const env = {
-        ...stepEnv({ repoRoot, milestoneId: this.id, taskId: task.id, phase: task.phase, attempt }),
-        ...this.integration.feedback(task.id)?.env,
-      };
-      const slot = resume
-        ? resume.slot
-        : await this.pool
-            .acquire(branch, head, { logFile: log, signal: this.signal, timeoutMs: limits.timeoutMs, env })
-            .catch((error: unknown) => {
-              const code = (error as { code?: string }).code ?? '';
-              if (!SLOT_REFUSALS.has(code)) throw error;
-              this.haltFor(code, (error as Error).message);
-              return null;
-            });
-      if (!slot) {
-        // No room for a worktree (slot-space.ts): the task never started; the run halts.
-        return this.canceled(task, 'not started: no disk space');
-      }
-      if (!resume) this.record(slotPrepared(task.id, attempt, slot));
-      let outcome: AttemptOutcome = slot.setup.error
-        ? setupFailure(slot.setup.error, this.signal.aborted)
-        : await this.attempt(
-            this.integration.withFeedback(task),
-            adapter,
-            attempt,
-            slot.path,
-            log,
-            limits,
-            {
-              env: { ...env, MILESTONE_WORKTREE: slot.path, MILESTONE_SLOT: String(slot.slot) },
-              startPoint: head,
-              ...(!resume && { checkedOut: head }),
-              ownPaths: slot.ownPaths,
-            },
-            resume?.sessionId ?? undefined,
-          );
-      // The commit sits on the head the slot was checked out at and adds no link leaving the
-      // worktree: the landing's commit has the head's (known) leaving links, no `ls-files` for it.
-      const linksUnchanged = !resume && outcome.parent === head && outcome.addsLeavingLink === false;
-      resume = null;
-      for (const warning of outcome.warnings ?? [])
-        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
-      if (outcome.ok && branch)
-        return this.landParallel(task, slot.path, branch, attempt, limits, {
-          ...(outcome.commit && { commit: outcome.commit }),
-          parent: outcome.parent ?? null,
-          linksUnchanged,
-        });
-      if (outcome.ok && outcome.commit) {
-        await this.pool.release(slot.path, { committed: true });
-        await this.lander.fastForward(task, outcome.commit, head, attempt, linksUnchanged);
-        return { outcome: 'succeeded' };
-      }
-      const wait = await this.waits.afterFailure({
+    const retries = await this.integration.revertsOf(task.id);
+    const resume = branch ? await this.waits.takeKept(task.id, chain[start.index]!.name, branch) : null;
+    return {
+      task,
+      chain,
+      limits,
+      branch,
+      agent: start.index,
+      retries,
+      note: start.note,
+      parkedSince: null,
+      resume,
+    };
+  }
+
+  /**
+   * Records the attempt running and gets its worktree: the kept one it resumes, or a slot of
+   * the pool on the milestone's head. Null when the pool refused a slot (the run halts).
+   */
+  private async prepareSlot(run: TaskRun, attempt: number): Promise<PreparedSlot | null> {
+    const { task, branch, resume } = run;
+    const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
+    const head = await this.lander.currentHead();
+    // One append (one store transaction) for both.
+    this.record(
+      {
+        type: 'task_status',
         taskId: task.id,
-        agent: name,
+        status: 'running',
         attempt,
-        outcome,
-        slot,
-        branch,
-        parkedSince,
-        // A queue worker's session is not in the local worktree: nothing here resumes it.
-        resumable: adapter.resumeArgs !== undefined && !outcome.ranOn,
-      });
-      if (wait?.kind === 'kept')
-        return this.canceled(task, 'interrupted; its session resumes on the next execute');
-      if (wait?.kind === 'resume') {
-        parkedSince = wait.parkedSince;
-        resume = wait.resume;
-        note = wait.note;
-        if (!resume) await this.freeSlot(slot.path, branch);
-        continue;
-      }
-      if (wait?.kind === 'give_up') outcome = { ...outcome, retryable: false, reason: wait.reason };
-      const decision = decideAfterFailure({
-        outcome,
-        agent: name,
-        chain: chain.map((c) => c.name),
-        agentIndex: agent,
-        retries,
-        maxRetries: limits.retries,
-        retryBaseMs: this.options.retryBaseMs ?? 1000,
-        interrupted: this.signal.aborted,
-        halted: this.halt?.message ?? null,
-        crashed: this.crashed ? crashReason(this.crashed) : null,
-      });
-      // Work of a task that failed for good is kept for a person; otherwise the slot is freed.
-      // An attempt that ran on a worker left nothing in the local slot: it keeps no branch here.
-      const kept =
-        decision.kind === 'fail' && branch && !outcome.ranOn
-          ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
-          : null;
-      if (!kept) await this.freeSlot(slot.path, branch);
-      if (decision.kind === 'cancel')
-        return this.canceled(
-          task,
-          `${decision.reason}${outcome.ranOn ? remoteInterruptNote(outcome.ranOn) : ''}`,
+        agent: run.chain[run.agent]!.name,
+        ...(run.note && { reason: run.note }),
+      },
+      { type: 'intent', step: 'worktree', taskId: task.id, detail: { branch, head } },
+    );
+    const env = {
+      ...stepEnv({
+        repoRoot: this.options.repoRoot,
+        milestoneId: this.id,
+        taskId: task.id,
+        phase: task.phase,
+        attempt,
+      }),
+      ...this.integration.feedback(task.id)?.env,
+    };
+    const slot = resume
+      ? resume.slot
+      : await this.pool
+          .acquire(branch, head, { logFile: log, signal: this.signal, timeoutMs: run.limits.timeoutMs, env })
+          .catch((error: unknown) => {
+            const code = (error as { code?: string }).code ?? '';
+            if (!SLOT_REFUSALS.has(code)) throw error;
+            this.haltFor(code, (error as Error).message);
+            return null;
+          });
+    if (!slot) return null;
+    if (!resume) this.record(slotPrepared(task.id, attempt, slot));
+    return { slot, head, log, env };
+  }
+
+  /** Runs the attempt in its prepared worktree (a failed setup is its outcome) and shows its warnings. */
+  private async runInSlot(run: TaskRun, attempt: number, prepared: PreparedSlot): Promise<Ran> {
+    const { slot, head, log, env } = prepared;
+    const resume = run.resume;
+    const outcome: AttemptOutcome = slot.setup.error
+      ? setupFailure(slot.setup.error, this.signal.aborted)
+      : await this.attempt(
+          this.integration.withFeedback(run.task),
+          run.chain[run.agent]!.adapter,
+          attempt,
+          slot.path,
+          log,
+          run.limits,
+          {
+            env: { ...env, MILESTONE_WORKTREE: slot.path, MILESTONE_SLOT: String(slot.slot) },
+            startPoint: head,
+            ...(!resume && { checkedOut: head }),
+            ownPaths: slot.ownPaths,
+          },
+          resume?.sessionId ?? undefined,
         );
-      if (decision.kind === 'fallback') {
-        agent = decision.agentIndex;
-        note = decision.note;
-        this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${note}` });
-        continue;
-      }
-      if (decision.kind === 'retry') {
-        retries = decision.retries;
-        note = decision.note;
-        this.record({
-          type: 'task_status',
-          taskId: task.id,
-          status: 'ready',
-          reason: `attempt ${attempt} failed (${outcome.reason ?? 'failed'}); retrying in ${Math.round(decision.delayMs / 100) / 10}s`,
-        });
-        await sleep(decision.delayMs, undefined, { signal: this.signal }).catch(() => undefined);
-        if (this.signal.aborted) return this.canceled(task, 'interrupted');
-        continue;
-      }
-      if (decision.halt) this.haltFor(decision.halt.code, decision.halt.message);
-      const reason = decision.reason;
+    // The commit sits on the head the slot was checked out at and adds no link leaving the
+    // worktree: the landing's commit has the head's (known) leaving links, no `ls-files` for it.
+    const linksUnchanged = !resume && outcome.parent === head && outcome.addsLeavingLink === false;
+    run.resume = null;
+    for (const warning of outcome.warnings ?? [])
+      this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: warning });
+    return { outcome, linksUnchanged };
+  }
+
+  /** A good attempt lands: through the merge queue (parallel style) or by fast-forward (direct). */
+  private async land(run: TaskRun, attempt: number, prepared: PreparedSlot, ran: Ran): Promise<TaskResult> {
+    const { task, branch } = run;
+    const { outcome, linksUnchanged } = ran;
+    if (branch)
+      return this.landParallel(task, prepared.slot.path, branch, attempt, run.limits, {
+        ...(outcome.commit && { commit: outcome.commit }),
+        parent: outcome.parent ?? null,
+        linksUnchanged,
+      });
+    await this.pool.release(prepared.slot.path, { committed: true });
+    await this.lander.fastForward(task, outcome.commit!, prepared.head, attempt, linksUnchanged);
+    return { outcome: 'succeeded' };
+  }
+
+  /**
+   * After an attempt that lands nothing: an agent out of quota or an interruption waits
+   * (task-waits.ts); otherwise the policy decides. Null when the task goes on to its next attempt.
+   */
+  private async afterFailure(
+    run: TaskRun,
+    attempt: number,
+    prepared: PreparedSlot,
+    failed: AttemptOutcome,
+  ): Promise<TaskResult | null> {
+    const { task, branch } = run;
+    const { slot } = prepared;
+    const { name, adapter } = run.chain[run.agent]!;
+    const wait = await this.waits.afterFailure({
+      taskId: task.id,
+      agent: name,
+      attempt,
+      outcome: failed,
+      slot,
+      branch,
+      parkedSince: run.parkedSince,
+      // A queue worker's session is not in the local worktree: nothing here resumes it.
+      resumable: adapter.resumeArgs !== undefined && !failed.ranOn,
+    });
+    if (wait?.kind === 'kept')
+      return this.canceled(task, 'interrupted; its session resumes on the next execute');
+    if (wait?.kind === 'resume') {
+      run.parkedSince = wait.parkedSince;
+      run.resume = wait.resume;
+      run.note = wait.note;
+      if (!run.resume) await this.freeSlot(slot.path, branch);
+      return null;
+    }
+    const outcome = wait?.kind === 'give_up' ? { ...failed, retryable: false, reason: wait.reason } : failed;
+    return this.decide(run, attempt, prepared, outcome);
+  }
+
+  /**
+   * The policy's decision after a failed attempt (attempt-policy.ts), carried out: the work kept
+   * or the slot freed, then retry, fall back, cancel or fail. Null when another attempt follows.
+   */
+  private async decide(
+    run: TaskRun,
+    attempt: number,
+    prepared: PreparedSlot,
+    outcome: AttemptOutcome,
+  ): Promise<TaskResult | null> {
+    const { task, branch } = run;
+    const { slot, log } = prepared;
+    const decision = decideAfterFailure({
+      outcome,
+      agent: run.chain[run.agent]!.name,
+      chain: run.chain.map((c) => c.name),
+      agentIndex: run.agent,
+      retries: run.retries,
+      maxRetries: run.limits.retries,
+      retryBaseMs: this.options.retryBaseMs ?? 1000,
+      interrupted: this.signal.aborted,
+      halted: this.halt?.message ?? null,
+      crashed: this.crashed ? crashReason(this.crashed) : null,
+    });
+    // Work of a task that failed for good is kept for a person; otherwise the slot is freed.
+    // An attempt that ran on a worker left nothing in the local slot: it keeps no branch here.
+    const kept =
+      decision.kind === 'fail' && branch && !outcome.ranOn
+        ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
+        : null;
+    if (!kept) await this.freeSlot(slot.path, branch);
+    if (decision.kind === 'cancel')
+      return this.canceled(
+        task,
+        `${decision.reason}${outcome.ranOn ? remoteInterruptNote(outcome.ranOn) : ''}`,
+      );
+    if (decision.kind === 'fallback') {
+      run.agent = decision.agentIndex;
+      run.note = decision.note;
+      this.options.reporter.onLive?.({
+        type: 'note',
+        level: 'warn',
+        message: `${task.id}: ${decision.note}`,
+      });
+      return null;
+    }
+    if (decision.kind === 'retry') {
+      run.retries = decision.retries;
+      run.note = decision.note;
       this.record({
         type: 'task_status',
         taskId: task.id,
-        status: 'failed',
-        reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}${outcome.ranOn ? remoteWorkNote(outcome.ranOn) : ''}`,
+        status: 'ready',
+        reason: `attempt ${attempt} failed (${outcome.reason ?? 'failed'}); retrying in ${Math.round(decision.delayMs / 100) / 10}s`,
       });
-      this.result.failed.push({ taskId: task.id, reason, log });
-      return { outcome: 'failed', reason, log };
+      await sleep(decision.delayMs, undefined, { signal: this.signal }).catch(() => undefined);
+      return this.signal.aborted ? this.canceled(task, 'interrupted') : null;
     }
+    if (decision.halt) this.haltFor(decision.halt.code, decision.halt.message);
+    const reason = decision.reason;
+    this.record({
+      type: 'task_status',
+      taskId: task.id,
+      status: 'failed',
+      reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}${outcome.ranOn ? remoteWorkNote(outcome.ranOn) : ''}`,
+    });
+    this.result.failed.push({ taskId: task.id, reason, log });
+    return { outcome: 'failed', reason, log };
   }
 
   /** Records `task` canceled with `reason`: an attempt loop's end that is no failure of the task. */
