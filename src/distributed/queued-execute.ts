@@ -37,7 +37,11 @@ export function agentsOnWorkers(adapters: Map<string, AgentAdapter>): void {
   }
 }
 
-/** Opens the coordinator's side of the queue for one `execute` (bullmq loads only here). */
+/**
+ * Opens the coordinator's side of the queue for one `execute` (bullmq loads only here), once
+ * Redis answers: a connection that can never work (an untrusted TLS certificate) throws its
+ * UsageError here, before the run writes anything.
+ */
 export async function openQueuedRun(input: {
   url: QueueUrl;
   repoRoot: string;
@@ -48,7 +52,7 @@ export async function openQueuedRun(input: {
 }): Promise<RemoteRunner> {
   const { openRemoteRunner } = await import('./remote-runner.js');
   input.say(`tasks go to the queue at ${input.url.display}; workers push to ${input.remote}`);
-  return openRemoteRunner({
+  const runner = openRemoteRunner({
     url: input.url,
     repoRoot: input.repoRoot,
     remote: input.remote,
@@ -59,4 +63,6 @@ export async function openQueuedRun(input: {
       input.store.append(input.milestoneId, [workerEvent(taskId, attempt, worker)]);
     },
   });
+  await runner.connected();
+  return runner;
 }

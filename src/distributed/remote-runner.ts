@@ -41,6 +41,11 @@ export interface RemoteRunnerOptions {
 /** The coordinator's side of the queue: a drop-in for `runAttempt`, plus the final push. */
 export interface RemoteRunner {
   run(request: AttemptRequest): Promise<AttemptOutcome>;
+  /**
+   * Resolves once Redis answers (waiting through an outage); when the connection can never work
+   * (an untrusted TLS certificate), closes everything, pushes nothing and throws why.
+   */
+  connected(): Promise<void>;
   /** Pushes the milestone branch as it now is, deletes the fetched attempt branches, closes. */
   finish(): Promise<void>;
 }
@@ -297,7 +302,16 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
     }
   };
 
-  return { run, finish };
+  const connected = async () => {
+    try {
+      await redis.ready();
+    } catch (error) {
+      await redis.close();
+      throw error;
+    }
+  };
+
+  return { run, connected, finish };
 }
 
 /** The job for one attempt: the task's own fields, no environment, no local paths. */

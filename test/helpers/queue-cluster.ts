@@ -107,12 +107,15 @@ export function slotsUnder(dir: string): string[] {
 }
 
 /**
- * Runs `body` with a Redis server of its own and a list for the processes it starts; at the end,
+ * Runs `body` with a Redis server of its own (`options` as `startRedis` takes them) and a list for the processes it starts; at the end,
  * whatever happened, kills those still running and stops the server (with `DEBUG_QUEUE_TEST`
  * set, prints their output first).
  */
-export async function withRedis(body: (redis: RedisServer, procs: Proc[]) => Promise<void>): Promise<void> {
-  const redis = await startRedis();
+export async function withRedis(
+  body: (redis: RedisServer, procs: Proc[]) => Promise<void>,
+  options: Parameters<typeof startRedis>[0] = {},
+): Promise<void> {
+  const redis = await startRedis(options);
   const procs: Proc[] = [];
   try {
     await body(redis, procs);
