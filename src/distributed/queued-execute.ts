@@ -58,9 +58,11 @@ export async function openQueuedRun(input: {
     remote: input.remote,
     milestoneId: input.milestoneId,
     say: input.say,
-    onWorker: (taskId, attempt, worker) => {
-      input.say(`${taskId}: attempt ${attempt} runs on worker ${worker}`);
-      input.store.append(input.milestoneId, [workerEvent(taskId, attempt, worker)]);
+    onWorker: (taskId, attempt, worker, adopted) => {
+      // The worker numbers an adopted job by the earlier run's attempt: both numbers are said.
+      const which = adopted ? ` (the adopted job of attempt ${adopted.attempt})` : '';
+      input.say(`${taskId}: attempt ${attempt}${which} runs on worker ${worker}`);
+      input.store.append(input.milestoneId, [workerEvent(taskId, attempt, worker, adopted)]);
     },
   });
   await runner.connected();
