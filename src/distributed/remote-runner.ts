@@ -148,7 +148,9 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
     const runId = request.trailers?.[TRAILER.run];
     const found = await adoptable(queue, request, runId);
     let job: Job;
-    const adopted: Adopted | undefined = found ? { job: String(found.job.id), attempt: found.attempt } : undefined;
+    const adopted: Adopted | undefined = found
+      ? { job: String(found.job.id), attempt: found.attempt }
+      : undefined;
     if (found) {
       job = found.job;
       options.say(
