@@ -11,7 +11,8 @@ const NEWLINE = 0x0a;
 /**
  * Passes `input` on whole line by whole line, holding at most `maxBytes` of a line: a longer
  * line is counted, not kept, and dropped with its newline; `onTooLong` is told its length once
- * it ends (or the input does). Everything else reaches the returned stream unchanged.
+ * it ends (or the input does). Everything else reaches the returned stream unchanged; destroy
+ * it to let go of `input`.
  */
 export function limitLines(input: Readable, maxBytes: number, onTooLong: (bytes: number) => void): Readable {
   const out = new PassThrough();
@@ -41,7 +42,7 @@ export function limitLines(input: Readable, maxBytes: number, onTooLong: (bytes:
     held = [];
     heldBytes = 0;
   };
-  input.on('data', (chunk: Buffer | string) => {
+  const onData = (chunk: Buffer | string) => {
     const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let from = 0;
     for (let nl = data.indexOf(NEWLINE); nl !== -1; nl = data.indexOf(NEWLINE, from)) {
@@ -50,6 +51,13 @@ export function limitLines(input: Readable, maxBytes: number, onTooLong: (bytes:
       from = nl + 1;
     }
     add(data.subarray(from));
+  };
+  input.on('data', onData);
+  // Destroyed by its reader: `input` is let go (paused, as the SDK's transport leaves stdin when
+  // it closes), so an open stdin keeps no process alive.
+  out.once('close', () => {
+    input.off('data', onData);
+    input.pause();
   });
   input.once('end', () => {
     if (dropping > 0) onTooLong(dropping);

@@ -227,5 +227,6 @@ export async function serveMcp(options: { cwd: string; input: Readable; output: 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await server.close();
+    input.destroy();
   }
 }
