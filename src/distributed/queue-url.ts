@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { RedisOptions } from 'ioredis';
 import { UsageError } from '../errors.js';
 
@@ -69,7 +70,8 @@ export function redisOptions(url: QueueUrl): RedisOptions {
     db: url.db,
     ...(url.username !== null && { username: url.username }),
     ...(url.password !== null && { password: url.password }),
-    ...(url.tls && { tls: { servername: url.host } }),
+    // An IP address is checked against the certificate without a server name (Node warns, DEP0123, when given one).
+    ...(url.tls && { tls: isIP(url.host) === 0 ? { servername: url.host } : {} }),
     maxRetriesPerRequest: null,
     enableReadyCheck: true,
     retryStrategy: (times: number) => Math.min(100 * times, 1000),

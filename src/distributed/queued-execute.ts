@@ -37,7 +37,11 @@ export function agentsOnWorkers(adapters: Map<string, AgentAdapter>): void {
   }
 }
 
-/** Opens the coordinator's side of the queue for one `execute` (bullmq loads only here). */
+/**
+ * Opens the coordinator's side of the queue for one `execute` (bullmq loads only here), once
+ * Redis answers: a connection that can never work (an untrusted TLS certificate) throws its
+ * UsageError here, before the run writes anything.
+ */
 export async function openQueuedRun(input: {
   url: QueueUrl;
   repoRoot: string;
@@ -48,15 +52,19 @@ export async function openQueuedRun(input: {
 }): Promise<RemoteRunner> {
   const { openRemoteRunner } = await import('./remote-runner.js');
   input.say(`tasks go to the queue at ${input.url.display}; workers push to ${input.remote}`);
-  return openRemoteRunner({
+  const runner = openRemoteRunner({
     url: input.url,
     repoRoot: input.repoRoot,
     remote: input.remote,
     milestoneId: input.milestoneId,
     say: input.say,
-    onWorker: (taskId, attempt, worker) => {
-      input.say(`${taskId}: attempt ${attempt} runs on worker ${worker}`);
-      input.store.append(input.milestoneId, [workerEvent(taskId, attempt, worker)]);
+    onWorker: (taskId, attempt, worker, adopted) => {
+      // The worker numbers an adopted job by the earlier run's attempt: both numbers are said.
+      const which = adopted ? ` (the adopted job of attempt ${adopted.attempt})` : '';
+      input.say(`${taskId}: attempt ${attempt}${which} runs on worker ${worker}`);
+      input.store.append(input.milestoneId, [workerEvent(taskId, attempt, worker, adopted)]);
     },
   });
+  await runner.connected();
+  return runner;
 }

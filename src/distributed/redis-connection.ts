@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { UsageError } from '../errors.js';
 import type { QueueUrl } from './queue-url.js';
 import { redisOptions } from './queue-url.js';
 
@@ -12,18 +13,45 @@ export interface RedisConnection {
   client: Redis;
   /** Routes an emitter's errors to the outage message (an unhandled `error` would end the process). */
   watch(source: ErrorSource): void;
+  /**
+   * Resolves once Redis answers a command (waiting through an outage, as every command does);
+   * rejects with `refused` when the connection can never work.
+   */
+  ready(): Promise<void>;
+  /**
+   * Settles, if ever, with why the connection can never work as configured (a TLS certificate
+   * this machine does not trust, a server that does not speak TLS): nothing retries it.
+   */
+  refused: Promise<UsageError>;
   close(): Promise<void>;
 }
 
 /**
  * Opens the connection. While Redis is unreachable every command waits (nothing fails, nothing
  * is lost); `say` is told once when the outage starts and once when Redis is back, never with
- * the password (only `url.display` is printed).
+ * the password (only `url.display` is printed). A TLS failure that no retry can mend stops the
+ * reconnecting and settles `refused` (and is said, if Redis had answered before).
  */
 export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConnection {
   const client = new Redis(redisOptions(url));
   let down = false;
+  let answered = false;
+  let refuse: (error: UsageError) => void = () => undefined;
+  const refused = new Promise<UsageError>((resolve) => {
+    refuse = resolve;
+  });
+  let fatal: UsageError | null = null;
   const onError = (error: Error) => {
+    if (fatal) return;
+    const tls = url.tls ? tlsProblem(url, error) : null;
+    if (tls) {
+      fatal = new UsageError('MILESTONE_QUEUE_TLS', tls);
+      // Before the first answer `ready` throws it (the command prints it); later, say it here.
+      if (answered) say(tls);
+      client.disconnect();
+      refuse(fatal);
+      return;
+    }
     if (!isConnectionError(error)) {
       say(`queue: ${error.message}`);
       return;
@@ -35,6 +63,7 @@ export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConn
   };
   client.on('error', onError);
   client.on('ready', () => {
+    answered = true;
     if (!down) return;
     down = false;
     say(`Redis at ${url.display} is back; continuing`);
@@ -42,10 +71,46 @@ export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConn
   return {
     client,
     watch: (source) => source.on('error', onError),
+    ready: async () => {
+      const answered = client.ping().then(
+        () => null,
+        (error: unknown) => error,
+      );
+      const outcome = await Promise.race([answered, refused]);
+      if (outcome) throw fatal ?? outcome;
+    },
+    refused,
     close: async () => {
-      await client.quit().catch(() => client.disconnect());
+      // QUIT would wait for a connection that is not there (commands wait through outages).
+      if (fatal || client.status !== 'ready') client.disconnect();
+      else await client.quit().catch(() => client.disconnect());
     },
   };
+}
+
+/** Certificate checks Node's TLS can fail: none of them mends itself by reconnecting. */
+const UNTRUSTED =
+  /^(SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_\w+|ERR_TLS_CERT_ALTNAME_INVALID)$/;
+
+/**
+ * The message for a TLS failure that retrying cannot fix, or null: an untrusted (or expired,
+ * or misnamed) server certificate, or a server that does not speak TLS. Names the server by
+ * its display form only; the password never appears.
+ */
+function tlsProblem(url: QueueUrl, error: Error): string | null {
+  const code = (error as { code?: string }).code ?? '';
+  if (UNTRUSTED.test(code))
+    return (
+      `Redis at ${url.display}: its TLS certificate is not trusted here (${code}: ${error.message}). ` +
+      'If a private CA signed it, give that CA to milestone: NODE_EXTRA_CA_CERTS=/path/to/ca.pem ' +
+      '(on the coordinator and every worker; docs/distributed.md, "TLS")'
+    );
+  if (code.startsWith('ERR_SSL_'))
+    return (
+      `Redis at ${url.display}: the TLS handshake failed (${code}); does the server listen for TLS on ` +
+      `port ${url.port}? Use redis:// for a server without TLS`
+    );
+  return null;
 }
 
 /** Errors that mean Redis cannot be reached (as opposed to a refused command). */

@@ -32,8 +32,11 @@ export interface RemoteRunnerOptions {
   milestoneId: string;
   /** Plain lines for the person (outages, adopted jobs): never the URL's password. */
   say: (line: string) => void;
-  /** Which worker runs which attempt, for `status` (recorded in the store by the caller). */
-  onWorker: (taskId: string, attempt: number, worker: string) => void;
+  /**
+   * Which worker runs which attempt, for `status` (recorded in the store by the caller); `adopted`
+   * when the attempt took over the job an earlier coordinator enqueued for its attempt N.
+   */
+  onWorker: (taskId: string, attempt: number, worker: string, adopted?: Adopted) => void;
   /** How often job states are read besides the event stream (ms). */
   pollMs?: number;
 }
@@ -41,8 +44,20 @@ export interface RemoteRunnerOptions {
 /** The coordinator's side of the queue: a drop-in for `runAttempt`, plus the final push. */
 export interface RemoteRunner {
   run(request: AttemptRequest): Promise<AttemptOutcome>;
+  /**
+   * Resolves once Redis answers (waiting through an outage); when the connection can never work
+   * (an untrusted TLS certificate), closes everything, pushes nothing and throws why.
+   */
+  connected(): Promise<void>;
   /** Pushes the milestone branch as it now is, deletes the fetched attempt branches, closes. */
   finish(): Promise<void>;
+}
+
+/** A job an earlier coordinator enqueued, taken over by this run's attempt. */
+export interface Adopted {
+  job: string;
+  /** The earlier run's attempt number the job was enqueued for (the worker prints that one). */
+  attempt: number;
 }
 
 const UNKNOWN: Usage = { inputTokens: null, outputTokens: null, costUsd: null };
@@ -105,7 +120,8 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       if (!job) continue;
       const state = await job.getState();
       if (state === 'failed' || state === 'unknown') continue;
-      return job;
+      const now = state === 'active' ? 'running' : state === 'completed' ? 'finished' : 'not taken yet';
+      return { job, attempt: a, state: now };
     }
     return null;
   };
@@ -125,13 +141,23 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
       durationMs: Math.round(performance.now() - started),
       // Nothing of a queued attempt is in the local worktree: the coordinator keeps no branch.
       ranOn: { worker: [...workers].at(-1) ?? null, workAt: null },
+      ...(adopted && { adopted }),
       ...extra,
     });
     const { queue } = queueFor(request.adapter.name);
     const runId = request.trailers?.[TRAILER.run];
-    let job: Job | null = await adoptable(queue, request, runId);
-    if (job) {
-      options.say(`${request.task.id}: resuming with job ${job.id} left in the queue by an earlier run`);
+    const found = await adoptable(queue, request, runId);
+    let job: Job;
+    const adopted: Adopted | undefined = found
+      ? { job: String(found.job.id), attempt: found.attempt }
+      : undefined;
+    if (found) {
+      job = found.job;
+      options.say(
+        `${request.task.id}: resuming with job ${found.job.id} left in the queue by an earlier run ` +
+          `(its attempt ${found.attempt}, ${found.state}): ` +
+          `adopted as attempt ${request.attempt}, no new job`,
+      );
     } else {
       if (!request.startPoint) return fail('no start point for a queued attempt');
       try {
@@ -152,7 +178,7 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
     const noteWorker = (name: string) => {
       if (workers.has(name)) return;
       workers.add(name);
-      options.onWorker(request.task.id, request.attempt, name);
+      options.onWorker(request.task.id, request.attempt, name, adopted);
     };
     waiters.set(id, {
       wake: () => wake(),
@@ -172,7 +198,10 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
         if (state === 'active' && current.processedBy) noteWorker(current.processedBy);
         // Read again once finished: the job read above may predate its result.
         const settled = state === 'completed' || state === 'failed' ? await queue.getJob(id) : null;
-        if (state === 'completed' && settled) return await consume(settled, request, fail, started);
+        if (state === 'completed' && settled) {
+          const outcome = await consume(settled, request, fail, started);
+          return adopted ? { ...outcome, adopted } : outcome;
+        }
         if (state === 'failed' && settled) {
           await settled.remove().catch(() => undefined);
           return fail(`the queue failed job ${id}: ${settled.failedReason ?? 'no reason given'}`);
@@ -297,7 +326,16 @@ export function openRemoteRunner(options: RemoteRunnerOptions): RemoteRunner {
     }
   };
 
-  return { run, finish };
+  const connected = async () => {
+    try {
+      await redis.ready();
+    } catch (error) {
+      await redis.close();
+      throw error;
+    }
+  };
+
+  return { run, connected, finish };
 }
 
 /** The job for one attempt: the task's own fields, no environment, no local paths. */

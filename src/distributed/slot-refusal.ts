@@ -10,7 +10,8 @@ export interface WorkerSlotRefusal {
 /**
  * The failed attempt for a slot the worker's pool refused (slot-space.ts, slot-lfs.ts), or null
  * for any other error. Worded for the worker's clone: its config is read when the worker starts,
- * so the advice ends in a restart of the worker, not in `execute` again. Retryable: another
+ * so the disk-space advice ends in a restart of the worker, not in `execute` again (git-lfs is
+ * looked for anew before every new slot: installing it is enough). Retryable: another
  * worker, or this one once space is freed, can run the task.
  */
 export function workerSlotRefusal(error: unknown, repoRoot: string): WorkerSlotRefusal | null {
@@ -26,13 +27,15 @@ export function workerSlotRefusal(error: unknown, repoRoot: string): WorkerSlotR
         'and restart the worker',
     };
   }
-  if (kind === 'lfs_missing')
+  if (kind === 'lfs_missing') {
+    const why = (error as { why?: string }).why ?? 'filter=lfs in its .gitattributes';
     return {
       kind,
       reason:
-        `${repoRoot} uses Git LFS (filter.lfs in its git config) but git-lfs is not installed on this ` +
-        'worker: install it, then restart the worker',
+        `${repoRoot} uses Git LFS (${why}) but git-lfs is not installed on this worker: install it ` +
+        '(the worker sees it at its next new slot, no restart needed)',
     };
+  }
   return null;
 }
 

@@ -4,8 +4,20 @@ import type { StatusView } from '../report/status-view.js';
 /** The store event that says which worker took an attempt (the coordinator records it). */
 export const WORKER_STEP = 'remote_worker';
 
-export function workerEvent(taskId: string, attempt: number, worker: string): MilestoneEvent {
-  return { type: 'outcome', step: WORKER_STEP, taskId, ok: true, detail: { worker, attempt } };
+/** `adopted`: the attempt took over the job an earlier coordinator enqueued for its attempt N. */
+export function workerEvent(
+  taskId: string,
+  attempt: number,
+  worker: string,
+  adopted?: { job: string; attempt: number },
+): MilestoneEvent {
+  return {
+    type: 'outcome',
+    step: WORKER_STEP,
+    taskId,
+    ok: true,
+    detail: { worker, attempt, ...(adopted && { adopted }) },
+  };
 }
 
 /**

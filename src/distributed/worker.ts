@@ -62,6 +62,20 @@ export interface WorkerOptions {
  */
 export async function runWorker(options: WorkerOptions): Promise<void> {
   const redis = openRedis(options.url, options.say);
+  // Connected before taking work (waiting through an outage); a connection that can never work ends here.
+  const connected = await Promise.race([
+    redis.ready().then(
+      () => null,
+      (error: unknown) => error,
+    ),
+    aborted(options.signal).then(() => null),
+  ]);
+  if (connected || options.signal.aborted) {
+    await redis.close();
+    if (connected) throw connected;
+    options.say('worker stopped');
+    return;
+  }
   const pool = new WorktreePool(options.repoRoot, options.worktreeRoot, {
     ...options.worktrees,
     minFreeBytes: options.limits.minFreeMb * 1024 * 1024,
@@ -96,7 +110,14 @@ export async function runWorker(options: WorkerOptions): Promise<void> {
   options.say(
     `worker ${options.workerId} waiting for tasks on ${options.url.display} for ${[...options.adapters.keys()].join(', ')} (concurrency ${options.concurrency} per agent)`,
   );
-  await aborted(options.signal);
+  const refused = await Promise.race([aborted(options.signal).then(() => null), redis.refused]);
+  if (refused) {
+    // Nothing reaches Redis any more: running attempts could not report; their jobs stall back to the queue.
+    await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+    await pool.close();
+    await redis.close();
+    throw refused;
+  }
   options.say('stopping: taking no new tasks, finishing the running ones (signal again to hand them back)');
   const graceful = Promise.all(workers.map((w) => w.close()));
   const forced = aborted(options.force).then(async () => {

@@ -1002,6 +1002,7 @@ class Run {
         steps: outcome.steps,
         ...(outcome.failureKind !== undefined && { failureKind: outcome.failureKind }),
         ...(outcome.configError && { configError: true }),
+        ...(outcome.adopted && { adopted: outcome.adopted }),
       },
     });
     const usage = outcome.usage;

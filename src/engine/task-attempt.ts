@@ -105,6 +105,11 @@ export interface AttemptOutcome {
    * the next execute takes it over) or was withdrawn from the queue before a worker took it.
    */
   ranOn?: { worker: string | null; workAt: string | null; left?: { job: string; running: boolean } };
+  /**
+   * This attempt ran no job of its own: it adopted `job`, enqueued for attempt `attempt` by an
+   * earlier coordinator of the milestone (killed, or interrupted while it ran), and took its result.
+   */
+  adopted?: { job: string; attempt: number };
 }
 
 const UNKNOWN_USAGE: Usage = { inputTokens: null, outputTokens: null, costUsd: null };

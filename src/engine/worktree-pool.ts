@@ -63,8 +63,6 @@ export class WorktreePool {
   private readonly dir: string;
   /** Moves of conflicted tasks' worktrees, one at a time. */
   private readonly admin = serialQueue();
-  /** The Git LFS check, made once per run (before the first new slot). */
-  private lfsChecked: Promise<void> | null = null;
   /** Each slot's record as this run last wrote it, without `usedAt` (see `saveRecord`). */
   private readonly saved = new Map<string, string>();
 
@@ -95,9 +93,8 @@ export class WorktreePool {
       const claimed = this.claimExisting();
       // Before anything of a new slot exists: a full disk must leave nothing half made.
       if (!claimed) {
-        // Once per run: the repository's config does not change between its slots.
-        this.lfsChecked ??= checkLfs(this.repoRoot);
-        await this.lfsChecked;
+        // For every new slot: a long-lived worker's pool sees git-lfs installed, or LFS added, since.
+        await checkLfs(this.repoRoot, startPoint);
         await checkSlotSpace(this.repoRoot, this.dir, startPoint, this.setup.minFreeBytes ?? 0);
       }
       reused = claimed !== undefined;

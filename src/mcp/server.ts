@@ -11,6 +11,7 @@ import {
 import { packageVersion } from '../cli/version.js';
 import { recordingIo } from '../io/io.js';
 import { reportError } from '../io/report-error.js';
+import { limitLines, MAX_MESSAGE_BYTES } from './line-limit.js';
 import { Runs } from './runs.js';
 import type { McpTool } from './tool.js';
 import { inputJsonSchema } from './tool.js';
@@ -93,6 +94,20 @@ function invalidMessageAnswer(error: Error): JSONRPCMessage | null {
     };
   }
   return null;
+}
+
+/**
+ * The answer to a line over {@link MAX_MESSAGE_BYTES}: dropped unread (no id is known), the
+ * server reads on.
+ */
+function tooLongAnswer(bytes: number): JSONRPCMessage {
+  return {
+    jsonrpc: '2.0',
+    error: {
+      code: ErrorCode.InvalidRequest,
+      message: `Invalid Request: a line of ${bytes} bytes is over the limit of ${MAX_MESSAGE_BYTES} bytes (10 MiB) per message; it was dropped unread`,
+    },
+  } as JSONRPCMessage;
 }
 
 /**
@@ -182,14 +197,20 @@ export async function serveMcp(options: { cwd: string; input: Readable; output: 
   const runs = new Runs();
   const shutdown = new AbortController();
   const server = createMcpServer(options.cwd, runs, shutdown.signal);
-  const transport = new StdioServerTransport(options.input, options.output);
+  // Lines over the limit never reach the SDK (whose buffer would throw and close the transport).
+  const input = limitLines(options.input, MAX_MESSAGE_BYTES, (bytes) => {
+    transport.send(tooLongAnswer(bytes)).catch(() => {});
+  });
+  const transport = new StdioServerTransport(input, options.output, {
+    maxBufferSize: MAX_MESSAGE_BYTES + 64 * 1024,
+  });
   server.onerror = (error) => {
     const answer = invalidMessageAnswer(error);
     if (answer) transport.send(answer).catch(() => {});
   };
   const ended = new Promise<void>((resolve) => {
-    options.input.once('end', resolve);
-    options.input.once('close', resolve);
+    input.once('end', resolve);
+    input.once('close', resolve);
     shutdown.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   const onSignal = () => shutdown.abort();
@@ -206,5 +227,6 @@ export async function serveMcp(options: { cwd: string; input: Readable; output: 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await server.close();
+    input.destroy();
   }
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resultFailureKind } from '../../src/distributed/job-schema.js';
 import { workerSlotFailure, workerSlotRefusal } from '../../src/distributed/slot-refusal.js';
 import { remoteInterruptNote, remoteWorkNote } from '../../src/engine/failure-text.js';
+import { LfsMissingError } from '../../src/engine/slot-lfs.js';
 import { checkSlotSpace } from '../../src/engine/slot-space.js';
 import { ExitError } from '../../src/errors.js';
 import { gitExec } from '../../src/git/git.js';
@@ -29,11 +30,14 @@ describe("a worker's slot refusal", () => {
   });
 
   it('names a missing git-lfs as lfs_missing, and leaves any other error to fail the job', () => {
-    const lfs = workerSlotRefusal(new ExitError('MILESTONE_LFS_MISSING', 'uses LFS'), '/srv/clone');
+    const lfs = workerSlotRefusal(
+      new LfsMissingError('filter=lfs in assets/.gitattributes at 0123456789ab', 'uses LFS'),
+      '/srv/clone',
+    );
     expect(lfs).toEqual({
       kind: 'lfs_missing',
       reason:
-        '/srv/clone uses Git LFS (filter.lfs in its git config) but git-lfs is not installed on this worker: install it, then restart the worker',
+        '/srv/clone uses Git LFS (filter=lfs in assets/.gitattributes at 0123456789ab) but git-lfs is not installed on this worker: install it (the worker sees it at its next new slot, no restart needed)',
     });
     expect(workerSlotRefusal(new Error('worktree add failed'), '/srv/clone')).toBeNull();
   });

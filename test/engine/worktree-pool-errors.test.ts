@@ -1,5 +1,6 @@
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WorktreePool } from '../../src/engine/worktree-pool.js';
 import { git, gitRepo, tempDir } from '../helpers/git-repo.js';
@@ -73,6 +74,67 @@ describe('a worktree slot git could not make or switch', () => {
       expect(again.slot).toBe(1);
       expect(again.reused).toBe(true);
     } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('the Git LFS check of a long-lived pool (a worker keeps one for its lifetime)', () => {
+  it('follows the start point and the PATH at every new slot: LFS added later is refused, a git-lfs installed later is found', async () => {
+    const repo = await gitRepo({ files: { 'a.txt': 'a' } });
+    const before = await git(repo, 'rev-parse', 'HEAD');
+    // A PATH with git and sh but no git-lfs, and a folder where it is installed later.
+    const bin = tempDir('milestone-nolfs-');
+    for (const tool of ['git', 'sh'])
+      symlinkSync(
+        execFileSync('/bin/sh', ['-c', `command -v ${tool}`])
+          .toString()
+          .trim(),
+        join(bin, tool),
+      );
+    const later = tempDir('milestone-later-');
+    const saved = { ...process.env };
+    process.env.PATH = `${bin}${delimiter}${later}`;
+    // No LFS filters from this machine's own git config (a `git lfs install` of its user).
+    const global = join(tempDir(), 'gitconfig');
+    writeFileSync(global, '');
+    Object.assign(process.env, { GIT_CONFIG_GLOBAL: global, GIT_CONFIG_NOSYSTEM: '1' });
+    const pool = new WorktreePool(repo, tempDir(), SETUP);
+    try {
+      const first = await pool.acquire('t/one', before, options());
+
+      // The project gains LFS (a nested .gitattributes) after the pool's first slot.
+      mkdirSync(join(repo, 'assets'));
+      writeFileSync(join(repo, 'assets', '.gitattributes'), '*.bin filter=lfs diff=lfs merge=lfs -text\n');
+      await git(repo, 'add', 'assets/.gitattributes');
+      await git(repo, 'commit', '-qm', 'track assets with LFS');
+      const after = await git(repo, 'rev-parse', 'HEAD');
+      await expect(pool.acquire('t/two', after, options())).rejects.toThrow(
+        `${repo} uses Git LFS (filter=lfs in assets/.gitattributes at ${after.slice(0, 12)}) but git-lfs is not installed`,
+      );
+      // The start point without it still gets a slot.
+      const second = await pool.acquire('t/two', before, options());
+      await pool.release(second.path, { detach: true });
+
+      // The LFS filters in the git config (`git lfs install`) without git-lfs refuse nothing where
+      // no file's attributes name them: git runs no filter for it.
+      await git(repo, 'config', 'filter.lfs.process', 'git-lfs filter-process');
+      await git(repo, 'config', 'filter.lfs.required', 'true');
+      const held = await pool.acquire('t/three', before, options());
+      expect(held.reused).toBe(true);
+      const fresh = await pool.acquire('t/four', before, options());
+      expect(fresh.reused).toBe(false);
+      await expect(pool.acquire('t/five', after, options())).rejects.toThrow('git-lfs is not installed');
+
+      // git-lfs installed while the pool lives: the next new slot is made.
+      writeFileSync(join(later, 'git-lfs'), '#!/bin/sh\ncat\n', { mode: 0o755 });
+      const third = await pool.acquire('t/five', after, options());
+      expect(third.reused).toBe(false);
+      expect(third.slot).toBe(4);
+      expect(await git(third.path, 'rev-parse', 'HEAD')).toBe(after);
+      for (const slot of [first, held, fresh, third]) await pool.release(slot.path, { detach: true });
+    } finally {
+      process.env = saved;
       await pool.close();
     }
   });

@@ -209,22 +209,32 @@ describe('stageInProcess (git add -A without a git process)', () => {
     }
   });
 
-  it('matches git add -A on random changes (property)', async () => {
+  it('matches git add -A on random changes (property), from a tree with executables and symlinks tracked', async () => {
     const editArb = randomEditArb({
-      names: ['a', 'b', 'c.txt', 'd.log', 'x'],
+      names: ['a', 'b', 'c.txt', 'd.log', 'x', 'e'],
       kinds: ['write', 'remove', 'link', 'chmod', 'ignore'],
       texts: ['1\n', '22\n', 'same\n'],
       targets: ['a', '../x', 'c.txt'],
     });
     await fc.assert(
       fc.asyncProperty(fc.array(editArb, { minLength: 1, maxLength: 8 }), async (edits) => {
-        const tw = await twinWorktrees({
-          'a/c.txt': 'c\n',
-          'b/d.log': 'd\n',
-          'x/a/b': 'deep\n',
-          'c.txt': 'top\n',
-          '.gitignore': '*.log\n',
-        });
+        // Tracked modes the edits change: 100755 files and 120000 symlinks (to a file, to a folder,
+        // dangling), some at the top (`c.txt`, `e`: one edit in nine names one), which writes,
+        // chmods, links and removes turn into other modes, files or nothing.
+        const tw = await twinWorktrees(
+          {
+            'a/c.txt': 'c\n',
+            'b/d.log': 'd\n',
+            'x/a/b': 'deep\n',
+            'c.txt': 'top\n',
+            'a/x': '#!/bin/sh\n',
+            '.gitignore': '*.log\n',
+          },
+          {
+            executable: ['c.txt', 'x/a/b', 'a/x'],
+            links: { e: 'c.txt', 'a/e': '../x', 'x/x': 'a', 'a/a': 'gone' },
+          },
+        );
         // A link replaces a folder at its path; a write over a folder fails (in both twins).
         const apply = edits.map((edit) => (dir: string) => applyRandomEdit(dir, edit, ['link']));
         await compareWithGit(tw, apply);

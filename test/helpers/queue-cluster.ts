@@ -133,15 +133,16 @@ export interface QueueClient {
 }
 
 /**
- * Runs `body` with a Redis server of its own, a list for the processes it starts and one for the
- * BullMQ clients it opens; at the end, whatever happened, kills those processes still running,
- * closes the clients and stops the server (with `DEBUG_QUEUE_TEST` set, prints the processes'
- * output first).
+ * Runs `body` with a Redis server of its own (`options` as `startRedis` takes them), a list for
+ * the processes it starts and one for the BullMQ clients it opens; at the end, whatever happened,
+ * kills those processes still running, closes the clients and stops the server (with
+ * `DEBUG_QUEUE_TEST` set, prints the processes' output first).
  */
 export async function withRedis(
   body: (redis: RedisServer, procs: Proc[], clients: QueueClient[]) => Promise<void>,
+  options: Parameters<typeof startRedis>[0] = {},
 ): Promise<void> {
-  const redis = await startRedis();
+  const redis = await startRedis(options);
   const procs: Proc[] = [];
   const clients: QueueClient[] = [];
   try {

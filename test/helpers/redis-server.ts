@@ -1,11 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { tempDir } from './git-repo.js';
 
 /** A private `redis-server` on 127.0.0.1, a free port and a temporary folder (AOF on, so a restart keeps the queue). */
 export interface RedisServer {
   port: number;
+  /** `redis://…`, or `rediss://…` for a TLS server. */
   url: string;
+  /** A TLS server's private CA (PEM), which signed its certificate; null without TLS. */
+  caFile: string | null;
   /** Stops it (SIGTERM: Redis flushes its append-only file first). */
   stop(): Promise<void>;
   /** Starts it again on the same port and folder. */
@@ -33,18 +38,116 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts a Redis server for one test; stop it in `finally`. */
-export async function startRedis(options: { password?: string } = {}): Promise<RedisServer> {
+/**
+ * Why a TLS Redis cannot run here (no openssl, or a redis-server built without TLS), or null:
+ * starts one for a moment to find out.
+ */
+export async function redisTlsUnavailable(): Promise<string | null> {
+  const missing = await redisUnavailable();
+  if (missing) return missing;
+  try {
+    execFileSync('openssl', ['version'], { stdio: 'ignore' });
+  } catch {
+    return 'openssl is not installed (it makes the test certificates)';
+  }
+  try {
+    const server = await startRedis({ tls: true });
+    await server.stop();
+    return null;
+  } catch (error) {
+    const why = (error instanceof Error ? error.message : String(error)).split('\n').slice(-3).join(' ');
+    return `redis-server cannot serve TLS here (built without it?): ${why}`;
+  }
+}
+
+/**
+ * A private CA and a server certificate for 127.0.0.1 signed by it, made with the openssl CLI
+ * in `dir` (a private temporary folder).
+ */
+function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
+  const file = (name: string) => join(dir, name);
+  const openssl = (...args: string[]) =>
+    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=milestone test CA',
+    '-keyout',
+    file('ca.key'),
+    '-out',
+    file('ca.pem'),
+  );
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-keyout',
+    file('server.key'),
+    '-out',
+    file('server.csr'),
+  );
+  writeFileSync(file('server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  openssl(
+    'x509',
+    '-req',
+    '-days',
+    '2',
+    '-in',
+    file('server.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-extfile',
+    file('server.ext'),
+    '-out',
+    file('server.pem'),
+  );
+  return { ca: file('ca.pem'), cert: file('server.pem'), key: file('server.key') };
+}
+
+/**
+ * Starts a Redis server for one test; stop it in `finally`. With `tls`, it listens only for TLS
+ * (`rediss://`), with a certificate signed by a private CA (`caFile`) the machine does not trust.
+ */
+export async function startRedis(options: { password?: string; tls?: boolean } = {}): Promise<RedisServer> {
   const dir = tempDir('milestone-redis-');
   let port = await freePort();
+  const certs = options.tls ? makeCertificates(tempDir('milestone-redis-certs-')) : null;
+  const listen = () =>
+    certs
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(port),
+          '--tls-cert-file',
+          certs.cert,
+          '--tls-key-file',
+          certs.key,
+          '--tls-ca-cert-file',
+          certs.ca,
+          '--tls-auth-clients',
+          'no',
+        ]
+      : ['--port', String(port)];
   let child: ChildProcess | null = null;
   const start = () =>
     new Promise<void>((resolve, reject) => {
       const proc = spawn(
         'redis-server',
         [
-          '--port',
-          String(port),
+          ...listen(),
           '--bind',
           '127.0.0.1',
           '--dir',
@@ -92,5 +195,6 @@ export async function startRedis(options: { password?: string } = {}): Promise<R
     }
   }
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
-  return { port, url: `redis://${auth}127.0.0.1:${port}`, stop, start };
+  const scheme = certs ? 'rediss' : 'redis';
+  return { port, url: `${scheme}://${auth}127.0.0.1:${port}`, caFile: certs?.ca ?? null, stop, start };
 }

@@ -59,6 +59,28 @@ describe('milestone mcp (official SDK client over stdio)', () => {
     expect(await raw.exited).toBe(0);
   });
 
+  it('answers a line over the 10 MiB limit with -32600 naming the limit, drops it unread and reads on', async () => {
+    const raw = rawServer(await asyncRepo());
+    raw.write(initialize(1, '2025-06-18'));
+    // A 12 MiB request (one line), then a normal one.
+    const pad = 'x'.repeat(12 * 1024 * 1024);
+    raw.write(`${JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping', params: { pad } })}\n`);
+    raw.write(`${JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'ping' })}\n`);
+    await raw.received(3);
+    const messages = raw.messages as Array<{ id?: number; error?: { code: number; message: string } }>;
+    const tooLong = messages.filter((m) => !('id' in m));
+    expect(tooLong).toHaveLength(1);
+    expect(tooLong[0]!.error).toEqual({
+      code: -32600,
+      message: `Invalid Request: a line of ${12 * 1024 * 1024 + 60} bytes is over the limit of 10485760 bytes (10 MiB) per message; it was dropped unread`,
+    });
+    // The oversized request was not run; the server reads on.
+    expect(messages.find((m) => m.id === 2)).toBeUndefined();
+    expect(messages.find((m) => m.id === 3)).toMatchObject({ result: {} });
+    raw.end();
+    expect(await raw.exited).toBe(0);
+  });
+
   it('a failing tool answers with what it found: validate lists the located problems, execute keeps its events', async () => {
     const repo = await asyncRepo();
     writeFiles(repo.root, {

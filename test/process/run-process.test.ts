@@ -37,6 +37,32 @@ describe('runProcess', () => {
     expect(log).toContain('token [redacted] and [redacted]');
   });
 
+  it('cuts a line over the line limit (a 25 MB JSON line from an agent) with a note naming the limit, and reads on', async () => {
+    const logFile = join(tempDir(), 'attempt.log');
+    const lines: string[] = [];
+    // One JSON event of 25 MB without a newline until its end, in many pipe chunks, then a normal one.
+    const program = `
+      const chunk = 'x'.repeat(1 << 20);
+      process.stdout.write('{"type":"assistant","text":"');
+      for (let i = 0; i < 25; i++) process.stdout.write(chunk);
+      process.stdout.write('"}\\n{"type":"result","ok":true}\\n');`;
+    const result = await runProcess({
+      file: process.execPath,
+      args: ['-e', program],
+      cwd: tempDir(),
+      logFile,
+      onStdoutLine: (line) => lines.push(line),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^\{"type":"assistant","text":"x{172}\.\.\. \[milestone: line cut: 26214430 characters, over the limit of 10485760 characters per line; the rest was dropped\]$/,
+    );
+    expect(lines[1]).toBe('{"type":"result","ok":true}');
+    expect(statSync(logFile).size).toBeLessThan(10_000);
+    expect(readFileSync(logFile, 'utf8')).toContain('over the limit of 10485760 characters per line');
+  });
+
   it('runs a program and reports its exit code and output tails', async () => {
     const cwd = tempDir();
     const result = await runProcess({

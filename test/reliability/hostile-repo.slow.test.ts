@@ -256,7 +256,9 @@ describe.skipIf(!hasLfs)('Git LFS files', () => {
     }
     const run = await repo.run(['execute', 'hostile', '--mode', 'agents'], { env: { PATH: bin } });
     expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toContain('uses Git LFS (filter.lfs in its git config) but git-lfs is not installed');
+    expect(run.stderr).toMatch(
+      /uses Git LFS \(filter=lfs in \.gitattributes at [0-9a-f]{12}\) but git-lfs is not installed/,
+    );
     const slots = join(repo.worktreesDir);
     const made = existsSync(slots) ? readdirSync(slots, { recursive: true }).map(String) : [];
     expect(made.filter((p) => /_slot-\d+$/.test(p))).toEqual([]);

@@ -382,6 +382,17 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     // Refused before anything is written or printed: a locked milestone's log stays as it was.
     refuseIfLocked(store, state.id, { pid: process.pid, host: hostname() });
     await checkBaseBranch(workspace.root, state);
+    // Connected before the first write: a queue that can never work (TLS not trusted) changes nothing.
+    const remote = queue
+      ? await openQueuedRun({
+          url: queue,
+          repoRoot: workspace.root,
+          remote: options.remote ?? 'origin',
+          milestoneId: state.id,
+          store,
+          say: (line) => options.io.err(line),
+        })
+      : null;
     if (options.lowerOwnPriority) lowerOwnPriority(workspace.config.limits.nice);
     const stop = new AbortController();
     // Kept for the whole run: a second or third Ctrl-C must not kill the process halfway
@@ -415,16 +426,6 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
       options.io.err(`mode ${mode.mode}: ${mode.reason}; concurrency ${concurrency.explanation}`);
       for (const line of worktrees.lines(mode.mode, concurrency.concurrency)) options.io.err(line);
     }
-    const remote = queue
-      ? await openQueuedRun({
-          url: queue,
-          repoRoot: workspace.root,
-          remote: options.remote ?? 'origin',
-          milestoneId: state.id,
-          store,
-          say: (line) => options.io.err(line),
-        })
-      : null;
     let result: EngineResult;
     try {
       result = await runMilestone({
