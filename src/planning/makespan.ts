@@ -17,6 +17,12 @@ export function makespanCurve(
 ): number[] {
   const { graph } = basis;
   const count = graph.ids.length;
+  // A task that never ends would hold the simulation forever (NaN work: an estimate not parsed).
+  for (let i = 0; i < count; i++) {
+    const work = basis.work[i]!;
+    if (!(work >= 0 && work < Number.POSITIVE_INFINITY))
+      throw new RangeError(`task ${graph.ids[i]}: work ${work} is not a finite number of minutes`);
+  }
   // The graph's same-phase edges (each distinct need once) are the simulation's: only they order
   // tasks inside a phase, earlier phases are behind the barrier.
   const sim: Simulation = {

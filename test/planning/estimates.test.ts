@@ -61,6 +61,16 @@ describe('analyzeEstimates', () => {
     expect(makespanCurve(tasks, 3)).toEqual([220, 115, 115]);
   });
 
+  it('refuses a task whose work is not a number instead of simulating forever (a caller that skipped validation)', () => {
+    const tasks = [
+      task('a', { estimate: minutes(10) }),
+      { ...task('b', { needs: ['a'] }), work: Number.NaN },
+    ];
+    expect(() => makespanCurve(tasks, 4)).toThrow('task b: work NaN is not a finite number of minutes');
+    const endless = [{ ...task('c'), work: Number.POSITIVE_INFINITY }];
+    expect(() => makespanCurve(endless, 2)).toThrow(RangeError);
+  });
+
   it('reports zero confidence and zero work for an empty plan', () => {
     const estimates = analyzeEstimates(planOf([]), { maxAgents: 2 });
     expect(estimates.confidence).toBe(0);
