@@ -504,12 +504,13 @@ async function resolveBase(
       ? await reads.headExists
       : (await revParse(workspace.root, `refs/heads/${base}`)) !== null;
   if (!exists) {
-    throw new UsageError('MILESTONE_BAD_BASE', `base branch "${base}" does not exist in ${workspace.root}`, [
-      {
-        code: 'MILESTONE_BAD_BASE',
-        message: `base branch "${base}" does not exist`,
-        location: { field: 'base' },
-      },
+    // The branch checked out yet missing is a repository without a commit (`git init` alone).
+    const message =
+      requested === undefined
+        ? `the current branch "${base}" has no commit yet: a milestone branches from a commit; make one (e.g. \`git commit --allow-empty -m "Initial commit"\`) and plan again`
+        : `base branch "${base}" does not exist: create it, or change \`base:\` in the plan (default: the current branch)`;
+    throw new UsageError('MILESTONE_BAD_BASE', `${message} (${workspace.root})`, [
+      { code: 'MILESTONE_BAD_BASE', message, location: { field: 'base' } },
     ]);
   }
   return base;
