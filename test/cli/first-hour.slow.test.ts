@@ -254,6 +254,29 @@ describe("a new user's first hour", () => {
     expect(done.code, done.stderr).toBe(0);
   });
 
+  it('a second `milestone ui` on a taken port says how to choose another, exit 2', async () => {
+    const repo = await milestoneRepo();
+    expect(
+      (
+        await repo.plan({
+          version: 1,
+          milestone: 'U',
+          id: 'u',
+          tasks: [{ id: 'a', title: 'A', run: 'true' }],
+        })
+      ).code,
+    ).toBe(0);
+    const first = repo.spawn(['ui', '--port', '0']);
+    await waitForOutput(first, 'dashboard: http://127.0.0.1:');
+    const port = /127\.0\.0\.1:(\d+)\//.exec(first.output().stdout)![1]!;
+    const second = await repo.run(['ui', '--port', port]);
+    first.kill('SIGINT');
+    await first.closed;
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`cannot listen on 127.0.0.1:${port}: EADDRINUSE`);
+    expect(second.stderr).toContain('choose one with --port N, or --port 0 for any free one');
+  });
+
   it('a Markdown plan with a repeated task number names both lines once, exit 2', async () => {
     const root = await gitRepo();
     writeFileSync(

@@ -69,7 +69,8 @@ export async function init(options: InitOptions): Promise<InitResult> {
   options.io.out(
     'next: write plan.yaml (one to start from: `milestone plan --help`), then\n' +
       '      milestone validate plan.yaml && milestone plan --from plan.yaml\n' +
-      '  or: milestone plan "<title>"   (claude, codex or gemini writes the plan)',
+      '  or: milestone plan "<title>"   (claude, codex or gemini writes the plan)' +
+      (options.claude ? '\n  or, in Claude Code: /milestone:plan <title>' : ''),
   );
   return result;
 }
