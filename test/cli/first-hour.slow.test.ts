@@ -277,6 +277,23 @@ describe("a new user's first hour", () => {
     expect(second.stderr).toContain('choose one with --port N, or --port 0 for any free one');
   });
 
+  it('a hand-written YAML plan indented wrong names the line and what to look for, exit 2, nothing stored', async () => {
+    const repo = await milestoneRepo();
+    const deeper = 'version: 1\nmilestone: X\ntasks:\n  - id: a\n    title: A\n     run: echo\n';
+    const shallower =
+      'version: 1\nmilestone: X\ntasks:\n  - id: a\n    title: A\n    run: echo\n   needs: []\n';
+    writeFiles(repo.root, { 'deeper.yaml': deeper, 'shallower.yaml': shallower });
+    const one = await repo.run(['plan', '--from', 'deeper.yaml']);
+    expect(one.code).toBe(2);
+    expect(one.stderr).toContain(`${join(repo.root, 'deeper.yaml')}:5:12: malformed YAML:`);
+    expect(one.stderr).toContain('runs on into a line indented further below it');
+    const two = await repo.run(['validate', 'shallower.yaml']);
+    expect(two.code).toBe(2);
+    expect(two.stderr).toContain(`${join(repo.root, 'shallower.yaml')}:7:1: malformed YAML:`);
+    expect(two.stderr).toContain('indented less than the keys of the list item above it');
+    expect((await repo.run(['list', '--json'])).stdout.trim()).toBe('[]');
+  });
+
   it('a Markdown plan with a repeated task number names both lines once, exit 2', async () => {
     const root = await gitRepo();
     writeFileSync(
