@@ -69,6 +69,15 @@ describe("a new user's first hour", () => {
     expect(readFileSync(join(repo.root, 'review.md'), 'utf8')).toContain('# Add a greeting');
     expect(await git(repo.root, 'show', 'main:greet.sh')).toBe('echo hello');
     expect(await git(repo.root, 'show', 'main:docs/greet.md')).toBe('greet prints hello');
+    // The same file planned again: a completed milestone cannot take a new plan, so that is not
+    // offered; the other id printed works as typed.
+    const again = await repo.run(['plan', '--from', 'plan.yaml']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('already exists (status completed)');
+    expect(again.stderr).not.toContain('--replace');
+    const other = /to plan it under another id: {2}(milestone .+)$/m.exec(again.stderr)![1]!;
+    expect(other).toBe('milestone plan --from plan.yaml --id add-a-greeting-2');
+    expect((await repo.run(words(other).args)).code).toBe(0);
   });
 
   it('in a repository without a commit: init and doctor say so, plan refuses (exit 2), and the commit it prints fixes it', async () => {

@@ -211,12 +211,15 @@ function retryCommand(options: PlanOptions): string {
 
 /** Why an existing milestone blocks a new plan of that id, and what to do instead. */
 function existsError(id: string, status: string, options: PlanOptions): UsageError {
-  const replace = options.from
-    ? `\n  to replace its plan (what landed stays):  milestone plan --from ${options.from} --replace ${id}`
-    : '';
+  // Only a plan that can still be replaced is offered `--replace` (a completed one cannot).
+  const replace =
+    options.from && REPLACEABLE.has(status)
+      ? `\n  to replace its plan (what landed stays):  milestone plan --from ${options.from} --replace ${id}`
+      : '';
+  const other = `${retryCommand({ ...options, id: undefined })} --id ${id}-2`;
   return new UsageError(
     'MILESTONE_EXISTS',
-    `milestone "${id}" already exists (status ${status}). Choose:${replace}\n  to delete it:  milestone rm ${id} [--branches]\n  or plan under another id with --id`,
+    `milestone "${id}" already exists (status ${status}). Choose:${replace}\n  to delete it:  milestone rm ${id} [--branches]\n  to plan it under another id:  ${other}`,
   );
 }
 
