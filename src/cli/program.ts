@@ -3,6 +3,7 @@ import { EXIT } from '../errors.js';
 import type { Io } from '../io/io.js';
 import { recordingIo } from '../io/io.js';
 import { reportError } from '../io/report-error.js';
+import { addExamples } from './help-examples.js';
 import { registerCommands } from './register.js';
 import { packageVersion } from './version.js';
 
@@ -29,7 +30,9 @@ export function buildProgram(io: Io, cwd: string): Command {
       'after',
       '\nExit codes: 0 done, 1 the work failed (task, conflict, budget), 2 bad input (nothing changed),\n' +
         '3 locked by another coordinator, 130 interrupted (state saved; execute resumes).\n' +
-        'Start: milestone init && milestone plan --from plan.yaml && milestone execute --dry-run',
+        'Start: milestone init, write a plan file (README: Quick start), then\n' +
+        '  milestone validate plan.yaml && milestone plan --from plan.yaml && milestone execute --dry-run\n' +
+        'Each command: milestone <command> --help (options and examples)',
     )
     .version(packageVersion())
     .showHelpAfterError('(run with --help for usage)')
@@ -41,6 +44,7 @@ export function buildProgram(io: Io, cwd: string): Command {
     })
     .exitOverride();
   registerCommands(program, io, cwd);
+  addExamples(program);
   return program;
 }
 

@@ -49,7 +49,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       await init({ cwd, io, claude: opts.claude ?? false, force: opts.force ?? false });
     });
 
-  const importing = 'Import a plan file (YAML/JSON, Kiro or spec-kit tasks.md, Task Master tasks.json):';
+  const importing = 'Import a plan file (YAML/JSON, Kiro/spec-kit tasks.md, Task Master tasks.json):';
   const generating = 'Generate the plan with a planner agent (a title, no --from):';
   program
     .command('plan')

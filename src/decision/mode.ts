@@ -140,3 +140,12 @@ export function decideMode(input: DecisionInput): Decision {
   }
   return { mode: base.mode, adoption, wouldHave: base.mode, reason: line(base.mode, base.why) };
 }
+
+/**
+ * The line `execute` prints for a decision: `mode <mode>: <why>`. A decision's reason already
+ * starts with its mode (`direct: parallel score ...`, the form `status` shows after `decision`),
+ * which is then not said twice.
+ */
+export function modeLine(mode: Mode, reason: string): string {
+  return reason.startsWith(`${mode}: `) ? `mode ${reason}` : `mode ${mode}: ${reason}`;
+}

@@ -39,8 +39,31 @@ export interface DoctorReport {
  * something needs a person, after printing the report.
  */
 export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
+  const versionText = await gitVersion(options.cwd);
+  if (versionText === null) {
+    // Without git nothing else can be looked at (the repository is found through git): the
+    // report says so instead of failing on the first git command.
+    return conclude(options, [
+      gitFinding(null),
+      {
+        check: 'repository',
+        status: 'note',
+        message: 'not checked: the store, worktrees and agents need git',
+      },
+    ]);
+  }
   const workspace = await openWorkspace(options.cwd);
-  const findings: Finding[] = [gitFinding(await gitVersion(workspace.root))];
+  const findings: Finding[] = [gitFinding(versionText)];
+  if (
+    (await gitExec(workspace.worktree, ['rev-parse', '--verify', '--quiet', 'HEAD'], { allowExitCodes: [1] }))
+      .exitCode !== 0
+  )
+    findings.push({
+      check: 'repository',
+      status: 'person',
+      message: 'HEAD has no commit yet: a milestone branches from a commit',
+      action: 'make the first commit, e.g. `git commit --allow-empty -m "Initial commit"`',
+    });
   const file = join(workspace.storeDir, STORE_FILE);
   let health = checkStore(file);
   if (
@@ -78,7 +101,11 @@ export async function doctor(options: DoctorOptions): Promise<DoctorReport> {
     resolver: workspace.config.resolver.agent,
   });
   findings.push(...(await checkAgents(adapters, needed)));
+  return conclude(options, findings);
+}
 
+/** Prints the report; throws an `ExitError` (exit 1) when something needs a person. */
+function conclude(options: DoctorOptions, findings: Finding[]): DoctorReport {
   const report: DoctorReport = { ok: !needsPerson(findings), fix: options.fix, findings };
   if (options.json) printJson(options.io, report);
   else render(options.io, report);

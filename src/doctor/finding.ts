@@ -1,6 +1,7 @@
 /** What `milestone doctor` looks at, one name per check. */
 export const DOCTOR_CHECKS = [
   'git',
+  'repository',
   'store',
   'schema',
   'leases',

@@ -15,10 +15,30 @@ function canRun(agent: string, task: TaskSpec): boolean {
   return Boolean(task.prompt);
 }
 
+/** How to install the built-in coding agents' programs (the npm packages docs/agents.md runs). */
+const INSTALL: Record<string, string> = {
+  claude: 'npm install -g @anthropic-ai/claude-code',
+  codex: 'npm install -g @openai/codex',
+  gemini: 'npm install -g @google/gemini-cli',
+};
+
+/** What makes a missing agent usable: install its program, or configure it (an unknown name). */
+function makeAvailable(name: string, problem: Problem | undefined): string {
+  if (problem?.code === 'MILESTONE_AGENT_UNKNOWN' && problem.message.endsWith('is disabled in config'))
+    return `enable it in .milestones/config.yaml (agents.${name})`;
+  if (problem?.code === 'MILESTONE_AGENT_UNKNOWN')
+    return `configure it in .milestones/config.yaml, e.g. agents: { ${name}: { type: exec, command: ["node", "bot.js"] } } (the exec protocol: README)`;
+  const install = INSTALL[name];
+  return install
+    ? `install ${name} (${install}, then log in once)`
+    : `make ${name} available (see \`milestone agents\`)`;
+}
+
 /**
  * The fix that works for a refused transition, as commands to type: `--agent NAME` naming an
- * available agent that can run every task without an agent of its own, a plan replacement for
- * tasks that name their agent, the analyses again for stale artifacts.
+ * available agent that can run every task without an agent of its own (only when such a task is
+ * the one refused), installing or configuring the agent a task names, a plan replacement for tasks
+ * that name their agent, the analyses again for stale artifacts.
  */
 export async function transitionAdvice(input: {
   state: MilestoneState;
@@ -35,34 +55,43 @@ export async function transitionAdvice(input: {
     (p) => p.code === 'MILESTONE_AGENT_UNAVAILABLE' || p.code === 'MILESTONE_AGENT_UNKNOWN',
   );
   if (agentProblems.length > 0) {
+    const file = state.source?.file ?? 'FILE';
+    const replan = `\`milestone plan --from ${file} --replace ${state.id}\``;
+    // Which task a problem is about is data on it (its field), not a prefix of its message.
+    const problemOf = (task: TaskSpec) =>
+      agentProblems.find((p) => p.location?.field === agentField(task.id));
     const open = state.plan.tasks.filter((t) => !state.tasks[t.id]?.merged);
     const inheriting = open.filter((t) => !t.agent);
-    const naming = open.filter((t) => t.agent);
-    const usable: string[] = [];
-    for (const [name, adapter] of input.adapters) {
-      if (name === input.agentOverride) continue;
-      let probe = input.probes.get(name);
-      if (!probe) {
-        probe = await adapter.probe();
-        input.probes.set(name, probe);
+    const stuckInheriting = inheriting.filter((t) => problemOf(t));
+    const stuckNaming = open.filter((t) => t.agent && problemOf(t));
+    if (stuckInheriting.length > 0) {
+      const usable: string[] = [];
+      for (const [name, adapter] of input.adapters) {
+        if (name === input.agentOverride) continue;
+        let probe = input.probes.get(name);
+        if (!probe) {
+          probe = await adapter.probe();
+          input.probes.set(name, probe);
+        }
+        if (probe.available && inheriting.every((t) => canRun(name, t))) usable.push(name);
       }
-      if (probe.available && inheriting.every((t) => canRun(name, t))) usable.push(name);
-    }
-    if (inheriting.length > 0 && usable.length > 0) {
+      const name = input.agentOverride ?? state.plan.defaults.agent;
+      const where = input.agentOverride
+        ? `--agent ${name}`
+        : `the plan's default agent (defaults.agent in ${file}, else shell)`;
+      if (usable.length > 0)
+        advice.push(
+          `run the tasks without an agent of their own with an available one: ${input.command} --agent ${usable[0]}${usable.length > 1 ? `   (available: ${usable.join(', ')})` : ''}`,
+        );
       advice.push(
-        `run the tasks without an agent of their own with an available one: ${input.command} --agent ${usable[0]}${usable.length > 1 ? `   (available: ${usable.join(', ')})` : ''}`,
+        `${stuckInheriting.length === 1 ? `${stuckInheriting[0]!.id} runs` : `${stuckInheriting.length} tasks run`} on ${name}, ${where}: ${makeAvailable(name, problemOf(stuckInheriting[0]!))}${input.agentOverride ? '' : `, or change defaults.agent in ${file} and run ${replan}`}`,
       );
-    } else if (inheriting.length > 0) {
-      advice.push(
-        'no available agent can run these tasks: install the agent named above (see `milestone agents`), or give the tasks `run` commands for the shell agent',
-      );
     }
-    // Which task a problem is about is data on it (its field), not a prefix of its message.
-    const stuck = naming.filter((t) => agentProblems.some((p) => p.location?.field === agentField(t.id)));
-    if (stuck.length > 0) {
-      const file = state.source?.file ?? 'FILE';
+    const byAgent = new Map<string, TaskSpec[]>();
+    for (const task of stuckNaming) byAgent.set(task.agent!, [...(byAgent.get(task.agent!) ?? []), task]);
+    for (const [name, tasks] of byAgent) {
       advice.push(
-        `${stuck.map((t) => t.id).join(', ')} name${stuck.length === 1 ? 's' : ''} an unavailable agent in the plan: install it, or change \`agent:\` in ${file} and run \`milestone plan --from ${file} --replace ${state.id}\``,
+        `${tasks.map((t) => t.id).join(', ')} name${tasks.length === 1 ? 's' : ''} agent ${name} in the plan: ${makeAvailable(name, problemOf(tasks[0]!))}, or change \`agent:\` in ${file} and run ${replan}`,
       );
     }
   }

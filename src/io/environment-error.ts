@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { GitError } from '../git/git-error.js';
 
 /** errno codes that mean the machine refused, not that milestone has a bug. */
@@ -33,6 +34,10 @@ const ENVIRONMENT_CODES = new Set([
 export function environmentFailure(error: unknown): string | null {
   for (let current: unknown = error, depth = 0; current && depth < 8; depth++) {
     if (current instanceof GitError) {
+      const cause = current.cause as NodeJS.ErrnoException | undefined;
+      // `spawn git ENOENT` in a folder that exists: no git to run, not git refusing.
+      if (current.exitCode === null && cause?.code === 'ENOENT' && existsSync(current.cwd))
+        return `git is not installed or not on PATH: milestone needs git 2.38 or newer (\`git --version\` to check)`;
       return `git refused: ${current.message}`;
     }
     const code = (current as NodeJS.ErrnoException).code;

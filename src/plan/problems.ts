@@ -23,6 +23,8 @@ export function problemSink(locate: Locate): ProblemSink {
     },
     where(path) {
       const loc = locate(path);
+      // A Markdown task has a line but no field: its line names it (the file is in the location).
+      if (loc.field === undefined && loc.line !== undefined) return `line ${loc.line}`;
       const name = loc.field ?? loc.file ?? 'the plan';
       return loc.line === undefined ? name : `${name} (line ${loc.line})`;
     },

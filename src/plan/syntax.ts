@@ -9,6 +9,15 @@ export type SyntaxResult =
   | { ok: true; value: unknown; positionOf: PositionOf }
   | { ok: false; problems: Problem[] };
 
+/** What a hand-written file most often did, for the parser's errors that do not say it. */
+const YAML_HINTS: Partial<Record<string, string>> = {
+  // `title: A` followed by a line indented deeper (`     run: x`): the value runs on into it.
+  BLOCK_AS_IMPLICIT_KEY:
+    ' (the value here runs on into a line indented further below it: keys of one mapping start in the same column)',
+  MULTILINE_IMPLICIT_KEY:
+    ' (a line below is indented further than this key: keys of one mapping start in the same column)',
+};
+
 /**
  * Reads YAML; a syntax error becomes a problem with its line and column. Only the first is
  * reported: the parser's later errors are mostly echoes of it.
@@ -23,7 +32,11 @@ export function readYaml(text: string, file: string): SyntaxResult {
       const { line, col } = error.linePos?.[0] ?? lineCounter.linePos(error.pos[0]);
       return {
         code: PLAN_CODES.yaml,
-        message: `malformed YAML: ${firstLine(error.message)}`,
+        message: `malformed YAML: ${firstLine(error.message)}${
+          firstLine(error.message).startsWith('Sequence item without - indicator')
+            ? ' (this line is indented less than the keys of the list item above it)'
+            : (YAML_HINTS[error.code] ?? '')
+        }`,
         location: { file, line, column: col },
       };
     });

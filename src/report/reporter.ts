@@ -1,5 +1,6 @@
 import { formatSpanMs } from '../core/duration.js';
 import type { StoredEvent } from '../core/events.js';
+import { modeLine } from '../decision/mode.js';
 
 /** Something the engine reports that is not stored: live agent output and plain notes. */
 export type LiveEvent =
@@ -75,7 +76,7 @@ export function textReporter(write: (line: string) => void, options: { verbose?:
           write(`# phase ${event.phase} committed as ${event.commit.slice(0, 10)}`);
           break;
         case 'mode_selected':
-          write(`mode ${event.mode}: ${event.reason}`);
+          write(modeLine(event.mode, event.reason));
           break;
         case 'milestone_status':
           write(`milestone ${event.status}${event.reason ? `: ${event.reason}` : ''}`);

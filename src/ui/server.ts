@@ -321,7 +321,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       reject(
         new UsageError(
           'MILESTONE_UI_LISTEN',
-          `cannot listen on ${options.host}:${options.port}: ${(error as NodeJS.ErrnoException).code}`,
+          `cannot listen on ${options.host}:${options.port}: ${(error as NodeJS.ErrnoException).code}${
+            (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+              ? ' (the port is taken, perhaps by another `milestone ui`: choose one with --port N, or --port 0 for any free one)'
+              : ''
+          }`,
           [],
           { cause: error },
         ),

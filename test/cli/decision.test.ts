@@ -23,28 +23,28 @@ describe('mode decision (execute --dry-run prints it and changes nothing)', () =
     const result = await dryRun(independent(21));
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
-      'mode agents: agents: high complexity (21 tasks > 20), parallel score 0.95, 1 of 1 agent available, concurrency 4',
+      'mode agents: high complexity (21 tasks > 20), parallel score 0.95, 1 of 1 agent available, concurrency 4',
     );
   });
 
   it('medium complexity: hybrid; low: direct; a chain: direct', async () => {
     expect((await dryRun(independent(12))).stdout).toContain(
-      'mode hybrid: hybrid: medium complexity (12 tasks > 10)',
+      'mode hybrid: medium complexity (12 tasks > 10)',
     );
-    expect((await dryRun(independent(3))).stdout).toContain('mode direct: direct: low complexity');
+    expect((await dryRun(independent(3))).stdout).toContain('mode direct: low complexity');
     const chain = independent(21).map((t, i) => ({ ...t, ...(i > 0 && { needs: [`t${i - 1}`] }) }));
-    expect((await dryRun(chain)).stdout).toMatch(/mode direct: direct: parallel score 0\.00 <= 0\.6/);
+    expect((await dryRun(chain)).stdout).toMatch(/mode direct: parallel score 0\.00 <= 0\.6/);
   });
 
   it('observe runs direct and records what it would have done; opt-in waits for --mode agents', async () => {
     expect((await dryRun(independent(21), 'adoption: observe\n')).stdout).toMatch(
-      /mode direct: direct: adoption observe; the decision would have been agents/,
+      /mode direct: adoption observe; the decision would have been agents/,
     );
     expect((await dryRun(independent(21), 'adoption: opt-in\n')).stdout).toMatch(
-      /mode direct: direct: adoption opt-in/,
+      /mode direct: adoption opt-in/,
     );
     expect((await dryRun(independent(21), 'adoption: opt-in\n', ['--mode', 'agents'])).stdout).toContain(
-      'mode agents: agents: requested with --mode',
+      'mode agents: requested with --mode',
     );
     expect((await dryRun(independent(21), 'adoption: auto\n')).stdout).toContain(
       'no measured history yet, deciding as default-complex',

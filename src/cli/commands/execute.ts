@@ -13,7 +13,7 @@ import { assessComplexity, complexityFactors } from '../../decision/complexity.j
 import { blockingGate, gateMessage, gateState } from '../../decision/gates.js';
 import { measuredHistory } from '../../decision/history.js';
 import type { Decision, History } from '../../decision/mode.js';
-import { decideMode } from '../../decision/mode.js';
+import { decideMode, modeLine } from '../../decision/mode.js';
 import type { ConcurrencyChoice } from '../../decision/resources.js';
 import { chooseConcurrency } from '../../decision/resources.js';
 import { agentsOnWorkers, openQueuedRun, queueOf } from '../../distributed/queued-execute.js';
@@ -191,7 +191,7 @@ function dryRun(
     return;
   }
   io.out(`dry run of ${state.id}: nothing will be changed`);
-  io.out(`mode ${mode.mode}: ${mode.reason}`);
+  io.out(modeLine(mode.mode, mode.reason));
   io.out(`concurrency ${concurrency.explanation}`);
   io.out(
     `critical path ${formatSpan(analysis.criticalPath.length)}: ${analysis.criticalPath.path.join(' -> ') || '(nothing to run)'}`,
@@ -423,7 +423,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     ]);
     if (!options.json) {
       options.io.err(`executing ${state.id} (${state.title}) on ${state.branch}`);
-      options.io.err(`mode ${mode.mode}: ${mode.reason}; concurrency ${concurrency.explanation}`);
+      options.io.err(`${modeLine(mode.mode, mode.reason)}; concurrency ${concurrency.explanation}`);
       for (const line of worktrees.lines(mode.mode, concurrency.concurrency)) options.io.err(line);
     }
     let result: EngineResult;

@@ -3,6 +3,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { claudeFiles } from '../../claude/templates.js';
 import { CONFIG_TEMPLATE } from '../../config/config.js';
+import { gitExec } from '../../git/git.js';
 import type { Io } from '../../io/io.js';
 import { findExecutable } from '../../process/which.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
@@ -58,7 +59,19 @@ export async function init(options: InitOptions): Promise<InitResult> {
       `note: \`milestone\` is not on PATH, and the Claude Code files call it by that name: run \`npm link\` in ${checkout} (or install that checkout globally)`,
     );
   }
-  options.io.out('next: milestone plan --from <plan.yaml>   (see `milestone plan --help`)');
+  if (
+    (await gitExec(workspace.worktree, ['rev-parse', '--verify', '--quiet', 'HEAD'], { allowExitCodes: [1] }))
+      .exitCode !== 0
+  )
+    options.io.err(
+      'note: this repository has no commit yet, and a milestone branches from one: make it first, e.g. `git commit --allow-empty -m "Initial commit"`',
+    );
+  options.io.out(
+    'next: write plan.yaml (one to start from: `milestone plan --help`), then\n' +
+      '      milestone validate plan.yaml && milestone plan --from plan.yaml\n' +
+      '  or: milestone plan "<title>"   (claude, codex or gemini writes the plan)' +
+      (options.claude ? '\n  or, in Claude Code: /milestone:plan <title>' : ''),
+  );
   return result;
 }
 

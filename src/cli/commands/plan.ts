@@ -211,12 +211,15 @@ function retryCommand(options: PlanOptions): string {
 
 /** Why an existing milestone blocks a new plan of that id, and what to do instead. */
 function existsError(id: string, status: string, options: PlanOptions): UsageError {
-  const replace = options.from
-    ? `\n  to replace its plan (what landed stays):  milestone plan --from ${options.from} --replace ${id}`
-    : '';
+  // Only a plan that can still be replaced is offered `--replace` (a completed one cannot).
+  const replace =
+    options.from && REPLACEABLE.has(status)
+      ? `\n  to replace its plan (what landed stays):  milestone plan --from ${options.from} --replace ${id}`
+      : '';
+  const other = `${retryCommand({ ...options, id: undefined })} --id ${id}-2`;
   return new UsageError(
     'MILESTONE_EXISTS',
-    `milestone "${id}" already exists (status ${status}). Choose:${replace}\n  to delete it:  milestone rm ${id} [--branches]\n  or plan under another id with --id`,
+    `milestone "${id}" already exists (status ${status}). Choose:${replace}\n  to delete it:  milestone rm ${id} [--branches]\n  to plan it under another id:  ${other}`,
   );
 }
 
@@ -504,12 +507,13 @@ async function resolveBase(
       ? await reads.headExists
       : (await revParse(workspace.root, `refs/heads/${base}`)) !== null;
   if (!exists) {
-    throw new UsageError('MILESTONE_BAD_BASE', `base branch "${base}" does not exist in ${workspace.root}`, [
-      {
-        code: 'MILESTONE_BAD_BASE',
-        message: `base branch "${base}" does not exist`,
-        location: { field: 'base' },
-      },
+    // The branch checked out yet missing is a repository without a commit (`git init` alone).
+    const message =
+      requested === undefined
+        ? `the current branch "${base}" has no commit yet: a milestone branches from a commit; make one (e.g. \`git commit --allow-empty -m "Initial commit"\`) and plan again`
+        : `base branch "${base}" does not exist: create it, or change \`base:\` in the plan (default: the current branch)`;
+    throw new UsageError('MILESTONE_BAD_BASE', `${message} (${workspace.root})`, [
+      { code: 'MILESTONE_BAD_BASE', message, location: { field: 'base' } },
     ]);
   }
   return base;
