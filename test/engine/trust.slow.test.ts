@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { finish } from '../../src/cli/commands/finish.js';
 import { recordingIo } from '../../src/io/io.js';
@@ -358,6 +359,24 @@ describe('6. state import cannot claim work that did not land', () => {
   });
 });
 
+/** How many tasks' agent process groups the coordinator of `root` has recorded (`intent` events). */
+function agentGroupsRecorded(root: string): number {
+  const path = join(root, '.milestones', '.local', 'store.db');
+  if (!existsSync(path)) return 0;
+  const db = new Database(path, { readonly: true });
+  try {
+    const tasks = db
+      .prepare("SELECT data FROM events WHERE type = 'intent'")
+      .all()
+      .map((row) => JSON.parse((row as { data: string }).data))
+      .filter((e) => e.step === 'agent' && typeof e.detail?.pid === 'number')
+      .map((e) => e.taskId);
+    return new Set(tasks).size;
+  } finally {
+    db.close();
+  }
+}
+
 describe('11. watch, resume, clean', () => {
   it('status --watch ends with the resume hint when the coordinator is killed; clean stops its orphaned agents', async () => {
     const repo = await asyncRepo();
@@ -373,8 +392,14 @@ describe('11. watch, resume, clean', () => {
       [CLI, 'execute', 'orphans', '--mode', 'agents', '--concurrency', '2'],
       { cwd: repo.root, env: { ...process.env, ...repo.env }, stdio: 'ignore' },
     );
+    // Both agents wrote their pid, and the coordinator recorded both process groups (what
+    // `clean` stops): an agent starts a moment before its group is in the store, and a busy
+    // machine can stretch that moment past the kill.
     await until(
-      async () => existsSync(pids) && readFileSync(pids, 'utf8').trim().split('\n').length === 2,
+      async () =>
+        existsSync(pids) &&
+        readFileSync(pids, 'utf8').trim().split('\n').length === 2 &&
+        agentGroupsRecorded(repo.root) === 2,
       'both agents to start',
     );
     const watcher = repo.run(['status', 'orphans', '--watch']);

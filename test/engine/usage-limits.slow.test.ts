@@ -62,7 +62,10 @@ describe('usage limits', () => {
       ],
     });
     expect(planned.code, planned.stderr).toBe(0);
-    Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), { FAKE_AGENT_RESET_IN_S: '10' });
+    // b must start on the fallback while claude is still out of quota: after claude's failure is
+    // read, c sees the park and lands and b is dispatched, which a busy machine stretched past a
+    // 10 s window (b then went to claude). The run waits the whole window, so no more than needed.
+    Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), { FAKE_AGENT_RESET_IN_S: '60' });
     const run = await repo.run(['execute', 'usage', '--mode', 'agents', '--concurrency', '2']);
     expect(run.code, run.stderr).toBe(0);
 
