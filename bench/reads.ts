@@ -276,31 +276,35 @@ async function readBench(runs: number): Promise<Measurement[]> {
         rows.push(row);
       }
     }
-    function planRow(build: Build): Measurement {
-      // plan --from of a 2,000-task JSON plan, warm: a fresh store each run (not timed).
-      const planRepo = benchRepository(join(root, `${build.label}-plan`), 20);
-      writeFileSync(join(planRepo, 'plan.json'), JSON.stringify(plan2k));
-      const fresh = () => rmSync(join(planRepo, '.milestones'), { recursive: true, force: true });
-      fresh();
-      run(build.cli, ['plan', '--from', 'plan.json'], planRepo); // warm-up, not timed
-      const planTimes: Measurement[] = [];
-      for (let i = 0; i < runs; i++) {
-        fresh();
-        planTimes.push(
-          timeProcess('', 1, process.execPath, [build.cli, 'plan', '--from', 'plan.json'], planRepo),
-        );
+    // plan --from of a 2,000-task JSON plan, warm: a fresh store each run (not timed), the builds
+    // alternating run by run (base, now, base, now ...) as the steps above, so a drift of the
+    // machine's load meets both rows alike.
+    const planRepos = setups.map(({ build }) => {
+      const repo = benchRepository(join(root, `${build.label}-plan`), 20);
+      writeFileSync(join(repo, 'plan.json'), JSON.stringify(plan2k));
+      return { build, repo, times: [] as Measurement[] };
+    });
+    const fresh = (repo: string) => rmSync(join(repo, '.milestones'), { recursive: true, force: true });
+    for (const { build, repo } of planRepos) {
+      fresh(repo);
+      run(build.cli, ['plan', '--from', 'plan.json'], repo); // warm-up, not timed
+    }
+    for (let i = 0; i < runs; i++)
+      for (const { build, repo, times } of planRepos) {
+        fresh(repo);
+        times.push(timeProcess('', 1, process.execPath, [build.cli, 'plan', '--from', 'plan.json'], repo));
       }
-      const sorted = planTimes.map((m) => m.medianMs).sort((a, b) => a - b);
-      return {
+    for (const { build, times } of planRepos) {
+      const sorted = times.map((m) => m.medianMs).sort((a, b) => a - b);
+      rows.push({
         step: `${build.label}: plan --from, 2k-task JSON (warm)`,
         medianMs: sorted[Math.floor(sorted.length / 2)]!,
         minMs: sorted[0]!,
-        firstMs: planTimes[0]!.medianMs,
-        cpuMs: planTimes.map((m) => m.cpuMs).sort((a, b) => a - b)[Math.floor(runs / 2)]!,
+        firstMs: times[0]!.medianMs,
+        cpuMs: times.map((m) => m.cpuMs).sort((a, b) => a - b)[Math.floor(runs / 2)]!,
         result: `max ${sorted.at(-1)!.toFixed(0)} ms`,
-      };
+      });
     }
-    for (const { build } of setups) rows.push(planRow(build));
 
     // status while a 500-task milestone executes (agents, concurrency 4, tasks `true`). This
     // build twice: as configured (its run at `limits.nice` 10, the default) and with `nice: 0`,
