@@ -80,6 +80,19 @@ function compileCached(source: Buffer, filename: string, dir: string | null, nam
   };
 }
 
+/**
+ * A cache file's name for the script at `file`: `prefix` and a hash of the script's path, one per
+ * installation, so two builds run one after the other (a benchmark alternating two checkouts,
+ * the tests of two clones, two installed versions) each keep their cache instead of replacing each
+ * other's at every run; a rebuild replaces its own.
+ */
+function installationName(prefix: string, file: string): string {
+  // FNV-1a, 32 bits: a name, not a check (the cache file holds the source it was made from).
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) hash = Math.imul(hash ^ file.charCodeAt(i), 0x01000193);
+  return `${prefix}-${(hash >>> 0).toString(16).padStart(8, '0')}`;
+}
+
 /** The cached data in `file` for `source`, or undefined when there is none valid. */
 function readCache(file: string, source: Buffer): Buffer | undefined {
   let fd: number | undefined;
@@ -127,4 +140,4 @@ function writeCache(file: string, source: Buffer, data: Buffer): void {
   }
 }
 
-export = { codeCacheDir, compileCached };
+export = { codeCacheDir, compileCached, installationName };

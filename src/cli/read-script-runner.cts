@@ -39,7 +39,7 @@ async function runReadScript(
       fs.readFileSync(SCRIPT),
       SCRIPT,
       codeCache.codeCacheDir(env),
-      'read-script',
+      codeCache.installationName('read-script', SCRIPT),
     );
     const module = { exports: {} as { readScript?: ReadScript } };
     (compiled.script.runInThisContext() as (...args: unknown[]) => void).call(

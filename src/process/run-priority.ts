@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 // A run's work at a lower scheduling priority than the commands people type (config
@@ -60,7 +60,10 @@ export function lowerOwnPriority(nice: number): number | null {
     }
   }
   // What it started before goes too: the long-lived git shells start the run's git.
-  for (const child of childProcesses()) lowerPriorityOf(child, target);
+  for (const child of childProcesses()) {
+    lowerPriorityOf(child, target);
+    lowerSessionOf(child, target);
+  }
   return lowered ? target : null;
 }
 
@@ -119,4 +122,48 @@ export function lowerPriorityOf(pid: number, niceness: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * The niceness of the session (Linux's autogroup) of a process this one started in a session of
+ * its own (`detached`, `setsid`: the task spawners, each task, the git shells), raised to
+ * `niceness`. Where the kernel groups processes by session (`CONFIG_SCHED_AUTOGROUP`, on by
+ * default in many distributions, and here), the CPU is first shared between sessions, each at
+ * the weight of its autogroup's niceness (0 unless set), and a process's own niceness counts only
+ * inside its session: a run's tasks and git shells, each a session, then took as much of a core
+ * as the `milestone status` typed meanwhile, however nice they were. Only for a process that
+ * leads a session other than ours (ours holds the user's shell); one that is not a leader yet is
+ * looked at again. An unprivileged write is refused (`EAGAIN`) within 100 ms of any other such
+ * write on the system: tried again too, a few times, 110 ms apart, never waited for. Nothing
+ * where there are no autogroups, the process is gone or not ours.
+ */
+export function lowerSessionOf(pid: number, niceness: number, tries = 5): void {
+  let again = false;
+  try {
+    // Not (yet) a session leader: sh's spawner reports a task's pid before `setsid` ran in it.
+    if (sessionOf(pid) !== pid) again = true;
+    else if (pid !== sessionOf(process.pid)) {
+      const file = `/proc/${pid}/autogroup`;
+      // "/autogroup-123 nice 0"
+      if (Number(readFileSync(file, 'latin1').split(' nice ')[1]) < niceness)
+        writeFileSync(file, String(niceness));
+    }
+  } catch (error) {
+    again = (error as NodeJS.ErrnoException).code === 'EAGAIN';
+  }
+  if (again && tries > 1) setTimeout(() => lowerSessionOf(pid, niceness, tries - 1), 110).unref();
+}
+
+/** The session id of process `pid` (field 6 of `/proc/<pid>/stat`); throws where it is gone. */
+function sessionOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]);
+}
+
+/**
+ * The niceness a run gave this process ({@link lowerOwnPriority}), or `null` when it was not
+ * lowered: what a session this process starts for the run's work (a git shell) should get.
+ */
+export function runSessionNiceness(): number | null {
+  return startedAt === undefined ? null : ownNiceness();
 }

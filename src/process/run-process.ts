@@ -7,7 +7,7 @@ import { ProcessStartError } from './process-error.js';
 import { groupAlive, stopGroup, stopMembers } from './process-group.js';
 import { currentProcessLimits, noteRunaway, withMemoryLimit } from './process-limits.js';
 import { createRedactor, redactSecrets } from './redact-secrets.js';
-import { lowerPriorityOf, withNiceness } from './run-priority.js';
+import { lowerPriorityOf, lowerSessionOf, withNiceness } from './run-priority.js';
 import { watchRunaway } from './runaway.js';
 import { spawnerCanRun } from './spawner-kinds.js';
 import { type SpawnedTask, taskSpawners } from './task-spawner.js';
@@ -126,8 +126,11 @@ export async function runProcess(options: RunProcessOptions): Promise<ProcessRes
   // A spawner is nice already (its tasks inherit it); a direct shell starts under `nice`; any
   // other direct spawn is lowered at once, before it could have started much (run-priority.ts).
   // Never both: `nice` adds its increment to whatever the process has by the time it runs.
-  if (direct !== null && direct[0] === command && child.pid !== undefined && niceness !== null)
-    lowerPriorityOf(child.pid, niceness);
+  if (direct !== null && child.pid !== undefined && niceness !== null) {
+    if (direct[0] === command) lowerPriorityOf(child.pid, niceness);
+    // Its own session (detached): its share among sessions too.
+    lowerSessionOf(child.pid, niceness);
+  }
 
   return new Promise<ProcessResult>((resolve, reject) => {
     const graceMs = options.graceMs ?? DEFAULT_GRACE_MS;

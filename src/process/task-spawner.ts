@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { constants } from 'node:os';
 import { FramedStream } from './framed-stream.js';
-import { lowerPriorityOf } from './run-priority.js';
+import { lowerPriorityOf, lowerSessionOf } from './run-priority.js';
 import {
   kindKey,
   markUnusable,
@@ -156,7 +156,10 @@ class Spawner {
     });
     this.child = child;
     // Before any request is written: every task it starts inherits the niceness.
-    if (niceness !== null && child.pid !== undefined) lowerPriorityOf(child.pid, niceness);
+    if (niceness !== null && child.pid !== undefined) {
+      lowerPriorityOf(child.pid, niceness);
+      lowerSessionOf(child.pid, niceness);
+    }
     child.stdin!.on('error', () => undefined);
     child.stdout!.on('data', (chunk: Buffer) => this.output(chunk, 'stdout'));
     (child.stdio[4] as NodeJS.ReadableStream).on('data', (chunk: Buffer) => this.output(chunk, 'stderr'));
@@ -268,6 +271,8 @@ class Spawner {
     const [kind, value = ''] = line.split(' ');
     if (kind === 's') {
       task.pid = Number(value);
+      // Each task is a session of its own: its share among sessions (run-priority.ts).
+      if (this.niceness !== null) lowerSessionOf(task.pid, this.niceness);
       task.emit('spawn');
       for (const [which, chunk] of this.early.splice(0)) this.output(chunk, which);
     } else if (kind === 'k') {

@@ -30,6 +30,7 @@ const codeCache = createRequire(import.meta.url)(join(DIST, 'code-cache.cjs')) a
     dir: string | null,
     name: string,
   ): { script: { runInThisContext(): unknown }; cacheUsed: boolean; save(): void };
+  installationName(prefix: string, file: string): string;
 };
 
 /** What the commander program prints for `argv` in `cwd` (the reference), as processIo writes it. */
@@ -226,6 +227,36 @@ describe('the code cache itself', () => {
     expect(none.cacheUsed).toBe(false);
     none.save();
     expect((none.script.runInThisContext() as () => string)()).toBe('one');
+  });
+});
+
+describe('the cache of two installations', () => {
+  it('keeps a file each: two builds run in turn both find their code cached', () => {
+    const dir = codeCache.codeCacheDir({ XDG_CACHE_HOME: tempDir('milestone-cache-') });
+    const builds = [
+      { file: '/opt/a/dist/cli/read-script.cjs', source: Buffer.from('(function () { return "a"; })') },
+      { file: '/opt/b/dist/cli/read-script.cjs', source: Buffer.from('(function () { return "bb"; })') },
+    ];
+    const names = builds.map(({ file }) => codeCache.installationName('read-script', file));
+    expect(names[0]).toMatch(/^read-script-[0-9a-f]{8}$/);
+    expect(names[1]).not.toBe(names[0]);
+    expect(codeCache.installationName('read-script', builds[0]!.file)).toBe(names[0]);
+    const used = (round: number) =>
+      builds.map(({ file, source }, i) => {
+        const compiled = codeCache.compileCached(source, file, dir, names[i]!);
+        compiled.script.runInThisContext();
+        compiled.save();
+        return `${round}:${compiled.cacheUsed}`;
+      });
+    // One name for both (as before): each run replaced the other's cache and none was ever used.
+    expect([...used(1), ...used(2), ...used(3)]).toEqual([
+      '1:false',
+      '1:false',
+      '2:true',
+      '2:true',
+      '3:true',
+      '3:true',
+    ]);
   });
 });
 
