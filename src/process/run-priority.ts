@@ -34,7 +34,9 @@ export function runNiceness(nice: number): number | null {
  * starts), so that everything it starts inherits it: git, the task spawners, agents. Linux keeps
  * a niceness per thread and `setpriority` on the pid changes only the main thread, so each thread
  * in `/proc/self/task` is lowered (threads started later inherit from the one that starts them),
- * and so is each process it already started (the git shells of the checks before a run). Never
+ * and so is each process it already started (the git shells of the checks before a run) and their
+ * sessions ({@link lowerSessionOf}), and its own session where it leads it (started detached:
+ * nothing of the user's is in it; a session led by the user's shell is left alone). Never
  * raises a priority. Returns the niceness now in force, or `null` when nothing changed (`nice`
  * 0, already that nice, or refused).
  */
@@ -58,6 +60,13 @@ export function lowerOwnPriority(nice: number): number | null {
     } catch {
       // A thread that ended meanwhile.
     }
+  }
+  // A process that leads its own session (started detached: a run the dashboard started, a
+  // `setsid milestone execute`) has nothing of the user's in it: the session goes too.
+  try {
+    if (sessionOf(process.pid) === process.pid) raiseSessionNiceness(process.pid, target);
+  } catch {
+    // No /proc.
   }
   // What it started before goes too: the long-lived git shells start the run's git.
   for (const child of childProcesses()) {
@@ -138,20 +147,32 @@ export function lowerPriorityOf(pid: number, niceness: number): boolean {
  * where there are no autogroups, the process is gone or not ours.
  */
 export function lowerSessionOf(pid: number, niceness: number, tries = 5): void {
-  let again = false;
+  let leader: boolean;
   try {
-    // Not (yet) a session leader: sh's spawner reports a task's pid before `setsid` ran in it.
-    if (sessionOf(pid) !== pid) again = true;
-    else if (pid !== sessionOf(process.pid)) {
-      const file = `/proc/${pid}/autogroup`;
-      // "/autogroup-123 nice 0"
-      if (Number(readFileSync(file, 'latin1').split(' nice ')[1]) < niceness)
-        writeFileSync(file, String(niceness));
-    }
-  } catch (error) {
-    again = (error as NodeJS.ErrnoException).code === 'EAGAIN';
+    leader = sessionOf(pid) === pid;
+    if (leader && pid === sessionOf(process.pid)) return;
+  } catch {
+    return; // Gone, or no /proc.
   }
-  if (again && tries > 1) setTimeout(() => lowerSessionOf(pid, niceness, tries - 1), 110).unref();
+  // Not (yet) a session leader: sh's spawner reports a task's pid before `setsid` ran in it.
+  if (leader) raiseSessionNiceness(pid, niceness, tries);
+  else if (tries > 1) setTimeout(() => lowerSessionOf(pid, niceness, tries - 1), 110).unref();
+}
+
+/**
+ * Raises the niceness of the autogroup of session leader `pid` to `niceness` (never lowers it),
+ * trying again on `EAGAIN` (see {@link lowerSessionOf}).
+ */
+function raiseSessionNiceness(pid: number, niceness: number, tries = 5): void {
+  const file = `/proc/${pid}/autogroup`;
+  try {
+    // "/autogroup-123 nice 0"
+    if (Number(readFileSync(file, 'latin1').split(' nice ')[1]) < niceness)
+      writeFileSync(file, String(niceness));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EAGAIN' && tries > 1)
+      setTimeout(() => raiseSessionNiceness(pid, niceness, tries - 1), 110).unref();
+  }
 }
 
 /** The session id of process `pid` (field 6 of `/proc/<pid>/stat`); throws where it is gone. */

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withProcessLimits } from '../../src/process/process-limits.js';
@@ -19,6 +20,11 @@ async function nicenessOfTask(niceness: number | null): Promise<number> {
   );
   expect(result.exitCode, result.stderrTail).toBe(0);
   return Number(result.stdoutTail.trim());
+}
+
+/** The niceness of this process's session (its autogroup). */
+function ownSessionNiceness(): number {
+  return Number(readFileSync('/proc/self/autogroup', 'utf8').split(' nice ')[1]);
 }
 
 const spawnMode = process.env.MILESTONE_TASK_SPAWN;
@@ -104,8 +110,10 @@ describe('lowerOwnPriority', () => {
       // An unprivileged write may have to wait for another's 100 ms: tried again 110 ms later.
       for (let i = 0; i < 30 && sessionNice() !== null && sessionNice() < runNiceness(4); i++) await sleep(100);
       const session = [sessionBefore, sessionNice(), sessionRun, runSessionNiceness()];
+      // This process does not lead its session (the test's shell does): left alone.
+      const ownSession = existsSync('/proc/self/autogroup') ? Number(readFileSync('/proc/self/autogroup', 'utf8').split(' nice ')[1]) : null;
       shell.kill();
-      console.log(JSON.stringify({ before, now, again, after: threads(), child, run: runNiceness(4), session }));
+      console.log(JSON.stringify({ before, now, again, after: threads(), child, run: runNiceness(4), session, ownSession }));
     `;
     const result = await runAsync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: tempDir(),
@@ -119,6 +127,7 @@ describe('lowerOwnPriority', () => {
       child: number;
       run: number;
       session: Array<number | null>;
+      ownSession: number | null;
     };
     const own = seen.before[0]!;
     const target = Math.min(19, own + 4);
@@ -134,5 +143,41 @@ describe('lowerOwnPriority', () => {
     // niceness a session started later for the run gets (the git shells: shell-pool.ts).
     const sessions = existsSync('/proc/self/autogroup') ? [0, target] : [null, null];
     expect(seen.session).toEqual([...sessions, null, target]);
+    expect(seen.ownSession).toBe(existsSync('/proc/self/autogroup') ? ownSessionNiceness() : null);
   });
+
+  it.skipIf(!existsSync('/proc/self/autogroup'))(
+    'lowers its own session where it leads one (started detached), and no other',
+    async () => {
+      const script = `
+        import { readFileSync } from 'node:fs';
+        import { lowerOwnPriority, runNiceness } from ${JSON.stringify(join(CLI, '../../process/run-priority.js'))};
+        const session = () => Number(readFileSync('/proc/self/autogroup', 'utf8').split(' nice ')[1]);
+        const before = session();
+        lowerOwnPriority(4);
+        // An unprivileged write may have to wait for another's 100 ms: tried again 110 ms later.
+        for (let i = 0; i < 30 && session() < runNiceness(4); i++) await new Promise((done) => setTimeout(done, 100));
+        console.log(JSON.stringify({ before, after: session(), run: runNiceness(4) }));
+      `;
+      // detached: setsid, so the node process leads a session of its own (as a run the dashboard starts).
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: tempDir(),
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      const code = await new Promise((done) => child.on('close', done));
+      expect(code, stderr).toBe(0);
+      const seen = JSON.parse(stdout) as { before: number; after: number; run: number };
+      expect(seen.before).toBe(0);
+      expect(seen.after).toBe(seen.run);
+    },
+  );
 });
