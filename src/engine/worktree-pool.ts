@@ -276,7 +276,10 @@ export class WorktreePool {
   private claimExisting(): Slot | undefined {
     for (const { path, slot } of listSlots(this.dir)) {
       if (this.held.has(path) || !lockSlot(path)) continue;
-      if (validWorktree(path)) return { path, slot, record: readSlotRecord(path, this.now()) };
+      if (validWorktree(path)) {
+        removeStaleGitLocks(path);
+        return { path, slot, record: readSlotRecord(path, this.now()) };
+      }
       unlockSlot(path);
     }
     return undefined;
@@ -333,6 +336,20 @@ function validWorktree(path: string): boolean {
 function lockedByGit(path: string): boolean {
   const admin = adminFolder(path);
   return admin !== undefined && existsSync(join(admin, 'locked'));
+}
+
+/**
+ * Removes the lock files (`index.lock`, `HEAD.lock`, ...) in the admin folder of a slot this run
+ * has just locked. No live process uses the slot (its lock was free or its holder dead), so such a
+ * lock was left by a coordinator killed (`kill -9`) between creating it and renaming it over the
+ * file (milestone writes a slot's index and HEAD as git does, `src/git/index-write.ts`,
+ * `worktree-switch.ts`); left there, every later checkout in the slot failed, run after run.
+ */
+function removeStaleGitLocks(path: string): void {
+  const admin = adminFolder(path);
+  if (admin === undefined) return;
+  for (const name of readdirSync(admin))
+    if (name.endsWith('.lock')) rmSync(join(admin, name), { force: true });
 }
 
 /** The admin folder a worktree's `.git` file names (`.git/worktrees/<name>`), if any. */

@@ -69,6 +69,7 @@ export function packetMarkdown(packet: Packet): string {
     `- cost ${formatCost(packet.usage.costUsd)}, tokens ${formatTokens(packet.usage)}`,
     '',
   ];
+  if (packet.next.length) lines.push('## What to do', '', fenced(packet.next.join('\n')), '');
   for (const phase of packet.phases) {
     const landed = phase.tasks.filter((t) => t.landing).length;
     lines.push(

@@ -84,6 +84,8 @@ export interface Packet {
   integration: IntegrationCheck[];
   /** The phase asked for with `--phase`, or null for the whole milestone. */
   only: Phase | null;
+  /** What a person does next, one line each (empty when nothing is left to do). */
+  next: string[];
 }
 
 const NO_LOG: AttemptLogFacts = { claim: null, agentOk: null, verifyTail: [] };
@@ -91,7 +93,7 @@ const NO_LOG: AttemptLogFacts = { claim: null, agentOk: null, verifyTail: [] };
 function checksOf(task: PacketTask): string[] {
   const checks: string[] = [];
   if (task.status === 'succeeded') checks.push('agent exited 0');
-  else if (task.attempts === 0) checks.push('not run');
+  else if (task.attempts === 0) checks.push(`not run${task.reason ? `: ${task.reason}` : ''}`);
   else checks.push(`${task.status}${task.reason ? `: ${task.reason}` : ''}`);
   if (task.verify) {
     const passed = task.status === 'succeeded';
@@ -152,7 +154,22 @@ export function buildPacket(state: MilestoneState, facts: PacketFacts, only: Pha
     phases,
     integration: facts.integration,
     only,
+    next: retryLine(state),
   };
+}
+
+/**
+ * The command that runs again what did not land (failed, canceled or skipped tasks); conflicted
+ * tasks need a person first, and their steps are added by the caller (`report`).
+ */
+function retryLine(state: MilestoneState): string[] {
+  if (state.status === 'completed' || state.status === 'cancelled') return [];
+  const left = Object.values(state.tasks)
+    .filter((t) => t.status === 'failed' || t.status === 'canceled' || t.status === 'skipped')
+    .map((t) => t.id);
+  if (left.length === 0) return [];
+  const listed = left.length > 8 ? `${left.slice(0, 8).join(', ')}, ...` : left.join(', ');
+  return [`run again what did not land (${listed}): milestone execute ${state.id}`];
 }
 
 /** `12,345 tokens` or `tokens unknown`. */

@@ -2,6 +2,7 @@ import { isAbsolute, relative } from 'node:path';
 import type { PlanSource } from '../core/events.js';
 import { UsageError } from '../errors.js';
 import { gitExec } from '../git/git-exec.js';
+import { branchExistsInFiles } from '../git/ref-files.js';
 import { milestoneBranch } from '../git/ref-names.js';
 import { branchExists } from '../git/refs.js';
 import { listWorktrees } from '../git/worktree.js';
@@ -57,6 +58,7 @@ export async function lineageForNewPlan(
         `${choice === 'adopt' ? '--adopt-branch' : '--new-branch'}: there is no branch ${branch}; plan without it`,
       );
     }
+    await refuseBranchNamedMilestone(workspace.root, branch);
     return { runId, adoptedRuns: [] };
   }
   // Only when the branch exists: a new plan's usual path does not load the engine.
@@ -77,6 +79,21 @@ export async function lineageForNewPlan(
       `  start a new branch; the old one moves to ${branch}.previous-N:   ${retry} --new-branch`,
       `  or plan under another id:   ${retry} --id ${id}-2`,
     ].join('\n'),
+  );
+}
+
+/**
+ * A branch named `milestone` keeps git from making any `milestone/<id>` (a ref cannot be both a
+ * file and a folder): refused here, before anything is stored, instead of by `execute`'s
+ * `git branch` after the plan was accepted. Read from the ref files (no git process) where
+ * they tell.
+ */
+async function refuseBranchNamedMilestone(root: string, branch: string): Promise<void> {
+  const prefix = branch.slice(0, branch.indexOf('/'));
+  if (!(branchExistsInFiles(root, prefix) ?? (await branchExists(root, prefix)))) return;
+  throw new UsageError(
+    'MILESTONE_BRANCH_CLASH',
+    `a branch named "${prefix}" exists, and git cannot hold it and the milestone branch ${branch} at once (a ref cannot be both a file and a folder): rename it (git branch -m ${prefix} ${prefix}-old), then plan again`,
   );
 }
 

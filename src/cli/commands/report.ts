@@ -9,6 +9,8 @@ import { packetHtml } from '../../report/packet-html.js';
 import { packetMarkdown } from '../../report/packet-markdown.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
+import { worktreeRoot } from '../../workspace/worktree-root.js';
+import { conflictsOf, formatConflict } from '../conflict-advice.js';
 
 /** Formats `report` prints. */
 export const REPORT_FORMATS = ['md', 'html', 'json'] as const;
@@ -46,6 +48,11 @@ export async function report(options: ReportOptions): Promise<Packet> {
     if (phase && !state.plan.tasks.some((t) => t.phase === phase))
       throw new UsageError('MILESTONE_BAD_PHASE', `milestone ${state.id} has no tasks in phase ${phase}`);
     const packet = await gatherPacket(workspace, store, state, phase);
+    // A failed run's packet says what to do: the steps of each conflicted task, as `status` prints them.
+    const where = { repoRoot: workspace.root, worktreeRoot: worktreeRoot(workspace, process.env) };
+    const tasks = Object.values(state.tasks);
+    const conflicts = conflictsOf(store, { id: state.id, branch: state.branch, tasks }, where);
+    packet.next.push(...conflicts.flatMap((advice) => formatConflict(state.branch, advice)));
     if (format === 'json') printJson(options.io, packet);
     else options.io.out(format === 'html' ? packetHtml(packet) : packetMarkdown(packet));
     return packet;

@@ -2,7 +2,7 @@ import type { Problem } from '../../errors.js';
 import { PLAN_CODES } from '../codes.js';
 import { pathsIn } from './file-paths.js';
 import type { ImportedTask, ImportOptions, ImportResult, TaskOrigin } from './import-result.js';
-import { headingText, indentOf, linesOutsideFences } from './markdown.js';
+import { headingText, indentOf, linesOutsideFences, markdownTitle } from './markdown.js';
 
 /** `- [ ] 2.1 Title`, `- [x] 3. Title`, `- [ ]* 4.2 Optional title` (Kiro marks optional tasks with `*`). */
 const TASK_LINE = /^(\s*)[-*+]\s+\[([ xX~-])\](\*)?\s+(?:(\d+(?:\.\d+)*)\.?\s+)?(.+?)\s*$/;
@@ -109,7 +109,7 @@ function emit(items: KiroItem[], entry: string[], tasks: ImportedTask[], origins
         : '';
     tasks.push({
       id,
-      title: item.optional ? `${item.title} (optional)` : item.title,
+      title: markdownTitle(item.title, item.optional ? ' (optional)' : ''),
       phase: 'execute',
       prompt: `${item.title}${details ? `\n\n${details}` : ''}${integrate}`,
       needs: childIds.length > 0 ? childIds : before,

@@ -1,3 +1,4 @@
+import { MAX_TITLE_LENGTH } from '../plan-fields.js';
 /** One line of a Markdown file outside code fences, with its 1-based number. */
 export interface MarkdownLine {
   number: number;
@@ -30,4 +31,18 @@ export function headingText(line: string, level: number): string | undefined {
 export function indentOf(line: string): number {
   const lead = /^[ \t]*/.exec(line)![0];
   return lead.replace(/\t/g, '    ').length;
+}
+
+/**
+ * A Markdown task's text as a task title: a commit subject, so at most `MAX_TITLE_LENGTH`
+ * characters. A longer one (spec-kit and Kiro items are often a sentence or two) is cut at a word
+ * and ends with `…`; the whole text is in the task's prompt, so nothing is lost. Refusing it left
+ * the person to rewrite a file another tool wrote.
+ */
+export function markdownTitle(text: string, suffix = ''): string {
+  const max = MAX_TITLE_LENGTH - suffix.length;
+  if (text.length <= max) return `${text}${suffix}`;
+  const room = text.slice(0, max - 1);
+  const cut = room.lastIndexOf(' ');
+  return `${(cut > max / 2 ? room.slice(0, cut) : room).trimEnd()}…${suffix}`;
 }

@@ -3,7 +3,7 @@ import type { Problem } from '../../errors.js';
 import { PLAN_CODES } from '../codes.js';
 import { pathsIn } from './file-paths.js';
 import type { ImportedTask, ImportOptions, ImportResult, TaskOrigin } from './import-result.js';
-import { headingText, linesOutsideFences } from './markdown.js';
+import { headingText, linesOutsideFences, markdownTitle } from './markdown.js';
 
 /** `- [ ] T012 [P] [US1] Create User model in src/models/user.py` */
 const TASK_LINE = /^\s*[-*]\s+\[([ xX])\]\s+(T\d+)\b:?\s*(.*)$/;
@@ -105,7 +105,7 @@ function readTask(
     .join(', ');
   const task: ImportedTask = {
     id: number.toLowerCase(),
-    title: story ? `[${story}] ${description}` : description,
+    title: markdownTitle(story ? `[${story}] ${description}` : description),
     phase,
     prompt: `${description}\n\n(${context}.)`,
     needs: [],
