@@ -86,6 +86,42 @@ describe('plan --from of a JSON plan loads only what importing a plan needs', ()
     expect(unneeded).toEqual([]);
   });
 
+  it("loads no node module after it raises V8's interrupt budget (node's code cache of its modules then no longer fits)", async () => {
+    const repo = await gitRepo();
+    writeFileSync(
+      join(repo, 'plan.json'),
+      JSON.stringify({
+        version: 1,
+        milestone: 'Budget',
+        tasks: [{ id: 'a', title: 'A', run: 'true', files: ['src/a/**'], estimate: '1h' }],
+      }),
+    );
+    // Where node's list of loaded built-ins stood when quick-plan.ts changed V8's flags.
+    const dir = tempDir('milestone-modules-');
+    const probe = join(dir, 'probe.cjs');
+    const out = join(dir, 'after-flags.json');
+    writeFileSync(
+      probe,
+      [
+        "const v8 = require('node:v8');",
+        'const set = v8.setFlagsFromString;',
+        'let at = -1;',
+        'v8.setFlagsFromString = function (flags) { if (at < 0) at = process.moduleLoadList.length; return set.call(this, flags); };',
+        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify({ at, after: process.moduleLoadList.slice(Math.max(at, 0)) })));`,
+      ].join('\n'),
+    );
+    const result = await runAsync(
+      process.execPath,
+      ['--require', probe, CLI, 'plan', '--from', 'plan.json'],
+      { cwd: repo, env: { MILESTONE_PLAN_THREAD: 'off' } },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const { at, after } = JSON.parse(readFileSync(out, 'utf8')) as { at: number; after: string[] };
+    expect(at).toBeGreaterThan(0);
+    // Bindings (C++) have no code cache; JavaScript modules do.
+    expect(after.filter((m) => m.startsWith('NativeModule '))).toEqual([]);
+  });
+
   it('a YAML plan loads the YAML library, and a malformed one zod to word its problems', async () => {
     const repo = await gitRepo();
     writeFileSync(
