@@ -60,7 +60,7 @@ export async function quickPlan(argv: readonly string[], io: Io, cwd: string): P
   // Node's own modules the plan script needs are loaded first (node:vm to run it, node:crypto for
   // the hashes: loaded by every `plan --from`): node compiles a built-in module from the code
   // cache it embeds only while V8's flags hash as when that cache was made, so after the change
-  // below it would parse and compile them from their sources (~20 M instructions, crypto's 16
+  // below it would parse and compile them from their sources (~15 M instructions, crypto's 16
   // modules; docs/benchmarks.md, tenth pass).
   const require = createRequire(import.meta.url);
   for (const builtin of PLAN_BUILTINS) require(builtin);
