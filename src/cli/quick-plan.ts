@@ -57,6 +57,13 @@ export async function quickPlan(argv: readonly string[], io: Io, cwd: string): P
   // them to TurboFan at the default, whose compiles (a fifth of the command's instructions) this
   // one-shot process never earns back: 12% fewer instructions (callgrind, docs/benchmarks.md).
   // Optimisation changes no result, only when code gets fast.
+  // Node's own modules the plan script needs are loaded first (node:vm to run it, node:crypto for
+  // the hashes: loaded by every `plan --from`): node compiles a built-in module from the code
+  // cache it embeds only while V8's flags hash as when that cache was made, so after the change
+  // below it would parse and compile them from their sources (~15 M instructions, crypto's 16
+  // modules; docs/benchmarks.md, tenth pass).
+  const require = createRequire(import.meta.url);
+  for (const builtin of PLAN_BUILTINS) require(builtin);
   setFlagsFromString(`--interrupt-budget=${PLAN_INTERRUPT_BUDGET}`);
   try {
     // The plan script with V8's code cache; else (running from source, another better-sqlite3
@@ -72,6 +79,9 @@ export async function quickPlan(argv: readonly string[], io: Io, cwd: string): P
     return reportError(io, error);
   }
 }
+
+/** Node's modules every `plan --from` loads, loaded before {@link PLAN_INTERRUPT_BUDGET} is set. */
+const PLAN_BUILTINS = ['node:vm', 'node:crypto'];
 
 /** V8's `--interrupt-budget` for `plan --from`: 4 times node 20's default (66 KB). */
 const PLAN_INTERRUPT_BUDGET = 4 * 66 * 1024;

@@ -19,6 +19,32 @@ async function loadedModules(args: string[], cwd: string): Promise<string[]> {
   return readFileSync(log, 'utf8').split('\n').filter(Boolean);
 }
 
+/**
+ * `plan --from` of a one-task JSON plan (the analyses in this thread) with `--require` of a probe
+ * made by `probe` from the quoted path of the JSON file it writes at exit; that file, parsed.
+ */
+async function probedPlan<T>(milestone: string, probe: (out: string) => string): Promise<T> {
+  const repo = await gitRepo();
+  writeFileSync(
+    join(repo, 'plan.json'),
+    JSON.stringify({
+      version: 1,
+      milestone,
+      tasks: [{ id: 'a', title: 'A', run: 'true', files: ['src/a/**'], estimate: '1h' }],
+    }),
+  );
+  const dir = tempDir('milestone-modules-');
+  const file = join(dir, 'probe.cjs');
+  const out = join(dir, 'probe.json');
+  writeFileSync(file, `${probe(JSON.stringify(out))}\n`);
+  const result = await runAsync(process.execPath, ['--require', file, CLI, 'plan', '--from', 'plan.json'], {
+    cwd: repo,
+    env: { MILESTONE_PLAN_THREAD: 'off' },
+  });
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(readFileSync(out, 'utf8')) as T;
+}
+
 describe('plan --from of a JSON plan loads only what importing a plan needs', () => {
   it('neither zod, the YAML library, the engine, the agents nor the planner', async () => {
     const repo = await gitRepo();
@@ -48,33 +74,12 @@ describe('plan --from of a JSON plan loads only what importing a plan needs', ()
   });
 
   it("nor node's worker_threads, perf_hooks or WebCrypto (the analyses in this thread, the default)", async () => {
-    const repo = await gitRepo();
-    writeFileSync(
-      join(repo, 'plan.json'),
-      JSON.stringify({
-        version: 1,
-        milestone: 'Builtins',
-        tasks: [{ id: 'a', title: 'A', run: 'true', files: ['src/a/**'], estimate: '1h' }],
-      }),
-    );
     // node's own list of the built-in modules the process loaded, written at exit.
-    const dir = tempDir('milestone-modules-');
-    const probe = join(dir, 'probe.cjs');
-    const out = join(dir, 'builtins.json');
-    writeFileSync(
-      probe,
-      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(out)}, JSON.stringify(process.moduleLoadList)));\n`,
+    const loaded = await probedPlan<string[]>(
+      'Builtins',
+      (out) =>
+        `process.on('exit', () => require('node:fs').writeFileSync(${out}, JSON.stringify(process.moduleLoadList)));`,
     );
-    const result = await runAsync(
-      process.execPath,
-      ['--require', probe, CLI, 'plan', '--from', 'plan.json'],
-      {
-        cwd: repo,
-        env: { MILESTONE_PLAN_THREAD: 'off' },
-      },
-    );
-    expect(result.code, result.stderr).toBe(0);
-    const loaded = JSON.parse(readFileSync(out, 'utf8')) as string[];
     // The check sees built-ins at all: the plan hash needs node:crypto, git node:child_process,
     // the plan script node:vm (its code cache).
     expect(loaded).toContain('NativeModule crypto');
@@ -84,6 +89,22 @@ describe('plan --from of a JSON plan loads only what importing a plan needs', ()
       /^NativeModule (worker_threads|perf_hooks|internal\/crypto\/webcrypto)$/.test(m),
     );
     expect(unneeded).toEqual([]);
+  });
+
+  it("loads no node module after it raises V8's interrupt budget (node's code cache of its modules then no longer fits)", async () => {
+    // Where node's list of loaded built-ins stood when quick-plan.ts changed V8's flags.
+    const { at, after } = await probedPlan<{ at: number; after: string[] }>('Budget', (out) =>
+      [
+        "const v8 = require('node:v8');",
+        'const set = v8.setFlagsFromString;',
+        'let at = -1;',
+        'v8.setFlagsFromString = function (flags) { if (at < 0) at = process.moduleLoadList.length; return set.call(this, flags); };',
+        `process.on('exit', () => require('node:fs').writeFileSync(${out}, JSON.stringify({ at, after: process.moduleLoadList.slice(Math.max(at, 0)) })));`,
+      ].join('\n'),
+    );
+    expect(at).toBeGreaterThan(0);
+    // Bindings (C++) have no code cache; JavaScript modules do.
+    expect(after.filter((m) => m.startsWith('NativeModule '))).toEqual([]);
   });
 
   it('a YAML plan loads the YAML library, and a malformed one zod to word its problems', async () => {
