@@ -15,7 +15,7 @@ import { IntegrationChecks } from './integration/integration-checks.js';
 import { Lander } from './lander.js';
 import { describeLandingPaths } from './landing-paths.js';
 import { attemptLogPath, milestoneBranch, taskBranch, taskWorktreePath } from './naming.js';
-import { type BranchLanding, type LandingHost, landHandResolved, landParallel } from './parallel-landing.js';
+import { type BranchLanding, landHandResolved, landParallel } from './parallel-landing.js';
 import { DEFAULT_MAX_WAIT_MS } from './parking.js';
 import {
   dependentSkips,
@@ -26,6 +26,7 @@ import {
 } from './phase-barrier.js';
 import { type AttemptHost, recordedAttempt } from './recorded-attempt.js';
 import { type Crash, crashError, crashReason, runEnding } from './run-ending.js';
+import type { RunHost } from './run-host.js';
 import { startRun } from './run-start.js';
 import { teardownRun } from './run-teardown.js';
 import { freeSlot, keepFailedWork, slotPrepared } from './slot-events.js';
@@ -110,6 +111,8 @@ class Run {
   private readonly stopRunning = new AbortController();
   /** Spending so far, recorded and live (budget-tracker.ts). */
   private readonly budget: BudgetTracker;
+  /** What the run's parts need of it: landing, the run's start and teardown (run-host.ts). */
+  private readonly host: RunHost;
   /** What each attempt needs of the run (recorded-attempt.ts). */
   private readonly attemptHost: AttemptHost;
   /** Usage-limit parking, quota fallback and session resume (task-waits.ts). */
@@ -196,6 +199,24 @@ class Run {
       moved: (head) => this.lander.moved(head),
       pauseAt: process.env.MILESTONE_TEST_PAUSE_AT,
     });
+    this.host = {
+      repoRoot: this.options.repoRoot,
+      worktreeRoot: this.options.worktreeRoot,
+      storeDir: this.options.storeDir,
+      milestoneId: this.id,
+      branch: this.branch,
+      graceMs: this.options.graceMs ?? 5000,
+      resolver: this.options.config.resolver.agent ?? null,
+      adapters: this.options.adapters,
+      available: this.options.available,
+      reporter: this.options.reporter,
+      lander: this.lander,
+      pool: this.pool,
+      integration: this.integration,
+      state: () => this.state(),
+      record: (...events) => this.record(...events),
+      dispatching: () => this.dispatching(),
+    };
     // Test hook: wait with the branch's ref prepared (locked, checked) but not committed.
     if (process.env.MILESTONE_TEST_PAUSE_AT === 'land_commit')
       this.lander.beforeCommit = async () => {
@@ -227,28 +248,14 @@ class Run {
    */
   async execute(): Promise<EngineResult> {
     try {
-      await startRun({
-        ...this.options,
-        milestoneId: this.id,
-        branch: this.branch,
-        graceMs: this.options.graceMs ?? 5000,
-        state: () => this.state(),
-        record: (...events) => this.record(...events),
-      });
+      await startRun({ ...this.host, store: this.options.store });
       this.record({ type: 'milestone_status', status: 'executing' });
       this.checkMilestoneBudget();
       await this.runPhases();
     } finally {
       // Landings in flight finish (or fail) first; then slots let go of their branches.
       await this.lander.drain();
-      await teardownRun({
-        repoRoot: this.options.repoRoot,
-        branch: this.branch,
-        integration: this.integration,
-        pool: this.pool,
-        state: () => this.state(),
-        record: (...events) => this.record(...events),
-      }).catch((error) => {
+      await teardownRun(this.host).catch((error) => {
         this.options.reporter.onLive?.({
           type: 'note',
           level: 'warn',
@@ -405,7 +412,7 @@ class Run {
    * in parallel style, fast-forward in direct).
    */
   private async runTask(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskResult> {
-    const byHand = await landHandResolved(this.landingHost(), { task, signal: this.signal });
+    const byHand = await landHandResolved(this.host, { task, signal: this.signal });
     if (byHand) return this.landedOr(task, taskBranch(this.id, task.id), byHand);
     const run = await this.startTask(task, style);
     for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
@@ -535,7 +542,7 @@ class Run {
       return this.landedOr(
         task,
         branch,
-        await landParallel(this.landingHost(), {
+        await landParallel(this.host, {
           task,
           slot: prepared.slot.path,
           branch,
@@ -716,28 +723,6 @@ class Run {
     };
     this.result.conflicted.push(conflict);
     return { outcome: 'conflicted', conflict };
-  }
-
-  /** What landing a task branch needs of this run (parallel-landing.ts). */
-  private landingHost(): LandingHost {
-    return {
-      repoRoot: this.options.repoRoot,
-      worktreeRoot: this.options.worktreeRoot,
-      storeDir: this.options.storeDir,
-      milestoneId: this.id,
-      branch: this.branch,
-      graceMs: this.options.graceMs ?? 5000,
-      resolver: this.options.config.resolver.agent ?? null,
-      adapters: this.options.adapters,
-      available: this.options.available,
-      reporter: this.options.reporter,
-      lander: this.lander,
-      pool: this.pool,
-      integration: this.integration,
-      state: () => this.state(),
-      record: (...events) => this.record(...events),
-      dispatching: () => this.dispatching(),
-    };
   }
 
   /**

@@ -1,39 +1,12 @@
 import type { AgentAdapter } from '../agents/adapter.js';
-import type { MilestoneEvent, StoredEvent } from '../core/events.js';
-import type { MilestoneState } from '../core/projection.js';
 import type { TaskSpec } from '../core/types.js';
 import { branchExists, deleteBranch, removeWorktree } from '../git/git.js';
-import type { Reporter } from '../report/reporter.js';
 import { resolveConflict } from './conflict-resolver.js';
 import { checkHandResolution } from './hand-resolution.js';
-import type { IntegrationChecks } from './integration/integration-checks.js';
-import type { Lander, LandingSource } from './lander.js';
+import type { LandingSource } from './lander.js';
 import { attemptLogPath, runTrailer, taskBranch, taskWorktreePath } from './naming.js';
+import type { RunHost } from './run-host.js';
 import { type TaskLimits, taskLimits } from './task-run.js';
-import type { WorktreePool } from './worktree-pool.js';
-
-/** What landing a task branch needs of the run. */
-export interface LandingHost {
-  repoRoot: string;
-  worktreeRoot: string;
-  storeDir: string;
-  milestoneId: string;
-  /** The milestone branch. */
-  branch: string;
-  graceMs: number;
-  /** The agent that gets one try at a conflict (config `resolver.agent`), or null. */
-  resolver: string | null;
-  adapters: Map<string, AgentAdapter>;
-  available: Set<string> | undefined;
-  reporter: Reporter;
-  lander: Lander;
-  pool: WorktreePool;
-  integration: IntegrationChecks;
-  state: () => MilestoneState;
-  record: (...events: MilestoneEvent[]) => StoredEvent[];
-  /** False once the run is interrupted or halted: the resolver does not start then. */
-  dispatching: () => boolean;
-}
 
 /**
  * How a landing ended: on the milestone branch, or conflicted with the task's worktree kept at
@@ -48,7 +21,7 @@ export type BranchLanding =
  * one try in the task's worktree; if the conflict stands, the worktree is kept for a person.
  */
 export async function landParallel(
-  host: LandingHost,
+  host: RunHost,
   input: {
     task: TaskSpec;
     slot: string;
@@ -87,7 +60,7 @@ export async function landParallel(
 
 /** The resolver agent's one try at a conflict, recorded; true when it resolved it. */
 async function tryResolver(
-  host: LandingHost,
+  host: RunHost,
   input: {
     task: TaskSpec;
     slot: string;
@@ -155,7 +128,7 @@ async function tryResolver(
  * has no such resolution to check (it did not conflict, or its branch is gone).
  */
 export async function landHandResolved(
-  host: LandingHost,
+  host: RunHost,
   input: { task: TaskSpec; signal: AbortSignal },
 ): Promise<BranchLanding | null> {
   const { repoRoot, worktreeRoot, milestoneId: id } = host;

@@ -1,27 +1,21 @@
-import type { MilestoneEvent, StoredEvent } from '../core/events.js';
-import type { MilestoneState } from '../core/projection.js';
 import { branchExists, createBranch } from '../git/git.js';
-import type { Reporter } from '../report/reporter.js';
 import type { Store } from '../store/store.js';
 import { recoverMilestone } from './recovery.js';
+import type { RunHost } from './run-host.js';
 
 /**
  * Before a run's first phase: the milestone branch, created on the base when it does not exist
  * yet, and whatever a dead run left (a half-made landing, an orphaned agent, a lost worktree)
  * reconciled with git by `recoverMilestone`; its repairs are recorded and its notes shown.
  */
-export async function startRun(input: {
-  repoRoot: string;
-  worktreeRoot: string;
-  milestoneId: string;
-  /** The milestone branch. */
-  branch: string;
-  graceMs: number;
-  store: Store;
-  reporter: Reporter;
-  state: () => MilestoneState;
-  record: (...events: MilestoneEvent[]) => StoredEvent[];
-}): Promise<void> {
+export async function startRun(
+  input: Pick<
+    RunHost,
+    'repoRoot' | 'worktreeRoot' | 'milestoneId' | 'branch' | 'graceMs' | 'reporter' | 'state' | 'record'
+  > & {
+    store: Store;
+  },
+): Promise<void> {
   const { repoRoot, branch } = input;
   const state = input.state();
   if (!(await branchExists(repoRoot, branch))) {

@@ -1,23 +1,15 @@
-import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import { gitExec } from '../git/git.js';
-import type { IntegrationChecks } from './integration/integration-checks.js';
-import type { WorktreePool } from './worktree-pool.js';
+import type { RunHost } from './run-host.js';
 
 /**
  * The end of a run's worktrees: the integration worktree closed, slots let go of their branches
  * and stay for the next run (extra ones are removed in the background), landed task branches
  * deleted, git's maintenance run once. Recorded as the run's `teardown` step.
  */
-export async function teardownRun(input: {
-  repoRoot: string;
-  /** The milestone branch: task branches are `<branch>.tasks/<task>`. */
-  branch: string;
-  integration: IntegrationChecks;
-  pool: WorktreePool;
-  state: () => MilestoneState;
-  record: (...events: MilestoneEvent[]) => StoredEvent[];
-}): Promise<void> {
+export async function teardownRun(
+  input: Pick<RunHost, 'repoRoot' | 'branch' | 'integration' | 'pool' | 'state' | 'record'>,
+): Promise<void> {
   const started = performance.now();
   await input.integration.close();
   const slots = await input.pool.close();

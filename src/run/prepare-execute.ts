@@ -36,7 +36,7 @@ export interface ExecuteRequest {
   mode?: string | undefined;
   concurrency?: number | undefined;
   agent?: string | undefined;
-  /** `--queue redis://...`, else config `queue:`. */
+  /** `--queue redis://...`: tasks run on `milestone worker` processes (docs/distributed.md); else config `queue:`. */
   queue?: string | undefined;
   /** A dry run: the disk check of the preflight runs too. */
   dryRun: boolean;

@@ -11,8 +11,33 @@ import { checkBaseBranch } from '../workspace/base-check.js';
 import { refuseIfLocked } from '../workspace/lease-check.js';
 import type { PreparedExecute } from './prepare-execute.js';
 
-/** How a prepared run runs: where its progress goes, what stops it, the flags that tune it. */
-export interface RunExecuteOptions {
+/** The flags that tune a run (over config); `execute`'s options extend them. */
+export interface RunFlags {
+  /** `--remote`: the git remote the queue's workers share with this repository (default `origin`). */
+  remote?: string | undefined;
+  /**
+   * Lower this whole process to the run's priority (config `limits.nice`, run-priority.ts), so its
+   * git processes and agents inherit it: the CLI does. Without it (an embedding program keeps its
+   * own priority) only the task processes are lowered.
+   */
+  lowerOwnPriority?: boolean | undefined;
+  /** Milestone budget (overrides config `budget.milestone`). */
+  maxCostUsd?: number | undefined;
+  maxTokens?: number | undefined;
+  /** Per-task budget (overrides config `budget.task`). */
+  taskMaxCostUsd?: number | undefined;
+  taskMaxTokens?: number | undefined;
+  /** A task that fails for good keeps its worktree too (`--keep-failed`). */
+  keepFailed?: boolean | undefined;
+  /** `--max-wait`: longest a task waits for its agent's usage limit to reset. */
+  maxWaitMs?: number | undefined;
+  /** Test knobs: shorter retry backoff and kill grace. */
+  retryBaseMs?: number | undefined;
+  graceMs?: number | undefined;
+}
+
+/** How a prepared run runs: where its progress goes, what stops it, and its flags. */
+export interface RunExecuteOptions extends RunFlags {
   reporter: Reporter;
   /** Stops the run (state saved, resumable). */
   signal: AbortSignal;
@@ -23,19 +48,6 @@ export interface RunExecuteOptions {
    * recorded. The CLI installs its signal handlers and prints the run's first lines here.
    */
   started?: () => void;
-  /** `--remote`: the git remote the queue's workers share (default `origin`). */
-  remote?: string | undefined;
-  /** Lower this whole process to the run's priority (config `limits.nice`); see run-priority.ts. */
-  lowerOwnPriority?: boolean | undefined;
-  /** Flags over config `budget`. */
-  maxCostUsd?: number | undefined;
-  maxTokens?: number | undefined;
-  taskMaxCostUsd?: number | undefined;
-  taskMaxTokens?: number | undefined;
-  keepFailed?: boolean | undefined;
-  maxWaitMs?: number | undefined;
-  retryBaseMs?: number | undefined;
-  graceMs?: number | undefined;
 }
 
 /**

@@ -18,21 +18,24 @@ import { openLiveView } from '../../report/live-view-session.js';
 import type { Reporter } from '../../report/reporter.js';
 import { compositeReporter, ndjsonReporter, textReporter } from '../../report/reporter.js';
 import type { ModeChoice } from '../../run/choose-mode.js';
-import { checkStartable, dryRunRefusal, prepareExecute } from '../../run/prepare-execute.js';
-import { runExecute } from '../../run/run-execute.js';
+import {
+  checkStartable,
+  dryRunRefusal,
+  type ExecuteRequest,
+  prepareExecute,
+} from '../../run/prepare-execute.js';
+import { type RunFlags, runExecute } from '../../run/run-execute.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { nextAfterRun } from '../advice.js';
 import { conflictSteps, formatConflict } from '../conflict-advice.js';
 
-export interface ExecuteOptions {
+/**
+ * `execute`'s options: what to run (`ExecuteRequest`) and the flags that tune the run
+ * (`RunFlags`), both declared below the CLI in `src/run/`, plus where the command writes.
+ */
+export interface ExecuteOptions extends Omit<ExecuteRequest, 'env'>, RunFlags {
   cwd: string;
   io: Io;
-  id?: string | undefined;
-  phase?: Phase | undefined;
-  mode?: string | undefined;
-  concurrency?: number | undefined;
-  agent?: string | undefined;
-  dryRun: boolean;
   json: boolean;
   verbose?: boolean;
   /** Stops the run like SIGINT does (tests, embedding). The CLI wires SIGINT/SIGTERM to it. */
@@ -41,29 +44,6 @@ export interface ExecuteOptions {
   reporter?: Reporter;
   /** Environment for locating the state directory; defaults to `process.env`. */
   env?: Record<string, string | undefined>;
-  /** Milestone budget (overrides config `budget.milestone`). */
-  maxCostUsd?: number | undefined;
-  maxTokens?: number | undefined;
-  /** Per-task budget (overrides config `budget.task`). */
-  taskMaxCostUsd?: number | undefined;
-  taskMaxTokens?: number | undefined;
-  /** A task that fails for good keeps its worktree too (`--keep-failed`). */
-  keepFailed?: boolean | undefined;
-  /** `--max-wait`: longest a task waits for its agent's usage limit to reset. */
-  maxWaitMs?: number | undefined;
-  /** Test knobs: shorter retry backoff and kill grace. */
-  retryBaseMs?: number;
-  graceMs?: number;
-  /** `--queue redis://...`: tasks run on `milestone worker` processes (docs/distributed.md). */
-  queue?: string | undefined;
-  /** `--remote`: the git remote the workers share with this repository (default `origin`). */
-  remote?: string | undefined;
-  /**
-   * Lower this whole process to the run's priority (config `limits.nice`, run-priority.ts), so its
-   * git processes and agents inherit it: the CLI does. Without it (an embedding program keeps its
-   * own priority) only the task processes are lowered.
-   */
-  lowerOwnPriority?: boolean;
 }
 
 function dryRun(
@@ -144,20 +124,8 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
   const workspace = await openWorkspace(options.cwd);
   const env = options.env ?? process.env;
   return withExistingStore(workspace, async (store) => {
-    const prepared = await prepareExecute(
-      workspace,
-      store,
-      {
-        id: options.id,
-        phase: options.phase,
-        mode: options.mode,
-        concurrency: options.concurrency,
-        agent: options.agent,
-        queue: options.queue,
-        dryRun: options.dryRun,
-        env,
-      },
-      (line) => options.io.err(line),
+    const prepared = await prepareExecute(workspace, store, { ...options, env }, (line) =>
+      options.io.err(line),
     );
     const { state, mode, concurrency, phases, worktrees } = prepared;
     if (options.dryRun) {
@@ -201,6 +169,7 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
     let result: EngineResult;
     try {
       result = await runExecute(prepared, {
+        ...options,
         reporter: compositeReporter(reporters),
         signal: options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal,
         say: (line) => options.io.err(line),
@@ -213,16 +182,6 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
           options.io.err(`${modeLine(mode.mode, mode.reason)}; concurrency ${concurrency.explanation}`);
           for (const line of worktrees.lines(mode.mode, concurrency.concurrency)) options.io.err(line);
         },
-        remote: options.remote,
-        lowerOwnPriority: options.lowerOwnPriority,
-        maxCostUsd: options.maxCostUsd,
-        maxTokens: options.maxTokens,
-        taskMaxCostUsd: options.taskMaxCostUsd,
-        taskMaxTokens: options.taskMaxTokens,
-        keepFailed: options.keepFailed,
-        maxWaitMs: options.maxWaitMs,
-        retryBaseMs: options.retryBaseMs,
-        graceMs: options.graceMs,
       });
     } finally {
       // Refused before the run started (locked, base branch, queue): nothing to stop yet.
