@@ -523,7 +523,7 @@ class Run {
             ownPaths: slot.ownPaths,
           },
           resumeSessionId: resume?.sessionId ?? undefined,
-          signal: AbortSignal.any([this.signal, this.stopRunning.signal]),
+          signals: [this.signal, this.stopRunning.signal],
         });
     // The commit sits on the head the slot was checked out at and adds no link leaving the
     // worktree: the landing's commit has the head's (known) leaving links, no `ls-files` for it.
@@ -553,7 +553,8 @@ class Run {
             parent: outcome.parent ?? null,
             linksUnchanged,
           },
-          signal: AbortSignal.any([this.signal, this.stopRunning.signal]),
+          // Made only when the resolver runs: most landings need no signal.
+          signal: () => AbortSignal.any([this.signal, this.stopRunning.signal]),
         }),
       );
     await this.pool.release(prepared.slot.path, { committed: true });

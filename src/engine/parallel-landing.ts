@@ -29,7 +29,8 @@ export async function landParallel(
     attempt: number;
     limits: TaskLimits;
     source: LandingSource;
-    signal: AbortSignal;
+    /** What stops the resolver agent. */
+    signal: () => AbortSignal;
   },
 ): Promise<BranchLanding> {
   const { task, slot, branch, attempt } = input;
@@ -39,6 +40,7 @@ export async function landParallel(
     if (adapter && (host.available?.has(host.resolver) ?? true)) {
       const resolved = await tryResolver(host, {
         ...input,
+        signal: input.signal(),
         agent: host.resolver,
         adapter,
         files: merged.conflicts,

@@ -36,8 +36,8 @@ export interface AttemptInput {
   limits: { timeoutMs: number; verify: string | undefined };
   step: { env: Record<string, string>; startPoint: string; checkedOut?: string; ownPaths: string[] };
   resumeSessionId?: string | undefined;
-  /** The run's stop (interrupt, crash, the budget's stop-running). */
-  signal: AbortSignal;
+  /** What stops the attempt besides its own budget: the run's stop (interrupt, crash), the budget's stop-running. */
+  signals: AbortSignal[];
 }
 
 /**
@@ -81,7 +81,7 @@ export async function recordedAttempt(host: AttemptHost, input: AttemptInput): P
     worktree,
     logFile: input.logFile,
     adapter,
-    signal: AbortSignal.any([input.signal, own.signal]),
+    signal: AbortSignal.any([...input.signals, own.signal]),
     ...(remaining !== undefined && { maxBudgetUsd: remaining }),
     ...input.step,
     commitType: host.state().plan.defaults.commitType ?? options.config.commit.type,
