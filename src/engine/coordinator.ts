@@ -1,78 +1,51 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AgentAdapter } from '../agents/adapter.js';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
-import { workOf } from '../core/graph.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { Phase, TaskSpec } from '../core/types.js';
 import { PHASES } from '../core/types.js';
-import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
-import { EXIT, ExitError, LockedError } from '../errors.js';
-import { branchExists, createBranch, deleteBranch, gitExec, removeWorktree } from '../git/git.js';
+import { blockingGate, gateState } from '../decision/gates.js';
+import { LockedError } from '../errors.js';
 import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
 import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
 import { BudgetTracker } from './budget-tracker.js';
-import { resolveConflict } from './conflict-resolver.js';
 import { remoteInterruptNote, remoteWorkNote } from './failure-text.js';
 import { describeTaskGitWork } from './git-work-counts.js';
-import { checkHandResolution } from './hand-resolution.js';
 import { IntegrationChecks } from './integration/integration-checks.js';
-import { Lander, type LandingSource } from './lander.js';
+import { Lander } from './lander.js';
 import { describeLandingPaths } from './landing-paths.js';
-import {
-  attemptLogPath,
-  milestoneBranch,
-  repoSlotsDir,
-  repoWorktreeDir,
-  runTrailer,
-  taskBranch,
-  taskWorktreePath,
-} from './naming.js';
+import { attemptLogPath, milestoneBranch, taskBranch, taskWorktreePath } from './naming.js';
+import { type BranchLanding, landHandResolved, landParallel } from './parallel-landing.js';
 import { DEFAULT_MAX_WAIT_MS } from './parking.js';
-import { recoverMilestone } from './recovery.js';
-import type { TaskOutcome } from './scheduler.js';
-import { createScheduler } from './scheduler.js';
-import { keepFailedBranch, slotPrepared } from './slot-events.js';
+import {
+  dependentSkips,
+  gateBefore,
+  laterPhaseSkips,
+  phaseSchedule,
+  runsInParallel,
+} from './phase-barrier.js';
+import { type AttemptHost, recordedAttempt } from './recorded-attempt.js';
+import { type Crash, crashError, crashReason, runEnding } from './run-ending.js';
+import type { RunHost } from './run-host.js';
+import { startRun } from './run-start.js';
+import { teardownRun } from './run-teardown.js';
+import { freeSlot, keepFailedWork, slotPrepared } from './slot-events.js';
 import { SLOT_REFUSALS } from './slot-space.js';
 import { stepEnv } from './step-env.js';
 import { guardStore } from './store-guard.js';
-import { guardRepo, isShellAgent } from './stray-refs.js';
 import type { AttemptOutcome } from './task-attempt.js';
-import { runAttempt } from './task-attempt.js';
-import { type ResumePoint, TaskWaits } from './task-waits.js';
+import {
+  agentChain,
+  type PreparedSlot,
+  type Ran,
+  setupFailure,
+  type TaskResult,
+  type TaskRun,
+  taskLimits,
+} from './task-run.js';
+import { TaskWaits } from './task-waits.js';
 import type { ConflictReport, EngineOptions, EngineResult } from './types.js';
-import { type AcquiredSlot, WorktreePool } from './worktree-pool.js';
-
-type TaskResult = { outcome: TaskOutcome; conflict?: ConflictReport; reason?: string; log?: string };
-
-/** What one task's attempts carry from one to the next (changed by a wait or the policy's decision). */
-interface TaskRun {
-  task: TaskSpec;
-  /** The agents it may use, in order, and the one its next attempt uses. */
-  chain: Array<{ name: string; adapter: AgentAdapter }>;
-  agent: number;
-  limits: { timeoutMs: number; retries: number; verify: string | undefined };
-  /** The task branch; null in direct style. */
-  branch: string | null;
-  retries: number;
-  /** Why the next attempt runs (a retry, a fallback, a resume): the reason of its `running` status. */
-  note: string | undefined;
-  parkedSince: number | null;
-  /** The kept worktree and session the next attempt continues. */
-  resume: ResumePoint | null;
-}
-
-/** An attempt's worktree and what it runs with. */
-interface PreparedSlot {
-  slot: AcquiredSlot;
-  /** The milestone head the slot was prepared on. */
-  head: string;
-  log: string;
-  env: Record<string, string>;
-}
-
-/** An attempt's outcome; `linksUnchanged`: its landing need not list leaving links again. */
-type Ran = { outcome: AttemptOutcome; linksUnchanged: boolean };
+import { WorktreePool } from './worktree-pool.js';
 
 export type { ConflictReport, EngineOptions, EngineResult } from './types.js';
 
@@ -138,7 +111,10 @@ class Run {
   private readonly stopRunning = new AbortController();
   /** Spending so far, recorded and live (budget-tracker.ts). */
   private readonly budget: BudgetTracker;
-  private readonly costWarned = new Set<string>();
+  /** What the run's parts need of it: landing, the run's start and teardown (run-host.ts). */
+  private readonly host: RunHost;
+  /** What each attempt needs of the run (recorded-attempt.ts). */
+  private readonly attemptHost: AttemptHost;
   /** Usage-limit parking, quota fallback and session resume (task-waits.ts). */
   private readonly waits: TaskWaits;
   /** Integration checks on the combined tree (issue 10, `integration/`). */
@@ -174,6 +150,15 @@ class Run {
       options.budget,
       Object.values(options.store.state(options.milestoneId)!.tasks).map((t) => t.usage),
     );
+    this.attemptHost = {
+      options,
+      milestoneId: this.id,
+      state: () => this.state(),
+      record: (...events) => this.record(...events),
+      budget: this.budget,
+      checkMilestoneBudget: () => this.checkMilestoneBudget(),
+      costWarned: new Set(),
+    };
     this.lander = new Lander({
       repoRoot: options.repoRoot,
       milestoneId: options.milestoneId,
@@ -214,6 +199,24 @@ class Run {
       moved: (head) => this.lander.moved(head),
       pauseAt: process.env.MILESTONE_TEST_PAUSE_AT,
     });
+    this.host = {
+      repoRoot: this.options.repoRoot,
+      worktreeRoot: this.options.worktreeRoot,
+      storeDir: this.options.storeDir,
+      milestoneId: this.id,
+      branch: this.branch,
+      graceMs: this.options.graceMs ?? 5000,
+      resolver: this.options.config.resolver.agent ?? null,
+      adapters: this.options.adapters,
+      available: this.options.available,
+      reporter: this.options.reporter,
+      lander: this.lander,
+      pool: this.pool,
+      integration: this.integration,
+      state: () => this.state(),
+      record: (...events) => this.record(...events),
+      dispatching: () => this.dispatching(),
+    };
     // Test hook: wait with the branch's ref prepared (locked, checked) but not committed.
     if (process.env.MILESTONE_TEST_PAUSE_AT === 'land_commit')
       this.lander.beforeCommit = async () => {
@@ -245,11 +248,14 @@ class Run {
    */
   async execute(): Promise<EngineResult> {
     try {
+      await startRun({ ...this.host, store: this.options.store });
+      this.record({ type: 'milestone_status', status: 'executing' });
+      this.checkMilestoneBudget();
       await this.runPhases();
     } finally {
       // Landings in flight finish (or fail) first; then slots let go of their branches.
       await this.lander.drain();
-      await this.teardown().catch((error) => {
+      await teardownRun(this.host).catch((error) => {
         this.options.reporter.onLive?.({
           type: 'note',
           level: 'warn',
@@ -266,43 +272,23 @@ class Run {
     return result;
   }
 
+  /**
+   * Phase after phase: a review gate still closed before it pauses the run; its tasks run (in
+   * parallel or one at a time), the integration checks may send some back, and once all landed
+   * the phase is committed. A phase that did not complete skips the later ones.
+   */
   private async runPhases(): Promise<void> {
-    const { repoRoot } = this.options;
-    let state = this.state();
-    if (!(await branchExists(repoRoot, this.branch))) {
-      this.record({
-        type: 'intent',
-        step: 'create_branch',
-        detail: { branch: this.branch, base: state.base },
-      });
-      await createBranch(repoRoot, this.branch, state.base);
-      this.record({ type: 'outcome', step: 'create_branch', ok: true });
-    }
-    const repairs = await recoverMilestone({
-      repoRoot,
-      worktreeRoot: this.options.worktreeRoot,
-      state,
-      events: this.options.store.events(this.id, { types: ['intent'] }),
-      graceMs: this.options.graceMs ?? 5000,
-    });
-    if (repairs.events.length) this.record(...repairs.events);
-    for (const note of repairs.notes)
-      this.options.reporter.onLive?.({ type: 'note', level: 'info', message: note });
-    this.record({ type: 'milestone_status', status: 'executing' });
-    this.checkMilestoneBudget();
-
-    state = this.state();
     const { config } = this.options;
+    const state = this.state();
     for (const phase of this.options.phases) {
       const tasks = state.plan.tasks.filter((t) => t.phase === phase);
       if (tasks.length === 0) continue;
-      const blocked = blockingGate(this.state(), config);
-      if (blocked && PHASES.indexOf(blocked) < PHASES.indexOf(phase)) {
+      const blocked = gateBefore(this.state(), config, phase);
+      if (blocked) {
         this.result.pausedAt = blocked;
         break;
       }
-      const parallel =
-        this.options.mode === 'agents' || (this.options.mode === 'hybrid' && phase === 'execute');
+      const parallel = runsInParallel(this.options.mode, phase);
       let open = tasks.filter((t) => !this.state().tasks[t.id]!.merged);
       // Integration checks may revert landings: their tasks run again before the phase commit.
       for (;;) {
@@ -319,7 +305,7 @@ class Run {
         tasks.some((t) => !this.state().tasks[t.id]!.merged) ||
         this.halt?.code === 'MILESTONE_INTEGRATION'
       ) {
-        this.skipLaterPhases(phase);
+        this.record(...laterPhaseSkips(this.state(), this.options.phases, phase));
         break;
       }
       await this.lander.phaseCommit(phase);
@@ -332,161 +318,27 @@ class Run {
       this.result.pausedAt = blockingGate(this.state(), config);
   }
 
-  /**
-   * Slots let go of their branches and stay for the next run (extra ones are removed in the
-   * background); landed task branches are deleted. Timed as the run's `teardown` step.
-   */
-  private async teardown(): Promise<void> {
-    const started = performance.now();
-    await this.integration.close();
-    const slots = await this.pool.close();
-    await this.deleteLandedBranches();
-    // Task commits skip git's automatic maintenance; it runs once here (detached when it has work).
-    await gitExec(this.options.repoRoot, ['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
-    this.record({
-      type: 'outcome',
-      step: 'teardown',
-      ok: true,
-      detail: {
-        durationMs: Math.round(performance.now() - started),
-        kept: slots.kept,
-        removing: slots.removing.length,
-      },
-    });
-  }
-
-  /** Task branches whose work is on the milestone branch, deleted in one git call. */
-  private async deleteLandedBranches(): Promise<void> {
-    const prefix = `${this.branch}.tasks/`;
-    const { stdout } = await gitExec(this.options.repoRoot, [
-      'for-each-ref',
-      '--format=%(refname:short)',
-      `refs/heads/${prefix}`,
-    ]);
-    const tasks = this.state().tasks;
-    const landed = stdout.split('\n').filter((b) => b && tasks[b.slice(prefix.length)]?.merged);
-    for (let i = 0; i < landed.length; i += 100) {
-      await gitExec(this.options.repoRoot, ['branch', '-D', '-q', ...landed.slice(i, i + 100)]);
-    }
-  }
-
-  /** A phase that did not complete keeps its barrier closed: later phases' tasks are skipped. */
-  private skipLaterPhases(phase: Phase): void {
-    const later = PHASES.slice(PHASES.indexOf(phase) + 1).filter((p) => this.options.phases.includes(p));
-    const state = this.state();
-    const skipped = state.plan.tasks.filter(
-      (t) => later.includes(t.phase) && !state.tasks[t.id]!.merged && state.tasks[t.id]!.status !== 'skipped',
-    );
-    this.record(
-      ...skipped.map((t) => ({
-        type: 'task_status' as const,
-        taskId: t.id,
-        status: 'skipped' as const,
-        reason: `phase ${phase} did not complete`,
-      })),
-    );
-  }
-
+  /** How the run ended (run-ending.ts), recorded. */
   private finish(): EngineResult {
     const state = this.state();
     const requested = state.plan.tasks.filter((t) => this.options.phases.includes(t.phase));
-    const all = state.plan.tasks.every((t) => state.tasks[t.id]!.merged);
     this.result.skipped = requested.filter((t) => state.tasks[t.id]!.status === 'skipped').map((t) => t.id);
-    if (this.crashed) {
-      this.result.status = 'failed';
-      this.record({ type: 'milestone_status', status: 'failed', reason: crashReason(this.crashed) });
-    } else if (this.signal.aborted) {
-      this.result.interrupted = true;
-      this.result.status = 'paused';
-      this.record({
-        type: 'milestone_status',
-        status: 'paused',
-        reason: 'interrupted; run execute again to resume',
-      });
-    } else if (
-      this.halt &&
-      (this.halt.code === 'MILESTONE_INTEGRATION' ||
-        !(all && this.result.failed.length === 0 && !this.result.pausedAt))
-    ) {
-      // A halt that came after the last task landed changes nothing: the milestone completed.
-      this.result.status = 'failed';
-      this.result.halted = this.halt;
-      this.record({ type: 'milestone_status', status: 'failed', reason: this.halt.message });
-    } else if (this.result.failed.length > 0 || this.result.conflicted.length > 0) {
-      this.result.status = 'failed';
-      const parts = [
-        this.result.failed.length ? `${this.result.failed.length} failed` : '',
-        this.result.conflicted.length ? `${this.result.conflicted.length} conflicted` : '',
-      ].filter(Boolean);
-      this.record({ type: 'milestone_status', status: 'failed', reason: parts.join(', ') });
-    } else if (this.result.pausedAt) {
-      this.result.status = 'paused';
-      this.record({
-        type: 'milestone_status',
-        status: 'paused',
-        reason: gateMessage(state, this.options.config, this.result.pausedAt),
-      });
-    } else if (all) {
-      this.result.status = 'completed';
-      this.record({ type: 'milestone_status', status: 'completed' });
-    } else {
-      this.result.status = 'paused';
-      this.record({
-        type: 'milestone_status',
-        status: 'paused',
-        reason: `phase(s) ${this.options.phases.join(', ')} done`,
-      });
-    }
+    const ending = runEnding({
+      state,
+      config: this.options.config,
+      phases: this.options.phases,
+      crashed: this.crashed,
+      interrupted: this.signal.aborted,
+      halt: this.halt,
+      failed: this.result.failed.length,
+      conflicted: this.result.conflicted.length,
+      pausedAt: this.result.pausedAt,
+    });
+    this.result.status = ending.status;
+    if (ending.interrupted) this.result.interrupted = true;
+    if (ending.halted) this.result.halted = ending.halted;
+    this.record(ending.event);
     return this.result;
-  }
-
-  /**
-   * The agents a task may use, in order: its own (or the override, or the plan default), then
-   * the configured fallbacks, keeping only those that are available.
-   */
-  private agentChain(task: TaskSpec): Array<{ name: string; adapter: AgentAdapter }> {
-    const primary = task.agent ?? this.options.agentOverride ?? this.state().plan.defaults.agent;
-    const names = [primary, ...(this.options.config.fallback[primary] ?? [])];
-    const chain = names
-      .filter((name, i) => names.indexOf(name) === i)
-      .filter((name) => this.options.adapters.has(name) && (this.options.available?.has(name) ?? true))
-      .map((name) => ({ name, adapter: this.options.adapters.get(name)! }));
-    if (chain.length === 0) {
-      throw new ExitError(
-        'MILESTONE_AGENT_UNAVAILABLE',
-        `task ${task.id}: no available agent among ${names.join(', ')}`,
-      );
-    }
-    return chain;
-  }
-
-  private scheduleFor(tasks: TaskSpec[], concurrency: number) {
-    const ids = new Set(tasks.map((t) => t.id));
-    const work = workOf(tasks);
-    // Needs on tasks outside this phase are met by the phase barrier, so they are dropped here.
-    return createScheduler(
-      tasks.map((t, i) => ({
-        id: t.id,
-        phase: t.phase,
-        needs: t.needs.filter((n) => ids.has(n)),
-        files: t.files,
-        work: work[i]!,
-      })),
-      { concurrency },
-    );
-  }
-
-  /** Marks dependents skipped after a failure, so independent work continues. */
-  private recordSkipped(skipped: string[], cause: string): void {
-    if (skipped.length === 0) return;
-    this.record(
-      ...skipped.map((taskId) => ({
-        type: 'task_status' as const,
-        taskId,
-        status: 'skipped' as const,
-        reason: `needs ${cause}, which did not land`,
-      })),
-    );
   }
 
   /** No new task starts once the run is interrupted or halted (budget spent, authentication failed). */
@@ -494,8 +346,9 @@ class Run {
     return !this.signal.aborted && this.halt === null;
   }
 
+  /** Parallel style: tasks in their own worktrees, as many at once as the schedule allows. */
   private async runParallel(tasks: TaskSpec[]): Promise<void> {
-    const scheduler = this.scheduleFor(tasks, this.options.concurrency);
+    const scheduler = phaseSchedule(tasks, this.options.concurrency);
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const running = new Map<string, Promise<{ id: string; result: TaskResult }>>();
     while (scheduler.hasTasks()) {
@@ -514,6 +367,23 @@ class Run {
       if (this.crashed && result.outcome === 'canceled') this.crashed.stopped.push(id);
       this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
     }
+  }
+
+  /** Direct style: tasks one at a time in dependency order, in one worktree. */
+  private async runDirect(tasks: TaskSpec[]): Promise<void> {
+    const scheduler = phaseSchedule(tasks, 1);
+    const byId = new Map(tasks.map((t) => [t.id, t]));
+    while (scheduler.hasTasks() && this.dispatching()) {
+      const [id] = scheduler.next();
+      if (!id) break;
+      const result = await this.supervise(byId.get(id)!, 'direct');
+      this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
+    }
+  }
+
+  /** Marks dependents skipped after a failure, so independent work continues. */
+  private recordSkipped(skipped: string[], cause: string): void {
+    if (skipped.length > 0) this.record(...dependentSkips(skipped, cause));
   }
 
   /**
@@ -536,89 +406,14 @@ class Run {
     }
   }
 
-  /** Direct style: tasks one at a time in dependency order, in one worktree. */
-  private async runDirect(tasks: TaskSpec[]): Promise<void> {
-    const scheduler = this.scheduleFor(tasks, 1);
-    const byId = new Map(tasks.map((t) => [t.id, t]));
-    while (scheduler.hasTasks() && this.dispatching()) {
-      const [id] = scheduler.next();
-      if (!id) break;
-      const result = await this.supervise(byId.get(id)!, 'direct');
-      this.recordSkipped(scheduler.complete(id, result.outcome).skipped, id);
-    }
-  }
-
-  private limits(task: TaskSpec) {
-    const defaults = this.state().plan.defaults;
-    return {
-      timeoutMs: task.timeoutMs ?? defaults.timeoutMs,
-      retries: task.retries ?? defaults.retries,
-      verify: task.verify ?? defaults.verify,
-    };
-  }
-
   /**
-   * A task that conflicted last time keeps its branch; a person resolves the conflict there.
-   * Their resolution passes the same checks as any attempt before it lands (see
-   * `checkHandResolution`); a refused one stays `conflicted` with the reason.
-   */
-  private async resolvedConflict(task: TaskSpec): Promise<TaskResult | null> {
-    const { repoRoot, worktreeRoot } = this.options;
-    const branch = taskBranch(this.id, task.id);
-    const known = this.state().tasks[task.id]!;
-    if (known.status !== 'conflicted' || !(await branchExists(repoRoot, branch))) return null;
-    const path = taskWorktreePath(worktreeRoot, repoRoot, this.id, task.id);
-    const attempt = known.attempts + 1;
-    const log = attemptLogPath(this.options.storeDir, this.id, task.id, attempt);
-    const limits = this.limits(task);
-    // The status stays `conflicted` during the check: a crash here must keep the person's work.
-    this.record({ type: 'intent', step: 'hand_resolution', taskId: task.id, detail: { attempt, log } });
-    this.options.reporter.onLive?.({
-      type: 'note',
-      level: 'info',
-      message: `${task.id}: checking the hand-resolved conflict (log: ${log})`,
-    });
-    const check = await checkHandResolution({
-      repoRoot,
-      worktree: path,
-      milestoneId: this.id,
-      milestoneHead: await this.lander.currentHead(),
-      taskBranch: branch,
-      task,
-      verify: limits.verify,
-      timeoutMs: limits.timeoutMs,
-      graceMs: this.options.graceMs ?? 5000,
-      signal: this.signal,
-      logFile: log,
-    });
-    this.record({
-      type: 'outcome',
-      step: 'hand_resolution',
-      taskId: task.id,
-      ok: check.ok,
-      detail: { attempt, ...(!check.ok && { reason: check.reason, files: check.files }) },
-    });
-    if (!check.ok)
-      return this.markConflicted(task, branch, path, check.files, {
-        reason: `${check.reason} (log: ${log})`,
-        attempt,
-      });
-    const merged = await this.lander.land(task, branch, attempt, {});
-    if ('conflicts' in merged) return this.markConflicted(task, branch, path, merged.conflicts, { attempt });
-    this.lander.landed(task, merged.commit, attempt);
-    this.integration.landed(task);
-    await removeWorktree(repoRoot, path);
-    await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
-    return { outcome: 'succeeded' };
-  }
-
-  /**
-   * One task: attempts with backoff, falling back to the next agent when one fails in a way
-   * retries cannot fix, then landing (merge queue in parallel style, fast-forward in direct).
+   * One task: a conflict a person resolved lands first; otherwise attempts with backoff, falling
+   * back to the next agent when one fails in a way retries cannot fix, then landing (merge queue
+   * in parallel style, fast-forward in direct).
    */
   private async runTask(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskResult> {
-    const resolved = await this.resolvedConflict(task);
-    if (resolved) return resolved;
+    const byHand = await landHandResolved(this.host, { task, signal: this.signal });
+    if (byHand) return this.landedOr(task, taskBranch(this.id, task.id), byHand);
     const run = await this.startTask(task, style);
     for (let attempt = this.state().tasks[task.id]!.attempts + 1; ; attempt++) {
       const prepared = await this.prepareSlot(run, attempt);
@@ -636,8 +431,14 @@ class Run {
    * the retries already used, and a session an interrupted run kept.
    */
   private async startTask(task: TaskSpec, style: 'parallel' | 'direct'): Promise<TaskRun> {
-    const chain = this.agentChain(task);
-    const limits = this.limits(task);
+    const chain = agentChain(task, {
+      defaultAgent: this.state().plan.defaults.agent,
+      agentOverride: this.options.agentOverride,
+      fallback: this.options.config.fallback,
+      adapters: this.options.adapters,
+      available: this.options.available,
+    });
+    const limits = taskLimits(task, this.state().plan.defaults);
     const branch = style === 'parallel' ? taskBranch(this.id, task.id) : null;
     // Usage limits and resuming (task-waits.ts): start with an agent that has quota, and
     // continue a session an interrupted run kept.
@@ -657,7 +458,6 @@ class Run {
       resume,
     };
   }
-
   /**
    * Records the attempt running and gets its worktree: the kept one it resumes, or a slot of
    * the pool on the milestone's head. Null when the pool refused a slot (the run halts).
@@ -709,21 +509,22 @@ class Run {
     const resume = run.resume;
     const outcome: AttemptOutcome = slot.setup.error
       ? setupFailure(slot.setup.error, this.signal.aborted)
-      : await this.attempt(
-          this.integration.withFeedback(run.task),
-          run.chain[run.agent]!.adapter,
+      : await recordedAttempt(this.attemptHost, {
+          task: this.integration.withFeedback(run.task),
+          adapter: run.chain[run.agent]!.adapter,
           attempt,
-          slot.path,
-          log,
-          run.limits,
-          {
+          worktree: slot.path,
+          logFile: log,
+          limits: run.limits,
+          step: {
             env: { ...env, MILESTONE_WORKTREE: slot.path, MILESTONE_SLOT: String(slot.slot) },
             startPoint: head,
             ...(!resume && { checkedOut: head }),
             ownPaths: slot.ownPaths,
           },
-          resume?.sessionId ?? undefined,
-        );
+          resumeSessionId: resume?.sessionId ?? undefined,
+          signals: [this.signal, this.stopRunning.signal],
+        });
     // The commit sits on the head the slot was checked out at and adds no link leaving the
     // worktree: the landing's commit has the head's (known) leaving links, no `ls-files` for it.
     const linksUnchanged = !resume && outcome.parent === head && outcome.addsLeavingLink === false;
@@ -738,11 +539,24 @@ class Run {
     const { task, branch } = run;
     const { outcome, linksUnchanged } = ran;
     if (branch)
-      return this.landParallel(task, prepared.slot.path, branch, attempt, run.limits, {
-        ...(outcome.commit && { commit: outcome.commit }),
-        parent: outcome.parent ?? null,
-        linksUnchanged,
-      });
+      return this.landedOr(
+        task,
+        branch,
+        await landParallel(this.host, {
+          task,
+          slot: prepared.slot.path,
+          branch,
+          attempt,
+          limits: run.limits,
+          source: {
+            ...(outcome.commit && { commit: outcome.commit }),
+            parent: outcome.parent ?? null,
+            linksUnchanged,
+          },
+          // Made only when the resolver runs: most landings need no signal.
+          signal: () => AbortSignal.any([this.signal, this.stopRunning.signal]),
+        }),
+      );
     await this.pool.release(prepared.slot.path, { committed: true });
     await this.lander.fastForward(task, outcome.commit!, prepared.head, attempt, linksUnchanged);
     return { outcome: 'succeeded' };
@@ -778,7 +592,7 @@ class Run {
       run.parkedSince = wait.parkedSince;
       run.resume = wait.resume;
       run.note = wait.note;
-      if (!run.resume) await this.freeSlot(slot.path, branch);
+      if (!run.resume) await freeSlot(this.pool, this.options.repoRoot, slot.path, branch);
       return null;
     }
     const outcome = wait?.kind === 'give_up' ? { ...failed, retryable: false, reason: wait.reason } : failed;
@@ -813,9 +627,17 @@ class Run {
     // An attempt that ran on a worker left nothing in the local slot: it keeps no branch here.
     const kept =
       decision.kind === 'fail' && branch && !outcome.ranOn
-        ? await this.keepFailedWork(task, slot.path, outcome, slot.ownPaths)
+        ? await keepFailedWork(this.pool, {
+            task,
+            slot: slot.path,
+            reason: outcome.reason ?? 'failed',
+            ownPaths: slot.ownPaths,
+            keepAt: this.options.keepFailed
+              ? taskWorktreePath(this.options.worktreeRoot, this.options.repoRoot, this.id, task.id)
+              : null,
+          })
         : null;
-    if (!kept) await this.freeSlot(slot.path, branch);
+    if (!kept) await freeSlot(this.pool, this.options.repoRoot, slot.path, branch);
     if (decision.kind === 'cancel')
       return this.canceled(
         task,
@@ -861,34 +683,6 @@ class Run {
     return { outcome: 'canceled' };
   }
 
-  /** Frees the slot of an attempt that leaves nothing to keep: detached, the task branch deleted. */
-  private async freeSlot(path: string, branch: string | null): Promise<void> {
-    await this.pool.release(path, { detach: true });
-    if (branch) await deleteBranch(this.options.repoRoot, branch, { force: true }).catch(() => undefined);
-  }
-
-  /**
-   * A task that failed for good keeps what it did: uncommitted changes become a commit on its
-   * branch (no trailers: it never lands by itself), and with `keepFailed` its worktree is moved
-   * out of the pool to `<worktrees>/<repo>/<id>/<task>`. Null when nothing could be kept.
-   */
-  private async keepFailedWork(
-    task: TaskSpec,
-    slot: string,
-    outcome: AttemptOutcome,
-    ownPaths: string[],
-  ): Promise<{ worktree: string | null } | null> {
-    const kept = await keepFailedBranch(slot, task, outcome.reason ?? 'failed', ownPaths).catch(() => false);
-    if (!kept) return null;
-    if (!this.options.keepFailed) {
-      await this.pool.release(slot, { detach: true });
-      return { worktree: null };
-    }
-    const keepAt = taskWorktreePath(this.options.worktreeRoot, this.options.repoRoot, this.id, task.id);
-    await this.pool.retire(slot, keepAt);
-    return { worktree: keepAt };
-  }
-
   /** Stops new dispatches for a reason that retrying cannot fix; the run ends failed with it. */
   private haltFor(code: string, message: string): void {
     if (this.halt) return;
@@ -909,242 +703,27 @@ class Run {
   }
 
   /**
-   * One attempt of a task in a prepared worktree -> its outcome (agent, verify, commit, usage,
-   * budget): the single place where a task runs, so another executor (a remote worker) can take
-   * its place.
+   * A task branch's landing, carried into the run's result: landed, or conflicted (recorded,
+   * and reported with what a person needs to resolve it).
    */
-  private async attempt(
-    task: TaskSpec,
-    adapter: AgentAdapter,
-    attempt: number,
-    worktree: string,
-    logFile: string,
-    limits: { timeoutMs: number; verify: string | undefined },
-    step: { env: Record<string, string>; startPoint: string; ownPaths: string[] },
-    resumeSessionId?: string,
-  ): Promise<AttemptOutcome> {
-    const own = new AbortController();
-    const before = this.state().tasks[task.id]!.usage;
-    const taskLimit = this.options.budget.task;
-    const remaining = this.budget.taskRemainingUsd(before);
-    let overBudget: string | null = null;
-    // The built-in shell agent runs the plan's own `run` command: only agents are guarded.
-    const afterAgent = isShellAgent(adapter)
-      ? undefined
-      : await guardRepo(
-          this.options.repoRoot,
-          {
-            milestoneId: this.id,
-            worktreeDir: repoWorktreeDir(this.options.worktreeRoot, this.options.repoRoot, this.id),
-            slotsDir: repoSlotsDir(this.options.worktreeRoot, this.options.repoRoot),
-            worktree,
-          },
-          (reason) =>
-            this.options.reporter.onLive?.({ type: 'note', level: 'warn', message: `${task.id}: ${reason}` }),
-        );
-    const outcome = await (this.options.attemptRunner ?? runAttempt)({
-      ...(afterAgent && { afterAgent }),
-      ...(resumeSessionId !== undefined && { resumeSessionId }),
-      milestoneId: this.id,
-      trailers: runTrailer(this.state().runId),
-      task,
-      verify: limits.verify,
-      timeoutMs: limits.timeoutMs,
-      graceMs: this.options.graceMs ?? 5000,
-      attempt,
-      worktree,
-      logFile,
-      adapter,
-      signal: AbortSignal.any([this.signal, this.stopRunning.signal, own.signal]),
-      ...(remaining !== undefined && { maxBudgetUsd: remaining }),
-      ...step,
-      commitType: this.state().plan.defaults.commitType ?? this.options.config.commit.type,
-      onAgentEvent: (event) => {
-        if (event.type === 'started' && event.pid !== null) {
-          // The process group id, so a later run can stop it if this coordinator dies.
-          this.record({
-            type: 'intent',
-            step: 'agent',
-            taskId: task.id,
-            detail: { pid: event.pid, attempt },
-          });
-        } else if (event.type === 'progress') {
-          this.options.reporter.onLive?.({ type: 'agent_progress', taskId: task.id, message: event.message });
-        } else if (event.type === 'session') {
-          this.record({
-            type: 'outcome',
-            step: 'agent_session',
-            taskId: task.id,
-            ok: true,
-            detail: { sessionId: event.sessionId, attempt },
-          });
-        } else if (event.type === 'usage') {
-          this.budget.report(task.id, event.usage);
-          const over = this.budget.taskOver(task.id, before, event.usage);
-          if (over && !overBudget) {
-            overBudget = over;
-            own.abort();
-          }
-          this.checkMilestoneBudget();
-        }
-      },
-    });
-    this.budget.settle(task.id);
-    this.record({
-      type: 'outcome',
-      step: 'agent',
-      taskId: task.id,
-      ok: outcome.ok,
-      detail: {
-        attempt,
-        durationMs: outcome.durationMs,
-        reason: outcome.reason,
-        steps: outcome.steps,
-        ...(outcome.failureKind !== undefined && { failureKind: outcome.failureKind }),
-        ...(outcome.configError && { configError: true }),
-        ...(outcome.adopted && { adopted: outcome.adopted }),
-      },
-    });
-    const usage = outcome.usage;
-    if (usage.inputTokens !== null || usage.outputTokens !== null || usage.costUsd !== null) {
-      this.record({ type: 'task_usage', taskId: task.id, attempt, usage });
-    }
-    if (
-      usage.costUsd === null &&
-      (taskLimit.costUsd !== null || this.options.budget.milestone.costUsd !== null) &&
-      !this.costWarned.has(adapter.name)
-    ) {
-      this.costWarned.add(adapter.name);
-      this.options.reporter.onLive?.({
-        type: 'note',
-        level: 'warn',
-        message: `agent ${adapter.name} reports no cost: cost limits cannot hold it, token limits still do`,
-      });
-    }
-    const after = this.budget.taskOver(task.id, before, usage);
-    this.checkMilestoneBudget();
-    if (overBudget || (after && !outcome.ok)) {
-      return {
-        ...outcome,
-        ok: false,
-        canceled: false,
-        retryable: false,
-        stop: 'budget',
-        reason: overBudget ?? after,
-      };
-    }
-    if (!outcome.ok && outcome.failureKind === 'auth') return { ...outcome, stop: 'auth' };
-    return outcome;
-  }
-
-  private markConflicted(
-    task: TaskSpec,
-    branch: string,
-    worktree: string,
-    files: string[],
-    options: { reason?: string; attempt?: number } = {},
-  ): TaskResult {
+  private landedOr(task: TaskSpec, branch: string, landing: BranchLanding): TaskResult {
+    if (landing.landed) return { outcome: 'succeeded' };
     this.record({
       type: 'task_status',
       taskId: task.id,
       status: 'conflicted',
-      reason: options.reason ?? `merge conflict in ${files.join(', ')}`,
-      ...(options.attempt !== undefined && { attempt: options.attempt }),
+      reason: landing.reason ?? `merge conflict in ${landing.files.join(', ')}`,
+      ...(landing.attempt !== undefined && { attempt: landing.attempt }),
     });
     const conflict: ConflictReport = {
       taskId: task.id,
-      files,
+      files: landing.files,
       branch,
-      worktree,
-      ...(options.reason !== undefined && { reason: options.reason }),
+      worktree: landing.worktree,
+      ...(landing.reason !== undefined && { reason: landing.reason }),
     };
     this.result.conflicted.push(conflict);
     return { outcome: 'conflicted', conflict };
-  }
-
-  /**
-   * Parallel landing: the merge queue; on a conflict the resolver agent (when configured) gets
-   * one try in the task's worktree; if the conflict stands, the worktree is kept for a person.
-   */
-  private async landParallel(
-    task: TaskSpec,
-    slot: string,
-    branch: string,
-    attempt: number,
-    limits: { timeoutMs: number; verify: string | undefined },
-    source: LandingSource,
-  ): Promise<TaskResult> {
-    let merged = await this.lander.land(task, branch, attempt, source);
-    const resolver = this.options.config.resolver.agent;
-    if ('conflicts' in merged && resolver && this.dispatching()) {
-      const adapter = this.options.adapters.get(resolver);
-      if (adapter && (this.options.available?.has(resolver) ?? true)) {
-        const conflicts = merged.conflicts;
-        this.record({
-          type: 'intent',
-          step: 'resolve',
-          taskId: task.id,
-          detail: { agent: resolver, files: conflicts },
-        });
-        const resolution = await resolveConflict({
-          worktree: slot,
-          milestoneId: this.id,
-          trailers: runTrailer(this.state().runId),
-          milestoneBranch: this.branch,
-          task,
-          files: conflicts,
-          verify: limits.verify,
-          adapter,
-          attempt,
-          logFile: attemptLogPath(this.options.storeDir, this.id, task.id, attempt).replace(
-            /\.log$/,
-            '-resolve.log',
-          ),
-          timeoutMs: limits.timeoutMs,
-          graceMs: this.options.graceMs ?? 5000,
-          signal: AbortSignal.any([this.signal, this.stopRunning.signal]),
-          onAgentEvent: (event) => {
-            if (event.type === 'progress')
-              this.options.reporter.onLive?.({
-                type: 'agent_progress',
-                taskId: task.id,
-                message: `resolver: ${event.message}`,
-              });
-          },
-        });
-        if (
-          resolution.usage.inputTokens !== null ||
-          resolution.usage.costUsd !== null ||
-          resolution.usage.outputTokens !== null
-        ) {
-          this.record({ type: 'task_usage', taskId: task.id, attempt, usage: resolution.usage });
-        }
-        this.record({
-          type: 'outcome',
-          step: 'resolve',
-          taskId: task.id,
-          ok: resolution.ok,
-          detail: { agent: resolver, files: conflicts, reason: resolution.reason },
-        });
-        if (resolution.ok) merged = await this.lander.land(task, branch, attempt, {});
-        else
-          this.options.reporter.onLive?.({
-            type: 'note',
-            level: 'warn',
-            message: `${task.id}: the resolver could not resolve the conflict: ${resolution.reason}`,
-          });
-      }
-    }
-    if ('conflicts' in merged) {
-      // The worktree stays, on the task's branch, where the report tells a person to resolve it.
-      const keepAt = taskWorktreePath(this.options.worktreeRoot, this.options.repoRoot, this.id, task.id);
-      await this.pool.retire(slot, keepAt);
-      return this.markConflicted(task, branch, keepAt, merged.conflicts);
-    }
-    this.lander.landed(task, merged.commit, attempt);
-    this.integration.landed(task);
-    await this.pool.release(slot, { committed: true });
-    return { outcome: 'succeeded' };
   }
 
   /**
@@ -1162,46 +741,6 @@ class Run {
     }
     return tasks.filter((t) => again.includes(t.id) && !this.state().tasks[t.id]!.merged);
   }
-}
-
-function setupFailure(reason: string, canceled: boolean): AttemptOutcome {
-  const usage = { inputTokens: null, outputTokens: null, costUsd: null };
-  return {
-    ok: false,
-    reason,
-    retryable: true,
-    timedOut: false,
-    canceled,
-    usage,
-    commit: null,
-    durationMs: 0,
-    failureKind: 'setup',
-  };
-}
-
-/** A task whose run threw, the error, and the running tasks the run stopped because of it. */
-interface Crash {
-  taskId: string;
-  error: unknown;
-  stopped: string[];
-}
-
-function crashReason(crash: Crash): string {
-  const why = crash.error instanceof Error ? crash.error.message : String(crash.error);
-  return `task ${crash.taskId} failed with an engine error: ${why}`;
-}
-
-/** What the CLI reports when a task threw: which task, why, and what became of the others. */
-function crashError(crash: Crash): ExitError {
-  const stopped = crash.stopped.length
-    ? `; stopped ${crash.stopped.length} running task(s) (${crash.stopped.join(', ')})`
-    : '';
-  return new ExitError(
-    'MILESTONE_RUN_CRASHED',
-    `${crashReason(crash)}${stopped}; fix the cause, then run execute again to resume`,
-    EXIT.failed,
-    { cause: crash.error },
-  );
 }
 
 /** Phases in order, or just the one asked for. */

@@ -1,8 +1,8 @@
 import type { MilestoneEvent } from '../core/events.js';
 import type { TaskSpec } from '../core/types.js';
-import { gitExec, identityArgs } from '../git/git.js';
+import { deleteBranch, gitExec, identityArgs } from '../git/git.js';
 import { stageWork } from './task-attempt.js';
-import type { AcquiredSlot } from './worktree-pool.js';
+import type { AcquiredSlot, WorktreePool } from './worktree-pool.js';
 
 /**
  * The `worktree` outcome of an attempt: which slot, whether it was reused, and how long the
@@ -45,4 +45,36 @@ export async function keepFailedBranch(
     });
   }
   return true;
+}
+
+/** Frees the slot of an attempt that leaves nothing to keep: detached, the task branch deleted. */
+export async function freeSlot(
+  pool: WorktreePool,
+  repoRoot: string,
+  path: string,
+  branch: string | null,
+): Promise<void> {
+  await pool.release(path, { detach: true });
+  if (branch) await deleteBranch(repoRoot, branch, { force: true }).catch(() => undefined);
+}
+
+/**
+ * A task that failed for good keeps what it did: uncommitted changes become a commit on its
+ * branch (no trailers: it never lands by itself), and with `keepAt` (`--keep-failed`) its
+ * worktree is moved out of the pool there. Null when nothing could be kept.
+ */
+export async function keepFailedWork(
+  pool: WorktreePool,
+  input: { task: TaskSpec; slot: string; reason: string; ownPaths: string[]; keepAt: string | null },
+): Promise<{ worktree: string | null } | null> {
+  const kept = await keepFailedBranch(input.slot, input.task, input.reason, input.ownPaths).catch(
+    () => false,
+  );
+  if (!kept) return null;
+  if (input.keepAt === null) {
+    await pool.release(input.slot, { detach: true });
+    return { worktree: null };
+  }
+  await pool.retire(input.slot, input.keepAt);
+  return { worktree: input.keepAt };
 }

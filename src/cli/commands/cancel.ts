@@ -4,10 +4,10 @@ import { recoverMilestone } from '../../engine/recovery.js';
 import { LockedError, UsageError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { isPidAlive } from '../../store/pid-alive.js';
+import { cancelledAdvice } from '../../workspace/cancelled-advice.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { worktreeRoot } from '../../workspace/worktree-root.js';
-import { cancelledAdvice } from '../advice.js';
 
 export interface CancelOptions {
   cwd: string;

@@ -16,9 +16,9 @@ import {
 import { readyGh } from '../../git/github.js';
 import type { Io } from '../../io/io.js';
 import { openPullRequests } from '../../report/packet-pr.js';
+import { cancelledAdvice } from '../../workspace/cancelled-advice.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
-import { cancelledAdvice } from '../advice.js';
 
 export interface FinishOptions {
   cwd: string;
