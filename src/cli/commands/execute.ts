@@ -26,6 +26,7 @@ import { repoWorktreeDir } from '../../engine/naming.js';
 import { checkTransition } from '../../engine/transition.js';
 import { transitionAdvice } from '../../engine/transition-advice.js';
 import { EXIT, ExitError, formatProblem, UsageError } from '../../errors.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
 import { startNotifier } from '../../notify/notifier.js';
@@ -237,6 +238,7 @@ export function failureReport(id: string, branch: string, result: EngineResult, 
  * failed or conflicted, 3 when another coordinator holds it, 130 when interrupted.
  */
 export async function execute(options: ExecuteOptions): Promise<EngineResult | null> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const env = options.env ?? process.env;
   return withExistingStore(workspace, async (store) => {
