@@ -284,6 +284,7 @@ class Run {
       state,
       events: this.options.store.events(this.id, { types: ['intent'] }),
       graceMs: this.options.graceMs ?? 5000,
+      rerun: this.options.attemptRunner ? 'queue' : 'worktree',
     });
     if (repairs.events.length) this.record(...repairs.events);
     for (const note of repairs.notes)

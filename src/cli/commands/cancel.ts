@@ -75,6 +75,8 @@ export async function cancel(options: CancelOptions): Promise<void> {
         },
         events: store.events(state.id, { types: ['intent'] }),
         graceMs: 5000,
+        // Cancelled, not run again: no "will re-run" note.
+        rerun: 'none',
       });
       for (const note of repairs.notes) options.io.err(note);
       const landed = repairs.events.filter(
