@@ -101,7 +101,7 @@ describe.skipIf(unavailable !== null)('execute and worker over rediss:// (TLS)',
             [workerRepo, ['worker', '--queue', wrong, '--agents', 'shell'], workerEnv],
             [repo, ['execute', 'scheme', '--queue', wrong, '--mode', 'agents'], env],
           ] as const) {
-            const proc = start(cwd, args, extra);
+            const proc = start(cwd, [...args], extra);
             procs.push(proc);
             expect(await proc.exit, proc.output()).toBe(2);
             const out = proc.output();
