@@ -8,6 +8,7 @@ import { PHASES } from '../core/types.js';
 import { blockingGate, gateMessage, gateState } from '../decision/gates.js';
 import { EXIT, ExitError, LockedError } from '../errors.js';
 import { branchExists, createBranch, deleteBranch, gitExec, removeWorktree } from '../git/git.js';
+import { autoMaintenance } from '../git/maintenance.js';
 import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
 import { eventTail } from '../store/event-tail.js';
 import { decideAfterFailure } from './attempt-policy.js';
@@ -343,7 +344,7 @@ class Run {
     const slots = await this.pool.close();
     await this.deleteLandedBranches();
     // Task commits skip git's automatic maintenance; it runs once here (detached when it has work).
-    await gitExec(this.options.repoRoot, ['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
+    await autoMaintenance(this.options.repoRoot);
     this.record({
       type: 'outcome',
       step: 'teardown',
