@@ -53,7 +53,11 @@ export function autoMaintenance(repoRoot: string, options: { detach?: boolean } 
 const maintaining = new Map<string, Promise<void>>();
 
 async function maintain(repoRoot: string, detach: boolean): Promise<void> {
-  clearSlotGcLog(repoRoot);
+  try {
+    clearSlotGcLog(repoRoot);
+  } catch {
+    // A log that cannot be read or removed is git's to report, as before.
+  }
   const run = () =>
     gitExec(repoRoot, [
       ...(detach ? [] : ['-c', 'gc.autoDetach=false', '-c', 'maintenance.autoDetach=false']),
