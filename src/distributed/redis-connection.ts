@@ -158,43 +158,56 @@ const PROBE_TIMEOUT_MS = 3000;
 function otherScheme(url: QueueUrl): Promise<string | null> {
   return new Promise((resolve) => {
     let settled = false;
+    let socket: Socket | undefined;
     const done = (message: string | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      socket.destroy();
+      socket?.destroy();
       resolve(message);
     };
     const timer = setTimeout(() => done(null), PROBE_TIMEOUT_MS);
-    let socket: Socket;
-    if (url.tls) {
-      socket = new Socket();
-      socket.once('connect', () => socket.write('PING\r\n'));
-      socket.once('data', (data: Buffer) => {
-        const first = String.fromCharCode(data[0] ?? 0);
-        done(
-          '+-$*:'.includes(first)
-            ? `Redis at ${url.display} does not speak TLS on port ${url.port}: it answered a plain-text PING. ` +
-                'Use redis:// for a server without TLS (or the port where it listens for TLS)'
-            : null,
-        );
-      });
-      socket.connect({ host: url.host, port: url.port });
-    } else {
-      socket = tlsConnect({
-        host: url.host,
-        port: url.port,
-        rejectUnauthorized: false,
-        ...(isIP(url.host) === 0 && { servername: url.host }),
-      });
-      socket.once('secureConnect', () =>
-        done(
-          `Redis at ${url.display} speaks only TLS on port ${url.port}: use rediss:// ` +
-            '(docs/distributed.md, "TLS")',
-        ),
-      );
+    try {
+      socket = url.tls ? askPlain(url, done) : askTls(url, done);
+    } catch {
+      // A host or port Node refuses outright: nothing to tell.
+      done(null);
+      return;
     }
     socket.once('error', () => done(null));
     socket.once('close', () => done(null));
   });
+}
+
+/** A plain connection that sends `PING`: a Redis reply means the port speaks no TLS. */
+function askPlain(url: QueueUrl, done: (message: string | null) => void): Socket {
+  const socket = new Socket();
+  socket.once('connect', () => socket.write('PING\r\n'));
+  socket.once('data', (data: Buffer) => {
+    const first = String.fromCharCode(data[0] ?? 0);
+    done(
+      '+-$*:'.includes(first)
+        ? `Redis at ${url.display} does not speak TLS on port ${url.port}: it answered a plain-text PING. ` +
+            'Use redis:// for a server without TLS (or the port where it listens for TLS)'
+        : null,
+    );
+  });
+  socket.connect({ host: url.host, port: url.port });
+  return socket;
+}
+
+/** A TLS handshake (no certificate check, nothing sent): completed, the port speaks only TLS. */
+function askTls(url: QueueUrl, done: (message: string | null) => void): Socket {
+  const socket = tlsConnect({
+    host: url.host,
+    port: url.port,
+    rejectUnauthorized: false,
+    ...(isIP(url.host) === 0 && { servername: url.host }),
+  });
+  socket.once('secureConnect', () =>
+    done(
+      `Redis at ${url.display} speaks only TLS on port ${url.port}: use rediss:// (docs/distributed.md, "TLS")`,
+    ),
+  );
+  return socket;
 }
