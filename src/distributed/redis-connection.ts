@@ -1,3 +1,5 @@
+import { isIP, Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Redis } from 'ioredis';
 import { UsageError } from '../errors.js';
 import type { QueueUrl } from './queue-url.js';
@@ -41,15 +43,26 @@ export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConn
     refuse = resolve;
   });
   let fatal: UsageError | null = null;
+  const stop = (message: string) => {
+    fatal = new UsageError('MILESTONE_QUEUE_TLS', message);
+    // Before the first answer `ready` throws it (the command prints it); later, say it here.
+    if (answered) say(message);
+    client.disconnect();
+    refuse(fatal);
+  };
+  /** Asked once per outage, before it is said: a scheme that does not match the server is no outage. */
+  let probed: Promise<void> | null = null;
+  const probeScheme = (): Promise<void> => {
+    probed ??= otherScheme(url).then((message) => {
+      if (message && !fatal) stop(message);
+    });
+    return probed;
+  };
   const onError = (error: Error) => {
     if (fatal) return;
     const tls = url.tls ? tlsProblem(url, error) : null;
     if (tls) {
-      fatal = new UsageError('MILESTONE_QUEUE_TLS', tls);
-      // Before the first answer `ready` throws it (the command prints it); later, say it here.
-      if (answered) say(tls);
-      client.disconnect();
-      refuse(fatal);
+      stop(tls);
       return;
     }
     if (!isConnectionError(error)) {
@@ -59,11 +72,15 @@ export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConn
     if (down) return;
     down = true;
     const code = (error as { code?: string }).code;
-    say(`waiting for Redis at ${url.display}: ${code ?? error.message}; retrying every second`);
+    void probeScheme().then(() => {
+      if (!fatal && down)
+        say(`waiting for Redis at ${url.display}: ${code ?? error.message}; retrying every second`);
+    });
   };
   client.on('error', onError);
   client.on('ready', () => {
     answered = true;
+    probed = null;
     if (!down) return;
     down = false;
     say(`Redis at ${url.display} is back; continuing`);
@@ -76,7 +93,10 @@ export function openRedis(url: QueueUrl, say: (line: string) => void): RedisConn
         () => null,
         (error: unknown) => error,
       );
-      const outcome = await Promise.race([answered, refused]);
+      // A TLS handshake with a server without TLS hangs until the connect timeout (10 s) and
+      // then looks like an outage: without an answer soon, ask what the port speaks.
+      const slow = setTimeout(() => void probeScheme(), SCHEME_PROBE_AFTER_MS);
+      const outcome = await Promise.race([answered, refused]).finally(() => clearTimeout(slow));
       if (outcome) throw fatal ?? outcome;
     },
     refused,
@@ -120,4 +140,74 @@ function isConnectionError(error: Error): boolean {
     /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH|ENETUNREACH|EAI_AGAIN)$/.test(code) ||
     /Connection is closed|connect ETIMEDOUT|Stream isn't writeable/i.test(error.message)
   );
+}
+
+/** How long `ready` waits for Redis's first answer before it asks what the port speaks. */
+const SCHEME_PROBE_AFTER_MS = 1000;
+
+/** How long {@link otherScheme} waits for the server. */
+const PROBE_TIMEOUT_MS = 3000;
+
+/**
+ * Why the URL's scheme cannot work with the server at its port, or null when that cannot be
+ * told (nothing listens, no answer: an outage). For `rediss://` a plain TCP connection sends
+ * `PING` and a RESP reply (`+PONG`, `-NOAUTH ...`) means the server speaks no TLS there; for
+ * `redis://` a TLS handshake (no certificate check, nothing sent after it) that completes means
+ * the port speaks only TLS. Names the server by its display form only: the password never appears.
+ */
+function otherScheme(url: QueueUrl): Promise<string | null> {
+  return new Promise((resolve) => {
+    let settled = false;
+    let socket: Socket | undefined;
+    const done = (message: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket?.destroy();
+      resolve(message);
+    };
+    const timer = setTimeout(() => done(null), PROBE_TIMEOUT_MS);
+    try {
+      socket = url.tls ? askPlain(url, done) : askTls(url, done);
+    } catch {
+      // A host or port Node refuses outright: nothing to tell.
+      done(null);
+      return;
+    }
+    socket.once('error', () => done(null));
+    socket.once('close', () => done(null));
+  });
+}
+
+/** A plain connection that sends `PING`: a Redis reply means the port speaks no TLS. */
+function askPlain(url: QueueUrl, done: (message: string | null) => void): Socket {
+  const socket = new Socket();
+  socket.once('connect', () => socket.write('PING\r\n'));
+  socket.once('data', (data: Buffer) => {
+    const first = String.fromCharCode(data[0] ?? 0);
+    done(
+      '+-$*:'.includes(first)
+        ? `Redis at ${url.display} does not speak TLS on port ${url.port}: it answered a plain-text PING. ` +
+            'Use redis:// for a server without TLS (or the port where it listens for TLS)'
+        : null,
+    );
+  });
+  socket.connect({ host: url.host, port: url.port });
+  return socket;
+}
+
+/** A TLS handshake (no certificate check, nothing sent): completed, the port speaks only TLS. */
+function askTls(url: QueueUrl, done: (message: string | null) => void): Socket {
+  const socket = tlsConnect({
+    host: url.host,
+    port: url.port,
+    rejectUnauthorized: false,
+    ...(isIP(url.host) === 0 && { servername: url.host }),
+  });
+  socket.once('secureConnect', () =>
+    done(
+      `Redis at ${url.display} speaks only TLS on port ${url.port}: use rediss:// (docs/distributed.md, "TLS")`,
+    ),
+  );
+  return socket;
 }

@@ -379,7 +379,9 @@ async function fetchAttempt(
   try {
     // In the repository's common store: a slot being added meanwhile would fail the fetch.
     await walkingAllHeads(options.repoRoot, () =>
-      gitExec(cwd, ['fetch', '--no-tags', '-q', options.remote, ref], { timeoutMs: 120_000 }),
+      // No gc of its own (a detached one would walk the HEADs of slots being added): the
+      // run's end runs git's maintenance once.
+      gitExec(cwd, ['fetch', '--no-tags', '--no-auto-gc', '-q', options.remote, ref], { timeoutMs: 120_000 }),
     );
   } catch (error) {
     return {

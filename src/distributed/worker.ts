@@ -13,6 +13,7 @@ import { runAttempt } from '../engine/task-attempt.js';
 import type { AcquiredSlot } from '../engine/worktree-pool.js';
 import { WorktreePool } from '../engine/worktree-pool.js';
 import { deleteBranch, gitExec, pushBranch } from '../git/git.js';
+import { autoMaintenance } from '../git/maintenance.js';
 import { milestoneBranch } from '../git/ref-names.js';
 import { walkingAllHeads } from '../git/worktree-add-gate.js';
 import { limitsFromConfig, withProcessLimits } from '../process/process-limits.js';
@@ -325,6 +326,10 @@ async function processJob(
   } finally {
     await pool.release(slot.path, { detach: true });
     await deleteBranch(options.repoRoot, branch, { force: true }).catch(() => undefined);
+    // Slot commits and fetches skip git's automatic gc: it runs here, when it has work, in the
+    // worktree-add gate and not detached, so none of this worker's slot adds meets it; the job's
+    // result does not wait for it.
+    void autoMaintenance(options.repoRoot, { detach: false });
   }
 }
 
@@ -338,6 +343,8 @@ async function fetchMilestone(options: WorkerOptions, job: TaskJob): Promise<voi
       [
         'fetch',
         '--no-tags',
+        // No detached gc walking the HEADs of slots being added: the worker's own runs after a job.
+        '--no-auto-gc',
         '-q',
         options.remote,
         `refs/heads/${branch}:refs/remotes/${options.remote}/${branch}`,

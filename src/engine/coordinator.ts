@@ -248,7 +248,11 @@ class Run {
    */
   async execute(): Promise<EngineResult> {
     try {
-      await startRun({ ...this.host, store: this.options.store });
+      await startRun({
+        ...this.host,
+        store: this.options.store,
+        rerun: this.options.attemptRunner ? 'queue' : 'worktree',
+      });
       this.record({ type: 'milestone_status', status: 'executing' });
       this.checkMilestoneBudget();
       await this.runPhases();

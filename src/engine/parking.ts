@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { AttemptOutcome } from './task-attempt.js';
 
@@ -78,10 +79,34 @@ export class QuotaBook {
   }
 }
 
-/** Waits until `until` (epoch ms), or until `signal` aborts. */
+/**
+ * A file of milliseconds added to the wall clock of usage-limit windows (`MILESTONE_TEST_CLOCK_SKEW_FILE`),
+ * for tests only: a test parks a task for an hour and then moves this clock past the reset,
+ * instead of racing a short real window. Unset (always, outside tests), the wall clock.
+ */
+const CLOCK_SKEW_FILE = process.env.MILESTONE_TEST_CLOCK_SKEW_FILE;
+
+/** Now (epoch ms) for usage-limit windows: the wall clock (see {@link CLOCK_SKEW_FILE}). */
+export function windowNow(): number {
+  if (!CLOCK_SKEW_FILE) return Date.now();
+  let skew = 0;
+  try {
+    skew = Number(readFileSync(CLOCK_SKEW_FILE, 'utf8')) || 0;
+  } catch {
+    // No file yet: no skew.
+  }
+  return Date.now() + skew;
+}
+
+/** Waits until `until` (epoch ms, {@link windowNow}'s clock), or until `signal` aborts. */
 export async function sleepUntil(until: number, signal: AbortSignal): Promise<void> {
-  const ms = Math.max(0, until - Date.now());
-  await sleep(ms, undefined, { signal }).catch(() => undefined);
+  if (!CLOCK_SKEW_FILE) {
+    await sleep(Math.max(0, until - Date.now()), undefined, { signal }).catch(() => undefined);
+    return;
+  }
+  // A test's clock may jump: look again every 100 ms.
+  while (!signal.aborted && windowNow() < until)
+    await sleep(Math.min(100, until - windowNow()), undefined, { signal }).catch(() => undefined);
 }
 
 /** `5h`, `90m`, `45s`: the wait as a person would write it. */

@@ -12,6 +12,19 @@ export interface Recovery {
   notes: string[];
 }
 
+/** Why an interrupted task is pending again, and what recovery says of it, by how it runs again. */
+const INTERRUPTED = {
+  worktree: {
+    reason: 'interrupted; re-running from a fresh worktree',
+    note: 'was interrupted; it will re-run from a fresh worktree',
+  },
+  queue: {
+    reason: 'interrupted; running again on a worker',
+    note: 'was interrupted; it will run again on a worker',
+  },
+  none: { reason: 'interrupted', note: null },
+} as const;
+
 /** The process group of each task's last started agent, from the `intent` events. */
 export function lastAgentGroups(events: readonly StoredEvent[]): Map<string, number> {
   const groups = new Map<string, number>();
@@ -40,6 +53,13 @@ export async function recoverMilestone(input: {
   state: MilestoneState;
   events: readonly StoredEvent[];
   graceMs: number;
+  /**
+   * How an interrupted task runs again, for what recovery says: `worktree` (the default) from
+   * a fresh local worktree; `queue` on a worker (a job the dead run left may be adopted: the
+   * queue's runner says so when it does, recovery cannot know yet); `none` when it does not (a
+   * cancel).
+   */
+  rerun?: 'worktree' | 'queue' | 'none';
 }): Promise<Recovery> {
   const { repoRoot, state } = input;
   const events: MilestoneEvent[] = [];
@@ -76,13 +96,11 @@ export async function recoverMilestone(input: {
       notes.push(`stopped the orphaned agent of ${spec.id} (process group ${pgid})`);
     }
     if (task.status !== 'pending' || task.merged) {
-      const why =
-        task.status === 'running' || task.status === 'ready'
-          ? 'interrupted; re-running from a fresh worktree'
-          : `was ${task.status}; queued again`;
+      const interrupted = task.status === 'running' || task.status === 'ready';
+      const rerun = INTERRUPTED[input.rerun ?? 'worktree'];
+      const why = interrupted ? rerun.reason : `was ${task.status}; queued again`;
       events.push({ type: 'task_status', taskId: spec.id, status: 'pending', reason: why });
-      if (task.status === 'running' || task.status === 'ready')
-        notes.push(`${spec.id} was interrupted; it will re-run from a fresh worktree`);
+      if (interrupted && rerun.note) notes.push(`${spec.id} ${rerun.note}`);
     }
   }
   // A check the dead coordinator was running on the combined tree (integration/) goes too.

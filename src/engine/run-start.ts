@@ -14,6 +14,8 @@ export async function startRun(
     'repoRoot' | 'worktreeRoot' | 'milestoneId' | 'branch' | 'graceMs' | 'reporter' | 'state' | 'record'
   > & {
     store: Store;
+    /** How an interrupted task runs again: from a fresh worktree, or on a worker (a queued run). */
+    rerun: 'worktree' | 'queue';
   },
 ): Promise<void> {
   const { repoRoot, branch } = input;
@@ -29,6 +31,7 @@ export async function startRun(
     state,
     events: input.store.events(input.milestoneId, { types: ['intent'] }),
     graceMs: input.graceMs,
+    rerun: input.rerun,
   });
   if (repairs.events.length) input.record(...repairs.events);
   for (const note of repairs.notes) input.reporter.onLive?.({ type: 'note', level: 'info', message: note });

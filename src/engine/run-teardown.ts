@@ -1,5 +1,6 @@
 import type { MilestoneState } from '../core/projection.js';
 import { gitExec } from '../git/git.js';
+import { autoMaintenance } from '../git/maintenance.js';
 import type { RunHost } from './run-host.js';
 
 /**
@@ -15,7 +16,7 @@ export async function teardownRun(
   const slots = await input.pool.close();
   await deleteLandedBranches(input.repoRoot, input.branch, input.state());
   // Task commits skip git's automatic maintenance; it runs once here (detached when it has work).
-  await gitExec(input.repoRoot, ['maintenance', 'run', '--auto', '--quiet']).catch(() => undefined);
+  await autoMaintenance(input.repoRoot);
   input.record({
     type: 'outcome',
     step: 'teardown',

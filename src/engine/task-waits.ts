@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import { removeWorktree } from '../git/git.js';
 import type { LiveEvent } from '../report/reporter.js';
-import { formatWait, parkDecision, QuotaBook, quotaReset, sleepUntil } from './parking.js';
+import { formatWait, parkDecision, QuotaBook, quotaReset, sleepUntil, windowNow } from './parking.js';
 import { keptSession, keptWorktreeIntact, resumeWorktreePath } from './session-resume.js';
 import type { AttemptOutcome } from './task-attempt.js';
 import type { AcquiredSlot, WorktreePool } from './worktree-pool.js';
@@ -56,7 +56,7 @@ export class TaskWaits {
    * configured for the agent, when the plan allows one), with a note saying why.
    */
   startAgent(chain: string[]): { index: number; note?: string } {
-    const now = Date.now();
+    const now = windowNow();
     const index = this.quota.firstOpen(chain, now);
     if (index === 0) return { index };
     const until = this.quota.closedUntil(chain[0]!, now)!;
@@ -128,7 +128,7 @@ export class TaskWaits {
     const sessionId = input.resumable ? this.sessionOf(taskId, input.attempt) : null;
     if (this.ctx.signal.aborted)
       return branch && sessionId ? this.keep(taskId, agent, input.slot.path, sessionId) : null;
-    const now = Date.now();
+    const now = windowNow();
     const reset = quotaReset(outcome, now);
     if (reset === null) return null;
     // A reset already past once more after a park is no window that opened (an agent repeating

@@ -23,7 +23,7 @@ const INSTALL: Record<string, string> = {
 };
 
 /** What makes a missing agent usable: install its program, or configure it (an unknown name). */
-function makeAvailable(name: string, problem: Problem | undefined): string {
+export function makeAvailable(name: string, problem: Problem | undefined): string {
   if (problem?.code === 'MILESTONE_AGENT_UNKNOWN' && problem.message.endsWith('is disabled in config'))
     return `enable it in .milestones/config.yaml (agents.${name})`;
   if (problem?.code === 'MILESTONE_AGENT_UNKNOWN')

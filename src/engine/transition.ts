@@ -56,12 +56,9 @@ export async function checkTransition(input: {
     const field = { field: agentField(task.id) };
     const adapter = input.adapters.get(name);
     if (!adapter) {
-      const why = input.disabled.has(name)
-        ? 'is disabled in config'
-        : `is not configured (known: ${[...input.adapters.keys()].join(', ')})`;
       problems.push({
         code: 'MILESTONE_AGENT_UNKNOWN',
-        message: `task ${task.id}: agent "${name}" ${why}`,
+        message: `task ${task.id}: ${unknownAgent(name, input)}`,
         location: field,
       });
       continue;
@@ -106,4 +103,14 @@ function mayRevert(plan: Plan): boolean {
   return Boolean(
     plan.verify || plan.phases || plan.defaults.verify || plan.tasks.some((t) => t.verify !== undefined),
   );
+}
+
+/** Why `name` runs nothing here: `agent "x" is disabled in config` or `is not configured (known: ...)`. */
+export function unknownAgent(
+  name: string,
+  agents: { adapters: ReadonlyMap<string, unknown>; disabled: ReadonlySet<string> },
+): string {
+  return agents.disabled.has(name)
+    ? `agent "${name}" is disabled in config`
+    : `agent "${name}" is not configured (known: ${[...agents.adapters.keys()].join(', ')})`;
 }

@@ -242,7 +242,10 @@ export class WorktreePool {
     const slots = [...this.held.values()];
     // Slots a killed run left on a task branch (unlocked, not claimed by this run) let go too,
     // so every landed branch can be deleted.
-    const idle = listSlots(this.dir).filter((s) => !this.held.has(s.path) && !slotLocked(s.path));
+    // Not one git has locked: an add still making it writes its HEAD at the end.
+    const idle = listSlots(this.dir).filter(
+      (s) => !this.held.has(s.path) && !slotLocked(s.path) && !lockedByGit(s.path),
+    );
     await Promise.all([...slots, ...idle].map((s) => detachHead(s.path)));
     for (const s of slots) {
       unwatchWorktree(s.path);
@@ -363,7 +366,9 @@ function adminFolder(path: string): string | undefined {
 
 /**
  * Removes unlocked slots beyond `keep` (most recently used first are kept) or unused for longer
- * than `maxAgeMs`; `keep: 0` removes every unlocked slot. Returns the removed paths.
+ * than `maxAgeMs`; `keep: 0` removes every unlocked slot. Returns the removed paths. A slot git
+ * has locked (a `git worktree add` still making it, a person's `git worktree lock`) is no
+ * candidate, as for taking one: renaming it away would pull the checkout from under the add.
  */
 export function pruneSlots(
   repoRoot: string,
@@ -371,7 +376,7 @@ export function pruneSlots(
   rules: { keep: number; maxAgeMs: number; now: Date; background?: boolean },
 ): string[] {
   const slots = listSlots(dir)
-    .filter((s) => !slotLocked(s.path))
+    .filter((s) => !slotLocked(s.path) && !lockedByGit(s.path))
     .map((s) => ({ ...s, usedAt: Date.parse(readSlotRecord(s.path, new Date(0)).usedAt) }))
     .sort((a, b) => b.usedAt - a.usedAt);
   const doomed = slots.filter((s, i) => i >= rules.keep || rules.now.getTime() - s.usedAt > rules.maxAgeMs);
@@ -379,6 +384,11 @@ export function pruneSlots(
   for (const s of doomed) {
     // Locked while it is renamed: another run must not claim a slot that is going away.
     if (!lockSlot(s.path)) continue;
+    // Asked again under our lock: an add may have started on it since it was listed.
+    if (lockedByGit(s.path)) {
+      unlockSlot(s.path);
+      continue;
+    }
     const trash = join(dir, `_trash-${randomBytes(6).toString('hex')}`);
     try {
       renameSync(s.path, trash);

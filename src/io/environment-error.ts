@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { GitError } from '../git/git-error.js';
+import { GIT_MISSING } from '../git/git-on-path.js';
 
 /** errno codes that mean the machine refused, not that milestone has a bug. */
 const ENVIRONMENT_CODES = new Set([
@@ -37,7 +38,7 @@ export function environmentFailure(error: unknown): string | null {
       const cause = current.cause as NodeJS.ErrnoException | undefined;
       // `spawn git ENOENT` in a folder that exists: no git to run, not git refusing.
       if (current.exitCode === null && cause?.code === 'ENOENT' && existsSync(current.cwd))
-        return `git is not installed or not on PATH: milestone needs git 2.38 or newer (\`git --version\` to check)`;
+        return GIT_MISSING;
       return `git refused: ${current.message}`;
     }
     const code = (current as NodeJS.ErrnoException).code;

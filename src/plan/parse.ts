@@ -34,6 +34,8 @@ export interface ParseResult {
   problems: Problem[];
   /** The format the text was read as; `null` when it could not be told. */
   format: PlanFormat | null;
+  /** Where a field of the plan is in the text (`validate` places its checks against config). */
+  locate?: Locate;
 }
 
 /**
@@ -62,7 +64,7 @@ export function parsePlan(text: string, options: ParseOptions): ParseResult {
     ? result.problems.filter((p) => p.code !== PLAN_CODES.empty)
     : result.problems;
   const problems = sortProblems([...read.problems, ...own]);
-  return { plan: problems.length > 0 ? null : result.plan, problems, format };
+  return { plan: problems.length > 0 ? null : result.plan, problems, format, locate: read.locate };
 }
 
 interface SourceRead {

@@ -29,7 +29,11 @@ export interface LineSplitterOptions {
   maxLineChars?: number;
 }
 
-/** What stands for a line longer than `max`: its start, then why the rest is gone. */
+/**
+ * What stands for a line longer than `max`: its start, then why the rest is gone. `start` must
+ * already be redacted as a whole (see {@link createLineSplitter}): redacting only the kept
+ * characters would miss a secret that the cut splits, and print its first part.
+ */
 export function cutLine(start: string, length: number, max: number): string {
   return `${start.slice(0, CUT_KEEP)}... [milestone: line cut: ${length} characters, over the limit of ${max} characters per line; the rest was dropped]`;
 }
@@ -38,7 +42,8 @@ export function cutLine(start: string, length: number, max: number): string {
  * Splits a byte stream into UTF-8 lines; a multi-byte character cut by a chunk stays whole.
  * Lines are transformed only once whole, so a secret split across chunks is still found. Memory
  * stays under `maxLineChars` whatever the stream: the part of a longer line past it is counted,
- * not kept, and the line arrives as {@link cutLine}.
+ * not kept, and the line arrives as {@link cutLine}. The start of a cut line is taken from the
+ * transform of all `maxLineChars` characters read, so a secret crossing the cut is masked whole.
  */
 export function createLineSplitter(
   onLine: (line: string) => void,
@@ -49,12 +54,15 @@ export function createLineSplitter(
   const transform = options.transform ?? ((line: string) => line);
   const decoder = new StringDecoder('utf8');
   let partial = '';
-  /** Characters of the current line dropped past the limit (0: the line is whole so far). */
-  let dropped = 0;
+  /** Characters of the current line once it is over the limit (0: the line is whole so far). */
+  let cutChars = 0;
+  /** The transformed start of the current line, once it is over the limit. */
+  let cutStart = '';
   let tail = '';
   const emit = (raw: string, newline: boolean): void => {
-    const line = dropped > 0 ? cutLine(transform(raw), raw.length + dropped, maxLine) : transform(raw);
-    dropped = 0;
+    const line = cutChars > 0 ? cutLine(cutStart, cutChars, maxLine) : transform(raw);
+    cutChars = 0;
+    cutStart = '';
     tail += newline ? `${line}\n` : line;
     // Trim lazily: slicing on every line would copy the tail each time.
     if (tail.length > tailChars * 2) tail = tail.slice(-tailChars);
@@ -62,14 +70,17 @@ export function createLineSplitter(
   };
   /** Adds text of the current line (no newline in it), keeping at most the limit. */
   const add = (piece: string): void => {
-    if (dropped > 0) {
-      dropped += piece.length;
+    if (cutChars > 0) {
+      cutChars += piece.length;
       return;
     }
     partial += piece;
     if (partial.length > maxLine) {
-      dropped = partial.length - CUT_KEEP;
-      partial = partial.slice(0, CUT_KEEP);
+      // Transform everything read before keeping the start: a secret crossing character
+      // CUT_KEEP is masked whole, not cut in two with its first part left readable.
+      cutChars = partial.length;
+      cutStart = transform(partial).slice(0, CUT_KEEP);
+      partial = '';
     }
   };
   const take = (text: string): void => {
@@ -87,7 +98,7 @@ export function createLineSplitter(
     push: (chunk) => take(decoder.write(chunk)),
     end: () => {
       take(decoder.end());
-      if (partial !== '' || dropped > 0) emit(partial, false);
+      if (partial !== '' || cutChars > 0) emit(partial, false);
       partial = '';
     },
     tail: () => tail.slice(-tailChars),

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, gitRepo, milestone, runFile, tempDir, writeFiles } from '../helpers/git-repo.js';
 import { milestoneRepo, waitForOutput } from '../helpers/milestone-repo.js';
@@ -138,6 +138,40 @@ describe("a new user's first hour", () => {
       expect(result.stderr).toContain('git is not installed or not on PATH');
       expect(result.stderr).not.toContain('ENOENT');
     }
+  });
+
+  it('without git on PATH, a command that needs git changes nothing: no .milestones files, no event, no config cache', async () => {
+    const repo = await milestoneRepo();
+    writeFiles(repo.root, {
+      'plan.yaml': 'version: 1\nmilestone: G\nid: g\ntasks:\n  - id: a\n    title: A\n    run: "true"\n',
+    });
+    const bin = tempDir('milestone-nogit-');
+    symlinkSync('/bin/sh', join(bin, 'sh'));
+    const run = (args: string[]) => milestone(repo.root, args, { ...repo.env, PATH: bin });
+    const refusedUnchanged = async (commands: string[][]) => {
+      const before = files(repo.root);
+      for (const args of commands) {
+        const result = await run(args);
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(result.stderr, args.join(' ')).toContain('git is not installed or not on PATH');
+        expect(files(repo.root), args.join(' ')).toEqual(before);
+      }
+    };
+    // A fresh repository: neither `.milestones/` nor its ignore files appear.
+    await refusedUnchanged([['plan', '--from', 'plan.yaml'], ['plan', 'G'], ['init'], ['init', '--claude']]);
+    expect(existsSync(join(repo.root, '.milestones'))).toBe(false);
+    // A planned milestone: its store, record and config cache stay as they were.
+    expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(0);
+    await refusedUnchanged([
+      ['execute', 'g'],
+      ['cancel', 'g'],
+      ['rm', 'g'],
+      ['finish', 'g'],
+      ['clean'],
+      ['plan', '--from', 'plan.yaml', '--replace', 'g'],
+      ['plan', '--id', 'g'],
+      ['worker', '--queue', 'redis://127.0.0.1:1'],
+    ]);
   });
 
   it('kill -9 mid-execute: status names the dead coordinator and the command, which resumes to the end', async () => {
@@ -316,3 +350,15 @@ describe("a new user's first hour", () => {
     );
   });
 });
+
+/** Every file under `root` but `.git/`, with its content: what a command may not change. */
+function files(root: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    const name = relative(root, path);
+    if (name === '.git' || name.startsWith(`.git${sep}`) || !entry.isFile()) continue;
+    found[name] = readFileSync(path, 'base64');
+  }
+  return found;
+}

@@ -117,6 +117,47 @@ describe('plan and validate: bad input exits 2, names the place, writes nothing'
       expect.arrayContaining([4, 5, 6]),
     );
   });
+
+  it('validate refuses an agent the config does not define, at its line, with the advice execute gives', async () => {
+    const repo = await milestoneRepo();
+    writeFiles(repo.root, {
+      'plan.yaml':
+        'version: 1\nmilestone: Robots\nid: robots\ntasks:\n  - { id: a, title: A, run: "true" }\n  - id: b\n    title: B\n    agent: robot\n    prompt: do it\n',
+    });
+    const validated = await repo.run(['validate', 'plan.yaml']);
+    expect(validated.code).toBe(2);
+    expect(validated.stderr).toContain(
+      'plan.yaml:8:12 (tasks[1].agent): task b: agent "robot" is not configured (known: shell, claude, codex, gemini)',
+    );
+    // The advice execute prints for the same plan, but the replan a stored plan needs.
+    expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(0);
+    const executed = await repo.run(['execute', 'robots']);
+    expect(executed.code).toBe(2);
+    const fix = /fix: (b names agent robot in the plan: .*, or change `agent:` in plan\.yaml)/.exec(
+      executed.stderr,
+    )![1]!;
+    expect(validated.stderr).toContain(`fix: ${fix}\n`);
+    // Configured, the same plan is valid; disabled, refused again with how to enable it.
+    writeFiles(repo.root, {
+      '.milestones/config.yaml': 'agents:\n  robot: { type: exec, command: ["node", "bot.js"] }\n',
+    });
+    const configured = await repo.run(['validate', 'plan.yaml']);
+    expect(configured.code, configured.stderr).toBe(0);
+    writeFiles(repo.root, { '.milestones/config.yaml': 'agents:\n  robot: { disabled: true }\n' });
+    const disabled = await repo.run(['validate', 'plan.yaml', '--json']);
+    expect(disabled.code).toBe(2);
+    const report = JSON.parse(disabled.stdout);
+    expect(report.problems).toEqual([
+      expect.objectContaining({
+        code: 'MILESTONE_AGENT_UNKNOWN',
+        message: 'task b: agent "robot" is disabled in config',
+        location: expect.objectContaining({ line: 8, field: 'tasks[1].agent' }),
+      }),
+    ]);
+    expect(report.advice).toEqual([
+      'b names agent robot in the plan: enable it in .milestones/config.yaml (agents.robot), or change `agent:` in plan.yaml',
+    ]);
+  });
 });
 
 describe('plan, list, show, status, visualize', () => {

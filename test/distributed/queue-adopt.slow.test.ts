@@ -59,6 +59,9 @@ describe.skipIf(unavailable !== null)('a job adopted by a resumed coordinator', 
         )?.[1];
       expect(job, out).toBeDefined();
       expect(out).toMatch(/a: attempt 2 \(the adopted job of attempt 1\) runs on worker \S+/);
+      // Recovery says only what happens: the task runs again on a worker, not in a local worktree.
+      expect(out).toContain('a was interrupted; it will run again on a worker');
+      expect(out).not.toContain('fresh worktree');
       expect(out).not.toMatch(/a: attempt 2 runs on worker/);
       // Stored as said: which worker ran attempt 2, and that it was the job of attempt 1.
       const adopted = { job, attempt: 1 };

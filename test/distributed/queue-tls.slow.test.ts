@@ -77,4 +77,48 @@ describe.skipIf(unavailable !== null)('execute and worker over rediss:// (TLS)',
       { tls: true, password: PASSWORD },
     );
   });
+
+  it('stop at once with one message naming the URL and the fix when the scheme does not match the server: rediss:// to a plain Redis, redis:// to a TLS-only one', async () => {
+    const remote = await bareRemote();
+    const { repo, env } = await plannedClone(remote, {
+      milestone: 'Scheme',
+      id: 'scheme',
+      defaults: { agent: 'shell' },
+      tasks: [{ id: 'a', title: 'Write a', files: ['a.txt'], run: 'echo a > a.txt' }],
+    });
+    const workerRepo = await clone(remote, 'w1');
+    const workerEnv = { XDG_STATE_HOME: tempDir('milestone-state-') };
+    for (const tls of [false, true]) {
+      await withRedis(
+        async (redis, procs) => {
+          // The other scheme than the server's: TLS to a plain server (whose handshake hangs
+          // until the connect timeout, then looks like an outage), plain to a TLS-only one.
+          const wrong = tls
+            ? redis.url.replace(/^rediss:/, 'redis:')
+            : redis.url.replace(/^redis:/, 'rediss:');
+          const shown = `${wrong.slice(0, wrong.indexOf('//') + 2)}:***@127.0.0.1:${redis.port}/0`;
+          for (const [cwd, args, extra] of [
+            [workerRepo, ['worker', '--queue', wrong, '--agents', 'shell'], workerEnv],
+            [repo, ['execute', 'scheme', '--queue', wrong, '--mode', 'agents'], env],
+          ] as const) {
+            const proc = start(cwd, [...args], extra);
+            procs.push(proc);
+            expect(await proc.exit, proc.output()).toBe(2);
+            const out = proc.output();
+            expect(out).toContain(shown);
+            expect(out).not.toContain(PASSWORD);
+            expect(out).not.toContain('waiting for Redis');
+            if (tls) expect(out).toContain('speaks only TLS on port');
+            else expect(out).toContain('does not speak TLS on port');
+            expect(out).toContain(tls ? 'use rediss://' : 'Use redis://');
+            expect(out.match(/TLS on port/g)).toHaveLength(1);
+          }
+        },
+        { tls, password: PASSWORD },
+      );
+    }
+    expect((await milestoneAsync(repo, ['status', 'scheme', '--json'], env)).stdout).toContain(
+      '"status": "planned"',
+    );
+  });
 });

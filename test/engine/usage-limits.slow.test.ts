@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -62,12 +62,21 @@ describe('usage limits', () => {
       ],
     });
     expect(planned.code, planned.stderr).toBe(0);
-    // b must start on the fallback while claude is still out of quota: after claude's failure is
-    // read, c sees the park and lands and b is dispatched, which a busy machine stretched past a
-    // 10 s window (b then went to claude). The run waits the whole window, so no more than needed.
-    Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), { FAKE_AGENT_RESET_IN_S: '60' });
-    const run = await repo.run(['execute', 'usage', '--mode', 'agents', '--concurrency', '2']);
-    expect(run.code, run.stderr).toBe(0);
+    // b must start on the fallback while claude is still out of quota, whatever the machine's
+    // load: claude's window is an hour, and the run's clock of windows (a skew file, test only)
+    // moves past its reset once b has landed; nothing waits on the wall clock.
+    const skew = join(tempDir('milestone-clock-'), 'skew-ms');
+    Object.assign(repo.env, fakeEnv('usage-limit-then-success', state), {
+      FAKE_AGENT_RESET_IN_S: '3600',
+      MILESTONE_TEST_CLOCK_SKEW_FILE: skew,
+    });
+    const child = repo.spawn(['execute', 'usage', '--mode', 'agents', '--concurrency', '2']);
+    await waitFor(repo, 'usage', (tasks) => tasks[2]?.status === 'succeeded');
+    const parked = (await repo.status('usage')).tasks[0] as TaskJson;
+    expect(parked).toMatchObject({ status: 'waiting', attempts: 1 });
+    const opened = new Date();
+    writeFileSync(skew, String(Date.parse(parked.waitingUntil!) - Date.now() + 1000));
+    expect(await exited(child), child.output().stderr).toBe(0);
 
     const status = await repo.status('usage');
     expect(status.status).toBe('completed');
@@ -84,9 +93,9 @@ describe('usage limits', () => {
       /^claude is out of quota until .*usage limit reached.*its session resumes then$/,
     );
     const resumed = aStatus.filter((e) => e.status === 'running')[1]!;
-    // Resumed once, when the window opened (order and times from the event log).
+    // Resumed once, when the window opened: after the run's clock passed the reset.
     expect(resumed.seq).toBeGreaterThan(waiting.seq);
-    expect(Date.parse(resumed.at)).toBeGreaterThanOrEqual(Date.parse(waiting.until!));
+    expect(Date.parse(resumed.at)).toBeGreaterThanOrEqual(opened.getTime());
     expect(resumed.reason).toMatch(/^claude's quota opened again; resuming session aaaaaaaa-/);
     const bStart = taskEvents(log, 'b').find((e) => e.status === 'running')!;
     expect(bStart.reason).toMatch(/^fallback from claude \(usage limit until .*\) to shell$/);

@@ -87,6 +87,37 @@ describe('a worktree slot git could not make or switch', () => {
   });
 });
 
+describe('pruning slots beyond keep', () => {
+  it('leaves a slot git has locked (an add still making it) where it is, its files untouched, and prunes it once unlocked', async () => {
+    const repo = await gitRepo({ files: { 'a.txt': 'a' } });
+    const head = await git(repo, 'rev-parse', 'HEAD');
+    const root = tempDir();
+    const earlier = new WorktreePool(repo, root, SETUP);
+    const [one, two] = await Promise.all([
+      earlier.acquire('t/one', head, options()),
+      earlier.acquire('t/two', head, options()),
+    ]);
+    for (const slot of [one!, two!]) await earlier.release(slot.path, { detach: true });
+    await earlier.close();
+    // As `git worktree add` leaves a worktree until its checkout is done.
+    const admin = /^gitdir: (.+)$/m.exec(readFileSync(join(one!.path, '.git'), 'utf8'))![1]!;
+    writeFileSync(join(admin, 'locked'), 'initializing');
+    writeFileSync(join(one!.path, 'being-checked-out.txt'), 'the add is not done');
+    const headBefore = readFileSync(join(admin, 'HEAD'), 'utf8');
+    // keep: 0 prunes every slot it may: only the one git has not locked goes.
+    const { removing } = await new WorktreePool(repo, root, { ...SETUP, keep: 0 }).close();
+    expect(removing).toEqual([two!.path]);
+    expect(existsSync(two!.path)).toBe(false);
+    expect(readFileSync(join(one!.path, 'being-checked-out.txt'), 'utf8')).toBe('the add is not done');
+    expect(readFileSync(join(admin, 'HEAD'), 'utf8')).toBe(headBefore);
+    expect(existsSync(`${one!.path}.lock`)).toBe(false);
+    // Once the add is done (git unlocks it), it is pruned like any other.
+    rmSync(join(admin, 'locked'));
+    const after = await new WorktreePool(repo, root, { ...SETUP, keep: 0 }).close();
+    expect(after.removing).toEqual([one!.path]);
+  });
+});
+
 describe('the Git LFS check of a long-lived pool (a worker keeps one for its lifetime)', () => {
   it('follows the start point and the PATH at every new slot: LFS added later is refused, a git-lfs installed later is found', async () => {
     const repo = await gitRepo({ files: { 'a.txt': 'a' } });

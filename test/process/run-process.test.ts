@@ -63,6 +63,32 @@ describe('runProcess', () => {
     expect(readFileSync(logFile, 'utf8')).toContain('over the limit of 10485760 characters per line');
   });
 
+  it('masks a secret that the cut of an over-long line splits: no part of it is kept', async () => {
+    const logFile = join(tempDir(), 'attempt.log');
+    const lines: string[] = [];
+    // The agent's environment token starts 10 characters before the 200 kept of a cut line,
+    // then a token shape crosses it in a second line: both over the limit of 10 Mi characters.
+    const program = `
+      const pad = 'x'.repeat(11 << 20);
+      process.stdout.write('{"text":"' + 'a'.repeat(181) + process.env.MY_API_TOKEN + pad + '"}\\n');
+      process.stdout.write('{"text":"' + 'b'.repeat(180) + ' ghp_' + 'Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0LmNbVc' + ' ' + pad + '"}\\n');`;
+    const result = await runProcess({
+      file: process.execPath,
+      args: ['-e', program],
+      cwd: tempDir(),
+      env: { MY_API_TOKEN: 'tok-0123456789-abcdef' },
+      logFile,
+      onStdoutLine: (line) => lines.push(line),
+    });
+    expect(result.exitCode).toBe(0);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^\{"text":"a{181}\[redacted\]x*\.\.\. \[milestone: line cut: /);
+    expect(lines[1]).toMatch(/^\{"text":"b{180} \[redacted\] ?x*\.\.\. \[milestone: line cut: /);
+    const log = readFileSync(logFile, 'utf8');
+    expect(log).not.toMatch(/tok-|ghp_/);
+    expect(`${result.stdoutTail}`).not.toMatch(/tok-|ghp_/);
+  });
+
   it('runs a program and reports its exit code and output tails', async () => {
     const cwd = tempDir();
     const result = await runProcess({

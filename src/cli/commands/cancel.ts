@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { recoverMilestone } from '../../engine/recovery.js';
 import { LockedError, UsageError } from '../../errors.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import { cancelledAdvice } from '../../workspace/cancelled-advice.js';
@@ -24,6 +25,7 @@ export interface CancelOptions {
  * What already landed on the milestone branch stays there.
  */
 export async function cancel(options: CancelOptions): Promise<void> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   await withExistingStore(workspace, async (store) => {
     const state = resolveMilestone(store, options.id);
@@ -73,6 +75,8 @@ export async function cancel(options: CancelOptions): Promise<void> {
         },
         events: store.events(state.id, { types: ['intent'] }),
         graceMs: 5000,
+        // Cancelled, not run again: no "will re-run" note.
+        rerun: 'none',
       });
       for (const note of repairs.notes) options.io.err(note);
       const landed = repairs.events.filter(

@@ -5,6 +5,7 @@ import { lastAgentGroups } from '../../engine/recovery.js';
 import { cleanSlots } from '../../engine/worktree-pool.js';
 import { removeOrphanWorktrees } from '../../engine/worktrees.js';
 import { gitExec, pruneWorktrees } from '../../git/git.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { groupAlive, stopGroup } from '../../process/process-group.js';
 import { isPidAlive } from '../../store/pid-alive.js';
@@ -45,6 +46,7 @@ export async function clean(options: CleanOptions): Promise<{
   branches: string[];
   agents: Array<{ milestoneId: string; taskId: string; pgid: number }>;
 }> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const removed = {
     worktrees: [] as string[],

@@ -11,6 +11,7 @@ import { formatSpend, sumUsage } from '../../engine/budget.js';
 import type { EngineResult } from '../../engine/coordinator.js';
 import { runsInParallel } from '../../engine/phase-barrier.js';
 import { EXIT, ExitError } from '../../errors.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
 import { startNotifier } from '../../notify/notifier.js';
@@ -121,6 +122,7 @@ export function failureReport(id: string, branch: string, result: EngineResult, 
  * prepared and run below the CLI (`src/run/`); this command prints and maps the result.
  */
 export async function execute(options: ExecuteOptions): Promise<EngineResult | null> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const env = options.env ?? process.env;
   return withExistingStore(workspace, async (store) => {

@@ -13,6 +13,7 @@ import {
   mergeTree,
   revParse,
 } from '../../git/git.js';
+import { requireGit } from '../../git/git-on-path.js';
 import { readyGh } from '../../git/github.js';
 import type { Io } from '../../io/io.js';
 import { openPullRequests } from '../../report/packet-pr.js';
@@ -51,6 +52,7 @@ export interface FinishResult {
  * command that changes the base branch; it refuses a dirty working tree.
  */
 export async function finish(options: FinishOptions): Promise<FinishResult> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const root = workspace.root;
   return withExistingStore(workspace, async (store) => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { claudeFiles } from '../../claude/templates.js';
 import { CONFIG_TEMPLATE } from '../../config/config.js';
 import { gitExec } from '../../git/git.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { findExecutable } from '../../process/which.js';
 import { writeFileAtomic } from '../../store/atomic-file.js';
@@ -26,6 +27,7 @@ export interface InitResult {
 
 /** Creates `.milestones/config.yaml`, `.milestones/.gitignore` and, with `claude`, `.claude/` files. */
 export async function init(options: InitOptions): Promise<InitResult> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const files: Record<string, string> = {
     [workspace.configFile]: CONFIG_TEMPLATE,

@@ -7,6 +7,7 @@ import type { PlanSource, Usage } from '../../core/events.js';
 import type { MilestoneState } from '../../core/projection.js';
 import type { Mode, Plan } from '../../core/types.js';
 import { LockedError, UsageError } from '../../errors.js';
+import { requireGit } from '../../git/git-on-path.js';
 import { branchExistsInFiles, headBranchFromFiles } from '../../git/ref-files.js';
 import { milestoneBranch } from '../../git/ref-names.js';
 import { branchExists, revParse } from '../../git/refs.js';
@@ -117,6 +118,7 @@ export function planJob(options: Pick<PlanOptions, 'from' | 'id' | 'title'>): Pl
  * nothing is written when any check fails); or runs the planning analyses of a stored plan again.
  */
 export async function plan(options: PlanOptions): Promise<PlanResult> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const what = planJob(options);
   if (what.job === 'import') return importPlan(workspace, options, what.file);

@@ -5,6 +5,7 @@ import { repoWorktreeDir } from '../../engine/naming.js';
 import { removeOrphanWorktrees } from '../../engine/worktrees.js';
 import { LockedError, UsageError } from '../../errors.js';
 import { gitExec, listWorktrees, revParse } from '../../git/git.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { isPidAlive } from '../../store/pid-alive.js';
 import {
@@ -40,6 +41,7 @@ export interface RmResult {
  */
 export async function rm(options: RmOptions): Promise<RmResult> {
   const id = checkMilestoneId(options.id);
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const wtRoot = worktreeRoot(workspace, options.env ?? process.env);
   const result: RmResult = { id, worktrees: [], branches: [] };

@@ -12,6 +12,7 @@ import { landedOnBranch } from '../../engine/landing.js';
 import type { Problem } from '../../errors.js';
 import { UsageError } from '../../errors.js';
 import { gitExec } from '../../git/git.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
 import { StaleVersionError } from '../../store/stale-version-error.js';
@@ -66,6 +67,7 @@ function readDocument(cwd: string, file: string): unknown {
  * the milestone branch: progress must stay true.
  */
 export async function stateImport(options: StateImportOptions): Promise<{ format: string; applied: number }> {
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const name = options.file === '-' ? '<stdin>' : options.file;
   const { state: incoming, problems } = parseImportedState(readDocument(options.cwd, options.file), name);

@@ -1,11 +1,17 @@
 import { resolve } from 'node:path';
+import { resolveAgents } from '../../agents/registry.js';
 import { analyzeGraph } from '../../core/analysis.js';
 import { formatDuration, plural } from '../../core/duration.js';
+import type { Plan } from '../../core/types.js';
+import { unknownAgent } from '../../engine/transition.js';
+import { makeAvailable } from '../../engine/transition-advice.js';
 import type { Problem } from '../../errors.js';
 import { formatProblem, UsageError } from '../../errors.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
 import { loadPlanFile } from '../../plan/load.js';
+import type { Locate } from '../../plan/problems.js';
+import { openWorkspace } from '../../workspace/workspace.js';
 
 export interface ValidateOptions {
   cwd: string;
@@ -19,15 +25,25 @@ export interface ValidateResult {
   valid: boolean;
   format: string | null;
   problems: Problem[];
+  /** The fixes of the problems found against config, as `execute` gives them. */
+  advice: string[];
   summary: { id: string; title: string; tasks: number; criticalPath: string; parallelScore: number } | null;
 }
 
 /**
- * Checks a plan file and reports every problem found, not only the first. Works outside a git
+ * Checks a plan file and reports every problem found, not only the first: the plan's own, then
+ * each agent it names that the config of the repository around `cwd` (outside one: the built-in
+ * agents) does not define, as `execute` would refuse it, with its advice. Works outside a git
  * repository and writes nothing. Exit 2 when there is any problem.
  */
 export async function validate(options: ValidateOptions): Promise<ValidateResult> {
   const parsed = await loadPlanFile(resolve(options.cwd, options.file));
+  const advice: string[] = [];
+  if (parsed.plan && parsed.problems.length === 0) {
+    const checked = await checkAgents(parsed.plan, options, parsed.locate);
+    parsed.problems.push(...checked.problems);
+    advice.push(...checked.advice);
+  }
   let summary: ValidateResult['summary'] = null;
   if (parsed.plan && parsed.problems.length === 0) {
     const analysis = analyzeGraph(parsed.plan);
@@ -43,6 +59,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     valid: parsed.problems.length === 0,
     format: parsed.format,
     problems: parsed.problems,
+    advice,
     summary,
   };
   if (options.json) printJson(options.io, result);
@@ -52,6 +69,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     );
   } else {
     for (const problem of parsed.problems) options.io.err(formatProblem(problem));
+    for (const line of advice) options.io.err(`fix: ${line}`);
   }
   if (!result.valid) {
     // Already printed above; the error carries no problems so they are not printed twice.
@@ -61,4 +79,59 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     );
   }
   return result;
+}
+
+/**
+ * The agents the plan names that this repository's config does not define (or disables), each
+ * placed at its `agent:` field (a task's, else `defaults.agent`), and the config's own agent
+ * problems. Whether an agent's program is installed is not checked: that is the machine's, for
+ * `execute` and `milestone agents` to say.
+ */
+async function checkAgents(
+  plan: Plan,
+  options: ValidateOptions,
+  locate: Locate | undefined,
+): Promise<{ problems: Problem[]; advice: string[] }> {
+  const workspace = await openWorkspace(options.cwd).catch((error: unknown) => {
+    if (error instanceof UsageError && error.code === 'MILESTONE_NOT_A_REPO') return null;
+    throw error;
+  });
+  const agents = resolveAgents(
+    workspace?.config.agents,
+    workspace ? { file: workspace.configFile, baseDir: workspace.root } : {},
+  );
+  const problems: Problem[] = [...agents.problems];
+  const advice: string[] = [];
+  const byAgent = new Map<string, { name: string; ids: string[]; own: boolean; problem: Problem }>();
+  plan.tasks.forEach((task, index) => {
+    const name = task.agent ?? plan.defaults.agent;
+    if (agents.adapters.has(name)) return;
+    const own = task.agent !== undefined;
+    const key = `${own ? 'task' : 'default'}\0${name}`;
+    const known = byAgent.get(key);
+    if (known) {
+      known.ids.push(task.id);
+      if (!own) return;
+    }
+    const path = own ? ['tasks', index, 'agent'] : ['defaults', 'agent'];
+    const problem: Problem = {
+      code: 'MILESTONE_AGENT_UNKNOWN',
+      message: own
+        ? `task ${task.id}: ${unknownAgent(name, agents)}`
+        : `tasks without an agent of their own: ${unknownAgent(name, agents)}`,
+      location: locate
+        ? locate(path)
+        : { file: options.file, field: own ? `tasks[${task.id}].agent` : 'defaults.agent' },
+    };
+    if (!known) byAgent.set(key, { name, ids: [task.id], own, problem });
+    if (own || !known) problems.push(problem);
+  });
+  for (const { name, ids, own, problem } of byAgent.values()) {
+    advice.push(
+      own
+        ? `${ids.join(', ')} name${ids.length === 1 ? 's' : ''} agent ${name} in the plan: ${makeAvailable(name, problem)}, or change \`agent:\` in ${options.file}`
+        : `${ids.length === 1 ? `${ids[0]} runs` : `${ids.length} tasks run`} on ${name}, the plan's default agent (defaults.agent in ${options.file}): ${makeAvailable(name, problem)}, or change defaults.agent in ${options.file}`,
+    );
+  }
+  return { problems, advice };
 }

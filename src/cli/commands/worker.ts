@@ -7,6 +7,7 @@ import { parseQueueUrl } from '../../distributed/queue-url.js';
 import { PASSWORD_VARIABLE } from '../../distributed/queued-execute.js';
 import { UsageError } from '../../errors.js';
 import { gitExec } from '../../git/git.js';
+import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { lowerOwnPriority } from '../../process/run-priority.js';
 import { ensurePrivateDir } from '../../store/private-dir.js';
@@ -42,6 +43,7 @@ export interface WorkerCommandOptions {
  */
 export async function worker(options: WorkerCommandOptions): Promise<void> {
   const env = options.env ?? process.env;
+  requireGit(options.cwd);
   const workspace = await openWorkspace(options.repo ? resolve(options.cwd, options.repo) : options.cwd);
   const url = parseQueueUrl(options.queue, '--queue', env[PASSWORD_VARIABLE] || undefined);
   const remote = options.remote ?? 'origin';
