@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, realpathSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { readConfig } from '../config/read-config.js';
@@ -130,6 +130,32 @@ export async function createWorkspaceStore(workspace: Workspace): Promise<Buffer
     ignore: MILESTONES_GITIGNORE,
     storeDir: workspace.storeDir,
   });
+}
+
+/**
+ * Undoes {@link createWorkspaceStore} for a command refused before its store was written (bad
+ * input changes nothing): the state folder goes where it holds only the two ignore files that
+ * call made. Anything else in it (another process's store made meanwhile, a config) keeps it.
+ */
+export function discardWorkspaceStore(workspace: Workspace): void {
+  const only = (dir: string, names: string[]) => {
+    try {
+      const found = readdirSync(dir);
+      return found.length === names.length && names.every((name) => found.includes(name));
+    } catch {
+      return false;
+    }
+  };
+  if (!only(workspace.storeDir, ['.gitignore']) || !only(workspace.milestonesDir, ['.gitignore', '.local']))
+    return;
+  try {
+    rmSync(join(workspace.storeDir, '.gitignore'));
+    rmdirSync(workspace.storeDir);
+    rmSync(join(workspace.milestonesDir, '.gitignore'));
+    rmdirSync(workspace.milestonesDir);
+  } catch {
+    // Another process wrote there meanwhile: what it made stays.
+  }
 }
 
 /**

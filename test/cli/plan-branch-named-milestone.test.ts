@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, gitRepo, milestone, tempDir, writeFiles } from '../helpers/git-repo.js';
 
@@ -16,7 +18,7 @@ const PLAN = [
 // git's "cannot lock ref 'refs/heads/milestone/bc': 'refs/heads/milestone' exists".
 describe('plan in a repository with a branch named "milestone"', () => {
   for (const packed of [false, true]) {
-    it(`refuses with exit 2, naming the branch and the fix (${packed ? 'packed' : 'loose'} ref), and stores no plan`, async () => {
+    it(`refuses with exit 2, naming the branch and the fix (${packed ? 'packed' : 'loose'} ref), and leaves nothing behind`, async () => {
       const root = await gitRepo();
       const env = { XDG_STATE_HOME: tempDir('milestone-state-') };
       await git(root, 'branch', 'milestone');
@@ -27,6 +29,9 @@ describe('plan in a repository with a branch named "milestone"', () => {
       expect(refused.code, refused.stderr).toBe(2);
       expect(refused.stderr).toContain('a branch named "milestone" exists');
       expect(refused.stderr).toContain('git branch -m milestone milestone-old');
+      // Refused before anything was stored: no state folder is left behind either.
+      expect(existsSync(join(root, '.milestones'))).toBe(false);
+      expect(await git(root, 'status', '--porcelain')).toBe('?? plan.yaml');
       const list = await milestone(root, ['list', '--json'], env);
       expect(JSON.parse(list.stdout)).toEqual([]);
 

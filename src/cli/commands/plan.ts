@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import type { GraphAnalysis } from '../../core/analysis.js';
@@ -38,6 +38,7 @@ import type { Workspace } from '../../workspace/workspace.js';
 import {
   checkMilestoneId,
   createWorkspaceStore,
+  discardWorkspaceStore,
   milestoneDir,
   openWorkspace,
   storeExists,
@@ -275,6 +276,7 @@ async function storePlan(
   // this thread renders the record and runs the analyses (a new store holds no milestone
   // this plan could clash with, so nothing is computed for a plan the store would refuse).
   const fresh = !storeExists(workspace);
+  const hadStateFolder = existsSync(workspace.milestonesDir);
   const storeReady = fresh ? createWorkspaceStore(workspace) : undefined;
   storeReady?.catch(() => undefined);
   const record = fresh ? recordFiles() : undefined;
@@ -375,7 +377,13 @@ async function storePlan(
     }
   };
   if (storeReady) {
-    await withNewStore(workspace, storeReady, checkAndAppend, ready);
+    try {
+      await withNewStore(workspace, storeReady, checkAndAppend, ready);
+    } catch (error) {
+      // A plan refused in a repository that had no state folder leaves none behind.
+      if (!hadStateFolder) discardWorkspaceStore(workspace);
+      throw error;
+    }
     if (ready) writing = Promise.resolve();
   } else await withStore(workspace, checkAndAppend);
   mkdirSync(join(dir, 'planning'), { recursive: true });
