@@ -120,5 +120,8 @@ export function formatStatus(view: StatusView): string {
       `  ${task.status.padEnd(10)} ${task.id}${task.worker ? ` on worker ${task.worker}` : ''}${task.reason ? `: ${task.reason}` : ''}`,
     );
   }
+  // What `execute` said when the run ended, for whoever looks later.
+  if (view.status === 'failed')
+    lines.push(`next: run \`milestone execute ${view.id}\` again to retry what did not land`);
   return lines.join('\n');
 }
