@@ -213,6 +213,35 @@ describe('Task Master tasks.json', () => {
     expect(result.problems[0]!.message).toBe('a Task Master task needs a numeric `id`');
   });
 
+  it('an empty master tag beside a tag with tasks reads that tag (work moved to a feature tag)', async () => {
+    const text = JSON.stringify(
+      {
+        master: { tasks: [] },
+        'feature-x': {
+          tasks: [
+            { id: 1, title: 'One' },
+            { id: 2, title: 'Two', dependencies: [1] },
+          ],
+        },
+      },
+      null,
+      2,
+    );
+    const result = await loadText(text, 'tasks.json');
+    expect(result.problems).toEqual([]);
+    expect(result.plan!.title).toBe('Task Master tasks (feature-x)');
+    expect(result.plan!.tasks.map((t) => t.id)).toEqual(['task-1', 'task-2']);
+    // With tasks in both, master is read, as before.
+    const both = await loadText(
+      JSON.stringify({
+        'feature-x': { tasks: [{ id: 7, title: 'Seven' }] },
+        master: { tasks: [{ id: 1, title: 'One' }] },
+      }),
+      'tasks.json',
+    );
+    expect(both.plan!.title).toBe('Task Master tasks (master)');
+  });
+
   it('JSON read as Task Master that has no task list says what was expected', () => {
     const result = parsePlan('{"master": {"tasks": "none"}}', { file: 'tasks.json', format: 'taskmaster' });
     expect(result.format).toBe('taskmaster');

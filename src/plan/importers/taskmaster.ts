@@ -106,7 +106,7 @@ export function importTaskMaster(text: string, options: ImportOptions): ImportRe
   return { raw: { version: 1, milestone: title, tasks }, origins, problems, positionOf: json.positionOf };
 }
 
-/** The task list of a Task Master file: legacy, the `master` tag, else the first tag. */
+/** The task list of a Task Master file: legacy, the `master` tag, else the first tag (tags with tasks first). */
 function findTaskList(value: unknown): TaskList | undefined {
   if (!isRecord(value)) return undefined;
   if (Array.isArray(value.tasks)) {
@@ -118,7 +118,9 @@ function findTaskList(value: unknown): TaskList | undefined {
     return { tasks: value.tasks, path: ['tasks'], tag: undefined, metadata };
   }
   const tags = Object.keys(value).filter((key) => isRecord(value[key]) && Array.isArray(value[key].tasks));
-  const tag = tags.includes('master') ? 'master' : tags[0];
+  // An empty `master` beside a tag with tasks (work moved to a feature tag) reads that tag.
+  const withTasks = tags.filter((key) => ((value[key] as Record<string, unknown[]>).tasks ?? []).length > 0);
+  const tag = [withTasks, tags].map((list) => (list.includes('master') ? 'master' : list[0])).find(Boolean);
   if (tag === undefined) return undefined;
   const entry = value[tag] as Record<string, unknown>;
   const metadata = isRecord(entry.metadata) ? entry.metadata : undefined;
