@@ -42,13 +42,21 @@ export async function diffTrees(
   // The root trees' bytes came with their ids (`<commit>^{tree}`): not read a second time.
   const known = new Map<string, Buffer>();
   for (const tree of [from, to]) if (tree) known.set(tree.oid, tree.data);
+  // Once the answer is known, folders still being walked (a reason found beside them) read
+  // nothing more: no read reaches a reader the caller may close (or a repository it removes).
+  let answered = false;
   const reader: TreeReader = {
     read: async (oid) => {
+      if (answered) return null;
       const data = known.get(oid);
       return data ? { oid, type: 'tree', data } : objects.read(oid);
     },
   };
-  return diffFolder(reader, from?.oid ?? null, to?.oid ?? null, hashBytes, '', changes, limit);
+  try {
+    return await diffFolder(reader, from?.oid ?? null, to?.oid ?? null, hashBytes, '', changes, limit);
+  } finally {
+    answered = true;
+  }
 }
 
 /** A tree whose bytes the caller has already read. */
@@ -77,8 +85,8 @@ async function diffFolder(
     const path = `${prefix}${name}`;
     const aTree = before?.mode === TREE_MODE;
     const bTree = after?.mode === TREE_MODE;
-    if (changes.length > limit) return 'large';
-    if (before && after && aTree !== bTree) return 'file and folder';
+    if (changes.length > limit) return abandon(below, 'large');
+    if (before && after && aTree !== bTree) return abandon(below, 'file and folder');
     if (aTree || bTree) {
       below.push(
         diffFolder(objects, before?.oid ?? null, after?.oid ?? null, hashBytes, `${path}/`, changes, limit),
@@ -87,7 +95,7 @@ async function diffFolder(
     }
     const fromMode = before ? BLOB_MODES.get(before.mode) : null;
     const toMode = after ? BLOB_MODES.get(after.mode) : null;
-    if (fromMode === undefined || toMode === undefined) return 'submodule';
+    if (fromMode === undefined || toMode === undefined) return abandon(below, 'submodule');
     changes.push({
       path,
       from: before && fromMode ? { mode: fromMode, oid: before.oid } : null,
@@ -96,6 +104,15 @@ async function diffFolder(
   }
   for (const reason of await Promise.all(below)) if (reason) return reason;
   return changes.length > limit ? 'large' : null;
+}
+
+/**
+ * Returns `reason`, leaving the folders still being walked in `below` to end on their own: a
+ * read of theirs that fails later (the reader closed) is no unhandled rejection.
+ */
+function abandon(below: ReadonlyArray<Promise<string | null>>, reason: string): string {
+  for (const walk of below) walk.catch(() => undefined);
+  return reason;
 }
 
 async function readTree(objects: TreeReader, oid: string | null): Promise<Buffer | null> {
