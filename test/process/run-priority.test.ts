@@ -22,9 +22,15 @@ async function nicenessOfTask(niceness: number | null): Promise<number> {
   return Number(result.stdoutTail.trim());
 }
 
-/** The niceness of this process's session (its autogroup). */
-function ownSessionNiceness(): number {
-  return Number(readFileSync('/proc/self/autogroup', 'utf8').split(' nice ')[1]);
+/**
+ * The niceness of this process's session (its autogroup), or `null` where it has none: no
+ * autogroups, or a session in the kernel's default group (never started with setsid since boot,
+ * as PID 1's and a CI runner's started by it), whose file the kernel leaves empty.
+ */
+function ownSessionNiceness(): number | null {
+  if (!existsSync('/proc/self/autogroup')) return null;
+  const found = / nice (-?\d+)/.exec(readFileSync('/proc/self/autogroup', 'utf8'));
+  return found ? Number(found[1]) : null;
 }
 
 const spawnMode = process.env.MILESTONE_TASK_SPAWN;
@@ -111,7 +117,9 @@ describe('lowerOwnPriority', () => {
       for (let i = 0; i < 30 && sessionNice() !== null && sessionNice() < runNiceness(4); i++) await sleep(100);
       const session = [sessionBefore, sessionNice(), sessionRun, runSessionNiceness()];
       // This process does not lead its session (the test's shell does): left alone.
-      const ownSession = existsSync('/proc/self/autogroup') ? Number(readFileSync('/proc/self/autogroup', 'utf8').split(' nice ')[1]) : null;
+      // Empty in the kernel's default group (a session never started with setsid since boot).
+      const found = existsSync('/proc/self/autogroup') ? / nice (-?[0-9]+)/.exec(readFileSync('/proc/self/autogroup', 'utf8')) : null;
+      const ownSession = found ? Number(found[1]) : null;
       shell.kill();
       console.log(JSON.stringify({ before, now, again, after: threads(), child, run: runNiceness(4), session, ownSession }));
     `;
@@ -143,7 +151,7 @@ describe('lowerOwnPriority', () => {
     // niceness a session started later for the run gets (the git shells: shell-pool.ts).
     const sessions = existsSync('/proc/self/autogroup') ? [0, target] : [null, null];
     expect(seen.session).toEqual([...sessions, null, target]);
-    expect(seen.ownSession).toBe(existsSync('/proc/self/autogroup') ? ownSessionNiceness() : null);
+    expect(seen.ownSession).toBe(ownSessionNiceness());
   });
 
   it.skipIf(!existsSync('/proc/self/autogroup'))(
