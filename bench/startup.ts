@@ -6,7 +6,7 @@ import type { BenchSection } from './section.js';
 
 /**
  * How long `milestone --version` and `--help` take, as whole processes started the way the
- * installed command starts (`node <package.json bin> ...`), beside node's own start
+ * installed command starts (the package.json `bin` itself, through its `#!` line), beside node's own start
  * (the floor: `node -e ''` and an empty ES module) and, when `MILESTONE_BENCH_BASE` names an
  * older checkout with `dist/` built, beside that build, all interleaved in one run:
  *
@@ -48,10 +48,13 @@ function startupBench(runs: number) {
           ]
         : []),
       ...builds.flatMap(({ label, cli }): ProcessCommand[] => [
-        { step: `${label}: --version`, command: node, args: [cli, '--version'] },
-        { step: `${label}: --help`, command: node, args: [cli, '--help'] },
-        { step: `${label}: (no arguments)`, command: node, args: [cli], exitCode: 2 },
-        { step: `${label}: status --help`, command: node, args: [cli, 'status', '--help'] },
+        { step: `${label}: --version`, command: cli, args: ['--version'] },
+        { step: `${label}: --help`, command: cli, args: ['--help'] },
+        { step: `${label}: (no arguments)`, command: cli, args: [], exitCode: 2 },
+        { step: `${label}: status --help`, command: cli, args: ['status', '--help'] },
+        // The bin's own file as `node FILE`: node's start without the bin's sh (which the rows
+        // above pay, and with it may start node without the CA bundle: bin/milestone.cjs).
+        { step: `${label}: node <bin> --version`, command: node, args: [cli, '--version'] },
       ]),
     ];
     return timeProcesses(commands, runs, { cwd: dir, env: { ...process.env, NO_COLOR: '1' } });
