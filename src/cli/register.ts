@@ -329,9 +329,11 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         .default('md' as const),
     )
     .addOption(new Option('--phase <phase>', 'only this phase').choices([...PHASES]))
+    // Every reading command takes --json (docs/contract.md): here the same as --format json.
+    .addOption(new Option('--json', 'print the packet as JSON (same as --format json)').conflicts('format'))
     .action(async (id, opts) => {
       const { report } = await import('./commands/report.js');
-      await report({ cwd, io, id, format: opts.format, phase: opts.phase });
+      await report({ cwd, io, id, format: opts.json ? 'json' : opts.format, phase: opts.phase });
     });
 
   program
