@@ -100,7 +100,12 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         .helpGroup(generating),
     )
     .option('--id <id>', 'milestone id (default: the plan id, else a slug of the title)')
-    .addOption(new Option('--mode <mode>', 'preferred execution mode').choices(['auto', ...MODES] as const))
+    .addOption(
+      new Option('--mode <mode>', 'preferred execution mode (execute --mode auto keeps it)').choices([
+        'auto',
+        ...MODES,
+      ] as const),
+    )
     .option('--agent <name>', 'default agent for tasks that name none')
     .option('--json', 'print the stored plan and its analysis as JSON')
     .action(async (title, opts) => {
@@ -126,7 +131,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('validate')
     .description('check a plan file and report every problem found (exit 2 if any)')
     .argument('<file>', 'plan file')
-    .option('--json', 'print { valid, problems, summary } as JSON')
+    .option('--json', 'print { valid, format, problems, advice, summary } as JSON (docs/json.md)')
     .action(async (file, opts) => {
       const { validate } = await import('./commands/validate.js');
       await validate({ cwd, io, file, json: opts.json ?? false });
@@ -295,7 +300,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('worker')
     .description(
-      'take task jobs from a queue (execute --queue) and run them in worktrees of this clone,\n' +
+      'take task jobs from a queue (execute --queue) and run them in worktrees of this clone, ' +
         'pushing each result to the git remote; SIGTERM finishes running tasks, a second hands them back',
     )
     .requiredOption(
@@ -319,7 +324,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('report')
     .description(
-      'review packet: per phase, each task with its prompt or command, agent, attempts, landing diffstat,\n' +
+      'review packet: per phase, each task with its prompt or command, agent, attempts, landing diffstat, ' +
         'verify output, cost, and what the agent claimed next to what the checks showed',
     )
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
@@ -339,7 +344,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('ui')
     .description(
-      'web dashboard on 127.0.0.1: every milestone, task graph, timeline, progress, costs, logs, live;\n' +
+      'web dashboard on 127.0.0.1: every milestone, task graph, timeline, progress, costs, logs, live; ' +
         'read-only unless the printed token is given',
     )
     .option('--port <n>', 'port (0 = any free one)', portNumber, 7357)
@@ -354,7 +359,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('cancel')
     .description('stop a running milestone (its coordinator, agents and worktrees) and mark it cancelled')
-    .argument('[id]', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .action(async (id) => {
       const { cancel } = await import('./commands/cancel.js');
       await cancel({ cwd, io, id });
@@ -363,7 +368,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('finish')
     .description('merge a completed milestone branch into its base (or --into), or open a pull request')
-    .argument('[id]', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .option('--into <branch>', 'target branch (default: the milestone base)')
     .option('--pr', 'push the branch and open a pull request with gh (body: the review packet)')
     .option('--stack', 'with --pr: one pull request per phase, each based on the previous')
@@ -406,8 +411,13 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         'requestChanges',
       ]),
     )
-    .addOption(new Option('--reject', 'keep the next phase blocked').conflicts('requestChanges'))
-    .option('--request-changes', 'keep the next phase blocked until approved')
+    .addOption(
+      new Option(
+        '--reject',
+        'keep the next phase blocked (a phase with a gate; else recorded only)',
+      ).conflicts('requestChanges'),
+    )
+    .option('--request-changes', 'keep the next phase blocked until approved (the same)')
     .option('--comment <text>', 'why (required with --reject and --request-changes)')
     .action(async (id, opts) => {
       const { review } = await import('./commands/review.js');
