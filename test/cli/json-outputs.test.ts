@@ -148,6 +148,7 @@ describe('the JSON outputs docs/json.md documents', () => {
         'agents --json',
         'doctor --json',
         'report --json',
+        'execute --dry-run --json',
         'state export <id> --format command',
         'state export <id> --format agent',
       ]),
