@@ -261,7 +261,10 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       positiveNumber,
     )
     .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
-    .option('--keep-failed', "keep a failed task's worktree (its branch is always kept)")
+    .option(
+      '--keep-failed',
+      "keep a failed task's worktree (its branch is always kept; a task run directly has neither)",
+    )
     .option(
       '--max-wait <duration>',
       "longest a task waits, parked, for its agent's usage limit to reset (default 5h); past it the task fails",
