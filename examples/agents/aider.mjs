@@ -5,7 +5,8 @@
 // "Tokens: 2.3k sent, 104 received. Cost: $0.0091 message, ..." lines become usage.
 //
 // Config (.milestones/config.yaml):
-//   agents: { aider: { type: exec, command: [node, examples/agents/aider.mjs] } }
+//   agents: { aider: { type: exec, command: [node, /path/to/milestone/examples/agents/aider.mjs] } }
+// (absolute: the agent starts in the task's worktree, where a relative argument is looked for)
 //
 // Flags: --yes-always (headless), --no-auto-commits (milestone commits), --no-suggest-shell-commands
 // (with --yes-always Aider would run the commands it suggests), --no-check-update, --no-pretty,

@@ -3,7 +3,8 @@
 // worktree, its JSON events turned into milestone's exec protocol (docs/agents.md, "More agents").
 //
 // Config (.milestones/config.yaml):
-//   agents: { opencode: { type: exec, command: [node, examples/agents/opencode.mjs] } }
+//   agents: { opencode: { type: exec, command: [node, /path/to/milestone/examples/agents/opencode.mjs] } }
+// (absolute: the agent starts in the task's worktree, where a relative argument is looked for)
 //
 // Headless `opencode run` approves every tool on its own, so the permissions are set here, per
 // run, through OPENCODE_CONFIG_CONTENT: edits in the worktree, the task's verify command and

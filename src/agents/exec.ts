@@ -9,7 +9,6 @@ import {
   attemptEvents,
   attemptProcessOptions,
   endMarker,
-  lastLine,
   logMarker,
   stopReason,
   UNKNOWN_USAGE,
@@ -123,13 +122,28 @@ function* readLine(text: string, state: ExecRunState): Generator<AgentEvent> {
   }
 }
 
+/**
+ * The line of a crashed program's stderr that says what went wrong: the last one that starts like
+ * an error (`Error: Cannot find module ...`, Python's `FileNotFoundError: ...`, `fatal: ...`),
+ * else the last line. Node prints the error's fields and `Node.js v20.x` after the error itself.
+ */
+function crashLine(stderrTail: string, max = 200): string {
+  const lines = stderrTail
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const line =
+    lines.filter((l) => /^(?:[A-Za-z]*Error|error|fatal|panic)\b/.test(l)).pop() ?? lines.pop() ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
 /** Success needs a clean exit and the agent's own `ok: true`; each other case says why not. */
 function execResult(name: string, run: ProcessResult, state: ExecRunState, timeoutMs: number): AgentResult {
   const { reported } = state;
   let error = stopReason(run, timeoutMs);
   if (error === undefined && !reported) {
     const how = run.exitCode === 0 ? 'exited 0' : `exited with code ${run.exitCode}`;
-    const stderr = lastLine(run.stderrTail);
+    const stderr = crashLine(run.stderrTail);
     const detail = state.lastProblem
       ? ` (ignored malformed ${state.lastProblem})`
       : stderr

@@ -49,6 +49,7 @@ const EXAMPLES: Record<string, readonly string[]> = {
   report: [
     'milestone report add-login > review.md',
     'milestone report add-login --format html > review.html',
+    'milestone report add-login --json   # the packet as one JSON document',
   ],
   ui: ['milestone ui             # http://127.0.0.1:7357/', 'milestone ui --port 8080 --open'],
   cancel: ['milestone cancel add-login'],

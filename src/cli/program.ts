@@ -28,8 +28,9 @@ export function buildProgram(io: Io, cwd: string): Command {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 1 the work failed (task, conflict, budget), 2 bad input (nothing changed),\n' +
-        '3 locked by another coordinator, 130 interrupted (state saved; execute resumes).\n' +
+      '\nExit codes: 0 done, 1 the work failed (task, conflict, budget), 2 bad input or\n' +
+        'usage (nothing changed), 3 locked by another coordinator, 130 interrupted (state\n' +
+        'saved; execute resumes).\n' +
         'Start: milestone init, write a plan file (README: Quick start), then\n' +
         '  milestone validate plan.yaml && milestone plan --from plan.yaml && milestone execute --dry-run\n' +
         'Each command: milestone <command> --help (options and examples)',

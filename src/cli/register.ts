@@ -100,7 +100,12 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         .helpGroup(generating),
     )
     .option('--id <id>', 'milestone id (default: the plan id, else a slug of the title)')
-    .addOption(new Option('--mode <mode>', 'preferred execution mode').choices(['auto', ...MODES] as const))
+    .addOption(
+      new Option('--mode <mode>', 'preferred execution mode (execute --mode auto keeps it)').choices([
+        'auto',
+        ...MODES,
+      ] as const),
+    )
     .option('--agent <name>', 'default agent for tasks that name none')
     .option('--json', 'print the stored plan and its analysis as JSON')
     .action(async (title, opts) => {
@@ -126,7 +131,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .command('validate')
     .description('check a plan file and report every problem found (exit 2 if any)')
     .argument('<file>', 'plan file')
-    .option('--json', 'print { valid, problems, summary } as JSON')
+    .option('--json', 'print { valid, format, problems, advice, summary } as JSON (docs/json.md)')
     .action(async (file, opts) => {
       const { validate } = await import('./commands/validate.js');
       await validate({ cwd, io, file, json: opts.json ?? false });
@@ -256,7 +261,10 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
       positiveNumber,
     )
     .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
-    .option('--keep-failed', "keep a failed task's worktree (its branch is always kept)")
+    .option(
+      '--keep-failed',
+      "keep a failed task's worktree (its branch is always kept; a task run directly has neither)",
+    )
     .option(
       '--max-wait <duration>',
       "longest a task waits, parked, for its agent's usage limit to reset (default 5h); past it the task fails",
@@ -295,7 +303,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('worker')
     .description(
-      'take task jobs from a queue (execute --queue) and run them in worktrees of this clone,\n' +
+      'take task jobs from a queue (execute --queue) and run them in worktrees of this clone, ' +
         'pushing each result to the git remote; SIGTERM finishes running tasks, a second hands them back',
     )
     .requiredOption(
@@ -319,7 +327,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('report')
     .description(
-      'review packet: per phase, each task with its prompt or command, agent, attempts, landing diffstat,\n' +
+      'review packet: per phase, each task with its prompt or command, agent, attempts, landing diffstat, ' +
         'verify output, cost, and what the agent claimed next to what the checks showed',
     )
     .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
@@ -329,15 +337,17 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         .default('md' as const),
     )
     .addOption(new Option('--phase <phase>', 'only this phase').choices([...PHASES]))
+    // Every reading command takes --json (docs/contract.md): here the same as --format json.
+    .addOption(new Option('--json', 'print the packet as JSON (same as --format json)').conflicts('format'))
     .action(async (id, opts) => {
       const { report } = await import('./commands/report.js');
-      await report({ cwd, io, id, format: opts.format, phase: opts.phase });
+      await report({ cwd, io, id, format: opts.json ? 'json' : opts.format, phase: opts.phase });
     });
 
   program
     .command('ui')
     .description(
-      'web dashboard on 127.0.0.1: every milestone, task graph, timeline, progress, costs, logs, live;\n' +
+      'web dashboard on 127.0.0.1: every milestone, task graph, timeline, progress, costs, logs, live; ' +
         'read-only unless the printed token is given',
     )
     .option('--port <n>', 'port (0 = any free one)', portNumber, 7357)
@@ -352,7 +362,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('cancel')
     .description('stop a running milestone (its coordinator, agents and worktrees) and mark it cancelled')
-    .argument('[id]', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .action(async (id) => {
       const { cancel } = await import('./commands/cancel.js');
       await cancel({ cwd, io, id });
@@ -361,7 +371,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
   program
     .command('finish')
     .description('merge a completed milestone branch into its base (or --into), or open a pull request')
-    .argument('[id]', 'milestone id')
+    .argument('[id]', 'milestone id (optional when exactly one milestone is active)')
     .option('--into <branch>', 'target branch (default: the milestone base)')
     .option('--pr', 'push the branch and open a pull request with gh (body: the review packet)')
     .option('--stack', 'with --pr: one pull request per phase, each based on the previous')
@@ -404,8 +414,13 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
         'requestChanges',
       ]),
     )
-    .addOption(new Option('--reject', 'keep the next phase blocked').conflicts('requestChanges'))
-    .option('--request-changes', 'keep the next phase blocked until approved')
+    .addOption(
+      new Option(
+        '--reject',
+        'keep the next phase blocked (a phase with a gate; else recorded only)',
+      ).conflicts('requestChanges'),
+    )
+    .option('--request-changes', 'keep the next phase blocked until approved (the same)')
     .option('--comment <text>', 'why (required with --reject and --request-changes)')
     .action(async (id, opts) => {
       const { review } = await import('./commands/review.js');

@@ -9,7 +9,7 @@ export const phase = z.enum(PHASES);
 export const executeInput = z.strictObject({
   id: id.optional(),
   mode: z.enum(['auto', ...MODES]).optional(),
-  phase: phase.optional().describe('run up to and including this phase'),
+  phase: phase.optional().describe('run only this phase (every task of the earlier phases must have landed)'),
   concurrency: z.number().int().min(1).optional(),
   agent: z.string().optional().describe('run every task with this agent'),
   dryRun: z.boolean().optional(),

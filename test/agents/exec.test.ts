@@ -99,6 +99,14 @@ describe('exec agent', () => {
     });
   });
 
+  it("names a crashed script's error, not the Node.js version line Node prints after it", async () => {
+    const missing = createExecAdapter({ name: 'bot', command: [process.execPath, 'tools/no-such-bot.js'] });
+    const { result } = await collect(missing.run(agentRequest({ prompt: 'x' }), never));
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/^bot exited with code 1 without a result line: Error: Cannot find module /);
+    expect(result.error).toContain('no-such-bot.js');
+  });
+
   it('needs exit code 0 as well as ok:true', async () => {
     const { result } = await collect(echoAgent('ok-exit-1').run(agentRequest({ prompt: 'x' }), never));
     expect(result).toMatchObject({

@@ -160,6 +160,40 @@ describe('review gates', () => {
   });
 });
 
+describe('a review of a phase without a gate', () => {
+  it('is recorded, says nothing is blocked, and the next execute runs the next phase', async () => {
+    const repo = await milestoneRepo();
+    await repo.plan({
+      version: 1,
+      milestone: 'Ungated',
+      id: 'ungated',
+      tasks: [
+        { id: 'design-doc', title: 'Design', phase: 'design', run: 'echo d > design.md' },
+        { id: 'build', title: 'Build', run: 'echo b > build.txt' },
+      ],
+    });
+    expect((await repo.run(['execute', 'ungated', '--phase', 'design'])).code).toBe(0);
+    const rejected = await repo.run([
+      'review',
+      'ungated',
+      '--phase',
+      'design',
+      '--reject',
+      '--comment',
+      'why',
+    ]);
+    expect(rejected.code, rejected.stderr).toBe(0);
+    expect(rejected.stdout).toContain('(this phase has no approval gate; recorded for the history)');
+    expect(rejected.stdout).toContain('nothing is blocked');
+    expect(rejected.stdout).not.toContain('stays blocked');
+    // What the message says is what happens: the execute phase runs.
+    const done = await repo.run(['execute', 'ungated']);
+    expect(done.code, done.stderr).toBe(0);
+    expect(((await repo.status('ungated')) as unknown as { status: string }).status).toBe('completed');
+    expect((await repo.run(['show', 'ungated'])).stdout).toMatch(/design\s+rejected: why/);
+  });
+});
+
 describe('agents', () => {
   it('lists every adapter with its availability and the machine concurrency', async () => {
     const repo = await milestoneRepo({

@@ -40,7 +40,15 @@ describe('init', () => {
     );
     expect(readFileSync(join(repo.root, '.milestones/.gitignore'), 'utf8')).toContain('.local/');
     expect((await repo.run(['init'])).stdout).toContain('kept .milestones/config.yaml');
-    expect((await repo.run(['init', '--claude'])).code).toBe(0);
+    const claude = await repo.run(['init', '--claude']);
+    expect(claude.code).toBe(0);
+    expect(claude.stdout).toContain('created .claude/commands/milestone/plan.md');
+    // --force rewrites what exists and says so, not "created".
+    const forced = await repo.run(['init', '--force']);
+    expect(forced.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['updated .milestones/config.yaml', 'updated .milestones/.gitignore']),
+    );
+    expect(forced.stdout).not.toContain('created');
     const command = readFileSync(join(repo.root, '.claude/commands/milestone/plan.md'), 'utf8');
     expect(command).toMatch(/^---\ndescription: /);
     expect(command).toContain('$ARGUMENTS');

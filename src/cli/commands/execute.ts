@@ -26,6 +26,7 @@ import {
   prepareExecute,
 } from '../../run/prepare-execute.js';
 import { type RunFlags, runExecute } from '../../run/run-execute.js';
+import { cancellingPid } from '../../workspace/cancel-marker.js';
 import { openWorkspace, withExistingStore } from '../../workspace/workspace.js';
 import { nextAfterRun } from '../advice.js';
 import { conflictSteps, formatConflict } from '../conflict-advice.js';
@@ -197,6 +198,14 @@ export async function execute(options: ExecuteOptions): Promise<EngineResult | n
           process.off('SIGTERM', onSignal);
         }
       }
+    }
+    const cancelledBy = result.interrupted ? cancellingPid(workspace.storeDir, state.id) : null;
+    if (cancelledBy !== null) {
+      throw new ExitError(
+        'MILESTONE_RUN_CANCELLED',
+        `stopped by \`milestone cancel\` (pid ${cancelledBy}): state saved; what landed stays on ${state.branch}, and the milestone is marked cancelled (it does not resume)`,
+        EXIT.interrupted,
+      );
     }
     return report(options, prepared.phases, store.state(state.id)!, result, workspace.root, workspace.config);
   });

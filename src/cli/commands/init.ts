@@ -22,6 +22,8 @@ export interface InitOptions {
 /** What `init` did to each file. */
 export interface InitResult {
   written: string[];
+  /** Of `written`, those that existed before (`--force`, or `.mcp.json` merged). */
+  replaced: string[];
   kept: string[];
 }
 
@@ -36,7 +38,7 @@ export async function init(options: InitOptions): Promise<InitResult> {
   if (options.claude) {
     for (const [path, content] of Object.entries(claudeFiles())) files[join(workspace.root, path)] = content;
   }
-  const result: InitResult = { written: [], kept: [] };
+  const result: InitResult = { written: [], replaced: [], kept: [] };
   for (const [path, template] of Object.entries(files)) {
     const shown = relative(options.cwd, path) || path;
     // Other MCP servers the project registered stay: only `milestone` is added to `.mcp.json`.
@@ -48,11 +50,14 @@ export async function init(options: InitOptions): Promise<InitResult> {
       result.kept.push(shown);
       continue;
     }
+    const existed = existsSync(path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileAtomic(path, content);
     result.written.push(shown);
+    if (existed) result.replaced.push(shown);
   }
-  for (const file of result.written) options.io.out(`created ${file}`);
+  for (const file of result.written)
+    options.io.out(`${result.replaced.includes(file) ? 'updated' : 'created'} ${file}`);
   for (const file of result.kept) options.io.out(`kept ${file} (exists; --force overwrites)`);
   if (options.claude && !findExecutable('milestone', { pathEnv: process.env.PATH, cwd: options.cwd })) {
     // The slash commands and .mcp.json call `milestone` by name: say how to put it on PATH.

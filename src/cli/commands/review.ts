@@ -66,10 +66,13 @@ export async function review(options: ReviewOptions): Promise<{ phase: Phase; de
       { type: 'review', phase, decision, ...(options.comment && { comment: options.comment }) },
     ]);
     const gate = gateState(store.state(state.id)!, workspace.config, phase);
+    // Without a gate nothing waits on a review: a rejection is history, the next execute runs on.
     const next =
       decision === 'approved'
         ? `next: milestone execute ${state.id}`
-        : `the phase after ${phase} stays blocked until \`milestone review ${state.id} --phase ${phase} --approve\``;
+        : gate === 'none'
+          ? `nothing is blocked: the next phase runs on \`milestone execute ${state.id}\` (config phases.${phase}.approval: required makes ${phase} a gate)`
+          : `the phase after ${phase} stays blocked until \`milestone review ${state.id} --phase ${phase} --approve\``;
     options.io.out(
       `${state.id}: phase ${phase} ${decision.replace('_', ' ')}${gate === 'none' ? ' (this phase has no approval gate; recorded for the history)' : ''}\n${next}`,
     );
