@@ -99,11 +99,32 @@ function writeAnswer(fd: Fd, text: string): void {
   }
 }
 
+/**
+ * The folder the command was typed in, or null where it no longer exists: a shell left in a folder
+ * removed meanwhile (a landed task's worktree, `milestone clean`) has no current directory for
+ * node (`process.cwd()` throws `ENOENT: uv_cwd`).
+ */
+function currentFolder(): string | null {
+  try {
+    return process.cwd();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
 const argv = process.argv.slice(2);
 const answer = quickAnswer(argv);
 if (answer) {
   process.exitCode = answer.code;
   writeAnswer(answer.fd, answer.text);
+} else if (currentFolder() === null) {
+  // Bad input (exit 2): the one message, not node's stack trace from the first process.cwd().
+  process.exitCode = 2;
+  writeAnswer(
+    2,
+    "milestone: the folder you are in no longer exists (it was removed: a landed task's worktree, a slot `milestone clean` removed); cd to your repository and run the command again\n",
+  );
 } else {
   // `status` and `list`: the read script (read-script-runner.cts), no ES module loaded; anything
   // it hands back, and every other command, runs the CLI.

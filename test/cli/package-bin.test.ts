@@ -101,4 +101,15 @@ describe("the package's bin (sh, then node on the same file)", () => {
     expect(environment).toContain(`NODE_EXTRA_CA_CERTS=${certs}\n`);
     expect(environment).not.toContain('MILESTONE_NODE_EXTRA_CA_CERTS');
   });
+
+  it('in a folder removed under the shell (a landed worktree): one message and exit 2, not a stack trace', async () => {
+    const parent = tempDir();
+    const script = `mkdir gone && cd gone && rmdir ../gone && exec '${linkedBin()}' status`;
+    const result = await runFile('/bin/sh', ['-c', script], parent);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('milestone: the folder you are in no longer exists');
+    expect(result.stderr).toContain('cd to your repository');
+    expect(result.stderr).not.toMatch(/uv_cwd|\n\s+at /);
+  });
 });
