@@ -27,7 +27,7 @@ export function makeAvailable(name: string, problem: Problem | undefined): strin
   if (problem?.code === 'MILESTONE_AGENT_UNKNOWN' && problem.message.endsWith('is disabled in config'))
     return `enable it in .milestones/config.yaml (agents.${name})`;
   if (problem?.code === 'MILESTONE_AGENT_UNKNOWN')
-    return `configure it in .milestones/config.yaml, e.g. agents: { ${name}: { type: exec, command: ["node", "bot.js"] } } (the exec protocol: README)`;
+    return `configure it in .milestones/config.yaml, e.g. agents: { ${name}: { type: exec, command: ["tools/bot.js"] } } (an executable, found from the repository root; the exec protocol: README)`;
   const install = INSTALL[name];
   return install
     ? `install ${name} (${install}, then log in once)`

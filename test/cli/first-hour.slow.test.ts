@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git, gitRepo, milestone, runFile, tempDir, writeFiles } from '../helpers/git-repo.js';
@@ -227,15 +235,16 @@ describe("a new user's first hour", () => {
   it("a task naming an unconfigured agent (the README's exec-bot): the advice is to configure it, and it works as printed", async () => {
     const repo = await milestoneRepo();
     expect((await repo.run(['init'])).code).toBe(0);
-    // A bot of ours speaking the exec protocol, committed: tasks run in checkouts of the base.
+    // A bot of ours speaking the exec protocol, as the README writes one: an executable with a
+    // shebang line, not committed (found from the repository root, run in the task's worktree).
     writeFiles(repo.root, {
-      'bot.js': [
+      'tools/bot.js': [
+        '#!/usr/bin/env node',
         "require('node:fs').writeFileSync('route.txt', 'route\\n');",
         'console.log(JSON.stringify({ type: "result", ok: true, summary: "wrote route.txt" }));',
       ].join('\n'),
     });
-    await git(repo.root, 'add', 'bot.js');
-    await git(repo.root, 'commit', '-q', '-m', 'bot');
+    chmodSync(join(repo.root, 'tools', 'bot.js'), 0o755);
     const plan = {
       version: 1,
       milestone: 'Own agent',
@@ -255,7 +264,7 @@ describe("a new user's first hour", () => {
       'fix: route names agent exec-bot in the plan: configure it in .milestones/config.yaml',
     );
     expect(dry.stderr).not.toContain('install it');
-    const example = /e\.g\. (agents: \{ exec-bot: \{ type: exec, command: \["node", "bot\.js"\] \} \})/.exec(
+    const example = /e\.g\. (agents: \{ exec-bot: \{ type: exec, command: \["tools\/bot\.js"\] \} \})/.exec(
       dry.stderr,
     );
     expect(example).not.toBeNull();
