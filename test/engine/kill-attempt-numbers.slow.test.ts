@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { milestoneRepo } from '../helpers/milestone-repo.js';
+import { KILL_COORDINATOR, milestoneRepo } from '../helpers/milestone-repo.js';
 
 // A run killed (`kill -9`) in the middle of a task's attempt, then `execute` again: the resumed
 // run used to number its attempt within the run ("attempt 1, 2 overall") while status, metrics
@@ -17,7 +17,7 @@ describe('attempt numbers after a coordinator killed mid-attempt', () => {
       `  touch '${marker}'`,
       '  echo partial > a.txt',
       '  echo "first attempt output"',
-      `  kill -9 $(sed 's/.*"pid":\\([0-9]*\\).*/\\1/' "$MILESTONE_WORKTREE.lock")`,
+      `  ${KILL_COORDINATOR}`,
       '  sleep 30',
       'fi',
       'echo a > a.txt',
