@@ -373,7 +373,7 @@ function adminFolder(path: string): string | undefined {
 
 /**
  * Removes unlocked slots beyond `keep` (most recently used first are kept) or unused for longer
- * than `maxAgeMs`; `keep: 0` removes every unlocked slot. Returns the removed paths. A slot git
+ * than `maxAgeMs`, except one a live process works in; `keep: 0` removes every other unlocked slot. Returns the removed paths. A slot git
  * has locked (a `git worktree add` still making it, a person's `git worktree lock`) is no
  * candidate, as for taking one: renaming it away would pull the checkout from under the add.
  */
@@ -389,6 +389,9 @@ export function pruneSlots(
   const doomed = slots.filter((s, i) => i >= rules.keep || rules.now.getTime() - s.usedAt > rules.maxAgeMs);
   const removed: string[] = [];
   for (const s of doomed) {
+    // One a live process works in (a person's shell or git there) stays, as `clean` keeps it.
+    const admin = adminFolder(s.path);
+    if (processesUsing(admin === undefined ? [s.path] : [s.path, admin]).length) continue;
     if (takeAway(repoRoot, dir, s.path, rules.background !== false)) removed.push(s.path);
   }
   return removed;
@@ -585,9 +588,14 @@ function readText(path: string): string {
  * A worktree git cannot read has none it could lose.
  */
 async function uncommitted(path: string): Promise<string[]> {
-  const { stdout, exitCode } = await gitExec(path, ['status', '--porcelain=v1', '-z', '--no-renames'], {
-    allowExitCodes: [128],
-  });
+  // No optional locks: a look writes no index (and takes no index.lock) in a slot it may keep.
+  const { stdout, exitCode } = await gitExec(
+    path,
+    ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--no-renames'],
+    {
+      allowExitCodes: [128],
+    },
+  );
   if (exitCode !== 0) return [];
   return stdout
     .split('\0')

@@ -16,8 +16,9 @@ export interface PathUser {
  * The live processes (this one left out) whose current directory, or one of whose open files,
  * is inside one of `folders`: a git running there (`git -C` changes into it too: the one that
  * holds an `index.lock` while its editor is open, a run's task), a shell a person left there.
- * Read from `/proc`; only processes of this user are readable, which is whose git can hold a
- * lock here. Empty where there is no `/proc`.
+ * This process's children (its idle git shells and long-lived gits) are left out too. Read from
+ * `/proc`; only processes of this user are readable, which is whose git can hold a lock here.
+ * Empty where there is no `/proc`.
  */
 export function processesUsing(folders: readonly string[]): PathUser[] {
   const roots = folders.flatMap((folder) => {
@@ -41,16 +42,19 @@ export function processesUsing(folders: readonly string[]): PathUser[] {
     const folder = inside(link(`/proc/${pid}/cwd`)) ?? openFileInside(pid, inside);
     if (folder === undefined) continue;
     let command: string;
-    let group: number;
+    let fields: string[];
     try {
       command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses; cut at the last ')'.
-      group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+      fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     } catch {
       continue; // Gone meanwhile.
     }
-    users.push({ pid: Number(pid), command, folder, group });
+    // This process's own helpers are idle while it asks: the git shells (`shell-pool.ts`) stay
+    // in the folder of their last git command, the long-lived gits in theirs.
+    if (Number(fields[1]) === process.pid) continue;
+    users.push({ pid: Number(pid), command, folder, group: Number(fields[2]) });
   }
   return users;
 }
