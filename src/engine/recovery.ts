@@ -1,9 +1,10 @@
+import { appendFileSync, existsSync } from 'node:fs';
 import { plural } from '../core/duration.js';
 import type { MilestoneEvent, StoredEvent } from '../core/events.js';
 import type { MilestoneState } from '../core/projection.js';
 import { groupAlive, stopGroup } from '../process/process-group.js';
 import { landedFor } from './landing.js';
-import { taskWorktreePath } from './naming.js';
+import { attemptLogPath, taskWorktreePath } from './naming.js';
 import { removeOrphanWorktrees } from './worktrees.js';
 
 /** What recovery found and what it changes. */
@@ -17,13 +18,33 @@ const INTERRUPTED = {
   worktree: {
     reason: 'interrupted; re-running from a fresh worktree',
     note: 'was interrupted; it will re-run from a fresh worktree',
+    next: 'the next attempt runs the task again from a fresh worktree',
   },
   queue: {
     reason: 'interrupted; running again on a worker',
     note: 'was interrupted; it will run again on a worker',
+    next: 'the next attempt runs the task again on a worker',
   },
-  none: { reason: 'interrupted', note: null },
+  none: { reason: 'interrupted', note: null, next: 'the milestone was cancelled' },
 } as const;
+
+/**
+ * Ends the log of an attempt its run never finished (a crash, a `kill -9`, a machine that went
+ * down): the log stops mid-output, and without this line it read as an attempt still going, or
+ * as the one after it. The attempt keeps its number (it is counted once, as `status` shows);
+ * the next one has the next number and its own log. Nothing when there is no log.
+ */
+function closeCutShortLog(log: string, attempt: number, next: string): void {
+  if (!existsSync(log)) return;
+  try {
+    appendFileSync(
+      log,
+      `\n--- milestone: attempt ${attempt} cut short: its run stopped (crash or kill) before the attempt ended; ${next} ---\n`,
+    );
+  } catch {
+    // A log that cannot be written (removed, read-only) only loses this line.
+  }
+}
 
 /** The process group of each task's last started agent, from the `intent` events. */
 export function lastAgentGroups(events: readonly StoredEvent[]): Map<string, number> {
@@ -60,6 +81,8 @@ export async function recoverMilestone(input: {
    * cancel).
    */
   rerun?: 'worktree' | 'queue' | 'none';
+  /** The runtime store's folder: the last log of an interrupted attempt there gets its end line. */
+  storeDir?: string;
 }): Promise<Recovery> {
   const { repoRoot, state } = input;
   const events: MilestoneEvent[] = [];
@@ -98,9 +121,17 @@ export async function recoverMilestone(input: {
     if (task.status !== 'pending' || task.merged) {
       const interrupted = task.status === 'running' || task.status === 'ready';
       const rerun = INTERRUPTED[input.rerun ?? 'worktree'];
-      const why = interrupted ? rerun.reason : `was ${task.status}; queued again`;
+      const cutShort = interrupted && task.attempts > 0 ? ` (attempt ${task.attempts} cut short)` : '';
+      const why = interrupted ? `${rerun.reason}${cutShort}` : `was ${task.status}; queued again`;
       events.push({ type: 'task_status', taskId: spec.id, status: 'pending', reason: why });
       if (interrupted && rerun.note) notes.push(`${spec.id} ${rerun.note}`);
+      // `running` only: a `ready` task's last log is a finished attempt's (a retry not yet started).
+      if (task.status === 'running' && task.attempts > 0 && input.storeDir !== undefined)
+        closeCutShortLog(
+          attemptLogPath(input.storeDir, state.id, spec.id, task.attempts),
+          task.attempts,
+          rerun.next,
+        );
     }
   }
   // A check the dead coordinator was running on the combined tree (integration/) goes too.

@@ -11,7 +11,15 @@ import type { RunHost } from './run-host.js';
 export async function startRun(
   input: Pick<
     RunHost,
-    'repoRoot' | 'worktreeRoot' | 'milestoneId' | 'branch' | 'graceMs' | 'reporter' | 'state' | 'record'
+    | 'repoRoot'
+    | 'worktreeRoot'
+    | 'milestoneId'
+    | 'branch'
+    | 'graceMs'
+    | 'reporter'
+    | 'state'
+    | 'record'
+    | 'storeDir'
   > & {
     store: Store;
     /** How an interrupted task runs again: from a fresh worktree, or on a worker (a queued run). */
@@ -32,6 +40,7 @@ export async function startRun(
     events: input.store.events(input.milestoneId, { types: ['intent'] }),
     graceMs: input.graceMs,
     rerun: input.rerun,
+    storeDir: input.storeDir,
   });
   if (repairs.events.length) input.record(...repairs.events);
   for (const note of repairs.notes) input.reporter.onLive?.({ type: 'note', level: 'info', message: note });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { MilestoneState } from '../core/projection.js';
 import { gitExec } from '../git/git.js';
 import { autoMaintenance } from '../git/maintenance.js';
@@ -6,17 +7,22 @@ import type { RunHost } from './run-host.js';
 /**
  * The end of a run's worktrees: the integration worktree closed, slots let go of their branches
  * and stay for the next run (extra ones are removed in the background), landed task branches
- * deleted, git's maintenance run once. Recorded as the run's `teardown` step.
+ * deleted, git's maintenance started once (it runs on after the run, its output in
+ * `logs/<id>/maintenance.log` of the store). Recorded as the run's `teardown` step.
  */
 export async function teardownRun(
-  input: Pick<RunHost, 'repoRoot' | 'branch' | 'integration' | 'pool' | 'state' | 'record'>,
+  input: Pick<
+    RunHost,
+    'repoRoot' | 'branch' | 'integration' | 'pool' | 'state' | 'record' | 'storeDir' | 'milestoneId'
+  >,
 ): Promise<void> {
   const started = performance.now();
   await input.integration.close();
   const slots = await input.pool.close();
   await deleteLandedBranches(input.repoRoot, input.branch, input.state());
-  // Task commits skip git's automatic maintenance; it runs once here (detached when it has work).
-  await autoMaintenance(input.repoRoot);
+  // Task commits skip git's automatic maintenance; it runs once here, on after the run ends.
+  const maintenanceLog = join(input.storeDir, 'logs', input.milestoneId, 'maintenance.log');
+  await autoMaintenance(input.repoRoot, { log: maintenanceLog });
   input.record({
     type: 'outcome',
     step: 'teardown',
@@ -25,6 +31,7 @@ export async function teardownRun(
       durationMs: Math.round(performance.now() - started),
       kept: slots.kept,
       removing: slots.removing.length,
+      maintenanceLog,
     },
   });
 }

@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseAgeMs } from '../core/duration.js';
 import { gitExec, removeWorktree } from '../git/git.js';
 import { addingWorktree } from '../git/worktree-add-gate.js';
 import { detachHeadFile, switchCleanWorktree } from '../git/worktree-switch.js';
 import { unwatchWorktree, watchWorktree } from '../git/worktree-watch.js';
+import { processesUsing } from '../process/path-users.js';
+import { lowerRunSession } from '../process/run-priority.js';
 import { serialQueue } from './merge-queue.js';
 import { repoSlotsDir } from './naming.js';
 import { checkLfs } from './slot-lfs.js';
@@ -344,15 +347,19 @@ function lockedByGit(path: string): boolean {
 /**
  * Removes the lock files (`index.lock`, `HEAD.lock`, ...) in the admin folder of a slot this run
  * has just locked. No live process uses the slot (its lock was free or its holder dead), so such a
- * lock was left by a coordinator killed (`kill -9`) between creating it and renaming it over the
+ * lock, unless a live process holds it open, was left by a coordinator killed (`kill -9`) between creating it and renaming it over the
  * file (milestone writes a slot's index and HEAD as git does, `src/git/index-write.ts`,
  * `worktree-switch.ts`); left there, every later checkout in the slot failed, run after run.
  */
 function removeStaleGitLocks(path: string): void {
   const admin = adminFolder(path);
-  if (admin === undefined) return;
-  for (const name of readdirSync(admin))
-    if (name.endsWith('.lock')) rmSync(join(admin, name), { force: true });
+  const locks = gitLockFiles(admin);
+  // One a live process holds open is not stale: a detached `git gc` of an earlier run's end
+  // expiring this worktree's reflog holds its `HEAD.lock` a moment (`src/git/maintenance.ts`);
+  // removed, that git's unlock would have removed this run's own `HEAD.lock` later.
+  // So is one of a git a person runs in the slot (its current folder there).
+  if (locks.length === 0 || processesUsing([path, admin!]).length > 0) return;
+  for (const lock of locks) rmSync(lock, { force: true });
 }
 
 /** The admin folder a worktree's `.git` file names (`.git/worktrees/<name>`), if any. */
@@ -366,7 +373,7 @@ function adminFolder(path: string): string | undefined {
 
 /**
  * Removes unlocked slots beyond `keep` (most recently used first are kept) or unused for longer
- * than `maxAgeMs`; `keep: 0` removes every unlocked slot. Returns the removed paths. A slot git
+ * than `maxAgeMs`, except one a live process works in; `keep: 0` removes every other unlocked slot. Returns the removed paths. A slot git
  * has locked (a `git worktree add` still making it, a person's `git worktree lock`) is no
  * candidate, as for taking one: renaming it away would pull the checkout from under the add.
  */
@@ -382,32 +389,44 @@ export function pruneSlots(
   const doomed = slots.filter((s, i) => i >= rules.keep || rules.now.getTime() - s.usedAt > rules.maxAgeMs);
   const removed: string[] = [];
   for (const s of doomed) {
-    // Locked while it is renamed: another run must not claim a slot that is going away.
-    if (!lockSlot(s.path)) continue;
-    // Asked again under our lock: an add may have started on it since it was listed.
-    if (lockedByGit(s.path)) {
-      unlockSlot(s.path);
-      continue;
-    }
-    const trash = join(dir, `_trash-${randomBytes(6).toString('hex')}`);
-    try {
-      renameSync(s.path, trash);
-    } catch {
-      unlockSlot(s.path);
-      continue;
-    }
-    rmSync(`${s.path}.json`, { force: true });
-    unlockSlot(s.path);
-    removed.push(s.path);
-    if (rules.background === false) rmSync(trash, { recursive: true, force: true });
-    else removeInBackground(repoRoot, trash);
+    // One a live process works in (a person's shell or git there) stays, as `clean` keeps it.
+    const admin = adminFolder(s.path);
+    if (processesUsing(admin === undefined ? [s.path] : [s.path, admin]).length) continue;
+    if (takeAway(repoRoot, dir, s.path, rules.background !== false)) removed.push(s.path);
   }
   return removed;
 }
 
 /**
+ * Removes one slot no run holds: locked while it is renamed away (another run must not claim a
+ * slot that is going away), then deleted, in the background or at once. False when a run took
+ * it meanwhile, git has locked it since, or it could not be renamed.
+ */
+function takeAway(repoRoot: string, dir: string, path: string, background: boolean): boolean {
+  if (!lockSlot(path)) return false;
+  // Asked again under our lock: an add may have started on it since it was listed.
+  if (lockedByGit(path)) {
+    unlockSlot(path);
+    return false;
+  }
+  const trash = join(dir, `_trash-${randomBytes(6).toString('hex')}`);
+  try {
+    renameSync(path, trash);
+  } catch {
+    unlockSlot(path);
+    return false;
+  }
+  rmSync(`${path}.json`, { force: true });
+  unlockSlot(path);
+  if (background) removeInBackground(repoRoot, trash);
+  else rmSync(trash, { recursive: true, force: true });
+  return true;
+}
+
+/**
  * Deletes a renamed-away slot and drops git's record of it in a detached process, so no run
- * waits for a large checkout to be deleted.
+ * waits for a large checkout to be deleted. It is the run's work: at the run's niceness (which it
+ * inherits) in a session at that niceness too (`lowerRunSession`), as the run's other sessions.
  */
 export function removeInBackground(repoRoot: string, path: string): void {
   const child = spawn('/bin/sh', ['-c', 'rm -rf -- "$1"; git -C "$2" worktree prune', 'rm', path, repoRoot], {
@@ -415,26 +434,181 @@ export function removeInBackground(repoRoot: string, path: string): void {
     stdio: 'ignore',
   });
   child.on('error', () => undefined);
+  lowerRunSession(child.pid);
   child.unref();
 }
 
+/** The task a slot last ran, as the store tells (`worktree` outcomes), and whether it was cut short. */
+export interface SlotTask {
+  milestoneId: string;
+  taskId: string;
+  /** Its status now. */
+  status: string;
+  /**
+   * Why its uncommitted changes may go with the slot (its run stopped mid-attempt and the next
+   * `execute` runs it again from the start; its milestone was cancelled), or null: they are kept.
+   */
+  disposable: string | null;
+}
+
+/** What `milestone clean` did (or, with `dryRun`, would do) with one slot. */
+export type SlotCleaning =
+  | {
+      path: string;
+      removed: true;
+      /** Git lock files no live process held, gone with the slot. */
+      staleLocks: string[];
+      /** Uncommitted changes dropped with it (an interrupted task's, which runs again; a cancelled one's). */
+      dropped: string[];
+      task: SlotTask | undefined;
+    }
+  | { path: string; removed: false; why: string };
+
+/** How many changed paths a message names before "and N more". */
+const NAMED = 5;
+
+export function namePaths(paths: readonly string[]): string {
+  const named = paths.slice(0, NAMED).join(', ');
+  return paths.length > NAMED ? `${named} and ${paths.length - NAMED} more` : named;
+}
+
 /**
- * `milestone clean`: removes every slot no live run holds.
- * With `dryRun`, only lists them.
+ * `milestone clean`: removes every slot nothing holds, and says why it keeps the others. Kept:
+ * a slot whose `.lock` a live run holds (`holders`: the live leases' pids, to name the
+ * milestone), one git has locked (`git worktree add` making it, `git worktree lock`), one a live
+ * process works in (a git holding its `index.lock`, a task, a shell: `processesUsing`), and one
+ * with uncommitted changes that are not an interrupted task's (a failed task's, or edits no task
+ * of the store made: a person's). An interrupted task's changes go with its slot, named: the
+ * next `execute` runs that task again from the start anyway. Lock files nothing holds (left by a
+ * killed git or coordinator) go with the slot and are named. With `dryRun`, only says.
  */
-export async function cleanSlots(repoRoot: string, worktreeRoot: string, dryRun: boolean): Promise<string[]> {
+export async function cleanSlots(
+  repoRoot: string,
+  worktreeRoot: string,
+  options: {
+    dryRun: boolean;
+    holders: ReadonlyMap<number, string>;
+    lastTask: (slot: number) => SlotTask | undefined;
+    /** Process groups clean stops (orphaned agents): no users of a slot (the dry run's too). */
+    stopping?: ReadonlySet<number>;
+  },
+): Promise<SlotCleaning[]> {
   const dir = repoSlotsDir(worktreeRoot, repoRoot);
-  if (dryRun)
-    return listSlots(dir)
-      .filter((s) => !slotLocked(s.path))
-      .map((s) => s.path);
-  // A person waits for clean: remove at once, so `git worktree list` is clean when it returns.
-  const removed = pruneSlots(repoRoot, dir, {
-    keep: 0,
-    maxAgeMs: Number.POSITIVE_INFINITY,
-    now: new Date(),
-    background: false,
-  });
-  await gitExec(repoRoot, ['worktree', 'prune']);
-  return removed;
+  const results: SlotCleaning[] = [];
+  for (const { path, slot } of listSlots(dir)) {
+    const keep = (why: string) => results.push({ path, removed: false, why });
+    const admin = adminFolder(path);
+    const locks = gitLockFiles(admin);
+    const holder = slotHolder(path);
+    if (holder !== null) {
+      const run = options.holders.get(holder.pid);
+      const whose = run ? `the run of milestone ${run}` : 'a run';
+      keep(
+        `held by ${whose} (pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}): lock ${path}.lock`,
+      );
+      continue;
+    }
+    if (lockedByGit(path)) {
+      const reason = readText(join(admin!, 'locked'));
+      keep(
+        `git has locked it (${reason ? `"${reason}"` : 'no reason given'}: a \`git worktree add\` still making it, or \`git worktree lock\`): lock ${join(admin!, 'locked')}; \`git worktree unlock ${path}\` lets it go`,
+      );
+      continue;
+    }
+    const users = processesUsing(admin === undefined ? [path] : [path, admin]).filter(
+      (u) => !options.stopping?.has(u.group),
+    );
+    if (users.length) {
+      const who = users.map((u) => `${u.command} (pid ${u.pid})`).join(', ');
+      keep(`in use by ${who}${locks.length ? `, holding ${locks.join(', ')}` : ''}`);
+      continue;
+    }
+    const changes = existsSync(path) ? await uncommitted(path) : [];
+    const task = options.lastTask(slot);
+    if (changes.length && !task?.disposable) {
+      const of = task ? ` of ${task.milestoneId}/${task.taskId} (${task.status})` : '';
+      keep(
+        `uncommitted changes${of}: ${namePaths(changes)}; commit or discard them (\`git -C ${path} status\`), then run \`milestone clean\` again`,
+      );
+      continue;
+    }
+    // A dead run's `.lock` (a `kill -9`): stale, taken over and gone with the slot.
+    const staleLocks = existsSync(`${path}.lock`) ? [`${path}.lock`, ...locks] : locks;
+    if (!options.dryRun && !takeAway(repoRoot, dir, path, false)) {
+      keep('a run or git took it while clean looked at it');
+      continue;
+    }
+    results.push({
+      path,
+      removed: true,
+      staleLocks,
+      dropped: changes,
+      task: changes.length ? task : undefined,
+    });
+  }
+  // A person waits for clean: removed at once, so `git worktree list` is clean when it returns.
+  if (!options.dryRun) await gitExec(repoRoot, ['worktree', 'prune']);
+  return results;
+}
+
+/** The live holder of a slot's `.lock` (this host's dead ones are stale), or null. */
+function slotHolder(path: string): { pid: number; host: string } | null {
+  if (!slotLocked(path)) return null;
+  try {
+    const holder = JSON.parse(readFileSync(`${path}.lock`, 'utf8')) as { pid?: number; host?: string };
+    return { pid: holder.pid ?? 0, host: holder.host ?? '?' };
+  } catch {
+    return null;
+  }
+}
+
+/** Git's lock files (`index.lock`, `HEAD.lock`, ...) in a worktree's admin folder. */
+function gitLockFiles(admin: string | undefined): string[] {
+  if (admin === undefined) return [];
+  try {
+    return readdirSync(admin)
+      .filter((name) => name.endsWith('.lock'))
+      .map((name) => join(admin, name));
+  } catch {
+    return [];
+  }
+}
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * A worktree's uncommitted changes (tracked files changed, untracked files not ignored), as
+ * paths; an untracked symbolic link is left out (a slot's `worktrees.link`, never a task's work).
+ * A worktree git cannot read has none it could lose.
+ */
+async function uncommitted(path: string): Promise<string[]> {
+  // No optional locks: a look writes no index (and takes no index.lock) in a slot it may keep.
+  const { stdout, exitCode } = await gitExec(
+    path,
+    ['--no-optional-locks', 'status', '--porcelain=v1', '-z', '--no-renames'],
+    {
+      allowExitCodes: [128],
+    },
+  );
+  if (exitCode !== 0) return [];
+  return stdout
+    .split('\0')
+    .filter(Boolean)
+    .flatMap((entry) => {
+      const file = entry.slice(3);
+      if (entry.startsWith('??')) {
+        try {
+          if (lstatSync(join(path, file)).isSymbolicLink()) return [];
+        } catch {
+          return [];
+        }
+      }
+      return [file];
+    });
 }

@@ -1,6 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { redactSecrets } from '../process/redact-secrets.js';
+import { lowerRunSession } from '../process/run-priority.js';
 import { GitError } from './git-error.js';
 import { longLivedGitEnv } from './long-lived-env.js';
 
@@ -81,11 +82,16 @@ export abstract class GitByteProcess<T> {
     this.chunks = [];
     this.buffered = 0;
     this.needed = 0;
+    // A session of its own, as the git shells: a Ctrl-C reaches the coordinator only (which
+    // closes it), and where the kernel groups processes by session it runs at the run's
+    // niceness among sessions too, not at the user's shell's (run-priority.ts).
     const child = spawn('git', this.args, {
       cwd: this.cwd,
       env: longLivedGitEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    lowerRunSession(child.pid);
     child.stdin.on('error', () => undefined);
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (chunk: Buffer) => this.receive(chunk));

@@ -1,6 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { redactSecrets } from '../process/redact-secrets.js';
+import { lowerRunSession } from '../process/run-priority.js';
 import { GitError } from './git-error.js';
 import { longLivedGitEnv } from './long-lived-env.js';
 import { assertRevision } from './ref-names.js';
@@ -155,11 +156,15 @@ export class RefTransactions {
     this.stderr = '';
     this.exited = null;
     this.started += 1;
+    // A session of its own at the run's niceness, as the other long-lived gits (line-process.ts);
+    // a Ctrl-C never reaches it half-way through a transaction.
     const child = spawn('git', ['update-ref', '-m', this.reflogMessage, '--stdin'], {
       cwd: this.cwd,
       env: longLivedGitEnv(),
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
+    lowerRunSession(child.pid);
     child.stdin.on('error', () => undefined);
     child.stdout.setEncoding('utf8');
     child.stderr.setEncoding('utf8');

@@ -1,7 +1,7 @@
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import type { Readable, Writable } from 'node:stream';
-import { lowerSessionOf, runSessionNiceness } from '../process/run-priority.js';
+import { lowerRunSession } from '../process/run-priority.js';
 
 /** One git invocation run by a pooled shell. */
 export interface ShellGitCommand {
@@ -221,8 +221,7 @@ class PooledShell {
     this.child = child;
     this.pid = child.pid;
     // A session of its own: at the run's niceness among sessions too (run-priority.ts).
-    const niceness = runSessionNiceness();
-    if (niceness !== null && child.pid !== undefined) lowerSessionOf(child.pid, niceness);
+    lowerRunSession(child.pid);
     child.stdin.on('error', () => undefined); // EPIPE when the shell died: 'exit' reports it
     child.stdout.on('data', (chunk: Buffer) => this.received(this.out, chunk));
     child.stderr.on('data', (chunk: Buffer) => this.received(this.err, chunk));

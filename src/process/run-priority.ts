@@ -188,3 +188,14 @@ function sessionOf(pid: number): number {
 export function runSessionNiceness(): number | null {
   return startedAt === undefined ? null : ownNiceness();
 }
+
+/**
+ * Puts a process this one started in a session of its own (`detached`: a git shell, a
+ * long-lived git, the background removal of old slots, the closing git maintenance) at the run's
+ * niceness among sessions too, when a run lowered this process ({@link runSessionNiceness});
+ * its own niceness it inherits. Nothing outside a run, or without a pid (it never started).
+ */
+export function lowerRunSession(pid: number | undefined): void {
+  const niceness = runSessionNiceness();
+  if (niceness !== null && pid !== undefined) lowerSessionOf(pid, niceness);
+}

@@ -108,8 +108,11 @@ for line in sys.stdin.buffer:
             (os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, 4, 2),
             (os.POSIX_SPAWN_CLOSE, 3), (os.POSIX_SPAWN_CLOSE, 4)])
     except OSError as error:
+        os.chdir('/')
         report('e spawn %d' % error.errno)
         continue
+    # Out of the task's worktree while it waits: a spawner is no user of the slot.
+    os.chdir('/')
     report('s %d' % pid)
     status = os.waitpid(pid, 0)[1]
     if os.WIFSIGNALED(status):

@@ -218,7 +218,8 @@ class Spawner {
     ].join('');
     return (
       `if cd -P -- ${quote(request.cwd)} 2>/dev/null; then { ${group} } </dev/null 2>&4 3>&- 4>&- & ` +
-      `echo "s $!" >&3; wait $!; echo "e $?" >&3; else echo "e nocd" >&3; fi\n`
+      // Out of the task's worktree once it started: the spawner is no user of the slot.
+      `cd /; echo "s $!" >&3; wait $!; echo "e $?" >&3; else echo "e nocd" >&3; fi\n`
     );
   }
 

@@ -64,7 +64,7 @@ export function formatMetrics(m: MilestoneMetrics): string {
     '',
     ...table([header, ...rows]),
     '',
-    `tasks     ${t.tasks}: ${t.succeeded} succeeded, ${t.failed} failed, ${t.skipped} skipped; ${t.ran} ran, ${plural(t.attempts, 'attempt')}, ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}, ${t.merges} merged`,
+    `tasks     ${t.tasks}: ${t.succeeded} succeeded, ${t.failed} failed, ${t.skipped} skipped; ${t.ran} ran, ${plural(t.attempts, 'attempt')}${t.cutShort ? ` (${t.cutShort} cut short by a stopped run)` : ''}, ${t.retries} retr${t.retries === 1 ? 'y' : 'ies'}, ${t.merges} merged`,
     `tokens    in ${count(t.inputTokens)}, out ${count(t.outputTokens)}${coverage(t.tokensKnown, unknownTokens.length)}`,
     `cost      ${formatCost(t.costUsd)}${coverage(t.costKnown, t.unknownCostTasks)}`,
     `time      wall ${formatElapsed(t.wallMs)} over ${plural(m.runs.length, 'run')}, busy ${formatElapsed(t.busyMs)}, parallelism ${times(t.parallelism)} (busy / wall)`,

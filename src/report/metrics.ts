@@ -21,8 +21,10 @@ export interface TaskMetrics {
   agent: string;
   /** Attempts started. */
   attempts: number;
-  /** Attempts after the first. */
+  /** Attempts after the first, not counting those a stopped run cut short. */
   retries: number;
+  /** Attempts a run that stopped (crash, kill) never finished; the next one ran the task again. */
+  cutShort: number;
   merged: boolean;
   /** Succeeded on its first attempt, without a conflict, and landed (the quality score counts these). */
   firstTime: boolean;
@@ -70,6 +72,8 @@ export interface MetricsTotals {
   byStatus: Record<TaskStatus, number>;
   attempts: number;
   retries: number;
+  /** Attempts cut short by a run that stopped (see `TaskMetrics.cutShort`). */
+  cutShort: number;
   /** Tasks whose work landed on the milestone branch. */
   merges: number;
   /** Sums of known token counts; `null` when no task that ran reported any. */
@@ -151,6 +155,8 @@ function taskMetrics(
   const config = log.filter((a) => steps.attempts.get(attemptKey(id, a.attempt))?.configFailure);
   const counted = log.filter((a) => !config.includes(a));
   const troubled = counted.some((a) => a.end === 'failed' || a.end === 'conflicted');
+  // A run that stopped mid-attempt says nothing of the work: that attempt is no retry.
+  const cutShort = log.filter((a) => a.end === 'interrupted').length;
   return {
     id,
     title: spec.title,
@@ -158,9 +164,14 @@ function taskMetrics(
     status: task.status,
     agent: task.agent,
     attempts: task.attempts,
-    retries: Math.max(0, task.attempts - 1),
+    retries: Math.max(0, task.attempts - cutShort - 1),
+    cutShort,
     merged: task.merged,
-    firstTime: task.status === 'succeeded' && task.merged && task.attempts - config.length === 1 && !troubled,
+    firstTime:
+      task.status === 'succeeded' &&
+      task.merged &&
+      task.attempts - config.length - cutShort === 1 &&
+      !troubled,
     inputTokens: task.usage.inputTokens,
     outputTokens: task.usage.outputTokens,
     costUsd: task.usage.costUsd,
@@ -259,6 +270,7 @@ function totals(tasks: TaskMetrics[], runs: RunMetrics[]): Omit<MetricsTotals, '
     byStatus,
     attempts: tasks.reduce((sum, t) => sum + t.attempts, 0),
     retries: tasks.reduce((sum, t) => sum + t.retries, 0),
+    cutShort: tasks.reduce((sum, t) => sum + t.cutShort, 0),
     merges: tasks.filter((t) => t.merged).length,
     inputTokens: sumOrNull(ran.map((t) => t.inputTokens)),
     outputTokens: sumOrNull(ran.map((t) => t.outputTokens)),

@@ -46,19 +46,23 @@ function seconds(from: string | undefined, to: string): string {
 /** Readable lines: task started, finished, merged, with durations; phase commits; notes. */
 export function textReporter(write: (line: string) => void, options: { verbose?: boolean } = {}): Reporter {
   const started = new Map<string, string>();
-  // Attempts are numbered within this run: a resumed run's first try reads "attempt 1".
-  const attempts = new Map<string, number>();
+  // Attempts carry the task's own number (as `status`, `metrics` and the `attempt-N.log` files);
+  // a task's first start in this run says which attempts came before it (an earlier run's,
+  // one a crash or kill cut short among them).
+  const startedHere = new Map<string, number>();
   return {
     onEvent: (event) => {
       switch (event.type) {
         case 'task_status':
           if (event.status === 'running') {
             started.set(event.taskId, event.at);
-            const n = (attempts.get(event.taskId) ?? 0) + 1;
-            attempts.set(event.taskId, n);
-            const overall =
-              event.attempt !== undefined && event.attempt !== n ? `, ${event.attempt} overall` : '';
-            write(`> ${event.taskId} started (attempt ${n}${overall}, ${event.agent ?? 'agent'})`);
+            const here = startedHere.get(event.taskId) ?? 0;
+            startedHere.set(event.taskId, here + 1);
+            // Events without the number (older stores) count this run's starts.
+            const n = event.attempt ?? here + 1;
+            const earlier =
+              n > 1 && here === 0 ? `; ${n === 2 ? 'attempt 1' : `attempts 1-${n - 1}`} before this run` : '';
+            write(`> ${event.taskId} started (attempt ${n}, ${event.agent ?? 'agent'}${earlier})`);
           } else if (event.status === 'succeeded') {
             write(`+ ${event.taskId} succeeded${seconds(started.get(event.taskId), event.at)}`);
           } else if (event.status !== 'pending' && event.status !== 'ready') {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { git } from '../helpers/git-repo.js';
-import { milestoneRepo } from '../helpers/milestone-repo.js';
+import { KILL_COORDINATOR, milestoneRepo } from '../helpers/milestone-repo.js';
 
 // A coordinator killed (`kill -9`) while it switched a slot leaves the slot's `HEAD.lock` or
 // `index.lock` behind: milestone writes a slot's HEAD and index itself, as git does (lock file,
@@ -19,7 +19,7 @@ describe('execute after a coordinator killed mid-switch', () => {
       `  touch '${marker}'`,
       '  g=$(git rev-parse --absolute-git-dir)',
       '  touch "$g/HEAD.lock" "$g/index.lock"',
-      `  kill -9 $(sed 's/.*"pid":\\([0-9]*\\).*/\\1/' "$MILESTONE_WORKTREE.lock")`,
+      `  ${KILL_COORDINATOR}`,
       '  sleep 30',
       'fi',
       'echo a > a.txt',

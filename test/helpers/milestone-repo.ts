@@ -132,3 +132,9 @@ export function exited(
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
+
+/**
+ * A task's shell line that kills its own coordinator with SIGKILL (the pid in its slot's `.lock`),
+ * as a `kill -9` of `milestone execute` in the middle of the task.
+ */
+export const KILL_COORDINATOR = `kill -9 $(sed 's/.*"pid":\\([0-9]*\\).*/\\1/' "$MILESTONE_WORKTREE.lock")`;

@@ -106,7 +106,16 @@ describe('milestoneMetrics: attempts and time', () => {
       ['interrupted', null],
       ['succeeded', 1000],
     ]);
-    expect(b).toMatchObject({ attempts: 2, retries: 1, wallMs: 1000, totalMs: 1000 });
+    // The cut-short attempt is counted once, and it is no retry: b landed on its first real try.
+    expect(b).toMatchObject({
+      attempts: 2,
+      retries: 0,
+      cutShort: 1,
+      firstTime: true,
+      wallMs: 1000,
+      totalMs: 1000,
+    });
+    expect(m.totals).toMatchObject({ attempts: 3, retries: 0, cutShort: 1, quality: 1 });
     expect(m.runs.map((r) => r.wallMs)).toEqual([500, 1000]);
     expect(m.totals).toMatchObject({ wallMs: 1500, busyMs: 1500 });
   });

@@ -87,6 +87,7 @@ export async function cancel(options: CancelOptions): Promise<void> {
           graceMs: 5000,
           // Cancelled, not run again: no "will re-run" note.
           rerun: 'none',
+          storeDir: workspace.storeDir,
         });
         for (const note of repairs.notes) options.io.err(note);
         const landed = repairs.events.filter(
