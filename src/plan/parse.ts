@@ -91,7 +91,7 @@ function readSource(
       ? importKiro(text, { file })
       : format === 'spec-kit'
         ? importSpecKit(text, { file })
-        : importTaskMaster(text, { file });
+        : importTaskMaster(text, { file, parsed });
   return {
     ok: imported.raw !== null,
     raw: imported.raw,
