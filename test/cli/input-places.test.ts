@@ -149,3 +149,41 @@ describe('a bad .milestones/config.yaml is refused at its line by every command 
     expect(await repo.run(['status', 'places', '--json'])).toEqual(status);
   });
 });
+
+describe('state import of a hand-edited export is refused at its place', () => {
+  it('a key written twice, malformed JSON or a bad value: exit 2 with file:line:col, the store unchanged', async () => {
+    const repo = await milestoneRepo({ 'plan.yaml': GOOD_PLAN });
+    expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(0);
+    const exported = await repo.run(['state', 'export', 'places', '--format', 'command']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const lines = exported.stdout.split('\n');
+    const statusLine = lines.findIndex((line) => line.startsWith('  "status": '));
+    expect(statusLine).toBeGreaterThan(0);
+    const edited = (line: string) =>
+      lines.map((text, index) => (index === statusLine ? line : text)).join('\n');
+    writeFiles(repo.root, {
+      'twice.json': edited('  "status": "completed", "status": "planned",'),
+      'broken.json': edited('  "status": planned,'),
+      'sleeping.json': edited('  "status": "sleeping",'),
+    });
+    const before = await repo.run(['status', 'places', '--json']);
+    const at = statusLine + 1;
+    const cases: Array<[string, string]> = [
+      [
+        'twice.json',
+        `twice.json:${at}:26 (status): duplicate key \`status\` (also at line ${at}, column 3): JSON.parse would keep only the last one and drop the other without a word; write it once`,
+      ],
+      ['broken.json', `broken.json:${at}:13: malformed JSON: unexpected \`p\``],
+      [
+        'sleeping.json',
+        `sleeping.json:${at}:13 (status): status must be one of "planned", "executing", "paused", "completed", "failed", "cancelled", got the text "sleeping" (as the command-layer shape)`,
+      ],
+    ];
+    for (const [file, line] of cases) {
+      const result = await repo.run(['state', 'import', file]);
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stderr).toContain(`${line}\n`);
+    }
+    expect(await repo.run(['status', 'places', '--json'])).toEqual(before);
+  });
+});
