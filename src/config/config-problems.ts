@@ -97,8 +97,17 @@ function describe(issue: z.core.$ZodIssue, found: unknown): string {
     case 'too_big':
       return `must be at most ${String(issue.maximum)}, got ${got}`;
     default:
-      return `${issue.message}${found === undefined ? '' : `, got ${got}`}`;
+      return `${issue.message}${found === undefined ? '' : `, got ${numbers(found) ?? got}`}`;
   }
+}
+
+/** A mapping of numbers (`weights`) shown as its sum and terms: `1.35 (0.5 + 0.25 + 0.2 + 0.4)`. */
+function numbers(found: unknown): string | undefined {
+  if (found === null || typeof found !== 'object' || Array.isArray(found)) return undefined;
+  const values = Object.values(found);
+  if (values.length === 0 || !values.every((v) => typeof v === 'number')) return undefined;
+  const sum = values.reduce((a: number, b: number) => a + b, 0);
+  return `${Number(sum.toFixed(6))} (${values.join(' + ')})`;
 }
 
 function problem(
