@@ -83,6 +83,11 @@ describe('the cheap test before the full scan', () => {
     ['{"a": "x\\": y"}', true], // a `":` in a value: the full scan tells it is none
     ['"just a string"', false],
     ['{"__proto__": 1, "b": 2}', false],
+    // As JSON.stringify writes it: compact, indented by spaces or tabs, a final newline.
+    [`${JSON.stringify({ a: 1, b: { c: [1, { d: 'x": y' }] } }, null, 2)}\n`, false],
+    [JSON.stringify({ a: [{ b: 1 }, { b: 2 }] }, null, '\t'), false],
+    ['{\n  "a": 1,\n  "a": 2\n}\n', true],
+    ['{\r\n  "a": 1,\r\n  "b": 2\r\n}', false],
   ];
   it.each(cases)('%s: may repeat %s; the full scan agrees where it says no', (text, may) => {
     expect(mayRepeatKeys(text, JSON.parse(text))).toBe(may);
