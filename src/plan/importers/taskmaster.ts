@@ -109,7 +109,13 @@ export function importTaskMaster(
     typeof projectName === 'string' && projectName.trim()
       ? projectName
       : `Task Master tasks${list.tag ? ` (${list.tag})` : ''}`;
-  return { raw: { version: 1, milestone: title, tasks }, origins, problems, positionOf: json.positionOf };
+  return {
+    raw: { version: 1, milestone: title, tasks },
+    origins,
+    problems,
+    positionOf: json.positionOf,
+    tasksPath: list.path,
+  };
 }
 
 /** The task list of a Task Master file: legacy, the `master` tag, else the first tag (tags with tasks first). */
