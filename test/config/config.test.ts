@@ -85,3 +85,16 @@ describe('readConfig: every problem at its line and column', () => {
     ]);
   });
 });
+
+describe('readConfig: a folder where the config file belongs', () => {
+  it('is refused naming the file (exit 2), not as a failure of the system', async () => {
+    const root = tempDir();
+    const file = join(root, 'config.yaml');
+    mkdirSync(file);
+    const refusal = (await readConfig(file, null).catch((error: unknown) => error)) as UsageError;
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect(refusal.problems).toEqual([
+      { code: 'MILESTONE_CONFIG_FILE', message: 'is a directory, not a config file', location: { file } },
+    ]);
+  });
+});
