@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { placeInConfig } from '../config/config-positions.js';
 import type { Problem } from '../errors.js';
+import type { FieldPath } from '../plan/field-path.js';
 import type { AgentAdapter } from './adapter.js';
 import { claudeConfigSchema, createClaudeAdapter } from './claude.js';
 import { codexConfigSchema, createCodexAdapter } from './codex.js';
@@ -96,24 +98,34 @@ export function resolveAgents(
   options: ResolveAgentsOptions = {},
 ): { adapters: Map<string, AgentAdapter>; problems: Problem[]; disabled: Set<string> } {
   const adapters = builtinAdapters();
-  const problems: Problem[] = [];
+  const found: Array<{ problem: Problem; path: FieldPath; target?: 'key' }> = [];
   const disabled = new Set<string>();
-  const problem = (field: string, message: string): void => {
-    problems.push({
-      code: 'MILESTONE_CONFIG_AGENT',
-      message,
-      location: { ...(options.file === undefined ? {} : { file: options.file }), field },
+  const problem = (path: FieldPath, message: string, target?: 'key'): void => {
+    found.push({
+      problem: {
+        code: 'MILESTONE_CONFIG_AGENT',
+        message,
+        location: {
+          ...(options.file === undefined ? {} : { file: options.file }),
+          field: ['agents', ...path].join('.'),
+        },
+      },
+      path: ['agents', ...path],
+      ...(target ? { target } : {}),
     });
   };
   const known = Object.keys(FACTORIES).join(', ');
   for (const [name, entry] of Object.entries(config ?? {})) {
-    const field = `agents.${name}`;
     if (!AGENT_NAME.test(name)) {
-      problem(field, `agent name ${JSON.stringify(name)} may use letters, digits, ".", "_" and "-" only`);
+      problem(
+        [name],
+        `agent name ${JSON.stringify(name)} may use letters, digits, ".", "_" and "-" only`,
+        'key',
+      );
       continue;
     }
     if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
-      problem(field, `must be an object with a type (one of: ${known})`);
+      problem([name], `must be an object with a type (one of: ${known})`);
       continue;
     }
     if ((entry as { disabled?: unknown }).disabled === true) {
@@ -125,7 +137,7 @@ export function resolveAgents(
     const type: unknown = (entry as { type?: unknown }).type;
     const factory = typeof type === 'string' && Object.hasOwn(FACTORIES, type) ? FACTORIES[type] : undefined;
     if (!factory) {
-      problem(`${field}.type`, `unknown agent type ${JSON.stringify(type ?? null)} (one of: ${known})`);
+      problem([name, 'type'], `unknown agent type ${JSON.stringify(type ?? null)} (one of: ${known})`);
       continue;
     }
     const made = factory(name, entry, options);
@@ -135,11 +147,17 @@ export function resolveAgents(
     }
     for (const issue of made.issues) {
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
+      const at = issue.path.filter((segment): segment is string | number => typeof segment !== 'symbol');
       for (const key of keys) {
-        const path = [field, ...issue.path.map(String), ...(key === undefined ? [] : [key])].join('.');
-        problem(path, key === undefined ? issue.message : 'unknown field');
+        if (key === undefined) problem([name, ...at], issue.message);
+        else problem([name, ...at, key], 'unknown field', 'key');
       }
     }
   }
+  // Placed at their line and column in the config file, which is read again for them only.
+  const problems =
+    found.length && options.file !== undefined
+      ? placeInConfig(options.file, found)
+      : found.map(({ problem }) => problem);
   return { adapters, problems, disabled };
 }

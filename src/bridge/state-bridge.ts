@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import { configProblems } from '../config/config-problems.js';
 import type { MilestoneEvent } from '../core/events.js';
 import { computeProgress } from '../core/progress.js';
 import type { MilestoneState } from '../core/projection.js';
 import type { MilestoneStatus, Phase, TaskStatus } from '../core/types.js';
 import { MILESTONE_STATUSES, PHASES, TASK_STATUSES } from '../core/types.js';
 import type { Problem } from '../errors.js';
+import type { PositionOf } from '../plan/source-map.js';
 
 /**
  * `milestone state export|import`: the same state in the command layer's flat shape or the
@@ -150,17 +152,21 @@ export interface ImportedState {
 export function parseImportedState(
   value: unknown,
   file: string,
+  /** Where a field is in the file, for problems placed at their line and column. */
+  positionOf?: PositionOf,
 ): { state: ImportedState | null; problems: Problem[] } {
   const isAgent = typeof value === 'object' && value !== null && 'metadata' in value;
   const result = isAgent ? agentSchema.safeParse(value) : commandSchema.safeParse(value);
   if (!result.success) {
+    const words = { code: 'MILESTONE_STATE_SHAPE', root: 'the state' };
     return {
       state: null,
-      problems: result.error.issues.map((issue) => ({
-        code: 'MILESTONE_STATE_SHAPE',
-        message: `${issue.message} (as the ${isAgent ? 'agent' : 'command'}-layer shape)`,
-        location: { file, field: issue.path.map(String).join('.') || '(root)' },
-      })),
+      problems: configProblems(result.error.issues, value, file, positionOf, undefined, words).map(
+        (problem) => ({
+          ...problem,
+          message: `${problem.message} (as the ${isAgent ? 'agent' : 'command'}-layer shape)`,
+        }),
+      ),
     };
   }
   const data = result.data;

@@ -3,9 +3,20 @@ import type { Problem } from '../errors.js';
 import { describeValue, formatFieldPath, valueAt } from '../plan/field-path.js';
 import type { PositionOf } from '../plan/source-map.js';
 
+/** How the problems of one kind of file are coded and name the file's top level. */
+export interface ProblemWords {
+  code: string;
+  /** The whole document, in `unknown key x in <root>` and `<root> must be a mapping`. */
+  root: string;
+}
+
+const CONFIG_WORDS: ProblemWords = { code: 'MILESTONE_CONFIG', root: 'the config' };
+
 /**
  * Config problems worded and placed like plan problems: `file:line:col (field): message`, the
- * value found and what was expected, never the schema library's own words alone.
+ * value found and what was expected, never the schema library's own words alone. Other JSON
+ * or YAML documents checked by a schema (an imported state) are worded the same way with their
+ * own `words`.
  */
 export function configProblems(
   issues: readonly z.core.$ZodIssue[],
@@ -14,13 +25,14 @@ export function configProblems(
   positionOf?: PositionOf,
   /** The default config: its keys are the allowed ones, for "did you mean" hints. */
   known?: unknown,
+  words: ProblemWords = CONFIG_WORDS,
 ): Problem[] {
   const problems: Problem[] = [];
   for (const issue of issues) {
     const path = issue.path.filter((s): s is string | number => typeof s !== 'symbol');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        const where = path.length ? `\`${formatFieldPath(path)}\`` : 'the config';
+        const where = path.length ? `\`${formatFieldPath(path)}\`` : words.root;
         const level = valueAt(known, path);
         const allowed = level && typeof level === 'object' ? Object.keys(level) : [];
         const guess = allowed.find((candidate) => similar(key, candidate));
@@ -30,14 +42,21 @@ export function configProblems(
             ? ` (allowed: ${allowed.join(', ')})`
             : '';
         problems.push(
-          problem(`unknown key \`${key}\` in ${where}${hint}`, [...path, key], file, positionOf, 'key'),
+          problem(
+            words.code,
+            `unknown key \`${key}\` in ${where}${hint}`,
+            [...path, key],
+            file,
+            positionOf,
+            'key',
+          ),
         );
       }
       continue;
     }
-    const field = formatFieldPath(path) || 'the config';
+    const field = formatFieldPath(path) || words.root;
     const found = valueAt(value, path);
-    problems.push(problem(`${field} ${describe(issue, found)}`, path, file, positionOf));
+    problems.push(problem(words.code, `${field} ${describe(issue, found)}`, path, file, positionOf));
   }
   // File order, as plan problems are.
   return problems.sort((a, b) => (a.location?.line ?? 0) - (b.location?.line ?? 0));
@@ -67,8 +86,10 @@ function describe(issue: z.core.$ZodIssue, found: unknown): string {
       return found === undefined
         ? 'is required'
         : `must be ${issue.expected === 'array' ? 'a list' : issue.expected === 'object' ? 'a mapping' : `a ${issue.expected}`}, got ${got}`;
-    case 'invalid_value':
-      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${got}`;
+    case 'invalid_value': {
+      const choices = issue.values.map((v) => JSON.stringify(v)).join(', ');
+      return found === undefined ? `is required: one of ${choices}` : `must be one of ${choices}, got ${got}`;
+    }
     case 'too_small':
       return typeof found === 'string'
         ? 'must not be empty'
@@ -76,11 +97,21 @@ function describe(issue: z.core.$ZodIssue, found: unknown): string {
     case 'too_big':
       return `must be at most ${String(issue.maximum)}, got ${got}`;
     default:
-      return `${issue.message}${found === undefined ? '' : `, got ${got}`}`;
+      return `${issue.message}${found === undefined ? '' : `, got ${numbers(found) ?? got}`}`;
   }
 }
 
+/** A mapping of numbers (`weights`) shown as its sum and terms: `1.35 (0.5 + 0.25 + 0.2 + 0.4)`. */
+function numbers(found: unknown): string | undefined {
+  if (found === null || typeof found !== 'object' || Array.isArray(found)) return undefined;
+  const values = Object.values(found);
+  if (values.length === 0 || !values.every((v) => typeof v === 'number')) return undefined;
+  const sum = values.reduce((a: number, b: number) => a + b, 0);
+  return `${Number(sum.toFixed(6))} (${values.join(' + ')})`;
+}
+
 function problem(
+  code: string,
   message: string,
   path: Array<string | number>,
   file: string,
@@ -89,7 +120,7 @@ function problem(
 ): Problem {
   const pos = positionOf?.(path, target);
   return {
-    code: 'MILESTONE_CONFIG',
+    code,
     message,
     location: {
       file,

@@ -24,7 +24,7 @@ interface CachedConfig {
  * while nothing changed. Without `cacheDir` (no store yet) nothing is cached.
  */
 export async function readConfig(file: string, cacheDir: string | null): Promise<Config> {
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : null;
+  const text = existsSync(file) ? readText(file) : null;
   const cacheFile = cacheDir && existsSync(cacheDir) ? join(cacheDir, CONFIG_CACHE_FILE) : null;
   // The text itself, not a digest of it: hashing would load node:crypto (~15 ms of a read's start).
   const key = `${schemaBuild()}\0${text ?? ''}`;
@@ -61,6 +61,22 @@ async function validate(file: string, text: string | null): Promise<Config> {
       };
   if (problems.length) throw new UsageError('MILESTONE_CONFIG', `invalid config ${file}`, problems);
   return config;
+}
+
+/** The config's text; a folder or an unreadable file in its place is refused naming it (exit 2). */
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EISDIR'
+        ? 'is a directory, not a config file'
+        : `cannot be read: ${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message}`;
+    throw new UsageError('MILESTONE_CONFIG', `invalid config ${file}`, [
+      { code: 'MILESTONE_CONFIG_FILE', message: why, location: { file } },
+    ]);
+  }
 }
 
 function readCache(file: string): CachedConfig | null {

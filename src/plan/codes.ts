@@ -11,6 +11,8 @@ export const PLAN_CODES = {
   yaml: 'MILESTONE_PLAN_YAML',
   /** Malformed JSON. */
   json: 'MILESTONE_PLAN_JSON',
+  /** A key written twice in one mapping (YAML) or object (JSON): readers keep only one. */
+  duplicateKey: 'MILESTONE_PLAN_DUPLICATE_KEY',
   /** A Kiro, spec-kit or Task Master file that cannot be mapped to a plan. */
   import: 'MILESTONE_PLAN_IMPORT',
   /** Wrong type, missing required field, unknown key, wrong version. */

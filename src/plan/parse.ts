@@ -91,7 +91,7 @@ function readSource(
       ? importKiro(text, { file })
       : format === 'spec-kit'
         ? importSpecKit(text, { file })
-        : importTaskMaster(text, { file });
+        : importTaskMaster(text, { file, parsed });
   return {
     ok: imported.raw !== null,
     raw: imported.raw,
@@ -113,7 +113,12 @@ function importLocator(file: string, imported: ImportResult): Locate {
   return (path: FieldPath) => {
     const index = path[0] === 'tasks' && typeof path[1] === 'number' ? path[1] : undefined;
     const origin = index === undefined ? undefined : imported.origins[index];
-    if (!origin) return { file };
+    if (!origin) {
+      // The list itself (`the plan has no tasks`): where the source keeps it, when it says.
+      const list = path.length === 1 && path[0] === 'tasks' ? imported.tasksPath : undefined;
+      const position = list ? imported.positionOf?.(list) : undefined;
+      return list ? located(file, formatFieldPath(list), position) : { file };
+    }
     const position =
       origin.line === undefined && origin.path ? imported.positionOf?.(origin.path) : undefined;
     const line = origin.line ?? position?.line;

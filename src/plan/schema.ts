@@ -150,6 +150,11 @@ function describeIssue(issue: z.core.$ZodIssue, path: FieldPath, input: unknown)
   if (issue.code === 'too_small' && typeof input === 'string') return `${label} must not be empty`;
   if (issue.code === 'invalid_type')
     return `${label} must be ${article(issue.expected)}, got ${describeValue(input)}`;
+  // Worded as config problems are, not in the schema library's words ("Invalid option").
+  if (issue.code === 'invalid_value')
+    return `${label} must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(input)}`;
+  // A pattern's own words (`must be a commit type such as feat, fix, chore`) and what was found.
+  if (issue.code === 'invalid_format') return `${label} ${issue.message}, got ${describeValue(input)}`;
   return `${label}: ${issue.message}`;
 }
 

@@ -61,3 +61,40 @@ describe('readConfig: validated once, cached by content', () => {
     expect(existsSync(join(root, '.local'))).toBe(false);
   });
 });
+
+describe('readConfig: every problem at its line and column', () => {
+  it('a weight sum says what it adds to, an enum left out says it is required, a phase gate its choices', async () => {
+    const root = tempDir();
+    const file = join(root, 'config.yaml');
+    writeFileSync(
+      file,
+      'weights: { design: 0.5, spec: 0.25, task: 0.20, execute: 0.40 }\nphases:\n  design: { approval: maybe }\n',
+    );
+    const refusal = (await readConfig(file, null).catch((error: unknown) => error)) as UsageError;
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect(
+      refusal.problems.map((p) => [p.location?.line, p.location?.column, p.location?.field, p.message]),
+    ).toEqual([
+      [1, 10, 'weights', 'weights must sum to 1, got 1.35 (0.5 + 0.25 + 0.2 + 0.4)'],
+      [
+        3,
+        23,
+        'phases.design.approval',
+        'phases.design.approval must be one of "required", "none", got the text "maybe"',
+      ],
+    ]);
+  });
+});
+
+describe('readConfig: a folder where the config file belongs', () => {
+  it('is refused naming the file (exit 2), not as a failure of the system', async () => {
+    const root = tempDir();
+    const file = join(root, 'config.yaml');
+    mkdirSync(file);
+    const refusal = (await readConfig(file, null).catch((error: unknown) => error)) as UsageError;
+    expect(refusal).toBeInstanceOf(UsageError);
+    expect(refusal.problems).toEqual([
+      { code: 'MILESTONE_CONFIG_FILE', message: 'is a directory, not a config file', location: { file } },
+    ]);
+  });
+});

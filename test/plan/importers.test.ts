@@ -213,6 +213,16 @@ describe('Task Master tasks.json', () => {
     expect(result.problems[0]!.message).toBe('a Task Master task needs a numeric `id`');
   });
 
+  it('a task list with no tasks is placed at the list (tagged or legacy)', async () => {
+    const tagged = onlyProblem(await loadText('{"master": {"tasks": []}}', 'tasks.json'));
+    expect(tagged).toMatchObject({
+      code: 'MILESTONE_PLAN_EMPTY',
+      location: { line: 1, column: 22, field: 'master.tasks' },
+    });
+    const legacy = onlyProblem(await loadText('{\n  "tasks": [],\n  "metadata": {}\n}\n', 'tasks.json'));
+    expect(legacy.location).toMatchObject({ line: 2, column: 12, field: 'tasks' });
+  });
+
   it('an empty master tag beside a tag with tasks reads that tag (work moved to a feature tag)', async () => {
     const text = JSON.stringify(
       {

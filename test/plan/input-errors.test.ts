@@ -97,6 +97,16 @@ describe('missing or unreadable files', () => {
 });
 
 describe('schema', () => {
+  it('a value outside a list of choices, or not of a pattern, says what was expected and found', async () => {
+    const result = await loadText(
+      'version: 1\nmilestone: x\nintegration: sometimes\ndefaults: { commitType: Feature }\ntasks: [{ id: a, title: A, run: x }]\n',
+    );
+    expect(result.problems.map((p) => [p.location?.line, p.location?.column, p.message])).toEqual([
+      [3, 14, '`integration` must be one of "each", "batch", "phase", got the text "sometimes"'],
+      [4, 25, '`commitType` must be a commit type such as feat, fix, chore, got the text "Feature"'],
+    ]);
+  });
+
   it('version must be 1', async () => {
     const problem = onlyProblem(
       await loadText('version: 2\nmilestone: x\ntasks: [{ id: a, title: A, run: x }]\n'),

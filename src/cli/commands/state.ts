@@ -15,6 +15,9 @@ import { gitExec } from '../../git/git.js';
 import { requireGit } from '../../git/git-on-path.js';
 import type { Io } from '../../io/io.js';
 import { printJson } from '../../io/io.js';
+import { PLAN_CODES } from '../../plan/codes.js';
+import type { PositionOf } from '../../plan/source-map.js';
+import { readJson } from '../../plan/syntax.js';
 import { StaleVersionError } from '../../store/stale-version-error.js';
 import { resolveMilestone } from '../../workspace/resolve.js';
 import { checkMilestoneId, openWorkspace, withExistingStore } from '../../workspace/workspace.js';
@@ -42,7 +45,8 @@ export interface StateImportOptions {
   file: string;
 }
 
-function readDocument(cwd: string, file: string): unknown {
+/** The file's JSON and where its fields are; malformed JSON or a key written twice is refused at its place. */
+function readDocument(cwd: string, file: string): { value: unknown; positionOf: PositionOf } {
   const name = file === '-' ? '<stdin>' : file;
   let text: string;
   try {
@@ -52,13 +56,14 @@ function readDocument(cwd: string, file: string): unknown {
       cause: error,
     });
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError('MILESTONE_STATE_JSON', `${name}: not valid JSON: ${(error as Error).message}`, [], {
-      cause: error,
-    });
+  const read = readJson(text.replace(/^\uFEFF/, ''), name);
+  if (!read.ok) {
+    const problems = read.problems.map((problem) =>
+      problem.code === PLAN_CODES.json ? { ...problem, code: 'MILESTONE_STATE_JSON' } : problem,
+    );
+    throw new UsageError('MILESTONE_STATE_JSON', `${name}: not valid JSON`, problems);
   }
+  return read;
 }
 
 /**
@@ -70,7 +75,8 @@ export async function stateImport(options: StateImportOptions): Promise<{ format
   requireGit(options.cwd);
   const workspace = await openWorkspace(options.cwd);
   const name = options.file === '-' ? '<stdin>' : options.file;
-  const { state: incoming, problems } = parseImportedState(readDocument(options.cwd, options.file), name);
+  const document = readDocument(options.cwd, options.file);
+  const { state: incoming, problems } = parseImportedState(document.value, name, document.positionOf);
   if (!incoming) throw new UsageError('MILESTONE_STATE_SHAPE', `${name} is neither state shape`, problems);
   checkMilestoneId(incoming.id, `${name}: id`);
   return withExistingStore(workspace, async (store) => {

@@ -35,6 +35,8 @@ export interface ImportResult {
   problems: Problem[];
   /** Positions of source paths, for importers whose origins are paths. */
   positionOf?: PositionOf;
+  /** Where the source's task list is (JSON), for a problem of the whole list (no tasks). */
+  tasksPath?: FieldPath;
 }
 
 /** What every importer gets besides the text. */

@@ -22,8 +22,14 @@ interface TaskList {
  * subtasks becomes an integration task that needs all of them. The prompt is description,
  * details and "Test strategy: ...". Status and priority are not imported.
  */
-export function importTaskMaster(text: string, options: ImportOptions): ImportResult {
-  const json = readJson(text, options.file);
+export function importTaskMaster(
+  text: string,
+  options: ImportOptions & {
+    /** `JSON.parse(text)`, when the caller has it already (telling the format apart parsed it). */
+    parsed?: { value: unknown } | undefined;
+  },
+): ImportResult {
+  const json = readJson(text, options.file, options.parsed);
   if (!json.ok) return { raw: null, origins: [], problems: json.problems };
   const list = findTaskList(json.value);
   if (!list) {
@@ -103,7 +109,13 @@ export function importTaskMaster(text: string, options: ImportOptions): ImportRe
     typeof projectName === 'string' && projectName.trim()
       ? projectName
       : `Task Master tasks${list.tag ? ` (${list.tag})` : ''}`;
-  return { raw: { version: 1, milestone: title, tasks }, origins, problems, positionOf: json.positionOf };
+  return {
+    raw: { version: 1, milestone: title, tasks },
+    origins,
+    problems,
+    positionOf: json.positionOf,
+    tasksPath: list.path,
+  };
 }
 
 /** The task list of a Task Master file: legacy, the `master` tag, else the first tag (tags with tasks first). */
