@@ -219,7 +219,7 @@ commit:
   records: true    # false: \`finish\` keeps .milestones/<id>/ out of the merge into the base
   messages: {}     # e.g. { execute: "feat: {title}" }
 phases: {}         # e.g. { design: { approval: required }, execute: { verify: "npm run e2e" } }
-agents: {}         # e.g. { mybot: { type: exec, command: ["node", "bot.js"] } }
+agents: {}         # e.g. { mybot: { type: exec, command: ["tools/bot.js"] } } (README: the exec agent protocol)
 complexity:
   high: { tasks: 20, files: 50 }
   medium: { tasks: 10, files: 20 }
