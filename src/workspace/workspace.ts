@@ -10,6 +10,7 @@ import { commitStoreImage, createStoreFolder } from '../store/new-store.js';
 import type { Store } from '../store/store.js';
 import { openStore, openStoreImage } from '../store/store.js';
 import { locateQuickly } from './locate-quickly.js';
+import { notARepository } from './not-a-repository.js';
 import { checkStateFolder } from './state-folders.js';
 
 /** Where milestone keeps things in one repository. */
@@ -41,14 +42,7 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
   try {
     ({ root, worktree } = await locateRepository(cwd));
   } catch (error) {
-    throw new UsageError(
-      'MILESTONE_NOT_A_REPO',
-      `not inside a git repository: ${cwd} (run \`git init\` first)`,
-      [],
-      {
-        cause: error,
-      },
-    );
+    throw new UsageError('MILESTONE_NOT_A_REPO', await notARepository(cwd, error), [], { cause: error });
   }
   const milestonesDir = join(root, '.milestones');
   const configFile = join(milestonesDir, 'config.yaml');
