@@ -10,7 +10,6 @@ import { commitStoreImage, createStoreFolder } from '../store/new-store.js';
 import type { Store } from '../store/store.js';
 import { openStore, openStoreImage } from '../store/store.js';
 import { locateQuickly } from './locate-quickly.js';
-import { notARepository } from './not-a-repository.js';
 import { checkStateFolder } from './state-folders.js';
 
 /** Where milestone keeps things in one repository. */
@@ -42,6 +41,8 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
   try {
     ({ root, worktree } = await locateRepository(cwd));
   } catch (error) {
+    // Loaded only here: a read's quick path starts no git and loads no child_process.
+    const { notARepository } = await import('./not-a-repository.js');
     throw new UsageError('MILESTONE_NOT_A_REPO', await notARepository(cwd, error), [], { cause: error });
   }
   const milestonesDir = join(root, '.milestones');
