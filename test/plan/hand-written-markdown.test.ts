@@ -29,7 +29,7 @@ describe('a hand-written Kiro tasks.md', () => {
         '\t- Define interfaces in `src/types.ts`',
         '- [ ] 2. 模型 models',
         '\t- [ ] 2.1 Create model interfaces',
-        '\t- [x] 2.2 ' + long,
+        `\t- [x] 2.2 ${long}`,
         '- [ ]* 3. Optional check',
       ]),
       'tasks.md',
@@ -68,7 +68,10 @@ describe('a hand-written Kiro tasks.md', () => {
   });
 
   it('leaves a list item that is a link, not a box, in the prompt', async () => {
-    const result = await loadText('# Plan\n- [ ] 1. First\n  - [](https://example.com) see there\n', 'tasks.md');
+    const result = await loadText(
+      '# Plan\n- [ ] 1. First\n  - [](https://example.com) see there\n',
+      'tasks.md',
+    );
     expect(result.problems).toEqual([]);
     expect(result.plan!.tasks[0]!.prompt).toContain('[](https://example.com)');
   });
@@ -124,7 +127,9 @@ describe('a hand-written spec-kit tasks.md', () => {
 describe('milestone plan --from a hand-written Markdown file with a slip', () => {
   it('exits 2 with one message naming file:line, and stores nothing', async () => {
     const root = await gitRepo();
-    writeFiles(root, { 'my tasks.md': '# Plan\r\n\r\n- [ ] 1. First\r\n- [] 2. Second\r\n- [ ] 3. Third\r\n' });
+    writeFiles(root, {
+      'my tasks.md': '# Plan\r\n\r\n- [ ] 1. First\r\n- [] 2. Second\r\n- [ ] 3. Third\r\n',
+    });
     const refused = await milestone(root, ['plan', '--from', 'my tasks.md']);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('my tasks.md:4: `- [] 2. Second` looks like a task');
