@@ -629,19 +629,22 @@ class Run {
     });
     // Work of a task that failed for good is kept for a person; otherwise the slot is freed.
     // An attempt that ran on a worker left nothing in the local slot: it keeps no branch here.
-    const kept =
-      decision.kind === 'fail' && branch && !outcome.ranOn
-        ? await keepFailedWork(this.pool, {
-            task,
-            slot: slot.path,
-            reason: outcome.reason ?? 'failed',
-            ownPaths: slot.ownPaths,
-            keepAt: this.options.keepFailed
-              ? taskWorktreePath(this.options.worktreeRoot, this.options.repoRoot, this.id, task.id)
-              : null,
-          })
-        : null;
-    if (!kept) await freeSlot(this.pool, this.options.repoRoot, slot.path, branch);
+    // Direct style works detached: the work is kept on the task's branch all the same.
+    const keepOn =
+      decision.kind === 'fail' && !outcome.ranOn ? (branch ?? taskBranch(this.id, task.id)) : null;
+    const kept = keepOn
+      ? await keepFailedWork(this.pool, {
+          task,
+          slot: slot.path,
+          reason: outcome.reason ?? 'failed',
+          ownPaths: slot.ownPaths,
+          keepAt: this.options.keepFailed
+            ? taskWorktreePath(this.options.worktreeRoot, this.options.repoRoot, this.id, task.id)
+            : null,
+          newBranch: branch ? undefined : keepOn,
+        })
+      : null;
+    if (!kept) await freeSlot(this.pool, this.options.repoRoot, slot.path, branch ?? keepOn);
     if (decision.kind === 'cancel')
       return this.canceled(
         task,
@@ -675,7 +678,7 @@ class Run {
       type: 'task_status',
       taskId: task.id,
       status: 'failed',
-      reason: `${reason} (log: ${log})${kept ? `; work kept on ${branch}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}${outcome.ranOn ? remoteWorkNote(outcome.ranOn) : ''}`,
+      reason: `${reason} (log: ${log})${kept ? `; work kept on ${keepOn}${kept.worktree ? ` in ${kept.worktree}` : ''}` : ''}${outcome.ranOn ? remoteWorkNote(outcome.ranOn) : ''}`,
     });
     this.result.failed.push({ taskId: task.id, reason, log });
     return { outcome: 'failed', reason, log };

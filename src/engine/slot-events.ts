@@ -65,11 +65,22 @@ export async function freeSlot(
  */
 export async function keepFailedWork(
   pool: WorktreePool,
-  input: { task: TaskSpec; slot: string; reason: string; ownPaths: string[]; keepAt: string | null },
+  input: {
+    task: TaskSpec;
+    slot: string;
+    reason: string;
+    ownPaths: string[];
+    keepAt: string | null;
+    /** A direct-style slot is detached: its work goes on this new branch first. */
+    newBranch?: string | undefined;
+  },
 ): Promise<{ worktree: string | null } | null> {
-  const kept = await keepFailedBranch(input.slot, input.task, input.reason, input.ownPaths).catch(
-    () => false,
-  );
+  const onBranch = input.newBranch
+    ? gitExec(input.slot, ['switch', '-q', '-C', input.newBranch]).then(() => true)
+    : Promise.resolve(true);
+  const kept = await onBranch
+    .then(() => keepFailedBranch(input.slot, input.task, input.reason, input.ownPaths))
+    .catch(() => false);
   if (!kept) return null;
   if (input.keepAt === null) {
     await pool.release(input.slot, { detach: true });

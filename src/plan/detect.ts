@@ -2,7 +2,7 @@ import type { PlanFormat } from '../core/types.js';
 import { isRecord } from './field-path.js';
 
 const CHECKBOX = /^\s*[-*+]\s+\[[ xX~-]\]/m;
-const SPEC_KIT_TASK = /^\s*[-*]\s+\[[ xX]\]\s+T\d+\b/m;
+const SPEC_KIT_TASK = /^\s*[-*+]\s+\[[ xX]\]\s+[Tt]\d+\b/m;
 const YAML_PLAN_KEY = /^(version|milestone|tasks)\s*:/m;
 
 /**

@@ -2,7 +2,7 @@ import type { Config } from '../config/config.js';
 import type { MilestoneHeader, TaskRow } from '../core/milestone-header.js';
 import { headerOf, taskRowsOf } from '../core/milestone-header.js';
 import type { MilestoneState } from '../core/projection.js';
-import type { MilestoneStatus, Mode, Phase } from '../core/types.js';
+import { type MilestoneStatus, type Mode, PHASES, type Phase } from '../core/types.js';
 import type { GateState } from '../decision/gates.js';
 import { gates } from '../decision/gates.js';
 
@@ -123,5 +123,14 @@ export function formatStatus(view: StatusView): string {
   // What `execute` said when the run ended, for whoever looks later.
   if (view.status === 'failed')
     lines.push(`next: run \`milestone execute ${view.id}\` again to retry what did not land`);
+  // Paused (Ctrl-C, `--phase`, a review gate): what execute said when it stopped.
+  if (view.status === 'paused') {
+    const inReview = PHASES.find((phase) => view.gates[phase] === 'in_review');
+    lines.push(
+      inReview
+        ? `next: milestone review ${view.id} --phase ${inReview} --approve, then milestone execute ${view.id}`
+        : `next: run \`milestone execute ${view.id}\` to resume`,
+    );
+  }
   return lines.join('\n');
 }

@@ -41,14 +41,9 @@ export async function openWorkspace(cwd: string): Promise<Workspace> {
   try {
     ({ root, worktree } = await locateRepository(cwd));
   } catch (error) {
-    throw new UsageError(
-      'MILESTONE_NOT_A_REPO',
-      `not inside a git repository: ${cwd} (run \`git init\` first)`,
-      [],
-      {
-        cause: error,
-      },
-    );
+    // Loaded only here: a read's quick path starts no git and loads no child_process.
+    const { notARepository } = await import('./not-a-repository.js');
+    throw new UsageError('MILESTONE_NOT_A_REPO', await notARepository(cwd, error), [], { cause: error });
   }
   const milestonesDir = join(root, '.milestones');
   const configFile = join(milestonesDir, 'config.yaml');

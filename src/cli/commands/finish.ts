@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { MilestoneState } from '../../core/projection.js';
 import { commitWithoutRecords } from '../../engine/without-records.js';
@@ -15,6 +15,7 @@ import {
 } from '../../git/git.js';
 import { requireGit } from '../../git/git-on-path.js';
 import { readyGh } from '../../git/github.js';
+import { shellQuote } from '../../git/shell-pool.js';
 import type { Io } from '../../io/io.js';
 import { openPullRequests } from '../../report/packet-pr.js';
 import { cancelledAdvice } from '../../workspace/cancelled-advice.js';
@@ -149,6 +150,17 @@ async function mergeMilestone(
     throw new UsageError(
       'MILESTONE_DIRTY',
       `the working tree of ${dir} has uncommitted changes; commit or stash them before finishing`,
+    );
+  }
+  // A lock a killed git left (kill -9 during an earlier finish, an editor's git): git's merge
+  // would write MERGE_HEAD, fail to write the index and fail to abort, leaving a merge half begun.
+  const indexLock = (
+    await gitExec(dir, ['rev-parse', '--path-format=absolute', '--git-path', 'index.lock'])
+  ).stdout.trim();
+  if (existsSync(indexLock)) {
+    throw new UsageError(
+      'MILESTONE_INDEX_LOCKED',
+      `${indexLock} exists: a git is running in ${dir}, or one was killed there. If none is running, remove it (\`rm ${shellQuote(indexLock)}\`), then run finish again. Nothing was changed.`,
     );
   }
   const aside = await untrackedInTheWay(dir, target, preview.tree);

@@ -2,7 +2,7 @@ import type { Problem } from '../../errors.js';
 import { PLAN_CODES } from '../codes.js';
 import { pathsIn } from './file-paths.js';
 import type { ImportedTask, ImportOptions, ImportResult, TaskOrigin } from './import-result.js';
-import { headingText, indentOf, linesOutsideFences, markdownTitle } from './markdown.js';
+import { headingText, indentOf, linesOutsideFences, markdownTitle, notQuiteATask } from './markdown.js';
 
 /** `- [ ] 2.1 Title`, `- [x] 3. Title`, `- [ ]* 4.2 Optional title` (Kiro marks optional tasks with `*`). */
 const TASK_LINE = /^(\s*)[-*+]\s+\[([ xX~-])\](\*)?\s+(?:(\d+(?:\.\d+)*)\.?\s+)?(.+?)\s*$/;
@@ -32,11 +32,17 @@ export function importKiro(text: string, options: ImportOptions): ImportResult {
   const byNumber = new Map<string, KiroItem>();
   let current: KiroItem | undefined;
   let heading: string | undefined;
-  for (const { number: lineNumber, text: line } of linesOutsideFences(text)) {
+  const problems: Problem[] = [];
+  for (const source of linesOutsideFences(text)) {
+    const { number: lineNumber, text: line } = source;
     heading ??= headingText(line, 1);
     const match = TASK_LINE.exec(line);
+    const almost = match ? undefined : notQuiteATask(source, options.file, '- [ ] 1. Title');
     if (match) {
       current = addItem(match, lineNumber, roots, byNumber, current);
+    } else if (almost) {
+      problems.push(almost);
+      current = undefined;
     } else if (current && line.trim() && indentOf(line) > current.indent) {
       current.details.push(line);
     } else if (line.trim()) {
@@ -47,8 +53,7 @@ export function importKiro(text: string, options: ImportOptions): ImportResult {
   const tasks: ImportedTask[] = [];
   const origins: TaskOrigin[] = [];
   emit(roots, [], tasks, origins);
-  const problems: Problem[] = [];
-  if (tasks.length === 0) {
+  if (tasks.length === 0 && problems.length === 0) {
     problems.push({
       code: PLAN_CODES.import,
       message: 'no Kiro tasks found: expected checkbox lines like `- [ ] 1. Title`',

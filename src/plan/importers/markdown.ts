@@ -1,4 +1,7 @@
+import type { Problem } from '../../errors.js';
+import { PLAN_CODES } from '../codes.js';
 import { MAX_TITLE_LENGTH } from '../plan-fields.js';
+
 /** One line of a Markdown file outside code fences, with its 1-based number. */
 export interface MarkdownLine {
   number: number;
@@ -45,4 +48,22 @@ export function markdownTitle(text: string, suffix = ''): string {
   const room = text.slice(0, max - 1);
   const cut = room.lastIndexOf(' ');
   return `${(cut > max / 2 ? room.slice(0, cut) : room).trimEnd()}…${suffix}`;
+}
+
+/**
+ * A list item that starts with a box like a task's but is not written as one: `- [] 1. Title`,
+ * `- [ ]1. Title`, `1. [ ] Title` (an ordered list), `- [ ]` with no text. Skipping it would
+ * drop a task the person wrote without a word; `example` is how a task line is written.
+ */
+export function notQuiteATask(
+  line: { number: number; text: string },
+  file: string,
+  example: string,
+): Problem | undefined {
+  if (!/^\s*(?:[-*+]|\d+[.)])\s*\[[ xX~-]?\](?!\()/.test(line.text)) return undefined;
+  return {
+    code: PLAN_CODES.import,
+    message: `\`${line.text.trim().slice(0, 60)}\` looks like a task but is not written as one: write it as \`${example}\` (a bullet \`-\`, a space inside the box and one after it)`,
+    location: { file, line: line.number },
+  };
 }

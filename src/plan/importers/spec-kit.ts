@@ -3,10 +3,12 @@ import type { Problem } from '../../errors.js';
 import { PLAN_CODES } from '../codes.js';
 import { pathsIn } from './file-paths.js';
 import type { ImportedTask, ImportOptions, ImportResult, TaskOrigin } from './import-result.js';
-import { headingText, linesOutsideFences, markdownTitle } from './markdown.js';
+import { headingText, linesOutsideFences, markdownTitle, notQuiteATask } from './markdown.js';
 
 /** `- [ ] T012 [P] [US1] Create User model in src/models/user.py` */
-const TASK_LINE = /^\s*[-*]\s+\[([ xX])\]\s+(T\d+)\b:?\s*(.*)$/;
+const TASK_LINE = /^\s*[-*+]\s+\[([ xX])\]\s+([Tt]\d+)\b:?\s*(.*)$/;
+/** A box followed by a task number, however the box is written (a checklist item has no number). */
+const NUMBERED_BOX = /\[[^\]]{0,2}\]\s*\**[Tt]\d+\b/;
 const LABEL = /^\[([^\]\s]+)\]\s*/;
 const DEPENDS_ON = /\b(?:depends on|after|requires)\s+((?:T\d+(?:\s*(?:,|and|&)\s*)?)+)/gi;
 
@@ -43,7 +45,9 @@ export function importSpecKit(text: string, options: ImportOptions): ImportResul
   let title: string | undefined;
   let section = '';
   let phaseFloor = 0;
-  for (const { number, text: line } of linesOutsideFences(text)) {
+  const problems: Problem[] = [];
+  for (const source of linesOutsideFences(text)) {
+    const { number, text: line } = source;
     const top = headingText(line, 1);
     if (top !== undefined) {
       title ??= top.replace(/^tasks?\s*:\s*/i, '');
@@ -55,7 +59,11 @@ export function importSpecKit(text: string, options: ImportOptions): ImportResul
       continue;
     }
     const match = TASK_LINE.exec(line);
-    if (!match) continue;
+    if (!match) {
+      const almost = NUMBERED_BOX.test(line) && notQuiteATask(source, options.file, '- [ ] T001 Description');
+      if (almost) problems.push(almost);
+      continue;
+    }
     // Phases never go back: a later section may need an earlier one, never the reverse.
     phaseFloor = Math.max(phaseFloor, PHASES.indexOf(specKitPhase(section)));
     const { task, parallel, explicit } = readTask(match[2]!, match[3]!, section, PHASES[phaseFloor]!);
@@ -64,8 +72,7 @@ export function importSpecKit(text: string, options: ImportOptions): ImportResul
     tasks.push(task);
     origins.push({ line: number });
   }
-  const problems: Problem[] = [];
-  if (tasks.length === 0) {
+  if (tasks.length === 0 && problems.length === 0) {
     problems.push({
       code: PLAN_CODES.import,
       message: 'no spec-kit tasks found: expected lines like `- [ ] T001 [P] [US1] Description`',
@@ -94,7 +101,7 @@ function readTask(
   }
   description = [...others, description].join(' ').trim();
   const explicit = [...description.matchAll(DEPENDS_ON)].flatMap((match) =>
-    [...match[1]!.matchAll(/T\d+/g)].map((ref) => ref[0].toLowerCase()),
+    [...match[1]!.matchAll(/T\d+/gi)].map((ref) => ref[0].toLowerCase()),
   );
   const context = [
     `spec-kit task ${number}`,
