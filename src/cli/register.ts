@@ -263,7 +263,7 @@ export function registerCommands(program: Command, io: Io, cwd: string): void {
     .option('--task-max-tokens <n>', 'per-task budget in tokens', positiveInt)
     .option(
       '--keep-failed',
-      "keep a failed task's worktree (its branch is always kept; a task run directly has neither)",
+      "keep a failed task's worktree (its branch is always kept, a task run directly's too)",
     )
     .option(
       '--max-wait <duration>',
