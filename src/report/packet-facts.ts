@@ -8,6 +8,7 @@ import { attemptLogPath } from '../engine/naming.js';
 import { gitExec } from '../git/git.js';
 import type { Store } from '../store/store.js';
 import type { Workspace } from '../workspace/workspace.js';
+import { readAttempts } from './metrics-attempts.js';
 import type { AttemptLogFacts, IntegrationCheck, Landing, Packet, PacketFacts } from './packet.js';
 import { buildPacket } from './packet.js';
 
@@ -89,6 +90,14 @@ function integrationChecks(events: StoredEvent[]): IntegrationCheck[] {
   return [...checks.values()];
 }
 
+/** Per task, how many of its attempts a stopped run cut short (metrics' `cutShort`). */
+function cutShortAttempts(events: readonly StoredEvent[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const attempt of readAttempts(events).attempts)
+    if (attempt.end === 'interrupted') counts[attempt.taskId] = (counts[attempt.taskId] ?? 0) + 1;
+  return counts;
+}
+
 /**
  * Gathers what the packet needs from git (landings by `Task-Id:` trailer), the attempt logs
  * and the event log, then builds it.
@@ -110,6 +119,7 @@ export async function gatherPacket(
   });
   const facts: PacketFacts = {
     landings: {},
+    cutShort: cutShortAttempts(store.events(state.id, { types: ['milestone_status', 'task_status'] })),
     logs: {},
     integration: integrationChecks(store.events(state.id, { types: ['intent', 'outcome'] })),
     gates: gates(state, workspace.config),

@@ -1,5 +1,5 @@
 import type { Packet, PacketTask } from './packet.js';
-import { diffstatLine, formatCost, formatTokens } from './packet.js';
+import { attemptsText, diffstatLine, formatCost, formatTokens } from './packet.js';
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -28,7 +28,7 @@ function taskHtml(task: PacketTask): string {
   return `<section class="task" id="task-${e(task.id)}">
 <h3><code>${e(task.id)}</code> ${e(task.title)}</h3>
 <table><tr><th>agent</th><th>attempts</th><th>status</th><th>cost</th><th>tokens</th></tr>
-<tr><td>${e(task.agent)}</td><td>${task.attempts}</td><td class="s-${e(task.status.split(' ')[0]!)}">${e(task.status)}</td><td>${e(formatCost(task.usage.costUsd))}</td><td>${e(formatTokens(task.usage))}</td></tr></table>
+<tr><td>${e(task.agent)}</td><td>${e(attemptsText(task))}</td><td class="s-${e(task.status.split(' ')[0]!)}">${e(task.status)}</td><td>${e(formatCost(task.usage.costUsd))}</td><td>${e(formatTokens(task.usage))}</td></tr></table>
 ${task.prompt ? `<h4>Prompt</h4><pre>${e(task.prompt)}</pre>` : ''}${task.run ? `<h4>Command</h4><pre>${e(task.run)}</pre>` : ''}
 <h4>Landing</h4>${files}
 <h4>Verify</h4>${verify}

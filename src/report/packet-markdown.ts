@@ -1,5 +1,5 @@
 import type { Packet, PacketTask } from './packet.js';
-import { diffstatLine, formatCost, formatTokens } from './packet.js';
+import { attemptsText, diffstatLine, formatCost, formatTokens } from './packet.js';
 
 /** A fenced block whose fence is longer than any backtick run inside (content never closes it). */
 function fenced(text: string, lang = ''): string {
@@ -25,7 +25,7 @@ function taskSection(task: PacketTask): string[] {
     '',
     '| agent | attempts | status | cost | tokens |',
     '| --- | --- | --- | --- | --- |',
-    `| ${cell(task.agent)} | ${task.attempts} | ${cell(task.status)} | ${formatCost(task.usage.costUsd)} | ${formatTokens(task.usage)} |`,
+    `| ${cell(task.agent)} | ${attemptsText(task)} | ${cell(task.status)} | ${formatCost(task.usage.costUsd)} | ${formatTokens(task.usage)} |`,
     '',
   ];
   if (task.prompt) lines.push('**Prompt**', '', fenced(task.prompt), '');

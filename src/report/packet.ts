@@ -35,6 +35,8 @@ export interface IntegrationCheck {
 /** Facts gathered outside the core (git, logs, events) for {@link buildPacket}. */
 export interface PacketFacts {
   landings: Record<string, Landing>;
+  /** Per task, its attempts a stopped run cut short (crash, kill -9): counted, never retries. */
+  cutShort: Record<string, number>;
   logs: Record<string, AttemptLogFacts>;
   integration: IntegrationCheck[];
   gates: Record<Phase, GateState>;
@@ -46,6 +48,8 @@ export interface PacketTask {
   title: string;
   agent: string;
   attempts: number;
+  /** Of {@link attempts}, those a stopped run cut short (resumed as the next attempt). */
+  cutShort: number;
   status: string;
   prompt: string | null;
   run: string | null;
@@ -118,6 +122,7 @@ export function buildPacket(state: MilestoneState, facts: PacketFacts, only: Pha
         title: spec.title,
         agent: folded.agent,
         attempts: folded.attempts,
+        cutShort: facts.cutShort[spec.id] ?? 0,
         status: folded.status === 'succeeded' && !folded.merged ? 'succeeded (not landed)' : folded.status,
         prompt: spec.prompt ?? null,
         run: spec.run ?? null,
@@ -187,6 +192,11 @@ export function diffstatLine(landing: Landing): string {
 }
 
 export { formatCost };
+
+/** A task's attempts as a report shows them: `2 (1 cut short)`. */
+export function attemptsText(task: Pick<PacketTask, 'attempts' | 'cutShort'>): string {
+  return task.cutShort ? `${task.attempts} (${task.cutShort} cut short)` : String(task.attempts);
+}
 
 /** A plan's command shown in the packet: a literal token in it is not repeated (`redactSecrets`). */
 function redactPlanText(text: string | null): string | null {

@@ -73,5 +73,14 @@ describe('attempt numbers after a coordinator killed mid-attempt', () => {
     expect(doc.totals).toMatchObject({ attempts: 2, retries: 0, cutShort: 1 });
     const text = await repo.run(['metrics', 'an']);
     expect(text.stdout).toContain('2 attempts (1 cut short by a stopped run), 0 retries');
+
+    // The review packet says it too, in each of its forms.
+    const report = await repo.run(['report', 'an']);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stdout).toContain('| shell | 2 (1 cut short) | succeeded |');
+    const packet = JSON.parse((await repo.run(['report', 'an', '--json'])).stdout) as {
+      phases: Array<{ tasks: Array<{ id: string; attempts: number; cutShort: number }> }>;
+    };
+    expect(packet.phases[0]!.tasks[0]).toMatchObject({ id: 'a', attempts: 2, cutShort: 1 });
   });
 });
