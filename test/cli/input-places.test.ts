@@ -146,6 +146,11 @@ describe('a bad .milestones/config.yaml is refused at its line by every command 
         ]),
       );
     }
+    // validate's last line: the plan file is fine; the problems are the config's.
+    const validated = await repo.run(['validate', 'plan.yaml']);
+    expect(validated.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `milestone: plan.yaml is fine; 3 problems found in ${file}`,
+    );
     expect(await repo.run(['status', 'places', '--json'])).toEqual(status);
   });
 });

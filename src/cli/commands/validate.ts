@@ -75,10 +75,28 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
     // Already printed above; the error carries no problems so they are not printed twice.
     throw new UsageError(
       'MILESTONE_PLAN_INVALID',
-      `${options.file}: ${plural(parsed.problems.length, 'problem')} found`,
+      problemsSummary(options.file, resolve(options.cwd, options.file), parsed.problems),
     );
   }
   return result;
+}
+
+/**
+ * The closing line: how many problems, and in which file where not all are the plan file's (the
+ * config's agent problems are the repository's): `plan.json is fine; 2 problems found in
+ * /repo/.milestones/config.yaml`.
+ */
+function problemsSummary(file: string, path: string, problems: readonly Problem[]): string {
+  const elsewhere = new Map<string, number>();
+  let own = 0;
+  for (const problem of problems) {
+    const where = problem.location?.file;
+    if (where === undefined || where === file || where === path) own++;
+    else elsewhere.set(where, (elsewhere.get(where) ?? 0) + 1);
+  }
+  const others = [...elsewhere].map(([where, count]) => `${plural(count, 'problem')} found in ${where}`);
+  if (own === 0) return `${file} is fine; ${others.join(', ')}`;
+  return [`${file}: ${plural(own, 'problem')} found`, ...others].join('; ');
 }
 
 /**
