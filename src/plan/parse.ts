@@ -58,7 +58,15 @@ export function parsePlan(text: string, options: ParseOptions): ParseResult {
   }
   const read = readSource(source, format, file, sniffed?.json);
   if (!read.ok) return { plan: null, problems: sortProblems(read.problems), format };
-  const result = validatePlan(read.raw, { locate: read.locate, title: options.title, id: options.id });
+  const result = validatePlan(read.raw, {
+    locate: read.locate,
+    title: options.title,
+    id: options.id,
+    // Kiro and spec-kit files take the title from their first `# ` heading.
+    ...((format === 'kiro' || format === 'spec-kit') && {
+      titleWhere: 'add a `# Title` heading to the file',
+    }),
+  });
   // An importer that found no tasks already said so in its own words.
   const own = read.problems.length
     ? result.problems.filter((p) => p.code !== PLAN_CODES.empty)

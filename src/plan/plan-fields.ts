@@ -15,6 +15,8 @@ export interface ValidateContext {
   title?: string | undefined;
   /** Overrides the plan's id (`--id`). */
   id?: string | undefined;
+  /** Where this format writes the title, for the message when it has none (default: `milestone:`). */
+  titleWhere?: string | undefined;
 }
 
 /** The milestone's own fields as far as they could be read (`undefined` where they could not). */
@@ -43,7 +45,7 @@ export function readPlanFields(
   if (title === undefined && raw.milestone === undefined) {
     sink.add(
       PLAN_CODES.schema,
-      'the milestone title is required: set `milestone:` in the plan or give a title',
+      `the milestone title is required: ${context.titleWhere ?? 'set `milestone:` in the plan'} or give a title`,
       ['milestone'],
     );
   }

@@ -138,3 +138,22 @@ describe('milestone plan --from a hand-written Markdown file with a slip', () =>
     expect((await milestone(root, ['list', '--json'])).stdout.trim()).toBe('[]');
   });
 });
+
+describe('a Markdown task list without a title', () => {
+  it.each([
+    ['Kiro', '- [ ] 1. Do a thing\n'],
+    ['spec-kit', '- [ ] T001 Do a thing\n'],
+  ])('%s: says where a Markdown file writes its title, not `milestone:`', async (_kind, text) => {
+    const result = await loadText(text, 'tasks.md');
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${result.file}: the milestone title is required: add a \`# Title\` heading to the file or give a title`,
+    ]);
+  });
+
+  it('a milestone plan without one still names `milestone:`', async () => {
+    const result = await loadText('version: 1\ntasks:\n  - { id: a, title: A, run: "true" }\n');
+    expect(result.problems.map(formatProblem).join('\n')).toContain(
+      'the milestone title is required: set `milestone:` in the plan or give a title',
+    );
+  });
+});
