@@ -28,7 +28,20 @@ export async function readPlanFile(
   try {
     // One synchronous read: the file is read whole either way, and this skips the promise API's
     // round trips through the thread pool.
-    text = readFileSync(path, 'utf8');
+    const bytes = readFileSync(path);
+    const utf16 = utf16Of(bytes);
+    if (utf16) {
+      const message = `is ${utf16} text (PowerShell's \`>\` and some editors write it): save it as UTF-8`;
+      return {
+        parsed: {
+          plan: null,
+          format: null,
+          problems: [{ code: PLAN_CODES.file, message, location: { file: path } }],
+        },
+        text: undefined,
+      };
+    }
+    text = bytes.toString('utf8');
   } catch (error) {
     return {
       parsed: {
@@ -40,6 +53,21 @@ export async function readPlanFile(
     };
   }
   return { parsed: parsePlan(text, { file: path, title: options.title, id: options.id }), text };
+}
+
+/**
+ * `UTF-16LE`/`UTF-16BE` where the file is UTF-16 (its byte order mark, or ASCII text with every
+ * other byte zero): read as UTF-8 it would be refused as malformed at its first byte.
+ */
+function utf16Of(bytes: Buffer): string | null {
+  if (bytes.length < 2) return null;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'UTF-16LE';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'UTF-16BE';
+  if (bytes.length >= 4 && bytes[0] !== 0 && bytes[1] === 0 && bytes[2] !== 0 && bytes[3] === 0)
+    return 'UTF-16LE';
+  if (bytes.length >= 4 && bytes[0] === 0 && bytes[1] !== 0 && bytes[2] === 0 && bytes[3] !== 0)
+    return 'UTF-16BE';
+  return null;
 }
 
 function unreadable(error: unknown): string {

@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatProblem } from '../../src/errors.js';
 import { loadPlanFile } from '../../src/plan/load.js';
+import { tempDir } from '../helpers/git-repo.js';
 import { fixture, loadText, onlyProblem, yamlPlan } from './plan-file.js';
 
 describe('syntax errors', () => {
@@ -88,6 +91,26 @@ describe('missing or unreadable files', () => {
     expect(problem.code).toBe('MILESTONE_PLAN_FILE');
     expect(problem.message).toContain('directory');
   });
+
+  it.each([
+    ['with its byte order mark (PowerShell)', 'utf16le', '\uFEFF', 'UTF-16LE'],
+    ['without one', 'utf16le', '', 'UTF-16LE'],
+    ['big-endian', 'utf16be', '\uFEFF', 'UTF-16BE'],
+  ])(
+    'a UTF-16 file %s is named as such, not as malformed at its first byte',
+    async (_how, encoding, bom, name) => {
+      const text = `${bom}{"version": 1, "milestone": "M", "tasks": []}`;
+      const le = Buffer.from(text, 'utf16le');
+      const bytes = encoding === 'utf16be' ? Buffer.from(le).swap16() : le;
+      const file = join(tempDir('milestone-plan-'), 'plan.json');
+      writeFileSync(file, bytes);
+      expect(onlyProblem(await loadPlanFile(file))).toEqual({
+        code: 'MILESTONE_PLAN_FILE',
+        message: `is ${name} text (PowerShell's \`>\` and some editors write it): save it as UTF-8`,
+        location: { file },
+      });
+    },
+  );
 
   it('an unknown kind of file says which kinds there are', async () => {
     const problem = onlyProblem((await loadText('just some words\n', 'notes.txt')) as never);

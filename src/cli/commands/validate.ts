@@ -65,7 +65,7 @@ export async function validate(options: ValidateOptions): Promise<ValidateResult
   if (options.json) printJson(options.io, result);
   else if (summary) {
     options.io.out(
-      `${options.file}: valid ${parsed.format} plan "${summary.title}" (id ${summary.id}): ${summary.tasks} tasks, critical path ${summary.criticalPath}, parallel score ${summary.parallelScore}`,
+      `${options.file}: valid ${parsed.format} plan "${summary.title}" (id ${summary.id}): ${plural(summary.tasks, 'task')}, critical path ${summary.criticalPath}, parallel score ${summary.parallelScore}`,
     );
   } else {
     for (const problem of parsed.problems) options.io.err(formatProblem(problem));
