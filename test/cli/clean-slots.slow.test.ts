@@ -170,7 +170,9 @@ describe('clean and the slots something holds', () => {
           id: 'a',
           title: 'Killed mid-task',
           files: ['partial.txt'],
-          run: `touch '${marker}'; echo half > partial.txt; ${KILL_COORDINATOR}; sleep 60`,
+          // The kill waits 2 s: the coordinator records the agent's process group (what clean finds
+          // orphans by) just after starting it, which a busy machine can delay past an instant kill.
+          run: `touch '${marker}'; echo half > partial.txt; sleep 2; ${KILL_COORDINATOR}; sleep 60`,
         },
       ],
     });
