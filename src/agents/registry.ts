@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { placeInConfig } from '../config/config-positions.js';
 import type { Problem } from '../errors.js';
-import type { FieldPath } from '../plan/field-path.js';
+import { type FieldPath, formatFieldPath } from '../plan/field-path.js';
 import type { AgentAdapter } from './adapter.js';
 import { claudeConfigSchema, createClaudeAdapter } from './claude.js';
 import { codexConfigSchema, createCodexAdapter } from './codex.js';
@@ -32,6 +32,11 @@ export interface ResolveAgentsOptions {
   file?: string;
   /** The repository root: relative program paths resolve against it. */
   baseDir?: string;
+  /**
+   * The config's other fields naming agents (`resolver.agent`, `fallback`): each name must be an
+   * agent here, or it is a problem at its place (a typo there would otherwise never run anything).
+   */
+  roles?: { resolver: string | null; fallback: Readonly<Record<string, readonly string[]>> };
 }
 
 /** Checks one config entry of a given `type` and makes its adapter, or says what is wrong. */
@@ -152,6 +157,31 @@ export function resolveAgents(
         if (key === undefined) problem([name, ...at], issue.message);
         else problem([name, ...at, key], 'unknown field', 'key');
       }
+    }
+  }
+  if (options.roles) {
+    const named = (path: FieldPath, name: string, target?: 'key') => {
+      if (adapters.has(name)) return;
+      const why = disabled.has(name)
+        ? `agent ${JSON.stringify(name)} is disabled in config`
+        : `agent ${JSON.stringify(name)} is not configured (known: ${[...adapters.keys()].join(', ')})`;
+      found.push({
+        problem: {
+          code: 'MILESTONE_CONFIG_AGENT',
+          message: why,
+          location: {
+            ...(options.file === undefined ? {} : { file: options.file }),
+            field: formatFieldPath(path),
+          },
+        },
+        path,
+        ...(target ? { target } : {}),
+      });
+    };
+    if (options.roles.resolver !== null) named(['resolver', 'agent'], options.roles.resolver);
+    for (const [primary, others] of Object.entries(options.roles.fallback)) {
+      named(['fallback', primary], primary, 'key');
+      others.forEach((other, index) => named(['fallback', primary, index], other));
     }
   }
   // Placed at their line and column in the config file, which is read again for them only.

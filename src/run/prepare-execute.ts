@@ -122,6 +122,7 @@ export async function prepareExecute(
   const { adapters, problems, disabled } = resolveAgents(workspace.config.agents, {
     file: workspace.configFile,
     baseDir: workspace.root,
+    roles: { resolver: workspace.config.resolver.agent, fallback: workspace.config.fallback },
   });
   if (problems.length)
     throw new UsageError('MILESTONE_CONFIG', `invalid agents in ${workspace.configFile}`, problems);

@@ -155,6 +155,37 @@ describe('a bad .milestones/config.yaml is refused at its line by every command 
   });
 });
 
+describe('agents named elsewhere in the config', () => {
+  it('resolver.agent and fallback naming agents that do not exist: validate and execute refuse at their places', async () => {
+    const repo = await milestoneRepo({ 'plan.yaml': GOOD_PLAN });
+    expect((await repo.run(['plan', '--from', 'plan.yaml'])).code).toBe(0);
+    writeFiles(repo.root, {
+      '.milestones/config.yaml':
+        'version: 1\nresolver:\n  agent: nobody\nfallback:\n  claud: [codex]\n  claude: [shell, codx]\n',
+    });
+    const status = await repo.run(['status', 'places', '--json']);
+    const file = join(repo.root, '.milestones', 'config.yaml');
+    const known = '(known: shell, claude, codex, gemini)';
+    for (const args of [
+      ['execute', 'places', '--dry-run'],
+      ['execute', 'places'],
+      ['validate', 'plan.yaml'],
+    ]) {
+      const result = await repo.run(args);
+      expect(result.code, `${args.join(' ')}: ${result.stderr}`).toBe(2);
+      const printed = result.stderr.split('\n').map((line) => line.trim());
+      expect(printed, args.join(' ')).toEqual(
+        expect.arrayContaining([
+          `${file}:3:10 (resolver.agent): agent "nobody" is not configured ${known}`,
+          `${file}:5:3 (fallback.claud): agent "claud" is not configured ${known}`,
+          `${file}:6:19 (fallback.claude[1]): agent "codx" is not configured ${known}`,
+        ]),
+      );
+    }
+    expect(await repo.run(['status', 'places', '--json'])).toEqual(status);
+  });
+});
+
 describe('state import of a hand-edited export is refused at its place', () => {
   it('a key written twice, malformed JSON or a bad value: exit 2 with file:line:col, the store unchanged', async () => {
     const repo = await milestoneRepo({ 'plan.yaml': GOOD_PLAN });

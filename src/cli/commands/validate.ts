@@ -116,7 +116,13 @@ async function checkAgents(
   });
   const agents = resolveAgents(
     workspace?.config.agents,
-    workspace ? { file: workspace.configFile, baseDir: workspace.root } : {},
+    workspace
+      ? {
+          file: workspace.configFile,
+          baseDir: workspace.root,
+          roles: { resolver: workspace.config.resolver.agent, fallback: workspace.config.fallback },
+        }
+      : {},
   );
   const problems: Problem[] = [...agents.problems];
   const advice: string[] = [];
