@@ -181,7 +181,7 @@ export function resolveAgents(
     if (options.roles.resolver !== null) named(['resolver', 'agent'], options.roles.resolver);
     for (const [primary, others] of Object.entries(options.roles.fallback)) {
       named(['fallback', primary], primary, 'key');
-      others.forEach((other, index) => named(['fallback', primary, index], other));
+      for (const [index, other] of others.entries()) named(['fallback', primary, index], other);
     }
   }
   // Placed at their line and column in the config file, which is read again for them only.
