@@ -105,20 +105,21 @@ export function resolveAgents(
   const adapters = builtinAdapters();
   const found: Array<{ problem: Problem; path: FieldPath; target?: 'key' }> = [];
   const disabled = new Set<string>();
-  const problem = (path: FieldPath, message: string, target?: 'key'): void => {
+  /** A problem at `path` of the config file (its line and column found below). */
+  const problemAt = (path: FieldPath, field: string, message: string, target?: 'key'): void => {
     found.push({
       problem: {
         code: 'MILESTONE_CONFIG_AGENT',
         message,
-        location: {
-          ...(options.file === undefined ? {} : { file: options.file }),
-          field: ['agents', ...path].join('.'),
-        },
+        location: { ...(options.file === undefined ? {} : { file: options.file }), field },
       },
-      path: ['agents', ...path],
+      path,
       ...(target ? { target } : {}),
     });
   };
+  /** A problem in the `agents:` section. */
+  const problem = (path: FieldPath, message: string, target?: 'key'): void =>
+    problemAt(['agents', ...path], ['agents', ...path].join('.'), message, target);
   const known = Object.keys(FACTORIES).join(', ');
   for (const [name, entry] of Object.entries(config ?? {})) {
     if (!AGENT_NAME.test(name)) {
@@ -165,18 +166,7 @@ export function resolveAgents(
       const why = disabled.has(name)
         ? `agent ${JSON.stringify(name)} is disabled in config`
         : `agent ${JSON.stringify(name)} is not configured (known: ${[...adapters.keys()].join(', ')})`;
-      found.push({
-        problem: {
-          code: 'MILESTONE_CONFIG_AGENT',
-          message: why,
-          location: {
-            ...(options.file === undefined ? {} : { file: options.file }),
-            field: formatFieldPath(path),
-          },
-        },
-        path,
-        ...(target ? { target } : {}),
-      });
+      problemAt(path, formatFieldPath(path), why, target);
     };
     if (options.roles.resolver !== null) named(['resolver', 'agent'], options.roles.resolver);
     for (const [primary, others] of Object.entries(options.roles.fallback)) {
